@@ -1,0 +1,200 @@
+"""The audit config, as validated objects.
+
+Every key a user can write is a field here, with its documentation; unknown
+keys are refused (``extra="forbid"``).  ``docs/config.md`` describes the same
+keys and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AuditConfig",
+    "BootstrapConfig",
+    "DataConfig",
+    "ExplainConfig",
+    "ModelConfig",
+    "ProtectedAttribute",
+]
+
+ModelFormat = Literal["skops", "joblib", "pickle", "xgboost", "lightgbm", "onnx"]
+Label = int | str | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Strict):
+    """``model:`` — the model file that turns features into scores."""
+
+    path: str = Field(description="Model file, relative to the config file.")
+    format: ModelFormat = Field(
+        default="skops",
+        description="skops | joblib | pickle | xgboost | lightgbm | onnx.",
+    )
+    trusted: bool = Field(
+        default=False,
+        description="Allow joblib/pickle files, which run code when loaded. "
+        "Only for files you produced yourself.",
+    )
+
+
+class DataConfig(_Strict):
+    """``data:`` — the evaluation set."""
+
+    path: str = Field(description="Evaluation data (.csv or .parquet), relative to the config.")
+    target: str = Field(description="Column holding the true label.")
+    positive_label: Label = Field(default=1, description="The favourable outcome.")
+    score_column: str | None = Field(
+        default=None,
+        description="Column holding scores (probability of the positive label): "
+        "predictions-only mode, no model needed.",
+    )
+    features: list[str] | None = Field(
+        default=None,
+        description="The model's input columns; default: the model's own feature names, "
+        "else every column except target, score and protected attributes.",
+    )
+
+
+class ProtectedAttribute(_Strict):
+    """One entry under ``protected_attributes:``."""
+
+    column: str | None = Field(
+        default=None, description="Data column; default: the attribute's own name."
+    )
+    privileged: Label | None = Field(
+        default=None,
+        description="The privileged group; disparate impact is then "
+        "min(SR of the others) / SR of this group.",
+    )
+    bins: list[float] | None = Field(
+        default=None,
+        description="Band a numeric column into groups at these edges "
+        "(left-closed: [a, b)), e.g. [0, 25, 120].",
+    )
+    labels: list[str] | None = Field(
+        default=None, description="Names of the bands; one fewer than bins."
+    )
+
+    @field_validator("bins")
+    @classmethod
+    def _increasing(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None:
+            if len(v) < 2:
+                raise ValueError("bins needs at least two edges, e.g. [0, 25, 120]")
+            if any(b >= a for a, b in zip(v[1:], v[:-1], strict=False)):
+                raise ValueError("bins must be strictly increasing")
+        return v
+
+    @model_validator(mode="after")
+    def _labels_match(self) -> ProtectedAttribute:
+        if self.labels is not None:
+            if self.bins is None:
+                raise ValueError("labels needs bins")
+            if len(self.labels) != len(self.bins) - 1:
+                raise ValueError(
+                    f"labels must have one name per band: {len(self.bins) - 1} "
+                    f"for {len(self.bins)} edges, got {len(self.labels)}"
+                )
+        return self
+
+
+class BootstrapConfig(_Strict):
+    """``bootstrap:`` — confidence intervals."""
+
+    replicates: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        default=1000, description="Bootstrap replicates; 0 turns intervals off."
+    )
+    confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.95, description="Confidence level of the percentile intervals."
+    )
+
+
+class ExplainConfig(_Strict):
+    """``explain:`` — permutation importance."""
+
+    permutation_repeats: Annotated[int, Field(ge=0, le=1000)] = Field(
+        default=5, description="Shuffles per feature; 0 turns permutation importance off."
+    )
+    max_rows: Annotated[int, Field(ge=10)] = Field(
+        default=5000, description="Rows sampled (seeded) for permutation importance."
+    )
+    scoring: Literal["roc_auc", "accuracy", "neg_log_loss", "average_precision"] = Field(
+        default="roc_auc", description="Score whose drop measures importance."
+    )
+
+
+class AuditConfig(_Strict):
+    """The whole audit config file."""
+
+    model: ModelConfig | None = Field(
+        default=None, description="Omit when the data holds scores (data.score_column)."
+    )
+    data: DataConfig
+    protected_attributes: dict[str, ProtectedAttribute] = Field(
+        min_length=1, description="Attribute name → how to read its groups."
+    )
+    intersections: list[list[str]] = Field(
+        default_factory=list,
+        description="Combinations of protected attributes audited as their own attribute, "
+        "named 'a*b'.",
+    )
+    proxies: list[str] = Field(
+        default_factory=list,
+        description="Features declared as proxies of a protected attribute "
+        "(for protected_attribute_importance_rank).",
+    )
+    threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.5, description="Decision threshold: predicted positive when score >= it."
+    )
+    seed: int = Field(default=42, description="Seed for every random step.")
+    bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+    explain: ExplainConfig = Field(default_factory=ExplainConfig)
+    calibration_bins: Annotated[int, Field(ge=2, le=100)] = Field(
+        default=10, description="Equal-width bins for ECE, MCE and the reliability table."
+    )
+    min_group_size: Annotated[int, Field(ge=1)] = Field(
+        default=30, description="Groups smaller than this are flagged in the results."
+    )
+    power_effect: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.05,
+        description="Selection-rate difference δ that statistical_power is computed for.",
+    )
+    shift_delta: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.10, description="Absolute change of a group's share for the shift test."
+    )
+    shift_metric: Literal["accuracy", "recall", "precision", "selection_rate", "f1"] = Field(
+        default="accuracy", description="Metric whose drop max_shift_degradation reports."
+    )
+    proxy_threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.3,
+        description="Association above which a feature counts as a proxy of a protected "
+        "attribute for protected_attribute_importance_rank.",
+    )
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AuditConfig:
+        if self.model is None and self.data.score_column is None:
+            raise ValueError(
+                "give either a model (model.path) or a score column (data.score_column)"
+            )
+        known = set(self.protected_attributes)
+        for combo in self.intersections:
+            if len(combo) < 2:
+                raise ValueError(f"an intersection needs two or more attributes, got {combo}")
+            unknown = [a for a in combo if a not in known]
+            if unknown:
+                raise ValueError(
+                    f"intersection {combo} names {unknown}, which are not protected "
+                    f"attributes; known: {sorted(known)}"
+                )
+        return self
+
+    def attribute_column(self, name: str) -> str:
+        """The data column behind protected attribute ``name``."""
+        return self.protected_attributes[name].column or name
