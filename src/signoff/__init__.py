@@ -1,7 +1,17 @@
-"""signoff: ML model governance — audits, policies, registry, workflow and ledger."""
+"""signoff: ML model governance — audits, policies, registry, workflow and ledger.
+
+The Python API mirrors the command line::
+
+    import signoff
+    result = signoff.audit("audit.yaml")
+    result.write("signoff-audit/")
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .audit import AuditResult, audit
+from .config import AuditConfig, load_config
+
+__all__ = ["AuditConfig", "AuditResult", "__version__", "audit", "load_config"]

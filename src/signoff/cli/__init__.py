@@ -1,5 +1,13 @@
-"""The ``signoff`` command line."""
+"""The ``signoff`` command line: thin wrappers over the Python API."""
+
+from __future__ import annotations
+
+from . import _audit, _metrics, _quickstart  # noqa: F401  (register commands)
+from ._app import app, run
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:
-    raise SystemExit(0)
+    """Console-script entry point."""
+    run()

@@ -1,1 +1,24 @@
-"""signoff.evidence."""
+"""Evidence: the evaluation set read once and reduced to a count table."""
+
+from ._bootstrap import bootstrap_tables
+from ._data import binary_labels, check_columns, read_frame, validate_scores
+from ._grid import ScoreGrid, make_grid
+from ._groups import Attribute, JointGroups, encode_attributes, joint_groups
+from ._table import CountTable, build_table, log_loss_terms
+
+__all__ = [
+    "Attribute",
+    "CountTable",
+    "JointGroups",
+    "ScoreGrid",
+    "binary_labels",
+    "bootstrap_tables",
+    "build_table",
+    "check_columns",
+    "encode_attributes",
+    "joint_groups",
+    "log_loss_terms",
+    "make_grid",
+    "read_frame",
+    "validate_scores",
+]

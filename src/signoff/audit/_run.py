@@ -1,0 +1,202 @@
+"""``signoff.audit``: the one function every face calls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._canonical import canonical_sha256
+from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
+from ..errors import ConfigError
+from ..explain import importance_rank, permutation_importances
+from ..metrics._proxy import ProxyAssociation, proxy_associations
+from ..metrics._quality import data_quality
+from ._assemble import assemble_results
+from ._inputs import AuditInputs, gather_inputs
+from ._manifest import build_manifest
+from ._result import AuditResult
+from ._stats import compute_statistics
+
+__all__ = ["Progress", "audit", "timestamp_from_environment"]
+
+#: ``progress(stage, done, total)`` — called as work advances; the CLI draws bars from it.
+Progress = Callable[[str, int, int], None]
+
+BAD_EPOCH = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got {value!r}"
+
+
+def timestamp_from_environment() -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the current UTC time."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(BAD_EPOCH.format(value=raw), field="SOURCE_DATE_EPOCH") from None
+
+
+@dataclass(frozen=True)
+class _Source:
+    config: AuditConfig
+    base_dir: Path
+    name: str
+    sha256: str
+
+
+def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig) -> _Source:
+    if isinstance(config, LoadedConfig):
+        return _Source(config.config, config.base_dir, config.path.name, config.sha256)
+    if isinstance(config, str | Path):
+        return _source(load_config(config))
+    parsed = config if isinstance(config, AuditConfig) else config_from_mapping(config)
+    return _Source(parsed, Path.cwd(), "<python>", canonical_sha256(parsed.model_dump(mode="json")))
+
+
+def _tick(progress: Progress | None, stage: str) -> None:
+    if progress is not None:
+        progress(stage, 1, 1)
+
+
+def _explain(
+    inputs: AuditInputs,
+    config: AuditConfig,
+    proxies: tuple[ProxyAssociation, ...],
+    seed: int,
+    progress: Progress | None,
+) -> tuple[Any, int | None, list[str], str | None]:
+    protected_columns = {config.attribute_column(a) for a in config.protected_attributes}
+    watched = sorted(
+        (
+            protected_columns
+            | set(config.proxies)
+            | {
+                p.feature
+                for p in proxies
+                if p.value is not None and p.value >= config.proxy_threshold
+            }
+        )
+        & set(inputs.features)
+    )
+    if inputs.model is None:
+        return (
+            None,
+            None,
+            watched,
+            "no model given (predictions-only mode): permutation importance skipped",
+        )
+    if config.explain.permutation_repeats == 0:
+        return (
+            None,
+            None,
+            watched,
+            "permutation importance turned off (explain.permutation_repeats: 0)",
+        )
+    importances = permutation_importances(
+        inputs.model,
+        inputs.frame,
+        inputs.y,
+        positive_label=config.data.positive_label,
+        features=inputs.features,
+        scoring=config.explain.scoring,
+        threshold=config.threshold,
+        repeats=config.explain.permutation_repeats,
+        max_rows=config.explain.max_rows,
+        seed=seed,
+    )
+    _tick(progress, "permutation importance")
+    return importances, importance_rank(importances, watched), watched, None
+
+
+def audit(
+    config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig,
+    *,
+    seed: int | None = None,
+    trust_model: bool = False,
+    created_at: datetime | None = None,
+    run_by: str | None = None,
+    command: str | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit a model on an evaluation set.
+
+    Parameters
+    ----------
+    config : path, mapping, LoadedConfig or AuditConfig
+        The audit config: a YAML file, or the same keys as a mapping (relative
+        paths then resolve against the current folder).
+    seed : int, optional
+        Overrides ``seed`` in the config.
+    trust_model : bool
+        Allow joblib/pickle model files (they run code when loaded).
+    created_at : datetime, optional
+        The manifest's timestamp; default ``SOURCE_DATE_EPOCH`` or now.
+    run_by : str, optional
+        Who ran it, recorded in the manifest.
+    command : str, optional
+        The command line that ran it, recorded in the manifest.
+    progress : callable, optional
+        ``progress(stage, done, total)``, called as work advances.
+
+    Returns
+    -------
+    AuditResult
+        The evidence and the manifest; ``write(folder)`` saves both.
+    """
+    source = _source(config)
+    cfg = source.config
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
+    if trust_model and cfg.model is not None:
+        cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update={"trusted": True})})
+
+    inputs = gather_inputs(cfg, source.base_dir)
+    _tick(progress, "reading data and scoring")
+    stats = compute_statistics(
+        inputs.y, inputs.scores, inputs.attributes, cfg, seed=cfg.seed, progress=progress
+    )
+    feature_frame = inputs.frame[list(inputs.features)]
+    protected_columns = {cfg.attribute_column(a) for a in cfg.protected_attributes}
+    candidates = feature_frame[[c for c in feature_frame.columns if c not in protected_columns]]
+    proxies = proxy_associations(candidates, {a.name: a.codes for a in inputs.attributes})
+    _tick(progress, "proxy detection")
+    importances, rank, watched, note = _explain(inputs, cfg, proxies, cfg.seed, progress)
+    quality = data_quality(inputs.frame)
+
+    results = assemble_results(
+        config=cfg,
+        rows=len(inputs.frame),
+        stats=stats,
+        attributes=inputs.attributes,
+        importances=importances,
+        importance_rank=rank,
+        watched_features=watched,
+        proxies=proxies,
+        quality=quality,
+        explain_note=note,
+    )
+    files: dict[str, dict[str, Any]] = {
+        "config": {"path": source.name, "sha256": source.sha256},
+        "data": {"path": cfg.data.path, "sha256": inputs.data_sha256, "rows": len(inputs.frame)},
+    }
+    if cfg.model is not None and inputs.model is not None:
+        files["model"] = {
+            "path": cfg.model.path,
+            "format": cfg.model.format,
+            "sha256": inputs.model.sha256,
+        }
+    manifest = build_manifest(
+        inputs=files,
+        config=cfg.model_dump(mode="json"),
+        seed=cfg.seed,
+        results=results,
+        created_at=created_at or timestamp_from_environment(),
+        run_by=run_by,
+        base_dir=source.base_dir,
+        command=command,
+    )
+    return AuditResult(results=results, manifest=manifest)

@@ -1,0 +1,186 @@
+"""The statistical evidence: count once, bootstrap the table, summarise.
+
+One count table over the joint groups of every protected attribute; every
+view (overall, each attribute, each intersection) is a regrouping of it.
+The same :func:`_evaluate` runs on the observed table (point estimates) and
+on each chunk of bootstrap replicates (intervals), so the two can never
+disagree about a definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..config import AuditConfig
+from ..evidence import Attribute, CountTable, bootstrap_tables, build_table, joint_groups, make_grid
+from ..evidence._table import FloatArray
+from ..metrics import (
+    average_precision,
+    disparities,
+    group_statistics,
+    ratio,
+    reliability,
+    roc_auc_by_group,
+    score_order,
+    shift_scenarios,
+)
+
+__all__ = ["OVERALL", "Statistics", "compute_statistics", "percentile_interval"]
+
+OVERALL = "__overall__"
+Progress = Callable[[str, int, int], None]
+Values = dict[str, dict[str, FloatArray]]  # view → metric → array (*batch, G) or (*batch,)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Point estimates and bootstrap intervals for every view.
+
+    ``point[view][metric]`` has shape ``(G,)`` for per-group statistics and
+    ``()`` for per-view ones; ``low``/``high`` the same shapes (NaN when no
+    interval); ``shift_shares[view]`` is ``(2G, 2)`` and
+    ``point[view]["shift"]`` ``(2G,)``.
+    """
+
+    point: Values
+    low: Values
+    high: Values
+    reliability: dict[str, tuple[FloatArray, FloatArray, FloatArray]]
+    shift_shares: dict[str, FloatArray]
+    edges: FloatArray  # calibration bin edges
+    replicates: int
+
+
+def _evaluate(
+    table: CountTable,
+    views: Sequence[tuple[str, NDArray[np.intp], int, int | None]],
+    config: AuditConfig,
+) -> Values:
+    out: Values = {}
+    for name, mapping, n_groups, privileged in views:
+        stats = group_statistics(table.regroup(mapping, n_groups))
+        stats["share"] = ratio(stats["count"], stats["count"].sum(axis=-1, keepdims=True))
+        if name != OVERALL:
+            stats.update(disparities(stats, privileged=privileged))
+            base, _, shifted = shift_scenarios(
+                stats, delta=config.shift_delta, metric=config.shift_metric
+            )
+            drop = base[..., None] - shifted
+            defined = ~np.isnan(drop)
+            worst = np.where(defined, drop, -np.inf).max(axis=-1)
+            stats["max_shift_degradation"] = np.where(
+                defined.any(axis=-1), np.maximum(worst, 0.0), np.nan
+            )
+            stats["shift"] = shifted
+        out[name] = stats
+    attrs = [v for v in out if v != OVERALL]
+    out[OVERALL]["max_shift_degradation"] = np.stack(
+        [out[a]["max_shift_degradation"] for a in attrs], axis=-1
+    ).max(axis=-1)
+    return out
+
+
+def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
+    """Percentile interval over axis 0, ignoring NaN replicates.
+
+    Replicates where a statistic is undefined (a resampled group without a
+    class it needs) are left out; when more than half are undefined the
+    interval is NaN rather than resting on a biased few.
+    """
+    defined = ~np.isnan(samples)
+    enough = defined.sum(axis=0) * 2 > samples.shape[0]
+    ordered = np.sort(np.where(defined, samples, np.inf), axis=0)
+    count = defined.sum(axis=0)
+    tail = (1.0 - confidence) / 2.0
+
+    def pick(q: float) -> FloatArray:
+        # linear interpolation between order statistics, as numpy's default quantile
+        pos = q * np.maximum(count - 1, 0)
+        lo_i = np.floor(pos).astype(np.intp)
+        hi_i = np.minimum(lo_i + 1, np.maximum(count - 1, 0))
+        frac = pos - lo_i
+        lo_v = np.take_along_axis(ordered, lo_i[None, ...], axis=0)[0]
+        hi_v = np.take_along_axis(ordered, hi_i[None, ...], axis=0)[0]
+        hi_v = np.where(frac > 0, hi_v, lo_v)
+        return np.where(enough, lo_v + frac * (hi_v - lo_v), np.nan)
+
+    return pick(tail), pick(1.0 - tail)
+
+
+def compute_statistics(
+    y: NDArray[np.int8],
+    scores: FloatArray,
+    attributes: Sequence[Attribute],
+    config: AuditConfig,
+    *,
+    seed: int,
+    progress: Progress | None = None,
+) -> Statistics:
+    """Count, bootstrap and summarise every count-based metric."""
+    grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
+    joint = joint_groups(attributes)
+    table = build_table(y, scores, joint.codes, joint.n_groups, grid)
+    views = [(OVERALL, np.zeros(joint.n_groups, dtype=np.intp), 1, None)] + [
+        (a.name, joint.maps[a.name], a.n_groups, a.privileged) for a in attributes
+    ]
+    point = _evaluate(table, views, config)
+
+    # Exact ranking point estimates from the raw arrays; the bootstrap's binned
+    # values are shifted by the same offset, so intervals sit around them.
+    order = score_order(scores)
+    offsets: Values = {}
+    exact_auc = {
+        OVERALL: roc_auc_by_group(y, scores, np.zeros_like(y, dtype=np.intp), 1, order=order)
+    }
+    exact_auc.update(
+        {a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, order=order) for a in attributes}
+    )
+    for view, auc in exact_auc.items():
+        offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
+        point[view]["roc_auc"] = auc
+    ap = np.array([average_precision(y, scores, order=order)])
+    offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]
+    point[OVERALL]["pr_auc"] = ap
+
+    replicates = config.bootstrap.replicates
+    samples: dict[str, dict[str, list[FloatArray]]] = {v: {} for v in point}
+    done = 0
+    rng = np.random.default_rng(seed)
+    for chunk in bootstrap_tables(table, replicates=replicates, rng=rng):
+        for view, stats in _evaluate(chunk, views, config).items():
+            for metric, values in stats.items():
+                samples[view].setdefault(metric, []).append(values)
+        done += chunk.n.shape[0]
+        if progress is not None:
+            progress("bootstrap", done, replicates)
+
+    low: Values = {v: {} for v in point}
+    high: Values = {v: {} for v in point}
+    for view, metrics in samples.items():
+        for metric, parts in metrics.items():
+            drawn = np.concatenate(parts, axis=0)
+            drawn = drawn + offsets.get(view, {}).get(metric, 0.0)
+            low[view][metric], high[view][metric] = percentile_interval(
+                drawn, config.bootstrap.confidence
+            )
+
+    bins = {name: reliability(table.regroup(mapping, g)) for name, mapping, g, _ in views}
+    shares = {
+        a.name: shift_scenarios(
+            point[a.name], delta=config.shift_delta, metric=config.shift_metric
+        )[1]
+        for a in attributes
+    }
+    return Statistics(
+        point=point,
+        low=low,
+        high=high,
+        reliability=bins,
+        shift_shares=shares,
+        edges=np.linspace(0.0, 1.0, config.calibration_bins + 1),
+        replicates=replicates,
+    )

@@ -1,0 +1,76 @@
+"""``signoff audit``: run an audit from a config file."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shlex
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..audit import audit
+from ._app import app, err_console, handle_errors, out_console
+from ._progress import progress_bars
+from ._render import render_summary
+
+__all__ = ["OutputFormat", "audit_command", "current_user"]
+
+
+class OutputFormat(StrEnum):
+    """What ``--format`` prints on stdout."""
+
+    table = "table"
+    json = "json"
+
+
+def current_user() -> str | None:
+    """``SIGNOFF_USER``, else the login name (recorded as who ran the audit)."""
+    user = os.environ.get("SIGNOFF_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+@app.command("audit")
+@handle_errors
+def audit_command(
+    config: Annotated[Path, typer.Argument(help="Audit config (YAML); see docs/config.md.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for results.json and manifest.json.")
+    ] = Path("signoff-audit"),
+    seed: Annotated[int | None, typer.Option(help="Override the config's seed.")] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", "-f", help="table: readable summary; json: results.json on stdout."
+        ),
+    ] = OutputFormat.table,
+    trust_model: Annotated[
+        bool, typer.Option(help="Allow joblib/pickle models (they run code when loaded).")
+    ] = False,
+) -> None:
+    """Compute every metric for a model on an evaluation set and write the evidence."""
+    as_json = output_format is OutputFormat.json
+    with progress_bars(err_console, enabled=True) as progress:
+        result = audit(
+            config,
+            seed=seed,
+            trust_model=trust_model,
+            run_by=current_user(),
+            command=shlex.join(["signoff", *sys.argv[1:]]) if sys.argv[1:2] == ["audit"] else None,
+            progress=progress,
+        )
+    written = result.write(output)
+    if as_json:
+        sys.stdout.write(result.to_json())
+        for warning in result.warnings:
+            err_console.print(f"warning: {warning}", soft_wrap=True)
+        return
+    render_summary(result.results, result.manifest, out_console, written)

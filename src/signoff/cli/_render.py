@@ -1,0 +1,108 @@
+"""Readable terminal summaries of an audit (Rich tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["PERFORMANCE_ROWS", "render_summary"]
+
+PERFORMANCE_ROWS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+    "brier_score",
+    "log_loss",
+    "expected_calibration_error",
+    "maximum_calibration_error",
+    "selection_rate",
+)
+FAIRNESS_COLUMNS = (
+    ("demographic_parity_difference", "DP diff"),
+    ("disparate_impact", "disparate impact"),
+    ("equal_opportunity_difference", "EO diff"),
+    ("equalized_odds_difference", "EOdds diff"),
+)
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def _ci(entry: Mapping[str, Any]) -> str:
+    ci = entry.get("ci")
+    return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else ""
+
+
+def _with_ci(entry: Mapping[str, Any]) -> str:
+    text = _fmt(entry["value"])
+    ci = _ci(entry)
+    return f"{text} [dim]{ci}[/]" if ci else text
+
+
+def render_summary(
+    results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    console: Console,
+    written: Mapping[str, Path] | None = None,
+) -> None:
+    """Print the summary an engineer reads after ``signoff audit``."""
+    inputs = manifest["inputs"]
+    model = inputs.get("model", {}).get("path", "scores from the data")
+    boot = results["bootstrap"]
+    level = round(boot["confidence"] * 100)
+    console.print(
+        f"[bold]Audit[/] of [cyan]{model}[/] on [cyan]{inputs['data']['path']}[/]: "
+        f"{results['rows']} rows, threshold {results['threshold']}, "
+        f"{boot['replicates']} bootstrap replicates ({level}% intervals)"
+    )
+    overall = results["overall"]
+    perf = Table(title="Performance and calibration", title_justify="left")
+    perf.add_column("metric")
+    perf.add_column("value", justify="right")
+    perf.add_column(f"{level}% CI", justify="right", style="dim")
+    for name in PERFORMANCE_ROWS:
+        perf.add_row(name, _fmt(overall[name]["value"]), _ci(overall[name]))
+    console.print(perf)
+
+    fair = Table(title="Fairness by protected attribute", title_justify="left")
+    fair.add_column("attribute")
+    fair.add_column("groups (smallest n)", justify="right")
+    for _, label in FAIRNESS_COLUMNS:
+        fair.add_column(label, justify="right")
+    fair.add_column("power", justify="right")
+    for name, block in results["by_attribute"].items():
+        groups = block["groups"]
+        fair.add_row(
+            name,
+            f"{len(groups)} ({block['min_group_size']['value']})",
+            *(_with_ci(block[key]) for key, _ in FAIRNESS_COLUMNS),
+            _fmt(block["statistical_power"]["value"], 2),
+        )
+    console.print(fair)
+
+    rank = overall["protected_attribute_importance_rank"]["value"]
+    console.print(
+        f"Robustness: max_shift_degradation {_with_ci(overall['max_shift_degradation'])} "
+        f"({results['shift']['metric']}, ±{results['shift']['delta']:g} share shift)"
+    )
+    console.print(
+        f"Explainability: protected_attribute_importance_rank {_fmt(rank)}; "
+        f"max_proxy_association {_fmt(overall['max_proxy_association']['value'])}"
+    )
+    for warning in results["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    if written:
+        console.print("Wrote " + ", ".join(str(p) for p in written.values()))

@@ -1,0 +1,138 @@
+"""Reading the evaluation set: the file, the labels and the scores.
+
+Everything a user can get wrong about the data is checked here, once, with a
+message that names the file and the column and says what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..errors import DataError, MissingExtraError
+
+__all__ = ["binary_labels", "check_columns", "read_frame", "validate_scores"]
+
+NOT_FOUND = "evaluation data not found"
+UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
+UNREADABLE = "could not be read as {kind}: {reason}"
+EMPTY = "the evaluation data has no rows"
+MISSING_COLUMNS = (
+    "column(s) {missing} named in the config are not in the data; columns present: {present}"
+)
+TARGET_NULLS = "the target has {count} missing value(s); every row needs a label"
+NOT_BINARY = "the target must have two classes; found {count}: {values}"
+NO_POSITIVE = "positive_label {label!r} does not occur in the target; values found: {values}"
+SCORES_NOT_NUMERIC = (
+    "scores must be numbers in [0, 1]; found non-numeric values such as {example!r}"
+)
+SCORES_NAN = (
+    "scores must be numbers in [0, 1]; {count} row(s) are missing or NaN (first at row {row})"
+)
+SCORES_RANGE = "scores must be in [0, 1]; found {low} to {high} (first bad value at row {row})"
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """Read a .csv or .parquet file into a DataFrame."""
+    if not path.is_file():
+        raise DataError(NOT_FOUND, file=path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            frame = pd.read_csv(path)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+    elif suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for bad files
+            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+    else:
+        raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
+    if len(frame) == 0:
+        raise DataError(EMPTY, file=path)
+    return frame
+
+
+def check_columns(frame: pd.DataFrame, needed: dict[str, str], *, file: Path) -> None:
+    """Every column in ``needed`` (column → config field) must be present."""
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            MISSING_COLUMNS.format(
+                missing=", ".join(repr(c) for c in missing),
+                present=", ".join(map(str, frame.columns)),
+            ),
+            file=file,
+            field=needed[missing[0]],
+        )
+
+
+def _matches(values: pd.Series, label: Any) -> NDArray[np.bool_]:
+    """Rows equal to ``label``, also when YAML and CSV disagree on the type (1 vs "1")."""
+    direct: NDArray[np.bool_] = (values == label).to_numpy(dtype=bool)
+    if direct.any():
+        return direct
+    as_text: NDArray[np.bool_] = (values.astype(str) == str(label)).to_numpy(dtype=bool)
+    return as_text
+
+
+def binary_labels(
+    frame: pd.DataFrame, target: str, positive_label: Any, *, file: Path
+) -> NDArray[np.int8]:
+    """The target as 0/1 (1 = ``positive_label``), refusing anything not binary."""
+    values = frame[target]
+    nulls = int(values.isna().sum())
+    if nulls:
+        raise DataError(TARGET_NULLS.format(count=nulls), file=file, field="data.target")
+    distinct = sorted(values.unique().tolist(), key=str)
+    shown = ", ".join(repr(v) for v in distinct[:10]) + (", …" if len(distinct) > 10 else "")
+    if len(distinct) != 2:
+        raise DataError(
+            NOT_BINARY.format(count=len(distinct), values=shown), file=file, field="data.target"
+        )
+    positive = _matches(values, positive_label)
+    if not positive.any():
+        raise DataError(
+            NO_POSITIVE.format(label=positive_label, values=shown),
+            file=file,
+            field="data.positive_label",
+        )
+    return positive.astype(np.int8)
+
+
+def validate_scores(scores: Any, *, file: Path | None, field: str | None) -> NDArray[np.float64]:
+    """Scores as float64 in [0, 1], or a DataError saying which row is wrong."""
+    series = pd.Series(scores)
+    numeric = pd.to_numeric(series, errors="coerce")
+    bad_type = numeric.isna() & series.notna()
+    if bad_type.any():
+        example = series[bad_type].iloc[0]
+        raise DataError(SCORES_NOT_NUMERIC.format(example=example), file=file, field=field)
+    values = numeric.to_numpy(dtype=np.float64)
+    nan = np.isnan(values)
+    if nan.any():
+        raise DataError(
+            SCORES_NAN.format(count=int(nan.sum()), row=int(np.argmax(nan)) + 1),
+            file=file,
+            field=field,
+        )
+    outside = (values < 0.0) | (values > 1.0)
+    if outside.any():
+        raise DataError(
+            SCORES_RANGE.format(
+                low=float(values.min()), high=float(values.max()), row=int(np.argmax(outside)) + 1
+            ),
+            file=file,
+            field=field,
+        )
+    return values

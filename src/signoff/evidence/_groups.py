@@ -1,0 +1,171 @@
+"""Protected attributes as integer group codes, intersections and joint groups.
+
+Each attribute becomes codes ``0..G-1`` with readable labels (bands of a
+binned numeric column keep their declared order; other groups are sorted).
+The count table is built once over the *joint* groups — the observed
+combinations of every base attribute — and each attribute's table is a sum
+of joint groups, so all attributes come from one counting pass and one
+bootstrap.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..config._schema import AuditConfig
+from ..errors import ConfigError, DataError
+
+__all__ = ["Attribute", "JointGroups", "encode_attributes", "joint_groups"]
+
+MISSING_GROUP = "(missing)"
+SINGLE_GROUP = "has only one group ({group!r}); a fairness audit needs at least two"
+OUT_OF_BINS = "{count} value(s) fall outside the bins {bins} (e.g. {example!r})"
+NOT_NUMERIC = "bins need a numeric column; found values such as {example!r}"
+UNKNOWN_PRIVILEGED = "privileged group {value!r} does not occur; groups found: {groups}"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One audited attribute (a protected attribute or an intersection)."""
+
+    name: str
+    codes: NDArray[np.intp]
+    labels: tuple[str, ...]
+    privileged: int | None
+    parts: tuple[str, ...]  # base attributes it is made of (itself for a base attribute)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return len(self.labels)
+
+
+def _encode(
+    values: pd.Series,
+    spec_bins: Sequence[float] | None,
+    labels: Sequence[str] | None,
+    *,
+    file: Path,
+    field: str,
+) -> tuple[NDArray[np.intp], tuple[str, ...]]:
+    if spec_bins is not None:
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = numeric.isna() & values.notna()
+        if bad.any():
+            raise DataError(NOT_NUMERIC.format(example=values[bad].iloc[0]), file=file, field=field)
+        names = (
+            list(labels)
+            if labels
+            else [f"[{a:g}, {b:g})" for a, b in itertools.pairwise(spec_bins)]
+        )
+        banded = pd.cut(numeric, bins=list(spec_bins), right=False, labels=names)
+        outside = banded.isna() & numeric.notna()
+        if outside.any():
+            raise DataError(
+                OUT_OF_BINS.format(
+                    count=int(outside.sum()), bins=list(spec_bins), example=values[outside].iloc[0]
+                ),
+                file=file,
+                field=field,
+            )
+        codes = banded.cat.codes.to_numpy().astype(np.intp)
+        present = np.unique(codes[codes >= 0])
+        out_labels = [names[i] for i in present]
+        remap = np.full(len(names), -1, dtype=np.intp)
+        remap[present] = np.arange(len(present))
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    else:
+        text = values.astype("string")
+        codes_raw, uniques = pd.factorize(text, sort=True)
+        codes = codes_raw.astype(np.intp)
+        out_labels = [str(u) for u in uniques]
+    if (codes < 0).any():  # missing values form a group of their own, flagged in warnings
+        codes = np.where(codes < 0, len(out_labels), codes)
+        out_labels.append(MISSING_GROUP)
+    return codes, tuple(out_labels)
+
+
+def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -> list[Attribute]:
+    """Every protected attribute, then every intersection, as group codes."""
+    attributes: dict[str, Attribute] = {}
+    for name, spec in config.protected_attributes.items():
+        field = f"protected_attributes.{name}"
+        codes, labels = _encode(
+            frame[config.attribute_column(name)], spec.bins, spec.labels, file=file, field=field
+        )
+        if len(labels) < 2:
+            raise DataError(SINGLE_GROUP.format(group=labels[0]), file=file, field=field)
+        privileged = None
+        if spec.privileged is not None:
+            wanted = str(spec.privileged)
+            if wanted not in labels:
+                raise ConfigError(
+                    UNKNOWN_PRIVILEGED.format(value=spec.privileged, groups=", ".join(labels)),
+                    field=f"{field}.privileged",
+                )
+            privileged = labels.index(wanted)
+        attributes[name] = Attribute(name, codes, labels, privileged, (name,))
+    result = list(attributes.values())
+    for combo in config.intersections:
+        result.append(_intersect([attributes[a] for a in combo]))
+    return result
+
+
+def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Mixed-radix code of each row over ``parts``, compressed to observed values.
+
+    Returns the observed radix values (sorted) and each row's index into them.
+    A ``bincount`` does it in O(N) when the radix space is small; ``unique``
+    (a sort) otherwise.
+    """
+    radix = np.zeros_like(parts[0].codes)
+    size = 1
+    for part in parts:
+        radix = radix * part.n_groups + part.codes
+        size *= part.n_groups
+    if size <= 4 * radix.shape[0] + 1024:
+        present = np.bincount(radix, minlength=size) > 0
+        lookup = np.cumsum(present) - 1
+        return np.flatnonzero(present), lookup[radix].astype(np.intp)
+    used, codes = np.unique(radix, return_inverse=True)
+    return used, codes.astype(np.intp)
+
+
+def _intersect(parts: Sequence[Attribute]) -> Attribute:
+    used, codes = _combine(parts)
+    labels = []
+    for value in used:
+        names = []
+        for part in reversed(parts):
+            value, index = divmod(int(value), part.n_groups)
+            names.append(part.labels[index])
+        labels.append("*".join(reversed(names)))
+    name = "*".join(p.name for p in parts)
+    return Attribute(name, codes, tuple(labels), None, tuple(p.name for p in parts))
+
+
+@dataclass(frozen=True)
+class JointGroups:
+    """The observed combinations of every base attribute."""
+
+    codes: NDArray[np.intp]  # joint group of every row
+    n_groups: int
+    maps: dict[str, NDArray[np.intp]]  # attribute name → its group for each joint group
+
+
+def joint_groups(attributes: Sequence[Attribute]) -> JointGroups:
+    """Joint groups over the base attributes, and each attribute's map onto them."""
+    base = [a for a in attributes if a.parts == (a.name,)]
+    used, codes = _combine(base)
+    # Any row of a joint group carries that group's code of every attribute.
+    some_row = np.zeros(len(used), dtype=np.intp)
+    some_row[codes] = np.arange(len(codes))
+    maps = {a.name: a.codes[some_row] for a in attributes}
+    return JointGroups(codes, len(used), maps)

@@ -1,0 +1,121 @@
+"""Every per-group metric, derived from a count table.
+
+All functions broadcast over leading batch axes, so the same code computes
+point estimates (no batch axis) and a chunk of bootstrap replicates (one
+batch axis).  Results have shape ``(*batch, G)``.  A rate whose denominator
+is zero is NaN ("undefined"), never 0 and never a warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..evidence import CountTable
+from ..evidence._table import FloatArray
+
+__all__ = ["GROUP_STATISTICS", "group_statistics", "ratio", "reliability"]
+
+#: Names returned by :func:`group_statistics`, in report order.
+GROUP_STATISTICS: tuple[str, ...] = (
+    "count",
+    "base_rate",
+    "selection_rate",
+    "accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "false_positive_rate",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+    "brier_score",
+    "log_loss",
+    "expected_calibration_error",
+    "maximum_calibration_error",
+    "true_positives",
+    "false_positives",
+    "true_negatives",
+    "false_negatives",
+)
+
+
+def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """``numerator / denominator``, NaN where the denominator is zero."""
+    num, den = np.broadcast_arrays(numerator, denominator)
+    out = np.full(num.shape, np.nan, dtype=np.float64)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _binned_roc_auc(pos: FloatArray, neg: FloatArray) -> FloatArray:
+    """Mann–Whitney AUC over score bins; a positive and a negative in one bin tie."""
+    below = np.cumsum(neg, axis=-1) - neg
+    wins = (pos * (below + 0.5 * neg)).sum(axis=-1)
+    return ratio(wins, pos.sum(axis=-1) * neg.sum(axis=-1))
+
+
+def _binned_average_precision(pos: FloatArray, neg: FloatArray) -> FloatArray:
+    """Average precision with one threshold per bin (scikit-learn's step sum)."""
+    tp = np.cumsum(pos[..., ::-1], axis=-1)
+    fp = np.cumsum(neg[..., ::-1], axis=-1)
+    precision = ratio(tp, tp + fp)
+    gained = pos[..., ::-1]
+    steps = np.where(gained > 0, gained * np.nan_to_num(precision), 0.0).sum(axis=-1)
+    return ratio(steps, pos.sum(axis=-1))
+
+
+def reliability(table: CountTable) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per calibration bin: row count, sum of labels, sum of scores.
+
+    Returns three arrays of shape ``(*batch, G, K)``.
+    """
+    starts = table.grid.calibration_starts
+    counts = np.add.reduceat(table.n.sum(axis=-2), starts, axis=-1)
+    labels = np.add.reduceat(table.n[..., 1, :], starts, axis=-1)
+    scores = np.add.reduceat(table.s.sum(axis=-2), starts, axis=-1)
+    return counts, labels, scores
+
+
+def group_statistics(table: CountTable) -> dict[str, FloatArray]:
+    """Every per-group statistic, each of shape ``(*batch, G)``.
+
+    Definitions follow scikit-learn (``ŷ = [s ≥ threshold]``); see
+    ``docs/metrics.md`` for each.
+    """
+    tb = table.grid.threshold_bin
+    neg, pos = table.n[..., 0, :], table.n[..., 1, :]
+    tp = pos[..., tb:].sum(axis=-1)
+    fn = pos[..., :tb].sum(axis=-1)
+    fp = neg[..., tb:].sum(axis=-1)
+    tn = neg[..., :tb].sum(axis=-1)
+    count = tp + fn + fp + tn
+    positives = tp + fn
+
+    # Σ(s − y)² = Σs² − 2·Σ_{y=1} s + #{y=1}
+    squared_error = table.s2.sum(axis=(-2, -1)) - 2.0 * table.s[..., 1, :].sum(axis=-1) + positives
+    cal_count, cal_labels, cal_scores = reliability(table)
+    gap = np.abs(cal_labels - cal_scores)
+    per_bin_gap = ratio(gap, cal_count)
+    mce = np.where(cal_count > 0, per_bin_gap, -np.inf).max(axis=-1)
+
+    return {
+        "count": count,
+        "base_rate": ratio(positives, count),
+        "selection_rate": ratio(tp + fp, count),
+        "accuracy": ratio(tp + tn, count),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, positives),
+        "specificity": ratio(tn, tn + fp),
+        "false_positive_rate": ratio(fp, fp + tn),
+        "f1": ratio(2.0 * tp, 2.0 * tp + fp + fn),
+        "roc_auc": _binned_roc_auc(pos, neg),
+        "pr_auc": _binned_average_precision(pos, neg),
+        "brier_score": ratio(squared_error, count),
+        "log_loss": ratio(table.ll.sum(axis=(-2, -1)), count),
+        "expected_calibration_error": ratio(gap.sum(axis=-1), count),
+        "maximum_calibration_error": np.where(np.isfinite(mce), mce, np.nan),
+        "true_positives": tp,
+        "false_positives": fp,
+        "true_negatives": tn,
+        "false_negatives": fn,
+    }
