@@ -106,6 +106,7 @@ def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatAr
         lo_v = np.take_along_axis(ordered, lo_i[None, ...], axis=0)[0]
         hi_v = np.take_along_axis(ordered, hi_i[None, ...], axis=0)[0]
         hi_v = np.where(frac > 0, hi_v, lo_v)
+        lo_v, hi_v = np.where(enough, lo_v, 0.0), np.where(enough, hi_v, 0.0)
         return np.where(enough, lo_v + frac * (hi_v - lo_v), np.nan)
 
     return pick(tail), pick(1.0 - tail)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..audit import audit
-from ..demo import write_demo_project
 from ._app import app, err_console, handle_errors, out_console
 from ._audit import current_user
 from ._progress import progress_bars
@@ -28,6 +27,8 @@ def quickstart_command(
     ] = False,
 ) -> None:
     """Create a demo project (German Credit, a trained model, a config) and audit it."""
+    from ..demo import write_demo_project  # trains a model: sklearn is imported only here
+
     err_console.print(f"Writing the demo project to [cyan]{folder}[/] …")
     config = write_demo_project(folder, force=force)
     err_console.print(

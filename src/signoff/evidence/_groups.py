@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,11 @@ class Attribute:
         return len(self.labels)
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds, so messages show 26, not np.int64(26)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _encode(
     values: pd.Series,
     spec_bins: Sequence[float] | None,
@@ -59,7 +65,9 @@ def _encode(
         numeric = pd.to_numeric(values, errors="coerce")
         bad = numeric.isna() & values.notna()
         if bad.any():
-            raise DataError(NOT_NUMERIC.format(example=values[bad].iloc[0]), file=file, field=field)
+            raise DataError(
+                NOT_NUMERIC.format(example=_plain(values[bad].iloc[0])), file=file, field=field
+            )
         names = (
             list(labels)
             if labels
@@ -70,7 +78,9 @@ def _encode(
         if outside.any():
             raise DataError(
                 OUT_OF_BINS.format(
-                    count=int(outside.sum()), bins=list(spec_bins), example=values[outside].iloc[0]
+                    count=int(outside.sum()),
+                    bins="[" + ", ".join(f"{b:g}" for b in spec_bins) + "]",
+                    example=_plain(values[outside].iloc[0]),
                 ),
                 file=file,
                 field=field,

@@ -1,8 +1,9 @@
 """Permutation importance: how much the model's score drops when a feature is shuffled.
 
-Model-agnostic and seeded: scikit-learn's ``permutation_importance`` with a
-scorer that calls the model through signoff's own loader, so every model
-format (skops, ONNX, boosters) is explained the same way.
+Model-agnostic and seeded, with exactly scikit-learn's permutation scheme
+(so the numbers equal ``sklearn.inspection.permutation_importance``), but
+the model is called through signoff's own loader, so every model format
+(skops, ONNX, boosters) is explained the same way, and once per feature.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from sklearn.inspection import permutation_importance
-from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
 
 __all__ = ["FeatureImportance", "Scorer", "importance_rank", "permutation_importances"]
 
@@ -66,6 +65,8 @@ class _Fitted:
 def _metric(
     scoring: Scoring, threshold: float
 ) -> Callable[[NDArray[np.int8], NDArray[np.float64]], float]:
+    from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
+
     if scoring == "roc_auc":
         return lambda y, s: float(roc_auc_score(y, s))
     if scoring == "average_precision":
@@ -73,6 +74,23 @@ def _metric(
     if scoring == "neg_log_loss":
         return lambda y, s: -float(log_loss(y, s, labels=[0, 1]))
     return lambda y, s: float(accuracy_score(y, (s >= threshold).astype(np.int8)))
+
+
+def _shuffles(n_rows: int, repeats: int, seed: int) -> NDArray[np.intp]:
+    """The row orders scikit-learn's ``permutation_importance`` uses for ``random_state=seed``.
+
+    scikit-learn draws one seed, then for every column restarts a
+    ``RandomState`` from it and shuffles an index in place ``repeats`` times;
+    every column therefore sees the same sequence of orders.
+    """
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    state = np.random.RandomState(column_seed)
+    index = np.arange(n_rows)
+    orders = np.empty((repeats, n_rows), dtype=np.intp)
+    for r in range(repeats):
+        state.shuffle(index)
+        orders[r] = index
+    return orders
 
 
 def permutation_importances(
@@ -89,6 +107,11 @@ def permutation_importances(
     seed: int = 0,
 ) -> tuple[FeatureImportance, ...]:
     """Permutation importance of every feature, ranked.
+
+    The same numbers as ``sklearn.inspection.permutation_importance`` with
+    ``random_state=seed``, computed with one model call per feature (the
+    ``repeats`` shuffled copies stacked) instead of one per shuffle, which
+    makes pipelines with preprocessing many times faster.
 
     Parameters
     ----------
@@ -107,18 +130,29 @@ def permutation_importances(
         rows = np.sort(rng.choice(rows, size=max_rows, replace=False))
     sample = frame.iloc[rows][list(features)].reset_index(drop=True)
     target = y[rows]
+    n = len(sample)
     metric = _metric(scoring, threshold)
-
-    def scorer(fitted: _Fitted, x: pd.DataFrame, labels: NDArray[np.int8]) -> float:
-        return metric(
-            labels, fitted.model.scores(x, positive_label=positive_label, features=features)
-        )
-
-    result = permutation_importance(
-        _Fitted(model), sample, target, scoring=scorer, n_repeats=repeats, random_state=seed
+    baseline = metric(
+        target, model.scores(sample, positive_label=positive_label, features=features)
     )
-    means = np.asarray(result.importances_mean, dtype=np.float64)
-    stds = np.asarray(result.importances_std, dtype=np.float64)
+    orders = _shuffles(n, repeats, seed)
+    stacked = pd.concat([sample] * repeats, ignore_index=True)
+
+    drops = np.empty((len(features), repeats), dtype=np.float64)
+    for j, feature in enumerate(features):
+        shuffled = stacked.copy()
+        # scikit-learn shuffles the already-shuffled column again on each repeat
+        column = sample[feature].to_numpy()
+        copies = []
+        for order in orders:
+            column = column[order]
+            copies.append(column)
+        shuffled[feature] = np.concatenate(copies)
+        scores = model.scores(shuffled, positive_label=positive_label, features=features)
+        for r in range(repeats):
+            drops[j, r] = baseline - metric(target, scores[r * n : (r + 1) * n])
+    means = drops.mean(axis=1)
+    stds = drops.std(axis=1)
     order = sorted(range(len(features)), key=lambda i: (-means[i], features[i]))
     ranks = {i: r + 1 for r, i in enumerate(order)}
     return tuple(

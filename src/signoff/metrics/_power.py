@@ -10,8 +10,9 @@ approximation — the same as statsmodels' ``NormalIndPower``.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
-from scipy.stats import norm
+_NORMAL = NormalDist()
 
 __all__ = ["cohens_h", "two_proportion_power"]
 
@@ -43,6 +44,6 @@ def two_proportion_power(
     other = min(max(other, 0.0), 1.0)
     h = cohens_h(rate, other)
     effective_n = 1.0 / (1.0 / n_small + 1.0 / n_large)
-    crit = float(norm.isf(alpha / 2.0))
+    crit = _NORMAL.inv_cdf(1.0 - alpha / 2.0)
     shift = h * math.sqrt(effective_n)
-    return float(norm.sf(crit - shift) + norm.cdf(-crit - shift))
+    return (1.0 - _NORMAL.cdf(crit - shift)) + _NORMAL.cdf(-crit - shift)
