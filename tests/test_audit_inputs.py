@@ -88,7 +88,8 @@ def test_pickle_refused_unless_trusted(cli, demo, tmp_path, edit_config):
     edit_config(demo, lambda c: c.update(model={"path": "model.pkl", "format": "pickle"}))
     result = _run(cli, demo, tmp_path)
     assert result.exit_code == 3
-    assert "model.pkl" in result.stderr and "pickle" in result.stderr
+    assert "model.pkl" in result.stderr
+    assert "pickle" in result.stderr
     trusted = cli("audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "t"), "--trust-model")
     assert trusted.exit_code == 0, trusted.output
 

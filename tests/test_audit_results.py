@@ -35,7 +35,8 @@ def test_results_have_every_documented_path(demo_result: signoff.AuditResult):
     assert female["selection_rate"]["ci"][0] <= female["selection_rate"]["value"]
     assert sex["privileged"] == "male"
     inter = r["by_attribute"]["sex*age_group"]
-    assert inter["kind"] == "intersection" and inter["parts"] == ["sex", "age_group"]
+    assert inter["kind"] == "intersection"
+    assert inter["parts"] == ["sex", "age_group"]
     assert set(inter["groups"]) == {"female*<25", "female*>=25", "male*<25", "male*>=25"}
     assert r["confusion_matrix"]["tp"] + r["confusion_matrix"]["fn"] == round(
         300 * r["overall"]["base_rate"]["value"]

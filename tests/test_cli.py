@@ -74,4 +74,5 @@ def test_missing_config_is_usage_error(cli, tmp_path: Path):
 def test_no_arguments_shows_help(cli):
     result = cli()
     assert result.exit_code in (0, 2)
-    assert "audit" in result.output and "quickstart" in result.output
+    assert "audit" in result.output
+    assert "quickstart" in result.output

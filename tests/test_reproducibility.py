@@ -47,7 +47,8 @@ def test_manifest_records_hashes_versions_and_results_hash(demo: Path):
     assert manifest["results_sha256"] == canonical_sha256(result.results)
     env = manifest["environment"]
     assert env["python"].count(".") == 2
-    assert env["packages"]["numpy"] and env["packages"]["scikit-learn"]
+    assert env["packages"]["numpy"]
+    assert env["packages"]["scikit-learn"]
     assert manifest["config"]["seed"] == 42
     assert manifest["signoff_version"] == signoff.__version__
     assert str(demo) not in json.dumps(manifest)  # no absolute paths: same bytes anywhere
