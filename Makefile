@@ -31,7 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 docs: setup
-	$(BIN)/python -m signoff.metrics.docs > docs/metrics.md
+	$(BIN)/signoff metrics --markdown > docs/metrics.md
 
 clean:
 	rm -rf $(VENV) signoff-demo signoff-audit .pytest_cache .mypy_cache .ruff_cache

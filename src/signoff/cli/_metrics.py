@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..metrics import METRICS
+from ..metrics._reference import metric_reference
 from ._app import app, handle_errors, out_console
 
 __all__ = ["metrics_command"]
@@ -19,8 +20,14 @@ __all__ = ["metrics_command"]
 @handle_errors
 def metrics_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the metric reference (docs/metrics.md).")
+    ] = False,
 ) -> None:
     """List every metric signoff computes: name, where it appears, direction, meaning."""
+    if markdown:
+        print(metric_reference(), end="")
+        return
     if as_json:
         print(json.dumps([asdict(spec) for spec in METRICS.values()], indent=2))
         return
