@@ -26,6 +26,7 @@ __all__ = ["Progress", "audit", "timestamp_from_environment"]
 #: ``progress(stage, done, total)`` — called as work advances; the CLI draws bars from it.
 Progress = Callable[[str, int, int], None]
 
+BAD_SEED = "seed must be a whole number ≥ 0; got {value}"
 BAD_EPOCH = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got {value!r}"
 
 
@@ -150,6 +151,8 @@ def audit(
     source = _source(config)
     cfg = source.config
     if seed is not None:
+        if seed < 0:
+            raise ConfigError(BAD_SEED.format(value=seed), field="seed")
         cfg = cfg.model_copy(update={"seed": seed})
     if trust_model and cfg.model is not None:
         cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update={"trusted": True})})

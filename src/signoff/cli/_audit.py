@@ -45,7 +45,7 @@ def audit_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for results.json and manifest.json.")
     ] = Path("signoff-audit"),
-    seed: Annotated[int | None, typer.Option(help="Override the config's seed.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Override the config's seed.")] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option(

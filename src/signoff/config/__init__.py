@@ -1,1 +1,34 @@
-"""signoff.config."""
+"""signoff.config: the audit config file, read with the position of every value.
+
+``load_config`` reads and validates an audit config; ``read_yaml`` and
+``validation_error`` are the reusable parts (policies and the governance config
+use them too) that point every error at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+from ._load import LoadedConfig, config_from_mapping, load_config, validation_error
+from ._schema import (
+    AuditConfig,
+    BootstrapConfig,
+    DataConfig,
+    ExplainConfig,
+    ModelConfig,
+    ProtectedAttribute,
+)
+from ._yaml import YamlDocument, read_yaml
+
+__all__ = [
+    "AuditConfig",
+    "BootstrapConfig",
+    "DataConfig",
+    "ExplainConfig",
+    "LoadedConfig",
+    "ModelConfig",
+    "ProtectedAttribute",
+    "YamlDocument",
+    "config_from_mapping",
+    "load_config",
+    "read_yaml",
+    "validation_error",
+]

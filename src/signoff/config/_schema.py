@@ -7,9 +7,17 @@ keys and a test keeps the two in step.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AuditConfig",
@@ -87,7 +95,7 @@ class ProtectedAttribute(_Strict):
         if v is not None:
             if len(v) < 2:
                 raise ValueError("bins needs at least two edges, e.g. [0, 25, 120]")
-            if any(b >= a for a, b in zip(v[1:], v[:-1], strict=False)):
+            if not all(a < b for a, b in pairwise(v)):  # NaN fails too
                 raise ValueError("bins must be strictly increasing")
         return v
 
@@ -152,7 +160,7 @@ class AuditConfig(_Strict):
     threshold: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.5, description="Decision threshold: predicted positive when score >= it."
     )
-    seed: int = Field(default=42, description="Seed for every random step.")
+    seed: Annotated[int, Field(ge=0)] = Field(default=42, description="Seed for every random step.")
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
     explain: ExplainConfig = Field(default_factory=ExplainConfig)
     calibration_bins: Annotated[int, Field(ge=2, le=100)] = Field(
@@ -177,22 +185,29 @@ class AuditConfig(_Strict):
         "attribute for protected_attribute_importance_rank.",
     )
 
+    @field_validator("intersections")
+    @classmethod
+    def _known_attributes(cls, v: list[list[str]], info: ValidationInfo) -> list[list[str]]:
+        # A field validator (not the model validator) so the error points at
+        # ``intersections`` in the file; protected_attributes is validated first.
+        known = set(info.data.get("protected_attributes", {}))
+        for combo in v:
+            if len(combo) < 2:
+                raise ValueError(f"an intersection needs two or more attributes, got {combo}")
+            unknown = [a for a in combo if a not in known]
+            if unknown and "protected_attributes" in info.data:
+                raise ValueError(
+                    f"intersection {combo} names {unknown}, which are not protected "
+                    f"attributes; known: {sorted(known)}"
+                )
+        return v
+
     @model_validator(mode="after")
     def _cross_checks(self) -> AuditConfig:
         if self.model is None and self.data.score_column is None:
             raise ValueError(
                 "give either a model (model.path) or a score column (data.score_column)"
             )
-        known = set(self.protected_attributes)
-        for combo in self.intersections:
-            if len(combo) < 2:
-                raise ValueError(f"an intersection needs two or more attributes, got {combo}")
-            unknown = [a for a in combo if a not in known]
-            if unknown:
-                raise ValueError(
-                    f"intersection {combo} names {unknown}, which are not protected "
-                    f"attributes; known: {sorted(known)}"
-                )
         return self
 
     def attribute_column(self, name: str) -> str:
