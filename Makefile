@@ -18,8 +18,8 @@ demo: setup
 	$(BIN)/signoff quickstart signoff-demo
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 typecheck: setup
 	$(BIN)/mypy
