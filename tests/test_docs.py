@@ -54,7 +54,11 @@ def test_every_config_key_is_documented(key: str):
 
 
 def _commands() -> list[str]:
-    return sorted(c.name for c in app.registered_commands if c.name)
+    names = [c.name for c in app.registered_commands if c.name]
+    for group in app.registered_groups:
+        assert group.typer_instance is not None
+        names += [f"{group.name} {c.name}" for c in group.typer_instance.registered_commands]
+    return sorted(names)
 
 
 @pytest.mark.parametrize("command", _commands())
@@ -73,3 +77,13 @@ def test_docs_link_to_existing_files():
     for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text()):
             assert (page.parent / target).is_file(), f"{page.name} links to missing {target}"
+
+
+def test_every_policy_key_is_documented():
+    from signoff.policy import Gate, Policy
+
+    text = (DOCS / "policy.md").read_text()
+    for key in [k for k in _keys(Policy) if not k.startswith("gates.")]:
+        assert f"`{key}`" in text, f"docs/policy.md lacks `{key}`"
+    for key in Gate.model_fields:
+        assert f"| `{key}` |" in text, f"docs/policy.md lacks gate key `{key}`"

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .._canonical import pretty_json
+from ..policy import PolicyOutcome
 
 __all__ = ["RESULT_FILES", "AuditResult"]
 
-#: The files an audit writes into its output folder.
+#: The files an audit always writes into its output folder.
 RESULT_FILES = ("results.json", "manifest.json")
 
 
@@ -25,10 +26,13 @@ class AuditResult:
         The evidence, exactly as written to ``results.json``.
     manifest : mapping
         The reproducibility record, exactly as written to ``manifest.json``.
+    outcome : PolicyOutcome or None
+        The policy's gate results, when the audit ran with a policy.
     """
 
     results: Mapping[str, Any]
     manifest: Mapping[str, Any]
+    outcome: PolicyOutcome | None = None
 
     def to_json(self) -> str:
         """``results.json`` as text (deterministic)."""
@@ -58,8 +62,23 @@ class AuditResult:
         value: Mapping[str, Any] = where[name]
         return value
 
+    def files(self) -> dict[str, bytes]:
+        """Every output file's name and bytes: results, manifest and, with a policy,
+        ``gates.junit.xml`` and ``summary.md``."""
+        out = {
+            "results.json": self.to_json().encode("utf-8"),
+            "manifest.json": self.manifest_json().encode("utf-8"),
+        }
+        if self.outcome is not None:
+            from ..policy._junit import junit_xml
+            from ..policy._markdown import summary_markdown
+
+            out["gates.junit.xml"] = junit_xml(self.outcome)
+            out["summary.md"] = summary_markdown(self.outcome, results=self.results).encode("utf-8")
+        return out
+
     def write(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``results.json`` and ``manifest.json``; returns their paths.
+        """Write every output file into ``directory``; returns their paths.
 
         Each file is written to a temporary name and renamed, so a crash
         never leaves a half-written file behind.
@@ -67,10 +86,10 @@ class AuditResult:
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         written = {}
-        for name, text in zip(RESULT_FILES, (self.to_json(), self.manifest_json()), strict=True):
+        for name, data in self.files().items():
             target = folder / name
             partial = folder / f".{name}.partial"
-            partial.write_text(text, encoding="utf-8")
+            partial.write_bytes(data)
             partial.replace(target)
             written[name] = target
         return written

@@ -16,6 +16,7 @@ from ..explain import importance_rank, permutation_importances
 from ..metrics._proxy import ProxyAssociation, proxy_associations
 from ..metrics._quality import data_quality
 from ._assemble import assemble_results
+from ._gating import PolicyInput, apply_policy, as_loaded_policy, policy_manifest_entry
 from ._inputs import AuditInputs, gather_inputs
 from ._manifest import build_manifest
 from ._result import AuditResult
@@ -47,15 +48,21 @@ class _Source:
     base_dir: Path
     name: str
     sha256: str
+    seed_set: bool  # the config names a seed (a reproducibility requirement)
 
 
 def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig) -> _Source:
     if isinstance(config, LoadedConfig):
-        return _Source(config.config, config.base_dir, config.path.name, config.sha256)
+        seed_set = "seed" in config.document.data
+        return _Source(config.config, config.base_dir, config.path.name, config.sha256, seed_set)
     if isinstance(config, str | Path):
         return _source(load_config(config))
-    parsed = config if isinstance(config, AuditConfig) else config_from_mapping(config)
-    return _Source(parsed, Path.cwd(), "<python>", canonical_sha256(parsed.model_dump(mode="json")))
+    if isinstance(config, AuditConfig):
+        parsed, seed_set = config, "seed" in config.model_fields_set
+    else:
+        parsed, seed_set = config_from_mapping(config), "seed" in config
+    digest = canonical_sha256(parsed.model_dump(mode="json"))
+    return _Source(parsed, Path.cwd(), "<python>", digest, seed_set)
 
 
 def _tick(progress: Progress | None, stage: str) -> None:
@@ -117,6 +124,8 @@ def audit(
     config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig,
     *,
     seed: int | None = None,
+    policy: PolicyInput | None = None,
+    strict: bool = False,
     trust_model: bool = False,
     created_at: datetime | None = None,
     run_by: str | None = None,
@@ -132,6 +141,12 @@ def audit(
         paths then resolve against the current folder).
     seed : int, optional
         Overrides ``seed`` in the config.
+    policy : path or LoadedPolicy, optional
+        A policy whose gates are judged on the evidence; the outcome is in
+        ``results["gates"]`` and ``AuditResult.outcome``.
+    strict : bool
+        Check every reproducibility requirement, and refuse a policy that is
+        not yet in effect, whatever the policy says.
     trust_model : bool
         Allow joblib/pickle model files (they run code when loaded).
     created_at : datetime, optional
@@ -149,6 +164,7 @@ def audit(
         The evidence and the manifest; ``write(folder)`` saves both.
     """
     source = _source(config)
+    loaded_policy = as_loaded_policy(policy) if policy is not None else None  # fail fast
     cfg = source.config
     if seed is not None:
         if seed < 0:
@@ -192,14 +208,34 @@ def audit(
             "format": cfg.model.format,
             "sha256": inputs.model.sha256,
         }
-    manifest = build_manifest(
-        inputs=files,
-        config=cfg.model_dump(mode="json"),
-        seed=cfg.seed,
-        results=results,
-        created_at=created_at or timestamp_from_environment(),
-        run_by=run_by,
-        base_dir=source.base_dir,
-        command=command,
-    )
-    return AuditResult(results=results, manifest=manifest)
+    when = created_at or timestamp_from_environment()
+
+    def manifest_for(document: dict[str, Any]) -> dict[str, Any]:
+        return build_manifest(
+            inputs=files,
+            config=cfg.model_dump(mode="json"),
+            seed=cfg.seed,
+            results=document,
+            created_at=when,
+            run_by=run_by,
+            base_dir=source.base_dir,
+            command=command,
+        )
+
+    manifest = manifest_for(results)
+    outcome = None
+    if loaded_policy is not None:
+        outcome = apply_policy(
+            loaded_policy,
+            results,
+            today=when.date(),
+            strict=strict,
+            seed_set=source.seed_set or seed is not None,
+            git=manifest["git"],
+            manifest=manifest,
+        )
+        results = {**results, "policy": policy_manifest_entry(outcome)}
+        results["gates"] = [gate.to_dict() for gate in outcome.gates]
+        files["policy"] = policy_manifest_entry(outcome)
+        manifest = manifest_for(results)
+    return AuditResult(results=results, manifest=manifest, outcome=outcome)

@@ -92,7 +92,7 @@ def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatAr
     interval is NaN rather than resting on a biased few.
     """
     defined = ~np.isnan(samples)
-    enough = defined.sum(axis=0) * 2 > samples.shape[0]
+    enough = defined.sum(axis=0) * 2 >= samples.shape[0]
     ordered = np.sort(np.where(defined, samples, np.inf), axis=0)
     count = defined.sum(axis=0)
     tail = (1.0 - confidence) / 2.0
@@ -182,6 +182,6 @@ def compute_statistics(
         high=high,
         reliability=bins,
         shift_shares=shares,
-        edges=np.linspace(0.0, 1.0, config.calibration_bins + 1),
+        edges=np.arange(config.calibration_bins + 1) / config.calibration_bins,
         replicates=replicates,
     )

@@ -14,6 +14,7 @@ import typer
 
 from ..audit import audit
 from ._app import app, err_console, handle_errors, out_console
+from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
 
@@ -52,16 +53,36 @@ def audit_command(
             "--format", "-f", help="table: readable summary; json: results.json on stdout."
         ),
     ] = OutputFormat.table,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Policy (YAML) whose gates decide the exit code; see docs/policy.md."),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Check every reproducibility requirement; refuse a policy not yet in effect."
+        ),
+    ] = False,
+    fail_on_warning: Annotated[
+        bool, typer.Option(help="Exit 1 when a warning gate fails, not only an error gate.")
+    ] = False,
     trust_model: Annotated[
         bool, typer.Option(help="Allow joblib/pickle models (they run code when loaded).")
     ] = False,
 ) -> None:
-    """Compute every metric for a model on an evaluation set and write the evidence."""
+    """Compute every metric for a model on an evaluation set and write the evidence.
+
+    With --policy, every gate is judged and the exit code says whether the model
+    may ship: 0 pass (warnings alone pass), 1 a gate failed, 2 config or policy
+    error, 3 data or model unreadable.
+    """
     as_json = output_format is OutputFormat.json
     with progress_bars(err_console, enabled=True) as progress:
         result = audit(
             config,
             seed=seed,
+            policy=policy,
+            strict=strict,
             trust_model=trust_model,
             run_by=current_user(),
             command=shlex.join(["signoff", *sys.argv[1:]]) if sys.argv[1:2] == ["audit"] else None,
@@ -72,5 +93,11 @@ def audit_command(
         sys.stdout.write(result.to_json())
         for warning in result.warnings:
             err_console.print(f"warning: {warning}", soft_wrap=True)
-        return
-    render_summary(result.results, result.manifest, out_console, written)
+    else:
+        render_summary(result.results, result.manifest, out_console, written)
+        if result.outcome is not None:
+            render_gates(result.outcome, out_console)
+    if result.outcome is not None:
+        code = result.outcome.exit_code(fail_on_warning=fail_on_warning)
+        if code:
+            raise typer.Exit(code)

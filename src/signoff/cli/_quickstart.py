@@ -10,6 +10,7 @@ import typer
 from ..audit import audit
 from ._app import app, err_console, handle_errors, out_console
 from ._audit import current_user
+from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
 
@@ -26,25 +27,42 @@ def quickstart_command(
         bool, typer.Option("--force", help="Overwrite demo files in a non-empty folder.")
     ] = False,
 ) -> None:
-    """Create a demo project (German Credit, a trained model, a config) and audit it."""
-    from ..demo import write_demo_project  # trains a model: sklearn is imported only here
+    """Create a demo project (German Credit, a trained model, a config, a policy) and audit it.
+
+    The demo's verdict is printed, not returned: quickstart exits 0 whatever the
+    gates say, and prints the `signoff audit` command that would exit 1 on a
+    failed gate.
+    """
+    from ..demo import POLICY, write_demo_project  # trains a model: sklearn imported only here
 
     err_console.print(f"Writing the demo project to [cyan]{folder}[/] …")
     config = write_demo_project(folder, force=force)
+    policy = folder / POLICY
+    output = folder / "signoff-audit"
     err_console.print(
         "Trained a logistic regression on data/train.csv (700 rows) without sex, age, "
-        "foreign_worker or personal_status; auditing it on data/holdout.csv (300 rows)."
+        "foreign_worker or personal_status; auditing it on data/holdout.csv (300 rows) "
+        f"against {policy} (the organisation credit baseline)."
     )
+    rerun = f"signoff audit {config} --policy {policy} --strict --output {output}"
     with progress_bars(err_console, enabled=True) as progress:
         result = audit(
             config,
+            policy=policy,
+            strict=True,
             run_by=current_user(),
             progress=progress,
-            command=f"signoff audit {config} --output {folder / 'signoff-audit'}",
+            command=rerun,
         )
-    written = result.write(folder / "signoff-audit")
+    written = result.write(output)
     render_summary(result.results, result.manifest, out_console, written)
+    assert result.outcome is not None
+    render_gates(result.outcome, out_console)
+    code = result.outcome.exit_code()
     out_console.print(
-        f"\nNext: edit [cyan]{config}[/] and re-run [bold]signoff audit {config} "
-        f"--output {folder / 'signoff-audit'}[/]."
+        f"\nRe-run it with: [bold]{rerun}[/] (exit code {code}: "
+        + ("a gate failed; CI would block this model)" if code else "every error gate passed)")
+    )
+    out_console.print(
+        f"For a pull request: {output / 'summary.md'}; for CI: {output / 'gates.junit.xml'}"
     )

@@ -22,11 +22,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ..errors import ConfigError
 
-__all__ = ["EXCLUDED_FROM_MODEL", "german_credit", "write_demo_project"]
+__all__ = ["EXCLUDED_FROM_MODEL", "POLICY", "german_credit", "write_demo_project"]
 
 #: Columns the demo model must not see: protected attributes and a direct proxy.
 EXCLUDED_FROM_MODEL = ("sex", "personal_status", "age", "foreign_worker")
 TARGET = "credit_risk"
+#: The demo's policy file: a copy of the bundled credit baseline template.
+POLICY = "policy.yaml"
 NOT_EMPTY = "folder is not empty; choose a new folder or pass --force to overwrite the demo files"
 
 
@@ -71,7 +73,8 @@ def write_demo_project(folder: Path, *, force: bool = False, seed: int = 42) -> 
 
     Writes ``data/train.csv`` and ``data/holdout.csv`` (a stratified 70/30
     split), ``model.skops`` (logistic regression trained on the train split
-    without protected attributes) and ``audit.yaml``.
+    without protected attributes), ``audit.yaml`` and ``policy.yaml`` (the
+    bundled organisation credit baseline).
     """
     import skops.io
 
@@ -94,6 +97,8 @@ def write_demo_project(folder: Path, *, force: bool = False, seed: int = 42) -> 
         "# The model never saw sex, age, foreign_worker or personal_status;\n"
         "# the audit still measures how its decisions fall across them.\n"
     )
+    baseline = resources.files("signoff.policy").joinpath("templates/credit_baseline.yaml")
+    (folder / POLICY).write_bytes(baseline.read_bytes())
     config_path = folder / "audit.yaml"
     config_path.write_text(header + yaml.safe_dump(_config(), sort_keys=False), encoding="utf-8")
     return config_path

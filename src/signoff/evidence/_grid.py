@@ -77,7 +77,7 @@ def make_grid(
     quantile_bins : int
         Number of score-quantile bins added for ranking metrics.
     """
-    calibration = np.linspace(0.0, 1.0, calibration_bins + 1)
+    calibration = np.arange(calibration_bins + 1) / calibration_bins  # nearest floats to k/K
     parts = [calibration, np.array([threshold], dtype=np.float64)]
     if scores.size and quantile_bins > 0:
         parts.append(np.quantile(scores, np.linspace(0.0, 1.0, quantile_bins + 1)))

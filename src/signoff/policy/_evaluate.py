@@ -1,0 +1,265 @@
+"""Policy evaluation: a pure function ``(policy, evidence, context) → gate results``.
+
+Missing evidence is never a pass: a gate whose metric is absent or ``null``
+(or, with ``use_confidence_bound``, has no interval) fails at its severity
+with a message saying what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..metrics import METRICS
+from ._guidance import REPRODUCIBILITY_GUIDANCE, guidance
+from ._result import GateResult, Measurement, Status
+from ._schema import Gate, Policy, Severity
+
+__all__ = ["AuditContext", "evaluate", "passes"]
+
+_FAILED: dict[str, Status] = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
+#: What --strict checks even when the policy does not ask (a clean git checkout
+#: is checked only when the policy asks: a project need not live in git).
+_STRICT_CHECKS = ("strict_mode_required", "seed_required", "manifest_required")
+_SYMBOL = {
+    "less_than": "<",
+    "less_equal": "≤",
+    "greater_than": ">",
+    "greater_equal": "≥",
+    "equal": "=",
+}
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Facts about the run that are not in results.json."""
+
+    today: dt.date
+    strict: bool = False
+    seed_set: bool = False
+    manifest_written: bool = True
+    git: Mapping[str, Any] | None = None
+
+
+def passes(value: float, gate: Gate) -> bool:
+    """Whether ``value`` meets the gate's comparison."""
+    t = gate.threshold
+    if isinstance(t, tuple):
+        return t[0] <= value <= t[1]
+    return {
+        "less_than": value < t,
+        "less_equal": value <= t,
+        "greater_than": value > t,
+        "greater_equal": value >= t,
+        "equal": math.isclose(value, t, rel_tol=0.0, abs_tol=1e-12),
+    }[gate.comparison]
+
+
+def _judge(gate: Gate, value: float | None, ci: list[float] | None) -> tuple[float | None, bool]:
+    """The number compared (point or pessimistic bound) and whether it passes."""
+    if value is None:
+        return None, False
+    if not gate.use_confidence_bound:
+        return value, passes(value, gate)
+    if ci is None:
+        return None, False
+    low, high = ci
+    if gate.comparison in ("less_than", "less_equal"):
+        return high, passes(high, gate)
+    if gate.comparison in ("greater_than", "greater_equal"):
+        return low, passes(low, gate)
+    if gate.comparison == "between":
+        inside = passes(low, gate) and passes(high, gate)
+        return (high if passes(low, gate) else low), inside
+    return value, passes(value, gate)
+
+
+def _measurements(
+    gate: Gate, results: Mapping[str, Any]
+) -> list[tuple[str | None, str | None, Any]]:
+    """(attribute, group, entry) for everything the gate judges; KeyError names a bad scope."""
+    levels = METRICS[gate.metric].levels
+    blocks = results["by_attribute"]
+    if gate.attributes is None and "overall" in levels:
+        return [(None, None, results["overall"].get(gate.metric))]
+    names = list(gate.attributes) if gate.attributes is not None else list(blocks)
+    unknown = [n for n in names if n not in blocks]
+    if unknown:
+        raise KeyError(f"attribute(s) {unknown} are not in the audit; audited: {', '.join(blocks)}")
+    if "attribute" in levels:
+        return [(n, None, blocks[n].get(gate.metric)) for n in names]
+    return [(n, g, e.get(gate.metric)) for n in names for g, e in blocks[n]["groups"].items()]
+
+
+def _where(attribute: str | None, group: str | None) -> str:
+    if attribute is None:
+        return "overall"
+    return f"{attribute}={group}" if group is not None else attribute
+
+
+def _message(gate: Gate, decisive: Measurement, measurements: list[Measurement]) -> str:
+    where = _where(decisive.attribute, decisive.group)
+    if decisive.judged is None:
+        lacking = (
+            "no confidence interval"
+            if gate.use_confidence_bound and decisive.value is not None
+            else "no value"
+        )
+        return (
+            f"missing evidence: {gate.metric} has {lacking} for {where} "
+            "(not computed, or undefined for lack of data)"
+        )
+    judged = "confidence bound" if gate.use_confidence_bound else "value"
+    verdict = "meets" if decisive.passed else "fails"
+    t = gate.threshold
+    rule = (
+        f"in [{t[0]:g}, {t[1]:g}]" if isinstance(t, tuple) else f"{_SYMBOL[gate.comparison]} {t:g}"
+    )
+    message = f"{gate.metric} {judged} {decisive.judged:.4g} for {where} {verdict} {rule}"
+    if len(measurements) > 1:
+        failing = sum(not m.passed for m in measurements)
+        message += f" ({failing} of {len(measurements)} failing)"
+    return message
+
+
+def _metric_gate(gate: Gate, results: Mapping[str, Any]) -> GateResult:
+    try:
+        found = _measurements(gate, results)
+    except KeyError as exc:
+        return _gate_result(
+            gate, None, (), "ERROR", str(exc.args[0]), "fix the gate's `attributes`"
+        )
+    measurements = []
+    for attribute, group, entry in found:
+        value = entry.get("value") if entry else None
+        ci = entry.get("ci") if entry else None
+        judged, ok = _judge(gate, value, ci)
+        bounds = (ci[0], ci[1]) if ci else None
+        measurements.append(Measurement(attribute, group, value, bounds, judged, ok))
+    failing = [m for m in measurements if not m.passed]
+    decisive = failing[0] if failing else measurements[0]
+    status: Status = _FAILED[gate.severity] if failing else "PASS"
+    remedy = guidance(gate.metric).remediation if failing else ""
+    message = _message(gate, decisive, measurements)
+    return _gate_result(gate, decisive, tuple(measurements), status, message, remedy)
+
+
+def _gate_result(
+    gate: Gate,
+    decisive: Measurement | None,
+    measurements: tuple[Measurement, ...],
+    status: Status,
+    message: str,
+    remediation: str,
+) -> GateResult:
+    return GateResult(
+        name=gate.name,
+        id=gate.id,
+        kind="metric",
+        metric=gate.metric,
+        attribute=decisive.attribute if decisive else None,
+        group=decisive.group if decisive else None,
+        value=decisive.value if decisive else None,
+        ci=decisive.ci if decisive else None,
+        threshold=gate.threshold,
+        comparison=gate.comparison,
+        severity=gate.severity,
+        status=status,
+        clause=gate.clause,
+        rationale=gate.rationale,
+        message=message,
+        remediation=remediation,
+        measurements=measurements,
+    )
+
+
+def _check(
+    name: str,
+    kind: Literal["reproducibility", "policy"],
+    ok: bool,
+    message: str,
+    remedy: str,
+    *,
+    severity: Severity = "error",
+) -> GateResult:
+    return GateResult(
+        name=name,
+        id=None,
+        kind=kind,
+        metric=None,
+        attribute=None,
+        group=None,
+        value=None,
+        ci=None,
+        threshold=None,
+        comparison=None,
+        severity=severity,
+        status="PASS" if ok else _FAILED[severity],
+        clause="",
+        rationale="",
+        message=message,
+        remediation="" if ok else remedy,
+    )
+
+
+def _reproducibility(policy: Policy, context: AuditContext) -> list[GateResult]:
+    req = policy.reproducibility
+    git = context.git
+    clean = git is not None and not git["dirty"]
+    if git is None:
+        where = "the config is not in a git checkout"
+    else:
+        where = f"commit {git['commit'][:12]}" + (
+            " with uncommitted changes" if git["dirty"] else ""
+        )
+    strict = "the audit ran with --strict" if context.strict else "the audit did not run --strict"
+    seed = "the config sets a seed" if context.seed_set else "the config does not set `seed`"
+    manifest = "manifest.json written" if context.manifest_written else "no manifest written"
+    checks = [
+        ("strict_mode_required", "Reproducibility: strict mode", context.strict, strict),
+        ("seed_required", "Reproducibility: seed set", context.seed_set, seed),
+        ("manifest_required", "Reproducibility: manifest", context.manifest_written, manifest),
+        ("git_commit_required", "Reproducibility: clean git commit", clean, where),
+    ]
+    return [
+        _check(name, "reproducibility", ok, message, REPRODUCIBILITY_GUIDANCE[key])
+        for key, name, ok, message in checks
+        if getattr(req, key) or (context.strict and key in _STRICT_CHECKS)
+    ]
+
+
+def _dates(policy: Policy, context: AuditContext) -> list[GateResult]:
+    today = context.today
+    out = []
+    problems: list[tuple[str, str]] = []
+    if policy.effective_date and policy.effective_date > today:
+        problems.append(("not_yet_effective", f"not in effect until {policy.effective_date}"))
+    if policy.expires and policy.expires < today:
+        problems.append(("expired", f"expired on {policy.expires}"))
+    early = bool(problems) and problems[0][0] == "not_yet_effective"
+    severity: Severity = "error" if context.strict and early else "warning"
+    message = "; ".join(p[1] for p in problems) or f"in effect on {today}"
+    remedy = REPRODUCIBILITY_GUIDANCE[problems[0][0]] if problems else ""
+    out.append(
+        _check("Policy in force", "policy", not problems, message, remedy, severity=severity)
+    )
+    review = policy.review_cycle.next_review
+    if review is not None:
+        overdue = review < today
+        msg = f"review overdue since {review}" if overdue else f"next review due {review}"
+        remedy = REPRODUCIBILITY_GUIDANCE["review_overdue"]
+        out.append(
+            _check("Policy review current", "policy", not overdue, msg, remedy, severity="warning")
+        )
+    return out
+
+
+def evaluate(
+    policy: Policy, results: Mapping[str, Any], context: AuditContext
+) -> tuple[GateResult, ...]:
+    """Every gate of ``policy`` judged on ``results`` (a results.json document)."""
+    gates = [_metric_gate(gate, results) for gate in policy.gates]
+    return (*gates, *_reproducibility(policy, context), *_dates(policy, context))

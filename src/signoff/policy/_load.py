@@ -1,0 +1,184 @@
+"""Read a policy file, resolve ``extends``, and check it against the metric registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .._canonical import canonical_sha256
+from ..config import YamlDocument, read_yaml, validation_error
+from ..errors import ConfigError
+from ..metrics import METRICS, closest_metrics
+from ._compose import compose
+from ._schema import Policy
+
+__all__ = ["LoadedPolicy", "PolicyFile", "load_policy", "semantic_problems"]
+
+UNKNOWN_METRIC = "unknown metric '{metric}'{hint}; `signoff metrics` lists the known names"
+UNREACHABLE = "threshold {threshold} can never be met: {metric} lies in [{low}, {high}]"
+CYCLE = "`extends` makes a cycle: {chain}"
+PARENT_MISSING = "parent policy not found: {parent}"
+LOOSENS = "gate '{gate}' loosens the parent policy {parent}: {reason}"
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """One file of an ``extends`` chain."""
+
+    path: Path
+    sha256: str
+    document: YamlDocument
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A policy with ``extends`` resolved.
+
+    Attributes
+    ----------
+    policy : Policy
+        The composed policy (parents' gates, tightened by children).
+    files : tuple of PolicyFile
+        The file itself first, then its parent, grandparent, ….
+    rego_files : tuple of Path
+        Every ``rego:`` file of the chain, resolved.
+    sha256 : str
+        Canonical hash of the composed policy.
+    """
+
+    policy: Policy
+    files: tuple[PolicyFile, ...]
+    rego_files: tuple[Path, ...]
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        """The policy file as given."""
+        return self.files[0].path
+
+
+def _gate_position(doc: YamlDocument, policy: Policy, key: str) -> tuple[int | None, int | None]:
+    for index, gate in enumerate(policy.gates):
+        if gate.key == key:
+            return doc.locate(("gates", index))
+    return doc.locate(("reproducibility",))
+
+
+def semantic_problems(policy: Policy, doc: YamlDocument) -> list[ConfigError]:
+    """Errors a schema cannot see: unknown metrics, thresholds no value can meet."""
+    problems = []
+    for index, gate in enumerate(policy.gates):
+        line, column = doc.locate(("gates", index, "metric"))
+        field = f"gates[{index}].metric"
+        spec = METRICS.get(gate.metric)
+        if spec is None:
+            close = closest_metrics(gate.metric)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            message = UNKNOWN_METRIC.format(metric=gate.metric, hint=hint)
+            problems.append(
+                ConfigError(message, file=doc.path, field=field, line=line, column=column)
+            )
+            continue
+        low, high = spec.bounds
+        t = gate.threshold
+        lo_t, hi_t = t if isinstance(t, tuple) else (t, t)
+        too_high = high is not None and (
+            lo_t > high or (lo_t == high and gate.comparison == "greater_than")
+        )
+        too_low = low is not None and (
+            hi_t < low or (hi_t == low and gate.comparison == "less_than")
+        )
+        needs_high = gate.comparison in ("greater_than", "greater_equal", "equal", "between")
+        needs_low = gate.comparison in ("less_than", "less_equal", "equal", "between")
+        if (needs_high and too_high) or (needs_low and too_low):
+            message = UNREACHABLE.format(
+                threshold=list(t) if isinstance(t, tuple) else t,
+                metric=gate.metric,
+                low="−∞" if low is None else f"{low:g}",
+                high="∞" if high is None else f"{high:g}",
+            )
+            at = doc.locate(("gates", index, "threshold"))
+            problems.append(
+                ConfigError(
+                    message,
+                    file=doc.path,
+                    field=f"gates[{index}].threshold",
+                    line=at[0],
+                    column=at[1],
+                )
+            )
+    return problems
+
+
+def _read(path: Path) -> tuple[Policy, PolicyFile]:
+    doc = read_yaml(path, what="policy")
+    try:
+        policy = Policy.model_validate(doc.data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, model=Policy) from None
+    problems = semantic_problems(policy, doc)
+    if problems:
+        first = problems[0]
+        if len(problems) > 1:
+            first = ConfigError(
+                first.message + "".join(f"\n{p.render()}" for p in problems[1:]),
+                file=first.file,
+                field=first.field,
+                line=first.line,
+                column=first.column,
+            )
+        raise first
+    return policy, PolicyFile(path, doc.text_sha256, doc)
+
+
+def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPolicy:
+    """Read, validate and compose a policy file.
+
+    Raises
+    ------
+    ConfigError
+        For every problem, with file, line and column: schema errors, unknown
+        metrics, unreachable thresholds, a missing parent, a cycle in
+        ``extends`` and a child that loosens a parent's gate.
+    """
+    policy, file = _read(Path(path))
+    here = file.path.resolve()
+    rego = (file.path.parent / policy.rego,) if policy.rego else ()
+    if policy.extends is None:
+        return LoadedPolicy(policy, (file,), rego, canonical_sha256(policy.model_dump(mode="json")))
+
+    line, column = file.document.locate(("extends",))
+    parent_path = file.path.parent / policy.extends
+    if parent_path.resolve() in (*_seen, here):
+        chain = " → ".join(str(p) for p in (*_seen, here, parent_path.resolve()))
+        raise ConfigError(
+            CYCLE.format(chain=chain), file=file.path, field="extends", line=line, column=column
+        )
+    if not parent_path.is_file():
+        raise ConfigError(
+            PARENT_MISSING.format(parent=parent_path),
+            file=file.path,
+            field="extends",
+            line=line,
+            column=column,
+        )
+    parent = load_policy(parent_path, _seen=(*_seen, here))
+    composed, problems = compose(parent.policy, policy)
+    if problems:
+        gate, reason = problems[0]
+        at = _gate_position(file.document, policy, gate.key)
+        raise ConfigError(
+            LOOSENS.format(gate=gate.name, parent=parent.path, reason=reason),
+            file=file.path,
+            field="gates",
+            line=at[0],
+            column=at[1],
+        )
+    return LoadedPolicy(
+        composed,
+        (file, *parent.files),
+        (*parent.rego_files, *rego),
+        canonical_sha256(composed.model_dump(mode="json")),
+    )

@@ -1,0 +1,5 @@
+package signoff
+
+deny contains msg if {
+	input.results.overall.accuracy.value <
+	msg := "accuracy below 0.8"

@@ -1,0 +1,5 @@
+package signoff
+
+deny contains msg if {
+	msg := no_such_function(input.results)
+}
