@@ -24,8 +24,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The tests start their own throwaway PostgreSQL (scripts/with-postgres) so the store
+# suite runs on SQLite and PostgreSQL alike.
 test: lint typecheck
-	$(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,100 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
     return invoke
+
+
+# --- registry databases: the same store suite on SQLite and PostgreSQL ----------------
+
+POSTGRES_URL = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
+_TEMPLATE = "signoff_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite registry migrated once per session; each test gets a copy."""
+    from signoff.store import Store, upgrade
+
+    path = tmp_path_factory.mktemp("db-template") / "signoff.db"
+    store = Store(f"sqlite:///{path}")
+    upgrade(store)
+    store.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str:
+    """A PostgreSQL database migrated once per session, used as a template."""
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL: set SIGNOFF_TEST_POSTGRES_URL (scripts/with-postgres does)")
+    from sqlalchemy import create_engine, text
+
+    from signoff.store import Store, upgrade
+
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE}"))
+        conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
+    store = Store(_with_database(POSTGRES_URL, _TEMPLATE))
+    upgrade(store)
+    store.dispose()
+    admin.dispose()
+    return _TEMPLATE
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated registry database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "signoff.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    from sqlalchemy import create_engine, text
+
+    assert POSTGRES_URL is not None
+    name = f"signoff_t{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    try:
+        yield _with_database(POSTGRES_URL, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+class FakeClock:
+    """Injected time: starts at a fixed instant, moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the test controls."""
+    return FakeClock()
+
+
+@pytest.fixture
+def registry(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[object]:
+    """A Registry on a fresh database (both backends), with an injected clock."""
+    from signoff.registry import Registry
+    from signoff.store import open_store
+
+    store = open_store(database_url)
+    yield Registry(store, artifacts=tmp_path / "artifacts", clock=clock)
+    store.dispose()

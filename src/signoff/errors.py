@@ -8,6 +8,9 @@ The tree::
     │   ├── DataError                                the evaluation data
     │   └── ModelError                               the model file
     ├── MissingExtraError        exit 2   HTTP 501   an optional integration is not installed
+    ├── StoreError               exit 2   HTTP 503   the registry database cannot be used
+    ├── NotFound                 exit 2   HTTP 404   a user, model, version or event not found
+    ├── AlreadyExists            exit 2   HTTP 409   a name that is taken
     ├── WorkflowRefused          exit 4   HTTP 409   refused by the workflow
     └── LedgerVerificationError  exit 5   HTTP 409   the ledger does not verify
 
@@ -22,13 +25,16 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AlreadyExists",
     "ConfigError",
     "DataError",
     "InputError",
     "LedgerVerificationError",
     "MissingExtraError",
     "ModelError",
+    "NotFound",
     "SignoffError",
+    "StoreError",
     "WorkflowRefused",
 ]
 
@@ -103,6 +109,27 @@ class MissingExtraError(SignoffError):
             f"{feature} needs the optional package '{module}', which is not installed; "
             f"install it with: pip install 'signoff[{extra}]'"
         )
+
+
+class StoreError(SignoffError):
+    """The registry database cannot be reached, is locked, or has an old schema."""
+
+    exit_code = 2
+    http_status = 503
+
+
+class NotFound(SignoffError):
+    """A user, model, version, event or file that does not exist."""
+
+    exit_code = 2
+    http_status = 404
+
+
+class AlreadyExists(SignoffError):
+    """A name or version that is already taken."""
+
+    exit_code = 2
+    http_status = 409
 
 
 class WorkflowRefused(SignoffError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import _audit, _metrics, _policy, _quickstart  # noqa: F401  (register commands)
+from . import _audit, _inventory, _metrics, _policy, _quickstart, _registry  # noqa: F401
 from ._app import app, run
 
 __all__ = ["app", "main", "run"]

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ..audit import audit
+from ..registry import VersionRef
 from ._app import app, err_console, handle_errors, out_console
 from ._gates import render_gates
 from ._progress import progress_bars
@@ -69,6 +70,13 @@ def audit_command(
     trust_model: Annotated[
         bool, typer.Option(help="Allow joblib/pickle models (they run code when loaded).")
     ] = False,
+    register: Annotated[
+        str | None,
+        typer.Option(help="Attach the audit to MODEL@VERSION in the registry (ledgered)."),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--as", help="Acting user for --register (default: SIGNOFF_USER).")
+    ] = None,
 ) -> None:
     """Compute every metric for a model on an evaluation set and write the evidence.
 
@@ -77,6 +85,12 @@ def audit_command(
     error, 3 data or model unreadable.
     """
     as_json = output_format is OutputFormat.json
+    registry, ref, who = None, None, None
+    if register is not None:  # fail before the work, not after it
+        from ._registry import acting_user, open_registry
+
+        ref, who, registry = VersionRef.parse(register), acting_user(actor), open_registry()
+        registry.get_version(ref)
     with progress_bars(err_console, enabled=True) as progress:
         result = audit(
             config,
@@ -89,6 +103,9 @@ def audit_command(
             progress=progress,
         )
     written = result.write(output)
+    if registry is not None and ref is not None and who is not None:
+        record = registry.attach_audit(ref, output, actor=who)
+        err_console.print(f"attached audit #{record.id} to {ref} (ledgered)")
     if as_json:
         sys.stdout.write(result.to_json())
         for warning in result.warnings:

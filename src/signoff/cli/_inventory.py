@@ -1,0 +1,231 @@
+"""``signoff model|version|artifact|log`` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError
+from ..registry import VersionRef
+from ..registry._domain import iso_utc
+from ._app import handle_errors, out_console
+from ._registry import (
+    As,
+    Json,
+    acting_user,
+    artifact_app,
+    emit,
+    log_app,
+    model_app,
+    open_registry,
+    version_app,
+)
+
+__all__: list[str] = []
+
+BAD_JSON = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
+
+
+def _json_option(text: str | None, field: str) -> dict[str, object] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(BAD_JSON.format(reason=exc.msg), field=field) from None
+    if not isinstance(value, dict):
+        raise ConfigError(BAD_JSON.format(reason=f"got {type(value).__name__}"), field=field)
+    return value
+
+
+@model_app.command("register")
+@handle_errors
+def model_register(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    owner: Annotated[str, typer.Option(help="Owning user.")],
+    team: Annotated[str, typer.Option(help="Team (created on first use).")],
+    use_case: Annotated[str, typer.Option(help="What the model decides.")],
+    risk_tier: Annotated[str, typer.Option(help="low | medium | high.")],
+    description: Annotated[str, typer.Option(help="Free text.")] = "",
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Add a model to the inventory."""
+    model = open_registry().register_model(
+        name,
+        owner=owner,
+        team=team,
+        use_case=use_case,
+        risk_tier=risk_tier,
+        description=description,
+        actor=str(acting_user(actor)),
+    )
+    if not as_json:
+        out_console.print(f"registered {model.name} ({model.risk_tier} risk, team {model.team})")
+    emit(model, as_json=as_json, new_id=model.name)
+
+
+@model_app.command("list")
+@handle_errors
+def model_list(as_json: Json = False) -> None:
+    """The model inventory."""
+    models = open_registry().list_models()
+    table = Table("name", "owner", "team", "risk", "use case")
+    for m in models:
+        table.add_row(m.name, m.owner, m.team, m.risk_tier, m.use_case)
+    emit(models, as_json=as_json, table=table)
+
+
+@model_app.command("show")
+@handle_errors
+def model_show(
+    name: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
+) -> None:
+    """One model with its versions and their stages."""
+    registry = open_registry()
+    model, versions = registry.get_model(name), registry.list_versions(name)
+    table = Table("version", "stage", "framework", "created by", "created")
+    for v in versions:
+        table.add_row(v.version, v.stage, v.framework, v.created_by, iso_utc(v.created_at))
+    if not as_json:
+        out_console.print(
+            f"[bold]{model.name}[/] — {model.use_case} (owner {model.owner}, "
+            f"team {model.team}, {model.risk_tier} risk)"
+        )
+    emit({"model": model, "versions": versions}, as_json=as_json, table=table)
+
+
+@model_app.command("history")
+@handle_errors
+def model_history(
+    name: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
+) -> None:
+    """Which version was in which stage, when, and by whom (with the ledger event)."""
+    changes = open_registry().history(name)
+    table = Table("when", "version", "from", "to", "by", "ledger seq")
+    for c in changes:
+        table.add_row(
+            iso_utc(c.at), c.version, c.from_stage or "—", c.to_stage, c.actor, str(c.ledger_seq)
+        )
+    emit(changes, as_json=as_json, table=table)
+
+
+@version_app.command("add")
+@handle_errors
+def version_add(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    framework: Annotated[str, typer.Option(help="e.g. sklearn, xgboost, onnx.")],
+    file: Annotated[Path | None, typer.Option(help="Model file (hashed).")] = None,
+    uri: Annotated[str | None, typer.Option(help="Where the model lives, if not a file.")] = None,
+    training_data: Annotated[Path | None, typer.Option(help="Training data file (hashed).")] = None,
+    data_source: Annotated[str | None, typer.Option(help="Training data source.")] = None,
+    objective: Annotated[str | None, typer.Option(help="Training objective.")] = None,
+    hyperparameters: Annotated[str | None, typer.Option(help="JSON object.")] = None,
+    feature_schema: Annotated[str | None, typer.Option(help="JSON object: feature → type.")] = None,
+    code_commit: Annotated[
+        str | None, typer.Option(help="Git commit of the training code.")
+    ] = None,
+    parent: Annotated[str | None, typer.Option(help="Parent version.")] = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Register a version with its lineage; it enters the development stage."""
+    version = open_registry().add_version(
+        VersionRef.parse(ref),
+        framework=framework,
+        actor=str(acting_user(actor)),
+        model_file=file,
+        model_uri=uri,
+        training_data=training_data,
+        training_data_source=data_source,
+        objective=objective,
+        hyperparameters=_json_option(hyperparameters, "--hyperparameters"),
+        feature_schema=_json_option(feature_schema, "--feature-schema"),
+        code_commit=code_commit,
+        parent=parent,
+    )
+    if not as_json:
+        out_console.print(f"added {version.ref} ({version.framework}), stage {version.stage}")
+    emit(version, as_json=as_json, new_id=str(version.ref))
+
+
+@version_app.command("list")
+@handle_errors
+def version_list(
+    model: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
+) -> None:
+    """A model's versions."""
+    versions = open_registry().list_versions(model)
+    table = Table("version", "stage", "framework", "parent", "model sha256")
+    for v in versions:
+        table.add_row(
+            v.version, v.stage, v.framework, v.parent or "—", (v.model_sha256 or "—")[:16]
+        )
+    emit(versions, as_json=as_json, table=table)
+
+
+@version_app.command("show")
+@handle_errors
+def version_show(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")], as_json: Json = False
+) -> None:
+    """A version's lineage, stage, audits and artifacts."""
+    registry = open_registry()
+    parsed = VersionRef.parse(ref)
+    version = registry.get_version(parsed)
+    audits, artifacts = registry.list_audits(parsed), registry.list_artifacts(parsed)
+    table = Table("field", "value")
+    for key, value in version.__dict__.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    table.add_row("audits", ", ".join(f"#{a.id} {a.verdict or 'no policy'}" for a in audits) or "—")
+    table.add_row("artifacts", ", ".join(f"{a.kind}:{a.filename}" for a in artifacts) or "—")
+    emit(
+        {"version": version, "audits": audits, "artifacts": artifacts}, as_json=as_json, table=table
+    )
+
+
+@artifact_app.command("add")
+@handle_errors
+def artifact_add(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    file: Annotated[Path, typer.Argument(help="The file.")],
+    kind: Annotated[
+        str,
+        typer.Option(help="model_card | validation_report | rollback_plan | data_sheet | other."),
+    ],
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Attach a file to a version (stored once under its SHA-256)."""
+    if not file.is_file():
+        raise ConfigError("file not found", file=file)
+    artifact = open_registry().add_artifact(
+        VersionRef.parse(ref),
+        kind,
+        file.read_bytes(),
+        filename=file.name,
+        actor=str(acting_user(actor)),
+    )
+    if not as_json:
+        out_console.print(f"attached {artifact.kind} {artifact.filename} to {ref}")
+    emit(artifact, as_json=as_json, new_id=artifact.sha256)
+
+
+@log_app.command("export")
+@handle_errors
+def log_export(
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="One JSON object per line (the only format).")
+    ] = True,
+) -> None:
+    """One line per audit in the portfolio format.
+
+    Each line holds model_id, timestamp, gates_passed, team, audit_file,
+    verdict, policy, policy_version and the status of every gate.
+    """
+    for record in open_registry().audit_log():
+        print(json.dumps(record, ensure_ascii=False, sort_keys=True))

@@ -1,0 +1,159 @@
+"""``signoff db|user|model|version|artifact|log``: thin faces over the registry."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError
+from ..registry import Registry
+from ..registry._domain import iso_utc
+from ..store import ArtifactStore, Store, open_store, schema_status, signoff_home, upgrade
+from ._app import app, handle_errors, out_console
+
+__all__ = ["acting_user", "emit", "open_registry"]
+
+NO_ACTOR = "say who is acting: --as USER or SIGNOFF_USER"
+
+db_app = typer.Typer(help="Create or upgrade the registry database.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
+model_app = typer.Typer(help="The model inventory.", no_args_is_help=True)
+version_app = typer.Typer(help="Model versions and their lineage.", no_args_is_help=True)
+artifact_app = typer.Typer(
+    help="Files attached to versions (content-addressed).", no_args_is_help=True
+)
+log_app = typer.Typer(help="Export the audit log.", no_args_is_help=True)
+for name, sub in (
+    ("db", db_app),
+    ("user", user_app),
+    ("model", model_app),
+    ("version", version_app),
+    ("artifact", artifact_app),
+    ("log", log_app),
+):
+    app.add_typer(sub, name=name)
+
+As = Annotated[str | None, typer.Option("--as", help="Acting user (default: SIGNOFF_USER).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+
+
+def acting_user(value: str | None, *, required: bool = True) -> str | None:
+    """``--as``, else ``SIGNOFF_USER``; ConfigError when required and absent."""
+    actor = value or os.environ.get("SIGNOFF_USER") or None
+    if actor is None and required:
+        raise ConfigError(NO_ACTOR, field="--as")
+    return actor
+
+
+def open_registry() -> Registry:
+    """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME``, schema checked."""
+    root = os.environ.get("SIGNOFF_ARTIFACT_ROOT")
+    artifacts = ArtifactStore(Path(root) if root else signoff_home() / "artifacts")
+    return Registry(open_store(), artifacts=artifacts)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return iso_utc(value)
+    return value
+
+
+def emit(
+    value: Any, *, as_json: bool, new_id: str | None = None, table: Table | None = None
+) -> None:
+    """JSON only on stdout with --json (``id`` added for created things); else a table or
+    text, with a created thing's id as the last line."""
+    if as_json:
+        data = _plain(value)
+        if new_id is not None and isinstance(data, dict):
+            data["id"] = new_id
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if table is not None:
+        out_console.print(table)
+    if new_id is not None:
+        print(new_id)
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """Create the registry database or migrate it to this signoff's schema."""
+    url = os.environ.get("SIGNOFF_DATABASE_URL") or None
+    store = Store(url) if url else Store(f"sqlite:///{signoff_home() / 'signoff.db'}")
+    status = upgrade(store)
+    out_console.print(f"{store.display_url}: schema {status.current} (current)")
+
+
+@db_app.command("status")
+@handle_errors
+def db_status(as_json: Json = False) -> None:
+    """Show the database's schema revision and whether an upgrade is needed."""
+    url = os.environ.get("SIGNOFF_DATABASE_URL") or f"sqlite:///{signoff_home() / 'signoff.db'}"
+    store = Store(url)
+    status = schema_status(store)
+    data = {
+        "url": store.display_url,
+        "current": status.current,
+        "head": status.head,
+        "up_to_date": status.up_to_date,
+    }
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    advice = "up to date" if status.up_to_date else "out of date: run `signoff db upgrade`"
+    out_console.print(
+        f"{data['url']}: schema {status.current or 'none'} (head {status.head}); {advice}"
+    )
+
+
+@user_app.command("add")
+@handle_errors
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    email: Annotated[str, typer.Option(help="E-mail address.")],
+    role: Annotated[list[str], typer.Option(help="Role (repeatable).")],
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Add a user (the first user of a fresh registry becomes its admin)."""
+    user = open_registry().add_user(name, email, role, actor=acting_user(actor, required=False))
+    if not as_json:
+        out_console.print(f"added {user.name} <{user.email}> with roles {', '.join(user.roles)}")
+    emit(user, as_json=as_json, new_id=user.name)
+
+
+@user_app.command("grant")
+@handle_errors
+def user_grant(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="Role to grant.")],
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Grant a role to a user (admins only)."""
+    user = open_registry().grant_role(name, role, actor=str(acting_user(actor)))
+    emit(user, as_json=as_json, new_id=user.name)
+
+
+@user_app.command("list")
+@handle_errors
+def user_list(as_json: Json = False) -> None:
+    """List users and their roles."""
+    users = open_registry().list_users()
+    table = Table("name", "email", "roles")
+    for user in users:
+        table.add_row(user.name, user.email, ", ".join(user.roles))
+    emit(users, as_json=as_json, table=table)

@@ -1,0 +1,129 @@
+"""Where the registry lives, and the one way to change it: a transaction.
+
+The default is one SQLite file under ``./.signoff/`` (``SIGNOFF_HOME``);
+teams point ``SIGNOFF_DATABASE_URL`` at PostgreSQL.  The same code runs on
+both.  Database errors are mapped to :class:`~signoff.errors.StoreError` here,
+at the store's edge, so none leaks to a face.
+
+SQLite runs in WAL mode and every transaction starts with ``BEGIN
+IMMEDIATE``: writers from several processes queue on the database lock, so
+the ledger's ``seq`` is assigned under a lock on both databases (PostgreSQL
+uses a transaction-scoped advisory lock, see :mod:`signoff.ledger._log`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import SignoffError, StoreError
+
+__all__ = ["DEFAULT_HOME", "Store", "database_url", "signoff_home"]
+
+DEFAULT_HOME = ".signoff"
+UNREACHABLE = "cannot use the registry database {url}: {reason}"
+
+
+def signoff_home(env: Mapping[str, str] | None = None) -> Path:
+    """``SIGNOFF_HOME``, else ``./.signoff``."""
+    env = os.environ if env is None else env
+    return Path(env.get("SIGNOFF_HOME") or DEFAULT_HOME)
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """``SIGNOFF_DATABASE_URL``, else the SQLite file under the signoff home."""
+    env = os.environ if env is None else env
+    url = env.get("SIGNOFF_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{signoff_home(env) / 'signoff.db'}"
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class Store:
+    """A database connection pool and its transactions.
+
+    The constructor never migrates (``signoff db upgrade`` does, see
+    :mod:`signoff.store._migrations`).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, connect_args={"timeout": 60})
+            _sqlite_setup(self.engine)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any error.
+
+        Raises
+        ------
+        StoreError
+            When the database fails (unreachable, locked, constraint broken);
+            the message names the database and the reason in one line.
+        """
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except SignoffError:
+            session.rollback()
+            raise
+        except (OperationalError, DBAPIError, SQLAlchemyError) as exc:
+            session.rollback()
+            raise StoreError(
+                UNREACHABLE.format(url=self.display_url, reason=_one_line(exc))
+            ) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,113 @@
+"""Schema migrations (Alembic), run explicitly: ``signoff db upgrade``.
+
+A constructor never migrates.  The one exception is the first use of the
+default SQLite file, which does not exist yet: it is created at the current
+schema so that ``signoff user add`` works in a fresh folder.  Any other
+database with an old schema gets a clear message, never a crash.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ..errors import StoreError
+from ._engine import Store, database_url
+
+__all__ = ["SchemaStatus", "open_store", "schema_status", "upgrade"]
+
+OUT_OF_DATE = (
+    "the registry database {url} has schema {current}; this signoff needs {head}: "
+    "run `signoff db upgrade`"
+)
+TOO_NEW = (
+    "the registry database {url} has schema {current}, newer than this signoff knows "
+    "({head}): upgrade signoff"
+)
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands."""
+
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when no migration is pending."""
+        return self.current == self.head
+
+
+def schema_status(store: Store) -> SchemaStatus:
+    """The database's revision and the newest one this signoff ships."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    with store.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return SchemaStatus(current, head)
+
+
+def upgrade(store: Store) -> SchemaStatus:
+    """Migrate the database to the newest schema (a no-op when current)."""
+    config = _config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return schema_status(store)
+
+
+def open_store(url: str | None = None) -> Store:
+    """The registry database, checked to be at the current schema.
+
+    Parameters
+    ----------
+    url : str, optional
+        Database URL; default ``SIGNOFF_DATABASE_URL`` or the SQLite file
+        under ``SIGNOFF_HOME``.
+
+    Raises
+    ------
+    StoreError
+        When the schema is out of date (run ``signoff db upgrade``) or newer
+        than this signoff.
+    """
+    chosen = url or database_url()
+    store = Store(chosen)
+    status = schema_status(store)
+    default = url is None and not os.environ.get("SIGNOFF_DATABASE_URL")
+    if status.current is None and default and _is_empty(store):
+        status = upgrade(store)
+    if not status.up_to_date:
+        store.dispose()
+        template = OUT_OF_DATE if _known(status.current) else TOO_NEW
+        current = status.current or "none (an empty database)"
+        raise StoreError(template.format(url=store.display_url, current=current, head=status.head))
+    return store
+
+
+def _known(revision: str | None) -> bool:
+    if revision is None:
+        return True
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises several types for an unknown revision
+        return False
+
+
+def _is_empty(store: Store) -> bool:
+    from sqlalchemy import inspect
+
+    return not inspect(store.engine).get_table_names()

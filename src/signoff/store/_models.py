@@ -1,0 +1,199 @@
+"""The database tables (SQLAlchemy 2.0 declarative models).
+
+Rows never leave the store: services turn them into frozen domain objects
+(:mod:`signoff.registry._domain`).  Two tables are append-only and carry the
+history everything else is derived from: ``ledger_events`` (every governance
+event, hash-chained by the Merkle log; UPDATE and DELETE refused by triggers)
+and ``stage_transitions`` (which version entered which stage, when, by which
+ledger event).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back time-zone aware.
+
+    SQLite keeps no time zone; without this, values would come back naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be time-zone aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+__all__ = [
+    "ArtifactRow",
+    "AuditRow",
+    "Base",
+    "CheckpointRow",
+    "LedgerEventRow",
+    "ModelRow",
+    "RoleGrantRow",
+    "StageTransitionRow",
+    "TeamRow",
+    "UTCDateTime",
+    "UserRow",
+    "VersionRow",
+]
+
+
+class Base(DeclarativeBase):
+    """Declarative base: a naming convention so migrations name constraints stably."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    public_key: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RoleGrantRow(Base):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(60))
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ModelRow(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    use_case: Mapped[str] = mapped_column(Text)
+    risk_tier: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class VersionRow(Base):
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("model_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    version: Mapped[str] = mapped_column(String(60))
+    framework: Mapped[str] = mapped_column(String(60))
+    model_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    model_uri: Mapped[str | None] = mapped_column(Text, default=None)
+    feature_schema: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    training_data_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    training_data_source: Mapped[str | None] = mapped_column(Text, default=None)
+    objective: Mapped[str | None] = mapped_column(Text, default=None)
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code_commit: Mapped[str | None] = mapped_column(String(64), default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"), default=None)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AuditRow(Base):
+    __tablename__ = "audits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    results_sha256: Mapped[str] = mapped_column(String(64))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    policy_name: Mapped[str | None] = mapped_column(Text, default=None)
+    policy_version: Mapped[str | None] = mapped_column(String(60), default=None)
+    policy_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    verdict: Mapped[str | None] = mapped_column(String(30), default=None)
+    gates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StageTransitionRow(Base):
+    __tablename__ = "stage_transitions"
+    __table_args__ = (Index(None, "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    from_stage: Mapped[str | None] = mapped_column(String(30), default=None)
+    to_stage: Mapped[str] = mapped_column(String(30))
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LedgerEventRow(Base):
+    __tablename__ = "ledger_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, exactly as hashed
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CheckpointRow(Base):
+    __tablename__ = "checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
