@@ -1,0 +1,196 @@
+"""``signoff ledger …``: keys, checkpoints, verification and proofs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError, InputError
+from ..ledger._checkpoint import generate_key, load_private_key, load_public_key, parse_checkpoint
+from ..ledger._log import iter_events
+from ..ledger._proof import check_inclusion_doc
+from ..ledger._verify import DEFAULT_ORIGIN, checkpoint_ledger, prove_event, verify_ledger
+from ..registry import utc_now
+from ._app import app, err_console, handle_errors, out_console
+from ._registry import Json, open_registry
+
+__all__ = ["ledger_app"]
+
+ledger_app = typer.Typer(
+    help="The tamper-evident ledger: verify, checkpoint, prove.", no_args_is_help=True
+)
+app.add_typer(ledger_app, name="ledger")
+
+KEY_EXISTS = "{path} exists; choose another --out or remove it first"
+UNREADABLE = "cannot read: {reason}"
+NOT_JSON = "not a JSON inclusion proof: {reason}"
+Origin = Annotated[
+    str, typer.Option(help="The log's name in checkpoints (or SIGNOFF_LEDGER_ORIGIN).")
+]
+
+
+def _origin(value: str) -> str:
+    return os.environ.get("SIGNOFF_LEDGER_ORIGIN", value) if value == DEFAULT_ORIGIN else value
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
+
+
+@ledger_app.command("keygen")
+@handle_errors
+def keygen(
+    name: Annotated[str, typer.Argument(help="Key name (appears in signed checkpoints).")],
+    out: Annotated[
+        Path, typer.Option(help="Path prefix: writes PREFIX.key and PREFIX.pub.")
+    ] = Path("ledger"),
+) -> None:
+    """Make an Ed25519 key pair for signing checkpoints.
+
+    Keep the private key away from the database host: whoever holds both could
+    rewrite the log and sign a matching checkpoint.
+    """
+    private, public = generate_key(name)
+    key_path, pub_path = out.with_suffix(".key"), out.with_suffix(".pub")
+    for path in (key_path, pub_path):
+        if path.exists():
+            raise ConfigError(KEY_EXISTS.format(path=path))
+    key_path.touch(mode=0o600)
+    key_path.write_text(private + "\n", encoding="utf-8")
+    pub_path.write_text(public + "\n", encoding="utf-8")
+    err_console.print(
+        f"private key: {key_path} (keep it off the database host); public key: {pub_path}"
+    )
+    print(pub_path)
+
+
+@ledger_app.command("checkpoint")
+@handle_errors
+def checkpoint(
+    key: Annotated[Path, typer.Option(help="Private key file from `signoff ledger keygen`.")],
+    origin: Origin = DEFAULT_ORIGIN,
+    out: Annotated[Path | None, typer.Option(help="Also write the signed note here.")] = None,
+) -> None:
+    """Sign the ledger's current size and root; print the checkpoint to keep elsewhere."""
+    private = load_private_key(key)
+    registry = open_registry()
+    _, note = checkpoint_ledger(
+        registry.store, private_key_text=private, at=utc_now(), origin=_origin(origin)
+    )
+    if out is not None:
+        out.write_text(note, encoding="utf-8")
+    print(note, end="")
+
+
+@ledger_app.command("verify")
+@handle_errors
+def verify(
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A signed checkpoint kept outside the database."),
+    ] = None,
+    key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
+    origin: Origin = DEFAULT_ORIGIN,
+    as_json: Json = False,
+) -> None:
+    """Recompute every event's hash and the root; with a checkpoint, prove the log only grew.
+
+    Exit 5 names the first bad seq: an edited, moved or deleted event, or (against a
+    checkpoint) a truncated or rewritten log.
+    """
+    cp = None
+    if checkpoint_file is not None:
+        if key is None:
+            raise ConfigError(
+                "--checkpoint needs --key (the public key that signed it)", field="--key"
+            )
+        cp = parse_checkpoint(_read(checkpoint_file), load_public_key(key), origin=_origin(origin))
+    result = verify_ledger(open_registry().store, checkpoint=cp)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    against = f"; consistent with the checkpoint of {result.checkpoint_size} event(s)" if cp else ""
+    out_console.print(f"ledger verified: {result.size} event(s), root {result.root}{against}")
+
+
+@ledger_app.command("prove")
+@handle_errors
+def prove(
+    seq: Annotated[int, typer.Argument(help="The event to prove.", min=1)],
+    checkpoint_file: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Prove against this signed checkpoint.")
+    ] = None,
+    key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
+    origin: Origin = DEFAULT_ORIGIN,
+) -> None:
+    """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`."""
+    cp, note = None, None
+    if checkpoint_file is not None:
+        if key is None:
+            raise ConfigError(
+                "--checkpoint needs --key (the public key that signed it)", field="--key"
+            )
+        note = _read(checkpoint_file)
+        cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin))
+    doc = prove_event(open_registry().store, seq, checkpoint=cp, note=note, origin=_origin(origin))
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@ledger_app.command("check-proof")
+@handle_errors
+def check_proof(
+    proof: Annotated[Path, typer.Argument(help="An inclusion proof from `signoff ledger prove`.")],
+    key: Annotated[
+        Path | None, typer.Option(help="Public key that signed the embedded checkpoint.")
+    ] = None,
+) -> None:
+    """Check an inclusion proof offline, without the database (exit 5 if it fails)."""
+    try:
+        doc = json.loads(_read(proof))
+    except json.JSONDecodeError as exc:
+        raise InputError(NOT_JSON.format(reason=exc.msg), file=proof, line=exc.lineno) from None
+    cp = check_inclusion_doc(doc, public_key_text=load_public_key(key) if key else None)
+    signed = f", signed checkpoint of {cp.size} event(s) by the given key" if cp else ""
+    out_console.print(
+        f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s){signed}"
+    )
+
+
+@ledger_app.command("show")
+@handle_errors
+def show(
+    start: Annotated[int, typer.Option(help="First seq to show.", min=1)] = 1,
+    subject: Annotated[str | None, typer.Option(help="Only subjects starting with this.")] = None,
+    as_json: Json = False,
+) -> None:
+    """List ledger events."""
+    with open_registry().store.transaction() as session:
+        events = list(iter_events(session, start=start, subject_prefix=subject))
+    if as_json:
+        print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
+        return
+    table = Table("seq", "when", "actor", "action", "subject")
+    for e in events:
+        table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
+    out_console.print(table)
+
+
+@ledger_app.command("export")
+@handle_errors
+def export() -> None:
+    """Every event as one canonical JSON line (with its leaf hash), for archiving."""
+    with open_registry().store.transaction() as session:
+        for e in iter_events(session):
+            print(
+                json.dumps(
+                    e.to_dict() | {"leaf_hash": e.leaf_hash}, sort_keys=True, ensure_ascii=False
+                )
+            )

@@ -1,0 +1,141 @@
+"""Verify the ledger, sign checkpoints of it, and prove single events.
+
+Without a checkpoint, :func:`verify_ledger` catches an edited or moved event
+(its content no longer matches its leaf hash) and a deleted one (a gap in
+``seq``), naming the first bad ``seq``.  A truncation or a wholesale rewrite
+(every hash recomputed) leaves a self-consistent log; only a checkpoint kept
+elsewhere catches those: the log must still contain the checkpoint's tree,
+which the consistency proof shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import LedgerVerificationError
+from ..store import Store
+from ..store._models import CheckpointRow
+from ._checkpoint import Checkpoint, sign_checkpoint
+from ._log import get_event, leaf_hashes
+from ._merkle import consistency_proof, root_hash, verify_consistency
+from ._proof import make_inclusion_doc
+
+__all__ = ["DEFAULT_ORIGIN", "Verification", "checkpoint_ledger", "prove_event", "verify_ledger"]
+
+DEFAULT_ORIGIN = "signoff-ledger"
+TRUNCATED = (
+    "the ledger has {size} event(s) but the checkpoint recorded {checkpoint}: "
+    "events {first}..{checkpoint} were removed (truncated)"
+)
+REWRITTEN = (
+    "seq 1..{checkpoint}: the first {checkpoint} event(s) no longer hash to the checkpoint's root "
+    "{root}: the log was rewritten (an event in that range was changed and the hashes recomputed)"
+)
+NOT_IN_CHECKPOINT = (
+    "seq {seq} is after the checkpoint's tree of {size} event(s); prove it against a newer one"
+)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``signoff ledger verify`` proved."""
+
+    size: int
+    root: str
+    checkpoint_size: int | None
+    consistency_proof: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "size": self.size,
+            "root_hash": self.root,
+            "checkpoint_size": self.checkpoint_size,
+            "consistency_proof": list(self.consistency_proof),
+            "verified": True,
+        }
+
+
+def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Verification:
+    """Recompute every leaf and the root; with a checkpoint, prove the log only grew.
+
+    Raises
+    ------
+    LedgerVerificationError
+        Naming the first bad seq and what is wrong.
+    """
+    with store.transaction() as session:
+        leaves = leaf_hashes(session)
+    root = root_hash(leaves)
+    if checkpoint is None:
+        return Verification(len(leaves), root.hex(), None, ())
+    old = checkpoint.size
+    if old > len(leaves):
+        raise LedgerVerificationError(
+            TRUNCATED.format(size=len(leaves), checkpoint=old, first=len(leaves) + 1)
+        )
+    if root_hash(leaves[:old]) != checkpoint.root:
+        raise LedgerVerificationError(REWRITTEN.format(checkpoint=old, root=checkpoint.root.hex()))
+    proof = consistency_proof(old, leaves)
+    if not verify_consistency(old, len(leaves), checkpoint.root, root, proof):  # pragma: no cover
+        raise LedgerVerificationError(REWRITTEN.format(checkpoint=old, root=checkpoint.root.hex()))
+    return Verification(len(leaves), root.hex(), old, tuple(p.hex() for p in proof))
+
+
+def checkpoint_ledger(
+    store: Store, *, private_key_text: str, at: dt.datetime, origin: str = DEFAULT_ORIGIN
+) -> tuple[Checkpoint, str]:
+    """Sign the current tree head and keep a copy in the database.
+
+    The signed note is what matters: export it and keep it elsewhere (CI log,
+    a git repository, WORM storage, a second party).  The database copy is
+    only a convenience; it is not trusted by ``verify``.
+    """
+    with store.transaction() as session:
+        leaves = leaf_hashes(session)
+        checkpoint = Checkpoint(origin=origin, size=len(leaves), root=root_hash(leaves))
+        note = sign_checkpoint(checkpoint, private_key_text)
+        session.add(
+            CheckpointRow(
+                size=checkpoint.size, root_hash=checkpoint.root.hex(), note=note, created_at=at
+            )
+        )
+    return checkpoint, note
+
+
+def prove_event(
+    store: Store,
+    seq: int,
+    *,
+    checkpoint: Checkpoint | None = None,
+    note: str | None = None,
+    origin: str = DEFAULT_ORIGIN,
+) -> dict[str, Any]:
+    """An inclusion proof of event ``seq`` that a third party checks offline.
+
+    Against ``checkpoint`` (and its signed ``note``, embedded) when given,
+    else against the current tree.
+    """
+    with store.transaction() as session:
+        event = get_event(session, seq)
+        leaves = leaf_hashes(session)
+    if checkpoint is not None:
+        if seq > checkpoint.size:
+            raise LedgerVerificationError(NOT_IN_CHECKPOINT.format(seq=seq, size=checkpoint.size))
+        if root_hash(leaves[: checkpoint.size]) != checkpoint.root:
+            raise LedgerVerificationError(
+                REWRITTEN.format(checkpoint=checkpoint.size, root=checkpoint.root.hex())
+            )
+        leaves = leaves[: checkpoint.size]
+        origin = checkpoint.origin
+    doc = make_inclusion_doc(
+        origin=origin,
+        seq=seq,
+        leaf_index=seq - 1,
+        event=event.to_dict(),
+        leaves=leaves,
+        checkpoint=note,
+    )
+    return dict(doc)
