@@ -1,7 +1,21 @@
-"""The ledger: an append-only, hash-chained (Merkle) log of every governance event."""
+"""The ledger: an append-only Merkle log (RFC 9162) of every governance event.
 
+Events are hashed as ``SHA-256(0x00 || canonical JSON)``; checkpoints are
+Ed25519-signed notes kept outside the database; inclusion proofs are checked
+offline.  See ``docs/ledger.md``.
+"""
+
+from ._checkpoint import (
+    Checkpoint,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    parse_checkpoint,
+    sign_checkpoint,
+)
 from ._log import LedgerEvent, append_event, current_root, get_event, iter_events, leaf_hashes
 from ._merkle import (
+    EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -10,19 +24,37 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ._proof import PROOF_FORMAT, InclusionProofDoc, check_inclusion_doc, make_inclusion_doc
+from ._verify import DEFAULT_ORIGIN, Verification, checkpoint_ledger, prove_event, verify_ledger
 
 __all__ = [
+    "DEFAULT_ORIGIN",
+    "EMPTY_ROOT",
+    "PROOF_FORMAT",
+    "Checkpoint",
+    "InclusionProofDoc",
     "LedgerEvent",
+    "Verification",
     "append_event",
+    "check_inclusion_doc",
+    "checkpoint_ledger",
     "consistency_proof",
     "current_root",
+    "generate_key",
     "get_event",
     "inclusion_proof",
     "iter_events",
     "leaf_hash",
     "leaf_hashes",
+    "load_private_key",
+    "load_public_key",
+    "make_inclusion_doc",
     "node_hash",
+    "parse_checkpoint",
+    "prove_event",
     "root_hash",
+    "sign_checkpoint",
     "verify_consistency",
     "verify_inclusion",
+    "verify_ledger",
 ]

@@ -116,11 +116,12 @@ def _valid_name(name: str) -> bool:
 
 
 def _base64(text: str) -> bytes:
-    """Strict standard base64; ``b""`` for anything else."""
+    """Canonical standard base64 (RFC 4648 §4, padded, zero spare bits); ``b""`` otherwise."""
     try:
-        return base64.b64decode(text, validate=True)
+        raw = base64.b64decode(text, validate=True)
     except binascii.Error:
         return b""
+    return raw if base64.b64encode(raw).decode("ascii") == text else b""
 
 
 def _decode_key(name: str, key_id: str, encoded: str) -> bytes | None:
@@ -189,17 +190,23 @@ def _load(path: str | Path, check: Callable[[str], object]) -> str:
 
 
 def load_private_key(path: str | Path) -> str:
-    """The private key text in the file ``path``, checked; errors name the file."""
+    """The private key text in the file ``path``; a :class:`ConfigError` names the file."""
     return _load(path, _private_key)
 
 
 def load_public_key(path: str | Path) -> str:
-    """The public key text in the file ``path``, checked; errors name the file."""
+    """The public key text in the file ``path``; a :class:`ConfigError` names the file."""
     return _load(path, _public_key)
 
 
 def sign_checkpoint(checkpoint: Checkpoint, private_key_text: str) -> str:
-    """The signed note of ``checkpoint``: its body, a blank line and one signature line."""
+    """The signed note of ``checkpoint``: its body, a blank line and one signature line.
+
+    Raises
+    ------
+    ConfigError
+        ``private_key_text`` is not a private key, or its key ID does not match it.
+    """
     name, key_id, key = _private_key(private_key_text)
     body = checkpoint.body()
     signature = base64.b64encode(key_id + key.sign(body)).decode("ascii")
@@ -241,7 +248,7 @@ def _parse_body(text: str) -> Checkpoint:
         reason = BODY_EMPTY_LINE.format(number=lines.index("") + 1)
     elif not _SIZE.fullmatch(lines[1]):
         reason = BODY_SIZE.format(value=lines[1])
-    elif len(root) != 32 or base64.b64encode(root).decode("ascii") != lines[2]:
+    elif len(root) != 32:
         reason = BODY_ROOT.format(value=lines[2])
     else:
         return Checkpoint(lines[0], int(lines[1]), root)

@@ -161,15 +161,18 @@ def leaf_hashes(session: Session) -> list[bytes]:
     )
     leaves: list[bytes] = []
     expected = 1
-    result = session.connection().execution_options(yield_per=10000).execute(query)
-    for seq, ts, actor, action, subject, payload, stored in result:
-        if seq != expected:
-            raise LedgerVerificationError(GAP.format(seq=expected, previous=expected - 1))
-        digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, payload))
-        if digest.hex() != stored:
-            raise LedgerVerificationError(EDITED.format(seq=seq))
-        leaves.append(digest)
-        expected += 1
+    result = session.connection().execute(query.execution_options(yield_per=10000))
+    try:
+        for seq, ts, actor, action, subject, payload, stored in result:
+            if seq != expected:
+                raise LedgerVerificationError(GAP.format(seq=expected, previous=expected - 1))
+            digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, payload))
+            if digest.hex() != stored:
+                raise LedgerVerificationError(EDITED.format(seq=seq))
+            leaves.append(digest)
+            expected += 1
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: close it even when we stop early
     return leaves
 
 
