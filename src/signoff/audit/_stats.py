@@ -16,7 +16,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
-from ..evidence import Attribute, CountTable, bootstrap_tables, build_table, joint_groups, make_grid
+from ..evidence import (
+    Attribute,
+    CountTable,
+    ScoreGrid,
+    bootstrap_tables,
+    build_table,
+    joint_groups,
+    make_grid,
+)
 from ..evidence._table import FloatArray
 from ..metrics import (
     average_precision,
@@ -112,6 +120,17 @@ def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatAr
     return pick(tail), pick(1.0 - tail)
 
 
+def _count(
+    y: NDArray[np.int8], scores: FloatArray, attributes: Sequence[Attribute], grid: ScoreGrid
+) -> tuple[CountTable, dict[str, NDArray[np.intp]]]:
+    """The count table over the joint groups, and each attribute's map onto them.
+
+    The per-row joint codes die here, so they do not add to peak memory later.
+    """
+    joint = joint_groups(attributes)
+    return build_table(y, scores, joint.codes, joint.n_groups, grid), joint.maps
+
+
 def compute_statistics(
     y: NDArray[np.int8],
     scores: FloatArray,
@@ -123,10 +142,10 @@ def compute_statistics(
 ) -> Statistics:
     """Count, bootstrap and summarise every count-based metric."""
     grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
-    joint = joint_groups(attributes)
-    table = build_table(y, scores, joint.codes, joint.n_groups, grid)
-    views = [(OVERALL, np.zeros(joint.n_groups, dtype=np.intp), 1, None)] + [
-        (a.name, joint.maps[a.name], a.n_groups, a.privileged) for a in attributes
+    table, maps = _count(y, scores, attributes, grid)
+    n_joint = table.n_groups
+    views = [(OVERALL, np.zeros(n_joint, dtype=np.intp), 1, None)] + [
+        (a.name, maps[a.name], a.n_groups, a.privileged) for a in attributes
     ]
     point = _evaluate(table, views, config)
 
@@ -134,9 +153,7 @@ def compute_statistics(
     # values are shifted by the same offset, so intervals sit around them.
     order = score_order(scores)
     offsets: Values = {}
-    exact_auc = {
-        OVERALL: roc_auc_by_group(y, scores, np.zeros_like(y, dtype=np.intp), 1, order=order)
-    }
+    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, order=order)}
     exact_auc.update(
         {a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, order=order) for a in attributes}
     )

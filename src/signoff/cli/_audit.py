@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from ..audit import audit
-from ..registry import VersionRef
 from ._app import app, err_console, handle_errors, out_console
 from ._gates import render_gates
 from ._progress import progress_bars
@@ -87,6 +86,7 @@ def audit_command(
     as_json = output_format is OutputFormat.json
     registry, ref, who = None, None, None
     if register is not None:  # fail before the work, not after it
+        from ..registry import VersionRef  # the database layer loads only when asked for
         from ._registry import acting_user, open_registry
 
         ref, who, registry = VersionRef.parse(register), acting_user(actor), open_registry()

@@ -6,7 +6,7 @@ One grid serves every metric.  Its lower edges are the union of
   calibration bins, so they are exact),
 * the decision threshold ``t`` (so ``ŷ = [s ≥ t]`` is a function of the bin,
   and every confusion-matrix count is exact), and
-* up to ``quantile_bins`` score quantiles (so ROC AUC and average precision
+* up to ``quantile_bins`` (default 100) score quantiles (so ROC AUC and average precision
   computed from the table, as the bootstrap does, are close to the exact
   values: within a bin a positive and a negative count as a tie, so the
   binned AUC differs from the exact one by at most half the share of
@@ -62,7 +62,7 @@ def make_grid(
     *,
     threshold: float,
     calibration_bins: int = 10,
-    quantile_bins: int = 200,
+    quantile_bins: int = 100,
 ) -> ScoreGrid:
     """Build the grid for one evaluation set.
 

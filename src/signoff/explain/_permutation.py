@@ -16,6 +16,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..evidence._table import log_loss_terms
+from ..metrics._ranking import average_precision, roc_auc_by_group
+
 __all__ = ["FeatureImportance", "Scorer", "importance_rank", "permutation_importances"]
 
 Scoring = Literal["roc_auc", "accuracy", "neg_log_loss", "average_precision"]
@@ -65,15 +68,15 @@ class _Fitted:
 def _metric(
     scoring: Scoring, threshold: float
 ) -> Callable[[NDArray[np.int8], NDArray[np.float64]], float]:
-    from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
-
+    """The score whose drop measures importance, from signoff's own exact metrics
+    (equal to scikit-learn's, and much faster for many small calls)."""
     if scoring == "roc_auc":
-        return lambda y, s: float(roc_auc_score(y, s))
+        return lambda y, s: float(roc_auc_by_group(y, s, None, 1)[0])
     if scoring == "average_precision":
-        return lambda y, s: float(average_precision_score(y, s))
+        return lambda y, s: average_precision(y, s)
     if scoring == "neg_log_loss":
-        return lambda y, s: -float(log_loss(y, s, labels=[0, 1]))
-    return lambda y, s: float(accuracy_score(y, (s >= threshold).astype(np.int8)))
+        return lambda y, s: -float(log_loss_terms(y, s).mean())
+    return lambda y, s: float(np.mean((s >= threshold) == (y == 1)))
 
 
 def _shuffles(n_rows: int, repeats: int, seed: int) -> NDArray[np.intp]:

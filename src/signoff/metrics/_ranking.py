@@ -28,7 +28,7 @@ def score_order(scores: FloatArray) -> NDArray[np.intp]:
 def roc_auc_by_group(
     y: NDArray[np.int8],
     scores: FloatArray,
-    groups: NDArray[np.intp],
+    groups: NDArray[np.intp] | None,
     n_groups: int,
     *,
     order: NDArray[np.intp] | None = None,
@@ -36,32 +36,45 @@ def roc_auc_by_group(
     """ROC AUC of every group, NaN where a group lacks one class.
 
     Equal to ``sklearn.metrics.roc_auc_score`` on each group's rows (ties
-    count one half, through average ranks).
+    count one half, through average ranks).  ``groups=None`` means one group
+    (the overall AUC).  Works per run of tied scores rather than per row, and
+    frees each temporary as soon as it is used, to keep peak memory low.
     """
     if order is None:
         order = score_order(scores)
-    key = groups[order]
-    key = key.astype(np.int16) if n_groups < np.iinfo(np.int16).max else key
-    # A stable sort on small integers is a radix sort: O(N).
-    rows = order[np.argsort(key, kind="stable")]
-    g, s, yy = groups[rows], scores[rows], y[rows].astype(np.float64)
-    n = g.shape[0]
+    n = order.shape[0]
     if n == 0:
         return np.full(n_groups, np.nan)
-
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
+    small = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
+    if groups is None or n_groups == 1:
+        rows, g = order, np.zeros(n, dtype=small)
+    else:
+        key = groups.astype(small)[order]
+        by_group = np.argsort(key, kind="stable")  # radix sort on small integers: O(N)
+        rows, g = order[by_group], key[by_group]
+        del key, by_group
+    s = scores[rows]
+    pos = y[rows]
+    del rows
+    new_run = np.empty(n, dtype=bool)
+    new_run[0] = True
+    np.not_equal(s[1:], s[:-1], out=new_run[1:])
+    del s
+    new_run[1:] |= g[1:] != g[:-1]
     run_start = np.flatnonzero(new_run)
-    run_length = np.diff(np.append(run_start, n))
+    del new_run
     size = np.bincount(g, minlength=n_groups)
+    run_group = g[run_start]
+    del g
     group_start = np.concatenate(([0], np.cumsum(size)[:-1]))
-    first_rank = run_start - group_start[g[run_start]] + 1
-    mean_rank = first_rank + (run_length - 1) / 2.0
-    rank = np.repeat(mean_rank, run_length)
-
-    positives = np.bincount(g, weights=yy, minlength=n_groups)
+    run_length = np.diff(run_start, append=n)
+    mean_rank = run_start - group_start[run_group] + (run_length + 1) / 2.0
+    del run_length
+    pos_in_run = np.add.reduceat(pos, run_start, dtype=np.float64)
+    del pos, run_start
+    positives = np.bincount(run_group, weights=pos_in_run, minlength=n_groups)
     negatives = size - positives
-    rank_sum = np.bincount(g, weights=rank * yy, minlength=n_groups)
+    rank_sum = np.bincount(run_group, weights=mean_rank * pos_in_run, minlength=n_groups)
     u = rank_sum - positives * (positives + 1) / 2.0
     return ratio(u, positives * negatives)
 

@@ -59,7 +59,7 @@ def metric_reference() -> str:
         "  and are `null` with fewer than two defined groups.",
         "* Point estimates are exact. ROC AUC and average precision use the raw scores;",
         "  every other metric is exact from the count table. Their bootstrap intervals",
-        "  come from the binned table (200 score-quantile bins plus the calibration",
+        "  come from the binned table (100 score-quantile bins plus the calibration",
         "  edges and the threshold), shifted by the point estimate's binning offset.",
         "* Intervals leave out replicates where a metric is undefined and are `null`",
         "  when more than half are.",

@@ -1,0 +1,93 @@
+"""ROC and precision-recall curves as exact operating points, for reports to draw.
+
+A report must not recompute evidence, so the audit records the curves in
+``results.json``: for a set of thresholds ``t`` (the distinct scores, or —
+when there are more than ``max_points`` of them — distinct scores at evenly
+spaced ranks), the exact true-positive rate, false-positive rate and
+precision of the decision ``ŷ = [s ≥ t]`` on the whole evaluation set.
+Every point is a real operating point, not an interpolation; thinning only
+drops points.  One sort of the scores per class, then a binary search per
+threshold: O(N log N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["OperatingCurves", "operating_curves"]
+
+_DIGITS = 6  # plotting coordinates: a millionth is far below what a chart shows
+
+
+@dataclass(frozen=True)
+class OperatingCurves:
+    """Operating points at decreasing thresholds.
+
+    Attributes
+    ----------
+    threshold : tuple of float
+        Decision thresholds, decreasing.
+    false_positive_rate, true_positive_rate, precision : tuple of float
+        The rates of ``[score ≥ threshold]`` at each threshold (recall is the
+        true-positive rate).
+    """
+
+    threshold: tuple[float, ...]
+    false_positive_rate: tuple[float, ...]
+    true_positive_rate: tuple[float, ...]
+    precision: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``curves`` entry of results.json), rounded to 6 digits."""
+
+        def rounded(values: tuple[float, ...]) -> list[float]:
+            return [round(v, _DIGITS) for v in values]
+
+        return {
+            "points": len(self.threshold),
+            "threshold": rounded(self.threshold),
+            "false_positive_rate": rounded(self.false_positive_rate),
+            "true_positive_rate": rounded(self.true_positive_rate),
+            "precision": rounded(self.precision),
+        }
+
+
+def operating_curves(
+    y: NDArray[np.int8], scores: NDArray[np.float64], *, max_points: int = 200
+) -> OperatingCurves | None:
+    """ROC and precision-recall operating points of scores against binary labels.
+
+    Parameters
+    ----------
+    y : ndarray of int8
+        True labels, 1 for the positive class, else 0.
+    scores : ndarray of float64
+        Scores; higher means more likely positive.
+    max_points : int, keyword-only
+        Most thresholds kept (the highest and the lowest score always are).
+
+    Returns
+    -------
+    OperatingCurves or None
+        None when one class is absent (no curve is defined).
+    """
+    positive = np.sort(scores[y == 1])
+    negative = np.sort(scores[y != 1])
+    if positive.size == 0 or negative.size == 0:
+        return None
+    distinct = np.unique(scores)[::-1]  # decreasing
+    if distinct.size > max_points:
+        keep = np.unique(np.linspace(0, distinct.size - 1, max_points).round().astype(np.intp))
+        distinct = distinct[keep]
+    tp = positive.size - np.searchsorted(positive, distinct, side="left")
+    fp = negative.size - np.searchsorted(negative, distinct, side="left")
+    return OperatingCurves(
+        threshold=tuple(float(t) for t in distinct),
+        false_positive_rate=tuple(float(v) for v in fp / negative.size),
+        true_positive_rate=tuple(float(v) for v in tp / positive.size),
+        precision=tuple(float(v) for v in tp / (tp + fp)),
+    )
