@@ -2,8 +2,9 @@
 
 Times the full metric suite (1,000 bootstrap replicates) on 1M and 10M
 synthetic rows against fairlearn's ``MetricFrame`` at 1M rows, checks that
-the two agree, measures peak memory and times ``signoff audit`` end to end on
-German Credit and a 100k-row version of it.  Prints a table of PASS/FAIL rows
+the two agree, measures peak memory, times ``signoff audit`` end to end on
+German Credit and a 100k-row version of it, and times the evaluation of a
+100-gate policy.  Prints a table of PASS/FAIL rows
 against the performance targets; ``--write-docs`` also rewrites
 ``docs/performance.md``.  See ``benchmarks/README.md``.
 """
@@ -23,6 +24,7 @@ from bench_cli import demo_project, time_audit, upsample
 from bench_core import REPLICATES, CoreTimings, peak_memory, run_suite, time_core
 from bench_data import make_dataset
 from bench_peer import PeerResult, agreement, run_fairlearn
+from bench_policy import policy_rows
 from bench_report import (
     Row,
     check,
@@ -205,6 +207,7 @@ def _audit_rows(log: Console, repeats: int, quick: bool, notes: list[str]) -> li
                     result=check(small.wall <= TARGET_AUDIT),
                 )
             )
+            rows += policy_rows(config)
             notes.append(
                 f"`signoff audit` on German Credit: best wall-clock {small.wall:.2f} s, "
                 f"CPU time {small.cpu:.2f} s (user + system, all threads)."
