@@ -1,5 +1,6 @@
 """The registry: users, models, versions, audits and artifacts — every write ledgered."""
 
+from . import _evidence, _inventory, _users
 from ._base import Clock, utc_now
 from ._domain import (
     ARTIFACT_KINDS,
@@ -14,7 +15,6 @@ from ._domain import (
     User,
     VersionRef,
 )
-from . import _evidence, _inventory, _users
 from ._inventory import file_sha256
 
 __all__ = [
