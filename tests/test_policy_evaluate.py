@@ -253,3 +253,11 @@ def test_overdue_review_warns():
     [review] = [g for g in _extra(policy) if g.name == "Policy review current"]
     assert review.status == "WARN"
     assert review.message == "review overdue since 2025-12-31"
+
+
+def test_the_worst_failure_decides_and_else_the_closest_pass():
+    [both] = _run(_gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.03))
+    assert (both.attribute, both.value) == ("age", 0.12)
+    assert "(2 of 2 failing)" in both.message
+    [neither] = _run(_gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.5))
+    assert (neither.attribute, neither.value) == ("age", 0.12)  # closest to the threshold

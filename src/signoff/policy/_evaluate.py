@@ -77,6 +77,20 @@ def _judge(gate: Gate, value: float | None, ci: list[float] | None) -> tuple[flo
     return value, passes(value, gate)
 
 
+def _shortfall(gate: Gate, judged: float | None) -> float:
+    """How far ``judged`` is on the wrong side of the threshold (negative: inside)."""
+    if judged is None:
+        return math.inf
+    t = gate.threshold
+    if isinstance(t, tuple):
+        return max(t[0] - judged, judged - t[1])
+    if gate.comparison in ("less_than", "less_equal"):
+        return judged - t
+    if gate.comparison in ("greater_than", "greater_equal"):
+        return t - judged
+    return abs(judged - t)
+
+
 def _measurements(
     gate: Gate, results: Mapping[str, Any]
 ) -> list[tuple[str | None, str | None, Any]]:
@@ -140,7 +154,9 @@ def _metric_gate(gate: Gate, results: Mapping[str, Any]) -> GateResult:
         bounds = (ci[0], ci[1]) if ci else None
         measurements.append(Measurement(attribute, group, value, bounds, judged, ok))
     failing = [m for m in measurements if not m.passed]
-    decisive = failing[0] if failing else measurements[0]
+    # The deciding measurement: the worst failure (missing evidence first), else the
+    # passing value closest to the threshold.
+    decisive = max(failing or measurements, key=lambda m: _shortfall(gate, m.judged))
     status: Status = _FAILED[gate.severity] if failing else "PASS"
     remedy = guidance(gate.metric).remediation if failing else ""
     message = _message(gate, decisive, measurements)
