@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck bench docs clean
+.PHONY: setup system-deps demo test lint typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# PDF reports (WeasyPrint) need Pango and the DejaVu fonts; HarfBuzz's subsetter makes
+# font subsetting fast. The machine image and CI have them: this only checks (a few ms).
+# When one is missing and we are root with apt-get, it installs them; otherwise it says
+# what to install. A missing Pango fails the set-up; a missing subsetter only slows PDFs.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+system-deps:
+	@if ldconfig -p | grep -q 'libpango-1.0' && ldconfig -p | grep -q 'libharfbuzz-subset' \
+	    && [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing the system libraries PDF reports need: $(PDF_LIBS)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $(PDF_LIBS) >/dev/null) \
+	    || ldconfig -p | grep -q 'libpango-1.0' \
+	    || { echo "error: could not install $(PDF_LIBS)"; exit 1; }; \
+	else \
+	    echo "note: PDF reports need $(PDF_LIBS); install them with your package manager"; \
+	fi
+
+setup: $(STAMP) system-deps
 
 demo: setup
 	$(BIN)/signoff quickstart signoff-demo

@@ -64,7 +64,7 @@ proxy_threshold: 0.4
 
 TOP_LEVEL_KEYS = (
     "bootstrap, calibration_bins, data, explain, intersections, min_group_size, model, "
-    "power_effect, protected_attributes, proxies, proxy_threshold, seed, shift_delta, "
+    "model_card, power_effect, protected_attributes, proxies, proxy_threshold, seed, shift_delta, "
     "shift_metric, threshold"
 )
 

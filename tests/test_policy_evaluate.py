@@ -256,8 +256,12 @@ def test_overdue_review_warns():
 
 
 def test_the_worst_failure_decides_and_else_the_closest_pass():
-    [both] = _run(_gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.03))
+    [both] = _run(
+        _gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.03)
+    )
     assert (both.attribute, both.value) == ("age", 0.12)
     assert "(2 of 2 failing)" in both.message
-    [neither] = _run(_gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.5))
+    [neither] = _run(
+        _gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.5)
+    )
     assert (neither.attribute, neither.value) == ("age", 0.12)  # closest to the threshold

@@ -19,6 +19,7 @@ from ..config import AuditConfig
 from ..evidence import Attribute
 from ..explain import FeatureImportance
 from ..metrics import METRICS, two_proportion_power
+from ..metrics._curves import OperatingCurves
 from ..metrics._proxy import ProxyAssociation
 from ..metrics._quality import DataQuality
 from ._stats import OVERALL, Statistics
@@ -161,6 +162,7 @@ def assemble_results(
     proxies: Sequence[ProxyAssociation],
     quality: DataQuality,
     explain_note: str | None,
+    curves: OperatingCurves | None = None,
 ) -> dict[str, Any]:
     """The whole ``results.json`` document (JSON-ready, deterministic order)."""
     warnings: list[str] = []
@@ -211,6 +213,7 @@ def assemble_results(
             )
         },
         "calibration": _reliability_rows(stats, OVERALL, 0),
+        "curves": curves.to_dict() if curves is not None else None,
         "by_attribute": by_attribute,
         "shift": {"metric": config.shift_metric, "delta": config.shift_delta},
         "explainability": {

@@ -13,6 +13,7 @@ from .._canonical import canonical_sha256
 from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
 from ..errors import ConfigError
 from ..explain import importance_rank, permutation_importances
+from ..metrics._curves import operating_curves
 from ..metrics._proxy import ProxyAssociation, proxy_associations
 from ..metrics._quality import data_quality
 from ._assemble import assemble_results
@@ -197,6 +198,7 @@ def audit(
         proxies=proxies,
         quality=quality,
         explain_note=note,
+        curves=operating_curves(inputs.y, inputs.scores),
     )
     files: dict[str, dict[str, Any]] = {
         "config": {"path": source.name, "sha256": source.sha256},

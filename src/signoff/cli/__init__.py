@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from . import _audit, _inventory, _ledger, _metrics, _policy, _quickstart, _registry  # noqa: F401
+from . import (  # noqa: F401  (register commands)
+    _audit,
+    _inventory,
+    _ledger,
+    _metrics,
+    _pack,
+    _policy,
+    _quickstart,
+    _registry,
+    _report,
+)
 from ._app import app, run
 
 __all__ = ["app", "main", "run"]

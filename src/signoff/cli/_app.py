@@ -10,6 +10,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..errors import SignoffError
@@ -45,7 +46,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SignoffError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.render()}", markup=True, soft_wrap=True)
+            # escape: messages hold brackets that are not markup (pip install 'signoff[pdf]')
+            message = escape(exc.render())
+            err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")

@@ -39,6 +39,19 @@ def current_user() -> str | None:
         return None
 
 
+def _report_formats(report: str | None) -> tuple[str, ...]:
+    if report is None:
+        return ()
+    from ..errors import MissingExtraError
+    from ..report import parse_formats
+    from ..report._pdf import pdf_available
+
+    formats = parse_formats(report)
+    if "pdf" in formats and not pdf_available():
+        raise MissingExtraError("The PDF report", "pdf", "weasyprint")
+    return formats
+
+
 @app.command("audit")
 @handle_errors
 def audit_command(
@@ -76,6 +89,13 @@ def audit_command(
     actor: Annotated[
         str | None, typer.Option("--as", help="Acting user for --register (default: SIGNOFF_USER).")
     ] = None,
+    report: Annotated[
+        str | None,
+        typer.Option(help="Also render the audit report: html, pdf or html,pdf (docs/report.md)."),
+    ] = None,
+    model_card: Annotated[
+        bool, typer.Option(help="Also write model_card.md and model_card.html.")
+    ] = False,
 ) -> None:
     """Compute every metric for a model on an evaluation set and write the evidence.
 
@@ -84,6 +104,7 @@ def audit_command(
     error, 3 data or model unreadable.
     """
     as_json = output_format is OutputFormat.json
+    formats = _report_formats(report)  # a bad --report fails before the work
     registry, ref, who = None, None, None
     if register is not None:  # fail before the work, not after it
         from ..registry import VersionRef  # the database layer loads only when asked for
@@ -103,6 +124,12 @@ def audit_command(
             progress=progress,
         )
     written = result.write(output)
+    if formats or model_card:
+        from ._report import render_outputs
+
+        written |= render_outputs(
+            output, result.results, result.manifest, report=formats, model_card=model_card
+        )
     if registry is not None and ref is not None and who is not None:
         record = registry.attach_audit(ref, output, actor=who)
         err_console.print(f"attached audit #{record.id} to {ref} (ledgered)")

@@ -13,6 +13,7 @@ from ._schema import (
     BootstrapConfig,
     DataConfig,
     ExplainConfig,
+    ModelCardConfig,
     ModelConfig,
     ProtectedAttribute,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "DataConfig",
     "ExplainConfig",
     "LoadedConfig",
+    "ModelCardConfig",
     "ModelConfig",
     "ProtectedAttribute",
     "YamlDocument",

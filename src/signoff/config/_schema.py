@@ -24,6 +24,7 @@ __all__ = [
     "BootstrapConfig",
     "DataConfig",
     "ExplainConfig",
+    "ModelCardConfig",
     "ModelConfig",
     "ProtectedAttribute",
 ]
@@ -137,6 +138,35 @@ class ExplainConfig(_Strict):
     )
 
 
+class ModelCardConfig(_Strict):
+    """``model_card:`` — what the model card needs and an audit cannot know.
+
+    Every field is optional; the card lists a missing one as "to be completed"
+    rather than inventing it.
+    """
+
+    name: str | None = Field(default=None, description="The model's name; default: its file.")
+    version: str | None = Field(default=None, description="The model's version, as written.")
+    date: str | None = Field(default=None, description="When the model was trained or released.")
+    owner: str | None = Field(default=None, description="Person or team accountable for it.")
+    contact: str | None = Field(default=None, description="Where to send questions.")
+    license: str | None = Field(default=None, description="Licence or terms of use.")
+    description: str | None = Field(
+        default=None, description="Model type, algorithm and features, in a few sentences."
+    )
+    intended_use: str | None = Field(
+        default=None, description="The decisions and users it is meant for."
+    )
+    out_of_scope_uses: str | None = Field(default=None, description="Uses it must not be put to.")
+    training_data: str | None = Field(
+        default=None, description="What it was trained on: source, period, size, selection."
+    )
+    ethical_considerations: str | None = Field(
+        default=None, description="Risks, affected people, mitigations."
+    )
+    caveats: str | None = Field(default=None, description="Known limitations and recommendations.")
+
+
 class AuditConfig(_Strict):
     """The whole audit config file."""
 
@@ -183,6 +213,10 @@ class AuditConfig(_Strict):
         default=0.3,
         description="Association above which a feature counts as a proxy of a protected "
         "attribute for protected_attribute_importance_rank.",
+    )
+    model_card: ModelCardConfig | None = Field(
+        default=None,
+        description="Facts for the model card that an audit cannot know (owner, intended use).",
     )
 
     @field_validator("intersections")
