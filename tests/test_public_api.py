@@ -56,3 +56,19 @@ def test_every_error_carries_exit_code_and_http_status():
     assert errors.ModelError.exit_code == 3
     assert errors.WorkflowRefused.exit_code == 4
     assert errors.LedgerVerificationError.exit_code == 5
+
+
+def test_cli_ledger_default_origin_matches_the_core():
+    from signoff.cli._ledger import DEFAULT_ORIGIN as CLI_ORIGIN
+    from signoff.ledger import DEFAULT_ORIGIN
+
+    assert CLI_ORIGIN == DEFAULT_ORIGIN
+
+
+def test_the_command_line_does_not_load_the_database_layer_until_needed():
+    import subprocess
+    import sys
+
+    code = "import sys, signoff.cli; print(sorted(m for m in ('sqlalchemy', 'alembic', 'matplotlib', 'weasyprint') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

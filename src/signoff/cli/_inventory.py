@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from .._time import iso_utc
 from ..errors import ConfigError
-from ..registry import VersionRef
-from ..registry._domain import iso_utc
 from ._app import handle_errors, out_console
 from ._registry import (
     As,
@@ -22,6 +21,7 @@ from ._registry import (
     log_app,
     model_app,
     open_registry,
+    parse_ref,
     version_app,
 )
 
@@ -135,7 +135,7 @@ def version_add(
 ) -> None:
     """Register a version with its lineage; it enters the development stage."""
     version = open_registry().add_version(
-        VersionRef.parse(ref),
+        parse_ref(ref),
         framework=framework,
         actor=str(acting_user(actor)),
         model_file=file,
@@ -175,7 +175,7 @@ def version_show(
 ) -> None:
     """A version's lineage, stage, audits and artifacts."""
     registry = open_registry()
-    parsed = VersionRef.parse(ref)
+    parsed = parse_ref(ref)
     version = registry.get_version(parsed)
     audits, artifacts = registry.list_audits(parsed), registry.list_artifacts(parsed)
     table = Table("field", "value")
@@ -204,7 +204,7 @@ def artifact_add(
     if not file.is_file():
         raise ConfigError("file not found", file=file)
     artifact = open_registry().add_artifact(
-        VersionRef.parse(ref),
+        parse_ref(ref),
         kind,
         file.read_bytes(),
         filename=file.name,

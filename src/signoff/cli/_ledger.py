@@ -11,11 +11,6 @@ import typer
 from rich.table import Table
 
 from ..errors import ConfigError, InputError
-from ..ledger._checkpoint import generate_key, load_private_key, load_public_key, parse_checkpoint
-from ..ledger._log import iter_events
-from ..ledger._proof import check_inclusion_doc
-from ..ledger._verify import DEFAULT_ORIGIN, checkpoint_ledger, prove_event, verify_ledger
-from ..registry import utc_now
 from ._app import app, err_console, handle_errors, out_console
 from ._registry import Json, open_registry
 
@@ -29,6 +24,7 @@ app.add_typer(ledger_app, name="ledger")
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
 UNREADABLE = "cannot read: {reason}"
 NOT_JSON = "not a JSON inclusion proof: {reason}"
+DEFAULT_ORIGIN = "signoff-ledger"  # the same as signoff.ledger.DEFAULT_ORIGIN (a test checks)
 Origin = Annotated[
     str, typer.Option(help="The log's name in checkpoints (or SIGNOFF_LEDGER_ORIGIN).")
 ]
@@ -58,6 +54,8 @@ def keygen(
     Keep the private key away from the database host: whoever holds both could
     rewrite the log and sign a matching checkpoint.
     """
+    from ..ledger import generate_key
+
     private, public = generate_key(name)
     key_path, pub_path = out.with_suffix(".key"), out.with_suffix(".pub")
     for path in (key_path, pub_path):
@@ -80,6 +78,9 @@ def checkpoint(
     out: Annotated[Path | None, typer.Option(help="Also write the signed note here.")] = None,
 ) -> None:
     """Sign the ledger's current size and root; print the checkpoint to keep elsewhere."""
+    from ..ledger import checkpoint_ledger, load_private_key
+    from ..registry import utc_now
+
     private = load_private_key(key)
     registry = open_registry()
     _, note = checkpoint_ledger(
@@ -106,6 +107,8 @@ def verify(
     Exit 5 names the first bad seq: an edited, moved or deleted event, or (against a
     checkpoint) a truncated or rewritten log.
     """
+    from ..ledger import load_public_key, parse_checkpoint, verify_ledger
+
     cp = None
     if checkpoint_file is not None:
         if key is None:
@@ -132,6 +135,8 @@ def prove(
     origin: Origin = DEFAULT_ORIGIN,
 ) -> None:
     """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`."""
+    from ..ledger import load_public_key, parse_checkpoint, prove_event
+
     cp, note = None, None
     if checkpoint_file is not None:
         if key is None:
@@ -153,6 +158,8 @@ def check_proof(
     ] = None,
 ) -> None:
     """Check an inclusion proof offline, without the database (exit 5 if it fails)."""
+    from ..ledger import check_inclusion_doc, load_public_key
+
     try:
         doc = json.loads(_read(proof))
     except json.JSONDecodeError as exc:
@@ -172,6 +179,8 @@ def show(
     as_json: Json = False,
 ) -> None:
     """List ledger events."""
+    from ..ledger import iter_events
+
     with open_registry().store.transaction() as session:
         events = list(iter_events(session, start=start, subject_prefix=subject))
     if as_json:
@@ -187,6 +196,8 @@ def show(
 @handle_errors
 def export() -> None:
     """Every event as one canonical JSON line (with its leaf hash), for archiving."""
+    from ..ledger import iter_events
+
     with open_registry().store.transaction() as session:
         for e in iter_events(session):
             print(

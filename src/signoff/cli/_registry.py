@@ -6,18 +6,20 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from .._time import iso_utc
 from ..errors import ConfigError
-from ..registry import Registry
-from ..registry._domain import iso_utc
-from ..store import ArtifactStore, Store, open_store, schema_status, signoff_home, upgrade
 from ._app import app, handle_errors, out_console
 
-__all__ = ["acting_user", "emit", "open_registry"]
+if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
+    from ..registry import Registry, VersionRef
+    from ..store import Store
+
+__all__ = ["acting_user", "emit", "open_registry", "parse_ref"]
 
 NO_ACTOR = "say who is acting: --as USER or SIGNOFF_USER"
 
@@ -51,8 +53,25 @@ def acting_user(value: str | None, *, required: bool = True) -> str | None:
     return actor
 
 
+def parse_ref(text: str) -> VersionRef:
+    """``MODEL@VERSION`` (ConfigError when malformed)."""
+    from ..registry import VersionRef
+
+    return VersionRef.parse(text)
+
+
+def _default_store() -> Store:
+    from ..store import Store, signoff_home
+
+    url = os.environ.get("SIGNOFF_DATABASE_URL") or f"sqlite:///{signoff_home() / 'signoff.db'}"
+    return Store(url)
+
+
 def open_registry() -> Registry:
     """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME``, schema checked."""
+    from ..registry import Registry
+    from ..store import ArtifactStore, open_store, signoff_home
+
     root = os.environ.get("SIGNOFF_ARTIFACT_ROOT")
     artifacts = ArtifactStore(Path(root) if root else signoff_home() / "artifacts")
     return Registry(open_store(), artifacts=artifacts)
@@ -91,8 +110,9 @@ def emit(
 @handle_errors
 def db_upgrade() -> None:
     """Create the registry database or migrate it to this signoff's schema."""
-    url = os.environ.get("SIGNOFF_DATABASE_URL") or None
-    store = Store(url) if url else Store(f"sqlite:///{signoff_home() / 'signoff.db'}")
+    from ..store import upgrade
+
+    store = _default_store()
     status = upgrade(store)
     out_console.print(f"{store.display_url}: schema {status.current} (current)")
 
@@ -101,8 +121,9 @@ def db_upgrade() -> None:
 @handle_errors
 def db_status(as_json: Json = False) -> None:
     """Show the database's schema revision and whether an upgrade is needed."""
-    url = os.environ.get("SIGNOFF_DATABASE_URL") or f"sqlite:///{signoff_home() / 'signoff.db'}"
-    store = Store(url)
+    from ..store import schema_status
+
+    store = _default_store()
     status = schema_status(store)
     data = {
         "url": store.display_url,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .._time import iso_utc
 from ..errors import ConfigError
 
 __all__ = [
@@ -50,13 +51,6 @@ ARTIFACT_KINDS = (
 )
 BAD_REF = "expected MODEL@VERSION (e.g. credit-scorer@1.2), got {text!r}"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    """ISO 8601 with ``Z``; SQLite hands back naive datetimes, which are UTC here."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
