@@ -34,6 +34,7 @@ __all__ = [
     "get_event",
     "iter_events",
     "leaf_hashes",
+    "lock_appends",
     "timestamp",
 ]
 
@@ -90,6 +91,17 @@ def event_bytes(
     ).encode()
 
 
+def lock_appends(session: Session) -> None:
+    """Serialize this transaction with every other writer of the ledger.
+
+    SQLite transactions already begin ``IMMEDIATE`` (one writer at a time); on
+    PostgreSQL this takes the transaction-scoped advisory lock that appends use.
+    A workflow step that reads state and then writes (a deploy) calls it first.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+
+
 def append_event(
     session: Session,
     *,
@@ -100,8 +112,7 @@ def append_event(
     at: dt.datetime,
 ) -> LedgerEvent:
     """Append one event inside the caller's transaction; returns it with its seq."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+    lock_appends(session)
     seq = (session.scalar(select(func.max(LedgerEventRow.seq))) or 0) + 1
     ts = timestamp(at)
     payload_json = canonical_json(dict(payload)).decode("utf-8")

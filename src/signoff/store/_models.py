@@ -57,15 +57,19 @@ __all__ = [
     "ArtifactRow",
     "AuditRow",
     "Base",
+    "CRTransitionRow",
+    "ChangeRequestRow",
     "CheckpointRow",
     "LedgerEventRow",
     "ModelRow",
     "RoleGrantRow",
+    "SignOffRow",
     "StageTransitionRow",
     "TeamRow",
     "UTCDateTime",
     "UserRow",
     "VersionRow",
+    "WaiverRow",
 ]
 
 
@@ -196,4 +200,66 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     root_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ChangeRequestRow(Base):
+    """A proposal to move one version to one stage.  Its state is derived from
+    ``cr_transitions`` (append-only), never stored as an editable column."""
+
+    __tablename__ = "change_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    to_stage: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(120))
+    baseline_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id"), default=None
+    )
+    risk_level: Mapped[str] = mapped_column(String(10))
+    risk: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    required: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    governance_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CRTransitionRow(Base):
+    __tablename__ = "cr_transitions"
+    __table_args__ = (Index(None, "cr_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cr_id: Mapped[int] = mapped_column(ForeignKey("change_requests.id"))
+    from_state: Mapped[str | None] = mapped_column(String(20), default=None)
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(120))
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SignOffRow(Base):
+    __tablename__ = "signoffs"
+    __table_args__ = (Index(None, "cr_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cr_id: Mapped[int] = mapped_column(ForeignKey("change_requests.id"))
+    user: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(60))
+    decision: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class WaiverRow(Base):
+    """A time-limited exception for one failed warning gate of one version."""
+
+    __tablename__ = "waivers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    gate: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    requested_by: Mapped[str] = mapped_column(String(120))
+    granted_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    granted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,32 @@
+"""The approval workflow: change requests, risk-based sign-offs, separation of duties,
+deploys and rollback — every step ledgered."""
+
+from ._domain import DECISIONS, ChangeRequest, Decision, SignOff, cr_id, cr_number
+from ._governance import ApprovalRule, Governance, LoadedGovernance, StageRule, load_governance
+from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
+from ._service import Rollbacks as Workflow
+from ._states import CR_STATES, TRANSITIONS, CRState, check_transition
+
+__all__ = [
+    "CR_STATES",
+    "DECISIONS",
+    "TRANSITIONS",
+    "ApprovalRule",
+    "CRState",
+    "ChangeRequest",
+    "Decision",
+    "Governance",
+    "LoadedGovernance",
+    "RiskRating",
+    "RiskReason",
+    "RiskThresholds",
+    "SignOff",
+    "StageRule",
+    "VersionFacts",
+    "Workflow",
+    "check_transition",
+    "cr_id",
+    "cr_number",
+    "load_governance",
+    "rate_change",
+]

@@ -1,0 +1,133 @@
+"""The governance config: stages, required sign-offs per risk rating, separation of duties.
+
+Versioned like a policy; a bundled default applies when none is given
+(``SIGNOFF_GOVERNANCE`` or ``--governance``).  Parsed and validated once,
+with file:line:column errors, by the same reader as audit configs and policies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .._canonical import canonical_sha256
+from ..config import read_yaml, validation_error
+from ..registry._domain import ARTIFACT_KINDS, ROLES, STAGES
+
+__all__ = ["ApprovalRule", "Governance", "LoadedGovernance", "StageRule", "load_governance"]
+
+RiskLevel = Literal["low", "medium", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApprovalRule(_Strict):
+    """``{role: risk_reviewer, count: 1}``: how many people in a role must approve."""
+
+    role: str
+    count: Annotated[int, Field(ge=1, le=10)] = 1
+
+
+class StageRule(_Strict):
+    """What a version needs before a change request can move it into a stage."""
+
+    policy: str | None = Field(default=None, description="Policy its latest audit must pass.")
+    artifacts: tuple[str, ...] = Field(
+        default=(), description="Artifact kinds that must be attached."
+    )
+    promotion: Literal["automatic", "manual"] = "manual"
+
+
+class SeparationOfDuties(_Strict):
+    """Switches for the separation-of-duties rules (all on by default)."""
+
+    requester_cannot_sign: bool = True
+    one_role_per_person: bool = True
+    deployer_not_approver: bool = True
+
+
+class RiskSettings(_Strict):
+    """Thresholds of the computed risk rating."""
+
+    low_shift: Annotated[float, Field(ge=0, le=1)] = 0.01
+    high_shift: Annotated[float, Field(ge=0, le=1)] = 0.05
+    key_metrics: tuple[str, ...] = ("roc_auc", "accuracy")
+
+
+class Governance(_Strict):
+    """A whole governance config."""
+
+    governance_name: str
+    version: str
+    roles: tuple[str, ...] = ROLES
+    stages: dict[str, StageRule]
+    approvals: dict[RiskLevel, tuple[ApprovalRule, ...]]
+    separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Governance:
+        unknown_stages = [s for s in self.stages if s not in STAGES]
+        if unknown_stages:
+            raise ValueError(f"unknown stage(s) {unknown_stages}; stages: {', '.join(STAGES)}")
+        for stage, rule in self.stages.items():
+            bad = [k for k in rule.artifacts if k not in ARTIFACT_KINDS]
+            if bad:
+                raise ValueError(f"stages.{stage}: unknown artifact kind(s) {bad}")
+        for level in ("low", "medium", "high"):
+            if level not in self.approvals:
+                raise ValueError(
+                    f"approvals needs a rule for every risk level; {level!r} is missing"
+                )
+            for approval in self.approvals[level]:
+                if approval.role not in self.roles:
+                    known = ", ".join(self.roles)
+                    where = f"approvals.{level}"
+                    raise ValueError(f"{where}: unknown role {approval.role!r}; roles: {known}")
+        if self.risk.low_shift > self.risk.high_shift:
+            raise ValueError("risk.low_shift must not exceed risk.high_shift")
+        return self
+
+
+@dataclass(frozen=True)
+class LoadedGovernance:
+    """A governance config, where it came from and its hash (recorded on every CR)."""
+
+    governance: Governance
+    path: Path | None
+    sha256: str
+
+    def policy_path(self, stage: str) -> Path | None:
+        """The stage's policy file, resolved against the governance file's folder."""
+        rule = self.governance.stages.get(stage)
+        if rule is None or rule.policy is None:
+            return None
+        base = self.path.parent if self.path is not None else Path.cwd()
+        return base / rule.policy
+
+
+def load_governance(path: str | Path | None = None) -> LoadedGovernance:
+    """Read a governance config: ``path``, else ``SIGNOFF_GOVERNANCE``, else the bundled default."""
+    chosen = path or os.environ.get("SIGNOFF_GOVERNANCE") or None
+    if chosen is None:
+        default = resources.files("signoff.workflow").joinpath("governance_default.yaml")
+        with resources.as_file(default) as bundled:
+            return _load(Path(bundled), keep_path=False)
+    return _load(Path(chosen), keep_path=True)
+
+
+def _load(path: Path, *, keep_path: bool) -> LoadedGovernance:
+    doc = read_yaml(path, what="governance config")
+    try:
+        governance = Governance.model_validate(doc.data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc, model=Governance) from None
+    digest = canonical_sha256(governance.model_dump(mode="json"))
+    return LoadedGovernance(governance, path if keep_path else None, digest)

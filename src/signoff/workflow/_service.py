@@ -1,0 +1,457 @@
+"""Change requests: open, submit, sign, deploy, withdraw — and rollback.
+
+Every rule lives here, in the core, so the CLI and any API inherit it: the
+state machine, the readiness checks, the sign-offs each risk rating needs,
+and separation of duties (the requester cannot sign; one person cannot fill
+two required roles; the operator who deploys did not approve; the role must
+be one the user holds).  Each refusal is exit 4 with the rule that applied,
+and is itself recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import ConfigError, WorkflowRefused
+from ..registry._domain import VersionRef
+from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, VersionRow
+from ._base import WorkflowBase
+from ._domain import DECISIONS, ChangeRequest, cr_id
+from ._risk import RiskThresholds, VersionFacts, rate_change
+
+__all__ = ["BOILERPLATE", "Workflow"]
+
+#: Comments that say nothing: a sign-off needs a reason a reviewer could check.
+BOILERPLATE = frozenset(
+    {
+        "ok",
+        "okay",
+        "lgtm",
+        "approved",
+        "approve",
+        "looks good",
+        "fine",
+        "yes",
+        "+1",
+        "done",
+        "ship it",
+    }
+)
+UNKNOWN_STAGE = "unknown stage {stage!r}; stages: {stages}"
+ALREADY_THERE = "{ref} is already in {stage}"
+BLOCKED = "{cr} cannot move on; missing: {missing}"
+RUBBER_STAMP = (
+    "a sign-off needs a comment that says what was checked (at least 15 characters, not {text!r})"
+)
+BAD_DECISION = "decision must be one of: approve, reject, changes; got {value!r}"
+REFUSALS = {
+    "role_not_held": "{user} does not hold the role {role}",
+    "role_not_required": "{cr} does not need a {role} sign-off (it needs: {needed})",
+    "requester_cannot_sign": "{user} opened {cr} and cannot sign it (separation of duties)",
+    "one_role_per_person": (
+        "{user} already signed {cr} as {other}; one person cannot fill two required roles"
+    ),
+    "already_signed": "{user} already signed {cr} as {role}",
+    "not_operator": "{user} does not hold the operator role and cannot deploy",
+    "deployer_not_approver": (
+        "{user} approved {cr} and cannot also deploy it (separation of duties)"
+    ),
+    "stage_changed": (
+        "{stage} changed since {cr} was opened (it held {then}, now {now}); open a new CR"
+    ),
+    "not_requester": "only {requester} (who opened it) or an admin can {what} {cr}",
+    "no_rollback_target": "no earlier version of {model} was approved for production",
+    "not_approved_for": "{ref} was never approved for production; cannot roll back to it",
+}
+
+
+def _refuse(rule: str, **fields: Any) -> WorkflowRefused:
+    return WorkflowRefused(REFUSALS[rule].format(**fields))
+
+
+class Workflow(WorkflowBase):
+    """The approval workflow over one registry and one governance config."""
+
+    def _facts(self, session: Any, version: VersionRow) -> VersionFacts:
+        audit = session.scalar(
+            select(AuditRow)
+            .where(AuditRow.version_id == version.id)
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        )
+        metrics: dict[str, float] = {}
+        if audit is not None:
+            results = json.loads(self.artifacts.get(audit.results_sha256))
+            for name in self.governance.governance.risk.key_metrics:
+                value = results.get("overall", {}).get(name, {}).get("value")
+                if value is not None:
+                    metrics[name] = float(value)
+        return VersionFacts(
+            version.feature_schema,
+            version.training_data_sha256,
+            version.training_data_source,
+            version.objective,
+            version.hyperparameters,
+            metrics,
+        )
+
+    def open_cr(
+        self,
+        ref: VersionRef,
+        *,
+        to_stage: str,
+        summary: str,
+        actor: str,
+        details: dict[str, Any] | None = None,
+    ) -> ChangeRequest:
+        """Open a CR (state ``draft``) with its computed risk rating and required sign-offs."""
+        stages = self.governance.governance.stages
+        if to_stage not in stages:
+            raise ConfigError(
+                UNKNOWN_STAGE.format(stage=to_stage, stages=", ".join(stages)), field="--to"
+            )
+        with self.write(actor) as (session, record):
+            version = self._version_row(session, ref)
+            if self._stage_of(session, version.id) == to_stage:
+                raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
+            model = session.get(ModelRow, version.model_id)
+            assert model is not None
+            baseline = self._holder(session, model.id, to_stage)
+            risk_cfg = self.governance.governance.risk
+            rating = rate_change(
+                self._facts(session, version),
+                self._facts(session, baseline) if baseline else None,
+                model_risk_tier=model.risk_tier,  # type: ignore[arg-type]
+                use_case=model.use_case,
+                thresholds=RiskThresholds(
+                    low_shift=risk_cfg.low_shift,
+                    high_shift=risk_cfg.high_shift,
+                    key_metrics=risk_cfg.key_metrics,
+                ),
+            )
+            rules = [r.model_dump() for r in self.governance.governance.approvals[rating.level]]
+            row = ChangeRequestRow(
+                version_id=version.id,
+                to_stage=to_stage,
+                summary=summary,
+                requester=actor,
+                baseline_version_id=baseline.id if baseline else None,
+                risk_level=rating.level,
+                risk=rating.to_dict(),
+                required={"rules": rules},
+                details=details or {},
+                governance_sha256=self.governance.sha256,
+                created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            event = record(
+                "cr.opened",
+                cr_id(row.id),
+                {
+                    "version": str(ref),
+                    "to_stage": to_stage,
+                    "summary": summary,
+                    "risk": rating.to_dict(),
+                    "required": rules,
+                    "baseline": self._ref(session, baseline) if baseline else None,
+                    "details": self._json(details or {}),
+                    "governance_sha256": self.governance.sha256,
+                },
+            )
+            from ..store._models import CRTransitionRow
+
+            session.add(
+                CRTransitionRow(
+                    cr_id=row.id,
+                    from_state=None,
+                    to_state="draft",
+                    actor=actor,
+                    ledger_seq=event.seq,
+                    at=self.clock(),
+                )
+            )
+            session.flush()
+            return self._to_cr(session, row)
+
+    def submit(self, cr: str, *, actor: str) -> ChangeRequest:
+        """Submit for review once every readiness check passes; else list what is missing."""
+        with self.write(actor) as (session, record):
+            row = self._cr_row(session, cr)
+            self._only_requester(session, row, actor, "submit")
+            version = session.get(VersionRow, row.version_id)
+            assert version is not None
+            missing = self._missing(session, version, row.to_stage)
+            if missing:
+                raise WorkflowRefused(BLOCKED.format(cr=cr_id(row.id), missing="; ".join(missing)))
+            self._move(session, record, row, "submitted", actor, {})
+            session.flush()
+            return self._to_cr(session, row)
+
+    def sign(self, cr: str, *, actor: str, role: str, decision: str, comment: str) -> ChangeRequest:
+        """Record a sign-off; approve the CR when every required role has approved."""
+        if decision not in DECISIONS:
+            raise ConfigError(BAD_DECISION.format(value=decision), field="--decision")
+        text = " ".join(comment.split())
+        if len(text) < 15 or text.lower().strip(".! ") in BOILERPLATE:
+            raise WorkflowRefused(RUBBER_STAMP.format(text=text))
+        try:
+            with self.write(actor) as (session, record):
+                row = self._cr_row(session, cr)
+                self._check_signer(session, row, actor, role)
+                cr_view = self._to_cr(session, row)
+                state = cr_view.state
+                if state == "submitted":
+                    self._move(session, record, row, "in_review", actor, {})
+                elif state != "in_review":
+                    self._move(
+                        session, record, row, "in_review", actor, {}
+                    )  # refuses with what is allowed
+                evidence = self._evidence(session, row)
+                event = record(
+                    "cr.signed",
+                    cr_id(row.id),
+                    {
+                        "user": actor,
+                        "role": role,
+                        "decision": decision,
+                        "comment": text,
+                        "evidence": evidence,
+                    },
+                )
+                session.add(
+                    SignOffRow(
+                        cr_id=row.id,
+                        user=actor,
+                        role=role,
+                        decision=decision,
+                        comment=text,
+                        evidence=evidence,
+                        ledger_seq=event.seq,
+                        at=self.clock(),
+                    )
+                )
+                session.flush()
+                view = self._to_cr(session, row)
+                if decision == "reject":
+                    self._move(session, record, row, "rejected", actor, {"by": actor})
+                elif decision == "changes":
+                    self._move(
+                        session, record, row, "draft", actor, {"changes_requested_by": actor}
+                    )
+                elif not view.outstanding() and not view.missing:
+                    self._move(
+                        session,
+                        record,
+                        row,
+                        "approved",
+                        actor,
+                        {"approvals": [s.user for s in view.signoffs]},
+                    )
+                session.flush()
+                return self._to_cr(session, row)
+        except WorkflowRefused as refusal:
+            self._record_refusal(
+                actor, cr_id(int(cr.split("-")[-1])) if cr else cr, "sign", refusal.message
+            )
+            raise
+
+    def _check_signer(self, session: Any, row: ChangeRequestRow, actor: str, role: str) -> None:
+        cr = cr_id(row.id)
+        rules = row.required.get("rules", [])
+        needed = [r["role"] for r in rules]
+        sod = self.governance.governance.separation_of_duties
+        if role not in self._roles(session, actor):
+            raise _refuse("role_not_held", user=actor, role=role)
+        if role not in needed:
+            raise _refuse("role_not_required", cr=cr, role=role, needed=", ".join(needed))
+        if sod.requester_cannot_sign and actor == row.requester:
+            raise _refuse("requester_cannot_sign", user=actor, cr=cr)
+        for signed in self._signoffs(session, row):
+            if signed.user == actor and signed.role == role:
+                raise _refuse("already_signed", user=actor, cr=cr, role=role)
+            if sod.one_role_per_person and signed.user == actor:
+                raise _refuse("one_role_per_person", user=actor, cr=cr, other=signed.role)
+
+    def _evidence(self, session: Any, row: ChangeRequestRow) -> dict[str, Any]:
+        """Hashes of what the signer was shown: latest audit results, report and model card."""
+        from ..store._models import ArtifactRow
+
+        audit = session.scalar(
+            select(AuditRow)
+            .where(AuditRow.version_id == row.version_id)
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        )
+        cards = session.scalars(
+            select(ArtifactRow)
+            .where(ArtifactRow.version_id == row.version_id)
+            .order_by(ArtifactRow.id)
+        )
+        latest = {a.kind: a.sha256 for a in cards}
+        return {
+            "audit_results_sha256": audit.results_sha256 if audit else None,
+            "report_sha256": latest.get("audit_report"),
+            "model_card_sha256": latest.get("model_card"),
+        }
+
+    def _only_requester(self, session: Any, row: ChangeRequestRow, actor: str, what: str) -> None:
+        if actor != row.requester and "admin" not in self._roles(session, actor):
+            raise _refuse("not_requester", requester=row.requester, what=what, cr=cr_id(row.id))
+
+    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
+        """Withdraw a CR that is not deployed (requester or admin)."""
+        with self.write(actor) as (session, record):
+            row = self._cr_row(session, cr)
+            self._only_requester(session, row, actor, "withdraw")
+            self._move(session, record, row, "withdrawn", actor, {"reason": reason})
+            session.flush()
+            return self._to_cr(session, row)
+
+    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
+        """Move the approved version into its stage; the previous holder is superseded.
+
+        Two approved CRs racing for one stage: the first deploy wins, and the
+        other is refused because the stage no longer holds what it was opened against.
+        """
+        try:
+            with self.write(actor) as (session, record):
+                from ..ledger._log import lock_appends
+
+                lock_appends(session)  # serialize deploys before reading the stage's holder
+                row = self._cr_row(session, cr)
+                name = cr_id(row.id)
+                if "operator" not in self._roles(session, actor):
+                    raise _refuse("not_operator", user=actor)
+                approvers = {
+                    s.user for s in self._signoffs(session, row) if s.decision == "approve"
+                }
+                if (
+                    self.governance.governance.separation_of_duties.deployer_not_approver
+                    and actor in approvers
+                ):
+                    raise _refuse("deployer_not_approver", user=actor, cr=name)
+                version = session.get(VersionRow, row.version_id)
+                assert version is not None
+                holder = self._holder(session, version.model_id, row.to_stage)
+                if (holder.id if holder else None) != row.baseline_version_id:
+                    then = (
+                        session.get(VersionRow, row.baseline_version_id)
+                        if row.baseline_version_id
+                        else None
+                    )
+                    raise _refuse(
+                        "stage_changed",
+                        stage=row.to_stage,
+                        cr=name,
+                        then=self._ref(session, then) if then else "nothing",
+                        now=self._ref(session, holder) if holder else "nothing",
+                    )
+                self._move(session, record, row, "deployed", actor, {"operator": actor})
+                if holder is not None:
+                    self._enter_stage(
+                        session, record, holder, "archived", actor, "superseded", {"by": name}
+                    )
+                self._enter_stage(
+                    session, record, version, row.to_stage, actor, "deployed", {"cr": name}
+                )
+                session.flush()
+                return self._to_cr(session, row)
+        except WorkflowRefused as refusal:
+            self._record_refusal(actor, cr, "deploy", refusal.message)
+            raise
+
+    def list_crs(
+        self, *, state: str | None = None, mine: str | None = None, waiting_for: str | None = None
+    ) -> list[ChangeRequest]:
+        """CRs, newest first; filter by state, requester, or a role still needed."""
+        with self.store.transaction() as session:
+            rows = session.scalars(
+                select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
+            ).all()
+            crs = [self._to_cr(session, r) for r in rows]
+        if state is not None:
+            crs = [c for c in crs if c.state == state]
+        if mine is not None:
+            crs = [c for c in crs if c.requester == mine]
+        if waiting_for is not None:
+            crs = [
+                c
+                for c in crs
+                if c.state in ("submitted", "in_review")
+                and any(o["role"] == waiting_for for o in c.outstanding())
+            ]
+        return crs
+
+    def get_cr(self, cr: str) -> ChangeRequest:
+        """One CR with its sign-offs, outstanding roles and missing checks."""
+        with self.store.transaction() as session:
+            return self._to_cr(session, self._cr_row(session, cr))
+
+
+class Rollbacks(Workflow):
+    """Rollback: production back to the last version approved for it, in one command."""
+
+    def rollback(
+        self, model: str, *, actor: str, reason: str, to_version: str | None = None
+    ) -> str:
+        """Return production to the last version approved for it (or ``to_version``).
+
+        Returns the version now in production.  Recorded like any change: the
+        current holder leaves production, its deploying CR becomes ``rolled_back``.
+        """
+        from ..ledger._log import lock_appends
+        from ..store._models import CRTransitionRow
+
+        try:
+            with self.write(actor) as (session, record):
+                lock_appends(session)
+                if "operator" not in self._roles(session, actor):
+                    raise _refuse("not_operator", user=actor)
+                model_row = self._model_row(session, model)
+                current = self._holder(session, model_row.id, "production")
+                deployed = session.execute(
+                    select(ChangeRequestRow, CRTransitionRow.id)
+                    .join(CRTransitionRow, CRTransitionRow.cr_id == ChangeRequestRow.id)
+                    .join(VersionRow, VersionRow.id == ChangeRequestRow.version_id)
+                    .where(
+                        VersionRow.model_id == model_row.id,
+                        ChangeRequestRow.to_stage == "production",
+                        CRTransitionRow.to_state == "deployed",
+                    )
+                    .order_by(CRTransitionRow.id.desc())
+                ).all()
+                approved = [
+                    cr for cr, _ in deployed if cr.version_id != (current.id if current else None)
+                ]
+                if to_version is not None:
+                    target = self._version_row(session, VersionRef(model, to_version))
+                    if not any(cr.version_id == target.id for cr, _ in deployed):
+                        raise _refuse("not_approved_for", ref=f"{model}@{to_version}")
+                elif approved:
+                    found = session.get(VersionRow, approved[0].version_id)
+                    assert found is not None
+                    target = found
+                else:
+                    raise _refuse("no_rollback_target", model=model)
+                payload = {"reason": reason, "to": self._ref(session, target)}
+                if current is not None:
+                    live = [cr for cr, _ in deployed if cr.version_id == current.id]
+                    if live and self._state(session, live[0]) == "deployed":
+                        self._move(session, record, live[0], "rolled_back", actor, payload)
+                    self._enter_stage(
+                        session, record, current, "archived", actor, "rolled back", payload
+                    )
+                self._enter_stage(session, record, target, "production", actor, "rollback", payload)
+                record(
+                    "model.rolled_back",
+                    f"model:{model}",
+                    {**payload, "from": self._ref(session, current) if current else None},
+                )
+                return self._ref(session, target)
+        except WorkflowRefused as refusal:
+            self._record_refusal(actor, f"model:{model}", "rollback", refusal.message)
+            raise

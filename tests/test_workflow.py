@@ -1,0 +1,302 @@
+"""The approval workflow on SQLite and PostgreSQL: states, sign-offs, separation of duties,
+racing deploys and rollback — every step ledgered."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from signoff.errors import WorkflowRefused
+from signoff.ledger import iter_events, verify_ledger
+from signoff.registry import Registry, VersionRef
+from signoff.workflow import Workflow, load_governance
+
+PEOPLE = {
+    "alice": "requester",
+    "dave": "data_reviewer",
+    "rita": "risk_reviewer",
+    "oscar": "ops_reviewer",
+    "anna": "approver",
+    "olga": "operator",
+}
+
+
+@pytest.fixture
+def flow(registry: Registry, tmp_path: Path) -> Workflow:
+    registry.add_user("admin", "admin@example.org", ["admin"], actor=None)
+    for name, role in PEOPLE.items():
+        registry.add_user(name, f"{name}@example.org", [role], actor="admin")
+    registry.grant_role("dave", "risk_reviewer", actor="admin")  # dave holds two roles
+    registry.register_model(
+        "fraud", owner="alice", team="risk", use_case="card fraud", risk_tier="high", actor="alice"
+    )
+    return Workflow(
+        registry.store,
+        governance=load_governance(),
+        artifacts=registry.artifacts,
+        clock=registry.clock,
+    )
+
+
+def _ready(flow: Workflow, version: str) -> VersionRef:
+    ref = VersionRef("fraud", version)
+    flow_registry = Registry(flow.store, artifacts=flow.artifacts, clock=flow.clock)
+    flow_registry.add_version(ref, framework="sklearn", actor="alice")
+    for kind in ("model_card", "validation_report", "rollback_plan"):
+        flow_registry.add_artifact(
+            ref, kind, f"{kind} of {version}".encode(), filename=f"{kind}.md", actor="alice"
+        )
+    return ref
+
+
+def _approve_all(flow: Workflow, cr: str) -> None:
+    for user, role in (
+        ("dave", "data_reviewer"),
+        ("rita", "risk_reviewer"),
+        ("oscar", "ops_reviewer"),
+        ("anna", "approver"),
+    ):
+        flow.sign(
+            cr,
+            actor=user,
+            role=role,
+            decision="approve",
+            comment=f"{role} checked the evidence pack for {cr}",
+        )
+
+
+def test_high_risk_change_to_production(flow: Workflow):
+    registry = Registry(flow.store, artifacts=flow.artifacts, clock=flow.clock)
+    ref = VersionRef("fraud", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    cr = flow.open_cr(ref, to_stage="production", summary="first fraud model", actor="alice")
+    assert (cr.id, cr.state, cr.risk_level) == ("CR-1", "draft", "high")
+    assert [r["role"] for r in cr.required] == [
+        "data_reviewer",
+        "risk_reviewer",
+        "ops_reviewer",
+        "approver",
+    ]
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape("CR-1 cannot move on; missing: no model_card attached to fraud@1.0"),
+    ):
+        flow.submit("CR-1", actor="alice")
+    for kind in ("model_card", "validation_report", "rollback_plan"):
+        registry.add_artifact(ref, kind, kind.encode(), filename=f"{kind}.md", actor="alice")
+    assert flow.submit("CR-1", actor="alice").state == "submitted"
+
+    with pytest.raises(WorkflowRefused, match=re.escape("alice does not hold the role approver")):
+        flow.sign(
+            "CR-1",
+            actor="alice",
+            role="approver",
+            decision="approve",
+            comment="I checked it all myself, honestly",
+        )
+    with pytest.raises(WorkflowRefused, match=re.escape("a sign-off needs a comment")):
+        flow.sign("CR-1", actor="anna", role="approver", decision="approve", comment="LGTM")
+    flow.sign(
+        "CR-1",
+        actor="dave",
+        role="data_reviewer",
+        decision="approve",
+        comment="data sheet and lineage checked",
+    )
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape(
+            "dave already signed CR-1 as data_reviewer; one person cannot fill two required roles"
+        ),
+    ):
+        flow.sign(
+            "CR-1",
+            actor="dave",
+            role="risk_reviewer",
+            decision="approve",
+            comment="risk also looks fine to me",
+        )
+    with pytest.raises(WorkflowRefused, match=re.escape("CR-1 does not need a operator sign-off")):
+        flow.sign(
+            "CR-1",
+            actor="olga",
+            role="operator",
+            decision="approve",
+            comment="ready to deploy on my side",
+        )
+    for user, role in (("rita", "risk_reviewer"), ("oscar", "ops_reviewer")):
+        assert (
+            flow.sign(
+                "CR-1",
+                actor=user,
+                role=role,
+                decision="approve",
+                comment=f"{role}: evidence reviewed",
+            ).state
+            == "in_review"
+        )
+    assert flow.get_cr("CR-1").outstanding() == [{"role": "approver", "needed": 1, "have": 0}]
+    approved = flow.sign(
+        "CR-1",
+        actor="anna",
+        role="approver",
+        decision="approve",
+        comment="final approval after review",
+    )
+    assert approved.state == "approved"
+    assert approved.signoffs[0].evidence["model_card_sha256"] is not None
+
+    with pytest.raises(WorkflowRefused, match=re.escape("anna does not hold the operator role")):
+        flow.deploy("CR-1", actor="anna")
+    assert flow.deploy("CR-1", actor="olga").state == "deployed"
+    assert registry.get_version(ref).stage == "production"
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape("CR-1 is deployed; from deployed it can go to: rolled_back"),
+    ):
+        flow.withdraw("CR-1", actor="alice", reason="too late")
+
+    verify_ledger(flow.store)
+    with flow.store.transaction() as session:
+        actions = [e.action for e in iter_events(session, subject_prefix="CR-1")]
+    assert actions.count("cr.refused") == 4
+    assert actions[:2] == ["cr.opened", "cr.submitted"]
+    assert actions[-1] == "cr.deployed"
+
+
+def test_requester_cannot_sign_and_deployer_cannot_have_approved(
+    flow: Workflow, registry: Registry
+):
+    registry.grant_role("anna", "operator", actor="admin")
+    ref = _ready(flow, "1.0")
+    flow.open_cr(ref, to_stage="production", summary="s", actor="rita")
+    flow.submit("CR-1", actor="rita")
+    with pytest.raises(WorkflowRefused, match=re.escape("rita opened CR-1 and cannot sign it")):
+        flow.sign(
+            "CR-1",
+            actor="rita",
+            role="risk_reviewer",
+            decision="approve",
+            comment="my own change looks fine",
+        )
+    registry.grant_role("alice", "risk_reviewer", actor="admin")
+    flow.sign(
+        "CR-1",
+        actor="alice",
+        role="risk_reviewer",
+        decision="approve",
+        comment="reviewed the risk evidence",
+    )
+    for user, role in (("dave", "data_reviewer"), ("oscar", "ops_reviewer"), ("anna", "approver")):
+        flow.sign(
+            "CR-1", actor=user, role=role, decision="approve", comment=f"{role}: evidence reviewed"
+        )
+    with pytest.raises(
+        WorkflowRefused, match=re.escape("anna approved CR-1 and cannot also deploy it")
+    ):
+        flow.deploy("CR-1", actor="anna")
+
+
+def test_rejection_and_changes_requested(flow: Workflow):
+    ref = _ready(flow, "1.0")
+    flow.open_cr(ref, to_stage="production", summary="s", actor="alice")
+    flow.submit("CR-1", actor="alice")
+    back = flow.sign(
+        "CR-1",
+        actor="rita",
+        role="risk_reviewer",
+        decision="changes",
+        comment="needs a calibration fix first",
+    )
+    assert back.state == "draft"
+    flow.submit("CR-1", actor="alice")
+    rejected = flow.sign(
+        "CR-1",
+        actor="anna",
+        role="approver",
+        decision="reject",
+        comment="error gate failed on fairness",
+    )
+    assert rejected.state == "rejected"
+    with pytest.raises(WorkflowRefused, match=re.escape("CR-1 is rejected; that is final")):
+        flow.submit("CR-1", actor="alice")
+    with pytest.raises(WorkflowRefused, match=re.escape("CR-1 is rejected; that is final")):
+        flow.deploy("CR-1", actor="olga")
+
+
+def test_racing_deploys_exactly_one_wins(flow: Workflow):
+    for version in ("2.0", "3.0"):
+        ref = _ready(flow, version)
+        flow.open_cr(ref, to_stage="production", summary=f"candidate {version}", actor="alice")
+    for cr in ("CR-1", "CR-2"):
+        flow.submit(cr, actor="alice")
+        _approve_all(flow, cr)
+    assert flow.deploy("CR-2", actor="olga").state == "deployed"
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape(
+            "production changed since CR-1 was opened (it held nothing, now fraud@3.0)"
+        ),
+    ):
+        flow.deploy("CR-1", actor="olga")
+    assert flow.get_cr("CR-1").state == "approved"
+
+
+def test_rollback_returns_to_the_last_approved_version(flow: Workflow, registry: Registry, clock):
+    for n, version in enumerate(("1.0", "2.0"), start=1):
+        ref = _ready(flow, version)
+        flow.open_cr(ref, to_stage="production", summary=f"ship {version}", actor="alice")
+        flow.submit(f"CR-{n}", actor="alice")
+        _approve_all(flow, f"CR-{n}")
+        clock.advance(hours=1)
+        flow.deploy(f"CR-{n}", actor="olga")
+    assert registry.get_version(VersionRef("fraud", "2.0")).stage == "production"
+    assert registry.get_version(VersionRef("fraud", "1.0")).stage == "archived"
+    with pytest.raises(WorkflowRefused, match=re.escape("anna does not hold the operator role")):
+        flow.rollback("fraud", actor="anna", reason="incident INC-7")
+    assert (
+        flow.rollback("fraud", actor="olga", reason="incident INC-7: false positives")
+        == "fraud@1.0"
+    )
+    assert registry.get_version(VersionRef("fraud", "1.0")).stage == "production"
+    assert registry.get_version(VersionRef("fraud", "2.0")).stage == "archived"
+    assert flow.get_cr("CR-2").state == "rolled_back"
+    history = [(h.version, h.to_stage) for h in registry.history("fraud")]
+    assert history[-2:] == [("2.0", "archived"), ("1.0", "production")]
+    _ready(flow, "9.0")
+    with pytest.raises(
+        WorkflowRefused, match=re.escape("fraud@9.0 was never approved for production")
+    ):
+        flow.rollback("fraud", actor="olga", reason="x", to_version="9.0")
+    verify_ledger(flow.store)
+
+
+def test_a_stage_policy_blocks_until_the_audit_passes(
+    flow: Workflow, registry: Registry, demo: Path, tmp_path: Path
+):
+    import signoff
+
+    config = tmp_path / "governance.yaml"
+    default = yaml.safe_load(
+        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
+    )
+    default["stages"]["staging"] = {"policy": str(demo / "policy.yaml"), "artifacts": []}
+    config.write_text(yaml.safe_dump(default))
+    strict = Workflow(
+        flow.store, governance=load_governance(config), artifacts=flow.artifacts, clock=flow.clock
+    )
+    ref = VersionRef("fraud", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    strict.open_cr(ref, to_stage="staging", summary="to staging", actor="alice")
+    with pytest.raises(
+        WorkflowRefused, match=re.escape("no audit of fraud@1.0 against the staging policy")
+    ):
+        strict.submit("CR-1", actor="alice")
+    out = tmp_path / "audit"
+    signoff.audit(demo / "audit.yaml", policy=demo / "policy.yaml").write(out)
+    registry.attach_audit(ref, out, actor="alice")
+    with pytest.raises(WorkflowRefused, match=re.escape("fails: Demographic Parity")):
+        strict.submit("CR-1", actor="alice")
