@@ -300,3 +300,81 @@ def test_a_stage_policy_blocks_until_the_audit_passes(
     registry.attach_audit(ref, out, actor="alice")
     with pytest.raises(WorkflowRefused, match=re.escape("fails: Demographic Parity")):
         strict.submit("CR-1", actor="alice")
+
+
+def test_waivers_unblock_warning_gates_until_they_expire(
+    flow: Workflow, registry: Registry, demo: Path, tmp_path: Path, clock
+):
+    import datetime as dt
+
+    import signoff
+
+    policy = demo / "lenient.yaml"
+    policy.write_text(
+        yaml.safe_dump(
+            {
+                "policy_name": "Lenient",
+                "version": "1",
+                "gates": [
+                    {
+                        "name": "Small groups",
+                        "metric": "min_group_size",
+                        "threshold": 30,
+                        "comparison": "greater_equal",
+                        "severity": "warning",
+                    }
+                ],
+            }
+        )
+    )
+    settings = yaml.safe_load(
+        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
+    )
+    settings["stages"]["staging"] = {"policy": str(policy), "artifacts": []}
+    (tmp_path / "governance.yaml").write_text(yaml.safe_dump(settings))
+    waiving = Workflow(
+        flow.store,
+        governance=load_governance(tmp_path / "governance.yaml"),
+        artifacts=flow.artifacts,
+        clock=clock,
+    )
+    ref = VersionRef("fraud", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    signoff.audit(demo / "audit.yaml", policy=policy).write(tmp_path / "audit")
+    registry.attach_audit(ref, tmp_path / "audit", actor="alice")
+    waiving.open_cr(ref, to_stage="staging", summary="to staging", actor="alice")
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape(
+            "warning gate 'Small groups' failed on the latest audit and has no valid waiver"
+        ),
+    ):
+        waiving.submit("CR-1", actor="alice")
+
+    with pytest.raises(WorkflowRefused, match="a waiver may last at most 90 days"):
+        waiving.request_waiver(
+            ref,
+            gate="Small groups",
+            reason="pilot",
+            until=clock() + dt.timedelta(days=200),
+            actor="alice",
+        )
+    waiver = waiving.request_waiver(
+        ref,
+        gate="Small groups",
+        reason="pilot on 300 rows; more data in Q2",
+        until=clock() + dt.timedelta(days=30),
+        actor="alice",
+    )
+    assert (waiver.id, waiver.state) == ("W-1", "requested")
+    with pytest.raises(WorkflowRefused, match="oscar cannot grant waivers"):
+        waiving.grant_waiver("W-1", actor="oscar")
+    registry.grant_role("alice", "risk_reviewer", actor="admin")
+    with pytest.raises(WorkflowRefused, match="alice requested W-1 and cannot grant it"):
+        waiving.grant_waiver("W-1", actor="alice")
+    assert waiving.grant_waiver("W-1", actor="rita").state == "granted"
+    assert waiving.submit("CR-1", actor="alice").state == "submitted"
+
+    clock.advance(days=31)
+    assert waiving.list_waivers(ref)[0].state == "expired"
+    assert any("no valid waiver" in m for m in waiving.get_cr("CR-1").missing)

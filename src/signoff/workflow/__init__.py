@@ -6,6 +6,7 @@ from ._governance import ApprovalRule, Governance, LoadedGovernance, StageRule, 
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._service import Rollbacks as Workflow
 from ._states import CR_STATES, TRANSITIONS, CRState, check_transition
+from ._waivers import Waiver
 
 __all__ = [
     "CR_STATES",
@@ -23,6 +24,7 @@ __all__ = [
     "SignOff",
     "StageRule",
     "VersionFacts",
+    "Waiver",
     "Workflow",
     "check_transition",
     "cr_id",

@@ -61,6 +61,13 @@ class RiskSettings(_Strict):
     key_metrics: tuple[str, ...] = ("roc_auc", "accuracy")
 
 
+class WaiverSettings(_Strict):
+    """How long a waiver may last and who may grant one."""
+
+    max_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    granted_by: tuple[str, ...] = ("risk_reviewer", "approver")
+
+
 class Governance(_Strict):
     """A whole governance config."""
 
@@ -71,6 +78,7 @@ class Governance(_Strict):
     approvals: dict[RiskLevel, tuple[ApprovalRule, ...]]
     separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    waivers: WaiverSettings = Field(default_factory=WaiverSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Governance:

@@ -21,6 +21,7 @@ from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, Ve
 from ._base import WorkflowBase
 from ._domain import DECISIONS, ChangeRequest, cr_id
 from ._risk import RiskThresholds, VersionFacts, rate_change
+from ._waivers import WaiverServices
 
 __all__ = ["BOILERPLATE", "Workflow"]
 
@@ -392,7 +393,7 @@ class Workflow(WorkflowBase):
             return self._to_cr(session, self._cr_row(session, cr))
 
 
-class Rollbacks(Workflow):
+class Rollbacks(Workflow, WaiverServices):
     """Rollback: production back to the last version approved for it, in one command."""
 
     def rollback(
