@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (register commands)
     _quickstart,
     _registry,
     _report,
+    _workflow,
 )
 from ._app import app, run
 

@@ -438,6 +438,10 @@ class Rollbacks(Workflow, WaiverServices):
                     target = found
                 else:
                     raise _refuse("no_rollback_target", model=model)
+                if current is not None and target.id == current.id:
+                    raise WorkflowRefused(
+                        ALREADY_THERE.format(ref=f"{model}@{target.version}", stage="production")
+                    )
                 payload = {"reason": reason, "to": self._ref(session, target)}
                 if current is not None:
                     live = [cr for cr, _ in deployed if cr.version_id == current.id]

@@ -1,0 +1,301 @@
+"""``signoff cr|waiver|governance|rollback``: thin faces over the workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from .._time import iso_utc
+from ..errors import ConfigError
+from ._app import app, err_console, handle_errors, out_console
+from ._registry import As, Json, acting_user, emit, parse_ref
+
+if TYPE_CHECKING:
+    from ..workflow import ChangeRequest, Workflow
+
+__all__ = ["open_workflow"]
+
+cr_app = typer.Typer(help="Change requests: open, submit, sign, deploy.", no_args_is_help=True)
+waiver_app = typer.Typer(
+    help="Time-limited exceptions for failed warning gates.", no_args_is_help=True
+)
+governance_app = typer.Typer(
+    help="The governance config: stages, approvals, duties.", no_args_is_help=True
+)
+for _name, _sub in (("cr", cr_app), ("waiver", waiver_app), ("governance", governance_app)):
+    app.add_typer(_sub, name=_name)
+
+Governance = Annotated[
+    Path | None,
+    typer.Option(
+        "--governance", help="Governance config (default: SIGNOFF_GOVERNANCE or bundled)."
+    ),
+]
+BAD_DATE = "expected a date like 2026-12-31, got {text!r}"
+
+
+def open_workflow(governance: Path | None = None) -> Workflow:
+    """The workflow over the registry at SIGNOFF_DATABASE_URL / SIGNOFF_HOME."""
+    from ..workflow import Workflow, load_governance
+    from ._registry import open_registry
+
+    registry = open_registry()
+    return Workflow(
+        registry.store, governance=load_governance(governance), artifacts=registry.artifacts
+    )
+
+
+def _show(cr: ChangeRequest, *, as_json: bool, new: bool = False) -> None:
+    if as_json:
+        emit(cr, as_json=True, new_id=cr.id)
+        return
+    out_console.print(
+        f"[bold]{cr.id}[/] {cr.model}@{cr.version} → {cr.to_stage}: [cyan]{cr.state}[/] "
+        f"({cr.risk_level} risk; requested by {cr.requester})"
+    )
+    for reason in cr.risk.get("reasons", []):
+        out_console.print(f"  risk {reason['level']}: {reason['message']}")
+    for item in cr.outstanding():
+        out_console.print(
+            f"  needs {item['needed'] - item['have']} more {item['role']} approval(s)"
+        )
+    for signoff in cr.signoffs:
+        out_console.print(
+            f"  {signoff.decision} by {signoff.user} as {signoff.role}: {signoff.comment}"
+        )
+    for missing in cr.missing:
+        out_console.print(f"  [yellow]missing:[/] {missing}")
+    if new:
+        print(cr.id)
+
+
+@cr_app.command("open")
+@handle_errors
+def cr_open(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    to: Annotated[str, typer.Option(help="Target stage.")],
+    summary: Annotated[str, typer.Option(help="What changes and why.")],
+    rollout_plan: Annotated[str | None, typer.Option(help="How it will be rolled out.")] = None,
+    rollback_plan: Annotated[str | None, typer.Option(help="How to undo it.")] = None,
+    impact: Annotated[str | None, typer.Option(help="Users, KPIs, dependencies affected.")] = None,
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Open a change request (draft) with its computed risk rating and required sign-offs."""
+    details = {
+        k: v
+        for k, v in (
+            ("rollout_plan", rollout_plan),
+            ("rollback_plan", rollback_plan),
+            ("impact", impact),
+        )
+        if v
+    }
+    cr = open_workflow(governance).open_cr(
+        parse_ref(ref), to_stage=to, summary=summary, actor=str(acting_user(actor)), details=details
+    )
+    _show(cr, as_json=as_json, new=True)
+
+
+@cr_app.command("submit")
+@handle_errors
+def cr_submit(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Submit for review; refused with the list of what is missing until every check passes."""
+    _show(open_workflow(governance).submit(cr, actor=str(acting_user(actor))), as_json=as_json)
+
+
+@cr_app.command("sign")
+@handle_errors
+def cr_sign(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    role: Annotated[str, typer.Option(help="The role you sign in.")],
+    decision: Annotated[str, typer.Option(help="approve | reject | changes.")],
+    comment: Annotated[str, typer.Option(help="What you checked (no rubber stamps).")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Sign off a CR in a role; separation of duties is enforced and refusals are recorded."""
+    done = open_workflow(governance).sign(
+        cr, actor=str(acting_user(actor)), role=role, decision=decision, comment=comment
+    )
+    _show(done, as_json=as_json)
+
+
+@cr_app.command("deploy")
+@handle_errors
+def cr_deploy(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Move an approved CR's version into its stage (operators; not an approver of it)."""
+    _show(open_workflow(governance).deploy(cr, actor=str(acting_user(actor))), as_json=as_json)
+
+
+@cr_app.command("withdraw")
+@handle_errors
+def cr_withdraw(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Withdraw a CR that is not deployed (its requester or an admin)."""
+    done = open_workflow(governance).withdraw(cr, actor=str(acting_user(actor)), reason=reason)
+    _show(done, as_json=as_json)
+
+
+@cr_app.command("show")
+@handle_errors
+def cr_show(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    governance: Governance = None,
+    as_json: Json = False,
+) -> None:
+    """Everything a reviewer needs on one screen: risk, sign-offs, what is missing."""
+    _show(open_workflow(governance).get_cr(cr), as_json=as_json)
+
+
+@cr_app.command("list")
+@handle_errors
+def cr_list(
+    state: Annotated[str | None, typer.Option(help="Only CRs in this state.")] = None,
+    mine: Annotated[bool, typer.Option(help="Only CRs I opened.")] = False,
+    waiting_for: Annotated[
+        str | None, typer.Option(help="Only CRs still needing this role.")
+    ] = None,
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Change requests, newest first."""
+    who = acting_user(actor) if mine else None
+    crs = open_workflow(governance).list_crs(state=state, mine=who, waiting_for=waiting_for)
+    table = Table("id", "version", "to", "state", "risk", "requester", "opened")
+    for c in crs:
+        table.add_row(
+            c.id,
+            f"{c.model}@{c.version}",
+            c.to_stage,
+            c.state,
+            c.risk_level,
+            c.requester,
+            iso_utc(c.created_at),
+        )
+    emit(crs, as_json=as_json, table=table)
+
+
+@app.command("rollback")
+@handle_errors
+def rollback(
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    reason: Annotated[str, typer.Option(help="Why (an incident id helps).")],
+    to: Annotated[
+        str | None, typer.Option(help="Version to return to (must have been approved).")
+    ] = None,
+    governance: Governance = None,
+    actor: As = None,
+) -> None:
+    """Return production to the last version approved for it, in one command (operators)."""
+    now_live = open_workflow(governance).rollback(
+        model, actor=str(acting_user(actor)), reason=reason, to_version=to
+    )
+    err_console.print(f"production of {model} is now {now_live}")
+    print(now_live)
+
+
+def _date(text: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(BAD_DATE.format(text=text), field="--until") from None
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+@waiver_app.command("request")
+@handle_errors
+def waiver_request(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    gate: Annotated[str, typer.Option(help="The failed warning gate's name.")],
+    reason: Annotated[str, typer.Option(help="Why the exception is acceptable.")],
+    until: Annotated[str, typer.Option(help="Last day it holds (YYYY-MM-DD).")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Ask for a time-limited waiver of one failed warning gate."""
+    waiver = open_workflow(governance).request_waiver(
+        parse_ref(ref), gate=gate, reason=reason, until=_date(until), actor=str(acting_user(actor))
+    )
+    emit(waiver, as_json=as_json, new_id=waiver.id)
+
+
+@waiver_app.command("grant")
+@handle_errors
+def waiver_grant(
+    waiver: Annotated[str, typer.Argument(help="Waiver id (W-3).")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Grant a waiver (a granting role; not the person who asked)."""
+    done = open_workflow(governance).grant_waiver(waiver, actor=str(acting_user(actor)))
+    emit(done, as_json=as_json, new_id=done.id)
+
+
+@waiver_app.command("list")
+@handle_errors
+def waiver_list(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    governance: Governance = None,
+    as_json: Json = False,
+) -> None:
+    """A version's waivers and whether each is in force."""
+    waivers = open_workflow(governance).list_waivers(parse_ref(ref))
+    table = Table("id", "gate", "state", "until", "requested by", "granted by")
+    for w in waivers:
+        table.add_row(w.id, w.gate, w.state, iso_utc(w.until), w.requested_by, w.granted_by or "—")
+    emit(waivers, as_json=as_json, table=table)
+
+
+def _loaded(path: Path | None) -> Any:
+    from ..workflow import load_governance
+
+    return load_governance(path)
+
+
+@governance_app.command("show")
+@handle_errors
+def governance_show(governance: Governance = None, as_json: Json = False) -> None:
+    """Print the governance config in force (the bundled default unless one is given)."""
+    loaded = _loaded(governance)
+    data = loaded.governance.model_dump(mode="json")
+    data["sha256"] = loaded.sha256
+    print(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False), end="")
+
+
+@governance_app.command("lint")
+@handle_errors
+def governance_lint(
+    file: Annotated[Path, typer.Argument(help="Governance config (YAML).")],
+) -> None:
+    """Check a governance config: schema, roles, stages, artifact kinds (file:line:column)."""
+    loaded = _loaded(file)
+    out_console.print(
+        f"ok: {file} ({loaded.governance.governance_name} v{loaded.governance.version})"
+    )

@@ -1,0 +1,179 @@
+"""The workflow through the command line, ending with `signoff ledger verify` passing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+PEOPLE = {
+    "admin": "admin",
+    "alice": "requester",
+    "rita": "risk_reviewer",
+    "anna": "approver",
+    "olga": "operator",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path, cli) -> dict[str, str]:
+    env = {
+        "SIGNOFF_HOME": str(tmp_path / "home"),
+        "SIGNOFF_USER": "admin",
+        "SIGNOFF_DATABASE_URL": "",
+        "SIGNOFF_GOVERNANCE": "",
+    }
+    for name, role in PEOPLE.items():
+        assert (
+            cli(
+                "user", "add", name, "--email", f"{name}@example.org", "--role", role, env=env
+            ).exit_code
+            == 0
+        )
+    return env
+
+
+def _as(cli, env, user: str, *args: str):
+    return cli(*args, env={**env, "SIGNOFF_USER": user})
+
+
+def _ship(cli, env, tmp_path: Path, version: str, schema: dict) -> str:
+    assert (
+        _as(
+            cli,
+            env,
+            "alice",
+            "version",
+            "add",
+            f"credit@{version}",
+            "--framework",
+            "sklearn",
+            "--feature-schema",
+            json.dumps(schema),
+        ).exit_code
+        == 0
+    )
+    for kind in ("model_card", "validation_report", "rollback_plan"):
+        doc = tmp_path / f"{kind}-{version}.md"
+        doc.write_text(f"{kind} for {version}\n")
+        assert (
+            _as(
+                cli, env, "alice", "artifact", "add", f"credit@{version}", str(doc), "--kind", kind
+            ).exit_code
+            == 0
+        )
+    opened = _as(
+        cli,
+        env,
+        "alice",
+        "cr",
+        "open",
+        f"credit@{version}",
+        "--to",
+        "production",
+        "--summary",
+        f"ship {version}",
+        "--rollback-plan",
+        "cr rollback to the previous version",
+    )
+    assert opened.exit_code == 0, opened.output
+    return opened.stdout.strip().splitlines()[-1]
+
+
+def test_feature_schema_change_is_medium_risk_with_two_signoffs(cli, env, tmp_path: Path):
+    _as(
+        cli,
+        env,
+        "alice",
+        "model",
+        "register",
+        "credit",
+        "--owner",
+        "alice",
+        "--team",
+        "risk",
+        "--use-case",
+        "marketing offers",
+        "--risk-tier",
+        "low",
+    )
+    first = _ship(cli, env, tmp_path, "1.0", {"income": "float", "age": "int"})
+    assert first == "CR-1"
+    shown = json.loads(_as(cli, env, "alice", "cr", "show", "CR-1", "--json").stdout)
+    assert shown["risk_level"] == "medium"  # first version in production
+    assert _as(cli, env, "alice", "cr", "submit", "CR-1").exit_code == 0
+    waiting = json.loads(
+        _as(cli, env, "rita", "cr", "list", "--waiting-for", "risk_reviewer", "--json").stdout
+    )
+    assert [c["id"] for c in waiting] == ["CR-1"]
+    for user, role in (("rita", "risk_reviewer"), ("anna", "approver")):
+        signed = _as(
+            cli,
+            env,
+            user,
+            "cr",
+            "sign",
+            "CR-1",
+            "--role",
+            role,
+            "--decision",
+            "approve",
+            "--comment",
+            f"{role}: evidence and lineage reviewed",
+        )
+        assert signed.exit_code == 0, signed.output
+    assert _as(cli, env, "olga", "cr", "deploy", "CR-1").exit_code == 0
+
+    second = _ship(cli, env, tmp_path, "2.0", {"income": "float", "age": "int", "tenure": "int"})
+    shown = json.loads(_as(cli, env, "alice", "cr", "show", second, "--json").stdout)
+    assert shown["risk_level"] == "medium"
+    assert any(
+        r["code"] == "feature_added" and "tenure" in r["message"] for r in shown["risk"]["reasons"]
+    )
+    assert [r["role"] for r in shown["required"]] == ["risk_reviewer", "approver"]
+
+    refused = _as(
+        cli,
+        env,
+        "alice",
+        "cr",
+        "sign",
+        second,
+        "--role",
+        "approver",
+        "--decision",
+        "approve",
+        "--comment",
+        "I like my own change a lot",
+    )
+    assert refused.exit_code == 4
+    illegal = _as(cli, env, "olga", "cr", "deploy", second)
+    assert illegal.exit_code == 4
+    assert "CR-2 is draft; from draft it can go to: submitted, withdrawn" in illegal.stderr
+
+    rolled = _as(
+        cli, env, "olga", "rollback", "credit", "--reason", "INC-1: drift alarm", "--to", "1.0"
+    )
+    assert rolled.exit_code == 4
+    assert "credit@1.0 is already in production" in rolled.stderr
+    verified = cli("ledger", "verify", "--json", env=env)
+    assert verified.exit_code == 0
+    assert json.loads(verified.stdout)["size"] > 20
+
+
+def test_governance_show_and_lint(cli, env, tmp_path: Path):
+    shown = json.loads(cli("governance", "show", "--json", env=env).stdout)
+    assert [r["role"] for r in shown["approvals"]["high"]] == [
+        "data_reviewer",
+        "risk_reviewer",
+        "ops_reviewer",
+        "approver",
+    ]
+    bad = tmp_path / "governance.yaml"
+    bad.write_text(
+        "governance_name: x\nversion: '1'\nstages: {production: {artifacts: [poster]}}\napprovals: {low: [], medium: [], high: []}\n"
+    )
+    linted = cli("governance", "lint", str(bad), env=env)
+    assert linted.exit_code == 2
+    assert "unknown artifact kind(s) ['poster']" in linted.stderr
