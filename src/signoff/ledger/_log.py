@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from json.encoder import encode_basestring
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -82,8 +83,8 @@ def event_bytes(
 ) -> bytes:
     """Canonical JSON of an event, built from its columns (payload already canonical)."""
 
-    def s(value: str) -> str:
-        return json.dumps(value, ensure_ascii=False)
+    s = encode_basestring  # JSON string escaping as json.dumps(ensure_ascii=False), minus the
+    # per-call encoder set-up: half of `verify`'s time on a million events
 
     return (
         f'{{"action":{s(action)},"actor":{s(actor)},"payload":{payload_json},'
