@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from json.encoder import encode_basestring
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import func, select, text
