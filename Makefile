@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps demo test lint typecheck bench docs clean
+.PHONY: setup system-deps demo test lint typecheck bench bench-ledger docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ test: lint typecheck
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+bench-ledger: setup
+	scripts/with-postgres $(BIN)/python benchmarks/bench_ledger.py
 
 docs: setup
 	$(BIN)/signoff metrics --markdown > docs/metrics.md
