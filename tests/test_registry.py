@@ -217,7 +217,7 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'other.db'}"
     with pytest.raises(
         StoreError,
-        match=r"has schema none \(an empty database\); this signoff needs 0002: run `signoff db upgrade`",
+        match=r"has schema none \(an empty database\); this signoff needs 0003: run `signoff db upgrade`",
     ):
         open_store(url)
     store = Store(url)

@@ -378,3 +378,92 @@ def test_waivers_unblock_warning_gates_until_they_expire(
     clock.advance(days=31)
     assert waiving.list_waivers(ref)[0].state == "expired"
     assert any("no valid waiver" in m for m in waiving.get_cr("CR-1").missing)
+
+
+def test_emergency_change_then_overdue_review_then_closed(
+    flow: Workflow, registry: Registry, clock
+):
+    registry.add_user("carl", "carl@example.org", ["on_call"], actor="admin")
+    ref = _ready(flow, "1.0")
+    flow.open_cr(ref, to_stage="production", summary="ship 1.0", actor="alice")
+    flow.submit("CR-1", actor="alice")
+    _approve_all(flow, "CR-1")
+    flow.deploy("CR-1", actor="olga")
+
+    hotfix = VersionRef("fraud", "1.0.1")
+    registry.add_version(
+        hotfix, framework="sklearn", parent="1.0", actor="alice"
+    )  # no artifacts: break-glass
+    cr = flow.open_emergency(
+        hotfix,
+        to_stage="production",
+        incident="INC-123",
+        reason="false declines spiking",
+        actor="alice",
+    )
+    assert (cr.id, cr.state, cr.risk_level) == ("CR-2", "submitted", "emergency")
+    assert cr.missing == ()
+    assert [r["role"] for r in cr.required] == ["on_call"]
+    registry.grant_role("alice", "on_call", actor="admin")
+    with pytest.raises(WorkflowRefused, match="alice opened CR-2 and cannot sign it"):
+        flow.sign(
+            "CR-2",
+            actor="alice",
+            role="on_call",
+            decision="approve",
+            comment="hotfix verified on canary traffic",
+        )
+    assert (
+        flow.sign(
+            "CR-2",
+            actor="carl",
+            role="on_call",
+            decision="approve",
+            comment="hotfix verified on canary traffic",
+        ).state
+        == "approved"
+    )
+    flow.deploy("CR-2", actor="olga")
+    assert registry.get_version(hotfix).stage == "production"
+
+    clock.advance(hours=47)
+    assert flow.list_crs(overdue=True) == []
+    clock.advance(hours=2)
+    [late] = flow.list_crs(overdue=True)
+    assert (late.id, late.overdue) == ("CR-2", True)
+    closed = flow.review_emergency(
+        "CR-2",
+        findings="threshold config pushed without review",
+        actions="config now goes through a change request",
+        actor="rita",
+    )
+    assert closed.review is not None
+    assert not closed.overdue
+    assert flow.list_crs(overdue=True) == []
+    with pytest.raises(WorkflowRefused, match="CR-2 already has its post-incident review"):
+        flow.review_emergency(
+            "CR-2",
+            findings="again and again and again",
+            actions="nothing new to add here",
+            actor="rita",
+        )
+    verify_ledger(flow.store)
+
+
+def test_an_expired_emergency_change_cannot_be_deployed(flow: Workflow, registry: Registry, clock):
+    registry.add_user("carl", "carl@example.org", ["on_call"], actor="admin")
+    ref = VersionRef("fraud", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    flow.open_emergency(
+        ref, to_stage="production", incident="INC-9", reason="outage", actor="alice"
+    )
+    flow.sign(
+        "CR-1",
+        actor="carl",
+        role="on_call",
+        decision="approve",
+        comment="checked the fix on the canary",
+    )
+    clock.advance(hours=73)
+    with pytest.raises(WorkflowRefused, match="emergency change CR-1 expired at"):
+        flow.deploy("CR-1", actor="olga")

@@ -60,8 +60,10 @@ __all__ = [
     "CRTransitionRow",
     "ChangeRequestRow",
     "CheckpointRow",
+    "EmergencyReviewRow",
     "LedgerEventRow",
     "ModelRow",
+    "NotificationRow",
     "RoleGrantRow",
     "SignOffRow",
     "StageTransitionRow",
@@ -262,4 +264,35 @@ class WaiverRow(Base):
     requested_by: Mapped[str] = mapped_column(String(120))
     granted_by: Mapped[str | None] = mapped_column(String(120), default=None)
     granted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class EmergencyReviewRow(Base):
+    """The post-incident review that closes an emergency change."""
+
+    __tablename__ = "emergency_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cr_id: Mapped[int] = mapped_column(ForeignKey("change_requests.id"), unique=True)
+    findings: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(120))
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class NotificationRow(Base):
+    """An outbox entry: one workflow event for one webhook, written in the same
+    transaction as the event, delivered after it commits, retried, never blocking."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "delivered_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    url: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

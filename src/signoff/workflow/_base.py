@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..store._models import (
     AuditRow,
     ChangeRequestRow,
     CRTransitionRow,
+    EmergencyReviewRow,
     ModelRow,
     RoleGrantRow,
     SignOffRow,
@@ -113,6 +115,18 @@ class WorkflowBase(RegistryBase):
         baseline = (
             session.get(VersionRow, cr.baseline_version_id) if cr.baseline_version_id else None
         )
+        emergency = cr.details.get("emergency")
+        found = session.scalar(select(EmergencyReviewRow).where(EmergencyReviewRow.cr_id == cr.id))
+        review = None
+        if found is not None:
+            review = {
+                "findings": found.findings,
+                "actions": found.actions,
+                "reviewer": found.reviewer,
+                "at": found.at.isoformat(),
+            }
+        due = dt.datetime.fromisoformat(emergency["review_due_at"]) if emergency else None
+        overdue = due is not None and review is None and self.clock() > due
         return ChangeRequest(
             id=cr_id(cr.id),
             model=model.name,
@@ -128,7 +142,9 @@ class WorkflowBase(RegistryBase):
             details=dict(cr.details),
             created_at=cr.created_at,
             signoffs=self._signoffs(session, cr),
-            missing=tuple(self._missing(session, version, cr.to_stage)),
+            missing=() if emergency else tuple(self._missing(session, version, cr.to_stage)),
+            review=review,
+            overdue=overdue,
         )
 
     # -- readiness ---------------------------------------------------------------------

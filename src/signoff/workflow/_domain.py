@@ -62,6 +62,14 @@ class ChangeRequest:
     created_at: dt.datetime
     signoffs: tuple[SignOff, ...] = ()
     missing: tuple[str, ...] = field(default=())  # readiness checks not yet met
+    review: dict[str, Any] | None = None  # an emergency change's post-incident review
+    overdue: bool = False  # an emergency change whose review is past due
+
+    @property
+    def emergency(self) -> dict[str, Any] | None:
+        """Incident, reason, expiry and review deadline of a break-glass change."""
+        found: dict[str, Any] | None = self.details.get("emergency")
+        return found
 
     def outstanding(self) -> list[dict[str, Any]]:
         """Required roles still short of approvals: ``{role, needed, have}``."""

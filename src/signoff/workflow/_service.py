@@ -20,6 +20,7 @@ from ..registry._domain import VersionRef
 from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, VersionRow
 from ._base import WorkflowBase
 from ._domain import DECISIONS, ChangeRequest, cr_id
+from ._emergency import EmergencyServices, check_not_expired
 from ._risk import RiskThresholds, VersionFacts, rate_change
 from ._waivers import WaiverServices
 
@@ -335,6 +336,7 @@ class Workflow(WorkflowBase):
                     and actor in approvers
                 ):
                     raise _refuse("deployer_not_approver", user=actor, cr=name)
+                check_not_expired(row, self.clock())
                 version = session.get(VersionRow, row.version_id)
                 assert version is not None
                 holder = self._holder(session, version.model_id, row.to_stage)
@@ -366,9 +368,15 @@ class Workflow(WorkflowBase):
             raise
 
     def list_crs(
-        self, *, state: str | None = None, mine: str | None = None, waiting_for: str | None = None
+        self,
+        *,
+        state: str | None = None,
+        mine: str | None = None,
+        waiting_for: str | None = None,
+        overdue: bool = False,
     ) -> list[ChangeRequest]:
-        """CRs, newest first; filter by state, requester, or a role still needed."""
+        """CRs, newest first; filter by state, requester, a role still needed, or an
+        overdue post-incident review."""
         with self.store.transaction() as session:
             rows = session.scalars(
                 select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
@@ -378,6 +386,8 @@ class Workflow(WorkflowBase):
             crs = [c for c in crs if c.state == state]
         if mine is not None:
             crs = [c for c in crs if c.requester == mine]
+        if overdue:
+            crs = [c for c in crs if c.overdue]
         if waiting_for is not None:
             crs = [
                 c
@@ -393,7 +403,7 @@ class Workflow(WorkflowBase):
             return self._to_cr(session, self._cr_row(session, cr))
 
 
-class Rollbacks(Workflow, WaiverServices):
+class Rollbacks(Workflow, WaiverServices, EmergencyServices):
     """Rollback: production back to the last version approved for it, in one command."""
 
     def rollback(

@@ -1,0 +1,153 @@
+"""Emergency changes (break-glass): fast, recorded, time-limited, and reviewed afterwards.
+
+``open_emergency`` opens a CR that skips the readiness checks and the normal
+approvals: it needs one sign-off by the emergency approver role (``on_call``
+by default), stays valid for ``emergency.max_duration_hours`` (a deploy
+after that is refused), and opens a post-incident review due within
+``emergency.review_due_hours`` (48 h by default).  ``review_emergency``
+closes it; an overdue review shows on the CR everywhere it is listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..errors import ConfigError, WorkflowRefused
+from ..registry._domain import VersionRef
+from ..store._models import ChangeRequestRow, CRTransitionRow, EmergencyReviewRow, ModelRow
+from ._base import WorkflowBase
+from ._domain import ChangeRequest, cr_id
+
+__all__ = ["EmergencyServices", "EmergencySettings", "check_not_expired"]
+
+NO_INCIDENT = "an emergency change needs an incident id (e.g. INC-123)"
+NOT_EMERGENCY = "{cr} is not an emergency change"
+ALREADY_REVIEWED = "{cr} already has its post-incident review"
+NOT_YET = (
+    "{cr} is {state}; review an emergency change once it is deployed, withdrawn or rolled back"
+)
+EXPIRED = "emergency change {cr} expired at {when}; open a new one or a normal change request"
+SHORT = "{what} must say what happened (at least 15 characters)"
+
+
+def check_not_expired(row: ChangeRequestRow, now: dt.datetime) -> None:
+    """Refuse to deploy an emergency change past its validity."""
+    emergency = row.details.get("emergency")
+    if emergency and now > dt.datetime.fromisoformat(emergency["expires_at"]):
+        raise WorkflowRefused(EXPIRED.format(cr=cr_id(row.id), when=emergency["expires_at"]))
+
+
+class EmergencySettings:
+    """Defaults when the governance config has no ``emergency`` section."""
+
+    approver_role = "on_call"
+    max_duration_hours = 72
+    review_due_hours = 48
+
+
+class EmergencyServices(WorkflowBase):
+    """Open, review and list emergency changes."""
+
+    def _emergency_settings(self) -> EmergencySettings:
+        return getattr(self.governance.governance, "emergency", None) or EmergencySettings()
+
+    def open_emergency(
+        self, ref: VersionRef, *, to_stage: str, incident: str, reason: str, actor: str
+    ) -> ChangeRequest:
+        """Open and submit a break-glass CR that one emergency approver can approve."""
+        if not incident.strip():
+            raise ConfigError(NO_INCIDENT, field="--incident")
+        settings = self._emergency_settings()
+        now = self.clock()
+        expires = now + dt.timedelta(hours=settings.max_duration_hours)
+        due = now + dt.timedelta(hours=settings.review_due_hours)
+        emergency = {
+            "incident": incident,
+            "reason": reason,
+            "expires_at": expires.isoformat(),
+            "review_due_at": due.isoformat(),
+        }
+        with self.write(actor) as (session, record):
+            version = self._version_row(session, ref)
+            model = session.get(ModelRow, version.model_id)
+            assert model is not None
+            baseline = self._holder(session, model.id, to_stage)
+            rules = [{"role": settings.approver_role, "count": 1}]
+            risk = {
+                "level": "emergency",
+                "reasons": [
+                    {
+                        "level": "high",
+                        "code": "emergency",
+                        "message": f"break-glass change for {incident}",
+                    }
+                ],
+            }
+            row = ChangeRequestRow(
+                version_id=version.id,
+                to_stage=to_stage,
+                summary=f"EMERGENCY {incident}: {reason}",
+                requester=actor,
+                baseline_version_id=baseline.id if baseline else None,
+                risk_level="emergency",
+                risk=risk,
+                required={"rules": rules},
+                details={"emergency": emergency},
+                governance_sha256=self.governance.sha256,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            name = cr_id(row.id)
+            opened = record(
+                "emergency.opened",
+                name,
+                {"version": str(ref), "to_stage": to_stage, "required": rules, **emergency},
+            )
+            session.add(
+                CRTransitionRow(
+                    cr_id=row.id,
+                    from_state=None,
+                    to_state="draft",
+                    actor=actor,
+                    ledger_seq=opened.seq,
+                    at=now,
+                )
+            )
+            session.flush()
+            self._move(session, record, row, "submitted", actor, {"emergency": True})
+            session.flush()
+            return self._to_cr(session, row)
+
+    def review_emergency(
+        self, cr: str, *, findings: str, actions: str, actor: str
+    ) -> ChangeRequest:
+        """Close an emergency change's post-incident review."""
+        for what, text in (("findings", findings), ("actions", actions)):
+            if len(text.strip()) < 15:
+                raise WorkflowRefused(SHORT.format(what=what))
+        with self.write(actor) as (session, record):
+            row = self._cr_row(session, cr)
+            name = cr_id(row.id)
+            if not row.details.get("emergency"):
+                raise WorkflowRefused(NOT_EMERGENCY.format(cr=name))
+            state = self._state(session, row)
+            if state not in ("deployed", "withdrawn", "rolled_back", "rejected"):
+                raise WorkflowRefused(NOT_YET.format(cr=name, state=state))
+            if session.scalar(select(EmergencyReviewRow).where(EmergencyReviewRow.cr_id == row.id)):
+                raise WorkflowRefused(ALREADY_REVIEWED.format(cr=name))
+            event = record("emergency.reviewed", name, {"findings": findings, "actions": actions})
+            session.add(
+                EmergencyReviewRow(
+                    cr_id=row.id,
+                    findings=findings,
+                    actions=actions,
+                    reviewer=actor,
+                    ledger_seq=event.seq,
+                    at=self.clock(),
+                )
+            )
+            session.flush()
+            return self._to_cr(session, row)
