@@ -177,3 +177,72 @@ def test_governance_show_and_lint(cli, env, tmp_path: Path):
     linted = cli("governance", "lint", str(bad), env=env)
     assert linted.exit_code == 2
     assert "unknown artifact kind(s) ['poster']" in linted.stderr
+
+
+def test_emergency_through_the_cli(cli, env, tmp_path: Path):
+    cli("user", "add", "carl", "--email", "carl@example.org", "--role", "on_call", env=env)
+    _as(
+        cli,
+        env,
+        "alice",
+        "model",
+        "register",
+        "credit",
+        "--owner",
+        "alice",
+        "--team",
+        "risk",
+        "--use-case",
+        "offers",
+        "--risk-tier",
+        "low",
+    )
+    _as(cli, env, "alice", "version", "add", "credit@9.1", "--framework", "sklearn")
+    opened = _as(
+        cli,
+        env,
+        "alice",
+        "emergency",
+        "open",
+        "credit@9.1",
+        "--incident",
+        "INC-42",
+        "--reason",
+        "outage",
+    )
+    assert opened.exit_code == 0, opened.output
+    assert opened.stdout.strip().splitlines()[-1] == "CR-1"
+    assert (
+        _as(
+            cli,
+            env,
+            "carl",
+            "cr",
+            "sign",
+            "CR-1",
+            "--role",
+            "on_call",
+            "--decision",
+            "approve",
+            "--comment",
+            "fix checked on canary traffic",
+        ).exit_code
+        == 0
+    )
+    assert _as(cli, env, "olga", "cr", "deploy", "CR-1").exit_code == 0
+    early = _as(
+        cli,
+        env,
+        "rita",
+        "emergency",
+        "review",
+        "CR-1",
+        "--findings",
+        "bad config push at 02:00",
+        "--actions",
+        "configs now need a CR too",
+    )
+    assert early.exit_code == 0, early.output
+    shown = json.loads(_as(cli, env, "rita", "cr", "show", "CR-1", "--json").stdout)
+    assert shown["review"]["reviewer"] == "rita"
+    assert json.loads(_as(cli, env, "rita", "cr", "list", "--overdue", "--json").stdout) == []

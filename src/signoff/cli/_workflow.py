@@ -25,10 +25,18 @@ cr_app = typer.Typer(help="Change requests: open, submit, sign, deploy.", no_arg
 waiver_app = typer.Typer(
     help="Time-limited exceptions for failed warning gates.", no_args_is_help=True
 )
+emergency_app = typer.Typer(
+    help="Break-glass changes and their post-incident reviews.", no_args_is_help=True
+)
 governance_app = typer.Typer(
     help="The governance config: stages, approvals, duties.", no_args_is_help=True
 )
-for _name, _sub in (("cr", cr_app), ("waiver", waiver_app), ("governance", governance_app)):
+for _name, _sub in (
+    ("cr", cr_app),
+    ("waiver", waiver_app),
+    ("emergency", emergency_app),
+    ("governance", governance_app),
+):
     app.add_typer(_sub, name=_name)
 
 Governance = Annotated[
@@ -69,6 +77,16 @@ def _show(cr: ChangeRequest, *, as_json: bool, new: bool = False) -> None:
         out_console.print(
             f"  {signoff.decision} by {signoff.user} as {signoff.role}: {signoff.comment}"
         )
+    if cr.emergency:
+        e = cr.emergency
+        out_console.print(
+            f"  emergency {e['incident']}: valid until {e['expires_at']}, "
+            f"review due {e['review_due_at']}"
+        )
+        if cr.overdue:
+            out_console.print("  [red]post-incident review overdue[/]")
+        if cr.review:
+            out_console.print(f"  reviewed by {cr.review['reviewer']}: {cr.review['findings']}")
     for missing in cr.missing:
         out_console.print(f"  [yellow]missing:[/] {missing}")
     if new:
@@ -179,20 +197,25 @@ def cr_list(
     waiting_for: Annotated[
         str | None, typer.Option(help="Only CRs still needing this role.")
     ] = None,
+    overdue: Annotated[
+        bool, typer.Option(help="Only emergency changes whose review is overdue.")
+    ] = False,
     governance: Governance = None,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
     """Change requests, newest first."""
     who = acting_user(actor) if mine else None
-    crs = open_workflow(governance).list_crs(state=state, mine=who, waiting_for=waiting_for)
+    crs = open_workflow(governance).list_crs(
+        state=state, mine=who, waiting_for=waiting_for, overdue=overdue
+    )
     table = Table("id", "version", "to", "state", "risk", "requester", "opened")
     for c in crs:
         table.add_row(
             c.id,
             f"{c.model}@{c.version}",
             c.to_stage,
-            c.state,
+            f"{c.state} [red](review overdue)[/]" if c.overdue else c.state,
             c.risk_level,
             c.requester,
             iso_utc(c.created_at),
@@ -299,3 +322,38 @@ def governance_lint(
     out_console.print(
         f"ok: {file} ({loaded.governance.governance_name} v{loaded.governance.version})"
     )
+
+
+@emergency_app.command("open")
+@handle_errors
+def emergency_open(
+    ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")],
+    incident: Annotated[str, typer.Option(help="Incident id, e.g. INC-123.")],
+    reason: Annotated[str, typer.Option(help="Why normal approvals cannot wait.")],
+    to: Annotated[str, typer.Option(help="Target stage.")] = "production",
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Open a break-glass change: one on-call sign-off, time-limited, reviewed afterwards."""
+    cr = open_workflow(governance).open_emergency(
+        parse_ref(ref), to_stage=to, incident=incident, reason=reason, actor=str(acting_user(actor))
+    )
+    _show(cr, as_json=as_json, new=True)
+
+
+@emergency_app.command("review")
+@handle_errors
+def emergency_review(
+    cr: Annotated[str, typer.Argument(help="The emergency CR.")],
+    findings: Annotated[str, typer.Option(help="What happened and why.")],
+    actions: Annotated[str, typer.Option(help="What will prevent it next time.")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Close an emergency change's post-incident review."""
+    done = open_workflow(governance).review_emergency(
+        cr, findings=findings, actions=actions, actor=str(acting_user(actor))
+    )
+    _show(done, as_json=as_json)
