@@ -467,3 +467,34 @@ def test_an_expired_emergency_change_cannot_be_deployed(flow: Workflow, registry
     clock.advance(hours=73)
     with pytest.raises(WorkflowRefused, match="emergency change CR-1 expired at"):
         flow.deploy("CR-1", actor="olga")
+
+
+def test_a_risk_reviewer_can_override_the_rating_with_a_justification(
+    flow: Workflow, registry: Registry
+):
+    registry.register_model(
+        "offers",
+        owner="alice",
+        team="mkt",
+        use_case="marketing offers",
+        risk_tier="low",
+        actor="alice",
+    )
+    ref = VersionRef("offers", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    opened = flow.open_cr(ref, to_stage="staging", summary="first offers model", actor="alice")
+    assert opened.risk_level == "medium"
+    with pytest.raises(WorkflowRefused, match="anna does not hold the role risk_reviewer"):
+        flow.override_risk(
+            "CR-1", level="high", justification="customer-facing pricing impact", actor="anna"
+        )
+    raised = flow.override_risk(
+        "CR-1", level="high", justification="customer-facing pricing impact", actor="rita"
+    )
+    assert raised.risk_level == "high"
+    assert raised.risk["computed"]["level"] == "medium"
+    assert raised.risk["override"] == {
+        "by": "rita",
+        "justification": "customer-facing pricing impact",
+    }
+    assert len(raised.required) == 4

@@ -164,6 +164,23 @@ def cr_deploy(
     _show(open_workflow(governance).deploy(cr, actor=str(acting_user(actor))), as_json=as_json)
 
 
+@cr_app.command("override-risk")
+@handle_errors
+def cr_override_risk(
+    cr: Annotated[str, typer.Argument(help="CR id.")],
+    level: Annotated[str, typer.Option(help="low | medium | high.")],
+    justification: Annotated[str, typer.Option(help="Why the computed rating is wrong.")],
+    governance: Governance = None,
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Replace the computed risk rating (risk reviewers), with a recorded justification."""
+    done = open_workflow(governance).override_risk(
+        cr, level=level, justification=justification, actor=str(acting_user(actor))
+    )
+    _show(done, as_json=as_json)
+
+
 @cr_app.command("withdraw")
 @handle_errors
 def cr_withdraw(

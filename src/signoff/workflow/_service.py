@@ -48,6 +48,8 @@ BLOCKED = "{cr} cannot move on; missing: {missing}"
 RUBBER_STAMP = (
     "a sign-off needs a comment that says what was checked (at least 15 characters, not {text!r})"
 )
+BAD_LEVEL = "risk level must be one of: low, medium, high; got {value!r}"
+LATE_OVERRIDE = "{cr} is {state}; the risk rating can only change before a decision"
 BAD_DECISION = "decision must be one of: approve, reject, changes; got {value!r}"
 REFUSALS = {
     "role_not_held": "{user} does not hold the role {role}",
@@ -303,6 +305,54 @@ class Workflow(WorkflowBase):
     def _only_requester(self, session: Any, row: ChangeRequestRow, actor: str, what: str) -> None:
         if actor != row.requester and "admin" not in self._roles(session, actor):
             raise _refuse("not_requester", requester=row.requester, what=what, cr=cr_id(row.id))
+
+    def override_risk(
+        self, cr: str, *, level: str, justification: str, actor: str
+    ) -> ChangeRequest:
+        """A risk reviewer replaces the computed rating, with a written justification.
+
+        The sign-offs required follow the new rating; the computed one stays in
+        the CR's risk record and both are in the ledger.
+        """
+        if level not in ("low", "medium", "high"):
+            raise ConfigError(BAD_LEVEL.format(value=level), field="--level")
+        if len(" ".join(justification.split())) < 15:
+            raise WorkflowRefused(RUBBER_STAMP.format(text=justification))
+        try:
+            with self.write(actor) as (session, record):
+                row = self._cr_row(session, cr)
+                name = cr_id(row.id)
+                if "risk_reviewer" not in self._roles(session, actor):
+                    raise _refuse("role_not_held", user=actor, role="risk_reviewer")
+                if actor == row.requester:
+                    raise _refuse("requester_cannot_sign", user=actor, cr=name)
+                state = self._state(session, row)
+                if state not in ("draft", "submitted", "in_review"):
+                    raise WorkflowRefused(LATE_OVERRIDE.format(cr=name, state=state))
+                rules = [r.model_dump() for r in self.governance.governance.approvals[level]]  # type: ignore[index]
+                computed = row.risk.get("computed", row.risk)
+                row.risk = {
+                    **computed,
+                    "level": level,
+                    "computed": computed,
+                    "override": {"by": actor, "justification": justification},
+                }
+                row.risk_level, row.required = level, {"rules": rules}
+                record(
+                    "cr.risk_overridden",
+                    name,
+                    {
+                        "from": computed.get("level"),
+                        "to": level,
+                        "justification": justification,
+                        "required": rules,
+                    },
+                )
+                session.flush()
+                return self._to_cr(session, row)
+        except WorkflowRefused as refusal:
+            self._record_refusal(actor, cr, "override_risk", refusal.message)
+            raise
 
     def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
         """Withdraw a CR that is not deployed (requester or admin)."""
