@@ -1,0 +1,290 @@
+"""End-to-end scenario through the CLI: a new high-risk model to production with a waived
+warning gate, then a second version blocked by a failed error gate; the ledger verifies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import skops.io
+import yaml
+
+import signoff
+
+ROLES = {
+    "admin": "admin",
+    "alice": "requester",
+    "dave": "data_reviewer",
+    "rita": "risk_reviewer",
+    "oscar": "ops_reviewer",
+    "anna": "approver",
+    "olga": "operator",
+}
+
+
+def _degrade(demo: Path) -> None:
+    """A second model trained on shuffled labels: it cannot rank (ROC AUC near 0.5)."""
+    model = skops.io.load(
+        demo / "model.skops", trusted=skops.io.get_untrusted_types(file=demo / "model.skops")
+    )
+    train = pd.read_csv(demo / "data" / "train.csv")
+    features = list(model.feature_names_in_)
+    shuffled = train["credit_risk"].sample(frac=1.0, random_state=0).to_numpy()
+    model.fit(train[features], shuffled)
+    skops.io.dump(model, demo / "model.skops")
+
+
+def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path, tmp_path: Path):
+    policy = tmp_path / "production.yaml"
+    policy.write_text(
+        yaml.safe_dump(
+            {
+                "policy_name": "Fraud production",
+                "version": "1",
+                "gates": [
+                    {
+                        "name": "Discrimination",
+                        "metric": "roc_auc",
+                        "threshold": 0.7,
+                        "comparison": "greater_equal",
+                        "severity": "error",
+                    },
+                    {
+                        "name": "Small groups",
+                        "metric": "min_group_size",
+                        "threshold": 30,
+                        "comparison": "greater_equal",
+                        "severity": "warning",
+                    },
+                ],
+            }
+        )
+    )
+    settings = yaml.safe_load(
+        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
+    )
+    settings["stages"]["production"]["policy"] = str(policy)
+    governance = tmp_path / "governance.yaml"
+    governance.write_text(yaml.safe_dump(settings))
+    env = {
+        "SIGNOFF_HOME": str(tmp_path / "home"),
+        "SIGNOFF_DATABASE_URL": "",
+        "SIGNOFF_GOVERNANCE": str(governance),
+    }
+
+    def run(user: str, *args: str):
+        result = cli(*args, env={**env, "SIGNOFF_USER": user})
+        return result
+
+    for name, role in ROLES.items():
+        assert (
+            run(
+                "admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role
+            ).exit_code
+            == 0
+        )
+    assert (
+        run(
+            "alice",
+            "model",
+            "register",
+            "fraud",
+            "--owner",
+            "alice",
+            "--team",
+            "risk",
+            "--use-case",
+            "card fraud",
+            "--risk-tier",
+            "high",
+        ).exit_code
+        == 0
+    )
+
+    # version 1.0: audited against the production policy, a warning gate fails
+    assert (
+        run(
+            "alice",
+            "version",
+            "add",
+            "fraud@1.0",
+            "--framework",
+            "sklearn",
+            "--file",
+            str(demo / "model.skops"),
+        ).exit_code
+        == 0
+    )
+    audited = run(
+        "alice",
+        "audit",
+        str(demo / "audit.yaml"),
+        "-o",
+        str(tmp_path / "a1"),
+        "--policy",
+        str(policy),
+        "--register",
+        "fraud@1.0",
+    )
+    assert audited.exit_code == 0  # warnings alone pass
+    for kind in ("model_card", "validation_report", "rollback_plan"):
+        (tmp_path / f"{kind}.md").write_text(f"# {kind}\n")
+        assert (
+            run(
+                "alice",
+                "artifact",
+                "add",
+                "fraud@1.0",
+                str(tmp_path / f"{kind}.md"),
+                "--kind",
+                kind,
+            ).exit_code
+            == 0
+        )
+    assert (
+        run(
+            "alice",
+            "cr",
+            "open",
+            "fraud@1.0",
+            "--to",
+            "production",
+            "--summary",
+            "first fraud model",
+        )
+        .stdout.strip()
+        .endswith("CR-1")
+    )
+    blocked = run("alice", "cr", "submit", "CR-1")
+    assert blocked.exit_code == 4
+    assert (
+        "warning gate 'Small groups' failed on the latest audit and has no valid waiver"
+        in blocked.stderr
+    )
+    waiver = run(
+        "alice",
+        "waiver",
+        "request",
+        "fraud@1.0",
+        "--gate",
+        "Small groups",
+        "--reason",
+        "pilot; more data next quarter",
+        "--until",
+        "2099-01-01",
+    )
+    assert waiver.exit_code == 4  # longer than the 90 days allowed
+    future = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=30)).date().isoformat()
+    waiver = run(
+        "alice",
+        "waiver",
+        "request",
+        "fraud@1.0",
+        "--gate",
+        "Small groups",
+        "--reason",
+        "pilot; more data next quarter",
+        "--until",
+        future,
+    )
+    assert waiver.stdout.strip().splitlines()[-1] == "W-1"
+    assert run("rita", "waiver", "grant", "W-1").exit_code == 0
+    assert run("alice", "cr", "submit", "CR-1").exit_code == 0
+    shown = json.loads(run("anna", "cr", "show", "CR-1", "--json").stdout)
+    assert shown["risk_level"] == "high"
+    for user, role in (
+        ("dave", "data_reviewer"),
+        ("rita", "risk_reviewer"),
+        ("oscar", "ops_reviewer"),
+        ("anna", "approver"),
+    ):
+        signed = run(
+            user,
+            "cr",
+            "sign",
+            "CR-1",
+            "--role",
+            role,
+            "--decision",
+            "approve",
+            "--comment",
+            f"{role}: reviewed report and waiver W-1",
+        )
+        assert signed.exit_code == 0, signed.output
+    assert run("olga", "cr", "deploy", "CR-1").exit_code == 0
+    assert (
+        json.loads(run("anna", "version", "show", "fraud@1.0", "--json").stdout)["version"]["stage"]
+        == "production"
+    )
+
+    # version 2.0: a model that cannot rank fails the error gate and is blocked
+    _degrade(demo)
+    assert (
+        run(
+            "alice",
+            "version",
+            "add",
+            "fraud@2.0",
+            "--framework",
+            "sklearn",
+            "--file",
+            str(demo / "model.skops"),
+            "--parent",
+            "1.0",
+        ).exit_code
+        == 0
+    )
+    failed = run(
+        "alice",
+        "audit",
+        str(demo / "audit.yaml"),
+        "-o",
+        str(tmp_path / "a2"),
+        "--policy",
+        str(policy),
+        "--register",
+        "fraud@2.0",
+    )
+    assert failed.exit_code == 1
+    for kind in ("model_card", "validation_report", "rollback_plan"):
+        run("alice", "artifact", "add", "fraud@2.0", str(tmp_path / f"{kind}.md"), "--kind", kind)
+    run("alice", "cr", "open", "fraud@2.0", "--to", "production", "--summary", "retrained")
+    refused = run("alice", "cr", "submit", "CR-2")
+    assert refused.exit_code == 4
+    assert "fails: Discrimination" in refused.stderr
+    rejected = run(
+        "anna",
+        "cr",
+        "sign",
+        "CR-2",
+        "--role",
+        "approver",
+        "--decision",
+        "reject",
+        "--comment",
+        "ROC AUC below the 0.7 floor",
+    )
+    assert (
+        rejected.exit_code == 4
+    )  # a draft cannot be signed: the failed gate keeps it out of review
+    assert (
+        run(
+            "alice", "cr", "withdraw", "CR-2", "--reason", "failed the discrimination gate"
+        ).exit_code
+        == 0
+    )
+
+    verified = run("auditor", "ledger", "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    events = json.loads(run("auditor", "ledger", "show", "--json").stdout)
+    actions = [e["action"] for e in events]
+    for expected in (
+        "waiver.granted",
+        "cr.approved",
+        "cr.deployed",
+        "cr.refused",
+        "cr.withdrawn",
+        "audit.attached",
+    ):
+        assert expected in actions
