@@ -498,3 +498,72 @@ def test_a_risk_reviewer_can_override_the_rating_with_a_justification(
         "justification": "customer-facing pricing impact",
     }
     assert len(raised.required) == 4
+
+
+def test_signed_signoffs_are_checked_by_ledger_verify(flow: Workflow, registry: Registry):
+    from sqlalchemy import text as sql
+
+    from signoff.errors import LedgerVerificationError
+    from signoff.ledger import generate_key
+    from signoff.ledger._log import event_bytes, leaf_hash
+
+    private, public = generate_key("anna")
+    other_private, _ = generate_key("mallory")
+    registry.set_public_key("anna", public, actor="anna")
+    ref = _ready(flow, "1.0")
+    flow.open_cr(ref, to_stage="production", summary="s", actor="alice")
+    flow.submit("CR-1", actor="alice")
+    comment = "final approval after reading the report"
+    with pytest.raises(WorkflowRefused, match="anna registered a signing key: sign with --key"):
+        flow.sign("CR-1", actor="anna", role="approver", decision="approve", comment=comment)
+    with pytest.raises(WorkflowRefused, match="the key given is not the one anna registered"):
+        flow.sign(
+            "CR-1",
+            actor="anna",
+            role="approver",
+            decision="approve",
+            comment=comment,
+            private_key=other_private,
+        )
+    with pytest.raises(WorkflowRefused, match="rita has no registered public key"):
+        flow.sign(
+            "CR-1",
+            actor="rita",
+            role="risk_reviewer",
+            decision="approve",
+            comment=comment,
+            private_key=private,
+        )
+    signed = flow.sign(
+        "CR-1",
+        actor="anna",
+        role="approver",
+        decision="approve",
+        comment=comment,
+        private_key=private,
+    )
+    assert signed.signoffs[-1].user == "anna"
+    assert verify_ledger(flow.store).size > 0
+
+    # an attacker rewrites anna's decision and recomputes the hash: the signature no longer fits
+    with flow.store.engine.begin() as conn:
+        seq, ts, actor, action, subject, payload = conn.execute(
+            sql(
+                "SELECT seq, ts, actor, action, subject, payload FROM ledger_events WHERE action = 'cr.signed'"
+            )
+        ).one()
+        forged = payload.replace('"decision":"approve"', '"decision":"reject"')
+        digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, forged)).hex()
+        if flow.store.dialect == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_events_no_update")
+        else:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.execute(
+            sql("UPDATE ledger_events SET payload = :p, leaf_hash = :h WHERE seq = :s"),
+            {"p": forged, "h": digest, "s": seq},
+        )
+    with pytest.raises(
+        LedgerVerificationError,
+        match=f"seq {seq}: the signature on anna's sign-off does not verify",
+    ):
+        verify_ledger(flow.store)

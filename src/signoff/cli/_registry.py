@@ -169,6 +169,25 @@ def user_grant(
     emit(user, as_json=as_json, new_id=user.name)
 
 
+@user_app.command("key")
+@handle_errors
+def user_key(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    public_key: Annotated[Path, typer.Option(help="Public key file (`signoff ledger keygen`).")],
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Register your Ed25519 public key: from then on your sign-offs must be signed (--key)."""
+    if not public_key.is_file():
+        raise ConfigError("file not found", file=public_key)
+    user = open_registry().set_public_key(
+        name, public_key.read_text(encoding="utf-8"), actor=str(acting_user(actor))
+    )
+    if not as_json:
+        out_console.print(f"registered a signing key for {user.name}")
+    emit(user, as_json=as_json, new_id=user.name)
+
+
 @user_app.command("list")
 @handle_errors
 def user_list(as_json: Json = False) -> None:

@@ -141,13 +141,26 @@ def cr_sign(
     role: Annotated[str, typer.Option(help="The role you sign in.")],
     decision: Annotated[str, typer.Option(help="approve | reject | changes.")],
     comment: Annotated[str, typer.Option(help="What you checked (no rubber stamps).")],
+    key: Annotated[
+        Path | None, typer.Option(help="Your private key, if you registered a public one.")
+    ] = None,
     governance: Governance = None,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
     """Sign off a CR in a role; separation of duties is enforced and refusals are recorded."""
+    private = None
+    if key is not None:
+        from ..ledger import load_private_key
+
+        private = load_private_key(key)
     done = open_workflow(governance).sign(
-        cr, actor=str(acting_user(actor)), role=role, decision=decision, comment=comment
+        cr,
+        actor=str(acting_user(actor)),
+        role=role,
+        decision=decision,
+        comment=comment,
+        private_key=private,
     )
     _show(done, as_json=as_json)
 

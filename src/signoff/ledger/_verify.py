@@ -21,6 +21,7 @@ from ._checkpoint import Checkpoint, sign_checkpoint
 from ._log import get_event, leaf_hashes
 from ._merkle import consistency_proof, root_hash, verify_consistency
 from ._proof import make_inclusion_doc
+from ._signing import verify_signoffs
 
 __all__ = ["DEFAULT_ORIGIN", "Verification", "checkpoint_ledger", "prove_event", "verify_ledger"]
 
@@ -68,6 +69,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     """
     with store.transaction() as session:
         leaves = leaf_hashes(session)
+        verify_signoffs(session)  # personal signatures, against the keys registered before them
     root = root_hash(leaves)
     if checkpoint is None:
         return Verification(len(leaves), root.hex(), None, ())

@@ -106,6 +106,24 @@ class UserServices(RegistryBase):
             session.flush()
             return self._to_user(session, row)
 
+    def set_public_key(self, name: str, public_key_text: str, *, actor: str) -> User:
+        """Register a user's Ed25519 public key; from then on their sign-offs must be signed.
+
+        Only the user themself or an admin may do it; the key is in the ledger event, so
+        ``signoff ledger verify`` checks each later signature against it.
+        """
+        from ..ledger._signing import check_public_key
+
+        key = check_public_key(public_key_text)
+        with self.write(actor) as (session, record):
+            if actor != name:
+                self._require_admin(session, actor, "register another user's key")
+            row = self._user_row(session, name)
+            row.public_key = key
+            record("user.key_registered", f"user:{name}", {"name": name, "public_key": key})
+            session.flush()
+            return self._to_user(session, row)
+
     def list_users(self) -> list[User]:
         """Every user, by name."""
         with self.store.transaction() as session:

@@ -48,6 +48,11 @@ BLOCKED = "{cr} cannot move on; missing: {missing}"
 RUBBER_STAMP = (
     "a sign-off needs a comment that says what was checked (at least 15 characters, not {text!r})"
 )
+KEY_REQUIRED = "{user} registered a signing key: sign with --key (the matching private key)"
+NO_REGISTERED_KEY = (
+    "{user} has no registered public key; register one with `signoff user key` first"
+)
+WRONG_KEY = "the key given is not the one {user} registered"
 BAD_LEVEL = "risk level must be one of: low, medium, high; got {value!r}"
 LATE_OVERRIDE = "{cr} is {state}; the risk rating can only change before a decision"
 BAD_DECISION = "decision must be one of: approve, reject, changes; got {value!r}"
@@ -195,8 +200,21 @@ class Workflow(WorkflowBase):
             session.flush()
             return self._to_cr(session, row)
 
-    def sign(self, cr: str, *, actor: str, role: str, decision: str, comment: str) -> ChangeRequest:
-        """Record a sign-off; approve the CR when every required role has approved."""
+    def sign(
+        self,
+        cr: str,
+        *,
+        actor: str,
+        role: str,
+        decision: str,
+        comment: str,
+        private_key: str | None = None,
+    ) -> ChangeRequest:
+        """Record a sign-off; approve the CR when every required role has approved.
+
+        A user with a registered public key must pass ``private_key`` (the text of
+        the matching private key): the sign-off then carries their signature.
+        """
         if decision not in DECISIONS:
             raise ConfigError(BAD_DECISION.format(value=decision), field="--decision")
         text = " ".join(comment.split())
@@ -215,17 +233,17 @@ class Workflow(WorkflowBase):
                         session, record, row, "in_review", actor, {}
                     )  # refuses with what is allowed
                 evidence = self._evidence(session, row)
-                event = record(
-                    "cr.signed",
-                    cr_id(row.id),
-                    {
-                        "user": actor,
-                        "role": role,
-                        "decision": decision,
-                        "comment": text,
-                        "evidence": evidence,
-                    },
-                )
+                statement = {
+                    "cr": cr_id(row.id),
+                    "user": actor,
+                    "role": role,
+                    "decision": decision,
+                    "comment": text,
+                    "evidence": evidence,
+                }
+                signature = self._signature(session, actor, statement, private_key)
+                extra = {"signature": signature} if signature else {}
+                event = record("cr.signed", cr_id(row.id), {**statement, **extra})
                 session.add(
                     SignOffRow(
                         cr_id=row.id,
@@ -262,6 +280,23 @@ class Workflow(WorkflowBase):
                 actor, cr_id(int(cr.split("-")[-1])) if cr else cr, "sign", refusal.message
             )
             raise
+
+    def _signature(
+        self, session: Any, actor: str, statement: dict[str, Any], private_key: str | None
+    ) -> str | None:
+        from ..ledger._signing import sign_statement, verify_statement
+
+        registered = self._user_row(session, actor).public_key
+        if registered is None:
+            if private_key is not None:
+                raise WorkflowRefused(NO_REGISTERED_KEY.format(user=actor))
+            return None
+        if private_key is None:
+            raise WorkflowRefused(KEY_REQUIRED.format(user=actor))
+        signature = sign_statement(statement, private_key)
+        if not verify_statement(statement, signature, registered):
+            raise WorkflowRefused(WRONG_KEY.format(user=actor))
+        return signature
 
     def _check_signer(self, session: Any, row: ChangeRequestRow, actor: str, role: str) -> None:
         cr = cr_id(row.id)
