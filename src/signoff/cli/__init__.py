@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (register commands)
     _inventory,
     _ledger,
     _metrics,
+    _notify,
     _pack,
     _policy,
     _quickstart,

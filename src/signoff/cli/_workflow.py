@@ -19,7 +19,7 @@ from ._registry import As, Json, acting_user, emit, parse_ref
 if TYPE_CHECKING:
     from ..workflow import ChangeRequest, Workflow
 
-__all__ = ["open_workflow"]
+__all__ = ["deliver_notifications", "open_workflow"]
 
 cr_app = typer.Typer(help="Change requests: open, submit, sign, deploy.", no_args_is_help=True)
 waiver_app = typer.Typer(
@@ -57,6 +57,32 @@ def open_workflow(governance: Path | None = None) -> Workflow:
     return Workflow(
         registry.store, governance=load_governance(governance), artifacts=registry.artifacts
     )
+
+
+def deliver_notifications(flow: Workflow) -> None:
+    """After a workflow command commits: send its webhook notifications (quickly, once).
+
+    Failures are recorded in the outbox, never raised: `signoff notify deliver` retries.
+    """
+    from ..errors import SignoffError
+    from ..notify import deliver_pending
+
+    try:
+        report = deliver_pending(
+            flow.store,
+            flow.governance.governance,
+            clock=flow.clock,
+            max_attempts=2,
+            base_delay=0.2,
+            timeout=3.0,
+        )
+    except SignoffError as exc:
+        err_console.print(f"warning: notifications not sent: {exc.render()}")
+        return
+    if report.failed:
+        err_console.print(
+            f"warning: {report.failed} notification(s) failed; see `signoff notify list --failed`"
+        )
 
 
 def _show(cr: ChangeRequest, *, as_json: bool, new: bool = False) -> None:
@@ -116,9 +142,11 @@ def cr_open(
         )
         if v
     }
-    cr = open_workflow(governance).open_cr(
+    flow = open_workflow(governance)
+    cr = flow.open_cr(
         parse_ref(ref), to_stage=to, summary=summary, actor=str(acting_user(actor)), details=details
     )
+    deliver_notifications(flow)
     _show(cr, as_json=as_json, new=True)
 
 
@@ -131,7 +159,9 @@ def cr_submit(
     as_json: Json = False,
 ) -> None:
     """Submit for review; refused with the list of what is missing until every check passes."""
-    _show(open_workflow(governance).submit(cr, actor=str(acting_user(actor))), as_json=as_json)
+    flow = open_workflow(governance)
+    _show(flow.submit(cr, actor=str(acting_user(actor))), as_json=as_json)
+    deliver_notifications(flow)
 
 
 @cr_app.command("sign")
@@ -154,7 +184,8 @@ def cr_sign(
         from ..ledger import load_private_key
 
         private = load_private_key(key)
-    done = open_workflow(governance).sign(
+    flow = open_workflow(governance)
+    done = flow.sign(
         cr,
         actor=str(acting_user(actor)),
         role=role,
@@ -162,6 +193,7 @@ def cr_sign(
         comment=comment,
         private_key=private,
     )
+    deliver_notifications(flow)
     _show(done, as_json=as_json)
 
 
@@ -174,7 +206,9 @@ def cr_deploy(
     as_json: Json = False,
 ) -> None:
     """Move an approved CR's version into its stage (operators; not an approver of it)."""
-    _show(open_workflow(governance).deploy(cr, actor=str(acting_user(actor))), as_json=as_json)
+    flow = open_workflow(governance)
+    _show(flow.deploy(cr, actor=str(acting_user(actor))), as_json=as_json)
+    deliver_notifications(flow)
 
 
 @cr_app.command("override-risk")
@@ -188,9 +222,11 @@ def cr_override_risk(
     as_json: Json = False,
 ) -> None:
     """Replace the computed risk rating (risk reviewers), with a recorded justification."""
-    done = open_workflow(governance).override_risk(
+    flow = open_workflow(governance)
+    done = flow.override_risk(
         cr, level=level, justification=justification, actor=str(acting_user(actor))
     )
+    deliver_notifications(flow)
     _show(done, as_json=as_json)
 
 
@@ -204,7 +240,9 @@ def cr_withdraw(
     as_json: Json = False,
 ) -> None:
     """Withdraw a CR that is not deployed (its requester or an admin)."""
-    done = open_workflow(governance).withdraw(cr, actor=str(acting_user(actor)), reason=reason)
+    flow = open_workflow(governance)
+    done = flow.withdraw(cr, actor=str(acting_user(actor)), reason=reason)
+    deliver_notifications(flow)
     _show(done, as_json=as_json)
 
 
@@ -265,9 +303,9 @@ def rollback(
     actor: As = None,
 ) -> None:
     """Return production to the last version approved for it, in one command (operators)."""
-    now_live = open_workflow(governance).rollback(
-        model, actor=str(acting_user(actor)), reason=reason, to_version=to
-    )
+    flow = open_workflow(governance)
+    now_live = flow.rollback(model, actor=str(acting_user(actor)), reason=reason, to_version=to)
+    deliver_notifications(flow)
     err_console.print(f"production of {model} is now {now_live}")
     print(now_live)
 
@@ -292,9 +330,11 @@ def waiver_request(
     as_json: Json = False,
 ) -> None:
     """Ask for a time-limited waiver of one failed warning gate."""
-    waiver = open_workflow(governance).request_waiver(
+    flow = open_workflow(governance)
+    waiver = flow.request_waiver(
         parse_ref(ref), gate=gate, reason=reason, until=_date(until), actor=str(acting_user(actor))
     )
+    deliver_notifications(flow)
     emit(waiver, as_json=as_json, new_id=waiver.id)
 
 
@@ -307,7 +347,9 @@ def waiver_grant(
     as_json: Json = False,
 ) -> None:
     """Grant a waiver (a granting role; not the person who asked)."""
-    done = open_workflow(governance).grant_waiver(waiver, actor=str(acting_user(actor)))
+    flow = open_workflow(governance)
+    done = flow.grant_waiver(waiver, actor=str(acting_user(actor)))
+    deliver_notifications(flow)
     emit(done, as_json=as_json, new_id=done.id)
 
 
@@ -366,9 +408,11 @@ def emergency_open(
     as_json: Json = False,
 ) -> None:
     """Open a break-glass change: one on-call sign-off, time-limited, reviewed afterwards."""
-    cr = open_workflow(governance).open_emergency(
+    flow = open_workflow(governance)
+    cr = flow.open_emergency(
         parse_ref(ref), to_stage=to, incident=incident, reason=reason, actor=str(acting_user(actor))
     )
+    deliver_notifications(flow)
     _show(cr, as_json=as_json, new=True)
 
 
@@ -383,7 +427,9 @@ def emergency_review(
     as_json: Json = False,
 ) -> None:
     """Close an emergency change's post-incident review."""
-    done = open_workflow(governance).review_emergency(
+    flow = open_workflow(governance)
+    done = flow.review_emergency(
         cr, findings=findings, actions=actions, actor=str(acting_user(actor))
     )
+    deliver_notifications(flow)
     _show(done, as_json=as_json)

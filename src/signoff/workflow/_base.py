@@ -35,6 +35,8 @@ from ._states import check_transition
 __all__ = ["WorkflowBase"]
 
 NO_CR = "no change request {cr}"
+#: CR states whose entry is announced to the governance config's webhooks.
+NOTIFIED = ("submitted", "approved", "rejected", "deployed")
 NO_AUDIT = (
     "no audit of {ref} against the {stage} policy {policy} "
     "(run `signoff audit … --policy {path} --register {ref}`)"
@@ -214,7 +216,37 @@ class WorkflowBase(RegistryBase):
                 at=self.clock(),
             )
         )
+        if to_state in NOTIFIED:
+            version = session.get(VersionRow, cr.version_id)
+            assert version is not None
+            about = {
+                "version": self._ref(session, version),
+                "to_stage": cr.to_stage,
+                "actor": actor,
+            }
+            self._notify(session, f"cr.{to_state}", cr_id(cr.id), event.seq, about)
+            if to_state == "submitted":
+                roles = [r["role"] for r in cr.required.get("rules", [])]
+                self._notify(
+                    session, "cr.signoff_needed", cr_id(cr.id), event.seq, {**about, "roles": roles}
+                )
         return event
+
+    def _notify(
+        self, session: Session, event: str, subject: str, seq: int, payload: dict[str, Any]
+    ) -> None:
+        """Queue webhook notifications for ``event`` in this same transaction."""
+        from ..notify import enqueue
+
+        enqueue(
+            session,
+            self.governance.governance,
+            event=event,
+            subject=subject,
+            payload=self._json(payload),
+            ledger_seq=seq,
+            at=self.clock(),
+        )
 
     def _enter_stage(
         self,

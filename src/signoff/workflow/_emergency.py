@@ -117,6 +117,13 @@ class EmergencyServices(WorkflowBase):
                 )
             )
             session.flush()
+            self._notify(
+                session,
+                "emergency.opened",
+                name,
+                opened.seq,
+                {"version": str(ref), "to_stage": to_stage, "actor": actor, "reason": reason},
+            )
             self._move(session, record, row, "submitted", actor, {"emergency": True})
             session.flush()
             return self._to_cr(session, row)

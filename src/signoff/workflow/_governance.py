@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .._canonical import canonical_sha256
 from ..config import read_yaml, validation_error
+from ..notify._events import Webhooks
 from ..registry._domain import ARTIFACT_KINDS, ROLES, STAGES
 
 __all__ = ["ApprovalRule", "Governance", "LoadedGovernance", "StageRule", "load_governance"]
@@ -79,6 +80,7 @@ class Governance(_Strict):
     separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     waivers: WaiverSettings = Field(default_factory=WaiverSettings)
+    webhooks: Webhooks = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Governance:

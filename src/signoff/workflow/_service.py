@@ -546,10 +546,21 @@ class Rollbacks(Workflow, WaiverServices, EmergencyServices):
                         session, record, current, "archived", actor, "rolled back", payload
                     )
                 self._enter_stage(session, record, target, "production", actor, "rollback", payload)
-                record(
+                rolled = record(
                     "model.rolled_back",
                     f"model:{model}",
                     {**payload, "from": self._ref(session, current) if current else None},
+                )
+                self._notify(
+                    session,
+                    "model.rolled_back",
+                    f"model:{model}",
+                    rolled.seq,
+                    {
+                        **payload,
+                        "from": self._ref(session, current) if current else None,
+                        "actor": actor,
+                    },
                 )
                 return self._ref(session, target)
         except WorkflowRefused as refusal:

@@ -1,0 +1,27 @@
+"""Webhook notifications: an outbox written with each workflow event, delivered after commit.
+
+The workflow calls :func:`enqueue` inside its transaction; :func:`deliver_pending`
+POSTs signed JSON to the webhooks in the governance config, retries with
+back-off and records every failure without ever blocking the workflow.
+Receivers check ``X-Signoff-Signature`` with :func:`verify_signature`.
+"""
+
+from ._deliver import DeliveryFailure, DeliveryReport, deliver_pending
+from ._events import ALL_EVENTS, Webhook, summary_text
+from ._outbox import MAX_ATTEMPTS, Notification, enqueue, list_notifications
+from ._signature import sign_body, verify_signature
+
+__all__ = [
+    "ALL_EVENTS",
+    "MAX_ATTEMPTS",
+    "DeliveryFailure",
+    "DeliveryReport",
+    "Notification",
+    "Webhook",
+    "deliver_pending",
+    "enqueue",
+    "list_notifications",
+    "sign_body",
+    "summary_text",
+    "verify_signature",
+]

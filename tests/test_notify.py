@@ -1,0 +1,577 @@
+"""Webhook notifications against a real HTTP server on 127.0.0.1: outbox, signing, retries."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from signoff._canonical import canonical_json
+from signoff.errors import ConfigError
+from signoff.ledger import append_event
+from signoff.notify import (
+    ALL_EVENTS,
+    DeliveryReport,
+    deliver_pending,
+    enqueue,
+    list_notifications,
+    sign_body,
+    summary_text,
+    verify_signature,
+)
+from signoff.notify._deliver import NO_SECRET, NOT_CONFIGURED
+from signoff.notify._events import (
+    BAD_ENV_NAME,
+    BAD_URL,
+    CREDENTIALS_IN_URL,
+    DUPLICATE_URLS,
+    NO_EVENTS,
+    UNKNOWN_EVENTS,
+)
+from signoff.store import Store
+from signoff.workflow import Governance, load_governance
+
+SECRET = "s3cret-for-tests"
+SECRET_ENV = "SIGNOFF_TEST_WEBHOOK_SECRET"
+APPROVED = {"version": "fraud@2.0", "to_stage": "production"}
+
+
+# --- a real receiver ----------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: Message
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """What the server answers (``plan`` first, then ``status``) and what it received."""
+
+    url: str
+    status: int = 200
+    plan: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    timeout = 5  # a stuck client cannot hold a server thread for long
+    receiver: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.receiver.lock:
+            self.receiver.requests.append(Received(self.path, self.headers, body))
+            status = self.receiver.plan.pop(0) if self.receiver.plan else self.receiver.status
+        if self.receiver.delay:
+            self.receiver.release.wait(self.receiver.delay)
+        answer = b"ok" if status < 300 else b"nope"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+        except OSError:  # the client gave up (a timeout test)
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """A ThreadingHTTPServer on 127.0.0.1 (port 0) that records every request."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    handler = type("Handler", (_Handler,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    state = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}")
+    handler.receiver = state
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A loopback URL nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _governance(*webhooks: dict[str, Any]) -> Governance:
+    data = load_governance().governance.model_dump()
+    return Governance.model_validate({**data, "webhooks": list(webhooks)})
+
+
+def _announce(
+    session: Any,
+    governance: Governance,
+    clock: Any,
+    event: str = "cr.approved",
+    subject: str = "CR-3",
+    payload: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """What the workflow does: append the ledger event, enqueue in the same transaction."""
+    payload = APPROVED if payload is None else payload
+    ledgered = append_event(
+        session, actor="anna", action=event, subject=subject, payload=payload, at=clock()
+    )
+    added = enqueue(
+        session,
+        governance,
+        event=event,
+        subject=subject,
+        payload=payload,
+        ledger_seq=ledgered.seq,
+        at=clock(),
+    )
+    return ledgered.seq, added
+
+
+def _deliver(store: Store, governance: Governance, clock: Any, **options: Any) -> DeliveryReport:
+    sleeps: list[float] = options.pop("sleeps", [])
+    return deliver_pending(store, governance, clock=clock, sleep=sleeps.append, **options)
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def test_a_notification_is_written_only_if_its_transaction_commits(registry, clock, receiver):
+    governance = _governance({"url": receiver.url})
+    store = registry.store
+
+    def refused_after_recording() -> None:
+        with store.transaction() as session:
+            assert _announce(session, governance, clock)[1] == 1
+            raise RuntimeError("refused after the event was recorded")
+
+    with pytest.raises(RuntimeError):
+        refused_after_recording()
+    assert list_notifications(store) == []
+    assert _deliver(store, governance, clock) == DeliveryReport()
+    assert receiver.requests == []
+
+
+def test_a_committed_event_is_delivered_as_signed_canonical_json(
+    registry, clock, receiver, monkeypatch
+):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    governance = _governance({"url": receiver.url + "/hook", "secret_env": SECRET_ENV})
+    store = registry.store
+    with store.transaction() as session:
+        seq, _ = _announce(session, governance, clock)
+    clock.advance(seconds=7)
+
+    report = _deliver(store, governance, clock)
+
+    assert report == DeliveryReport(delivered=1)
+    [request] = receiver.requests
+    assert request.path == "/hook"
+    assert json.loads(request.body) == {
+        "event": "cr.approved",
+        "subject": "CR-3",
+        "ledger_seq": seq,
+        "at": "2026-01-05T09:00:00Z",
+        "payload": APPROVED,
+        "text": "CR-3 approved: fraud@2.0 → production",
+    }
+    assert canonical_json(json.loads(request.body)) == request.body
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["X-Signoff-Event"] == "cr.approved"
+    [row] = list_notifications(store)
+    assert request.headers["X-Signoff-Delivery"] == str(row.id)
+    signature = request.headers["X-Signoff-Signature"]
+    assert signature.startswith("sha256=")
+    assert verify_signature(request.body, signature, SECRET)
+    assert not verify_signature(request.body, signature, "another secret")
+    assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
+    assert row.delivered_at == clock.now
+    assert _deliver(store, governance, clock) == DeliveryReport()  # delivered once
+    assert len(receiver.requests) == 1
+
+
+def test_only_subscribed_webhooks_get_an_event_and_unsigned_ones_carry_no_signature(
+    registry, clock, receiver
+):
+    governance = _governance(
+        {"url": receiver.url + "/all"},
+        {"url": receiver.url + "/decisions", "events": ["cr.approved", "cr.rejected"]},
+    )
+    store = registry.store
+    with store.transaction() as session:
+        assert _announce(session, governance, clock, event="cr.submitted")[1] == 1
+        assert _announce(session, governance, clock, event="cr.approved")[1] == 2
+        assert _announce(session, load_governance().governance, clock)[1] == 0  # no webhooks
+    assert _deliver(store, governance, clock) == DeliveryReport(delivered=3)
+    assert [r.path for r in receiver.requests] == ["/all", "/all", "/decisions"]
+    assert [r.headers["X-Signoff-Event"] for r in receiver.requests] == [
+        "cr.submitted",
+        "cr.approved",
+        "cr.approved",
+    ]
+    assert all(r.headers["X-Signoff-Signature"] is None for r in receiver.requests)
+
+
+def test_an_unknown_event_is_a_programming_error(clock):
+    with pytest.raises(ValueError, match=re.escape("unknown notification event 'cr.opened'")):
+        enqueue(
+            None,  # type: ignore[arg-type]  # refused before the session is touched
+            _governance(),
+            event="cr.opened",
+            subject="CR-1",
+            payload={},
+            ledger_seq=1,
+            at=clock(),
+        )
+
+
+# --- retries and failures -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_a_transient_answer_is_retried_with_exponential_back_off(registry, clock, receiver, status):
+    receiver.plan = [status, status]
+    governance = _governance({"url": receiver.url})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+    sleeps: list[float] = []
+
+    report = _deliver(store, governance, clock, sleeps=sleeps)
+
+    assert report == DeliveryReport(delivered=1)
+    assert sleeps == [0.5, 1.0]
+    [row] = list_notifications(store)
+    assert (row.status, row.attempts, row.last_error) == ("delivered", 3, None)
+    assert len({r.body for r in receiver.requests}) == 1
+    assert {r.headers["X-Signoff-Delivery"] for r in receiver.requests} == {str(row.id)}
+
+
+def test_a_4xx_answer_fails_for_good_after_one_attempt(registry, clock, receiver):
+    receiver.status = 400
+    governance = _governance({"url": receiver.url})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+    sleeps: list[float] = []
+
+    report = _deliver(store, governance, clock, sleeps=sleeps)
+
+    assert (report.delivered, report.failed, report.pending) == (0, 1, 0)
+    [failure] = report.failures
+    assert failure.final
+    assert failure.attempts == 1
+    assert failure.error == "permanent: HTTP 400 Bad Request: nope"
+    assert sleeps == []
+    assert _deliver(store, governance, clock) == DeliveryReport()  # not retried later either
+    assert len(receiver.requests) == 1
+    [row] = list_notifications(store, failed=True)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, failure.error)
+
+
+def test_an_unreachable_webhook_fails_after_max_attempts_without_raising(
+    registry, clock, closed_url
+):
+    governance = _governance({"url": closed_url})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+        _announce(session, governance, clock, subject="CR-4")
+    sleeps: list[float] = []
+
+    report = _deliver(store, governance, clock, sleeps=sleeps, max_attempts=3)
+
+    # the first row spends its attempts; the second waits for the next run
+    assert (report.delivered, report.failed, report.pending) == (0, 1, 1)
+    [failure] = report.failures
+    assert failure.final
+    assert failure.attempts == 3
+    assert failure.error.startswith(f"cannot reach {closed_url}: ")
+    assert sleeps == [0.5, 1.0]
+    first, second = list_notifications(store, max_attempts=3)
+    assert (first.status, first.attempts, first.last_error) == ("failed", 3, failure.error)
+    assert (second.status, second.attempts) == ("pending", 0)
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_a_transient_failure(registry, clock, receiver):
+    receiver.delay = 5.0
+    governance = _governance({"url": receiver.url})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+
+    report = _deliver(store, governance, clock, timeout=0.2, max_attempts=1)
+
+    assert [(f.error, f.final) for f in report.failures] == [("no answer within 0.2 s", True)]
+    [row] = list_notifications(store, max_attempts=1)
+    assert (row.status, row.attempts) == ("failed", 1)
+
+
+def test_a_missing_secret_is_recorded_and_nothing_is_sent_unsigned(
+    registry, clock, receiver, monkeypatch
+):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    governance = _governance({"url": receiver.url, "secret_env": SECRET_ENV})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+
+    report = _deliver(store, governance, clock)
+
+    error = NO_SECRET.format(name=SECRET_ENV)
+    assert report.pending == 1
+    assert [(f.error, f.final, f.attempts) for f in report.failures] == [(error, False, 0)]
+    assert receiver.requests == []
+    [row] = list_notifications(store, failed=True)
+    assert (row.status, row.attempts, row.last_error) == ("retrying", 0, error)
+
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    assert _deliver(store, governance, clock) == DeliveryReport(delivered=1)
+    [request] = receiver.requests
+    assert verify_signature(request.body, request.headers["X-Signoff-Signature"], SECRET)
+
+
+def test_a_webhook_removed_from_the_config_fails_its_notifications(registry, clock, receiver):
+    governance = _governance({"url": receiver.url})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+
+    report = _deliver(store, _governance(), clock)
+
+    assert report.failed == 1
+    assert report.failures[0].error == "permanent: " + NOT_CONFIGURED.format(url=receiver.url)
+    assert receiver.requests == []
+
+
+# --- the governance config ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("webhook", "message"),
+    [
+        ({"url": "ftp://example.org/x"}, BAD_URL.format(url="ftp://example.org/x")),
+        ({"url": "hooks.example.org"}, BAD_URL.format(url="hooks.example.org")),
+        ({"url": "https://example.org:99999/"}, BAD_URL.format(url="https://example.org:99999/")),
+        ({"url": "https://user:pw@example.org/"}, CREDENTIALS_IN_URL),
+        ({"url": "https://example.org/", "secret_env": "not a name"}, BAD_ENV_NAME),
+        ({"url": "https://example.org/", "events": []}, NO_EVENTS),
+        ({"url": "https://example.org/", "secret": "x"}, "Extra inputs are not permitted"),
+        (
+            {"url": "https://example.org/", "events": ["cr.approved", "cr.opened"]},
+            UNKNOWN_EVENTS.format(bad=["cr.opened"], known=", ".join(ALL_EVENTS)),
+        ),
+    ],
+)
+def test_a_bad_webhook_is_refused_with_a_clear_message(webhook, message):
+    with pytest.raises(ValidationError) as caught:
+        _governance(webhook)
+    assert message in str(caught.value)
+
+
+def test_webhook_urls_are_unique():
+    hook = {"url": "https://example.org/hook"}
+    with pytest.raises(ValidationError) as caught:
+        _governance(hook, {**hook, "events": ["cr.approved"]})
+    assert DUPLICATE_URLS.format(urls="https://example.org/hook") in str(caught.value)
+
+
+def test_webhooks_load_from_the_governance_file_and_errors_name_the_line(tmp_path):
+    data = load_governance().governance.model_dump(mode="json")
+    data["webhooks"] = [{"url": "https://hooks.example.org/a", "secret_env": SECRET_ENV}]
+    good = tmp_path / "governance.yaml"
+    good.write_text(yaml.safe_dump(data, sort_keys=False))
+    [hook] = load_governance(good).governance.webhooks
+    assert (hook.url, hook.secret_env, hook.events) == (
+        "https://hooks.example.org/a",
+        SECRET_ENV,
+        ALL_EVENTS,
+    )
+    data["webhooks"][0]["events"] = ["cr.approve"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError) as caught:
+        load_governance(bad)
+    assert caught.value.file == str(bad)
+    assert caught.value.line is not None
+    assert "unknown event(s) ['cr.approve']" in str(caught.value)
+
+
+def test_the_bundled_governance_has_no_active_webhooks():
+    assert load_governance().governance.webhooks == ()
+
+
+# --- signatures and text ------------------------------------------------------------------
+
+
+def test_verify_signature_accepts_only_the_exact_body_and_secret():
+    body = canonical_json({"event": "cr.approved"})
+    header = sign_body(body, SECRET)
+    assert verify_signature(body, header, SECRET)
+    assert verify_signature(body, f" {header}\r\n", SECRET)
+    assert not verify_signature(body + b" ", header, SECRET)
+    assert not verify_signature(body, header, SECRET + "x")
+    assert not verify_signature(body, header.removeprefix("sha256="), SECRET)
+    assert not verify_signature(body, "sha1=" + header[7:], SECRET)
+    assert not verify_signature(body, "", SECRET)
+    assert not verify_signature(body, "sha256=é", SECRET)
+
+
+SUMMARIES = {
+    "cr.submitted": ("CR-3", APPROVED, "CR-3 submitted for review: fraud@2.0 → production"),
+    "cr.signoff_needed": (
+        "CR-3",
+        {**APPROVED, "roles": ["risk_reviewer", "approver"]},
+        "CR-3 needs sign-off (risk_reviewer, approver): fraud@2.0 → production",
+    ),
+    "cr.approved": ("CR-3", APPROVED, "CR-3 approved: fraud@2.0 → production"),
+    "cr.rejected": (
+        "CR-3",
+        {**APPROVED, "actor": "rita"},
+        "CR-3 rejected: fraud@2.0 → production (by rita)",
+    ),
+    "cr.deployed": ("CR-3", APPROVED, "CR-3 deployed: fraud@2.0 → production"),
+    "model.rolled_back": (
+        "model:fraud",
+        {"from": "fraud@2.0", "to": "fraud@1.0", "reason": "AUC fell\n to 0.61"},
+        "fraud rolled back: fraud@2.0 → fraud@1.0 — AUC fell to 0.61",
+    ),
+    "emergency.opened": (
+        "CR-7",
+        {"version": "fraud@2.1", "to_stage": "production"},
+        "Emergency change CR-7 opened: fraud@2.1 → production",
+    ),
+    "emergency.review_overdue": (
+        "CR-7",
+        {"version": "fraud@2.1"},
+        "Post-incident review of CR-7 is overdue: fraud@2.1",
+    ),
+}
+
+
+def test_every_event_has_a_summary():
+    assert set(SUMMARIES) == set(ALL_EVENTS)
+
+
+@pytest.mark.parametrize("event", ALL_EVENTS)
+def test_the_text_is_one_slack_compatible_line(event):
+    subject, payload, expected = SUMMARIES[event]
+    assert summary_text(event, subject, payload) == expected
+
+
+def test_the_text_escapes_what_slack_treats_as_markup():
+    text = summary_text("cr.approved", "CR-1", {"version": "a<b>&c@1"})
+    assert text == "CR-1 approved: a&lt;b&gt;&amp;c@1"
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_notify_deliver_and_list_from_the_command_line(
+    cli, sqlite_template, tmp_path, clock, receiver
+):
+    database = tmp_path / "signoff.db"
+    shutil.copyfile(sqlite_template, database)
+    url = f"sqlite:///{database}"
+    receiver.plan = [400]
+    data = load_governance().governance.model_dump(mode="json")
+    data["webhooks"] = [{"url": receiver.url}]
+    path = tmp_path / "governance.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    governance = load_governance(path).governance
+    store = Store(url)
+    with store.transaction() as session:
+        _announce(session, governance, clock, subject="CR-1")
+        _announce(session, governance, clock, subject="CR-2")
+    store.dispose()
+    env = {"SIGNOFF_DATABASE_URL": url, "SIGNOFF_HOME": str(tmp_path), "SIGNOFF_GOVERNANCE": ""}
+
+    done = cli("notify", "deliver", "--governance", str(path), "--json", env=env)
+
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert (report["delivered"], report["failed"], report["pending"]) == (1, 1, 0)
+    listed = cli("notify", "list", "--failed", "--json", env=env)
+    assert listed.exit_code == 0, listed.output
+    [failed] = json.loads(listed.stdout)
+    assert (failed["subject"], failed["status"], failed["attempts"]) == ("CR-1", "failed", 1)
+    table = cli("notify", "list", env=env)
+    assert table.exit_code == 0
+    assert "delivered" in table.stdout
+
+
+def test_the_workflow_announces_its_steps(registry, clock, receiver):
+    """Submit, sign-off needed, approve, deploy and rollback reach the webhook, in order."""
+    import json as _json
+
+    from signoff.registry import VersionRef
+    from signoff.workflow import LoadedGovernance, Workflow
+
+    governance = _governance({"url": receiver.url})
+    flow = Workflow(
+        registry.store,
+        governance=LoadedGovernance(governance, None, "test"),
+        artifacts=registry.artifacts,
+        clock=clock,
+    )
+    registry.add_user("admin", "admin@example.org", ["admin"], actor=None)
+    for name, role in (("alice", "requester"), ("anna", "approver"), ("olga", "operator")):
+        registry.add_user(name, f"{name}@example.org", [role], actor="admin")
+    registry.register_model(
+        "offers", owner="alice", team="mkt", use_case="offers", risk_tier="low", actor="alice"
+    )
+    for version in ("1", "2"):
+        ref = VersionRef("offers", version)
+        registry.add_version(ref, framework="sklearn", actor="alice")
+        registry.add_artifact(ref, "model_card", b"# card", filename="card.md", actor="alice")
+        cr = flow.open_cr(ref, to_stage="staging", summary="s", actor="alice")
+        flow.submit(cr.id, actor="alice")
+        for rule in flow.get_cr(cr.id).required:
+            registry.add_user(
+                f"{rule['role']}-{version}",
+                f"{rule['role']}{version}@example.org",
+                [rule["role"]],
+                actor="admin",
+            )
+            flow.sign(
+                cr.id,
+                actor=f"{rule['role']}-{version}",
+                role=rule["role"],
+                decision="approve",
+                comment="reviewed the evidence carefully",
+            )
+        flow.deploy(cr.id, actor="olga")
+    report = _deliver(registry.store, governance, clock)
+    assert report.failed == 0
+    events = [_json.loads(r.body)["event"] for r in receiver.requests]
+    assert events[:4] == ["cr.submitted", "cr.signoff_needed", "cr.approved", "cr.deployed"]
+    assert events.count("cr.deployed") == 2
