@@ -431,6 +431,15 @@ def test_emergency_change_then_overdue_review_then_closed(
     clock.advance(hours=2)
     [late] = flow.list_crs(overdue=True)
     assert (late.id, late.overdue) == ("CR-2", True)
+    assert flow.flag_overdue_reviews() == ["CR-2"]
+    assert flow.flag_overdue_reviews() == []  # recorded once
+    with flow.store.transaction() as session:
+        [flag] = [
+            e
+            for e in iter_events(session, subject_prefix="CR-2")
+            if e.action == "emergency.review_overdue"
+        ]
+    assert flag.actor == "signoff"
     closed = flow.review_emergency(
         "CR-2",
         findings="threshold config pushed without review",

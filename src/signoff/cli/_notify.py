@@ -35,12 +35,15 @@ def notify_deliver(
 ) -> None:
     """Send every undelivered notification to its webhook; failures are recorded, not fatal."""
     from ..notify import deliver_pending
-    from ..workflow import load_governance
+    from ..workflow import Workflow, load_governance
 
     registry = open_registry()
+    loaded = load_governance(governance)
+    flow = Workflow(registry.store, governance=loaded, artifacts=registry.artifacts)
+    flow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
     report = deliver_pending(
         registry.store,
-        load_governance(governance).governance,
+        loaded.governance,
         clock=registry.clock,
         max_attempts=max_attempts,
         base_delay=base_delay,

@@ -68,6 +68,7 @@ def deliver_notifications(flow: Workflow) -> None:
     from ..notify import deliver_pending
 
     try:
+        flow.flag_overdue_reviews()
         report = deliver_pending(
             flow.store,
             flow.governance.governance,

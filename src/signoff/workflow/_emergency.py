@@ -20,7 +20,7 @@ from ..store._models import ChangeRequestRow, CRTransitionRow, EmergencyReviewRo
 from ._base import WorkflowBase
 from ._domain import ChangeRequest, cr_id
 
-__all__ = ["EmergencyServices", "EmergencySettings", "check_not_expired"]
+__all__ = ["SYSTEM_ACTOR", "EmergencyServices", "check_not_expired"]
 
 NO_INCIDENT = "an emergency change needs an incident id (e.g. INC-123)"
 NOT_EMERGENCY = "{cr} is not an emergency change"
@@ -29,6 +29,8 @@ NOT_YET = (
     "{cr} is {state}; review an emergency change once it is deployed, withdrawn or rolled back"
 )
 EXPIRED = "emergency change {cr} expired at {when}; open a new one or a normal change request"
+#: The actor of events signoff records on its own (an overdue review it noticed).
+SYSTEM_ACTOR = "signoff"
 SHORT = "{what} must say what happened (at least 15 characters)"
 
 
@@ -39,19 +41,8 @@ def check_not_expired(row: ChangeRequestRow, now: dt.datetime) -> None:
         raise WorkflowRefused(EXPIRED.format(cr=cr_id(row.id), when=emergency["expires_at"]))
 
 
-class EmergencySettings:
-    """Defaults when the governance config has no ``emergency`` section."""
-
-    approver_role = "on_call"
-    max_duration_hours = 72
-    review_due_hours = 48
-
-
 class EmergencyServices(WorkflowBase):
     """Open, review and list emergency changes."""
-
-    def _emergency_settings(self) -> EmergencySettings:
-        return getattr(self.governance.governance, "emergency", None) or EmergencySettings()
 
     def open_emergency(
         self, ref: VersionRef, *, to_stage: str, incident: str, reason: str, actor: str
@@ -59,7 +50,7 @@ class EmergencyServices(WorkflowBase):
         """Open and submit a break-glass CR that one emergency approver can approve."""
         if not incident.strip():
             raise ConfigError(NO_INCIDENT, field="--incident")
-        settings = self._emergency_settings()
+        settings = self.governance.governance.emergency
         now = self.clock()
         expires = now + dt.timedelta(hours=settings.max_duration_hours)
         due = now + dt.timedelta(hours=settings.review_due_hours)
@@ -158,3 +149,46 @@ class EmergencyServices(WorkflowBase):
             )
             session.flush()
             return self._to_cr(session, row)
+
+    def flag_overdue_reviews(self) -> list[str]:
+        """Record (once) and announce every emergency review that is past due.
+
+        Called after workflow commands and by ``signoff notify deliver``; the event
+        is the system's own (actor ``signoff``), so it needs no user.
+        """
+        from ..ledger import append_event
+        from ..store._models import LedgerEventRow
+
+        flagged = []
+        with self.store.transaction() as session:
+            rows = session.scalars(select(ChangeRequestRow).order_by(ChangeRequestRow.id)).all()
+            for row in rows:
+                if not row.details.get("emergency") or not self._to_cr(session, row).overdue:
+                    continue
+                name = cr_id(row.id)
+                seen = session.scalar(
+                    select(LedgerEventRow.seq).where(
+                        LedgerEventRow.subject == name,
+                        LedgerEventRow.action == "emergency.review_overdue",
+                    )
+                )
+                if seen is not None:
+                    continue
+                due = row.details["emergency"]["review_due_at"]
+                event = append_event(
+                    session,
+                    actor=SYSTEM_ACTOR,
+                    action="emergency.review_overdue",
+                    subject=name,
+                    payload={"review_due_at": due},
+                    at=self.clock(),
+                )
+                self._notify(
+                    session,
+                    "emergency.review_overdue",
+                    name,
+                    event.seq,
+                    {"reason": f"post-incident review was due {due}"},
+                )
+                flagged.append(name)
+        return flagged

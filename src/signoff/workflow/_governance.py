@@ -69,6 +69,14 @@ class WaiverSettings(_Strict):
     granted_by: tuple[str, ...] = ("risk_reviewer", "approver")
 
 
+class EmergencySettings(_Strict):
+    """Break-glass changes: who approves, how long they last, when the review is due."""
+
+    approver_role: str = "on_call"
+    max_duration_hours: Annotated[int, Field(ge=1, le=720)] = 72
+    review_due_hours: Annotated[int, Field(ge=1, le=720)] = 48
+
+
 class Governance(_Strict):
     """A whole governance config."""
 
@@ -80,6 +88,7 @@ class Governance(_Strict):
     separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     waivers: WaiverSettings = Field(default_factory=WaiverSettings)
+    emergency: EmergencySettings = Field(default_factory=EmergencySettings)
     webhooks: Webhooks = ()
 
     @model_validator(mode="after")
