@@ -537,6 +537,9 @@ def test_the_workflow_announces_its_steps(registry, clock, receiver):
     from signoff.workflow import LoadedGovernance, Workflow
 
     governance = _governance({"url": receiver.url})
+    stages = dict(governance.stages)
+    stages["staging"] = stages["staging"].model_copy(update={"promotion": "manual"})
+    governance = governance.model_copy(update={"stages": stages})
     flow = Workflow(
         registry.store,
         governance=LoadedGovernance(governance, None, "test"),

@@ -576,3 +576,16 @@ def test_signed_signoffs_are_checked_by_ledger_verify(flow: Workflow, registry: 
         match=f"seq {seq}: the signature on anna's sign-off does not verify",
     ):
         verify_ledger(flow.store)
+
+
+def test_an_automatic_stage_promotes_once_every_check_passes(flow: Workflow, registry: Registry):
+    ref = VersionRef("fraud", "1.0")
+    registry.add_version(ref, framework="sklearn", actor="alice")
+    flow.open_cr(ref, to_stage="staging", summary="to staging", actor="alice")
+    with pytest.raises(WorkflowRefused, match="no model_card attached"):
+        flow.submit("CR-1", actor="alice")  # automatic does not mean unchecked
+    registry.add_artifact(ref, "model_card", b"# card", filename="card.md", actor="alice")
+    promoted = flow.submit("CR-1", actor="alice")
+    assert promoted.state == "deployed"
+    assert promoted.signoffs == ()
+    assert registry.get_version(ref).stage == "staging"

@@ -197,6 +197,16 @@ class Workflow(WorkflowBase):
             if missing:
                 raise WorkflowRefused(BLOCKED.format(cr=cr_id(row.id), missing="; ".join(missing)))
             self._move(session, record, row, "submitted", actor, {})
+            rule = self.governance.governance.stages.get(row.to_stage)
+            if rule is not None and rule.promotion == "automatic":
+                # the stage's rule promotes on passing checks alone: no sign-offs needed
+                from ..ledger._log import lock_appends
+
+                lock_appends(session)
+                why = {"automatic": f"stages.{row.to_stage}.promotion is automatic; checks passed"}
+                self._move(session, record, row, "in_review", actor, why)
+                self._move(session, record, row, "approved", actor, why)
+                self._deploy_rows(session, record, row, actor)
             session.flush()
             return self._to_cr(session, row)
 
@@ -398,6 +408,33 @@ class Workflow(WorkflowBase):
             session.flush()
             return self._to_cr(session, row)
 
+    def _deploy_rows(self, session: Any, record: Any, row: ChangeRequestRow, actor: str) -> None:
+        """Move ``row``'s version into its stage (the caller holds the append lock)."""
+        name = cr_id(row.id)
+        check_not_expired(row, self.clock())
+        version = session.get(VersionRow, row.version_id)
+        assert version is not None
+        holder = self._holder(session, version.model_id, row.to_stage)
+        if (holder.id if holder else None) != row.baseline_version_id:
+            then = (
+                session.get(VersionRow, row.baseline_version_id)
+                if row.baseline_version_id
+                else None
+            )
+            raise _refuse(
+                "stage_changed",
+                stage=row.to_stage,
+                cr=name,
+                then=self._ref(session, then) if then else "nothing",
+                now=self._ref(session, holder) if holder else "nothing",
+            )
+        self._move(session, record, row, "deployed", actor, {"operator": actor})
+        if holder is not None:
+            self._enter_stage(
+                session, record, holder, "archived", actor, "superseded", {"by": name}
+            )
+        self._enter_stage(session, record, version, row.to_stage, actor, "deployed", {"cr": name})
+
     def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
         """Move the approved version into its stage; the previous holder is superseded.
 
@@ -421,31 +458,7 @@ class Workflow(WorkflowBase):
                     and actor in approvers
                 ):
                     raise _refuse("deployer_not_approver", user=actor, cr=name)
-                check_not_expired(row, self.clock())
-                version = session.get(VersionRow, row.version_id)
-                assert version is not None
-                holder = self._holder(session, version.model_id, row.to_stage)
-                if (holder.id if holder else None) != row.baseline_version_id:
-                    then = (
-                        session.get(VersionRow, row.baseline_version_id)
-                        if row.baseline_version_id
-                        else None
-                    )
-                    raise _refuse(
-                        "stage_changed",
-                        stage=row.to_stage,
-                        cr=name,
-                        then=self._ref(session, then) if then else "nothing",
-                        now=self._ref(session, holder) if holder else "nothing",
-                    )
-                self._move(session, record, row, "deployed", actor, {"operator": actor})
-                if holder is not None:
-                    self._enter_stage(
-                        session, record, holder, "archived", actor, "superseded", {"by": name}
-                    )
-                self._enter_stage(
-                    session, record, version, row.to_stage, actor, "deployed", {"cr": name}
-                )
+                self._deploy_rows(session, record, row, actor)
                 session.flush()
                 return self._to_cr(session, row)
         except WorkflowRefused as refusal:
