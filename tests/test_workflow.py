@@ -589,3 +589,76 @@ def test_an_automatic_stage_promotes_once_every_check_passes(flow: Workflow, reg
     assert promoted.state == "deployed"
     assert promoted.signoffs == ()
     assert registry.get_version(ref).stage == "staging"
+
+
+def test_what_was_in_production_on_a_date_and_who_approved_it(
+    flow: Workflow, registry: Registry, clock
+):
+    import datetime as dt
+
+    start = clock()
+    for n, version in enumerate(("1.0", "2.0"), start=1):
+        ref = _ready(flow, version)
+        flow.open_cr(ref, to_stage="production", summary=f"ship {version}", actor="alice")
+        flow.submit(f"CR-{n}", actor="alice")
+        _approve_all(flow, f"CR-{n}")
+        clock.advance(days=10)
+        flow.deploy(f"CR-{n}", actor="olga")
+    clock.advance(days=10)
+    flow.rollback("fraud", actor="olga", reason="INC-5")
+    assert flow.holder_at("fraud", start) is None
+    first = flow.holder_at("fraud", start + dt.timedelta(days=15))
+    assert first is not None
+    assert (first["version"], first["change_request"], first["moved_by"]) == ("1.0", "CR-1", "olga")
+    assert {a["role"] for a in first["approved_by"]} == {
+        "data_reviewer",
+        "risk_reviewer",
+        "ops_reviewer",
+        "approver",
+    }
+    second = flow.holder_at("fraud", start + dt.timedelta(days=25))
+    assert (second or {})["version"] == "2.0"
+    after_rollback = flow.holder_at("fraud", clock())
+    assert after_rollback is not None
+    assert (after_rollback["version"], after_rollback["change_request"]) == ("1.0", "CR-1")
+
+
+def test_two_deploys_at_the_same_moment_exactly_one_wins(flow: Workflow, database_url: str):
+    import threading
+
+    from signoff.store import Store
+
+    for version in ("2.0", "3.0"):
+        ref = _ready(flow, version)
+        flow.open_cr(ref, to_stage="production", summary=f"candidate {version}", actor="alice")
+    for cr in ("CR-1", "CR-2"):
+        flow.submit(cr, actor="alice")
+        _approve_all(flow, cr)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def deploy(cr: str) -> None:
+        racer = Workflow(
+            Store(database_url),
+            governance=flow.governance,
+            artifacts=flow.artifacts,
+            clock=flow.clock,
+        )
+        barrier.wait()
+        try:
+            racer.deploy(cr, actor="olga")
+            outcomes[cr] = "deployed"
+        except WorkflowRefused as refusal:
+            outcomes[cr] = refusal.message
+        finally:
+            racer.store.dispose()
+
+    threads = [threading.Thread(target=deploy, args=(cr,)) for cr in ("CR-1", "CR-2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(o == "deployed" for o in outcomes.values()) == [False, True]
+    [loser] = [o for o in outcomes.values() if o != "deployed"]
+    assert loser.startswith("production changed since")
+    verify_ledger(flow.store)

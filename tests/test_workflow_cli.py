@@ -124,6 +124,16 @@ def test_feature_schema_change_is_medium_risk_with_two_signoffs(cli, env, tmp_pa
         )
         assert signed.exit_code == 0, signed.output
     assert _as(cli, env, "olga", "cr", "deploy", "CR-1").exit_code == 0
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    holder = json.loads(
+        _as(cli, env, "anna", "model", "history", "credit", "--at", today, "--json").stdout
+    )
+    assert (holder["version"], holder["change_request"]) == ("1.0", "CR-1")
+    assert {a["user"] for a in holder["approved_by"]} == {"rita", "anna"}
+    bad = _as(cli, env, "anna", "model", "history", "credit", "--at", "last tuesday")
+    assert bad.exit_code == 2
 
     second = _ship(cli, env, tmp_path, "2.0", {"income": "float", "age": "int", "tenure": "int"})
     shown = json.loads(_as(cli, env, "alice", "cr", "show", second, "--json").stdout)

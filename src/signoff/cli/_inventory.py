@@ -27,6 +27,7 @@ from ._registry import (
 
 __all__: list[str] = []
 
+BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00, got {text!r}"
 BAD_JSON = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
 
 
@@ -102,9 +103,19 @@ def model_show(
 @model_app.command("history")
 @handle_errors
 def model_history(
-    name: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="A date or time (ISO 8601, UTC): what was in production then, who approved it."
+        ),
+    ] = None,
+    as_json: Json = False,
 ) -> None:
     """Which version was in which stage, when, and by whom (with the ledger event)."""
+    if at is not None:
+        _holder_at(name, at, as_json=as_json)
+        return
     changes = open_registry().history(name)
     table = Table("when", "version", "from", "to", "by", "ledger seq")
     for c in changes:
@@ -229,3 +240,32 @@ def log_export(
     """
     for record in open_registry().audit_log():
         print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+
+
+def _holder_at(name: str, text: str, *, as_json: bool) -> None:
+    import datetime as dt
+
+    from ._workflow import open_workflow
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(BAD_MOMENT.format(text=text), field="--at") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if len(text) == 10:  # a bare date means the end of that day
+        moment += dt.timedelta(days=1, microseconds=-1)
+    found = open_workflow().holder_at(name, moment)
+    if as_json:
+        print(json.dumps(found, indent=2))
+        return
+    if found is None:
+        out_console.print(f"nothing of {name} was in production at {moment.isoformat()}")
+        return
+    approvers = ", ".join(f"{a['user']} ({a['role']})" for a in found["approved_by"]) or "nobody"
+    out_console.print(
+        f"{name}@{found['version']} was in production at {moment.isoformat()} "
+        f"(since {found['since']}, moved by {found['moved_by']}, "
+        f"ledger seq {found['ledger_seq']}); "
+        f"{found['change_request'] or 'no change request'} approved by {approvers}"
+    )

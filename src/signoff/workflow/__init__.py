@@ -4,7 +4,7 @@ deploys and rollback — every step ledgered."""
 from ._domain import DECISIONS, ChangeRequest, Decision, SignOff, cr_id, cr_number
 from ._governance import ApprovalRule, Governance, LoadedGovernance, StageRule, load_governance
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
-from ._service import Rollbacks as Workflow
+from ._service import ProductionHistory as Workflow
 from ._states import CR_STATES, TRANSITIONS, CRState, check_transition
 from ._waivers import Waiver
 

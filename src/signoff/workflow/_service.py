@@ -10,6 +10,7 @@ and is itself recorded in the ledger.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -579,3 +580,74 @@ class Rollbacks(Workflow, WaiverServices, EmergencyServices):
         except WorkflowRefused as refusal:
             self._record_refusal(actor, f"model:{model}", "rollback", refusal.message)
             raise
+
+
+class ProductionHistory(Rollbacks):
+    """What was in a stage at a given moment, and who approved it."""
+
+    def holder_at(
+        self, model: str, when: dt.datetime, *, stage: str = "production"
+    ) -> dict[str, Any] | None:
+        """The version in ``stage`` at ``when``, the CR that put it there and its approvers.
+
+        Answers the examiner's question "what was in production on date D, and who
+        approved it" from the transitions and sign-offs, never from a mutable column.
+        """
+        from ..store._models import StageTransitionRow
+
+        with self.store.transaction() as session:
+            model_row = self._model_row(session, model)
+            moves = session.execute(
+                select(StageTransitionRow, VersionRow)
+                .join(VersionRow, VersionRow.id == StageTransitionRow.version_id)
+                .where(VersionRow.model_id == model_row.id, StageTransitionRow.at <= when)
+                .order_by(StageTransitionRow.id)
+            ).all()
+            current: dict[int, tuple[Any, VersionRow]] = {}
+            for move, version in moves:
+                current[version.id] = (move, version)
+            live = [(m, v) for m, v in current.values() if m.to_stage == stage]
+            if not live:
+                return None
+            move, version = max(live, key=lambda item: item[0].id)
+            crs = session.scalars(
+                select(ChangeRequestRow)
+                .where(
+                    ChangeRequestRow.version_id == version.id, ChangeRequestRow.to_stage == stage
+                )
+                .order_by(ChangeRequestRow.id.desc())
+            ).all()
+            deployed = next(
+                (c for c in crs if self._state_at(session, c, move.ledger_seq) == "deployed"), None
+            )
+            approvals = (
+                []
+                if deployed is None
+                else [
+                    {"user": s.user, "role": s.role, "at": s.at.isoformat()}
+                    for s in self._signoffs(session, deployed)
+                    if s.decision == "approve"
+                ]
+            )
+            return {
+                "model": model,
+                "stage": stage,
+                "at": when.isoformat(),
+                "version": version.version,
+                "since": move.at.isoformat(),
+                "moved_by": move.actor,
+                "ledger_seq": move.ledger_seq,
+                "change_request": cr_id(deployed.id) if deployed else None,
+                "approved_by": approvals,
+            }
+
+    def _state_at(self, session: Any, cr: ChangeRequestRow, seq: int) -> str | None:
+        from ..store._models import CRTransitionRow
+
+        state: str | None = session.scalar(
+            select(CRTransitionRow.to_state)
+            .where(CRTransitionRow.cr_id == cr.id, CRTransitionRow.ledger_seq <= seq)
+            .order_by(CRTransitionRow.id.desc())
+            .limit(1)
+        )
+        return state
