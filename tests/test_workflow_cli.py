@@ -54,7 +54,7 @@ def _ship(cli, env, tmp_path: Path, version: str, schema: dict) -> str:
         ).exit_code
         == 0
     )
-    for kind in ("model_card", "validation_report", "rollback_plan"):
+    for kind in ("model_card", "validation_report"):
         doc = tmp_path / f"{kind}-{version}.md"
         doc.write_text(f"{kind} for {version}\n")
         assert (
@@ -63,6 +63,8 @@ def _ship(cli, env, tmp_path: Path, version: str, schema: dict) -> str:
             ).exit_code
             == 0
         )
+    plan = tmp_path / f"rollback-{version}.md"
+    plan.write_text("Roll back with `signoff rollback credit`.\n")
     opened = _as(
         cli,
         env,
@@ -76,6 +78,8 @@ def _ship(cli, env, tmp_path: Path, version: str, schema: dict) -> str:
         f"ship {version}",
         "--rollback-plan",
         "cr rollback to the previous version",
+        "--artifact",
+        f"rollback_plan={plan}",
     )
     assert opened.exit_code == 0, opened.output
     return opened.stdout.strip().splitlines()[-1]

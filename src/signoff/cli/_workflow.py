@@ -45,6 +45,7 @@ Governance = Annotated[
         "--governance", help="Governance config (default: SIGNOFF_GOVERNANCE or bundled)."
     ),
 ]
+BAD_ARTIFACT = "expected KIND=FILE with an existing file, e.g. model_card=card.md; got {item!r}"
 BAD_DATE = "expected a date like 2026-12-31, got {text!r}"
 
 
@@ -57,6 +58,13 @@ def open_workflow(governance: Path | None = None) -> Workflow:
     return Workflow(
         registry.store, governance=load_governance(governance), artifacts=registry.artifacts
     )
+
+
+def flow_registry(flow: Workflow) -> Any:
+    """The registry over the same store, artifacts and clock as ``flow``."""
+    from ..registry import Registry
+
+    return Registry(flow.store, artifacts=flow.artifacts, clock=flow.clock)
 
 
 def deliver_notifications(flow: Workflow) -> None:
@@ -129,6 +137,10 @@ def cr_open(
     rollout_plan: Annotated[str | None, typer.Option(help="How it will be rolled out.")] = None,
     rollback_plan: Annotated[str | None, typer.Option(help="How to undo it.")] = None,
     impact: Annotated[str | None, typer.Option(help="Users, KPIs, dependencies affected.")] = None,
+    artifact: Annotated[
+        list[str] | None,
+        typer.Option(help="KIND=FILE to attach first, e.g. model_card=card.md (repeatable)."),
+    ] = None,
     governance: Governance = None,
     actor: As = None,
     as_json: Json = False,
@@ -144,9 +156,16 @@ def cr_open(
         if v
     }
     flow = open_workflow(governance)
-    cr = flow.open_cr(
-        parse_ref(ref), to_stage=to, summary=summary, actor=str(acting_user(actor)), details=details
-    )
+    who, version = str(acting_user(actor)), parse_ref(ref)
+    for item in artifact or []:
+        kind, sep, file = item.partition("=")
+        path = Path(file)
+        if not sep or not path.is_file():
+            raise ConfigError(BAD_ARTIFACT.format(item=item), field="--artifact")
+        flow_registry(flow).add_artifact(
+            version, kind, path.read_bytes(), filename=path.name, actor=who
+        )
+    cr = flow.open_cr(version, to_stage=to, summary=summary, actor=who, details=details)
     deliver_notifications(flow)
     _show(cr, as_json=as_json, new=True)
 
