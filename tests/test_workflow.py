@@ -476,6 +476,8 @@ def test_an_expired_emergency_change_cannot_be_deployed(flow: Workflow, registry
     clock.advance(hours=73)
     with pytest.raises(WorkflowRefused, match="emergency change CR-1 expired at"):
         flow.deploy("CR-1", actor="olga")
+    [expired] = flow.list_crs(overdue=True)
+    assert (expired.id, expired.expired, expired.overdue) == ("CR-1", True, True)
 
 
 def test_a_risk_reviewer_can_override_the_rating_with_a_justification(

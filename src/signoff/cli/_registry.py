@@ -53,6 +53,13 @@ def acting_user(value: str | None, *, required: bool = True) -> str | None:
     return actor
 
 
+def _roles() -> tuple[str, ...]:
+    """The roles of the governance config in force (SIGNOFF_GOVERNANCE, else the default)."""
+    from ..workflow import load_governance
+
+    return load_governance().governance.roles
+
+
 def parse_ref(text: str) -> VersionRef:
     """``MODEL@VERSION`` (ConfigError when malformed)."""
     from ..registry import VersionRef
@@ -150,7 +157,9 @@ def user_add(
     as_json: Json = False,
 ) -> None:
     """Add a user (the first user of a fresh registry becomes its admin)."""
-    user = open_registry().add_user(name, email, role, actor=acting_user(actor, required=False))
+    user = open_registry().add_user(
+        name, email, role, actor=acting_user(actor, required=False), known_roles=_roles()
+    )
     if not as_json:
         out_console.print(f"added {user.name} <{user.email}> with roles {', '.join(user.roles)}")
     emit(user, as_json=as_json, new_id=user.name)
@@ -165,7 +174,9 @@ def user_grant(
     as_json: Json = False,
 ) -> None:
     """Grant a role to a user (admins only)."""
-    user = open_registry().grant_role(name, role, actor=str(acting_user(actor)))
+    user = open_registry().grant_role(
+        name, role, actor=str(acting_user(actor)), known_roles=_roles()
+    )
     emit(user, as_json=as_json, new_id=user.name)
 
 

@@ -120,6 +120,8 @@ def _show(cr: ChangeRequest, *, as_json: bool, new: bool = False) -> None:
         )
         if cr.overdue:
             out_console.print("  [red]post-incident review overdue[/]")
+        if cr.expired:
+            out_console.print("  [red]expired: it can no longer be deployed[/]")
         if cr.review:
             out_console.print(f"  reviewed by {cr.review['reviewer']}: {cr.review['findings']}")
     for missing in cr.missing:
@@ -303,7 +305,9 @@ def cr_list(
             c.id,
             f"{c.model}@{c.version}",
             c.to_stage,
-            f"{c.state} [red](review overdue)[/]" if c.overdue else c.state,
+            c.state
+            + (" [red](review overdue)[/]" if c.overdue else "")
+            + (" [red](expired)[/]" if c.expired else ""),
             c.risk_level,
             c.requester,
             iso_utc(c.created_at),

@@ -19,6 +19,10 @@ __all__ = ["EvidenceServices"]
 
 BAD_KIND = "unknown artifact kind {kind!r}; kinds: {kinds}"
 NOT_AUDIT = "not an audit output folder: {missing} is missing"
+OTHER_MODEL = (
+    "this audit is of another model file (sha256 {audited}…) than the one registered for "
+    "{ref} ({registered}…); audit the registered model or add a new version"
+)
 MISMATCH = (
     "results.json does not match manifest.json (results_sha256 differs): the folder was edited"
 )
@@ -68,6 +72,14 @@ class EvidenceServices(RegistryBase):
         manifest = json.loads(files["manifest.json"])
         if canonical_sha256(results) != manifest.get("results_sha256"):
             raise DataError(MISMATCH, file=folder / "results.json")
+        audited_model = (manifest.get("inputs", {}).get("model") or {}).get("sha256")
+        with self.store.transaction() as session:
+            registered = self._version_row(session, ref).model_sha256
+        if audited_model and registered and audited_model != registered:
+            message = OTHER_MODEL.format(
+                ref=ref, audited=audited_model[:12], registered=registered[:12]
+            )
+            raise DataError(message, file=folder / "manifest.json")
         hashes = {name: self.artifacts.put(data) for name, data in files.items()}
         policy = results.get("policy") or {}
         gates = {g["name"]: g["status"] for g in results.get("gates", [])}

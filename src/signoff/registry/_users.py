@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,13 +47,21 @@ class UserServices(RegistryBase):
     def _to_user(self, session: Session, row: UserRow) -> User:
         return User(row.name, row.email, self._roles(session, row), row.created_at, row.public_key)
 
-    def add_user(self, name: str, email: str, roles: list[str], *, actor: str | None) -> User:
+    def add_user(
+        self,
+        name: str,
+        email: str,
+        roles: list[str],
+        *,
+        actor: str | None,
+        known_roles: Sequence[str] = ROLES,
+    ) -> User:
         """Add a user with roles.  In an empty registry the first user is made admin and
         may add themself; after that only an admin adds users."""
         for role in roles:
-            if role not in ROLES:
+            if role not in known_roles:
                 raise ConfigError(
-                    BAD_ROLE.format(role=role, roles=", ".join(ROLES)), field="--role"
+                    BAD_ROLE.format(role=role, roles=", ".join(known_roles)), field="--role"
                 )
         if not _EMAIL.match(email):
             raise ConfigError(BAD_EMAIL.format(email=email), field="--email")
@@ -89,10 +98,14 @@ class UserServices(RegistryBase):
             session.flush()
             return self._to_user(session, row)
 
-    def grant_role(self, name: str, role: str, *, actor: str) -> User:
-        """Grant ``role`` to a user (admins only)."""
-        if role not in ROLES:
-            raise ConfigError(BAD_ROLE.format(role=role, roles=", ".join(ROLES)), field="--role")
+    def grant_role(
+        self, name: str, role: str, *, actor: str, known_roles: Sequence[str] = ROLES
+    ) -> User:
+        """Grant ``role`` to a user (admins only); ``known_roles`` from the governance config."""
+        if role not in known_roles:
+            raise ConfigError(
+                BAD_ROLE.format(role=role, roles=", ".join(known_roles)), field="--role"
+            )
         with self.write(actor) as (session, record):
             self._require_admin(session, actor, "grant roles")
             row = self._user_row(session, name)

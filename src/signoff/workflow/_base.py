@@ -129,12 +129,16 @@ class WorkflowBase(RegistryBase):
             }
         due = dt.datetime.fromisoformat(emergency["review_due_at"]) if emergency else None
         overdue = due is not None and review is None and self.clock() > due
+        state = self._state(session, cr)
+        expired = False
+        if emergency and state in ("submitted", "in_review", "approved"):
+            expired = self.clock() > dt.datetime.fromisoformat(emergency["expires_at"])
         return ChangeRequest(
             id=cr_id(cr.id),
             model=model.name,
             version=version.version,
             to_stage=cr.to_stage,
-            state=self._state(session, cr),
+            state=state,
             summary=cr.summary,
             requester=cr.requester,
             baseline=baseline.version if baseline else None,
@@ -147,6 +151,7 @@ class WorkflowBase(RegistryBase):
             missing=() if emergency else tuple(self._missing(session, version, cr.to_stage)),
             review=review,
             overdue=overdue,
+            expired=expired,
         )
 
     # -- readiness ---------------------------------------------------------------------

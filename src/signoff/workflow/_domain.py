@@ -64,6 +64,7 @@ class ChangeRequest:
     missing: tuple[str, ...] = field(default=())  # readiness checks not yet met
     review: dict[str, Any] | None = None  # an emergency change's post-incident review
     overdue: bool = False  # an emergency change whose review is past due
+    expired: bool = False  # an emergency change past its validity, never deployed
 
     @property
     def emergency(self) -> dict[str, Any] | None:

@@ -486,7 +486,7 @@ class Workflow(WorkflowBase):
         if mine is not None:
             crs = [c for c in crs if c.requester == mine]
         if overdue:
-            crs = [c for c in crs if c.overdue]
+            crs = [c for c in crs if c.overdue or c.expired]
         if waiting_for is not None:
             crs = [
                 c
