@@ -222,3 +222,16 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
         open_store(url)
     store = Store(url)
     assert schema_status(store).current is None
+
+
+def test_an_audit_of_another_model_file_is_refused(registry: Registry, demo: Path, tmp_path: Path):
+    import signoff
+
+    _seed(registry)
+    other = tmp_path / "other.skops"
+    other.write_bytes(b"not the audited model")
+    ref = VersionRef.parse("credit@1.0")
+    registry.add_version(ref, framework="sklearn", model_file=other, actor="alice")
+    signoff.audit(demo / "audit.yaml").write(tmp_path / "out")
+    with pytest.raises(DataError, match=re.escape("this audit is of another model file")):
+        registry.attach_audit(ref, tmp_path / "out", actor="alice")
