@@ -288,3 +288,131 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
         "audit.attached",
     ):
         assert expected in actions
+
+
+def test_emergency_rollback_after_an_incident_then_an_overdue_review_is_closed(cli, tmp_path: Path):
+    """Scenario 3. The governance here wants the review at once (review_due_hours: 0), so
+    "overdue" is reached without waiting — the same code path as after 48 hours."""
+    settings = yaml.safe_load(
+        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
+    )
+    settings["emergency"]["review_due_hours"] = 0
+    settings["stages"]["production"]["artifacts"] = []
+    governance = tmp_path / "governance.yaml"
+    governance.write_text(yaml.safe_dump(settings))
+    env = {
+        "SIGNOFF_HOME": str(tmp_path / "home"),
+        "SIGNOFF_DATABASE_URL": "",
+        "SIGNOFF_GOVERNANCE": str(governance),
+    }
+
+    def run(user: str, *args: str):
+        return cli(*args, env={**env, "SIGNOFF_USER": user})
+
+    for name, role in {**ROLES, "carl": "on_call"}.items():
+        assert (
+            run(
+                "admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role
+            ).exit_code
+            == 0
+        )
+    run(
+        "alice",
+        "model",
+        "register",
+        "fraud",
+        "--owner",
+        "alice",
+        "--team",
+        "risk",
+        "--use-case",
+        "card fraud",
+        "--risk-tier",
+        "high",
+    )
+    for n, version in enumerate(("1.0", "2.0"), start=1):
+        run("alice", "version", "add", f"fraud@{version}", "--framework", "sklearn")
+        run(
+            "alice",
+            "cr",
+            "open",
+            f"fraud@{version}",
+            "--to",
+            "production",
+            "--summary",
+            f"ship {version}",
+        )
+        assert run("alice", "cr", "submit", f"CR-{n}").exit_code == 0
+        for user, role in (
+            ("dave", "data_reviewer"),
+            ("rita", "risk_reviewer"),
+            ("oscar", "ops_reviewer"),
+            ("anna", "approver"),
+        ):
+            assert (
+                run(
+                    user,
+                    "cr",
+                    "sign",
+                    f"CR-{n}",
+                    "--role",
+                    role,
+                    "--decision",
+                    "approve",
+                    "--comment",
+                    f"{role}: checked {version}",
+                ).exit_code
+                == 0
+            )
+        assert run("olga", "cr", "deploy", f"CR-{n}").exit_code == 0
+
+    # incident on 2.0: break-glass back to 1.0, one on-call sign-off, deployed at once
+    opened = run(
+        "alice",
+        "emergency",
+        "open",
+        "fraud@1.0",
+        "--incident",
+        "INC-77",
+        "--reason",
+        "2.0 declines good customers",
+    )
+    assert opened.exit_code == 0, opened.output
+    emergency = opened.stdout.strip().splitlines()[-1]
+    assert (
+        run(
+            "carl",
+            "cr",
+            "sign",
+            emergency,
+            "--role",
+            "on_call",
+            "--decision",
+            "approve",
+            "--comment",
+            "1.0 behaved for a year; restore it",
+        ).exit_code
+        == 0
+    )
+    assert run("olga", "cr", "deploy", emergency).exit_code == 0
+    assert (
+        json.loads(run("anna", "version", "show", "fraud@1.0", "--json").stdout)["version"]["stage"]
+        == "production"
+    )
+
+    overdue = json.loads(run("anna", "cr", "list", "--overdue", "--json").stdout)
+    assert [c["id"] for c in overdue] == [emergency]
+    assert "post-incident review overdue" in run("anna", "cr", "show", emergency).stdout
+    closed = run(
+        "rita",
+        "emergency",
+        "review",
+        emergency,
+        "--findings",
+        "2.0 thresholds tuned on stale data",
+        "--actions",
+        "threshold changes now need a medium-risk CR",
+    )
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(run("anna", "cr", "list", "--overdue", "--json").stdout) == []
+    assert run("auditor", "ledger", "verify").exit_code == 0

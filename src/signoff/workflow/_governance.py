@@ -74,7 +74,7 @@ class EmergencySettings(_Strict):
 
     approver_role: str = "on_call"
     max_duration_hours: Annotated[int, Field(ge=1, le=720)] = 72
-    review_due_hours: Annotated[int, Field(ge=1, le=720)] = 48
+    review_due_hours: Annotated[int, Field(ge=0, le=720)] = 48  # 0: due at once
 
 
 class Governance(_Strict):
