@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from . import (  # noqa: F401  (register commands)
-    _audit,
-    _inventory,
-    _ledger,
-    _metrics,
-    _notify,
-    _pack,
-    _policy,
-    _quickstart,
-    _registry,
-    _report,
-    _workflow,
-)
+# isort: off
+# Each module registers its commands; the import order is the order of the help panels:
+# start here, audit, policy, registry, workflow, ledger.
+from . import _quickstart, _audit, _report, _pack, _metrics, _policy  # noqa: F401
+from . import _registry, _inventory, _workflow, _notify, _ledger  # noqa: F401
+
+# isort: on
 from ._app import app, run
 
 __all__ = ["app", "main", "run"]

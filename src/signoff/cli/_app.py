@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from rich.markup import escape
 from .. import __version__
 from ..errors import SignoffError
 
-__all__ = ["app", "err_console", "handle_errors", "out_console"]
+__all__ = ["app", "current_user", "err_console", "handle_errors", "out_console"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,6 +37,17 @@ def _console(stderr: bool) -> Console:
 
 out_console = _console(stderr=False)
 err_console = _console(stderr=True)
+
+
+def current_user() -> str | None:
+    """``SIGNOFF_USER``, else the login name (recorded as who ran the audit)."""
+    user = os.environ.get("SIGNOFF_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

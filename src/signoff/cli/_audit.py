@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import shlex
 import sys
 from enum import StrEnum
@@ -13,12 +11,12 @@ from typing import Annotated
 import typer
 
 from ..audit import audit
-from ._app import app, err_console, handle_errors, out_console
+from ._app import app, current_user, err_console, handle_errors, out_console
 from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
 
-__all__ = ["OutputFormat", "audit_command", "current_user"]
+__all__ = ["OutputFormat", "audit_command"]
 
 
 class OutputFormat(StrEnum):
@@ -26,17 +24,6 @@ class OutputFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def current_user() -> str | None:
-    """``SIGNOFF_USER``, else the login name (recorded as who ran the audit)."""
-    user = os.environ.get("SIGNOFF_USER")
-    if user:
-        return user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
 
 
 def _report_formats(report: str | None) -> tuple[str, ...]:
@@ -52,7 +39,7 @@ def _report_formats(report: str | None) -> tuple[str, ...]:
     return formats
 
 
-@app.command("audit")
+@app.command("audit", rich_help_panel="Audit")
 @handle_errors
 def audit_command(
     config: Annotated[Path, typer.Argument(help="Audit config (YAML); see docs/config.md.")],

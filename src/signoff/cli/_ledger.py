@@ -19,7 +19,7 @@ __all__ = ["ledger_app"]
 ledger_app = typer.Typer(
     help="The tamper-evident ledger: verify, checkpoint, prove.", no_args_is_help=True
 )
-app.add_typer(ledger_app, name="ledger")
+app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
 UNREADABLE = "cannot read: {reason}"

@@ -16,7 +16,7 @@ from ._app import app, handle_errors, out_console
 __all__ = ["metrics_command"]
 
 
-@app.command("metrics")
+@app.command("metrics", rich_help_panel="Audit")
 @handle_errors
 def metrics_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,

@@ -17,7 +17,7 @@ __all__ = ["notify_app"]
 notify_app = typer.Typer(
     help="Webhook notifications: deliver the outbox, list it.", no_args_is_help=True
 )
-app.add_typer(notify_app, name="notify")
+app.add_typer(notify_app, name="notify", rich_help_panel="Workflow")
 
 
 @notify_app.command("deliver")

@@ -15,7 +15,7 @@ from ._app import app, err_console, handle_errors, out_console
 __all__ = ["pack_command", "verify_pack_command"]
 
 
-@app.command("pack")
+@app.command("pack", rich_help_panel="Audit")
 @handle_errors
 def pack_command(
     folder: Annotated[Path, typer.Argument(help="Output folder of `signoff audit`.")],
@@ -60,7 +60,7 @@ def pack_command(
     out_console.print(digest)
 
 
-@app.command("verify-pack")
+@app.command("verify-pack", rich_help_panel="Audit")
 @handle_errors
 def verify_pack_command(
     pack: Annotated[Path, typer.Argument(help="An evidence pack written by `signoff pack`.")],

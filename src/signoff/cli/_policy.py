@@ -24,7 +24,7 @@ __all__ = ["policy_app", "template_files"]
 policy_app = typer.Typer(
     help="Check, show, compare and explain policies.", no_args_is_help=True, rich_markup_mode="rich"
 )
-app.add_typer(policy_app, name="policy")
+app.add_typer(policy_app, name="policy", rich_help_panel="Policy")
 
 TEMPLATE_EXISTS = "{path} exists; pass --force to overwrite it"
 UNKNOWN_TEMPLATE = "no template named {name!r}; templates: {names}"
@@ -156,7 +156,7 @@ def templates_command(
     out_console.print(table)
 
 
-@app.command("init")
+@app.command("init", rich_help_panel="Start here")
 @handle_errors
 def init_command(
     folder: Annotated[Path, typer.Argument(help="Where to put policies/.")] = Path("."),

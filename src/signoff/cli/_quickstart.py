@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from ..audit import audit
-from ._app import app, err_console, handle_errors, out_console
-from ._audit import current_user
+from ._app import app, current_user, err_console, handle_errors, out_console
 from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
@@ -17,7 +16,7 @@ from ._render import render_summary
 __all__ = ["quickstart_command"]
 
 
-@app.command("quickstart")
+@app.command("quickstart", rich_help_panel="Start here")
 @handle_errors
 def quickstart_command(
     folder: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(

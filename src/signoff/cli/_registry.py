@@ -39,7 +39,7 @@ for name, sub in (
     ("artifact", artifact_app),
     ("log", log_app),
 ):
-    app.add_typer(sub, name=name)
+    app.add_typer(sub, name=name, rich_help_panel="Registry")
 
 As = Annotated[str | None, typer.Option("--as", help="Acting user (default: SIGNOFF_USER).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only.")]

@@ -44,7 +44,7 @@ def _print_written(written: dict[str, Path]) -> None:
         out_console.print(str(path), soft_wrap=True)
 
 
-@app.command("report")
+@app.command("report", rich_help_panel="Audit")
 @handle_errors
 def report_command(
     folder: Annotated[
@@ -67,7 +67,7 @@ def report_command(
     _print_written(written)
 
 
-@app.command("model-card")
+@app.command("model-card", rich_help_panel="Audit")
 @handle_errors
 def model_card_command(
     folder: Annotated[

@@ -37,7 +37,7 @@ for _name, _sub in (
     ("emergency", emergency_app),
     ("governance", governance_app),
 ):
-    app.add_typer(_sub, name=_name)
+    app.add_typer(_sub, name=_name, rich_help_panel="Workflow")
 
 Governance = Annotated[
     Path | None,
@@ -315,7 +315,7 @@ def cr_list(
     emit(crs, as_json=as_json, table=table)
 
 
-@app.command("rollback")
+@app.command("rollback", rich_help_panel="Workflow")
 @handle_errors
 def rollback(
     model: Annotated[str, typer.Argument(help="Model name.")],
