@@ -128,7 +128,7 @@ class WorkflowBase(RegistryBase):
                 "at": found.at.isoformat(),
             }
         due = dt.datetime.fromisoformat(emergency["review_due_at"]) if emergency else None
-        overdue = due is not None and review is None and self.clock() > due
+        overdue = due is not None and review is None and self.clock() >= due
         state = self._state(session, cr)
         expired = False
         if emergency and state in ("submitted", "in_review", "approved"):
