@@ -7,7 +7,8 @@ use them too) that point every error at ``file:line:column``.
 
 from __future__ import annotations
 
-from ._load import LoadedConfig, config_from_mapping, load_config, validation_error
+from ._load import LoadedConfig, config_from_mapping, load_config
+from ._messages import validation_error
 from ._schema import (
     AuditConfig,
     BootstrapConfig,
