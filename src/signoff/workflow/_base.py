@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
+from ..errors import ConfigError, NotFound, WorkflowRefused
 from ..ledger import LedgerEvent
 from ..policy._load import load_policy
 from ..registry._base import Clock, RegistryBase, utc_now
@@ -35,6 +35,7 @@ from ._states import check_transition
 __all__ = ["WorkflowBase"]
 
 NO_CR = "no change request {cr}"
+ALREADY_THERE = "{ref} is already in {stage}"
 #: CR states whose entry is announced to the governance config's webhooks.
 NOTIFIED = ("submitted", "approved", "rejected", "deployed")
 NO_AUDIT = (
@@ -253,6 +254,67 @@ class WorkflowBase(RegistryBase):
             at=self.clock(),
         )
 
+    def _create_cr(
+        self,
+        session: Session,
+        record: Any,
+        *,
+        version: VersionRow,
+        baseline: VersionRow | None,
+        to_stage: str,
+        summary: str,
+        actor: str,
+        risk: dict[str, Any],
+        rules: list[dict[str, Any]],
+        details: dict[str, Any],
+        action: str,
+        payload: dict[str, Any],
+    ) -> tuple[ChangeRequestRow, LedgerEvent]:
+        """Write a new CR in ``draft`` and its opening event; the one way CRs are born."""
+        ref = self._ref(session, version)
+        if self._stage_of(session, version.id) == to_stage:
+            raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
+        row = ChangeRequestRow(
+            version_id=version.id,
+            to_stage=to_stage,
+            summary=summary,
+            requester=actor,
+            baseline_version_id=baseline.id if baseline else None,
+            risk_level=risk["level"],
+            risk=risk,
+            required={"rules": rules},
+            details=details,
+            governance_sha256=self.governance.sha256,
+            created_at=self.clock(),
+        )
+        session.add(row)
+        session.flush()
+        event: LedgerEvent = record(
+            action,
+            cr_id(row.id),
+            {
+                "version": ref,
+                "to_stage": to_stage,
+                "summary": summary,
+                "required": rules,
+                "baseline": self._ref(session, baseline) if baseline else None,
+                "governance_sha256": self.governance.sha256,
+                **payload,
+            },
+        )
+        session.add(
+            CRTransitionRow(
+                cr_id=row.id,
+                from_state=None,
+                to_state="draft",
+                actor=actor,
+                ledger_seq=event.seq,
+                at=self.clock(),
+            )
+        )
+        session.flush()
+        return row, event
+
     def _enter_stage(
         self,
         session: Session,
@@ -281,8 +343,17 @@ class WorkflowBase(RegistryBase):
             )
         )
 
-    def _record_refusal(self, actor: str, cr: str, rule: str, message: str) -> None:
-        """Refusals are evidence too: record one in its own transaction."""
+    def _record_refusal(self, actor: str, subject: str, rule: str, message: str) -> None:
+        """Refusals are evidence too: record one in its own transaction.
+
+        ``subject`` is a CR as the user typed it (``12``, ``cr-12``: written ``CR-12``)
+        or another subject such as ``model:fraud``.
+        """
+        if not subject.startswith("model:"):
+            try:
+                subject = cr_id(cr_number(subject))
+            except ConfigError:
+                return  # not a CR id at all: nothing happened to record
         with self.store.transaction() as session:
             if session.scalar(select(UserRow).where(UserRow.name == actor)) is None:
                 return  # an unknown user is refused before anything is recorded
@@ -292,7 +363,7 @@ class WorkflowBase(RegistryBase):
                 session,
                 actor=actor,
                 action="cr.refused",
-                subject=cr,
+                subject=subject,
                 payload={"rule": rule, "message": message},
                 at=self.clock(),
             )

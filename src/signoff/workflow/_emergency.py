@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ..errors import ConfigError, WorkflowRefused
 from ..registry._domain import VersionRef
-from ..store._models import ChangeRequestRow, CRTransitionRow, EmergencyReviewRow, ModelRow
+from ..store._models import ChangeRequestRow, EmergencyReviewRow, ModelRow
 from ._base import WorkflowBase
 from ._domain import ChangeRequest, cr_id
 
@@ -76,38 +76,21 @@ class EmergencyServices(WorkflowBase):
                     }
                 ],
             }
-            row = ChangeRequestRow(
-                version_id=version.id,
+            row, opened = self._create_cr(
+                session,
+                record,
+                version=version,
+                baseline=baseline,
                 to_stage=to_stage,
                 summary=f"EMERGENCY {incident}: {reason}",
-                requester=actor,
-                baseline_version_id=baseline.id if baseline else None,
-                risk_level="emergency",
+                actor=actor,
                 risk=risk,
-                required={"rules": rules},
+                rules=rules,
                 details={"emergency": emergency},
-                governance_sha256=self.governance.sha256,
-                created_at=now,
+                action="emergency.opened",
+                payload=emergency,
             )
-            session.add(row)
-            session.flush()
             name = cr_id(row.id)
-            opened = record(
-                "emergency.opened",
-                name,
-                {"version": str(ref), "to_stage": to_stage, "required": rules, **emergency},
-            )
-            session.add(
-                CRTransitionRow(
-                    cr_id=row.id,
-                    from_state=None,
-                    to_state="draft",
-                    actor=actor,
-                    ledger_seq=opened.seq,
-                    at=now,
-                )
-            )
-            session.flush()
             self._notify(
                 session,
                 "emergency.opened",

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..errors import ConfigError, WorkflowRefused
 from ..registry._domain import VersionRef
 from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, VersionRow
-from ._base import WorkflowBase
+from ._base import ALREADY_THERE, WorkflowBase
 from ._domain import DECISIONS, ChangeRequest, cr_id
 from ._emergency import EmergencyServices, check_not_expired
 from ._risk import RiskThresholds, VersionFacts, rate_change
@@ -44,7 +44,6 @@ BOILERPLATE = frozenset(
     }
 )
 UNKNOWN_STAGE = "unknown stage {stage!r}; stages: {stages}"
-ALREADY_THERE = "{ref} is already in {stage}"
 BLOCKED = "{cr} cannot move on; missing: {missing}"
 RUBBER_STAMP = (
     "a sign-off needs a comment that says what was checked (at least 15 characters, not {text!r})"
@@ -125,8 +124,6 @@ class Workflow(WorkflowBase):
             )
         with self.write(actor) as (session, record):
             version = self._version_row(session, ref)
-            if self._stage_of(session, version.id) == to_stage:
-                raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
             model = session.get(ModelRow, version.model_id)
             assert model is not None
             baseline = self._holder(session, model.id, to_stage)
@@ -143,48 +140,20 @@ class Workflow(WorkflowBase):
                 ),
             )
             rules = [r.model_dump() for r in self.governance.governance.approvals[rating.level]]
-            row = ChangeRequestRow(
-                version_id=version.id,
+            row, _ = self._create_cr(
+                session,
+                record,
+                version=version,
+                baseline=baseline,
                 to_stage=to_stage,
                 summary=summary,
-                requester=actor,
-                baseline_version_id=baseline.id if baseline else None,
-                risk_level=rating.level,
+                actor=actor,
                 risk=rating.to_dict(),
-                required={"rules": rules},
+                rules=rules,
                 details=details or {},
-                governance_sha256=self.governance.sha256,
-                created_at=self.clock(),
+                action="cr.opened",
+                payload={"risk": rating.to_dict(), "details": self._json(details or {})},
             )
-            session.add(row)
-            session.flush()
-            event = record(
-                "cr.opened",
-                cr_id(row.id),
-                {
-                    "version": str(ref),
-                    "to_stage": to_stage,
-                    "summary": summary,
-                    "risk": rating.to_dict(),
-                    "required": rules,
-                    "baseline": self._ref(session, baseline) if baseline else None,
-                    "details": self._json(details or {}),
-                    "governance_sha256": self.governance.sha256,
-                },
-            )
-            from ..store._models import CRTransitionRow
-
-            session.add(
-                CRTransitionRow(
-                    cr_id=row.id,
-                    from_state=None,
-                    to_state="draft",
-                    actor=actor,
-                    ledger_seq=event.seq,
-                    at=self.clock(),
-                )
-            )
-            session.flush()
             return self._to_cr(session, row)
 
     def submit(self, cr: str, *, actor: str) -> ChangeRequest:
@@ -287,9 +256,7 @@ class Workflow(WorkflowBase):
                 session.flush()
                 return self._to_cr(session, row)
         except WorkflowRefused as refusal:
-            self._record_refusal(
-                actor, cr_id(int(cr.split("-")[-1])) if cr else cr, "sign", refusal.message
-            )
+            self._record_refusal(actor, cr, "sign", refusal.message)
             raise
 
     def _signature(
