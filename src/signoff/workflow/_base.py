@@ -32,7 +32,7 @@ from ._domain import ChangeRequest, SignOff, cr_id, cr_number
 from ._governance import LoadedGovernance
 from ._states import check_transition
 
-__all__ = ["WorkflowBase"]
+__all__ = ["ALREADY_THERE", "REFUSALS", "WorkflowBase", "refuse"]
 
 NO_CR = "no change request {cr}"
 ALREADY_THERE = "{ref} is already in {stage}"
@@ -45,6 +45,32 @@ NO_AUDIT = (
 AUDIT_FAILS = "the latest audit of {ref} against {policy} fails: {gates}"
 NEEDS_WAIVER = "warning gate {gate!r} failed on the latest audit and has no valid waiver"
 NO_ARTIFACT = "no {kind} attached to {ref} (`signoff artifact add {ref} FILE --kind {kind}`)"
+
+
+REFUSALS = {
+    "role_not_held": "{user} does not hold the role {role}",
+    "role_not_required": "{cr} does not need a {role} sign-off (it needs: {needed})",
+    "requester_cannot_sign": "{user} opened {cr} and cannot sign it (separation of duties)",
+    "one_role_per_person": (
+        "{user} already signed {cr} as {other}; one person cannot fill two required roles"
+    ),
+    "already_signed": "{user} already signed {cr} as {role}",
+    "not_operator": "{user} does not hold the operator role and cannot deploy",
+    "deployer_not_approver": (
+        "{user} approved {cr} and cannot also deploy it (separation of duties)"
+    ),
+    "stage_changed": (
+        "{stage} changed since {cr} was opened (it held {then}, now {now}); open a new CR"
+    ),
+    "not_requester": "only {requester} (who opened it) or an admin can {what} {cr}",
+    "no_rollback_target": "no earlier version of {model} was approved for production",
+    "not_approved_for": "{ref} was never approved for production; cannot roll back to it",
+}
+
+
+def refuse(rule: str, **fields: Any) -> WorkflowRefused:
+    """The refusal for ``rule`` (exit 4), its message filled in."""
+    return WorkflowRefused(REFUSALS[rule].format(**fields))
 
 
 class WorkflowBase(RegistryBase):

@@ -1,4 +1,4 @@
-"""Change requests: open, submit, sign, deploy, withdraw — and rollback.
+"""Change requests: open, submit, sign, deploy, withdraw.
 
 Every rule lives here, in the core, so the CLI and any API inherit it: the
 state machine, the readiness checks, the sign-offs each risk rating needs,
@@ -10,7 +10,6 @@ and is itself recorded in the ledger.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -19,13 +18,12 @@ from sqlalchemy import select
 from ..errors import ConfigError, WorkflowRefused
 from ..registry._domain import VersionRef
 from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, VersionRow
-from ._base import ALREADY_THERE, WorkflowBase
+from ._base import WorkflowBase, refuse
 from ._domain import DECISIONS, ChangeRequest, cr_id
-from ._emergency import EmergencyServices, check_not_expired
+from ._emergency import check_not_expired
 from ._risk import RiskThresholds, VersionFacts, rate_change
-from ._waivers import WaiverServices
 
-__all__ = ["BOILERPLATE", "Workflow"]
+__all__ = ["BOILERPLATE", "ChangeRequestServices"]
 
 #: Comments that say nothing: a sign-off needs a reason a reviewer could check.
 BOILERPLATE = frozenset(
@@ -56,33 +54,10 @@ WRONG_KEY = "the key given is not the one {user} registered"
 BAD_LEVEL = "risk level must be one of: low, medium, high; got {value!r}"
 LATE_OVERRIDE = "{cr} is {state}; the risk rating can only change before a decision"
 BAD_DECISION = "decision must be one of: approve, reject, changes; got {value!r}"
-REFUSALS = {
-    "role_not_held": "{user} does not hold the role {role}",
-    "role_not_required": "{cr} does not need a {role} sign-off (it needs: {needed})",
-    "requester_cannot_sign": "{user} opened {cr} and cannot sign it (separation of duties)",
-    "one_role_per_person": (
-        "{user} already signed {cr} as {other}; one person cannot fill two required roles"
-    ),
-    "already_signed": "{user} already signed {cr} as {role}",
-    "not_operator": "{user} does not hold the operator role and cannot deploy",
-    "deployer_not_approver": (
-        "{user} approved {cr} and cannot also deploy it (separation of duties)"
-    ),
-    "stage_changed": (
-        "{stage} changed since {cr} was opened (it held {then}, now {now}); open a new CR"
-    ),
-    "not_requester": "only {requester} (who opened it) or an admin can {what} {cr}",
-    "no_rollback_target": "no earlier version of {model} was approved for production",
-    "not_approved_for": "{ref} was never approved for production; cannot roll back to it",
-}
 
 
-def _refuse(rule: str, **fields: Any) -> WorkflowRefused:
-    return WorkflowRefused(REFUSALS[rule].format(**fields))
-
-
-class Workflow(WorkflowBase):
-    """The approval workflow over one registry and one governance config."""
+class ChangeRequestServices(WorkflowBase):
+    """Change requests: open, submit, sign, override, withdraw, deploy, list."""
 
     def _facts(self, session: Any, version: VersionRow) -> VersionFacts:
         audit = session.scalar(
@@ -282,16 +257,16 @@ class Workflow(WorkflowBase):
         needed = [r["role"] for r in rules]
         sod = self.governance.governance.separation_of_duties
         if role not in self._roles(session, actor):
-            raise _refuse("role_not_held", user=actor, role=role)
+            raise refuse("role_not_held", user=actor, role=role)
         if role not in needed:
-            raise _refuse("role_not_required", cr=cr, role=role, needed=", ".join(needed))
+            raise refuse("role_not_required", cr=cr, role=role, needed=", ".join(needed))
         if sod.requester_cannot_sign and actor == row.requester:
-            raise _refuse("requester_cannot_sign", user=actor, cr=cr)
+            raise refuse("requester_cannot_sign", user=actor, cr=cr)
         for signed in self._signoffs(session, row):
             if signed.user == actor and signed.role == role:
-                raise _refuse("already_signed", user=actor, cr=cr, role=role)
+                raise refuse("already_signed", user=actor, cr=cr, role=role)
             if sod.one_role_per_person and signed.user == actor:
-                raise _refuse("one_role_per_person", user=actor, cr=cr, other=signed.role)
+                raise refuse("one_role_per_person", user=actor, cr=cr, other=signed.role)
 
     def _evidence(self, session: Any, row: ChangeRequestRow) -> dict[str, Any]:
         """Hashes of what the signer was shown: latest audit results, report and model card."""
@@ -317,7 +292,7 @@ class Workflow(WorkflowBase):
 
     def _only_requester(self, session: Any, row: ChangeRequestRow, actor: str, what: str) -> None:
         if actor != row.requester and "admin" not in self._roles(session, actor):
-            raise _refuse("not_requester", requester=row.requester, what=what, cr=cr_id(row.id))
+            raise refuse("not_requester", requester=row.requester, what=what, cr=cr_id(row.id))
 
     def override_risk(
         self, cr: str, *, level: str, justification: str, actor: str
@@ -336,9 +311,9 @@ class Workflow(WorkflowBase):
                 row = self._cr_row(session, cr)
                 name = cr_id(row.id)
                 if "risk_reviewer" not in self._roles(session, actor):
-                    raise _refuse("role_not_held", user=actor, role="risk_reviewer")
+                    raise refuse("role_not_held", user=actor, role="risk_reviewer")
                 if actor == row.requester:
-                    raise _refuse("requester_cannot_sign", user=actor, cr=name)
+                    raise refuse("requester_cannot_sign", user=actor, cr=name)
                 state = self._state(session, row)
                 if state not in ("draft", "submitted", "in_review"):
                     raise WorkflowRefused(LATE_OVERRIDE.format(cr=name, state=state))
@@ -389,7 +364,7 @@ class Workflow(WorkflowBase):
                 if row.baseline_version_id
                 else None
             )
-            raise _refuse(
+            raise refuse(
                 "stage_changed",
                 stage=row.to_stage,
                 cr=name,
@@ -417,7 +392,7 @@ class Workflow(WorkflowBase):
                 row = self._cr_row(session, cr)
                 name = cr_id(row.id)
                 if "operator" not in self._roles(session, actor):
-                    raise _refuse("not_operator", user=actor)
+                    raise refuse("not_operator", user=actor)
                 approvers = {
                     s.user for s in self._signoffs(session, row) if s.decision == "approve"
                 }
@@ -425,7 +400,7 @@ class Workflow(WorkflowBase):
                     self.governance.governance.separation_of_duties.deployer_not_approver
                     and actor in approvers
                 ):
-                    raise _refuse("deployer_not_approver", user=actor, cr=name)
+                    raise refuse("deployer_not_approver", user=actor, cr=name)
                 self._deploy_rows(session, record, row, actor)
                 session.flush()
                 return self._to_cr(session, row)
@@ -467,154 +442,3 @@ class Workflow(WorkflowBase):
         """One CR with its sign-offs, outstanding roles and missing checks."""
         with self.store.transaction() as session:
             return self._to_cr(session, self._cr_row(session, cr))
-
-
-class Rollbacks(Workflow, WaiverServices, EmergencyServices):
-    """Rollback: production back to the last version approved for it, in one command."""
-
-    def rollback(
-        self, model: str, *, actor: str, reason: str, to_version: str | None = None
-    ) -> str:
-        """Return production to the last version approved for it (or ``to_version``).
-
-        Returns the version now in production.  Recorded like any change: the
-        current holder leaves production, its deploying CR becomes ``rolled_back``.
-        """
-        from ..ledger._log import lock_appends
-        from ..store._models import CRTransitionRow
-
-        try:
-            with self.write(actor) as (session, record):
-                lock_appends(session)
-                if "operator" not in self._roles(session, actor):
-                    raise _refuse("not_operator", user=actor)
-                model_row = self._model_row(session, model)
-                current = self._holder(session, model_row.id, "production")
-                deployed = session.execute(
-                    select(ChangeRequestRow, CRTransitionRow.id)
-                    .join(CRTransitionRow, CRTransitionRow.cr_id == ChangeRequestRow.id)
-                    .join(VersionRow, VersionRow.id == ChangeRequestRow.version_id)
-                    .where(
-                        VersionRow.model_id == model_row.id,
-                        ChangeRequestRow.to_stage == "production",
-                        CRTransitionRow.to_state == "deployed",
-                    )
-                    .order_by(CRTransitionRow.id.desc())
-                ).all()
-                approved = [
-                    cr for cr, _ in deployed if cr.version_id != (current.id if current else None)
-                ]
-                if to_version is not None:
-                    target = self._version_row(session, VersionRef(model, to_version))
-                    if not any(cr.version_id == target.id for cr, _ in deployed):
-                        raise _refuse("not_approved_for", ref=f"{model}@{to_version}")
-                elif approved:
-                    found = session.get(VersionRow, approved[0].version_id)
-                    assert found is not None
-                    target = found
-                else:
-                    raise _refuse("no_rollback_target", model=model)
-                if current is not None and target.id == current.id:
-                    raise WorkflowRefused(
-                        ALREADY_THERE.format(ref=f"{model}@{target.version}", stage="production")
-                    )
-                payload = {"reason": reason, "to": self._ref(session, target)}
-                if current is not None:
-                    live = [cr for cr, _ in deployed if cr.version_id == current.id]
-                    if live and self._state(session, live[0]) == "deployed":
-                        self._move(session, record, live[0], "rolled_back", actor, payload)
-                    self._enter_stage(
-                        session, record, current, "archived", actor, "rolled back", payload
-                    )
-                self._enter_stage(session, record, target, "production", actor, "rollback", payload)
-                rolled = record(
-                    "model.rolled_back",
-                    f"model:{model}",
-                    {**payload, "from": self._ref(session, current) if current else None},
-                )
-                self._notify(
-                    session,
-                    "model.rolled_back",
-                    f"model:{model}",
-                    rolled.seq,
-                    {
-                        **payload,
-                        "from": self._ref(session, current) if current else None,
-                        "actor": actor,
-                    },
-                )
-                return self._ref(session, target)
-        except WorkflowRefused as refusal:
-            self._record_refusal(actor, f"model:{model}", "rollback", refusal.message)
-            raise
-
-
-class ProductionHistory(Rollbacks):
-    """What was in a stage at a given moment, and who approved it."""
-
-    def holder_at(
-        self, model: str, when: dt.datetime, *, stage: str = "production"
-    ) -> dict[str, Any] | None:
-        """The version in ``stage`` at ``when``, the CR that put it there and its approvers.
-
-        Answers the examiner's question "what was in production on date D, and who
-        approved it" from the transitions and sign-offs, never from a mutable column.
-        """
-        from ..store._models import StageTransitionRow
-
-        with self.store.transaction() as session:
-            model_row = self._model_row(session, model)
-            moves = session.execute(
-                select(StageTransitionRow, VersionRow)
-                .join(VersionRow, VersionRow.id == StageTransitionRow.version_id)
-                .where(VersionRow.model_id == model_row.id, StageTransitionRow.at <= when)
-                .order_by(StageTransitionRow.id)
-            ).all()
-            current: dict[int, tuple[Any, VersionRow]] = {}
-            for move, version in moves:
-                current[version.id] = (move, version)
-            live = [(m, v) for m, v in current.values() if m.to_stage == stage]
-            if not live:
-                return None
-            move, version = max(live, key=lambda item: item[0].id)
-            crs = session.scalars(
-                select(ChangeRequestRow)
-                .where(
-                    ChangeRequestRow.version_id == version.id, ChangeRequestRow.to_stage == stage
-                )
-                .order_by(ChangeRequestRow.id.desc())
-            ).all()
-            deployed = next(
-                (c for c in crs if self._state_at(session, c, move.ledger_seq) == "deployed"), None
-            )
-            approvals = (
-                []
-                if deployed is None
-                else [
-                    {"user": s.user, "role": s.role, "at": s.at.isoformat()}
-                    for s in self._signoffs(session, deployed)
-                    if s.decision == "approve"
-                ]
-            )
-            return {
-                "model": model,
-                "stage": stage,
-                "at": when.isoformat(),
-                "version": version.version,
-                "since": move.at.isoformat(),
-                "moved_by": move.actor,
-                "ledger_seq": move.ledger_seq,
-                "change_request": cr_id(deployed.id) if deployed else None,
-                "approved_by": approvals,
-            }
-
-    def _state_at(self, session: Any, cr: ChangeRequestRow, seq: int) -> str | None:
-        from ..store._models import CRTransitionRow
-
-        state: str | None = session.scalar(
-            select(CRTransitionRow.to_state)
-            .where(CRTransitionRow.cr_id == cr.id, CRTransitionRow.ledger_seq <= seq)
-            .order_by(CRTransitionRow.id.desc())
-            .limit(1)
-        )
-        return state
