@@ -35,6 +35,45 @@ def _degrade(demo: Path) -> None:
     skops.io.dump(model, demo / "model.skops")
 
 
+def _start(cli, tmp_path: Path, adjust, people: dict[str, str]):
+    """A registry under a governance config changed by ``adjust``, its users, and the
+    fraud model; returns ``run(user, *args)``."""
+    settings = yaml.safe_load(
+        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
+    )
+    adjust(settings)
+    governance = tmp_path / "governance.yaml"
+    governance.write_text(yaml.safe_dump(settings))
+    env = {
+        "SIGNOFF_HOME": str(tmp_path / "home"),
+        "SIGNOFF_DATABASE_URL": "",
+        "SIGNOFF_GOVERNANCE": str(governance),
+    }
+
+    def run(user: str, *args: str):
+        return cli(*args, env={**env, "SIGNOFF_USER": user})
+
+    for name, role in people.items():
+        added = run("admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role)
+        assert added.exit_code == 0, added.output
+    registered = run(
+        "alice",
+        "model",
+        "register",
+        "fraud",
+        "--owner",
+        "alice",
+        "--team",
+        "risk",
+        "--use-case",
+        "card fraud",
+        "--risk-tier",
+        "high",
+    )
+    assert registered.exit_code == 0, registered.output
+    return run
+
+
 def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path, tmp_path: Path):
     policy = tmp_path / "production.yaml"
     policy.write_text(
@@ -61,45 +100,8 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
             }
         )
     )
-    settings = yaml.safe_load(
-        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
-    )
-    settings["stages"]["production"]["policy"] = str(policy)
-    governance = tmp_path / "governance.yaml"
-    governance.write_text(yaml.safe_dump(settings))
-    env = {
-        "SIGNOFF_HOME": str(tmp_path / "home"),
-        "SIGNOFF_DATABASE_URL": "",
-        "SIGNOFF_GOVERNANCE": str(governance),
-    }
-
-    def run(user: str, *args: str):
-        result = cli(*args, env={**env, "SIGNOFF_USER": user})
-        return result
-
-    for name, role in ROLES.items():
-        assert (
-            run(
-                "admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role
-            ).exit_code
-            == 0
-        )
-    assert (
-        run(
-            "alice",
-            "model",
-            "register",
-            "fraud",
-            "--owner",
-            "alice",
-            "--team",
-            "risk",
-            "--use-case",
-            "card fraud",
-            "--risk-tier",
-            "high",
-        ).exit_code
-        == 0
+    run = _start(
+        cli, tmp_path, lambda g: g["stages"]["production"].update(policy=str(policy)), ROLES
     )
 
     # version 1.0: audited against the production policy, a warning gate fails
@@ -293,43 +295,12 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
 def test_emergency_rollback_after_an_incident_then_an_overdue_review_is_closed(cli, tmp_path: Path):
     """Scenario 3. The governance here wants the review at once (review_due_hours: 0), so
     "overdue" is reached without waiting — the same code path as after 48 hours."""
-    settings = yaml.safe_load(
-        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
-    )
-    settings["emergency"]["review_due_hours"] = 0
-    settings["stages"]["production"]["artifacts"] = []
-    governance = tmp_path / "governance.yaml"
-    governance.write_text(yaml.safe_dump(settings))
-    env = {
-        "SIGNOFF_HOME": str(tmp_path / "home"),
-        "SIGNOFF_DATABASE_URL": "",
-        "SIGNOFF_GOVERNANCE": str(governance),
-    }
 
-    def run(user: str, *args: str):
-        return cli(*args, env={**env, "SIGNOFF_USER": user})
+    def adjust(settings: dict) -> None:
+        settings["emergency"]["review_due_hours"] = 0
+        settings["stages"]["production"]["artifacts"] = []
 
-    for name, role in {**ROLES, "carl": "on_call"}.items():
-        assert (
-            run(
-                "admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role
-            ).exit_code
-            == 0
-        )
-    run(
-        "alice",
-        "model",
-        "register",
-        "fraud",
-        "--owner",
-        "alice",
-        "--team",
-        "risk",
-        "--use-case",
-        "card fraud",
-        "--risk-tier",
-        "high",
-    )
+    run = _start(cli, tmp_path, adjust, {**ROLES, "carl": "on_call"})
     for n, version in enumerate(("1.0", "2.0"), start=1):
         run("alice", "version", "add", f"fraud@{version}", "--framework", "sklearn")
         run(
