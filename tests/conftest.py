@@ -145,11 +145,40 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def registry(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[object]:
-    """A Registry on a fresh database (both backends), with an injected clock."""
-    from signoff.registry import Registry
-    from signoff.store import open_store
+def api(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[object]:
+    """``signoff.connect`` on a fresh database (both backends), with an injected clock."""
+    import signoff
 
-    store = open_store(database_url)
-    yield Registry(store, artifacts=tmp_path / "artifacts", clock=clock)
-    store.dispose()
+    connected = signoff.connect(database_url, artifacts=tmp_path / "artifacts", clock=clock)
+    yield connected
+    connected.close()
+
+
+@pytest.fixture
+def registry(api: object) -> object:
+    """The registry of :func:`api`."""
+    return api.registry  # type: ignore[attr-defined]
+
+
+def write_governance(folder: Path, adjust: Callable[[dict], None] | None = None) -> Path:
+    """The bundled governance (and its policies) copied into ``folder``, changed by ``adjust``."""
+    from signoff.workflow import bundled_governance_path
+
+    bundled = bundled_governance_path()
+    shutil.copytree(bundled.parent / "policies", folder / "policies", dirs_exist_ok=True)
+    settings = yaml.safe_load(bundled.read_text())
+    if adjust is not None:
+        adjust(settings)
+    path = folder / "governance.yaml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return path
+
+
+NO_POLICY_REASON = "tests of the approval machinery alone; audits are judged in their own tests"
+
+
+def without_policies(settings: dict) -> None:
+    """Governance ``adjust``: stages judge no audit (``policy: none`` with a reason)."""
+    for rule in settings["stages"].values():
+        rule["policy"] = "none"
+        rule["reason"] = NO_POLICY_REASON

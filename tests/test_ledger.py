@@ -65,10 +65,10 @@ def test_edited_payload_names_the_seq(registry: Registry):
     _populate(registry)
     _raw(
         registry.store,
-        "UPDATE ledger_events SET payload = REPLACE(payload, 'high', 'low') WHERE seq = 3",
+        "UPDATE ledger_events SET payload = REPLACE(payload, 'high', 'low') WHERE seq = 5",
     )
     with pytest.raises(
-        LedgerVerificationError, match=r"^seq 3: the stored event does not match its leaf hash"
+        LedgerVerificationError, match=r"^seq 5: the stored event does not match its leaf hash"
     ):
         verify_ledger(registry.store)
 
@@ -77,11 +77,11 @@ def test_deleted_event_names_the_gap(registry: Registry):
     _populate(registry)
     _raw(
         registry.store,
-        "DELETE FROM stage_transitions WHERE ledger_seq = 5",
-        "DELETE FROM ledger_events WHERE seq = 5",
+        "DELETE FROM stage_transitions WHERE ledger_seq = 7",
+        "DELETE FROM ledger_events WHERE seq = 7",
     )
     with pytest.raises(
-        LedgerVerificationError, match=r"^seq 5: missing — the ledger jumps from 4 to 5"
+        LedgerVerificationError, match=r"^seq 7: missing — the ledger jumps from 6 to 7"
     ):
         verify_ledger(registry.store)
 
@@ -93,7 +93,7 @@ def test_swapped_events_are_caught(registry: Registry):
         rows = {
             r[0]: r[1:]
             for r in conn.execute(
-                text(f"SELECT seq, {columns} FROM ledger_events WHERE seq IN (6, 7)")
+                text(f"SELECT seq, {columns} FROM ledger_events WHERE seq IN (8, 9)")
             )
         }
     names = columns.split(", ")
@@ -107,12 +107,12 @@ def test_swapped_events_are_caught(registry: Registry):
             conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_events_no_update")
         else:
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        for seq, other in ((6, 7), (7, 6)):
+        for seq, other in ((8, 9), (9, 8)):
             assignments = ", ".join(f"{n} = :{n}_{other}" for n in names)
             conn.execute(text(f"UPDATE ledger_events SET {assignments} WHERE seq = {seq}"), params)
     with pytest.raises(
         LedgerVerificationError,
-        match=r"^seq 6: the stored event does not match its leaf hash \(its content was edited, or it was moved",
+        match=r"^seq 8: the stored event does not match its leaf hash \(its content was edited, or it was moved",
     ):
         verify_ledger(registry.store)
 
@@ -124,6 +124,7 @@ def test_truncation_is_caught_against_a_checkpoint(registry: Registry):
     _raw(
         registry.store,
         f"DELETE FROM stage_transitions WHERE ledger_seq >= {last - 1}",
+        "DELETE FROM model_versions WHERE version IN ('5.0', '6.0')",
         f"DELETE FROM ledger_events WHERE seq >= {last - 1}",
     )
     verify_ledger(registry.store)  # self-consistent without the checkpoint
@@ -142,8 +143,8 @@ def test_wholesale_rewrite_is_caught_against_a_checkpoint(registry: Registry):
     from signoff.ledger._log import event_bytes
 
     statements = []
-    for event in events:  # rewrite actor of event 2 and recompute every hash
-        actor = "mallory" if event.seq == 2 else event.actor
+    for event in events:  # rewrite the actor of event 4 (team.created) and every hash
+        actor = "mallory" if event.seq == 4 else event.actor
         import json
 
         payload = json.dumps(
@@ -226,16 +227,11 @@ def test_a_process_killed_mid_write_leaves_no_change_without_its_event(
         f"""
         import os, signal
         from pathlib import Path
-        from signoff.registry import Registry, VersionRef
-        from signoff.store import Store
-        from signoff.store._models import VersionRow
-        registry = Registry(Store({database_url!r}), artifacts=Path({str(tmp_path / "a")!r}))
-        with registry.write("alice") as (session, record):
-            model = registry._model_row(session, "credit")
-            session.add(VersionRow(model_id=model.id, version="9.9", framework="x", created_by="alice",
-                                   created_at=registry.clock()))
-            session.flush()
-            record("version.added", "version:credit@9.9", {{"version": "9.9"}})
+        import signoff
+        api = signoff.connect({database_url!r}, artifacts=Path({str(tmp_path / "a")!r}))
+        with api.core.write("alice") as unit:
+            unit.emit("version.added", "version:credit@9.9",
+                      {{"model": "credit", "version": "9.9", "framework": "x"}})
             os.kill(os.getpid(), signal.SIGKILL)
         """
     )

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from conftest import without_policies, write_governance
 from signoff._canonical import canonical_json
 from signoff.errors import ConfigError
 from signoff.ledger import append_event
@@ -142,8 +143,8 @@ def _announce(
 ) -> tuple[int, int]:
     """What the workflow does: append the ledger event, enqueue in the same transaction."""
     payload = APPROVED if payload is None else payload
-    ledgered = append_event(
-        session, actor="anna", action=event, subject=subject, payload=payload, at=clock()
+    ledgered = append_event(  # an action no table projects: no CR-3 exists here
+        session, actor="anna", action=f"test.{event}", subject=subject, payload=payload, at=clock()
     )
     added = enqueue(
         session,
@@ -503,19 +504,22 @@ def test_notify_deliver_and_list_from_the_command_line(
     shutil.copyfile(sqlite_template, database)
     url = f"sqlite:///{database}"
     receiver.plan = [400]
-    data = load_governance().governance.model_dump(mode="json")
-    data["webhooks"] = [{"url": receiver.url}]
-    path = tmp_path / "governance.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path = write_governance(tmp_path, lambda s: s.update(webhooks=[{"url": receiver.url}]))
     governance = load_governance(path).governance
+    env = {"SIGNOFF_DATABASE_URL": url, "SIGNOFF_HOME": str(tmp_path)}
+    assert (
+        cli("user", "add", "ada", "--email", "a@example.org", "--role", "admin", env=env).exit_code
+        == 0
+    )
+    applied = cli("governance", "apply", str(path), "--as", "ada", env=env)
+    assert applied.exit_code == 0, applied.output
     store = Store(url)
     with store.transaction() as session:
         _announce(session, governance, clock, subject="CR-1")
         _announce(session, governance, clock, subject="CR-2")
     store.dispose()
-    env = {"SIGNOFF_DATABASE_URL": url, "SIGNOFF_HOME": str(tmp_path), "SIGNOFF_GOVERNANCE": ""}
 
-    done = cli("notify", "deliver", "--governance", str(path), "--json", env=env)
+    done = cli("notify", "deliver", "--json", env=env)
 
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
@@ -529,24 +533,21 @@ def test_notify_deliver_and_list_from_the_command_line(
     assert "delivered" in table.stdout
 
 
-def test_the_workflow_announces_its_steps(registry, clock, receiver):
+def test_the_workflow_announces_its_steps(api, tmp_path, clock, receiver):
     """Submit, sign-off needed, approve, deploy and rollback reach the webhook, in order."""
     import json as _json
 
     from signoff.registry import VersionRef
-    from signoff.workflow import LoadedGovernance, Workflow
 
-    governance = _governance({"url": receiver.url})
-    stages = dict(governance.stages)
-    stages["staging"] = stages["staging"].model_copy(update={"promotion": "manual"})
-    governance = governance.model_copy(update={"stages": stages})
-    flow = Workflow(
-        registry.store,
-        governance=LoadedGovernance(governance, None, "test"),
-        artifacts=registry.artifacts,
-        clock=clock,
-    )
+    def adjust(settings: dict[str, Any]) -> None:
+        without_policies(settings)
+        settings["stages"]["staging"]["promotion"] = "manual"
+        settings["webhooks"] = [{"url": receiver.url}]
+
+    registry, flow = api.registry, api.workflow
     registry.add_user("admin", "admin@example.org", ["admin"], actor=None)
+    flow.propose_governance(write_governance(tmp_path, adjust), actor="admin")
+    governance = flow.rules().governance
     for name, role in (("alice", "requester"), ("anna", "approver"), ("olga", "operator")):
         registry.add_user(name, f"{name}@example.org", [role], actor="admin")
     registry.register_model(
@@ -560,15 +561,15 @@ def test_the_workflow_announces_its_steps(registry, clock, receiver):
         flow.submit(cr.id, actor="alice")
         for rule in flow.get_cr(cr.id).required:
             registry.add_user(
-                f"{rule['role']}-{version}",
-                f"{rule['role']}{version}@example.org",
-                [rule["role"]],
+                f"{rule.role}-{version}",
+                f"{rule.role}{version}@example.org",
+                [rule.role],
                 actor="admin",
             )
             flow.sign(
                 cr.id,
-                actor=f"{rule['role']}-{version}",
-                role=rule["role"],
+                actor=f"{rule.role}-{version}",
+                role=rule.role,
                 decision="approve",
                 comment="reviewed the evidence carefully",
             )

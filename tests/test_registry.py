@@ -55,7 +55,12 @@ def test_first_user_is_admin_and_only_admins_add_users(registry: Registry):
         registry.add_user("dan", "dan@example.org", ["boss"], actor="alice")
     with pytest.raises(ConfigError, match="expected an e-mail address"):
         registry.add_user("dan", "not-an-email", ["operator"], actor="alice")
-    assert [e.action for e in _events(registry)] == ["user.added", "user.added"]
+    assert [e.action for e in _events(registry)] == [
+        "user.added",
+        "governance.proposed",  # a fresh registry starts under the bundled governance, G-1
+        "governance.applied",
+        "user.added",
+    ]
     granted = registry.grant_role("bob", "operator", actor="alice")
     assert granted.roles == ("approver", "operator")
 
@@ -65,22 +70,24 @@ def test_every_write_has_its_event_and_a_refused_write_has_none(registry: Regist
     events = _events(registry)
     assert [e.action for e in events] == [
         "user.added",
+        "governance.proposed",
+        "governance.applied",
         "user.added",
         "team.created",
         "model.registered",
     ]
-    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
     assert events[-1].payload["risk_tier"] == "high"
     with pytest.raises(AlreadyExists):
         registry.register_model(
             "credit", owner="alice", team="other", use_case="x", risk_tier="low", actor="alice"
         )
-    assert len(_events(registry)) == 4  # no event, and no team "other" either
+    assert len(_events(registry)) == 6  # no event, and no team "other" either
     with registry.store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ModelRow)) == 1
     with pytest.raises(
         NotFound,
-        match="no user named 'zed'; add one with `signoff user add` \\(users: alice, bob\\)",
+        match="no user named 'zed' \\(users: alice, bob\\)",
     ):
         registry.register_model(
             "fraud", owner="zed", team="risk", use_case="x", risk_tier="low", actor="alice"
@@ -145,7 +152,10 @@ def test_artifacts_are_content_addressed(registry: Registry):
     )
     assert first.sha256 == again.sha256
     assert registry.artifacts.get(first.sha256) == b"# card"
-    assert len([p for p in registry.artifacts.root.rglob("*") if p.is_file()]) == 1
+    stored = [p for p in registry.artifacts.root.rglob("*") if p.is_file()]
+    assert [p for p in stored if p.read_bytes() == b"# card"] == [
+        registry.artifacts.path(first.sha256)
+    ]
     with pytest.raises(ConfigError, match="unknown artifact kind 'poster'"):
         registry.add_artifact(ref, "poster", b"x", filename="x", actor="alice")
 
@@ -154,7 +164,8 @@ def test_auditor_is_read_only(registry: Registry):
     _seed(registry)
     registry.add_user("erin", "erin@example.org", ["auditor"], actor="alice")
     with pytest.raises(
-        WorkflowRefused, match="erin holds only the auditor role, which is read-only"
+        WorkflowRefused,
+        match=re.escape("erin holds only read-only roles (auditor) and cannot change the registry"),
     ):
         registry.register_model(
             "fraud", owner="erin", team="risk", use_case="x", risk_tier="low", actor="erin"
@@ -169,7 +180,7 @@ def test_attach_audit_checks_results_against_manifest(
 
     _seed(registry)
     ref = VersionRef.parse("credit@1.0")
-    registry.add_version(ref, framework="sklearn", actor="alice")
+    registry.add_version(ref, framework="sklearn", model_file=demo / "model.skops", actor="alice")
     out = tmp_path / "audit"
     signoff.audit(demo / "audit.yaml", policy=demo / "policy.yaml").write(out)
     record = registry.attach_audit(ref, out, actor="alice")
@@ -197,7 +208,7 @@ def test_ledger_table_refuses_update_and_delete(registry: Registry):
         ):
             session.execute(text(statement))
     with registry.store.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(LedgerEventRow)) == 4
+        assert session.scalar(select(func.count()).select_from(LedgerEventRow)) == 6
 
 
 def test_models_and_migrations_agree(database_url: str):
@@ -217,7 +228,7 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'other.db'}"
     with pytest.raises(
         StoreError,
-        match=r"has schema none \(an empty database\); this signoff needs 0003: run `signoff db upgrade`",
+        match=r"has schema none \(an empty database\); this signoff needs 0004: upgrade it",
     ):
         open_store(url)
     store = Store(url)

@@ -112,7 +112,9 @@ def test_refusals_and_missing_things_have_exit_codes(cli, env):
         env={**env, "SIGNOFF_USER": "erin"},
     )
     assert refused.exit_code == 4
-    assert "erin holds only the auditor role, which is read-only" in refused.stderr
+    assert (
+        "erin holds only read-only roles (auditor) and cannot change the registry" in refused.stderr
+    )
     missing = _run(cli, env, "version", "show", "nothing@1")
     assert missing.exit_code == 2
     assert "no model named 'nothing'" in missing.stderr
@@ -199,7 +201,7 @@ def test_ledger_commands_end_to_end(cli, env, tmp_path: Path):
         "--json",
     )
     assert verified.exit_code == 0, verified.output
-    assert json.loads(verified.stdout)["checkpoint_size"] == 3
+    assert json.loads(verified.stdout)["checkpoint_size"] == 5  # with G-1's two events
     proof = _run(
         cli,
         env,
@@ -216,15 +218,17 @@ def test_ledger_commands_end_to_end(cli, env, tmp_path: Path):
         "ledger", "check-proof", str(tmp_path / "proof.json"), "--key", f"{keys}.pub", env={}
     )
     assert checked.exit_code == 0
-    assert "proof verified: seq 2 is in the log of 3 event(s)" in checked.stdout
+    assert "proof verified: seq 2 is in the log of 5 event(s)" in checked.stdout
     events = json.loads(_run(cli, env, "ledger", "show", "--json").stdout)
     assert [e["action"] for e in events] == [
         "user.added",
+        "governance.proposed",
+        "governance.applied",
         "team.created",
         "model.registered",
         "version.added",
     ]
-    assert len(_run(cli, env, "ledger", "export").stdout.strip().splitlines()) == 4
+    assert len(_run(cli, env, "ledger", "export").stdout.strip().splitlines()) == 6
 
     database = Path(env["SIGNOFF_HOME"]) / "signoff.db"
     with sqlite3.connect(database) as conn:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import without_policies, write_governance
+
 PEOPLE = {
     "admin": "admin",
     "alice": "requester",
@@ -22,7 +24,6 @@ def env(tmp_path: Path, cli) -> dict[str, str]:
         "SIGNOFF_HOME": str(tmp_path / "home"),
         "SIGNOFF_USER": "admin",
         "SIGNOFF_DATABASE_URL": "",
-        "SIGNOFF_GOVERNANCE": "",
     }
     for name, role in PEOPLE.items():
         assert (
@@ -31,6 +32,9 @@ def env(tmp_path: Path, cli) -> dict[str, str]:
             ).exit_code
             == 0
         )
+    # these tests are of the approval machinery: the stages judge no audit (with a reason)
+    governance = write_governance(tmp_path, without_policies)
+    assert cli("governance", "apply", str(governance), env=env).exit_code == 0
     return env
 
 
@@ -169,8 +173,8 @@ def test_feature_schema_change_is_medium_risk_with_two_signoffs(cli, env, tmp_pa
     rolled = _as(
         cli, env, "olga", "rollback", "credit", "--reason", "INC-1: drift alarm", "--to", "1.0"
     )
-    assert rolled.exit_code == 4
-    assert "credit@1.0 is already in production" in rolled.stderr
+    assert rolled.exit_code == 0  # a rollback to where production is changes nothing
+    assert "production of credit already is credit@1.0; nothing changed" in rolled.stderr
     verified = cli("ledger", "verify", "--json", env=env)
     assert verified.exit_code == 0
     assert json.loads(verified.stdout)["size"] > 20

@@ -153,16 +153,16 @@ CASES = [
         ("high", "metric_shift", "roc_auc shifted 0.8000 → 0.7000 (-12.50%)"),
     ),
     (
-        "metric_missing",
+        "metric_missing",  # missing evidence never makes a change look safe
         replace(CURRENT, metrics={"roc_auc": 0.8}),
-        "low",
-        ("low", "metric_missing", "metric accuracy not in both audits"),
+        "medium",
+        ("medium", "metric_missing", "metric accuracy not in both audits"),
     ),
     (
         "metric_nan",
         _auc(math.nan),
-        "low",
-        ("low", "metric_missing", "metric roc_auc not in both audits"),
+        "medium",
+        ("medium", "metric_missing", "metric roc_auc not in both audits"),
     ),
 ]
 
@@ -197,7 +197,7 @@ def test_metric_missing_on_current_side_and_zero_baseline():
     current = replace(CURRENT, metrics={"roc_auc": 0.0})
     reasons = _rate(replace(CURRENT, metrics={"roc_auc": 0.0}), current).reasons
     assert RiskReason("low", "metric_shift", "roc_auc shifted 0.0000 → 0.0000 (+0.00%)") in reasons
-    assert RiskReason("low", "metric_missing", "metric accuracy not in both audits") in reasons
+    assert RiskReason("medium", "metric_missing", "metric accuracy not in both audits") in reasons
     rating = _rate(replace(CURRENT, metrics={"roc_auc": 0.1}), current)
     assert rating.level == "high"
     assert rating.reasons[0].message == "roc_auc shifted 0.0000 → 0.1000 (+inf%)"
@@ -261,9 +261,9 @@ def test_reasons_highest_first_and_deterministic():
         "objective_changed",
         "feature_added",
         "metric_shift",
+        "metric_missing",
         "risk_tier",
         "hyperparameters_changed",
-        "metric_missing",
     ]
     reordered = replace(candidate, feature_schema=dict(reversed(candidate.feature_schema.items())))
     assert _rate(reordered, model_risk_tier="medium", use_case="churn") == rating

@@ -10,7 +10,7 @@ import pandas as pd
 import skops.io
 import yaml
 
-import signoff
+from conftest import write_governance
 
 ROLES = {
     "admin": "admin",
@@ -38,17 +38,8 @@ def _degrade(demo: Path) -> None:
 def _start(cli, tmp_path: Path, adjust, people: dict[str, str]):
     """A registry under a governance config changed by ``adjust``, its users, and the
     fraud model; returns ``run(user, *args)``."""
-    settings = yaml.safe_load(
-        (Path(signoff.__file__).parent / "workflow" / "governance_default.yaml").read_text()
-    )
-    adjust(settings)
-    governance = tmp_path / "governance.yaml"
-    governance.write_text(yaml.safe_dump(settings))
-    env = {
-        "SIGNOFF_HOME": str(tmp_path / "home"),
-        "SIGNOFF_DATABASE_URL": "",
-        "SIGNOFF_GOVERNANCE": str(governance),
-    }
+    governance = write_governance(tmp_path, adjust)
+    env = {"SIGNOFF_HOME": str(tmp_path / "home"), "SIGNOFF_DATABASE_URL": ""}
 
     def run(user: str, *args: str):
         return cli(*args, env={**env, "SIGNOFF_USER": user})
@@ -56,6 +47,8 @@ def _start(cli, tmp_path: Path, adjust, people: dict[str, str]):
     for name, role in people.items():
         added = run("admin", "user", "add", name, "--email", f"{name}@example.org", "--role", role)
         assert added.exit_code == 0, added.output
+    applied = run("admin", "governance", "apply", str(governance))  # the rules are registry state
+    assert applied.exit_code == 0, applied.output
     registered = run(
         "alice",
         "model",
@@ -161,7 +154,7 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
     blocked = run("alice", "cr", "submit", "CR-1")
     assert blocked.exit_code == 4
     assert (
-        "warning gate 'Small groups' failed on the latest audit and has no valid waiver"
+        "warning gate 'Small groups' failed on the latest audit and has no waiver in force"
         in blocked.stderr
     )
     waiver = run(
@@ -254,7 +247,7 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
     run("alice", "cr", "open", "fraud@2.0", "--to", "production", "--summary", "retrained")
     refused = run("alice", "cr", "submit", "CR-2")
     assert refused.exit_code == 4
-    assert "fails: Discrimination" in refused.stderr
+    assert "fails the production policy 'Fraud production' v1: 'Discrimination'" in refused.stderr
     rejected = run(
         "anna",
         "cr",
@@ -299,6 +292,8 @@ def test_emergency_rollback_after_an_incident_then_an_overdue_review_is_closed(c
     def adjust(settings: dict) -> None:
         settings["emergency"]["review_due_hours"] = 0
         settings["stages"]["production"]["artifacts"] = []
+        settings["stages"]["production"]["policy"] = "none"  # this scenario is the emergency
+        settings["stages"]["production"]["reason"] = "scenario 3 exercises the break-glass path"
 
     run = _start(cli, tmp_path, adjust, {**ROLES, "carl": "on_call"})
     for n, version in enumerate(("1.0", "2.0"), start=1):

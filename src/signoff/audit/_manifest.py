@@ -71,8 +71,13 @@ def build_manifest(
     run_by: str | None,
     base_dir: Path,
     command: str | None = None,
+    run: dict[str, bool] | None = None,
 ) -> dict[str, Any]:
-    """The manifest document (JSON-ready)."""
+    """The manifest document (JSON-ready).
+
+    ``run`` records how the audit ran (``strict``, ``seed_set``): the registry reads
+    it when it judges the audit against a stage policy's reproducibility gates.
+    """
     return {
         "schema": MANIFEST_SCHEMA,
         "signoff_version": __version__,
@@ -80,6 +85,7 @@ def build_manifest(
         "run_by": run_by,
         "command": command,
         "seed": seed,
+        "run": run or {"strict": False, "seed_set": False},
         "inputs": inputs,
         "config": config,
         "environment": {

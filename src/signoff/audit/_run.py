@@ -222,6 +222,7 @@ def audit(
             run_by=run_by,
             base_dir=source.base_dir,
             command=command,
+            run={"strict": strict, "seed_set": source.seed_set or seed is not None},
         )
 
     manifest = manifest_for(results)

@@ -6,7 +6,7 @@ from __future__ import annotations
 # Each module registers its commands; the import order is the order of the help panels:
 # start here, audit, policy, registry, workflow, ledger.
 from . import _quickstart, _audit, _report, _pack, _metrics, _policy  # noqa: F401
-from . import _registry, _inventory, _workflow, _notify, _ledger  # noqa: F401
+from . import _registry, _inventory, _workflow, _governance, _notify, _ledger  # noqa: F401
 
 # isort: on
 from ._app import app, run

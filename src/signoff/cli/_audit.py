@@ -118,7 +118,12 @@ def audit_command(
             output, result.results, result.manifest, report=formats, model_card=model_card
         )
     if registry is not None and ref is not None and who is not None:
-        record = registry.attach_audit(ref, output, actor=who)
+        reports = {
+            path.name: path.read_bytes()
+            for name, path in written.items()
+            if name.startswith(("report.", "model_card"))
+        }
+        record = registry.attach_audit(ref, result, actor=who, reports=reports)
         err_console.print(f"attached audit #{record.id} to {ref} (ledgered)")
     if as_json:
         sys.stdout.write(result.to_json())

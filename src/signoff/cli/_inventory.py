@@ -132,6 +132,10 @@ def version_add(
     framework: Annotated[str, typer.Option(help="e.g. sklearn, xgboost, onnx.")],
     file: Annotated[Path | None, typer.Option(help="Model file (hashed).")] = None,
     uri: Annotated[str | None, typer.Option(help="Where the model lives, if not a file.")] = None,
+    scores: Annotated[
+        Path | None,
+        typer.Option(help="For a version known by its predictions: the scored data (hashed)."),
+    ] = None,
     training_data: Annotated[Path | None, typer.Option(help="Training data file (hashed).")] = None,
     data_source: Annotated[str | None, typer.Option(help="Training data source.")] = None,
     objective: Annotated[str | None, typer.Option(help="Training objective.")] = None,
@@ -151,6 +155,7 @@ def version_add(
         actor=str(acting_user(actor)),
         model_file=file,
         model_uri=uri,
+        scores_file=scores,
         training_data=training_data,
         training_data_source=data_source,
         objective=objective,
@@ -245,7 +250,7 @@ def log_export(
 def _holder_at(name: str, text: str, *, as_json: bool) -> None:
     import datetime as dt
 
-    from ._workflow import open_workflow
+    from ._registry import open_workflow
 
     try:
         moment = dt.datetime.fromisoformat(text)

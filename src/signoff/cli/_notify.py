@@ -9,8 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ._app import app, err_console, handle_errors, out_console
-from ._registry import Json, emit, open_registry
-from ._workflow import Governance
+from ._registry import Json, emit, open_registry, open_signoff
 
 __all__ = ["notify_app"]
 
@@ -23,7 +22,6 @@ app.add_typer(notify_app, name="notify", rich_help_panel="Workflow")
 @notify_app.command("deliver")
 @handle_errors
 def notify_deliver(
-    governance: Governance = None,
     max_attempts: Annotated[
         int, typer.Option(min=1, help="Attempts per notification, counting earlier runs.")
     ] = 5,
@@ -35,16 +33,13 @@ def notify_deliver(
 ) -> None:
     """Send every undelivered notification to its webhook; failures are recorded, not fatal."""
     from ..notify import deliver_pending
-    from ..workflow import Workflow, load_governance
 
-    registry = open_registry()
-    loaded = load_governance(governance)
-    flow = Workflow(registry.store, governance=loaded, artifacts=registry.artifacts)
-    flow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
+    api = open_signoff(deliver=False)  # this command delivers, with its own retry settings
+    api.workflow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
     report = deliver_pending(
-        registry.store,
-        loaded.governance,
-        clock=registry.clock,
+        api.store,
+        api.workflow.rules().governance,
+        clock=api.core.clock,
         max_attempts=max_attempts,
         base_delay=base_delay,
         timeout=timeout,

@@ -9,17 +9,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import app, handle_errors, out_console
+from ._app import app, err_console, handle_errors, out_console
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
+    from .._api import Signoff
     from ..registry import Registry, VersionRef
     from ..store import Store
+    from ..workflow import Workflow
 
-__all__ = ["acting_user", "emit", "open_registry", "parse_ref"]
+__all__ = ["acting_user", "emit", "open_registry", "open_signoff", "open_workflow", "parse_ref"]
 
 NO_ACTOR = "say who is acting: --as USER or SIGNOFF_USER"
 
@@ -53,11 +56,9 @@ def acting_user(value: str | None, *, required: bool = True) -> str | None:
     return actor
 
 
-def _roles() -> tuple[str, ...]:
-    """The roles of the governance config in force (SIGNOFF_GOVERNANCE, else the default)."""
-    from ..workflow import load_governance
-
-    return load_governance().governance.roles
+def _roles(api: Signoff) -> tuple[str, ...]:
+    """The roles of the governance in force (registry state, never a file)."""
+    return api.workflow.rules().governance.roles
 
 
 def parse_ref(text: str) -> VersionRef:
@@ -74,14 +75,51 @@ def _default_store() -> Store:
     return Store(url)
 
 
-def open_registry() -> Registry:
-    """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME``, schema checked."""
-    from ..registry import Registry
-    from ..store import ArtifactStore, open_store, signoff_home
+def _deliver_quickly(api: Signoff) -> None:
+    """After a command's write commits: send its webhooks once, quickly.
 
-    root = os.environ.get("SIGNOFF_ARTIFACT_ROOT")
-    artifacts = ArtifactStore(Path(root) if root else signoff_home() / "artifacts")
-    return Registry(open_store(), artifacts=artifacts)
+    Failures stay in the outbox, never fail the command: ``signoff notify deliver``
+    retries them (from cron, say).
+    """
+    from ..errors import SignoffError
+    from ..notify import deliver_pending, has_pending
+
+    try:
+        if not has_pending(api.store):
+            return
+        report = deliver_pending(
+            api.store,
+            api.workflow.rules().governance,
+            clock=api.core.clock,
+            max_attempts=2,
+            base_delay=0.2,
+            timeout=3.0,
+        )
+    except SignoffError as exc:
+        err_console.print(f"warning: notifications not sent: {exc.render()}")
+        return
+    if report.failed:
+        err_console.print(
+            f"warning: {report.failed} notification(s) failed; see `signoff notify list --failed`"
+        )
+
+
+def open_signoff(*, deliver: bool = True) -> Signoff:
+    """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME`` (created when new), with
+    webhooks delivered once after each write (unless ``deliver`` is False)."""
+    from .._api import connect
+
+    return connect(after_commit=_deliver_quickly if deliver else None)
+
+
+def open_registry() -> Registry:
+    """The registry of :func:`open_signoff`."""
+    return open_signoff().registry
+
+
+def open_workflow() -> Workflow:
+    """The workflow of :func:`open_signoff`."""
+    return open_signoff().workflow
 
 
 def _plain(value: Any) -> Any:
@@ -153,12 +191,24 @@ def user_add(
     name: Annotated[str, typer.Argument(help="User name.")],
     email: Annotated[str, typer.Option(help="E-mail address.")],
     role: Annotated[list[str], typer.Option(help="Role (repeatable).")],
+    public_key: Annotated[
+        Path | None, typer.Option(help="The user's public signing key (`signoff ledger keygen`).")
+    ] = None,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
     """Add a user (the first user of a fresh registry becomes its admin)."""
-    user = open_registry().add_user(
-        name, email, role, actor=acting_user(actor, required=False), known_roles=_roles()
+    if public_key is not None and not public_key.is_file():
+        raise ConfigError("file not found", file=public_key, field="--public-key")
+    api = open_signoff()
+    key = public_key.read_text(encoding="utf-8") if public_key is not None else None
+    user = api.registry.add_user(
+        name,
+        email,
+        role,
+        actor=acting_user(actor, required=False),
+        known_roles=_roles(api),
+        public_key=key,
     )
     if not as_json:
         out_console.print(f"added {user.name} <{user.email}> with roles {', '.join(user.roles)}")
@@ -173,9 +223,10 @@ def user_grant(
     actor: As = None,
     as_json: Json = False,
 ) -> None:
-    """Grant a role to a user (admins only)."""
-    user = open_registry().grant_role(
-        name, role, actor=str(acting_user(actor)), known_roles=_roles()
+    """Grant a role to a user (admins only; never to themselves)."""
+    api = open_signoff()
+    user = api.registry.grant_role(
+        name, role, actor=str(acting_user(actor)), known_roles=_roles(api)
     )
     emit(user, as_json=as_json, new_id=user.name)
 
@@ -185,14 +236,28 @@ def user_grant(
 def user_key(
     name: Annotated[str, typer.Argument(help="User name.")],
     public_key: Annotated[Path, typer.Option(help="Public key file (`signoff ledger keygen`).")],
+    old_key: Annotated[
+        Path | None,
+        typer.Option(help="Your current private key: signs the rotation to the new key."),
+    ] = None,
     actor: As = None,
     as_json: Json = False,
 ) -> None:
-    """Register your Ed25519 public key: from then on your sign-offs must be signed (--key)."""
+    """Register a user's Ed25519 public key: from then on their sign-offs must be signed.
+
+    A first key is registered by another admin; a new key is signed with the old one
+    (--old-key) or registered by another admin.
+    """
+    from ..ledger import load_private_key
+
     if not public_key.is_file():
         raise ConfigError("file not found", file=public_key)
+    old = load_private_key(old_key) if old_key is not None else None
     user = open_registry().set_public_key(
-        name, public_key.read_text(encoding="utf-8"), actor=str(acting_user(actor))
+        name,
+        public_key.read_text(encoding="utf-8"),
+        actor=str(acting_user(actor)),
+        old_private_key=old,
     )
     if not as_json:
         out_console.print(f"registered a signing key for {user.name}")
@@ -206,5 +271,5 @@ def user_list(as_json: Json = False) -> None:
     users = open_registry().list_users()
     table = Table("name", "email", "roles")
     for user in users:
-        table.add_row(user.name, user.email, ", ".join(user.roles))
+        table.add_row(escape(user.name), escape(user.email), ", ".join(user.roles))
     emit(users, as_json=as_json, table=table)

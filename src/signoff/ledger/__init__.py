@@ -25,7 +25,15 @@ from ._merkle import (
     verify_inclusion,
 )
 from ._proof import PROOF_FORMAT, InclusionProofDoc, check_inclusion_doc, make_inclusion_doc
-from ._verify import DEFAULT_ORIGIN, Verification, checkpoint_ledger, prove_event, verify_ledger
+from ._signing import check_public_key, sign_statement, verify_statement
+from ._verify import (
+    DEFAULT_ORIGIN,
+    Verification,
+    check_projections,
+    checkpoint_ledger,
+    prove_event,
+    verify_ledger,
+)
 
 __all__ = [
     "DEFAULT_ORIGIN",
@@ -37,6 +45,8 @@ __all__ = [
     "Verification",
     "append_event",
     "check_inclusion_doc",
+    "check_projections",
+    "check_public_key",
     "checkpoint_ledger",
     "consistency_proof",
     "current_root",
@@ -54,7 +64,9 @@ __all__ = [
     "prove_event",
     "root_hash",
     "sign_checkpoint",
+    "sign_statement",
     "verify_consistency",
     "verify_inclusion",
     "verify_ledger",
+    "verify_statement",
 ]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .._canonical import canonical_json
 from ..errors import LedgerVerificationError, NotFound
-from ..store._models import LedgerEventRow
+from ..store import LedgerEventRow, apply_event, lock_writes
 from ._merkle import leaf_hash, root_hash
 
 __all__ = [
@@ -39,8 +39,6 @@ __all__ = [
     "timestamp",
 ]
 
-#: Key of the PostgreSQL advisory lock that serializes appends.
-APPEND_LOCK = 0x5167_0FF0
 NO_EVENT = "ledger event {seq} does not exist; the ledger has {size} event(s)"
 GAP = "seq {seq}: missing — the ledger jumps from {previous} to {seq} (an event was deleted)"
 EDITED = (
@@ -99,8 +97,7 @@ def lock_appends(session: Session) -> None:
     PostgreSQL this takes the transaction-scoped advisory lock that appends use.
     A workflow step that reads state and then writes (a deploy) calls it first.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+    lock_writes(session)
 
 
 def append_event(
@@ -112,7 +109,11 @@ def append_event(
     payload: Mapping[str, Any],
     at: dt.datetime,
 ) -> LedgerEvent:
-    """Append one event inside the caller's transaction; returns it with its seq."""
+    """Append one event inside the caller's transaction and apply it to the tables.
+
+    The projector (:func:`signoff.store.apply_event`) is the only writer of the
+    registry's tables, so a change exists if and only if its event does.
+    """
     lock_appends(session)
     seq = (session.scalar(select(func.max(LedgerEventRow.seq))) or 0) + 1
     ts = timestamp(at)
@@ -130,7 +131,9 @@ def append_event(
         )
     )
     session.flush()
-    return LedgerEvent(seq, ts, actor, action, subject, dict(payload), digest)
+    event = LedgerEvent(seq, ts, actor, action, subject, json.loads(payload_json), digest)
+    apply_event(session, event)
+    return event
 
 
 def _row_event(row: LedgerEventRow) -> LedgerEvent:

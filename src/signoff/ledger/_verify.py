@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import LedgerVerificationError
-from ..store import Store
-from ..store._models import CheckpointRow
+from ..store import CheckpointRow, Store, first_difference, replay, snapshot
 from ._checkpoint import Checkpoint, sign_checkpoint
-from ._log import get_event, leaf_hashes
+from ._log import get_event, iter_events, leaf_hashes
 from ._merkle import consistency_proof, root_hash, verify_consistency
 from ._proof import make_inclusion_doc
 from ._signing import verify_signoffs
@@ -70,6 +69,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     with store.transaction() as session:
         leaves = leaf_hashes(session)
         verify_signoffs(session)  # personal signatures, against the keys registered before them
+        check_projections(session)
     root = root_hash(leaves)
     if checkpoint is None:
         return Verification(len(leaves), root.hex(), None, ())
@@ -84,6 +84,46 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     if not verify_consistency(old, len(leaves), checkpoint.root, root, proof):  # pragma: no cover
         raise LedgerVerificationError(REWRITTEN.format(checkpoint=old, root=checkpoint.root.hex()))
     return Verification(len(leaves), root.hex(), old, tuple(p.hex() for p in proof))
+
+
+PROJECTION = (
+    "table {table}: {problem} — the tables say something the ledger does not "
+    "(a row was written, edited or deleted behind the ledger's back)"
+)
+
+
+def _row(values: tuple[Any, ...] | None) -> str:
+    return "(" + ", ".join(repr(v)[:60] for v in values) + ")" if values else "(none)"
+
+
+def check_projections(session: Any) -> None:
+    """Re-derive every projected table from the events and compare it with the stored one.
+
+    Raises
+    ------
+    LedgerVerificationError
+        Naming the table, the stored row and the row the events make (exit 5).
+    """
+    expected = replay(iter_events(session))
+    found = first_difference(snapshot(session), expected)
+    if found is None:
+        return
+    if found.stored is None:
+        problem = f"the events make the row {_row(found.expected)}, which the table lacks"
+    elif found.expected is None:
+        problem = f"the row {_row(found.stored)} was made by no event"
+    else:
+        problem = (
+            f"the row {_row(found.stored)} contradicts the events, "
+            f"which make {_row(found.expected)}"
+        )
+    seqs = [v for v in (found.stored or found.expected or ()) if isinstance(v, int)]
+    hint = (
+        f" (see ledger seq {seqs[-1]})"
+        if seqs and found.table.endswith(("transitions", "signoffs", "reviews"))
+        else ""
+    )
+    raise LedgerVerificationError(PROJECTION.format(table=found.table, problem=problem) + hint)
 
 
 def checkpoint_ledger(

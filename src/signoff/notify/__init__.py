@@ -8,7 +8,7 @@ Receivers check ``X-Signoff-Signature`` with :func:`verify_signature`.
 
 from ._deliver import DeliveryFailure, DeliveryReport, deliver_pending
 from ._events import ALL_EVENTS, Webhook, summary_text
-from ._outbox import MAX_ATTEMPTS, Notification, enqueue, list_notifications
+from ._outbox import MAX_ATTEMPTS, Notification, enqueue, has_pending, list_notifications
 from ._signature import sign_body, verify_signature
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Webhook",
     "deliver_pending",
     "enqueue",
+    "has_pending",
     "list_notifications",
     "sign_body",
     "summary_text",

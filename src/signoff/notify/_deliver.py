@@ -20,15 +20,14 @@ from sqlalchemy import not_, or_, select, update
 from .. import __version__
 from .._canonical import canonical_json
 from .._time import iso_utc
-from ..store._models import NotificationRow
-from ._events import Webhook, summary_text
+from ..store import NotificationRow
+from ._events import HasWebhooks, Webhook, summary_text
 from ._http import one_line, post
 from ._outbox import MAX_ATTEMPTS, PERMANENT
 from ._signature import SIGNATURE_HEADER, sign_body
 
 if TYPE_CHECKING:
     from ..store import Store
-    from ..workflow._governance import Governance
 
 __all__ = ["DeliveryFailure", "DeliveryReport", "deliver_pending"]
 
@@ -164,7 +163,7 @@ def _deliver_one(
 
 def deliver_pending(
     store: Store,
-    governance: Governance,
+    governance: HasWebhooks,
     *,
     clock: Callable[[], dt.datetime],
     sleep: Callable[[float], object] = time.sleep,

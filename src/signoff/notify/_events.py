@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["ALL_EVENTS", "Webhook", "Webhooks", "summary_text"]
+__all__ = ["ALL_EVENTS", "HasWebhooks", "Webhook", "Webhooks", "summary_text"]
 
 #: Every event a webhook can subscribe to, in the order a change usually meets them.
 ALL_EVENTS: tuple[str, ...] = (
@@ -107,6 +107,13 @@ def _unique_urls(hooks: tuple[Webhook, ...]) -> tuple[Webhook, ...]:
 #: The type of ``Governance.webhooks``: URLs are unique, since a delivery finds its
 #: webhook (and so its secret) by URL.
 Webhooks = Annotated[tuple[Webhook, ...], AfterValidator(_unique_urls)]
+
+
+class HasWebhooks(Protocol):
+    """What notification needs of a governance config: its webhooks."""
+
+    @property
+    def webhooks(self) -> tuple[Webhook, ...]: ...
 
 
 def _slack_escape(text: str) -> str:

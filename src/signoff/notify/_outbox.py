@@ -18,12 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .._canonical import canonical_json
-from ..store._models import NotificationRow
-from ._events import ALL_EVENTS
+from ..store import NotificationRow
+from ._events import ALL_EVENTS, HasWebhooks
 
 if TYPE_CHECKING:  # type only: the workflow imports this package
     from ..store import Store
-    from ..workflow._governance import Governance
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -31,6 +30,7 @@ __all__ = [
     "Notification",
     "NotificationStatus",
     "enqueue",
+    "has_pending",
     "list_notifications",
     "status_of",
 ]
@@ -63,7 +63,7 @@ class Notification:
 
 def enqueue(
     session: Session,
-    governance: Governance,
+    governance: HasWebhooks,
     *,
     event: str,
     subject: str,
@@ -123,6 +123,17 @@ def enqueue(
         )
     session.flush()
     return len(hooks)
+
+
+def has_pending(store: Store) -> bool:
+    """Whether any notification was never tried (one cheap query)."""
+    with store.transaction() as session:
+        found = session.scalar(
+            select(NotificationRow.id)
+            .where(NotificationRow.delivered_at.is_(None), NotificationRow.attempts == 0)
+            .limit(1)
+        )
+    return found is not None
 
 
 def status_of(row: NotificationRow, max_attempts: int = MAX_ATTEMPTS) -> NotificationStatus:

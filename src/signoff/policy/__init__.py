@@ -1,6 +1,8 @@
 """Policy-as-code: versioned YAML policies turn audit evidence into gate results."""
 
+from ._evaluate import AuditContext, evaluate
 from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE, MetricGuidance, guidance
+from ._load import LoadedPolicy, load_policy
 from ._result import GateResult, Measurement, PolicyOutcome, Status, Verdict
 from ._schema import (
     COMPARISONS,
@@ -18,9 +20,11 @@ __all__ = [
     "GUIDANCE",
     "REPRODUCIBILITY_GUIDANCE",
     "SEVERITIES",
+    "AuditContext",
     "Comparison",
     "Gate",
     "GateResult",
+    "LoadedPolicy",
     "Measurement",
     "MetricGuidance",
     "Policy",
@@ -30,5 +34,7 @@ __all__ = [
     "Severity",
     "Status",
     "Verdict",
+    "evaluate",
     "guidance",
+    "load_policy",
 ]

@@ -21,6 +21,11 @@ UNREACHABLE = "threshold {threshold} can never be met: {metric} lies in [{low}, 
 CYCLE = "`extends` makes a cycle: {chain}"
 PARENT_MISSING = "parent policy not found: {parent}"
 LOOSENS = "gate '{gate}' loosens the parent policy {parent}: {reason}"
+DUPLICATE = (
+    "gate '{gate}' (id {key!r}) has the same {what} as gate '{other}' (id {other_key!r}) "
+    "of the parent policy {parent}: gate names and ids must be unique after `extends`, "
+    "since readiness and waivers read gates by id"
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,35 @@ def _read(path: Path) -> tuple[Policy, PolicyFile]:
     return policy, PolicyFile(path, doc.text_sha256, doc)
 
 
+def _unique_after_extends(
+    composed: Policy, child: Policy, parent: LoadedPolicy, file: PolicyFile
+) -> None:
+    """Refuse a child gate that reuses a parent gate's name (or id) under another key."""
+    inherited = {g.key: g for g in parent.policy.gates}
+    for gate in child.gates:
+        if gate.key in inherited:
+            continue  # an override of the parent's gate: compose checks it only tightens
+        for other in inherited.values():
+            what = "name" if other.name == gate.name else "id" if other.key == gate.id else None
+            if what is None:
+                continue
+            line, column = _gate_position(file.document, child, gate.key)
+            raise ConfigError(
+                DUPLICATE.format(
+                    gate=gate.name,
+                    key=gate.key,
+                    what=what,
+                    other=other.name,
+                    other_key=other.key,
+                    parent=parent.path,
+                ),
+                file=file.path,
+                field="gates",
+                line=line,
+                column=column,
+            )
+
+
 def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPolicy:
     """Read, validate and compose a policy file.
 
@@ -166,6 +200,7 @@ def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPoli
         )
     parent = load_policy(parent_path, _seen=(*_seen, here))
     composed, problems = compose(parent.policy, policy)
+    _unique_after_extends(composed, policy, parent, file)
     if problems:
         gate, reason = problems[0]
         at = _gate_position(file.document, policy, gate.key)

@@ -1,35 +1,100 @@
-"""Evidence attached to versions: audits and artifacts, stored content-addressed."""
+"""Evidence attached to versions: audits and artifacts, stored content-addressed.
+
+An audit counts for a version only when it is bound to it: its manifest names the
+version's registered model file (same SHA-256), or — for a version registered by its
+predictions — the version's scores file.  The registry keeps the audit's
+``results.json`` and ``manifest.json`` and judges them itself with the stage policy
+(``signoff.workflow``); the verdict and gate statuses an audit reports about itself
+are never trusted.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from .._canonical import canonical_sha256
+from .._time import iso_utc
 from ..errors import ConfigError, DataError
-from ..store._models import ArtifactRow, AuditRow, ModelRow, TeamRow, VersionRow
-from ._base import RegistryBase
-from ._domain import ARTIFACT_KINDS, Artifact, AuditRecord, VersionRef, iso_utc
+from ..store import Artifact, AuditRecord, ModelVersion, VersionRef
+from ._core import Core
+from ._domain import ARTIFACT_KINDS
+
+if TYPE_CHECKING:
+    from ..audit import AuditResult
 
 __all__ = ["EvidenceServices"]
 
 BAD_KIND = "unknown artifact kind {kind!r}; kinds: {kinds}"
 NOT_AUDIT = "not an audit output folder: {missing} is missing"
+NOT_JSON = "{name} is not valid JSON: {reason}"
 OTHER_MODEL = (
     "this audit is of another model file (sha256 {audited}…) than the one registered for "
     "{ref} ({registered}…); audit the registered model or add a new version"
 )
+NO_MODEL = (
+    "this audit names no model file, but {ref} was registered with one (sha256 {registered}…): "
+    "an audit of scores alone cannot stand for a model"
+)
+OTHER_SCORES = (
+    "{ref} was registered by its predictions (scores sha256 {registered}…) but this audit "
+    "read other data (sha256 {audited}…)"
+)
+UNBOUND = (
+    "{ref} has no registered model file or scores file, so no audit can be bound to it; "
+    "register a version with its model file or its scores"
+)
 MISMATCH = (
     "results.json does not match manifest.json (results_sha256 differs): the folder was edited"
 )
+REPORT_NAMES = ("report.html", "report.pdf", "model_card.md", "model_card.html")
 
 
-class EvidenceServices(RegistryBase):
+def _bound(version: ModelVersion, manifest: Mapping[str, Any], file: Path | str) -> None:
+    """Refuse evidence that is not about this version."""
+    inputs = manifest.get("inputs") or {}
+    model = (inputs.get("model") or {}).get("sha256")
+    data = (inputs.get("data") or {}).get("sha256")
+    ref = str(version.ref)
+    if version.model_sha256 is not None:
+        if model is None:
+            raise DataError(
+                NO_MODEL.format(ref=ref, registered=version.model_sha256[:12]), file=file
+            )
+        if model != version.model_sha256:
+            raise DataError(
+                OTHER_MODEL.format(
+                    ref=ref, audited=model[:12], registered=version.model_sha256[:12]
+                ),
+                file=file,
+            )
+        return
+    if version.scores_sha256 is not None:
+        if data != version.scores_sha256:
+            raise DataError(
+                OTHER_SCORES.format(
+                    ref=ref, registered=version.scores_sha256[:12], audited=str(data)[:12]
+                ),
+                file=file,
+            )
+        return
+    raise DataError(UNBOUND.format(ref=ref), file=file)
+
+
+def _load(name: str, data: bytes, where: Path | str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise DataError(NOT_JSON.format(name=name, reason=exc), file=where) from None
+
+
+class EvidenceServices:
     """Attach audits and artifacts; export the audit log."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
 
     def add_artifact(
         self, ref: VersionRef, kind: str, data: bytes, *, filename: str, actor: str
@@ -39,169 +104,113 @@ class EvidenceServices(RegistryBase):
             raise ConfigError(
                 BAD_KIND.format(kind=kind, kinds=", ".join(ARTIFACT_KINDS)), field="--kind"
             )
-        sha = self.artifacts.put(data)
-        with self.write(actor) as (session, record):
-            version = self._version_row(session, ref)
-            row = ArtifactRow(
-                version_id=version.id,
-                kind=kind,
-                sha256=sha,
-                filename=filename,
-                size=len(data),
-                created_by=actor,
-                created_at=self.clock(),
-            )
-            session.add(row)
-            record(
-                "artifact.added",
-                f"version:{ref}",
-                {"kind": kind, "sha256": sha, "filename": filename, "size": len(data)},
-            )
-            return Artifact(kind, sha, filename, len(data), actor, row.created_at)
+        sha = self._core.artifacts.put(data)
+        with self._core.write(actor) as unit:
+            unit.repo.version(ref)
+            item = {"kind": kind, "sha256": sha, "filename": filename, "size": len(data)}
+            unit.emit("artifact.added", f"version:{ref}", item)
+            return unit.repo.artifacts(ref)[-1]
 
-    def attach_audit(self, ref: VersionRef, folder: Path, *, actor: str) -> AuditRecord:
-        """Attach an audit output folder (results, manifest and any reports) to a version.
+    def attach_audit(
+        self,
+        ref: VersionRef,
+        audit: AuditResult | Path | str,
+        *,
+        actor: str,
+        reports: Mapping[str, bytes] | None = None,
+    ) -> AuditRecord:
+        """Attach an audit (an :class:`~signoff.AuditResult` or its output folder) to a version.
 
-        The results must match the manifest's hash, so an edited folder is refused.
+        The results must match the manifest's hash and the manifest must name the
+        version's model (or scores) file.  Only ``results.json`` and ``manifest.json``
+        are taken from a folder; rendered reports are attached only when passed in
+        ``reports`` by the run that made them, so a stale report cannot ride along.
         """
-        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-        for needed in ("results.json", "manifest.json"):
-            if needed not in files:
-                raise DataError(NOT_AUDIT.format(missing=needed), file=folder)
-        results = json.loads(files["results.json"])
-        manifest = json.loads(files["manifest.json"])
+        if isinstance(audit, Path | str):
+            folder = Path(audit)
+            files: dict[str, bytes] = {}
+            for needed in ("results.json", "manifest.json"):
+                if not (folder / needed).is_file():
+                    raise DataError(NOT_AUDIT.format(missing=needed), file=folder)
+                files[needed] = (folder / needed).read_bytes()
+            where: Path | str = folder
+        else:
+            files = {
+                "results.json": audit.to_json().encode("utf-8"),
+                "manifest.json": audit.manifest_json().encode("utf-8"),
+            }
+            where = "audit result"
+        results = _load("results.json", files["results.json"], where)
+        manifest = _load("manifest.json", files["manifest.json"], where)
+        if not isinstance(results, dict) or not isinstance(manifest, dict):
+            raise DataError(MISMATCH, file=where)
         if canonical_sha256(results) != manifest.get("results_sha256"):
-            raise DataError(MISMATCH, file=folder / "results.json")
-        audited_model = (manifest.get("inputs", {}).get("model") or {}).get("sha256")
-        with self.store.transaction() as session:
-            registered = self._version_row(session, ref).model_sha256
-        if audited_model and registered and audited_model != registered:
-            message = OTHER_MODEL.format(
-                ref=ref, audited=audited_model[:12], registered=registered[:12]
-            )
-            raise DataError(message, file=folder / "manifest.json")
-        hashes = {name: self.artifacts.put(data) for name, data in files.items()}
+            raise DataError(MISMATCH, file=where)
+        for name, data in (reports or {}).items():
+            if name in REPORT_NAMES:
+                files[name] = data
+        with self._core.read() as repo:
+            _bound(repo.version(ref), manifest, where)
+        hashes = {name: self._core.artifacts.put(data) for name, data in files.items()}
         policy = results.get("policy") or {}
-        gates = {g["name"]: g["status"] for g in results.get("gates", [])}
-        with self.write(actor) as (session, record):
-            version = self._version_row(session, ref)
-            row = AuditRow(
-                version_id=version.id,
-                results_sha256=hashes["results.json"],
-                manifest_sha256=hashes["manifest.json"],
-                policy_name=policy.get("policy_name"),
-                policy_version=policy.get("version"),
-                policy_sha256=policy.get("sha256"),
-                verdict=policy.get("verdict"),
-                gates=gates,
-                created_by=actor,
-                created_at=self.clock(),
-            )
-            session.add(row)
-            session.flush()
-            for name, sha in hashes.items():
-                kind = {"results.json": "audit_results", "manifest.json": "audit_manifest"}.get(
-                    name, "audit_report" if name.startswith("report.") else "other"
-                )
-                session.add(
-                    ArtifactRow(
-                        version_id=version.id,
-                        kind=kind,
-                        sha256=sha,
-                        filename=name,
-                        size=len(files[name]),
-                        created_by=actor,
-                        created_at=self.clock(),
-                    )
-                )
-            record(
+        claimed = {g["name"]: g["status"] for g in results.get("gates", []) if "name" in g}
+        kinds = {"results.json": "audit_results", "manifest.json": "audit_manifest"}
+        with self._core.write(actor) as unit:
+            _bound(unit.repo.version(ref), manifest, where)  # again, under the lock
+            number = unit.repo.next_number("audit")
+            unit.emit(
                 "audit.attached",
                 f"version:{ref}",
                 {
-                    "audit_id": row.id,
+                    "audit_id": number,
                     "files": hashes,
-                    "verdict": row.verdict,
+                    "results_sha256": hashes["results.json"],
+                    "manifest_sha256": hashes["manifest.json"],
+                    "artifacts": [
+                        {
+                            "kind": kinds.get(name, "audit_report"),
+                            "sha256": sha,
+                            "filename": name,
+                            "size": len(files[name]),
+                        }
+                        for name, sha in hashes.items()
+                    ],
+                    "verdict": policy.get("verdict"),
                     "policy": policy.get("policy_name"),
                     "policy_version": policy.get("version"),
-                    "gates": gates,
+                    "policy_sha256": policy.get("sha256"),
+                    "gates": claimed,
                 },
             )
-            return AuditRecord(
-                row.id,
-                ref.version,
-                row.results_sha256,
-                row.manifest_sha256,
-                row.policy_name,
-                row.policy_version,
-                row.verdict,
-                dict(gates),
-                actor,
-                row.created_at,
-            )
+            return unit.repo.audits(ref)[-1]
 
     def list_audits(self, ref: VersionRef) -> list[AuditRecord]:
         """Audits of a version, oldest first."""
-        with self.store.transaction() as session:
-            version = self._version_row(session, ref)
-            rows = session.scalars(
-                select(AuditRow).where(AuditRow.version_id == version.id).order_by(AuditRow.id)
-            )
-            return [
-                AuditRecord(
-                    r.id,
-                    ref.version,
-                    r.results_sha256,
-                    r.manifest_sha256,
-                    r.policy_name,
-                    r.policy_version,
-                    r.verdict,
-                    dict(r.gates),
-                    r.created_by,
-                    r.created_at,
-                )
-                for r in rows
-            ]
+        with self._core.read() as repo:
+            return repo.audits(ref)
 
     def list_artifacts(self, ref: VersionRef) -> list[Artifact]:
         """Artifacts of a version, oldest first."""
-        with self.store.transaction() as session:
-            version = self._version_row(session, ref)
-            rows = session.scalars(
-                select(ArtifactRow)
-                .where(ArtifactRow.version_id == version.id)
-                .order_by(ArtifactRow.id)
-            )
-            return [
-                Artifact(r.kind, r.sha256, r.filename, r.size, r.created_by, r.created_at)
-                for r in rows
-            ]
+        with self._core.read() as repo:
+            return repo.artifacts(ref)
 
     def audit_log(self) -> Iterator[Mapping[str, Any]]:
         """One portfolio record per audit.
 
         Keys: model_id, timestamp, gates_passed, team, audit_file, verdict,
-        policy, policy_version and the status of every gate.
+        policy, policy_version and the status of every gate (as the audit reported it).
         """
-        with self.store.transaction() as session:
-            rows = session.execute(
-                select(AuditRow, VersionRow.version, ModelRow.name, TeamRow.name)
-                .join(VersionRow, AuditRow.version_id == VersionRow.id)
-                .join(ModelRow, VersionRow.model_id == ModelRow.id)
-                .join(TeamRow, ModelRow.team_id == TeamRow.id)
-                .order_by(AuditRow.id)
-            ).all()
-            records = [
-                {
-                    "model_id": f"{model}@{version}",
-                    "timestamp": iso_utc(audit.created_at),
-                    "gates_passed": audit.verdict in ("PASS", "PASS WITH WARNINGS"),
-                    "team": team,
-                    "audit_file": str(self.artifacts.path(audit.results_sha256)),
-                    "verdict": audit.verdict,
-                    "policy": audit.policy_name,
-                    "policy_version": audit.policy_version,
-                    "gates": dict(audit.gates),
-                }
-                for audit, version, model, team in rows
-            ]
-        yield from records
+        with self._core.read() as repo:
+            rows = repo.all_audits()
+        for audit, model, team in rows:
+            yield {
+                "model_id": f"{model}@{audit.version}",
+                "timestamp": iso_utc(audit.created_at) if audit.created_at else None,
+                "gates_passed": audit.verdict in ("PASS", "PASS WITH WARNINGS"),
+                "team": team,
+                "audit_file": str(self._core.artifacts.path(audit.results_sha256)),
+                "verdict": audit.verdict,
+                "policy": audit.policy_name,
+                "policy_version": audit.policy_version,
+                "gates": dict(audit.gates),
+            }

@@ -1,8 +1,8 @@
 """The model inventory: models, versions and their lineage, and stage history.
 
 A version's stage is never a column anyone can edit: it is the latest row of
-the append-only ``stage_transitions`` table, each row written with the
-ledger event that caused it.
+the ``stage_transitions`` projection, each row made by the ledger event that
+caused it.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ..errors import AlreadyExists, ConfigError, InputError
-from ..store._models import ModelRow, StageTransitionRow, TeamRow, UserRow, VersionRow
-from ._base import RegistryBase
-from ._domain import RISK_TIERS, Model, ModelVersion, StageChange, VersionRef
+from ..store import Model, ModelVersion, StageChange, VersionRef
+from ._core import Core
+from ._domain import RISK_TIERS
+from ._users import check_name
 
 __all__ = ["InventoryServices", "file_sha256"]
 
@@ -25,6 +23,7 @@ MODEL_TAKEN = "a model named {name!r} is already registered"
 VERSION_TAKEN = "{ref} is already registered"
 BAD_TIER = "risk tier must be one of low, medium, high; got {tier!r}"
 NO_FILE = "file not found"
+BOTH = "give the model file or, for a predictions-only version, the scores file — not both"
 
 
 def file_sha256(path: Path) -> str:
@@ -38,54 +37,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class InventoryServices(RegistryBase):
+class InventoryServices:
     """Register models and versions; read the inventory and its history."""
 
-    def _stage(self, session: Session, version_id: int) -> str:
-        latest = session.scalar(
-            select(StageTransitionRow.to_stage)
-            .where(StageTransitionRow.version_id == version_id)
-            .order_by(StageTransitionRow.id.desc())
-            .limit(1)
-        )
-        return latest or "development"
-
-    def _to_model(self, session: Session, row: ModelRow) -> Model:
-        owner = session.get(UserRow, row.owner_id)
-        team = session.get(TeamRow, row.team_id)
-        assert owner is not None
-        assert team is not None
-        return Model(
-            row.name,
-            owner.name,
-            team.name,
-            row.use_case,
-            row.risk_tier,  # type: ignore[arg-type]
-            row.description,
-            row.created_at,
-        )
-
-    def _to_version(self, session: Session, row: VersionRow) -> ModelVersion:
-        model = session.get(ModelRow, row.model_id)
-        parent = session.get(VersionRow, row.parent_id) if row.parent_id else None
-        assert model is not None
-        return ModelVersion(
-            model=model.name,
-            version=row.version,
-            framework=row.framework,
-            model_sha256=row.model_sha256,
-            model_uri=row.model_uri,
-            feature_schema=dict(row.feature_schema),
-            training_data_sha256=row.training_data_sha256,
-            training_data_source=row.training_data_source,
-            objective=row.objective,
-            hyperparameters=dict(row.hyperparameters),
-            code_commit=row.code_commit,
-            parent=parent.version if parent else None,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            stage=self._stage(session, row.id),
-        )
+    def __init__(self, core: Core) -> None:
+        self._core = core
 
     def register_model(
         self,
@@ -100,42 +56,28 @@ class InventoryServices(RegistryBase):
     ) -> Model:
         """Add a model to the inventory (the team is created on first use)."""
         VersionRef.parse(f"{name}@1")  # same naming rules as versions
+        team = check_name(team, what="team name")
         if risk_tier not in RISK_TIERS:
             raise ConfigError(BAD_TIER.format(tier=risk_tier), field="--risk-tier")
-        with self.write(actor) as (session, record):
-            if session.scalar(select(ModelRow).where(ModelRow.name == name)) is not None:
+        with self._core.write(actor) as unit:
+            if any(m.name == name for m in unit.repo.models()):
                 raise AlreadyExists(MODEL_TAKEN.format(name=name))
-            owner_row = self._user_row(session, owner)
-            team_row = session.scalar(select(TeamRow).where(TeamRow.name == team))
-            if team_row is None:
-                team_row = TeamRow(name=team, created_at=self.clock())
-                session.add(team_row)
-                session.flush()
-                record("team.created", f"team:{team}", {"name": team})
-            row = ModelRow(
-                name=name,
-                owner_id=owner_row.id,
-                team_id=team_row.id,
-                use_case=use_case,
-                risk_tier=risk_tier,
-                description=description,
-                created_at=self.clock(),
-            )
-            session.add(row)
-            session.flush()
-            record(
+            owner_name = unit.repo.user(owner).name
+            if not unit.repo.team_exists(team):
+                unit.emit("team.created", f"team:{team}", {"name": team})
+            unit.emit(
                 "model.registered",
                 f"model:{name}",
                 {
                     "name": name,
-                    "owner": owner,
+                    "owner": owner_name,
                     "team": team,
                     "use_case": use_case,
                     "risk_tier": risk_tier,
                     "description": description,
                 },
             )
-            return self._to_model(session, row)
+            return unit.repo.model(name)
 
     def add_version(
         self,
@@ -145,6 +87,7 @@ class InventoryServices(RegistryBase):
         actor: str,
         model_file: Path | None = None,
         model_uri: str | None = None,
+        scores_file: Path | None = None,
         training_data: Path | None = None,
         training_data_source: str | None = None,
         objective: str | None = None,
@@ -153,96 +96,67 @@ class InventoryServices(RegistryBase):
         code_commit: str | None = None,
         parent: str | None = None,
     ) -> ModelVersion:
-        """Register a version with its lineage; it enters ``development``."""
+        """Register a version with its lineage; it enters ``development``.
+
+        Audits bind to the version through ``model_file``'s hash, or — for a version
+        known only by its predictions — through ``scores_file``'s hash.
+        """
+        if model_file is not None and scores_file is not None:
+            raise ConfigError(BOTH, field="--scores")
         model_sha = file_sha256(model_file) if model_file is not None else None
+        scores_sha = file_sha256(scores_file) if scores_file is not None else None
         data_sha = file_sha256(training_data) if training_data is not None else None
-        with self.write(actor) as (session, record):
-            model = self._model_row(session, ref.model)
-            exists = session.scalar(
-                select(VersionRow).where(
-                    VersionRow.model_id == model.id, VersionRow.version == ref.version
-                )
-            )
-            if exists is not None:
+        with self._core.write(actor) as unit:
+            unit.repo.model(ref.model)
+            if unit.repo.version_exists(ref):
                 raise AlreadyExists(VERSION_TAKEN.format(ref=ref))
-            parent_row = (
-                self._version_row(session, VersionRef(ref.model, parent)) if parent else None
+            if parent:
+                unit.repo.version(VersionRef(ref.model, parent))
+            unit.emit(
+                "version.added",
+                f"version:{ref}",
+                {
+                    "model": ref.model,
+                    "version": ref.version,
+                    "framework": framework,
+                    "model_sha256": model_sha,
+                    "model_uri": model_uri,
+                    "scores_sha256": scores_sha,
+                    "feature_schema": feature_schema or {},
+                    "training_data_sha256": data_sha,
+                    "training_data_source": training_data_source
+                    or (str(training_data) if training_data else None),
+                    "objective": objective,
+                    "hyperparameters": hyperparameters or {},
+                    "code_commit": code_commit,
+                    "parent": parent,
+                    "created_by": unit.actor,
+                    "stage": "development",
+                },
             )
-            row = VersionRow(
-                model_id=model.id,
-                version=ref.version,
-                framework=framework,
-                model_sha256=model_sha,
-                model_uri=model_uri,
-                feature_schema=feature_schema or {},
-                training_data_sha256=data_sha,
-                training_data_source=training_data_source
-                or (str(training_data) if training_data else None),
-                objective=objective,
-                hyperparameters=hyperparameters or {},
-                code_commit=code_commit,
-                parent_id=parent_row.id if parent_row else None,
-                created_by=actor,
-                created_at=self.clock(),
-            )
-            session.add(row)
-            session.flush()
-            version = self._to_version(session, row)
-            lineage = {
-                k: v for k, v in version.__dict__.items() if k not in ("created_at", "stage")
-            }
-            event = record("version.added", f"version:{ref}", {**lineage, "stage": "development"})
-            session.add(
-                StageTransitionRow(
-                    version_id=row.id,
-                    from_stage=None,
-                    to_stage="development",
-                    ledger_seq=event.seq,
-                    actor=actor,
-                    at=self.clock(),
-                )
-            )
-            session.flush()
-            return self._to_version(session, row)
+            return unit.repo.version(ref)
 
     def list_models(self) -> list[Model]:
         """The inventory, by name."""
-        with self.store.transaction() as session:
-            rows = session.scalars(select(ModelRow).order_by(ModelRow.name)).all()
-            return [self._to_model(session, row) for row in rows]
+        with self._core.read() as repo:
+            return repo.models()
 
     def get_model(self, name: str) -> Model:
         """One model; NotFound listing the registered ones."""
-        with self.store.transaction() as session:
-            return self._to_model(session, self._model_row(session, name))
+        with self._core.read() as repo:
+            return repo.model(name)
 
     def list_versions(self, model: str) -> list[ModelVersion]:
         """A model's versions, oldest first."""
-        with self.store.transaction() as session:
-            model_row = self._model_row(session, model)
-            rows = session.scalars(
-                select(VersionRow)
-                .where(VersionRow.model_id == model_row.id)
-                .order_by(VersionRow.id)
-            ).all()
-            return [self._to_version(session, row) for row in rows]
+        with self._core.read() as repo:
+            return repo.versions(model)
 
     def get_version(self, ref: VersionRef) -> ModelVersion:
         """One version with its lineage and current stage."""
-        with self.store.transaction() as session:
-            return self._to_version(session, self._version_row(session, ref))
+        with self._core.read() as repo:
+            return repo.version(ref)
 
     def history(self, model: str) -> list[StageChange]:
-        """Which version was in which stage, when, by whom — from the transitions table."""
-        with self.store.transaction() as session:
-            model_row = self._model_row(session, model)
-            rows = session.execute(
-                select(StageTransitionRow, VersionRow.version)
-                .join(VersionRow, StageTransitionRow.version_id == VersionRow.id)
-                .where(VersionRow.model_id == model_row.id)
-                .order_by(StageTransitionRow.id)
-            ).all()
-            return [
-                StageChange(version, t.from_stage, t.to_stage, t.at, t.actor, t.ledger_seq)
-                for t, version in rows
-            ]
+        """Which version was in which stage, when, by whom."""
+        with self._core.read() as repo:
+            return repo.history(model)

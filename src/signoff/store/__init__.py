@@ -1,17 +1,67 @@
-"""Storage: one SQLAlchemy implementation over SQLite or PostgreSQL, and the artifact store."""
+"""Storage: one SQLAlchemy implementation over SQLite or PostgreSQL, the artifact store,
+the projector that derives every table from the ledger's events, and typed reads."""
 
 from ._artifacts import ArtifactStore
-from ._engine import DEFAULT_HOME, Store, database_url, signoff_home
+from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, open_store, schema_status, upgrade
+from ._models import CheckpointRow, LedgerEventRow, NotificationRow
+from ._project import Event, apply_event, event_time
+from ._records import (
+    Artifact,
+    AuditRecord,
+    CRRecord,
+    CRState,
+    Decision,
+    GovernanceRecord,
+    Model,
+    ModelVersion,
+    RequiredSignOff,
+    SignOff,
+    StageChange,
+    User,
+    VersionRef,
+    WaiverRecord,
+)
+from ._repo import Repository, name_key
+from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, snapshot
 
 __all__ = [
     "DEFAULT_HOME",
+    "PROJECTED_TABLES",
+    "WRITE_LOCK",
+    "Artifact",
     "ArtifactStore",
+    "AuditRecord",
+    "CRRecord",
+    "CRState",
+    "CheckpointRow",
+    "Decision",
+    "Difference",
+    "Event",
+    "GovernanceRecord",
+    "LedgerEventRow",
+    "Model",
+    "ModelVersion",
+    "NotificationRow",
+    "Repository",
+    "RequiredSignOff",
     "SchemaStatus",
+    "SignOff",
+    "StageChange",
     "Store",
+    "User",
+    "VersionRef",
+    "WaiverRecord",
+    "apply_event",
     "database_url",
+    "event_time",
+    "first_difference",
+    "lock_writes",
+    "name_key",
     "open_store",
+    "replay",
     "schema_status",
     "signoff_home",
+    "snapshot",
     "upgrade",
 ]

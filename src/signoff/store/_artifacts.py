@@ -11,11 +11,15 @@ import hashlib
 import os
 from pathlib import Path
 
-from ..errors import NotFound
+from ..errors import LedgerVerificationError, NotFound
 
 __all__ = ["ArtifactStore"]
 
 MISSING = "artifact {sha256} is not in the artifact store {root}"
+ALTERED = (
+    "artifact {sha256} in the artifact store {root} no longer hashes to its name: "
+    "the stored file was altered"
+)
 
 
 class ArtifactStore:
@@ -41,11 +45,30 @@ class ArtifactStore:
         return digest
 
     def get(self, sha256: str) -> bytes:
-        """The stored bytes; NotFound when absent."""
+        """The stored bytes, re-hashed on every read.
+
+        Raises
+        ------
+        NotFound
+            When absent.
+        LedgerVerificationError
+            When the stored bytes no longer hash to ``sha256`` (exit 5).
+        """
         target = self.path(sha256)
         if not target.is_file():
             raise NotFound(MISSING.format(sha256=sha256, root=self.root))
-        return target.read_bytes()
+        data = target.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise LedgerVerificationError(ALTERED.format(sha256=sha256, root=self.root))
+        return data
+
+    def intact(self, sha256: str) -> bool:
+        """Whether the bytes for ``sha256`` are stored and still hash to it."""
+        try:
+            self.get(sha256)
+        except (NotFound, LedgerVerificationError):
+            return False
+        return True
 
     def __contains__(self, sha256: object) -> bool:
         return isinstance(sha256, str) and self.path(sha256).is_file()

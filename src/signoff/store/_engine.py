@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SignoffError, StoreError
 
-__all__ = ["DEFAULT_HOME", "Store", "database_url", "signoff_home"]
+__all__ = ["DEFAULT_HOME", "WRITE_LOCK", "Store", "database_url", "lock_writes", "signoff_home"]
 
 DEFAULT_HOME = ".signoff"
 UNREACHABLE = "cannot use the registry database {url}: {reason}"
@@ -62,6 +62,19 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: Key of the PostgreSQL advisory lock that serializes every registry write.
+WRITE_LOCK = 0x5167_0FF0
+
+
+def lock_writes(session: Session) -> None:
+    """Serialize this transaction with every other writer (a no-op on SQLite).
+
+    SQLite transactions begin ``IMMEDIATE``: one writer at a time already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -77,7 +90,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
+            path = make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, connect_args={"timeout": 60})
@@ -97,8 +110,13 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error.
+
+        With ``write=True`` the transaction first takes the registry's write lock, so
+        every rule it checks is checked under the same lock as the write it guards
+        (SQLite transactions begin ``IMMEDIATE`` anyway; PostgreSQL takes a
+        transaction-scoped advisory lock before the first read).
 
         Raises
         ------
@@ -108,6 +126,8 @@ class Store:
         """
         session = self._sessions()
         try:
+            if write:
+                lock_writes(session)
             yield session
             session.commit()
         except SignoffError:

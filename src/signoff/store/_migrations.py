@@ -24,7 +24,7 @@ __all__ = ["SchemaStatus", "open_store", "schema_status", "upgrade"]
 
 OUT_OF_DATE = (
     "the registry database {url} has schema {current}; this signoff needs {head}: "
-    "run `signoff db upgrade`"
+    "upgrade it (signoff.store.upgrade, or the CLI's db upgrade)"
 )
 TOO_NEW = (
     "the registry database {url} has schema {current}, newer than this signoff knows "
@@ -69,7 +69,7 @@ def upgrade(store: Store) -> SchemaStatus:
     return schema_status(store)
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None, *, create: bool = False) -> Store:
     """The registry database, checked to be at the current schema.
 
     Parameters
@@ -77,6 +77,9 @@ def open_store(url: str | None = None) -> Store:
     url : str, optional
         Database URL; default ``SIGNOFF_DATABASE_URL`` or the SQLite file
         under ``SIGNOFF_HOME``.
+    create : bool
+        Create the schema in an empty database (any URL).  Without it, only the
+        default SQLite file is created on first use.
 
     Raises
     ------
@@ -88,7 +91,7 @@ def open_store(url: str | None = None) -> Store:
     store = Store(chosen)
     status = schema_status(store)
     default = url is None and not os.environ.get("SIGNOFF_DATABASE_URL")
-    if status.current is None and default and _is_empty(store):
+    if status.current is None and (default or create) and _is_empty(store):
         status = upgrade(store)
     if not status.up_to_date:
         store.dispose()

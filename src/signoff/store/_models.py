@@ -61,6 +61,7 @@ __all__ = [
     "ChangeRequestRow",
     "CheckpointRow",
     "EmergencyReviewRow",
+    "GovernanceVersionRow",
     "LedgerEventRow",
     "ModelRow",
     "NotificationRow",
@@ -141,6 +142,7 @@ class VersionRow(Base):
     objective: Mapped[str | None] = mapped_column(Text, default=None)
     hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     code_commit: Mapped[str | None] = mapped_column(String(64), default=None)
+    scores_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"), default=None)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -223,6 +225,7 @@ class ChangeRequestRow(Base):
     required: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     governance_sha256: Mapped[str] = mapped_column(String(64))
+    governance_version: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -278,6 +281,30 @@ class EmergencyReviewRow(Base):
     reviewer: Mapped[str] = mapped_column(String(120))
     ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class GovernanceVersionRow(Base):
+    """One version of the governance config: proposed, then applied by a second admin.
+
+    The config and the composed policies its stages name are stored content-addressed
+    (``document`` holds the config; ``policies`` maps stage → policy hash and name), so
+    no command reads the rules from the caller's files or environment.
+    """
+
+    __tablename__ = "governance_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(60))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    policies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20))  # proposed | applied | rejected
+    proposed_by: Mapped[str] = mapped_column(String(120))
+    decided_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    proposed_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    decided_seq: Mapped[int | None] = mapped_column(ForeignKey("ledger_events.seq"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class NotificationRow(Base):

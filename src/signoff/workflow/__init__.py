@@ -1,48 +1,248 @@
 """The approval workflow: change requests, risk-based sign-offs, separation of duties,
-deploys and rollback — every step ledgered."""
+deploys and rollback, governance versions — every step ledgered, every rule checked
+under the write lock."""
 
-from . import _emergency, _rollback, _service, _waivers
-from ._domain import DECISIONS, ChangeRequest, Decision, SignOff, cr_id, cr_number
-from ._governance import ApprovalRule, Governance, LoadedGovernance, StageRule, load_governance
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..registry import Clock, Registry, Unit, VersionRef
+from ..store import (
+    ArtifactStore,
+    CRState,
+    Decision,
+    GovernanceRecord,
+    RequiredSignOff,
+    SignOff,
+    Store,
+)
+from ._domain import DECISIONS, ChangeRequest, EmergencyDetails, cr_id, cr_number
+from ._emergency import EmergencyServices, flag_overdue
+from ._governance import (
+    NO_POLICY,
+    ApprovalRule,
+    Governance,
+    LoadedGovernance,
+    StageRule,
+    bundled_governance_path,
+    load_governance,
+)
+from ._readiness import missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
-from ._states import CR_STATES, TRANSITIONS, CRState, check_transition
-from ._waivers import Waiver
+from ._rollback import HistoryServices, Rollback, RollbackServices
+from ._rules import GovernanceServices, Rules, StagePolicy, gov_id
+from ._service import ChangeRequestServices
+from ._states import CR_STATES, TRANSITIONS, check_transition
+from ._support import EVIDENCE_ACTIONS, REFUSALS, evidence_changed
+from ._waivers import Waiver, WaiverServices
 
 __all__ = [
     "CR_STATES",
     "DECISIONS",
+    "NO_POLICY",
+    "REFUSALS",
     "TRANSITIONS",
     "ApprovalRule",
     "CRState",
     "ChangeRequest",
+    "ChangeRequestServices",
     "Decision",
+    "EmergencyDetails",
+    "EmergencyServices",
     "Governance",
+    "GovernanceRecord",
+    "GovernanceServices",
+    "HistoryServices",
     "LoadedGovernance",
+    "RequiredSignOff",
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
+    "Rollback",
+    "RollbackServices",
+    "Rules",
     "SignOff",
+    "StagePolicy",
     "StageRule",
     "VersionFacts",
     "Waiver",
+    "WaiverServices",
     "Workflow",
+    "bundled_governance_path",
     "check_transition",
     "cr_id",
     "cr_number",
+    "evidence_changed",
+    "flag_overdue",
+    "gov_id",
     "load_governance",
+    "missing_for",
     "rate_change",
 ]
 
 
-class Workflow(
-    _service.ChangeRequestServices,
-    _rollback.RollbackServices,
-    _rollback.HistoryServices,
-    _waivers.WaiverServices,
-    _emergency.EmergencyServices,
-):
-    """The approval workflow over one registry and one governance config.
+class Workflow:
+    """The approval workflow over one registry.
 
-    Every rule lives in these services, in the core, so the CLI and any API inherit
-    them; every step is a ledger event written in the same transaction as the change.
+    Every rule lives in these composed services, in the core, so the CLI, the Python
+    API and a server inherit them.  Before any write commits, the workflow records
+    overdue post-incident reviews and, in a fresh registry, the bundled governance.
     """
+
+    def __init__(self, registry: Registry) -> None:
+        core = registry.core
+        self.core = core
+        self.registry = registry
+        self.governance = GovernanceServices(core)
+        self.changes = ChangeRequestServices(core)
+        self.rollbacks = RollbackServices(core)
+        self.histories = HistoryServices(core)
+        self.waivers = WaiverServices(core)
+        self.emergencies = EmergencyServices(core)
+        core.before_commit.append(self._housekeeping)
+
+    def _housekeeping(self, unit: Unit) -> None:
+        if unit.repo.user_count() and not unit.repo.governance_versions():
+            self.governance.record_bundled(unit)
+        changed = {
+            e.subject.removeprefix("version:") for e in unit.emitted if e.action in EVIDENCE_ACTIONS
+        }
+        for ref in sorted(changed):
+            evidence_changed(unit, self.core, VersionRef.parse(ref))
+        flag_overdue(unit, self.core)
+
+    @property
+    def store(self) -> Store:
+        """The database."""
+        return self.core.store
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """The content-addressed file store."""
+        return self.core.artifacts
+
+    @property
+    def clock(self) -> Clock:
+        """The injected clock."""
+        return self.core.clock
+
+    def rules(self) -> Rules:
+        """The governance in force now."""
+        return self.governance.current()
+
+    # change requests
+    def open_cr(
+        self,
+        ref: VersionRef,
+        *,
+        to_stage: str,
+        summary: str,
+        actor: str,
+        details: dict[str, Any] | None = None,
+    ) -> ChangeRequest:
+        """Open a CR; see :meth:`ChangeRequestServices.open_cr`."""
+        return self.changes.open_cr(
+            ref, to_stage=to_stage, summary=summary, actor=actor, details=details
+        )
+
+    def submit(self, cr: str, *, actor: str) -> ChangeRequest:
+        """Submit a CR for review."""
+        return self.changes.submit(cr, actor=actor)
+
+    def sign(
+        self,
+        cr: str,
+        *,
+        actor: str,
+        role: str,
+        decision: str,
+        comment: str,
+        private_key: str | None = None,
+    ) -> ChangeRequest:
+        """Sign off a CR in a role."""
+        return self.changes.sign(
+            cr, actor=actor, role=role, decision=decision, comment=comment, private_key=private_key
+        )
+
+    def override_risk(
+        self, cr: str, *, level: str, justification: str, actor: str
+    ) -> ChangeRequest:
+        """Replace a CR's computed risk rating."""
+        return self.changes.override_risk(cr, level=level, justification=justification, actor=actor)
+
+    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
+        """Withdraw a CR."""
+        return self.changes.withdraw(cr, actor=actor, reason=reason)
+
+    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
+        """Deploy an approved CR."""
+        return self.changes.deploy(cr, actor=actor)
+
+    def get_cr(self, cr: str) -> ChangeRequest:
+        """One CR."""
+        return self.changes.get_cr(cr)
+
+    def list_crs(self, **filters: Any) -> list[ChangeRequest]:
+        """CRs, newest first; see :meth:`ChangeRequestServices.list_crs`."""
+        return self.changes.list_crs(**filters)
+
+    # rollback and history
+    def rollback(
+        self, model: str, *, actor: str, reason: str, to_version: str | None = None
+    ) -> Rollback:
+        """Return production to the last version approved for it."""
+        return self.rollbacks.rollback(model, actor=actor, reason=reason, to_version=to_version)
+
+    def holder_at(
+        self, model: str, when: dt.datetime, *, stage: str = "production"
+    ) -> dict[str, Any] | None:
+        """What was in ``stage`` at ``when`` and who approved it."""
+        return self.histories.holder_at(model, when, stage=stage)
+
+    # waivers and emergencies
+    def request_waiver(
+        self, ref: VersionRef, *, gate: str, reason: str, until: dt.datetime, actor: str
+    ) -> Waiver:
+        """Ask for a waiver."""
+        return self.waivers.request_waiver(ref, gate=gate, reason=reason, until=until, actor=actor)
+
+    def grant_waiver(self, waiver: str, *, actor: str) -> Waiver:
+        """Grant a waiver."""
+        return self.waivers.grant_waiver(waiver, actor=actor)
+
+    def list_waivers(self, ref: VersionRef) -> list[Waiver]:
+        """A version's waivers."""
+        return self.waivers.list_waivers(ref)
+
+    def open_emergency(
+        self, ref: VersionRef, *, to_stage: str, incident: str, reason: str, actor: str
+    ) -> ChangeRequest:
+        """Open a break-glass change."""
+        return self.emergencies.open_emergency(
+            ref, to_stage=to_stage, incident=incident, reason=reason, actor=actor
+        )
+
+    def review_emergency(
+        self, cr: str, *, findings: str, actions: str, actor: str
+    ) -> ChangeRequest:
+        """Close an emergency change's post-incident review."""
+        return self.emergencies.review_emergency(
+            cr, findings=findings, actions=actions, actor=actor
+        )
+
+    def flag_overdue_reviews(self, *, actor: str | None = None) -> list[str]:
+        """Record any post-incident review that is past due."""
+        return self.emergencies.flag_overdue_reviews(actor=actor)
+
+    # governance
+    def propose_governance(self, path: str | Path, *, actor: str) -> GovernanceRecord:
+        """Record a governance version (applied at once when there is one admin)."""
+        return self.governance.propose(path, actor=actor)
+
+    def decide_governance(
+        self, gid: str, *, actor: str, approve: bool, comment: str = ""
+    ) -> GovernanceRecord:
+        """Apply or reject a proposed governance version (another admin)."""
+        return self.governance.decide(gid, actor=actor, approve=approve, comment=comment)

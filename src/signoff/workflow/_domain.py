@@ -1,20 +1,29 @@
-"""Workflow domain objects: change requests and sign-offs, frozen."""
+"""Workflow domain objects: change requests as reviewers see them, frozen."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import ConfigError
+from ..store import CRState, Decision, RequiredSignOff, SignOff
 
-__all__ = ["DECISIONS", "ChangeRequest", "Decision", "SignOff", "cr_id", "cr_number"]
+__all__ = [
+    "DECISIONS",
+    "ChangeRequest",
+    "Decision",
+    "EmergencyDetails",
+    "SignOff",
+    "cr_id",
+    "cr_number",
+    "current_decisions",
+]
 
-Decision = Literal["approve", "reject", "changes"]
-DECISIONS: tuple[Decision, ...] = ("approve", "reject", "changes")
+DECISIONS: tuple[str, ...] = tuple(d.value for d in Decision)
 BAD_CR = "expected a change request id like CR-12, got {text!r}"
-_CR = re.compile(r"^(?:CR-)?(\d+)$", re.IGNORECASE)
+_CR = re.compile(r"(?:CR-)?(\d{1,9})", re.IGNORECASE)
 
 
 def cr_id(number: int) -> str:
@@ -24,23 +33,38 @@ def cr_id(number: int) -> str:
 
 def cr_number(text: str) -> int:
     """12 from ``CR-12`` (or ``12``); ConfigError otherwise."""
-    match = _CR.match(text.strip())
+    match = _CR.fullmatch(text.strip())
     if match is None:
         raise ConfigError(BAD_CR.format(text=text))
     return int(match.group(1))
 
 
 @dataclass(frozen=True)
-class SignOff:
-    """A recorded decision by a person in a role, with the evidence they were shown."""
+class EmergencyDetails:
+    """A break-glass change's incident, reason, validity and review deadline."""
 
-    user: str
-    role: str
-    decision: Decision
-    comment: str
-    evidence: dict[str, Any]
-    at: dt.datetime
-    ledger_seq: int
+    incident: str
+    reason: str
+    expires_at: dt.datetime
+    review_due_at: dt.datetime
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmergencyDetails:
+        """From the CR's recorded details."""
+        return cls(
+            data["incident"],
+            data["reason"],
+            dt.datetime.fromisoformat(data["expires_at"]),
+            dt.datetime.fromisoformat(data["review_due_at"]),
+        )
+
+
+def current_decisions(signoffs: tuple[SignOff, ...]) -> dict[tuple[str, str], SignOff]:
+    """Each person's latest sign-off in each role (a later decision replaces an earlier)."""
+    latest: dict[tuple[str, str], SignOff] = {}
+    for s in signoffs:
+        latest[(s.user, s.role)] = s
+    return latest
 
 
 @dataclass(frozen=True)
@@ -51,13 +75,13 @@ class ChangeRequest:
     model: str
     version: str
     to_stage: str
-    state: str
+    state: CRState
     summary: str
     requester: str
     baseline: str | None  # the version in the target stage when the CR was opened
     risk_level: str
     risk: dict[str, Any]
-    required: tuple[dict[str, Any], ...]
+    required: tuple[RequiredSignOff, ...]
     details: dict[str, Any]
     created_at: dt.datetime
     signoffs: tuple[SignOff, ...] = ()
@@ -65,6 +89,7 @@ class ChangeRequest:
     review: dict[str, Any] | None = None  # an emergency change's post-incident review
     overdue: bool = False  # an emergency change whose review is past due
     expired: bool = False  # an emergency change past its validity, never deployed
+    governance: str = ""  # the governance version it is judged by, e.g. "G-2 (… v1.1)"
 
     @property
     def emergency(self) -> dict[str, Any] | None:
@@ -72,11 +97,19 @@ class ChangeRequest:
         found: dict[str, Any] | None = self.details.get("emergency")
         return found
 
+    def approvals(self, role: str) -> list[str]:
+        """Who currently approves in ``role`` (latest, non-stale decisions)."""
+        return sorted(
+            s.user
+            for (user, r), s in current_decisions(self.signoffs).items()
+            if r == role and s.decision == Decision.APPROVE and not s.stale
+        )
+
     def outstanding(self) -> list[dict[str, Any]]:
         """Required roles still short of approvals: ``{role, needed, have}``."""
         out = []
         for rule in self.required:
-            have = sum(s.role == rule["role"] and s.decision == "approve" for s in self.signoffs)
-            if have < rule["count"]:
-                out.append({"role": rule["role"], "needed": rule["count"], "have": have})
+            have = len(self.approvals(rule.role))
+            if have < rule.count:
+                out.append({"role": rule.role, "needed": rule.count, "have": have})
         return out

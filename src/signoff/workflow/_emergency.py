@@ -1,26 +1,27 @@
 """Emergency changes (break-glass): fast, recorded, time-limited, and reviewed afterwards.
 
 ``open_emergency`` opens a CR that skips the readiness checks and the normal
-approvals: it needs one sign-off by the emergency approver role (``on_call``
-by default), stays valid for ``emergency.max_duration_hours`` (a deploy
-after that is refused), and opens a post-incident review due within
-``emergency.review_due_hours`` (48 h by default).  ``review_emergency``
-closes it; an overdue review shows on the CR everywhere it is listed.
+approvals: it needs one sign-off by the emergency approver role (``on_call`` by
+default), stays valid for ``emergency.max_duration_hours`` (a deploy after that is
+refused), and opens a post-incident review due within ``emergency.review_due_hours``.
+``review_emergency`` closes it — by someone other than the person who opened it.
+Overdue reviews are recorded once, by signoff itself, inside whichever write
+transaction first notices them (:func:`flag_overdue`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from ..errors import ConfigError, SignoffError, WorkflowRefused
+from ..registry import SYSTEM_ACTOR, Core, Unit
+from ..store import VersionRef
+from ._domain import ChangeRequest, cr_id, cr_number
+from ._readiness import view
+from ._rules import rules_in_force
+from ._support import move, notify, record_refusal, refuse
 
-from ..errors import ConfigError, WorkflowRefused
-from ..registry._domain import VersionRef
-from ..store._models import ChangeRequestRow, EmergencyReviewRow, ModelRow
-from ._base import WorkflowBase
-from ._domain import ChangeRequest, cr_id
-
-__all__ = ["SYSTEM_ACTOR", "EmergencyServices", "check_not_expired"]
+__all__ = ["EmergencyServices", "check_not_expired", "flag_overdue"]
 
 NO_INCIDENT = "an emergency change needs an incident id (e.g. INC-123)"
 NOT_EMERGENCY = "{cr} is not an emergency change"
@@ -29,20 +30,46 @@ NOT_YET = (
     "{cr} is {state}; review an emergency change once it is deployed, withdrawn or rolled back"
 )
 EXPIRED = "emergency change {cr} expired at {when}; open a new one or a normal change request"
-#: The actor of events signoff records on its own (an overdue review it noticed).
-SYSTEM_ACTOR = "signoff"
 SHORT = "{what} must say what happened (at least 15 characters)"
+ALREADY_THERE = "{ref} is already in {stage}"
 
 
-def check_not_expired(row: ChangeRequestRow, now: dt.datetime) -> None:
+def check_not_expired(cr: ChangeRequest, now: dt.datetime) -> None:
     """Refuse to deploy an emergency change past its validity."""
-    emergency = row.details.get("emergency")
+    emergency = cr.emergency
     if emergency and now > dt.datetime.fromisoformat(emergency["expires_at"]):
-        raise WorkflowRefused(EXPIRED.format(cr=cr_id(row.id), when=emergency["expires_at"]))
+        raise WorkflowRefused(EXPIRED.format(cr=cr.id, when=emergency["expires_at"]))
 
 
-class EmergencyServices(WorkflowBase):
+def flag_overdue(unit: Unit, core: Core) -> None:
+    """Record (once) and announce every emergency review that is past due.
+
+    Runs before every write transaction commits (the core owns this side effect), so
+    whoever writes next — a person, a monitor, ``signoff notify deliver`` — notices it.
+    """
+    for record in unit.repo.open_emergencies_due(unit.now):
+        due = dt.datetime.fromisoformat(record.details["emergency"]["review_due_at"])
+        name = cr_id(record.number)
+        if unit.now < due or unit.repo.seen(name, "emergency.review_overdue"):
+            continue
+        event = unit.emit(
+            "emergency.review_overdue", name, {"review_due_at": due.isoformat()}, actor=SYSTEM_ACTOR
+        )
+        notify(
+            unit,
+            core,
+            "emergency.review_overdue",
+            name,
+            event.seq,
+            {"reason": f"post-incident review was due {due.isoformat()}"},
+        )
+
+
+class EmergencyServices:
     """Open, review and list emergency changes."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
 
     def open_emergency(
         self, ref: VersionRef, *, to_stage: str, incident: str, reason: str, actor: str
@@ -50,128 +77,92 @@ class EmergencyServices(WorkflowBase):
         """Open and submit a break-glass CR that one emergency approver can approve."""
         if not incident.strip():
             raise ConfigError(NO_INCIDENT, field="--incident")
-        settings = self.governance.governance.emergency
-        now = self.clock()
-        expires = now + dt.timedelta(hours=settings.max_duration_hours)
-        due = now + dt.timedelta(hours=settings.review_due_hours)
-        emergency = {
-            "incident": incident,
-            "reason": reason,
-            "expires_at": expires.isoformat(),
-            "review_due_at": due.isoformat(),
-        }
-        with self.write(actor) as (session, record):
-            version = self._version_row(session, ref)
-            model = session.get(ModelRow, version.model_id)
-            assert model is not None
-            baseline = self._holder(session, model.id, to_stage)
-            rules = [{"role": settings.approver_role, "count": 1}]
-            risk = {
-                "level": "emergency",
-                "reasons": [
-                    {
-                        "level": "high",
-                        "code": "emergency",
-                        "message": f"break-glass change for {incident}",
-                    }
-                ],
+        with self._core.write(actor) as unit:
+            rules = rules_in_force(unit.repo, self._core.artifacts)
+            stages = rules.governance.stages
+            if to_stage not in stages:
+                raise refuse(
+                    "unknown_stage", stage=to_stage, rules=rules.label, stages=", ".join(stages)
+                )
+            settings = rules.governance.emergency
+            version = unit.repo.version(ref)
+            if version.stage == to_stage:
+                raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
+            baseline = unit.repo.holder(ref.model, to_stage)
+            emergency = {
+                "incident": incident,
+                "reason": reason,
+                "expires_at": (
+                    unit.now + dt.timedelta(hours=settings.max_duration_hours)
+                ).isoformat(),
+                "review_due_at": (
+                    unit.now + dt.timedelta(hours=settings.review_due_hours)
+                ).isoformat(),
             }
-            row, opened = self._create_cr(
-                session,
-                record,
-                version=version,
-                baseline=baseline,
-                to_stage=to_stage,
-                summary=f"EMERGENCY {incident}: {reason}",
-                actor=actor,
-                risk=risk,
-                rules=rules,
-                details={"emergency": emergency},
-                action="emergency.opened",
-                payload=emergency,
+            number = unit.repo.next_number("cr")
+            name = cr_id(number)
+            opened = unit.emit(
+                "emergency.opened",
+                name,
+                {
+                    "version": str(ref),
+                    "to_stage": to_stage,
+                    "summary": f"EMERGENCY {incident}: {reason}",
+                    "required": [{"role": settings.approver_role, "count": 1}],
+                    "baseline": str(baseline.ref) if baseline else None,
+                    "governance_sha256": rules.sha256,
+                    "governance_version": rules.number,
+                    **emergency,
+                },
             )
-            name = cr_id(row.id)
-            self._notify(
-                session,
+            notify(
+                unit,
+                self._core,
                 "emergency.opened",
                 name,
                 opened.seq,
-                {"version": str(ref), "to_stage": to_stage, "actor": actor, "reason": reason},
+                {"version": str(ref), "to_stage": to_stage, "actor": unit.actor, "reason": reason},
             )
-            self._move(session, record, row, "submitted", actor, {"emergency": True})
-            session.flush()
-            return self._to_cr(session, row)
+            move(unit, self._core, unit.repo.cr(number), "submitted", {"emergency": True})
+            return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
     def review_emergency(
         self, cr: str, *, findings: str, actions: str, actor: str
     ) -> ChangeRequest:
-        """Close an emergency change's post-incident review."""
+        """Close an emergency change's post-incident review (not by its requester)."""
         for what, text in (("findings", findings), ("actions", actions)):
             if len(text.strip()) < 15:
                 raise WorkflowRefused(SHORT.format(what=what))
-        with self.write(actor) as (session, record):
-            row = self._cr_row(session, cr)
-            name = cr_id(row.id)
-            if not row.details.get("emergency"):
-                raise WorkflowRefused(NOT_EMERGENCY.format(cr=name))
-            state = self._state(session, row)
-            if state not in ("deployed", "withdrawn", "rolled_back", "rejected"):
-                raise WorkflowRefused(NOT_YET.format(cr=name, state=state))
-            if session.scalar(select(EmergencyReviewRow).where(EmergencyReviewRow.cr_id == row.id)):
-                raise WorkflowRefused(ALREADY_REVIEWED.format(cr=name))
-            event = record("emergency.reviewed", name, {"findings": findings, "actions": actions})
-            session.add(
-                EmergencyReviewRow(
-                    cr_id=row.id,
-                    findings=findings,
-                    actions=actions,
-                    reviewer=actor,
-                    ledger_seq=event.seq,
-                    at=self.clock(),
-                )
-            )
-            session.flush()
-            return self._to_cr(session, row)
+        try:
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                name = cr_id(record.number)
+                if not record.details.get("emergency"):
+                    raise WorkflowRefused(NOT_EMERGENCY.format(cr=name))
+                if record.requester == unit.actor:
+                    raise refuse("own_review", user=unit.actor, cr=name)
+                if record.state not in ("deployed", "withdrawn", "rolled_back", "rejected"):
+                    raise WorkflowRefused(NOT_YET.format(cr=name, state=record.state))
+                if record.review is not None:
+                    raise WorkflowRefused(ALREADY_REVIEWED.format(cr=name))
+                unit.emit("emergency.reviewed", name, {"findings": findings, "actions": actions})
+                return view(unit.repo, self._core.artifacts, unit.repo.cr(record.number), unit.now)
+        except SignoffError as refusal:
+            record_refusal(self._core, actor, cr, "review_emergency", refusal)
+            raise
 
-    def flag_overdue_reviews(self) -> list[str]:
-        """Record (once) and announce every emergency review that is past due.
-
-        Called after workflow commands and by ``signoff notify deliver``; the event
-        is the system's own (actor ``signoff``), so it needs no user.
-        """
-        from ..ledger import append_event
-        from ..store._models import LedgerEventRow
-
-        flagged = []
-        with self.store.transaction() as session:
-            rows = session.scalars(select(ChangeRequestRow).order_by(ChangeRequestRow.id)).all()
-            for row in rows:
-                if not row.details.get("emergency") or not self._to_cr(session, row).overdue:
-                    continue
-                name = cr_id(row.id)
-                seen = session.scalar(
-                    select(LedgerEventRow.seq).where(
-                        LedgerEventRow.subject == name,
-                        LedgerEventRow.action == "emergency.review_overdue",
-                    )
-                )
-                if seen is not None:
-                    continue
-                due = row.details["emergency"]["review_due_at"]
-                event = append_event(
-                    session,
-                    actor=SYSTEM_ACTOR,
-                    action="emergency.review_overdue",
-                    subject=name,
-                    payload={"review_due_at": due},
-                    at=self.clock(),
-                )
-                self._notify(
-                    session,
-                    "emergency.review_overdue",
-                    name,
-                    event.seq,
-                    {"reason": f"post-incident review was due {due}"},
-                )
-                flagged.append(name)
-        return flagged
+    def flag_overdue_reviews(self, *, actor: str | None = None) -> list[str]:
+        """Record any overdue review now (a write transaction notices them all)."""
+        with self._core.write(actor, check_actor=actor is not None) as unit:
+            before = {
+                c.number
+                for c in unit.repo.crs(emergency_only=True)
+                if unit.repo.seen(cr_id(c.number), "emergency.review_overdue")
+            }
+            flag_overdue(unit, self._core)
+            after = {
+                c.number
+                for c in unit.repo.crs(emergency_only=True)
+                if unit.repo.seen(cr_id(c.number), "emergency.review_overdue")
+            }
+        return [cr_id(n) for n in sorted(after - before)]

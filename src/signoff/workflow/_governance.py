@@ -1,13 +1,14 @@
 """The governance config: stages, required sign-offs per risk rating, separation of duties.
 
-Versioned like a policy; a bundled default applies when none is given
-(``SIGNOFF_GOVERNANCE`` or ``--governance``).  Parsed and validated once,
-with file:line:column errors, by the same reader as audit configs and policies.
+The file format.  The rules *in force* are registry state, not a file: ``signoff
+governance apply FILE`` records a version (``signoff.workflow.GovernanceServices``),
+and no workflow command reads the rules from the caller's files or environment.
+Parsed and validated once, with file:line:column errors, by the same reader as audit
+configs and policies.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,15 @@ from ..config import read_yaml, validation_error
 from ..notify._events import Webhooks
 from ..registry._domain import ARTIFACT_KINDS, ROLES, STAGES
 
-__all__ = ["ApprovalRule", "Governance", "LoadedGovernance", "StageRule", "load_governance"]
+__all__ = [
+    "NO_POLICY",
+    "ApprovalRule",
+    "Governance",
+    "LoadedGovernance",
+    "StageRule",
+    "bundled_governance_path",
+    "load_governance",
+]
 
 RiskLevel = Literal["low", "medium", "high"]
 
@@ -36,10 +45,18 @@ class ApprovalRule(_Strict):
     count: Annotated[int, Field(ge=1, le=10)] = 1
 
 
+#: ``policy: none`` — the stage deliberately has no policy (a ``reason`` is required).
+NO_POLICY = "none"
+
+
 class StageRule(_Strict):
     """What a version needs before a change request can move it into a stage."""
 
-    policy: str | None = Field(default=None, description="Policy its latest audit must pass.")
+    policy: str | None = Field(
+        default=None,
+        description="Policy its latest audit must pass, or `none` (with a reason).",
+    )
+    reason: str | None = Field(default=None, description="Why the stage has no policy.")
     artifacts: tuple[str, ...] = Field(
         default=(), description="Artifact kinds that must be attached."
     )
@@ -100,6 +117,11 @@ class Governance(_Strict):
             bad = [k for k in rule.artifacts if k not in ARTIFACT_KINDS]
             if bad:
                 raise ValueError(f"stages.{stage}: unknown artifact kind(s) {bad}")
+            if rule.policy == NO_POLICY and len((rule.reason or "").strip()) < 15:
+                raise ValueError(
+                    f"stages.{stage}: `policy: none` needs a `reason` saying why "
+                    "(at least 15 characters)"
+                )
         for level in ("low", "medium", "high"):
             if level not in self.approvals:
                 raise ValueError(
@@ -126,27 +148,24 @@ class LoadedGovernance:
     def policy_path(self, stage: str) -> Path | None:
         """The stage's policy file, resolved against the governance file's folder."""
         rule = self.governance.stages.get(stage)
-        if rule is None or rule.policy is None:
+        if rule is None or rule.policy is None or rule.policy == NO_POLICY:
             return None
-        base = self.path.parent if self.path is not None else Path.cwd()
-        return base / rule.policy
+        assert self.path is not None
+        return self.path.parent / rule.policy
+
+
+def bundled_governance_path() -> Path:
+    """The bundled default governance file (a new registry starts under it)."""
+    return Path(str(resources.files("signoff.workflow").joinpath("governance_default.yaml")))
 
 
 def load_governance(path: str | Path | None = None) -> LoadedGovernance:
-    """Read a governance config: ``path``, else ``SIGNOFF_GOVERNANCE``, else the bundled default."""
-    chosen = path or os.environ.get("SIGNOFF_GOVERNANCE") or None
-    if chosen is None:
-        default = resources.files("signoff.workflow").joinpath("governance_default.yaml")
-        with resources.as_file(default) as bundled:
-            return _load(Path(bundled), keep_path=False)
-    return _load(Path(chosen), keep_path=True)
-
-
-def _load(path: Path, *, keep_path: bool) -> LoadedGovernance:
-    doc = read_yaml(path, what="governance config")
+    """Read and validate a governance file (default: the bundled one)."""
+    chosen = Path(path) if path is not None else bundled_governance_path()
+    doc = read_yaml(chosen, what="governance config")
     try:
         governance = Governance.model_validate(doc.data)
     except ValidationError as exc:
         raise validation_error(exc, doc, model=Governance) from None
     digest = canonical_sha256(governance.model_dump(mode="json"))
-    return LoadedGovernance(governance, path if keep_path else None, digest)
+    return LoadedGovernance(governance, chosen, digest)

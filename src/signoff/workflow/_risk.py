@@ -28,8 +28,8 @@ stage and records one :class:`RiskReason` per finding:
 * each key metric: the relative shift ``|c − p| / |p|`` (``p`` the current
   version's value) is low up to ``low_shift``, medium up to ``high_shift`` and
   high above (``metric_shift``, both values and the signed percentage); a metric
-  missing or not finite on either side is skipped with a low reason
-  (``metric_missing``);
+  missing or not finite on either side cannot be compared, which rates at least
+  medium (``metric_missing``): missing evidence never makes a change look safe;
 * the model's use case containing a sensitive keyword (case-insensitive
   substring): high (``sensitive_domain``);
 * the model's declared risk tier: high → high, medium → medium (``risk_tier``).
@@ -191,7 +191,7 @@ def _diff(cand: VersionFacts, cur: VersionFacts, t: RiskThresholds) -> list[Risk
         c, p = cand.metrics.get(name), cur.metrics.get(name)
         if c is None or p is None or not (math.isfinite(c) and math.isfinite(p)):
             message = f"metric {name} not in both audits"
-            found.append(RiskReason("low", "metric_missing", message))
+            found.append(RiskReason("medium", "metric_missing", message))
         else:
             found.append(_metric(name, c, p, t))
     return found

@@ -1,167 +1,168 @@
-"""Rollback, and what was in a stage at a given moment and who approved it."""
+"""Rollback, and what was in a stage at a given moment and who approved it.
+
+Rollback is idempotent: a retry finds production already where the previous rollback
+left it and changes nothing.  It never returns to a version that was rolled back
+from, unless that version is named with ``to_version`` and was approved for the stage.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from ..errors import WorkflowRefused
-from ..registry._domain import VersionRef
-from ..store._models import ChangeRequestRow, VersionRow
-from ._base import ALREADY_THERE, WorkflowBase, refuse
+from ..errors import SignoffError
+from ..registry import Core
+from ..store import CRState, Decision, VersionRef
 from ._domain import cr_id
+from ._support import move, notify, record_refusal, refuse
 
-__all__ = ["HistoryServices", "RollbackServices"]
+__all__ = ["HistoryServices", "Rollback", "RollbackServices"]
 
 
-class RollbackServices(WorkflowBase):
-    """Rollback: production back to the last version approved for it, in one command."""
+@dataclass(frozen=True)
+class Rollback:
+    """Where production stands after a rollback (``changed`` False: a retry did nothing)."""
+
+    model: str
+    version: str
+    changed: bool
+    rolled_back_from: str | None
+
+    def __str__(self) -> str:
+        return f"{self.model}@{self.version}"
+
+
+class RollbackServices:
+    """Production back to the last version approved for it, in one command."""
+
+    def __init__(self, core: Core, *, role: str = "operator") -> None:
+        self._core = core
+        self._role = role
 
     def rollback(
         self, model: str, *, actor: str, reason: str, to_version: str | None = None
-    ) -> str:
-        """Return production to the last version approved for it (or ``to_version``).
-
-        Returns the version now in production.  Recorded like any change: the
-        current holder leaves production, its deploying CR becomes ``rolled_back``.
-        """
-        from ..ledger._log import lock_appends
-        from ..store._models import CRTransitionRow
-
+    ) -> Rollback:
+        """Return production to the last version approved for it (or ``to_version``)."""
         try:
-            with self.write(actor) as (session, record):
-                lock_appends(session)
-                if "operator" not in self._roles(session, actor):
-                    raise refuse("not_operator", user=actor)
-                model_row = self._model_row(session, model)
-                current = self._holder(session, model_row.id, "production")
-                deployed = session.execute(
-                    select(ChangeRequestRow, CRTransitionRow.id)
-                    .join(CRTransitionRow, CRTransitionRow.cr_id == ChangeRequestRow.id)
-                    .join(VersionRow, VersionRow.id == ChangeRequestRow.version_id)
-                    .where(
-                        VersionRow.model_id == model_row.id,
-                        ChangeRequestRow.to_stage == "production",
-                        CRTransitionRow.to_state == "deployed",
-                    )
-                    .order_by(CRTransitionRow.id.desc())
-                ).all()
-                approved = [
-                    cr for cr, _ in deployed if cr.version_id != (current.id if current else None)
-                ]
-                if to_version is not None:
-                    target = self._version_row(session, VersionRef(model, to_version))
-                    if not any(cr.version_id == target.id for cr, _ in deployed):
-                        raise refuse("not_approved_for", ref=f"{model}@{to_version}")
-                elif approved:
-                    found = session.get(VersionRow, approved[0].version_id)
-                    assert found is not None
-                    target = found
-                else:
-                    raise refuse("no_rollback_target", model=model)
-                if current is not None and target.id == current.id:
-                    raise WorkflowRefused(
-                        ALREADY_THERE.format(ref=f"{model}@{target.version}", stage="production")
-                    )
-                payload = {"reason": reason, "to": self._ref(session, target)}
-                if current is not None:
-                    live = [cr for cr, _ in deployed if cr.version_id == current.id]
-                    if live and self._state(session, live[0]) == "deployed":
-                        self._move(session, record, live[0], "rolled_back", actor, payload)
-                    self._enter_stage(
-                        session, record, current, "archived", actor, "rolled back", payload
-                    )
-                self._enter_stage(session, record, target, "production", actor, "rollback", payload)
-                rolled = record(
-                    "model.rolled_back",
-                    f"model:{model}",
-                    {**payload, "from": self._ref(session, current) if current else None},
-                )
-                self._notify(
-                    session,
-                    "model.rolled_back",
-                    f"model:{model}",
-                    rolled.seq,
-                    {
-                        **payload,
-                        "from": self._ref(session, current) if current else None,
-                        "actor": actor,
-                    },
-                )
-                return self._ref(session, target)
-        except WorkflowRefused as refusal:
-            self._record_refusal(actor, f"model:{model}", "rollback", refusal.message)
+            return self._rollback(model, actor=actor, reason=reason, to_version=to_version)
+        except SignoffError as refusal:
+            record_refusal(self._core, actor, f"model:{model}", "rollback", refusal)
             raise
 
+    def _rollback(self, model: str, *, actor: str, reason: str, to_version: str | None) -> Rollback:
+        with self._core.write(actor) as unit:
+            roles = set(unit.repo.user(unit.actor).roles)
+            if not roles & {"operator", "monitor"}:
+                raise refuse("not_operator", user=unit.actor)
+            current = unit.repo.holder(model, "production")
+            deployed = unit.repo.deployed_crs(model, "production")
+            rolled_from = {
+                p["from"].partition("@")[2]
+                for _, _, _, p in unit.repo.events(f"model:{model}", ("model.rolled_back",))
+                if p.get("from")
+            }
+            last_rollback = unit.repo.events(f"model:{model}", ("model.rolled_back",))
+            last_deploy = deployed[0][1] if deployed else 0
+            retry = to_version is None and last_rollback and last_rollback[-1][0] > last_deploy
+            left_at = last_rollback[-1][3]["to"].partition("@")[2] if last_rollback else None
+            if retry and current is not None and current.version == left_at:
+                return Rollback(model, current.version, False, last_rollback[-1][3].get("from"))
+            if to_version is not None:
+                unit.repo.version(VersionRef(model, to_version))
+                if not any(cr.version == to_version for cr, _ in deployed):
+                    raise refuse("not_approved_for", ref=f"{model}@{to_version}")
+                target = to_version
+            else:
+                candidates = [
+                    cr.version
+                    for cr, _ in deployed
+                    if cr.version != (current.version if current else None)
+                    and cr.version not in rolled_from
+                    and cr.state != CRState.ROLLED_BACK
+                ]
+                if not candidates:
+                    raise refuse("no_rollback_target", model=model)
+                target = candidates[0]
+            if current is not None and current.version == target:
+                return Rollback(model, target, False, None)
+            payload: dict[str, Any] = {"reason": reason, "to": f"{model}@{target}"}
+            if current is not None:
+                live = [cr for cr, _ in deployed if cr.version == current.version]
+                if live and unit.repo.cr(live[0].number).state == CRState.DEPLOYED:
+                    move(unit, self._core, live[0], "rolled_back", payload)
+                unit.emit(
+                    "version.stage_changed",
+                    f"version:{current.ref}",
+                    {**payload, "from": current.stage, "to": "archived", "why": "rolled back"},
+                )
+            target_version = unit.repo.version(VersionRef(model, target))
+            unit.emit(
+                "version.stage_changed",
+                f"version:{target_version.ref}",
+                {**payload, "from": target_version.stage, "to": "production", "why": "rollback"},
+            )
+            came_from = str(current.ref) if current else None
+            rolled = unit.emit(
+                "model.rolled_back", f"model:{model}", {**payload, "from": came_from}
+            )
+            notify(
+                unit,
+                self._core,
+                "model.rolled_back",
+                f"model:{model}",
+                rolled.seq,
+                {**payload, "from": came_from, "actor": unit.actor},
+            )
+            return Rollback(model, target, True, came_from)
 
-class HistoryServices(WorkflowBase):
+
+class HistoryServices:
     """What was in a stage at a given moment, and who approved it."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
 
     def holder_at(
         self, model: str, when: dt.datetime, *, stage: str = "production"
     ) -> dict[str, Any] | None:
-        """The version in ``stage`` at ``when``, the CR that put it there and its approvers.
-
-        Answers the examiner's question "what was in production on date D, and who
-        approved it" from the transitions and sign-offs, never from a mutable column.
-        """
-        from ..store._models import StageTransitionRow
-
-        with self.store.transaction() as session:
-            model_row = self._model_row(session, model)
-            moves = session.execute(
-                select(StageTransitionRow, VersionRow)
-                .join(VersionRow, VersionRow.id == StageTransitionRow.version_id)
-                .where(VersionRow.model_id == model_row.id, StageTransitionRow.at <= when)
-                .order_by(StageTransitionRow.id)
-            ).all()
-            current: dict[int, tuple[Any, VersionRow]] = {}
-            for move, version in moves:
-                current[version.id] = (move, version)
-            live = [(m, v) for m, v in current.values() if m.to_stage == stage]
+        """The version in ``stage`` at ``when``, the CR that put it there and its approvers."""
+        with self._core.read() as repo:
+            moves = [m for m in repo.history(model) if m.at <= when]
+            current: dict[str, Any] = {}
+            for m in moves:
+                current[m.version] = m
+            live = [m for m in current.values() if m.to_stage == stage]
             if not live:
                 return None
-            move, version = max(live, key=lambda item: item[0].id)
-            crs = session.scalars(
-                select(ChangeRequestRow)
-                .where(
-                    ChangeRequestRow.version_id == version.id, ChangeRequestRow.to_stage == stage
-                )
-                .order_by(ChangeRequestRow.id.desc())
-            ).all()
+            move_ = max(live, key=lambda m: m.ledger_seq)
+            crs = repo.crs(version=VersionRef(model, move_.version))
             deployed = next(
-                (c for c in crs if self._state_at(session, c, move.ledger_seq) == "deployed"), None
+                (
+                    c
+                    for c in crs
+                    if c.to_stage == stage
+                    and repo.cr_states_at(c.number, move_.ledger_seq) == "deployed"
+                ),
+                None,
             )
             approvals = (
                 []
                 if deployed is None
                 else [
                     {"user": s.user, "role": s.role, "at": s.at.isoformat()}
-                    for s in self._signoffs(session, deployed)
-                    if s.decision == "approve"
+                    for s in deployed.signoffs
+                    if s.decision == Decision.APPROVE
                 ]
             )
             return {
                 "model": model,
                 "stage": stage,
                 "at": when.isoformat(),
-                "version": version.version,
-                "since": move.at.isoformat(),
-                "moved_by": move.actor,
-                "ledger_seq": move.ledger_seq,
-                "change_request": cr_id(deployed.id) if deployed else None,
+                "version": move_.version,
+                "since": move_.at.isoformat(),
+                "moved_by": move_.actor,
+                "ledger_seq": move_.ledger_seq,
+                "change_request": cr_id(deployed.number) if deployed else None,
                 "approved_by": approvals,
             }
-
-    def _state_at(self, session: Any, cr: ChangeRequestRow, seq: int) -> str | None:
-        from ..store._models import CRTransitionRow
-
-        state: str | None = session.scalar(
-            select(CRTransitionRow.to_state)
-            .where(CRTransitionRow.cr_id == cr.id, CRTransitionRow.ledger_seq <= seq)
-            .order_by(CRTransitionRow.id.desc())
-            .limit(1)
-        )
-        return state

@@ -1,29 +1,29 @@
-"""Change requests: open, submit, sign, deploy, withdraw.
+"""Change requests: open, submit, sign, override the risk, withdraw, deploy, read.
 
-Every rule lives here, in the core, so the CLI and any API inherit it: the
-state machine, the readiness checks, the sign-offs each risk rating needs,
-and separation of duties (the requester cannot sign; one person cannot fill
-two required roles; the operator who deploys did not approve; the role must
-be one the user holds).  Each refusal is exit 4 with the rule that applied,
-and is itself recorded in the ledger.
+Every rule lives here, in the core, so the CLI, the Python API and a server inherit
+it; each write runs in one unit of work under the registry's write lock, taken before
+anything it decides on is read.  A CR is judged by the governance version in force
+when it was opened.  Refusals are exit 4 and are themselves recorded in the ledger.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
-from sqlalchemy import select
-
-from ..errors import ConfigError, WorkflowRefused
-from ..registry._domain import VersionRef
-from ..store._models import AuditRow, ChangeRequestRow, ModelRow, SignOffRow, VersionRow
-from ._base import WorkflowBase, refuse
-from ._domain import DECISIONS, ChangeRequest, cr_id
+from ..errors import ConfigError, SignoffError, WorkflowRefused
+from ..ledger import sign_statement, verify_statement
+from ..registry import Core, Unit
+from ..store import CRRecord, CRState, Decision, ModelVersion, VersionRef
+from ._domain import ChangeRequest, cr_id, cr_number, current_decisions
 from ._emergency import check_not_expired
+from ._readiness import missing_for, view
 from ._risk import RiskThresholds, VersionFacts, rate_change
+from ._rules import Rules, rules_in_force
+from ._support import move, plain, record_refusal, refuse, settle
 
-__all__ = ["BOILERPLATE", "ChangeRequestServices"]
+__all__ = ["BOILERPLATE", "ChangeRequestServices", "judge_comment"]
 
 #: Comments that say nothing: a sign-off needs a reason a reviewer could check.
 BOILERPLATE = frozenset(
@@ -41,37 +41,46 @@ BOILERPLATE = frozenset(
         "ship it",
     }
 )
-UNKNOWN_STAGE = "unknown stage {stage!r}; stages: {stages}"
-BLOCKED = "{cr} cannot move on; missing: {missing}"
 RUBBER_STAMP = (
     "a sign-off needs a comment that says what was checked (at least 15 characters, not {text!r})"
 )
 KEY_REQUIRED = "{user} registered a signing key: sign with --key (the matching private key)"
-NO_REGISTERED_KEY = (
-    "{user} has no registered public key; register one with `signoff user key` first"
-)
+NO_REGISTERED_KEY = "{user} has no registered public key; an admin must register one first"
 WRONG_KEY = "the key given is not the one {user} registered"
 BAD_LEVEL = "risk level must be one of: low, medium, high; got {value!r}"
-LATE_OVERRIDE = "{cr} is {state}; the risk rating can only change before a decision"
 BAD_DECISION = "decision must be one of: approve, reject, changes; got {value!r}"
+ALREADY_THERE = "{ref} is already in {stage}"
+_RANK = {"low": 0, "medium": 1, "high": 2, "emergency": 3}
 
 
-class ChangeRequestServices(WorkflowBase):
-    """Change requests: open, submit, sign, override, withdraw, deploy, list."""
+def judge_comment(text: str) -> str:
+    """The comment as recorded, once it says something (format and space characters removed)."""
+    visible = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKC", text)
+        if unicodedata.category(ch) not in ("Cf", "Cc")
+    )
+    cleaned = " ".join(visible.split())
+    if len(cleaned) < 15 or cleaned.lower().strip(".! ") in BOILERPLATE:
+        raise WorkflowRefused(RUBBER_STAMP.format(text=cleaned))
+    return cleaned
 
-    def _facts(self, session: Any, version: VersionRow) -> VersionFacts:
-        audit = session.scalar(
-            select(AuditRow)
-            .where(AuditRow.version_id == version.id)
-            .order_by(AuditRow.id.desc())
-            .limit(1)
-        )
+
+class ChangeRequestServices:
+    """Open, submit, sign, override, withdraw, deploy and read change requests."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    # -- helpers -----------------------------------------------------------------------
+    def _facts(self, unit: Unit, version: ModelVersion, rules: Rules) -> VersionFacts:
+        audits = unit.repo.audits(version.ref)
         metrics: dict[str, float] = {}
-        if audit is not None:
-            results = json.loads(self.artifacts.get(audit.results_sha256))
-            for name in self.governance.governance.risk.key_metrics:
-                value = results.get("overall", {}).get(name, {}).get("value")
-                if value is not None:
+        if audits:
+            results = json.loads(self._core.artifacts.get(audits[-1].results_sha256))
+            for name in rules.governance.risk.key_metrics:
+                value = (results.get("overall", {}).get(name) or {}).get("value")
+                if isinstance(value, int | float):
                     metrics[name] = float(value)
         return VersionFacts(
             version.feature_schema,
@@ -82,6 +91,21 @@ class ChangeRequestServices(WorkflowBase):
             metrics,
         )
 
+    def _rules(self, unit: Unit, record: CRRecord) -> Rules:
+        return rules_in_force(unit.repo, self._core.artifacts, record.governance_version)
+
+    def _view(self, unit: Unit, number: int) -> ChangeRequest:
+        return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
+
+    def _guarded(self, actor: str, subject: str, rule: str, work: Any) -> ChangeRequest:
+        try:
+            result: ChangeRequest = work()
+        except SignoffError as refusal:
+            record_refusal(self._core, actor, subject, rule, refusal)
+            raise
+        return result
+
+    # -- open and submit ---------------------------------------------------------------
     def open_cr(
         self,
         ref: VersionRef,
@@ -92,69 +116,79 @@ class ChangeRequestServices(WorkflowBase):
         details: dict[str, Any] | None = None,
     ) -> ChangeRequest:
         """Open a CR (state ``draft``) with its computed risk rating and required sign-offs."""
-        stages = self.governance.governance.stages
-        if to_stage not in stages:
-            raise ConfigError(
-                UNKNOWN_STAGE.format(stage=to_stage, stages=", ".join(stages)), field="--to"
-            )
-        with self.write(actor) as (session, record):
-            version = self._version_row(session, ref)
-            model = session.get(ModelRow, version.model_id)
-            assert model is not None
-            baseline = self._holder(session, model.id, to_stage)
-            risk_cfg = self.governance.governance.risk
+        with self._core.write(actor) as unit:
+            rules = rules_in_force(unit.repo, self._core.artifacts)
+            stages = rules.governance.stages
+            if to_stage not in stages:
+                raise ConfigError(
+                    REFUSALS_UNKNOWN.format(
+                        stage=to_stage, rules=rules.label, stages=", ".join(stages)
+                    ),
+                    field="--to",
+                )
+            version = unit.repo.version(ref)
+            if version.stage == to_stage:
+                raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
+            model = unit.repo.model(ref.model)
+            baseline = unit.repo.holder(ref.model, to_stage)
+            risk = rules.governance.risk
             rating = rate_change(
-                self._facts(session, version),
-                self._facts(session, baseline) if baseline else None,
+                self._facts(unit, version, rules),
+                self._facts(unit, baseline, rules) if baseline else None,
                 model_risk_tier=model.risk_tier,  # type: ignore[arg-type]
                 use_case=model.use_case,
                 thresholds=RiskThresholds(
-                    low_shift=risk_cfg.low_shift,
-                    high_shift=risk_cfg.high_shift,
-                    key_metrics=risk_cfg.key_metrics,
+                    low_shift=risk.low_shift,
+                    high_shift=risk.high_shift,
+                    key_metrics=risk.key_metrics,
                 ),
             )
-            rules = [r.model_dump() for r in self.governance.governance.approvals[rating.level]]
-            row, _ = self._create_cr(
-                session,
-                record,
-                version=version,
-                baseline=baseline,
-                to_stage=to_stage,
-                summary=summary,
-                actor=actor,
-                risk=rating.to_dict(),
-                rules=rules,
-                details=details or {},
-                action="cr.opened",
-                payload={"risk": rating.to_dict(), "details": self._json(details or {})},
+            required = [r.model_dump() for r in rules.governance.approvals[rating.level]]
+            number = unit.repo.next_number("cr")
+            unit.emit(
+                "cr.opened",
+                cr_id(number),
+                {
+                    "version": str(ref),
+                    "to_stage": to_stage,
+                    "summary": summary,
+                    "required": required,
+                    "baseline": str(baseline.ref) if baseline else None,
+                    "governance_sha256": rules.sha256,
+                    "governance_version": rules.number,
+                    "risk": rating.to_dict(),
+                    "details": plain(details or {}),
+                },
             )
-            return self._to_cr(session, row)
+            return self._view(unit, number)
 
     def submit(self, cr: str, *, actor: str) -> ChangeRequest:
         """Submit for review once every readiness check passes; else list what is missing."""
-        with self.write(actor) as (session, record):
-            row = self._cr_row(session, cr)
-            self._only_requester(session, row, actor, "submit")
-            version = session.get(VersionRow, row.version_id)
-            assert version is not None
-            missing = self._missing(session, version, row.to_stage)
-            if missing:
-                raise WorkflowRefused(BLOCKED.format(cr=cr_id(row.id), missing="; ".join(missing)))
-            self._move(session, record, row, "submitted", actor, {})
-            rule = self.governance.governance.stages.get(row.to_stage)
-            if rule is not None and rule.promotion == "automatic":
-                # the stage's rule promotes on passing checks alone: no sign-offs needed
-                from ..ledger._log import lock_appends
 
-                lock_appends(session)
-                why = {"automatic": f"stages.{row.to_stage}.promotion is automatic; checks passed"}
-                self._move(session, record, row, "in_review", actor, why)
-                self._move(session, record, row, "approved", actor, why)
-                self._deploy_rows(session, record, row, actor)
-            session.flush()
-            return self._to_cr(session, row)
+        def work() -> ChangeRequest:
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                self._only_requester(unit, record, "submit")
+                rules = self._rules(unit, record)
+                ref = VersionRef(record.model, record.version)
+                missing = missing_for(
+                    unit.repo, self._core.artifacts, rules, ref, record.to_stage, unit.now
+                )
+                if missing:
+                    raise refuse("not_ready", cr=cr_id(record.number), missing="; ".join(missing))
+                move(unit, self._core, record, "submitted", {})
+                rule = rules.governance.stages[record.to_stage]
+                if rule.promotion == "automatic":
+                    auto = f"stages.{record.to_stage}.promotion is automatic; checks passed"
+                    why = {"automatic": auto}
+                    move(unit, self._core, record, "in_review", why)
+                    move(unit, self._core, record, "approved", why)
+                    self._deploy_rows(unit, unit.repo.cr(record.number))
+                return self._view(unit, record.number)
 
+        return self._guarded(actor, cr, "submit", work)
+
+    # -- sign ------------------------------------------------------------------------------
     def sign(
         self,
         cr: str,
@@ -165,248 +199,230 @@ class ChangeRequestServices(WorkflowBase):
         comment: str,
         private_key: str | None = None,
     ) -> ChangeRequest:
-        """Record a sign-off; approve the CR when every required role has approved.
+        """Record a sign-off; approve the CR once every required role approves and it is ready.
 
-        A user with a registered public key must pass ``private_key`` (the text of
-        the matching private key): the sign-off then carries their signature.
+        A person's latest decision in a role replaces their earlier one.  A user with a
+        registered public key must pass ``private_key``: the sign-off carries a signature.
         """
-        if decision not in DECISIONS:
+        if decision not in tuple(Decision):
             raise ConfigError(BAD_DECISION.format(value=decision), field="--decision")
-        text = " ".join(comment.split())
-        if len(text) < 15 or text.lower().strip(".! ") in BOILERPLATE:
-            raise WorkflowRefused(RUBBER_STAMP.format(text=text))
-        try:
-            with self.write(actor) as (session, record):
-                row = self._cr_row(session, cr)
-                self._check_signer(session, row, actor, role)
-                cr_view = self._to_cr(session, row)
-                state = cr_view.state
-                if state == "submitted":
-                    self._move(session, record, row, "in_review", actor, {})
-                elif state != "in_review":
-                    self._move(
-                        session, record, row, "in_review", actor, {}
-                    )  # refuses with what is allowed
-                evidence = self._evidence(session, row)
+
+        def work() -> ChangeRequest:
+            text = judge_comment(comment)
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                name = cr_id(record.number)
+                self._check_signer(unit, record, role)
+                if record.state not in (CRState.SUBMITTED, CRState.IN_REVIEW):
+                    move(
+                        unit, self._core, record, "in_review", {}
+                    )  # refuses, saying what is allowed
+                if record.state == CRState.SUBMITTED:
+                    move(unit, self._core, record, "in_review", {})
                 statement = {
-                    "cr": cr_id(row.id),
-                    "user": actor,
+                    "cr": name,
+                    "user": unit.actor,
                     "role": role,
                     "decision": decision,
                     "comment": text,
-                    "evidence": evidence,
+                    "evidence": self._evidence(unit, record),
                 }
-                signature = self._signature(session, actor, statement, private_key)
+                signature = self._signature(unit, statement, private_key)
                 extra = {"signature": signature} if signature else {}
-                event = record("cr.signed", cr_id(row.id), {**statement, **extra})
-                session.add(
-                    SignOffRow(
-                        cr_id=row.id,
-                        user=actor,
-                        role=role,
-                        decision=decision,
-                        comment=text,
-                        evidence=evidence,
-                        ledger_seq=event.seq,
-                        at=self.clock(),
-                    )
-                )
-                session.flush()
-                view = self._to_cr(session, row)
-                if decision == "reject":
-                    self._move(session, record, row, "rejected", actor, {"by": actor})
-                elif decision == "changes":
-                    self._move(
-                        session, record, row, "draft", actor, {"changes_requested_by": actor}
-                    )
-                elif not view.outstanding() and not view.missing:
-                    self._move(
-                        session,
-                        record,
-                        row,
-                        "approved",
-                        actor,
-                        {"approvals": [s.user for s in view.signoffs]},
-                    )
-                session.flush()
-                return self._to_cr(session, row)
-        except WorkflowRefused as refusal:
-            self._record_refusal(actor, cr, "sign", refusal.message)
-            raise
+                unit.emit("cr.signed", name, {**statement, **extra})
+                if decision == Decision.REJECT:
+                    move(unit, self._core, record, "rejected", {"by": unit.actor})
+                elif decision == Decision.CHANGES:
+                    move(unit, self._core, record, "draft", {"changes_requested_by": unit.actor})
+                else:
+                    return settle(unit, self._core, record.number)
+                return self._view(unit, record.number)
+
+        return self._guarded(actor, cr, "sign", work)
 
     def _signature(
-        self, session: Any, actor: str, statement: dict[str, Any], private_key: str | None
+        self, unit: Unit, statement: dict[str, Any], private_key: str | None
     ) -> str | None:
-        from ..ledger._signing import sign_statement, verify_statement
-
-        registered = self._user_row(session, actor).public_key
+        registered = unit.repo.user(unit.actor).public_key
         if registered is None:
             if private_key is not None:
-                raise WorkflowRefused(NO_REGISTERED_KEY.format(user=actor))
+                raise WorkflowRefused(NO_REGISTERED_KEY.format(user=unit.actor))
             return None
         if private_key is None:
-            raise WorkflowRefused(KEY_REQUIRED.format(user=actor))
+            raise WorkflowRefused(KEY_REQUIRED.format(user=unit.actor))
         signature = sign_statement(statement, private_key)
         if not verify_statement(statement, signature, registered):
-            raise WorkflowRefused(WRONG_KEY.format(user=actor))
+            raise WorkflowRefused(WRONG_KEY.format(user=unit.actor))
         return signature
 
-    def _check_signer(self, session: Any, row: ChangeRequestRow, actor: str, role: str) -> None:
-        cr = cr_id(row.id)
-        rules = row.required.get("rules", [])
-        needed = [r["role"] for r in rules]
-        sod = self.governance.governance.separation_of_duties
-        if role not in self._roles(session, actor):
+    def _check_signer(self, unit: Unit, record: CRRecord, role: str) -> None:
+        name, actor = cr_id(record.number), unit.actor
+        needed = [r.role for r in record.required]
+        sod = self._rules(unit, record).governance.separation_of_duties
+        if role not in unit.repo.user(actor).roles:
             raise refuse("role_not_held", user=actor, role=role)
         if role not in needed:
-            raise refuse("role_not_required", cr=cr, role=role, needed=", ".join(needed))
-        if sod.requester_cannot_sign and actor == row.requester:
-            raise refuse("requester_cannot_sign", user=actor, cr=cr)
-        for signed in self._signoffs(session, row):
-            if signed.user == actor and signed.role == role:
-                raise refuse("already_signed", user=actor, cr=cr, role=role)
-            if sod.one_role_per_person and signed.user == actor:
-                raise refuse("one_role_per_person", user=actor, cr=cr, other=signed.role)
+            raise refuse("role_not_required", cr=name, role=role, needed=", ".join(needed))
+        if sod.requester_cannot_sign and actor == record.requester:
+            raise refuse("requester_cannot_sign", user=actor, cr=name)
+        if sod.one_role_per_person:
+            acted = {r for (user, r) in current_decisions(record.signoffs) if user == actor}
+            if record.risk.get("override", {}).get("by") == actor:
+                acted.add("risk_reviewer (risk override)")
+            other = sorted(acted - {role})
+            if other:
+                raise refuse("one_role_per_person", user=actor, cr=name, other=other[0])
 
-    def _evidence(self, session: Any, row: ChangeRequestRow) -> dict[str, Any]:
+    def _evidence(self, unit: Unit, record: CRRecord) -> dict[str, Any]:
         """Hashes of what the signer was shown: latest audit results, report and model card."""
-        from ..store._models import ArtifactRow
-
-        audit = session.scalar(
-            select(AuditRow)
-            .where(AuditRow.version_id == row.version_id)
-            .order_by(AuditRow.id.desc())
-            .limit(1)
-        )
-        cards = session.scalars(
-            select(ArtifactRow)
-            .where(ArtifactRow.version_id == row.version_id)
-            .order_by(ArtifactRow.id)
-        )
-        latest = {a.kind: a.sha256 for a in cards}
+        ref = VersionRef(record.model, record.version)
+        audits = unit.repo.audits(ref)
+        latest = {a.kind: a.sha256 for a in unit.repo.artifacts(ref)}
         return {
-            "audit_results_sha256": audit.results_sha256 if audit else None,
+            "audit_results_sha256": audits[-1].results_sha256 if audits else None,
             "report_sha256": latest.get("audit_report"),
             "model_card_sha256": latest.get("model_card"),
         }
 
-    def _only_requester(self, session: Any, row: ChangeRequestRow, actor: str, what: str) -> None:
-        if actor != row.requester and "admin" not in self._roles(session, actor):
-            raise refuse("not_requester", requester=row.requester, what=what, cr=cr_id(row.id))
+    def _only_requester(self, unit: Unit, record: CRRecord, what: str) -> None:
+        if unit.actor != record.requester and "admin" not in unit.repo.user(unit.actor).roles:
+            raise refuse(
+                "not_requester", requester=record.requester, what=what, cr=cr_id(record.number)
+            )
 
+    # -- risk override -----------------------------------------------------------------
     def override_risk(
         self, cr: str, *, level: str, justification: str, actor: str
     ) -> ChangeRequest:
         """A risk reviewer replaces the computed rating, with a written justification.
 
-        The sign-offs required follow the new rating; the computed one stays in
-        the CR's risk record and both are in the ledger.
+        Only before the first sign-off.  Raising the rating takes one risk reviewer;
+        lowering it takes two: the first is recorded as a proposal, a second risk
+        reviewer confirms it.  The overrider then counts as a signer of the CR for
+        one-role-per-person.
         """
         if level not in ("low", "medium", "high"):
             raise ConfigError(BAD_LEVEL.format(value=level), field="--level")
-        if len(" ".join(justification.split())) < 15:
-            raise WorkflowRefused(RUBBER_STAMP.format(text=justification))
-        try:
-            with self.write(actor) as (session, record):
-                row = self._cr_row(session, cr)
-                name = cr_id(row.id)
-                if "risk_reviewer" not in self._roles(session, actor):
-                    raise refuse("role_not_held", user=actor, role="risk_reviewer")
-                if actor == row.requester:
-                    raise refuse("requester_cannot_sign", user=actor, cr=name)
-                state = self._state(session, row)
-                if state not in ("draft", "submitted", "in_review"):
-                    raise WorkflowRefused(LATE_OVERRIDE.format(cr=name, state=state))
-                rules = [r.model_dump() for r in self.governance.governance.approvals[level]]  # type: ignore[index]
-                computed = row.risk.get("computed", row.risk)
-                row.risk = {
-                    **computed,
-                    "level": level,
-                    "computed": computed,
-                    "override": {"by": actor, "justification": justification},
-                }
-                row.risk_level, row.required = level, {"rules": rules}
-                record(
-                    "cr.risk_overridden",
-                    name,
-                    {
-                        "from": computed.get("level"),
-                        "to": level,
-                        "justification": justification,
-                        "required": rules,
-                    },
-                )
-                session.flush()
-                return self._to_cr(session, row)
-        except WorkflowRefused as refusal:
-            self._record_refusal(actor, cr, "override_risk", refusal.message)
-            raise
 
+        def work() -> ChangeRequest:
+            text = judge_comment(justification)
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                name = cr_id(record.number)
+                if "risk_reviewer" not in unit.repo.user(unit.actor).roles:
+                    raise refuse("role_not_held", user=unit.actor, role="risk_reviewer")
+                if unit.actor == record.requester:
+                    raise refuse("requester_cannot_sign", user=unit.actor, cr=name)
+                if record.signoffs:
+                    raise refuse("late_override", cr=name)
+                if record.state not in (CRState.DRAFT, CRState.SUBMITTED, CRState.IN_REVIEW):
+                    raise refuse("late_override", cr=name)
+                rules = self._rules(unit, record)
+                required = [r.model_dump() for r in rules.governance.approvals[level]]  # type: ignore[index]
+                payload: dict[str, Any] = {
+                    "from": record.risk_level,
+                    "to": level,
+                    "justification": text,
+                    "required": required,
+                }
+                if _RANK[level] < _RANK[record.risk_level]:
+                    proposals = unit.repo.events(
+                        name, ("cr.risk_downgrade_proposed", "cr.risk_overridden")
+                    )
+                    last = proposals[-1] if proposals else None
+                    if (
+                        last is None
+                        or last[2] != "cr.risk_downgrade_proposed"
+                        or last[3]["to"] != level
+                        or last[1] == unit.actor
+                    ):
+                        unit.emit("cr.risk_downgrade_proposed", name, payload)
+                        return self._view(unit, record.number)
+                    payload["approved_by"] = last[1]
+                unit.emit("cr.risk_overridden", name, payload)
+                return self._view(unit, record.number)
+
+        return self._guarded(actor, cr, "override_risk", work)
+
+    # -- withdraw and deploy -----------------------------------------------------------
     def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
         """Withdraw a CR that is not deployed (requester or admin)."""
-        with self.write(actor) as (session, record):
-            row = self._cr_row(session, cr)
-            self._only_requester(session, row, actor, "withdraw")
-            self._move(session, record, row, "withdrawn", actor, {"reason": reason})
-            session.flush()
-            return self._to_cr(session, row)
 
-    def _deploy_rows(self, session: Any, record: Any, row: ChangeRequestRow, actor: str) -> None:
-        """Move ``row``'s version into its stage (the caller holds the append lock)."""
-        name = cr_id(row.id)
-        check_not_expired(row, self.clock())
-        version = session.get(VersionRow, row.version_id)
-        assert version is not None
-        holder = self._holder(session, version.model_id, row.to_stage)
-        if (holder.id if holder else None) != row.baseline_version_id:
-            then = (
-                session.get(VersionRow, row.baseline_version_id)
-                if row.baseline_version_id
-                else None
-            )
+        def work() -> ChangeRequest:
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                self._only_requester(unit, record, "withdraw")
+                move(unit, self._core, record, "withdrawn", {"reason": reason})
+                return self._view(unit, record.number)
+
+        return self._guarded(actor, cr, "withdraw", work)
+
+    def _deploy_rows(self, unit: Unit, record: CRRecord) -> None:
+        """Move the CR's version into its stage; the previous holder is archived."""
+        name = cr_id(record.number)
+        holder = unit.repo.holder(record.model, record.to_stage)
+        if (holder.version if holder else None) != record.baseline:
             raise refuse(
                 "stage_changed",
-                stage=row.to_stage,
+                stage=record.to_stage,
                 cr=name,
-                then=self._ref(session, then) if then else "nothing",
-                now=self._ref(session, holder) if holder else "nothing",
+                then=f"{record.model}@{record.baseline}" if record.baseline else "nothing",
+                now=str(holder.ref) if holder else "nothing",
             )
-        self._move(session, record, row, "deployed", actor, {"operator": actor})
+        move(unit, self._core, record, "deployed", {"operator": unit.actor})
         if holder is not None:
-            self._enter_stage(
-                session, record, holder, "archived", actor, "superseded", {"by": name}
+            unit.emit(
+                "version.stage_changed",
+                f"version:{holder.ref}",
+                {"from": holder.stage, "to": "archived", "why": "superseded", "by": name},
             )
-        self._enter_stage(session, record, version, row.to_stage, actor, "deployed", {"cr": name})
+        version = unit.repo.version(VersionRef(record.model, record.version))
+        unit.emit(
+            "version.stage_changed",
+            f"version:{version.ref}",
+            {"from": version.stage, "to": record.to_stage, "why": "deployed", "cr": name},
+        )
 
     def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Move the approved version into its stage; the previous holder is superseded.
+        """Move the approved version into its stage, re-checking everything under the lock.
 
-        Two approved CRs racing for one stage: the first deploy wins, and the
-        other is refused because the stage no longer holds what it was opened against.
+        Readiness (the latest audit judged by the stage policy, waivers in force,
+        artifacts intact), current approvals and an emergency change's validity are
+        checked again in the deploy's own transaction.  Two approved CRs racing for one
+        stage: the first deploy wins; the other is refused because the stage no longer
+        holds what it was opened against.
         """
-        try:
-            with self.write(actor) as (session, record):
-                from ..ledger._log import lock_appends
 
-                lock_appends(session)  # serialize deploys before reading the stage's holder
-                row = self._cr_row(session, cr)
-                name = cr_id(row.id)
-                if "operator" not in self._roles(session, actor):
-                    raise refuse("not_operator", user=actor)
-                approvers = {
-                    s.user for s in self._signoffs(session, row) if s.decision == "approve"
-                }
-                if (
-                    self.governance.governance.separation_of_duties.deployer_not_approver
-                    and actor in approvers
-                ):
-                    raise refuse("deployer_not_approver", user=actor, cr=name)
-                self._deploy_rows(session, record, row, actor)
-                session.flush()
-                return self._to_cr(session, row)
-        except WorkflowRefused as refusal:
-            self._record_refusal(actor, cr, "deploy", refusal.message)
-            raise
+        def work() -> ChangeRequest:
+            with self._core.write(actor) as unit:
+                record = unit.repo.cr(cr_number(cr))
+                name = cr_id(record.number)
+                if "operator" not in unit.repo.user(unit.actor).roles:
+                    raise refuse("not_operator", user=unit.actor)
+                approvers = {s.user for s in record.signoffs if s.decision == Decision.APPROVE}
+                sod = self._rules(unit, record).governance.separation_of_duties
+                if sod.deployer_not_approver and unit.actor in approvers:
+                    raise refuse("deployer_not_approver", user=unit.actor, cr=name)
+                current = settle(unit, self._core, record.number)
+                if current.emergency:
+                    check_not_expired(current, unit.now)
+                elif current.missing and current.state != CRState.DEPLOYED:
+                    raise refuse("not_ready", cr=name, missing="; ".join(current.missing))
+                if current.state != CRState.DEPLOYED and current.outstanding():
+                    needed = ", ".join(
+                        f"{o['needed'] - o['have']} {o['role']}" for o in current.outstanding()
+                    )
+                    raise refuse("approvals_outstanding", cr=name, needed=needed)
+                self._deploy_rows(unit, unit.repo.cr(record.number))
+                return self._view(unit, record.number)
+
+        return self._guarded(actor, cr, "deploy", work)
+
+    # -- reading -----------------------------------------------------------------------
+    def get_cr(self, cr: str) -> ChangeRequest:
+        """One CR with its sign-offs, outstanding roles and missing checks."""
+        with self._core.read() as repo:
+            return view(repo, self._core.artifacts, repo.cr(cr_number(cr)), self._core.clock())
 
     def list_crs(
         self,
@@ -416,29 +432,22 @@ class ChangeRequestServices(WorkflowBase):
         waiting_for: str | None = None,
         overdue: bool = False,
     ) -> list[ChangeRequest]:
-        """CRs, newest first; filter by state, requester, a role still needed, or an
-        overdue post-incident review."""
-        with self.store.transaction() as session:
-            rows = session.scalars(
-                select(ChangeRequestRow).order_by(ChangeRequestRow.id.desc())
-            ).all()
-            crs = [self._to_cr(session, r) for r in rows]
-        if state is not None:
-            crs = [c for c in crs if c.state == state]
-        if mine is not None:
-            crs = [c for c in crs if c.requester == mine]
+        """CRs, newest first; filtered by state, requester, a role still needed, or an
+        overdue post-incident review / expired emergency change."""
+        states: tuple[str, ...] | None = (state,) if state else None
+        if waiting_for is not None:
+            states = tuple(
+                s for s in (states or ("submitted", "in_review")) if s in ("submitted", "in_review")
+            )
+        now = self._core.clock()
+        with self._core.read() as repo:
+            records = repo.crs(states=states, requester=mine, emergency_only=overdue)
+            crs = [view(repo, self._core.artifacts, r, now, full=False) for r in records]
         if overdue:
             crs = [c for c in crs if c.overdue or c.expired]
         if waiting_for is not None:
-            crs = [
-                c
-                for c in crs
-                if c.state in ("submitted", "in_review")
-                and any(o["role"] == waiting_for for o in c.outstanding())
-            ]
+            crs = [c for c in crs if any(o["role"] == waiting_for for o in c.outstanding())]
         return crs
 
-    def get_cr(self, cr: str) -> ChangeRequest:
-        """One CR with its sign-offs, outstanding roles and missing checks."""
-        with self.store.transaction() as session:
-            return self._to_cr(session, self._cr_row(session, cr))
+
+REFUSALS_UNKNOWN = "unknown stage {stage!r} in governance {rules}; stages: {stages}"

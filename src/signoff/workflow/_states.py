@@ -1,43 +1,25 @@
 """Change-request states and the only transitions allowed between them.
 
 ``draft → submitted → in_review → approved | rejected | withdrawn → deployed →
-rolled_back``; "request changes" sends a CR under review back to ``draft``.
+rolled_back``; "request changes" sends a CR under review back to ``draft``, and new
+evidence sends an approved CR back to ``in_review``.
 A CR's state is the latest row of the append-only ``cr_transitions`` table.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from ..errors import WorkflowRefused
+from ..store import CRState
 
 __all__ = ["CR_STATES", "TRANSITIONS", "CRState", "check_transition"]
 
-CRState = Literal[
-    "draft",
-    "submitted",
-    "in_review",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "deployed",
-    "rolled_back",
-]
-CR_STATES: tuple[CRState, ...] = (
-    "draft",
-    "submitted",
-    "in_review",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "deployed",
-    "rolled_back",
-)
-TRANSITIONS: dict[str, tuple[CRState, ...]] = {
+CR_STATES: tuple[CRState, ...] = tuple(CRState)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("submitted", "withdrawn"),
     "submitted": ("in_review", "approved", "rejected", "withdrawn", "draft"),
     "in_review": ("approved", "rejected", "withdrawn", "draft"),
-    "approved": ("deployed", "withdrawn"),
+    # back to review when the evidence changes after approval: sign-offs are renewed
+    "approved": ("deployed", "withdrawn", "in_review"),
     "deployed": ("rolled_back",),
     "rejected": (),
     "withdrawn": (),

@@ -11,12 +11,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from ..errors import ConfigError, NotFound, WorkflowRefused
-from ..registry._domain import VersionRef
-from ..store._models import WaiverRow
-from ._base import WorkflowBase
+from ..errors import ConfigError, SignoffError, WorkflowRefused
+from ..registry import Core
+from ..store import VersionRef, WaiverRecord
+from ._rules import rules_in_force
+from ._support import record_refusal
 
 __all__ = ["Waiver", "WaiverServices"]
 
@@ -25,7 +24,6 @@ IN_PAST = "a waiver must end in the future; {until} has passed"
 NOT_GRANTER = "{user} cannot grant waivers (roles that can: {roles})"
 OWN_WAIVER = "{user} requested {waiver} and cannot grant it (separation of duties)"
 ALREADY = "{waiver} is already granted"
-NO_WAIVER = "no waiver {waiver}"
 BAD_ID = "expected a waiver id like W-3, got {text!r}"
 
 
@@ -44,24 +42,24 @@ class Waiver:
 
 
 def _number(text: str) -> int:
-    match = re.match(r"^(?:W-)?(\d+)$", text.strip(), re.IGNORECASE)
+    match = re.fullmatch(r"(?:W-)?(\d{1,9})", text.strip(), re.IGNORECASE)
     if match is None:
         raise ConfigError(BAD_ID.format(text=text))
     return int(match.group(1))
 
 
-class WaiverServices(WorkflowBase):
+class WaiverServices:
     """Request, grant and list waivers."""
 
-    def _to_waiver(self, row: WaiverRow, ref: str) -> Waiver:
-        state = (
-            "expired"
-            if row.until < self.clock()
-            else ("granted" if row.granted_by else "requested")
-        )
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    def _to_waiver(self, row: WaiverRecord) -> Waiver:
+        now = self._core.clock()
+        state = "expired" if row.until < now else ("granted" if row.granted_by else "requested")
         return Waiver(
-            f"W-{row.id}",
-            ref,
+            f"W-{row.number}",
+            f"{row.model}@{row.version}",
             row.gate,
             row.reason,
             row.until,
@@ -73,67 +71,55 @@ class WaiverServices(WorkflowBase):
     def request_waiver(
         self, ref: VersionRef, *, gate: str, reason: str, until: dt.datetime, actor: str
     ) -> Waiver:
-        """Ask for a waiver of ``gate`` on ``ref`` until ``until``."""
-        now, days = self.clock(), self.governance.governance.waivers.max_days
-        latest = now + dt.timedelta(days=days)
-        if until <= now:
-            raise WorkflowRefused(IN_PAST.format(until=until.date()))
-        if until > latest:
-            raise WorkflowRefused(
-                TOO_LONG.format(days=days, latest=latest.date(), until=until.date())
-            )
-        with self.write(actor) as (session, record):
-            version = self._version_row(session, ref)
-            row = WaiverRow(
-                version_id=version.id,
-                gate=gate,
-                reason=reason,
-                until=until,
-                requested_by=actor,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            record(
+        """Ask for a waiver of ``gate`` (its name or id) on ``ref`` until ``until``."""
+        with self._core.write(actor) as unit:
+            days = rules_in_force(unit.repo, self._core.artifacts).governance.waivers.max_days
+            latest = unit.now + dt.timedelta(days=days)
+            if until <= unit.now:
+                raise WorkflowRefused(IN_PAST.format(until=until.date()))
+            if until > latest:
+                raise WorkflowRefused(
+                    TOO_LONG.format(days=days, latest=latest.date(), until=until.date())
+                )
+            unit.repo.version(ref)
+            number = unit.repo.next_number("waiver")
+            unit.emit(
                 "waiver.requested",
                 f"version:{ref}",
                 {
-                    "waiver": f"W-{row.id}",
+                    "waiver": f"W-{number}",
                     "gate": gate,
                     "reason": reason,
                     "until": until.isoformat(),
                 },
             )
-            return self._to_waiver(row, str(ref))
+            return self._to_waiver(unit.repo.waiver(number))
 
     def grant_waiver(self, waiver: str, *, actor: str) -> Waiver:
         """Grant a requested waiver (a granting role, and not the requester)."""
-        allowed = self.governance.governance.waivers.granted_by
-        with self.write(actor) as (session, record):
-            row = session.get(WaiverRow, _number(waiver))
-            if row is None:
-                raise NotFound(NO_WAIVER.format(waiver=waiver))
-            name = f"W-{row.id}"
-            if not set(allowed) & self._roles(session, actor):
-                raise WorkflowRefused(NOT_GRANTER.format(user=actor, roles=", ".join(allowed)))
-            if row.requested_by == actor:
-                raise WorkflowRefused(OWN_WAIVER.format(user=actor, waiver=name))
-            if row.granted_by is not None:
-                raise WorkflowRefused(ALREADY.format(waiver=name))
-            row.granted_by, row.granted_at = actor, self.clock()
-            from ..store._models import VersionRow
-
-            version = session.get(VersionRow, row.version_id)
-            assert version is not None
-            ref = self._ref(session, version)
-            record("waiver.granted", f"version:{ref}", {"waiver": name, "gate": row.gate})
-            return self._to_waiver(row, ref)
+        try:
+            with self._core.write(actor) as unit:
+                allowed = rules_in_force(
+                    unit.repo, self._core.artifacts
+                ).governance.waivers.granted_by
+                row = unit.repo.waiver(_number(waiver))
+                name = f"W-{row.number}"
+                if not set(allowed) & set(unit.repo.user(unit.actor).roles):
+                    raise WorkflowRefused(
+                        NOT_GRANTER.format(user=unit.actor, roles=", ".join(allowed))
+                    )
+                if row.requested_by == unit.actor:
+                    raise WorkflowRefused(OWN_WAIVER.format(user=unit.actor, waiver=name))
+                if row.granted_by is not None:
+                    raise WorkflowRefused(ALREADY.format(waiver=name))
+                ref = VersionRef(row.model, row.version)
+                unit.emit("waiver.granted", f"version:{ref}", {"waiver": name, "gate": row.gate})
+                return self._to_waiver(unit.repo.waiver(row.number))
+        except SignoffError as refusal:
+            record_refusal(self._core, actor, f"version:{waiver}", "grant_waiver", refusal)
+            raise
 
     def list_waivers(self, ref: VersionRef) -> list[Waiver]:
         """A version's waivers, with their state now."""
-        with self.store.transaction() as session:
-            version = self._version_row(session, ref)
-            rows = session.scalars(
-                select(WaiverRow).where(WaiverRow.version_id == version.id).order_by(WaiverRow.id)
-            )
-            return [self._to_waiver(r, str(ref)) for r in rows]
+        with self._core.read() as repo:
+            return [self._to_waiver(r) for r in repo.waivers(ref)]

@@ -1,0 +1,137 @@
+"""``signoff governance``: the rules in force are registry state, changed with four eyes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.table import Table
+
+from .._time import iso_utc
+from ._app import app, handle_errors, out_console
+from ._registry import As, Json, acting_user, emit, open_workflow
+
+if TYPE_CHECKING:
+    from ..workflow import GovernanceRecord
+
+__all__: list[str] = []
+
+governance_app = typer.Typer(
+    help="The governance in force: stages, policies, approvals, duties.", no_args_is_help=True
+)
+app.add_typer(governance_app, name="governance", rich_help_panel="Workflow")
+GID = Annotated[str, typer.Argument(help="Governance version (G-2).")]
+
+
+def _record(record: GovernanceRecord, *, as_json: bool) -> None:
+    from ..workflow import gov_id
+
+    gid = gov_id(record.number)
+    if not as_json:
+        who = f"; {record.state} by {record.decided_by}" if record.decided_by else ""
+        out_console.print(
+            f"{gid} {escape(record.name)} v{escape(record.label)}: {record.state} "
+            f"(proposed by {escape(record.proposed_by)}{escape(who)})"
+        )
+    emit(record, as_json=as_json, new_id=gid)
+
+
+@governance_app.command("show")
+@handle_errors
+def governance_show(as_json: Json = False) -> None:
+    """Print the governance in force (YAML, or JSON with --json), with its version."""
+    rules = open_workflow().rules()
+    data: dict[str, Any] = rules.governance.model_dump(mode="json")
+    data["sha256"] = rules.sha256
+    data["in_force"] = rules.label
+    data["policies"] = {
+        stage: {"name": p.name, "version": p.version, "sha256": p.sha256}
+        for stage, p in rules.policies.items()
+    }
+    print(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False), end="")
+
+
+@governance_app.command("lint")
+@handle_errors
+def governance_lint(
+    file: Annotated[Path, typer.Argument(help="Governance config (YAML).")],
+) -> None:
+    """Check a governance file: schema, roles, stages, artifact kinds (file:line:column)."""
+    from ..workflow import load_governance
+
+    loaded = load_governance(file)
+    out_console.print(
+        f"ok: {file} ({escape(loaded.governance.governance_name)} v{loaded.governance.version})"
+    )
+
+
+@governance_app.command("apply")
+@handle_errors
+def governance_apply(
+    file: Annotated[Path, typer.Argument(help="Governance config (YAML).")],
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Record a new governance version from a file, with the policies its stages name.
+
+    With one admin it is in force at once; with two or more, another admin approves it
+    (`signoff governance approve`).  Change requests already open keep the rules they
+    were opened under.
+    """
+    record = open_workflow().propose_governance(file, actor=str(acting_user(actor)))
+    _record(record, as_json=as_json)
+
+
+@governance_app.command("approve")
+@handle_errors
+def governance_approve(
+    gid: GID,
+    comment: Annotated[str, typer.Option(help="What you checked.")] = "",
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Put a proposed governance version in force (an admin other than its proposer)."""
+    done = open_workflow().decide_governance(
+        gid, actor=str(acting_user(actor)), approve=True, comment=comment
+    )
+    _record(done, as_json=as_json)
+
+
+@governance_app.command("reject")
+@handle_errors
+def governance_reject(
+    gid: GID,
+    comment: Annotated[str, typer.Option(help="Why.")] = "",
+    actor: As = None,
+    as_json: Json = False,
+) -> None:
+    """Reject a proposed governance version (admins)."""
+    done = open_workflow().decide_governance(
+        gid, actor=str(acting_user(actor)), approve=False, comment=comment
+    )
+    _record(done, as_json=as_json)
+
+
+@governance_app.command("list")
+@handle_errors
+def governance_list(as_json: Json = False) -> None:
+    """Every governance version: proposed, applied or rejected, by whom."""
+    from ..workflow import gov_id
+
+    versions = open_workflow().governance.versions()
+    table = Table("id", "name", "version", "state", "proposed by", "decided by", "when")
+    for g in versions:
+        table.add_row(
+            gov_id(g.number),
+            escape(g.name),
+            escape(g.label),
+            g.state,
+            escape(g.proposed_by),
+            escape(g.decided_by or "—"),
+            iso_utc(g.decided_at or g.created_at),
+        )
+    emit(versions, as_json=as_json, table=table)

@@ -1,0 +1,124 @@
+"""What every service shares: the store, the artifact store, the clock — and the one
+write path, a :class:`Unit` of work.
+
+A unit takes the registry's write lock *before* it reads anything, checks that the
+acting user exists and may write, and then lets the service read (typed records
+from a :class:`~signoff.store.Repository`) and :meth:`Unit.emit` events.  Emitting
+appends the ledger event and applies it to the tables in the same transaction
+(DESIGN rule 5): services never see a session or a row, and cannot change a table
+except by recording why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import WorkflowRefused
+from ..ledger import LedgerEvent, append_event
+from ..store import ArtifactStore, Repository, Store
+
+__all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
+
+Clock = Callable[[], dt.datetime]
+READ_ONLY = "{name} holds only read-only roles ({roles}) and cannot change the registry"
+#: The actor of events signoff records on its own (an overdue review it noticed).
+SYSTEM_ACTOR = "signoff"
+#: Roles that can read everything and change nothing.
+READ_ONLY_ROLES = frozenset({"auditor"})
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock, in UTC, whole seconds (the default clock; tests inject their own)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass
+class Unit:
+    """One write transaction: typed reads, and events that change the tables."""
+
+    repo: Repository
+    actor: str
+    now: dt.datetime
+    _session: Session
+    #: Every event this unit appended, in order (housekeeping reads them before commit).
+    emitted: list[LedgerEvent] = field(default_factory=list)
+
+    def emit(
+        self, action: str, subject: str, payload: Mapping[str, Any], *, actor: str | None = None
+    ) -> LedgerEvent:
+        """Append the event (and apply it to the tables) in this transaction."""
+        event = append_event(
+            self._session,
+            actor=actor or self.actor,
+            action=action,
+            subject=subject,
+            payload=payload,
+            at=self.now,
+        )
+        self.emitted.append(event)
+        return event
+
+    def outbox(self) -> Session:
+        """The transaction, for the notification outbox only (written with its event)."""
+        return self._session
+
+
+class Core:
+    """The store, the artifact store and the clock; reads and units of work over them."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        artifacts: ArtifactStore | Path | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.store = store
+        if artifacts is None:
+            artifacts = Path(".signoff") / "artifacts"
+        self.artifacts = (
+            artifacts if isinstance(artifacts, ArtifactStore) else ArtifactStore(artifacts)
+        )
+        self.clock = clock
+        #: Called with each unit just before it commits (the workflow's housekeeping).
+        self.before_commit: list[Callable[[Unit], None]] = []
+        #: Called after each unit commits (delivering notifications, say).
+        self.after_commit: list[Callable[[], None]] = []
+
+    @contextmanager
+    def read(self) -> Iterator[Repository]:
+        """A read-only view in one transaction."""
+        with self.store.transaction() as session:
+            yield Repository(session)
+
+    @contextmanager
+    def write(self, actor: str | None, *, check_actor: bool = True) -> Iterator[Unit]:
+        """A unit of work acting as ``actor``, under the write lock from its first read.
+
+        ``actor`` must be a registered user who holds a role that may write; the
+        unit's ``actor`` is the user's canonical name (``Alice`` acts as ``alice``).
+        """
+        with self.store.transaction(write=True) as session:
+            repo = Repository(session)
+            name = actor or SYSTEM_ACTOR
+            if check_actor and actor is not None:
+                user = repo.user(actor)
+                if user.roles and set(user.roles) <= READ_ONLY_ROLES:
+                    raise WorkflowRefused(
+                        READ_ONLY.format(name=user.name, roles=", ".join(user.roles))
+                    )
+                name = user.name
+            unit = Unit(repo, name, self.clock(), session)
+            yield unit
+            for hook in self.before_commit:
+                hook(unit)
+            session.flush()
+        for after in self.after_commit:
+            after()

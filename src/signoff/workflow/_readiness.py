@@ -1,0 +1,187 @@
+"""Readiness: what a version still lacks before a CR can move it into a stage.
+
+Fail closed.  A stage the governance does not name, or names without a policy
+(unless it says ``policy: none`` with a reason), is not ready.  The version's latest
+audit is judged here, by the stage's stored policy, on the stored ``results.json``
+(re-hashed as it is read): the verdict an audit reports about itself is never read.
+Missing evidence fails; a failed warning gate needs a granted waiver still in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+
+from .._canonical import canonical_sha256
+from ..errors import LedgerVerificationError, NotFound
+from ..policy import AuditContext, GateResult, evaluate
+from ..store import ArtifactStore, CRRecord, Repository, SignOff, VersionRef, WaiverRecord
+from ._domain import ChangeRequest, EmergencyDetails, cr_id
+from ._governance import NO_POLICY
+from ._rules import Rules, rules_in_force
+
+__all__ = ["Judgement", "judge_latest_audit", "missing_for", "view"]
+
+NOT_A_STAGE = "{stage} is not a stage of governance {rules}"
+NO_POLICY_NAMED = (
+    "the {stage} stage of governance {rules} names no policy, so no audit can show the "
+    "version is fit for it (fail closed; the governance may say `policy: none` with a reason)"
+)
+NO_AUDIT = "no audit of {ref} is attached (the {stage} policy {policy} judges its latest audit)"
+AUDIT_FAILS = "the latest audit of {ref} fails the {stage} policy {policy}: {gates}"
+NEEDS_WAIVER = "warning gate {gate} failed on the latest audit and has no waiver in force"
+NO_ARTIFACT = "no {kind} attached to {ref}"
+BROKEN_ARTIFACT = "the {kind} attached to {ref} is missing from, or altered in, the artifact store"
+BROKEN_AUDIT = "the latest audit of {ref} cannot be read: {reason}"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The stage policy's gates on one stored audit."""
+
+    audit_id: int
+    gates: tuple[GateResult, ...]
+
+
+def _label(gate: GateResult) -> str:
+    return repr(gate.name)
+
+
+def judge_latest_audit(
+    repo: Repository,
+    artifacts: ArtifactStore,
+    rules: Rules,
+    ref: VersionRef,
+    stage: str,
+    today: dt.date,
+) -> Judgement | None:
+    """Evaluate the stage policy on the version's latest attached audit (None: no audit)."""
+    audits = repo.audits(ref)
+    if not audits:
+        return None
+    latest = audits[-1]
+    results = json.loads(artifacts.get(latest.results_sha256))
+    manifest = json.loads(artifacts.get(latest.manifest_sha256))
+    if canonical_sha256(results) != manifest.get("results_sha256"):
+        raise LedgerVerificationError("results.json no longer matches its manifest")
+    run = manifest.get("run") or {}
+    context = AuditContext(
+        today=today,
+        strict=bool(run.get("strict", False)),
+        seed_set=bool(run.get("seed_set", manifest.get("seed") is not None)),
+        manifest_written=True,
+        git=manifest.get("git"),
+    )
+    policy = rules.policies[stage].policy
+    return Judgement(latest.id, tuple(evaluate(policy, results, context)))
+
+
+def _waived(gate: GateResult, waivers: list[WaiverRecord], now: dt.datetime) -> bool:
+    keys = {gate.name, *([gate.id] if gate.id else [])}
+    return any(w.gate in keys and w.granted_by is not None and w.until >= now for w in waivers)
+
+
+def missing_for(
+    repo: Repository,
+    artifacts: ArtifactStore,
+    rules: Rules,
+    ref: VersionRef,
+    stage: str,
+    now: dt.datetime,
+) -> list[str]:
+    """Everything ``ref`` still lacks before a CR to ``stage`` can be approved or deployed."""
+    rule = rules.governance.stages.get(stage)
+    if rule is None:
+        return [NOT_A_STAGE.format(stage=stage, rules=rules.label)]
+    missing: list[str] = []
+    latest = {a.kind: a for a in repo.artifacts(ref)}
+    for kind in rule.artifacts:
+        if kind not in latest:
+            missing.append(NO_ARTIFACT.format(kind=kind, ref=ref))
+        elif not artifacts.intact(latest[kind].sha256):
+            missing.append(BROKEN_ARTIFACT.format(kind=kind, ref=ref))
+    if rule.policy == NO_POLICY:
+        return missing
+    if rule.policy is None or stage not in rules.policies:
+        return [*missing, NO_POLICY_NAMED.format(stage=stage, rules=rules.label)]
+    stage_policy = rules.policies[stage]
+    name = f"{stage_policy.name!r} v{stage_policy.version}"
+    try:
+        judged = judge_latest_audit(repo, artifacts, rules, ref, stage, now.date())
+    except (NotFound, LedgerVerificationError, ValueError) as exc:
+        return [*missing, BROKEN_AUDIT.format(ref=ref, reason=exc)]
+    if judged is None:
+        return [*missing, NO_AUDIT.format(ref=ref, stage=stage, policy=name)]
+    failed = [g for g in judged.gates if g.status in ("FAIL", "ERROR")]
+    if failed:
+        gates = ", ".join(_label(g) for g in failed)
+        missing.append(AUDIT_FAILS.format(ref=ref, stage=stage, policy=name, gates=gates))
+    waivers = repo.waivers(ref)
+    missing += [
+        NEEDS_WAIVER.format(gate=_label(g))
+        for g in judged.gates
+        if g.status == "WARN" and not _waived(g, waivers, now)
+    ]
+    return missing
+
+
+def _stale(
+    signoffs: tuple[SignOff, ...], evidence_seq: int, waivers: list[WaiverRecord], now: dt.datetime
+) -> tuple[SignOff, ...]:
+    """Mark sign-offs given before the evidence last changed (or before a waiver lapsed)."""
+    lapsed = [w.until for w in waivers if w.granted_by is not None and w.until < now]
+    out = []
+    for s in signoffs:
+        stale = s.ledger_seq < evidence_seq or any(s.at <= until for until in lapsed)
+        out.append(replace(s, stale=stale))
+    return tuple(out)
+
+
+def view(
+    repo: Repository,
+    artifacts: ArtifactStore,
+    record: CRRecord,
+    now: dt.datetime,
+    *,
+    full: bool = True,
+) -> ChangeRequest:
+    """The CR as reviewers see it, judged by the governance version it was opened under.
+
+    ``full=False`` (lists) leaves out the readiness checks, which read the evidence.
+    """
+    rules = rules_in_force(repo, artifacts, record.governance_version)
+    ref = VersionRef(record.model, record.version)
+    emergency = record.details.get("emergency")
+    details = EmergencyDetails.from_dict(emergency) if emergency else None
+    live = record.state in ("draft", "submitted", "in_review", "approved")
+    missing = (
+        ()
+        if details or not live or not full
+        else tuple(missing_for(repo, artifacts, rules, ref, record.to_stage, now))
+    )
+    waivers = repo.waivers(ref)
+    signoffs = _stale(record.signoffs, repo.evidence_seq(ref), waivers, now)
+    return ChangeRequest(
+        id=cr_id(record.number),
+        model=record.model,
+        version=record.version,
+        to_stage=record.to_stage,
+        state=record.state,
+        summary=record.summary,
+        requester=record.requester,
+        baseline=record.baseline,
+        risk_level=record.risk_level,
+        risk=record.risk,
+        required=record.required,
+        details=record.details,
+        created_at=record.created_at,
+        signoffs=signoffs,
+        missing=missing,
+        review=record.review,
+        overdue=details is not None and record.review is None and now >= details.review_due_at,
+        expired=details is not None
+        and record.state in ("submitted", "in_review", "approved")
+        and now > details.expires_at,
+        governance=rules.label,
+    )
