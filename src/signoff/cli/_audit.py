@@ -10,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..audit import audit
 from ._app import app, current_user, err_console, handle_errors, out_console
-from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
 
@@ -90,6 +88,9 @@ def audit_command(
     may ship: 0 pass (warnings alone pass), 1 a gate failed, 2 config or policy
     error, 3 data or model unreadable.
     """
+    from ..audit import audit  # NumPy, pandas and scikit-learn load only when asked for
+    from ._gates import render_gates
+
     as_json = output_format is OutputFormat.json
     formats = _report_formats(report)  # a bad --report fails before the work
     registry, ref, who = None, None, None

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..audit import audit
 from ._app import app, current_user, err_console, handle_errors, out_console
-from ._gates import render_gates
 from ._progress import progress_bars
 from ._render import render_summary
 
@@ -32,7 +30,9 @@ def quickstart_command(
     gates say, and prints the `signoff audit` command that would exit 1 on a
     failed gate.
     """
+    from ..audit import audit
     from ..demo import POLICY, write_demo_project  # trains a model: sklearn imported only here
+    from ._gates import render_gates
 
     err_console.print(f"Writing the demo project to [cyan]{folder}[/] …")
     config = write_demo_project(folder, force=force)
