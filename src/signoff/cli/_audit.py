@@ -12,7 +12,6 @@ import typer
 
 from ._app import app, current_user, err_console, handle_errors, out_console
 from ._progress import progress_bars
-from ._render import render_summary
 
 __all__ = ["OutputFormat", "audit_command"]
 
@@ -90,6 +89,7 @@ def audit_command(
     """
     from ..audit import audit  # NumPy, pandas and scikit-learn load only when asked for
     from ._gates import render_gates
+    from ._render import render_summary
 
     as_json = output_format is OutputFormat.json
     formats = _report_formats(report)  # a bad --report fails before the work

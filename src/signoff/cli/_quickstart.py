@@ -9,7 +9,6 @@ import typer
 
 from ._app import app, current_user, err_console, handle_errors, out_console
 from ._progress import progress_bars
-from ._render import render_summary
 
 __all__ = ["quickstart_command"]
 
@@ -33,6 +32,7 @@ def quickstart_command(
     from ..audit import audit
     from ..demo import POLICY, write_demo_project  # trains a model: sklearn imported only here
     from ._gates import render_gates
+    from ._render import render_summary
 
     err_console.print(f"Writing the demo project to [cyan]{folder}[/] …")
     config = write_demo_project(folder, force=force)

@@ -18,6 +18,7 @@ __all__ = ["GROUP_STATISTICS", "group_statistics", "ratio", "reliability"]
 #: Names returned by :func:`group_statistics`, in report order.
 GROUP_STATISTICS: tuple[str, ...] = (
     "count",
+    "share",
     "base_rate",
     "selection_rate",
     "accuracy",
@@ -100,6 +101,7 @@ def group_statistics(table: CountTable) -> dict[str, FloatArray]:
 
     return {
         "count": count,
+        "share": ratio(count, count.sum(axis=-1, keepdims=True)),
         "base_rate": ratio(positives, count),
         "selection_rate": ratio(tp + fp, count),
         "accuracy": ratio(tp + tn, count),

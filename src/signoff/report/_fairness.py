@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..metrics import TABLES, table
 from ._charts_fairness import Threshold, disparity_chart, group_chart, shift_chart
 from ._format import ci_text, condition, metric_label, num, pct, value_text
 
@@ -23,16 +24,10 @@ __all__ = [
 ]
 
 #: Per-attribute disparity metrics in the fairness tables.
-DISPARITY_METRICS = (
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-)
+DISPARITY_METRICS = TABLES["report_disparities"]
 #: Per-group columns of the fairness tables.
-GROUP_METRICS = ("base_rate", "selection_rate", "recall", "false_positive_rate", "precision")
-_GROUP_LABELS = ("Base rate", "Selection rate", "TPR (recall)", "FPR", "Precision")
+GROUP_METRICS = TABLES["report_group_columns"]
+_GROUP_LABELS = tuple(spec.column_heading for spec in table("report_group_columns"))
 
 
 def policy_thresholds(

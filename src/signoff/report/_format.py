@@ -28,36 +28,7 @@ __all__ = [
 ]
 
 #: How reports name each metric for people (the canonical name is shown beside it).
-METRIC_LABELS = {
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall (true positive rate)",
-    "specificity": "Specificity",
-    "false_positive_rate": "False positive rate",
-    "f1": "F1 score",
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC (average precision)",
-    "brier_score": "Brier score",
-    "log_loss": "Log loss",
-    "expected_calibration_error": "Expected calibration error (ECE)",
-    "maximum_calibration_error": "Maximum calibration error (MCE)",
-    "selection_rate": "Selection rate",
-    "base_rate": "Base rate",
-    "demographic_parity_difference": "Demographic parity difference",
-    "demographic_parity_ratio": "Demographic parity ratio",
-    "disparate_impact": "Disparate impact",
-    "equal_opportunity_difference": "Equal opportunity difference",
-    "equalized_odds_difference": "Equalized odds difference",
-    "min_group_size": "Smallest group",
-    "statistical_power": "Statistical power",
-    "max_shift_degradation": "Largest drop under demographic shift",
-    "protected_attribute_importance_rank": "Best rank of a protected attribute or proxy",
-    "max_proxy_association": "Strongest proxy association",
-    "row_count": "Rows",
-    "duplicate_share": "Duplicate rows (share)",
-    "max_null_share": "Largest share of missing values in a column",
-    "constant_column_count": "Constant columns",
-}
+METRIC_LABELS = {name: spec.label for name, spec in METRICS.items()}
 
 
 def metric_label(name: str | None) -> str:
