@@ -41,7 +41,11 @@ GROUP_STATISTICS: tuple[str, ...] = (
 
 
 def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator``, NaN where the denominator is zero."""
+    """``numerator / denominator``, NaN where the denominator is zero.
+
+    >>> ratio(np.array([1.0, 2.0]), np.array([4.0, 0.0]))
+    array([0.25,  nan])
+    """
     num, den = np.broadcast_arrays(numerator, denominator)
     out = np.full(num.shape, np.nan, dtype=np.float64)
     np.divide(num, den, out=out, where=den > 0)

@@ -131,7 +131,11 @@ class MetricSpec:
 
     @property
     def function(self) -> Callable[..., Any]:
-        """The function named by :attr:`computed_by`, imported now."""
+        """The function named by :attr:`computed_by`, imported now.
+
+        >>> get_metric("roc_auc").function.__name__
+        'roc_auc_by_group'
+        """
         module, _, name = self.computed_by.partition(":")
         found: Callable[..., Any] = getattr(import_module(module), name)
         return found
@@ -197,12 +201,24 @@ TABLES: dict[Table, tuple[str, ...]] = {
 
 
 def table(name: Table) -> tuple[MetricSpec, ...]:
-    """The specs of the metrics one table shows, in its order."""
+    """The specs of the metrics one table shows, in its order.
+
+    >>> [spec.short_label for spec in table("report_group_chart")]
+    ['selection rate', 'TPR', 'FPR']
+    """
     return tuple(METRICS[metric] for metric in TABLES[name])
 
 
 def get_metric(name: str) -> MetricSpec:
-    """The spec for ``name``; ``KeyError`` with the closest names when unknown."""
+    """The spec for ``name``; ``KeyError`` with the closest names when unknown.
+
+    >>> spec = get_metric("disparate_impact")
+    >>> spec.label, spec.direction, spec.levels
+    ('Disparate impact', 'higher', ('attribute',))
+    >>> get_metric("acuracy")
+    Traceback (most recent call last):
+    KeyError: "unknown metric 'acuracy'; did you mean accuracy?"
+    """
     try:
         return METRICS[name]
     except KeyError:

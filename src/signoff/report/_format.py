@@ -44,6 +44,9 @@ def num(value: Any) -> str:
     As :func:`~signoff.policy._markdown.format_number`, except that small
     numbers a reader meets in tables stay in plain notation: ``0.000738``,
     not ``7.38e-04``.
+
+    >>> num(0.7366), num(300), num(0.000738), num(None)
+    ('0.737', '300', '0.000738', '—')
     """
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else str(value)
@@ -63,6 +66,9 @@ def pct(value: Any, digits: int | None = 0) -> str:
     """A share as a percentage: ``0.0683 → "7%"`` (``digits=None``: as short as exact).
 
     ``"—"`` for None.
+
+    >>> pct(0.0683), pct(0.0683, None), pct(None)
+    ('7%', '6.83%', '—')
     """
     if not isinstance(value, int | float):
         return "—"
@@ -79,7 +85,13 @@ def value_text(estimate: Mapping[str, Any] | None) -> str:
 
 
 def ci_text(estimate: Mapping[str, Any] | None) -> str:
-    """The interval of a ``{"value", "ci"}`` entry as ``"0.683 – 0.787"``; ``""`` without one."""
+    """The interval of a ``{"value", "ci"}`` entry as ``"0.683 – 0.787"``; ``""`` without one.
+
+    >>> ci_text({"value": 0.737, "ci": [0.683, 0.787]})
+    '0.683 – 0.787'
+    >>> ci_text({"value": 300, "ci": None})
+    ''
+    """
     if estimate is None or not estimate.get("ci"):
         return ""
     low, high = estimate["ci"]
