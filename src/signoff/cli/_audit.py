@@ -88,8 +88,7 @@ def audit_command(
     error, 3 data or model unreadable.
     """
     from ..audit import audit  # NumPy, pandas and scikit-learn load only when asked for
-    from ._gates import render_gates
-    from ._render import render_summary
+    from ._render import render_audit
 
     as_json = output_format is OutputFormat.json
     formats = _report_formats(report)  # a bad --report fails before the work
@@ -126,9 +125,7 @@ def audit_command(
         for warning in result.warnings:
             err_console.print(f"warning: {warning}", soft_wrap=True)
     else:
-        render_summary(result.results, result.manifest, out_console, written)
-        if result.outcome is not None:
-            render_gates(result.outcome, out_console)
+        render_audit(result, out_console, written)
     if result.outcome is not None:
         code = result.outcome.exit_code(fail_on_warning=fail_on_warning)
         if code:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from ..metrics import TABLES, table
+from ._gates import render_gates
 
-__all__ = ["render_summary"]
+if TYPE_CHECKING:
+    from ..audit import AuditResult
+
+__all__ = ["render_audit", "render_summary"]
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -88,3 +92,10 @@ def render_summary(
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if written:
         console.print("Wrote " + ", ".join(str(p) for p in written.values()))
+
+
+def render_audit(result: AuditResult, console: Console, written: Mapping[str, Path]) -> None:
+    """The summary, then the gates when a policy judged the audit."""
+    render_summary(result.results, result.manifest, console, written)
+    if result.outcome is not None:
+        render_gates(result.outcome, console)
