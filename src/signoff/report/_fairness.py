@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..metrics import TABLES, table
+from ..metrics import DISPARITY_METRICS, TABLES, table
 from ._charts_fairness import Threshold, disparity_chart, group_chart, shift_chart
 from ._format import ci_text, condition, metric_label, num, pct, value_text
 
 __all__ = [
-    "DISPARITY_METRICS",
     "GROUP_METRICS",
     "fairness",
     "policy_thresholds",
@@ -23,8 +22,6 @@ __all__ = [
     "robustness",
 ]
 
-#: Per-attribute disparity metrics in the fairness tables.
-DISPARITY_METRICS = TABLES["report_disparities"]
 #: Per-group columns of the fairness tables.
 GROUP_METRICS = TABLES["report_group_columns"]
 _GROUP_LABELS = tuple(spec.column_heading for spec in table("report_group_columns"))
