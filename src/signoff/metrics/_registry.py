@@ -7,9 +7,10 @@ policies and for people), which way is better, what it needs, where it
 appears in ``results.json`` and which function computes it.  :data:`TABLES`
 says which metrics each report and terminal table shows, in its order.
 
-The module imports nothing heavy, so a command that only lists or checks
-metric names does not load NumPy; :attr:`MetricSpec.function` imports the
-computing function on demand.
+Functions are named as ``module:function`` and imported on demand by
+:attr:`MetricSpec.function`: the registry can so name a function of a package
+that itself reads the registry (``signoff.explain``) without an import cycle,
+and this module imports nothing but the standard library.
 """
 
 from __future__ import annotations
