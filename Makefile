@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps demo test lint typecheck bench bench-ledger docs clean
+.PHONY: setup system-deps demo test lint typecheck bench bench-ledger bench-cli docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: setup
 
 bench-ledger: setup
 	scripts/with-postgres $(BIN)/python benchmarks/bench_ledger.py
+
+# `signoff --version` and `signoff model list` (empty registry): median of 10 runs each.
+bench-cli: setup
+	$(BIN)/python benchmarks/bench_cli.py
 
 docs: setup
 	$(BIN)/signoff metrics --markdown > docs/metrics.md

@@ -1,4 +1,13 @@
-"""``signoff audit`` end to end, as a user runs it: a fresh interpreter per run.
+"""The command line as a user runs it: a fresh interpreter per run.
+
+``python benchmarks/bench_cli.py`` (``make bench-cli``) times the small commands
+people and scripts run most, against their targets: ``signoff --version``
+(≤ 0.3 s) and ``signoff model list`` on an empty registry (≤ 0.6 s), the
+median wall time of 10 runs each, printed as a table.  ``--strict`` exits 1
+when a target is missed.  These figures are interpreter start plus imports:
+the heavy libraries (pandas, scikit-learn, SciPy) must not load for them.
+
+The rest of this module times ``signoff audit`` end to end for ``run.py``.
 
 ``signoff quickstart`` writes the German Credit demo project (data, a trained
 model, ``audit.yaml``) into a temporary folder once; each timed run is
@@ -11,9 +20,11 @@ The 100k-row variant resamples the 300 holdout rows with replacement to
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,8 +36,26 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from rich.console import Console
+from rich.table import Table
 
-__all__ = ["AuditTiming", "demo_project", "signoff_executable", "time_audit", "upsample"]
+__all__ = [
+    "STARTUP_COMMANDS",
+    "AuditTiming",
+    "demo_project",
+    "main",
+    "median_wall",
+    "signoff_executable",
+    "time_audit",
+    "upsample",
+]
+
+#: (what, arguments after ``signoff``, target median wall seconds).
+STARTUP_COMMANDS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("signoff --version", ("--version",), 0.3),
+    ("signoff model list (empty registry)", ("model", "list"), 0.6),
+)
+RUNS = 10
 
 
 def signoff_executable() -> str:
@@ -119,3 +148,44 @@ def time_audit(config: Path, *, repeats: int) -> AuditTiming:
                 best = (wall, cpu)
     assert best is not None
     return AuditTiming(rows=rows, wall=best[0], cpu=best[1])
+
+
+def median_wall(arguments: tuple[str, ...], *, env: dict[str, str], runs: int = RUNS) -> float:
+    """Median wall seconds of ``runs`` runs of ``signoff *arguments`` (each must exit 0)."""
+    command = [signoff_executable(), *arguments]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr}")
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time the small commands against their targets; print one table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs per command (median)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    table = Table(title=f"signoff start-up: median wall time of {args.runs} runs")
+    for column in ("command", "median (s)", "target (s)", "result"):
+        table.add_column(column, justify="left" if column == "command" else "right")
+    missed = 0
+    with tempfile.TemporaryDirectory(prefix="signoff-bench-home-") as home:
+        env = _env() | {"SIGNOFF_HOME": home}
+        subprocess.run([signoff_executable(), "db", "upgrade"], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        for what, arguments, target in STARTUP_COMMANDS:
+            median = median_wall(arguments, env=env, runs=args.runs)
+            passed = median <= target
+            missed += not passed
+            result = "[green]PASS[/]" if passed else "[red]FAIL[/]"
+            table.add_row(what, f"{median:.3f}", f"{target:.1f}", result)
+    Console().print(table)
+    return 1 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

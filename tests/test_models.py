@@ -5,7 +5,10 @@ synthetic data, written to a real file and read back through ``load_model``;
 scores are compared with the original estimator's ``predict_proba``.  The
 optional libraries (xgboost, lightgbm, onnxruntime + skl2onnx) are in the
 ``dev`` extra, so they run for real; their absence is simulated by putting
-``None`` in ``sys.modules``, which makes ``import`` raise ImportError.
+``None`` in ``sys.modules``, which makes ``import`` raise ImportError.  Where
+one is not installed, only the tests that need it are skipped (fixtures
+``xgb``, ``lgb``, ``onnx`` and ``in_format``): the skops, joblib and pickle
+tests, the refusals of untrusted types among them, need no optional extra.
 """
 
 from __future__ import annotations
@@ -54,16 +57,6 @@ from signoff.models._loaded import (
     UNKNOWN_POSITIVE_LABEL,
 )
 
-xgb = pytest.importorskip("xgboost", reason="xgboost (dev extra: xgboost-cpu) not installed")
-lgb = pytest.importorskip("lightgbm", reason="lightgbm (dev extra) not installed")
-pytest.importorskip("onnxruntime", reason="onnxruntime (dev extra) not installed")
-skl2onnx = pytest.importorskip("skl2onnx", reason="skl2onnx (dev extra) not installed")
-from skl2onnx.common.data_types import (  # noqa: E402
-    DoubleTensorType,
-    FloatTensorType,
-    StringTensorType,
-)
-
 GERMAN_CREDIT = Path(__file__).resolve().parents[1] / "src/signoff/demo/data/german_credit.csv"
 CATEGORICAL = ["checking_status", "purpose", "savings"]
 NUMERIC = ["duration_months", "credit_amount", "age"]
@@ -75,6 +68,33 @@ FLOAT32 = 1e-5
 
 
 # ---------------------------------------------------------------- fixtures
+
+
+def _optional(module: str, extra: str) -> Any:
+    """The optional library, or skip this test (only this one) when it is not installed."""
+    return pytest.importorskip(module, reason=f"{module} ({extra}) not installed")
+
+
+#: The optional libraries each model format needs to load.
+_LIBRARIES = {"xgboost": ("xgboost",), "lightgbm": ("lightgbm",), "onnx": ("onnxruntime", "onnx")}
+
+
+@pytest.fixture(scope="module")
+def xgb() -> Any:
+    return _optional("xgboost", "dev extra: xgboost-cpu")
+
+
+@pytest.fixture(scope="module")
+def lgb() -> Any:
+    return _optional("lightgbm", "dev extra")
+
+
+@pytest.fixture(scope="module")
+def onnx() -> Any:
+    """skl2onnx's tensor types, with onnxruntime and skl2onnx installed."""
+    _optional("onnxruntime", "dev extra")
+    _optional("skl2onnx", "dev extra")
+    return pytest.importorskip("skl2onnx.common.data_types")
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +266,7 @@ def test_code_running_formats_are_refused_unless_trusted(
 
 @pytest.mark.parametrize("suffix", ["json", "ubj"])
 def test_xgboost_classifier_file(
-    suffix: str, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+    xgb: Any, suffix: str, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
 ) -> None:
     frame, target = synthetic
     model = xgb.XGBClassifier(n_estimators=8, max_depth=3, random_state=0).fit(frame, target)
@@ -265,7 +285,7 @@ def test_xgboost_classifier_file(
 
 
 def test_xgboost_raw_booster_without_names_uses_every_column(
-    synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+    xgb: Any, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
 ) -> None:
     frame, target = synthetic
     dtrain = xgb.DMatrix(frame.to_numpy(), label=target.to_numpy())
@@ -279,7 +299,9 @@ def test_xgboost_raw_booster_without_names_uses_every_column(
     np.testing.assert_allclose(loaded.scores(frame, positive_label=1), expected, atol=EXACT)
 
 
-def test_xgboost_multiclass(synthetic: tuple[pd.DataFrame, pd.Series], folder: Path) -> None:
+def test_xgboost_multiclass(
+    xgb: Any, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+) -> None:
     frame, _ = synthetic
     target = pd.cut(frame["a"], [-np.inf, -0.5, 0.5, np.inf], labels=False)
     model = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(frame, target)
@@ -293,7 +315,7 @@ def test_xgboost_multiclass(synthetic: tuple[pd.DataFrame, pd.Series], folder: P
 
 
 def test_xgboost_regression_booster_is_refused(
-    synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+    xgb: Any, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
 ) -> None:
     frame, _ = synthetic
     booster = xgb.train({"objective": "reg:squarederror"}, xgb.DMatrix(frame, label=frame["a"]), 3)
@@ -311,7 +333,10 @@ def test_xgboost_regression_booster_is_refused(
 
 
 def test_lightgbm_booster_file(
-    synthetic: tuple[pd.DataFrame, pd.Series], folder: Path, capfd: pytest.CaptureFixture[str]
+    lgb: Any,
+    synthetic: tuple[pd.DataFrame, pd.Series],
+    folder: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     frame, target = synthetic
     model = lgb.LGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1).fit(frame, target)
@@ -329,7 +354,7 @@ def test_lightgbm_booster_file(
 
 
 def test_lightgbm_unnamed_and_multiclass(
-    synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+    lgb: Any, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
 ) -> None:
     frame, _ = synthetic
     target = pd.cut(frame["a"], [-np.inf, -0.5, 0.5, np.inf], labels=False)
@@ -348,7 +373,7 @@ def test_lightgbm_unnamed_and_multiclass(
 
 
 def test_lightgbm_regression_booster_is_refused(
-    synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
+    lgb: Any, synthetic: tuple[pd.DataFrame, pd.Series], folder: Path
 ) -> None:
     frame, _ = synthetic
     model = lgb.LGBMRegressor(n_estimators=3, verbose=-1).fit(frame, frame["a"])
@@ -365,16 +390,22 @@ def test_lightgbm_regression_booster_is_refused(
 
 
 def _onnx(model: Any, path: Path, initial_types: list[Any], **options: Any) -> Path:
+    import skl2onnx  # the `onnx` fixture skipped the test when it is missing
+
     proto = skl2onnx.convert_sklearn(model, initial_types=initial_types, options=options or None)
     path.write_bytes(proto.SerializeToString())
     return path
 
 
 def test_onnx_pipeline_with_one_input_per_column_and_zipmap(
-    pipeline: Pipeline, german: pd.DataFrame, folder: Path, capfd: pytest.CaptureFixture[str]
+    onnx: Any,
+    pipeline: Pipeline,
+    german: pd.DataFrame,
+    folder: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    types = [(c, StringTensorType([None, 1])) for c in CATEGORICAL]
-    types += [(c, FloatTensorType([None, 1])) for c in NUMERIC]
+    types = [(c, onnx.StringTensorType([None, 1])) for c in CATEGORICAL]
+    types += [(c, onnx.FloatTensorType([None, 1])) for c in NUMERIC]
     path = _onnx(pipeline, folder / "pipeline.onnx", types)
     loaded = load_model(path, "onnx")
     assert loaded.feature_names == tuple(FEATURES)
@@ -389,10 +420,10 @@ def test_onnx_pipeline_with_one_input_per_column_and_zipmap(
 
 
 def test_onnx_single_float_tensor_without_zipmap(
-    german: pd.DataFrame, y: pd.Series, folder: Path
+    onnx: Any, german: pd.DataFrame, y: pd.Series, folder: Path
 ) -> None:
     model = LogisticRegression(max_iter=1000).fit(german[NUMERIC].to_numpy(), y)
-    types = [("X", FloatTensorType([None, len(NUMERIC)]))]
+    types = [("X", onnx.FloatTensorType([None, len(NUMERIC)]))]
     path = _onnx(model, folder / "tensor.onnx", types, zipmap=False)
     loaded = load_model(path, "onnx")
     assert loaded.feature_names is None
@@ -404,11 +435,11 @@ def test_onnx_single_float_tensor_without_zipmap(
 
 
 def test_onnx_double_tensor_is_exact_and_string_labels_come_from_zipmap(
-    german: pd.DataFrame, y: pd.Series, folder: Path
+    onnx: Any, german: pd.DataFrame, y: pd.Series, folder: Path
 ) -> None:
     data = german[NUMERIC].to_numpy(dtype=np.float64)
     model = LogisticRegression(max_iter=1000).fit(data, y)
-    types = [("X", DoubleTensorType([None, 3]))]
+    types = [("X", onnx.DoubleTensorType([None, 3]))]
     double = _onnx(model, folder / "double.onnx", types, zipmap=False)  # ZipMap is float-only
     loaded = load_model(double, "onnx")
     expected = model.predict_proba(data)[:, 1]
@@ -417,7 +448,7 @@ def test_onnx_double_tensor_is_exact_and_string_labels_come_from_zipmap(
         loaded.scores(german, positive_label=1, features=NUMERIC), expected, rtol=0, atol=EXACT
     )
     named = LogisticRegression(max_iter=1000).fit(data, np.where(y == 1, "good", "bad"))
-    path = _onnx(named, folder / "named.onnx", [("X", FloatTensorType([None, 3]))])
+    path = _onnx(named, folder / "named.onnx", [("X", onnx.FloatTensorType([None, 3]))])
     loaded = load_model(path, "onnx")
     assert loaded.classes == ("bad", "good")
     np.testing.assert_allclose(
@@ -429,10 +460,10 @@ def test_onnx_double_tensor_is_exact_and_string_labels_come_from_zipmap(
 
 
 def test_onnx_adapter_survives_pickling(
-    pipeline: Pipeline, german: pd.DataFrame, folder: Path
+    onnx: Any, pipeline: Pipeline, german: pd.DataFrame, folder: Path
 ) -> None:
-    types = [(c, StringTensorType([None, 1])) for c in CATEGORICAL]
-    types += [(c, FloatTensorType([None, 1])) for c in NUMERIC]
+    types = [(c, onnx.StringTensorType([None, 1])) for c in CATEGORICAL]
+    types += [(c, onnx.FloatTensorType([None, 1])) for c in NUMERIC]
     loaded = load_model(_onnx(pipeline, folder / "pickled.onnx", types), "onnx")
     inputs = loaded.inputs(german)
     before = loaded.estimator.predict_proba(inputs)
@@ -443,33 +474,57 @@ def test_onnx_adapter_survives_pickling(
 # ---------------------------------------------------------------- permutation importance
 
 
+FORMATS = ("skops", "joblib", "xgboost", "lightgbm", "onnx")
+InFormat = Callable[[str], tuple[LoadedModel, Any]]
+
+
 @pytest.fixture(scope="module")
-def every_format(
-    pipeline: Pipeline, german: pd.DataFrame, y: pd.Series, folder: Path
-) -> dict[str, tuple[LoadedModel, Any]]:
-    """One model per format, all on the numeric German credit columns."""
+def in_format(german: pd.DataFrame, y: pd.Series, folder: Path) -> InFormat:
+    """One model per format, all on the numeric German credit columns, built when first asked.
+
+    A format whose optional library is missing skips only the test that asks for it.
+    """
     numeric = german[NUMERIC].astype(np.float64)
     sk = LogisticRegression(max_iter=1000).fit(numeric, y)
-    xg = xgb.XGBClassifier(n_estimators=6, max_depth=2, random_state=0).fit(numeric, y)
-    lg = lgb.LGBMClassifier(n_estimators=6, num_leaves=5, verbose=-1).fit(numeric, y)
-    xg.save_model(folder / "pi.json")
-    lg.booster_.save_model(folder / "pi.txt")
-    onnx_path = _onnx(sk, folder / "pi.onnx", [("X", FloatTensorType([None, 3]))], zipmap=False)
-    joblib_path = _dump("joblib", sk, folder / "pi.joblib")
-    return {
-        "skops": (load_model(_skops(sk, folder / "pi.skops")), sk),
-        "joblib": (load_model(joblib_path, "joblib", trusted=True), sk),
-        "xgboost": (load_model(folder / "pi.json", "xgboost"), xg),
-        "lightgbm": (load_model(folder / "pi.txt", "lightgbm"), lg),
-        "onnx": (load_model(onnx_path, "onnx"), sk),
-    }
+    built: dict[str, tuple[LoadedModel, Any]] = {}
+
+    def build(fmt: str) -> tuple[LoadedModel, Any]:
+        if fmt == "skops":
+            return load_model(_skops(sk, folder / "pi.skops")), sk
+        if fmt == "joblib":
+            return load_model(_dump("joblib", sk, folder / "pi.joblib"), "joblib", trusted=True), sk
+        if fmt == "xgboost":
+            xg = _optional("xgboost", "dev extra: xgboost-cpu").XGBClassifier(
+                n_estimators=6, max_depth=2, random_state=0
+            )
+            xg.fit(numeric, y).save_model(folder / "pi.json")
+            return load_model(folder / "pi.json", "xgboost"), xg
+        if fmt == "lightgbm":
+            lgb = _optional("lightgbm", "dev extra")
+            lg = lgb.LGBMClassifier(n_estimators=6, num_leaves=5, verbose=-1).fit(numeric, y)
+            lg.booster_.save_model(folder / "pi.txt")
+            return load_model(folder / "pi.txt", "lightgbm"), lg
+        _optional("onnxruntime", "dev extra")
+        _optional("skl2onnx", "dev extra")
+        types = pytest.importorskip("skl2onnx.common.data_types")
+        path = _onnx(
+            sk, folder / "pi.onnx", [("X", types.FloatTensorType([None, 3]))], zipmap=False
+        )
+        return load_model(path, "onnx"), sk
+
+    def get(fmt: str) -> tuple[LoadedModel, Any]:
+        if fmt not in built:
+            built[fmt] = build(fmt)
+        return built[fmt]
+
+    return get
 
 
-@pytest.mark.parametrize("fmt", ["skops", "joblib", "xgboost", "lightgbm", "onnx"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_permutation_importance_runs_on_every_estimator(
-    fmt: str, every_format: dict[str, tuple[LoadedModel, Any]], german: pd.DataFrame, y: pd.Series
+    fmt: str, in_format: InFormat, german: pd.DataFrame, y: pd.Series
 ) -> None:
-    loaded, original = every_format[fmt]
+    loaded, original = in_format(fmt)
     frame = german[NUMERIC].astype(np.float64)
     inputs = loaded.inputs(frame)
     ours = permutation_importance(
@@ -482,16 +537,17 @@ def test_permutation_importance_runs_on_every_estimator(
     np.testing.assert_allclose(ours.importances, theirs.importances, rtol=0, atol=tolerance)
 
 
-def test_adapters_refuse_to_be_refit(every_format: dict[str, tuple[LoadedModel, Any]]) -> None:
-    estimator = every_format["lightgbm"][0].estimator
+def test_adapters_refuse_to_be_refit(in_format: InFormat) -> None:
+    estimator = in_format("lightgbm")[0].estimator
     error = _raises(lambda: estimator.fit(None, None), NotImplementedError)
     assert str(error) == NOT_REFITTABLE.format(name="LightGBMClassifier")
 
 
-def test_loading_is_deterministic(every_format: dict[str, tuple[LoadedModel, Any]]) -> None:
-    for loaded, _ in every_format.values():
-        again = load_model(loaded.path, loaded.format, trusted=True)
-        assert again == loaded
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_loading_is_deterministic(fmt: str, in_format: InFormat) -> None:
+    loaded, _ = in_format(fmt)
+    again = load_model(loaded.path, loaded.format, trusted=True)
+    assert again == loaded
 
 
 # ---------------------------------------------------------------- errors
@@ -516,6 +572,8 @@ def test_unknown_format(tmp_path: Path) -> None:
 def test_corrupt_file_is_one_line_with_the_library_s_reason(
     fmt: str, content: bytes, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    for module in _LIBRARIES.get(fmt, ()):
+        _optional(module, "dev extra")
     path = tmp_path / "corrupt.bin"
     path.write_bytes(content)
     error = _raises(lambda: load_model(path, fmt, trusted=True))  # type: ignore[arg-type]
@@ -582,12 +640,12 @@ def test_without_class_labels_the_columns_count_as_0_to_k(
 
 
 def test_onnx_without_label_attributes_takes_labels_from_the_output_width(
-    german: pd.DataFrame, y: pd.Series, tmp_path: Path
+    onnx: Any, german: pd.DataFrame, y: pd.Series, tmp_path: Path
 ) -> None:
     data = german[NUMERIC].to_numpy(dtype=np.float64)
     model = LogisticRegression(max_iter=1000).fit(data, y)
     # A float64 LogisticRegression becomes MatMul + Sigmoid: no label attributes.
-    types = [("X", DoubleTensorType([None, 3]))]
+    types = [("X", onnx.DoubleTensorType([None, 3]))]
     loaded = load_model(_onnx(model, tmp_path / "plain.onnx", types, zipmap=False), "onnx")
     assert loaded.classes == (0, 1)
     error = _raises(lambda: loaded.scores(german, positive_label=2, features=NUMERIC))
@@ -671,10 +729,10 @@ def test_missing_optional_library(
     module: str,
     extra: str,
     feature: str,
-    every_format: dict[str, tuple[LoadedModel, Any]],
+    in_format: InFormat,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = every_format[fmt][0].path
+    path = in_format(fmt)[0].path
     monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
     error = _raises(lambda: load_model(path, fmt), MissingExtraError)  # type: ignore[arg-type]
     assert str(error) == str(MissingExtraError(feature=feature, extra=extra, module=module))

@@ -30,7 +30,6 @@ from ..metrics import (
     average_precision,
     disparities,
     group_statistics,
-    ratio,
     reliability,
     roc_auc_by_group,
     score_order,
@@ -71,7 +70,6 @@ def _evaluate(
     out: Values = {}
     for name, mapping, n_groups, privileged in views:
         stats = group_statistics(table.regroup(mapping, n_groups))
-        stats["share"] = ratio(stats["count"], stats["count"].sum(axis=-1, keepdims=True))
         if name != OVERALL:
             stats.update(disparities(stats, privileged=privileged))
             base, _, shifted = shift_scenarios(

@@ -10,11 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ..audit import audit
 from ._app import app, current_user, err_console, handle_errors, out_console
-from ._gates import render_gates
 from ._progress import progress_bars
-from ._render import render_summary
 
 __all__ = ["OutputFormat", "audit_command"]
 
@@ -90,6 +87,9 @@ def audit_command(
     may ship: 0 pass (warnings alone pass), 1 a gate failed, 2 config or policy
     error, 3 data or model unreadable.
     """
+    from ..audit import audit  # NumPy, pandas and scikit-learn load only when asked for
+    from ._render import render_audit
+
     as_json = output_format is OutputFormat.json
     formats = _report_formats(report)  # a bad --report fails before the work
     registry, ref, who = None, None, None
@@ -130,9 +130,7 @@ def audit_command(
         for warning in result.warnings:
             err_console.print(f"warning: {warning}", soft_wrap=True)
     else:
-        render_summary(result.results, result.manifest, out_console, written)
-        if result.outcome is not None:
-            render_gates(result.outcome, out_console)
+        render_audit(result, out_console, written)
     if result.outcome is not None:
         code = result.outcome.exit_code(fail_on_warning=fail_on_warning)
         if code:

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..metrics import METRICS
-from ..metrics._reference import metric_reference
 from ._app import app, handle_errors, out_console
 
 __all__ = ["metrics_command"]
@@ -25,6 +23,9 @@ def metrics_command(
     ] = False,
 ) -> None:
     """List every metric signoff computes: name, where it appears, direction, meaning."""
+    from ..metrics import METRICS  # NumPy loads only when asked for
+    from ..metrics._reference import metric_reference
+
     if markdown:
         print(metric_reference(), end="")
         return

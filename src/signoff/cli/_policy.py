@@ -13,10 +13,6 @@ import yaml
 from rich.table import Table
 
 from ..errors import ConfigError, SignoffError
-from ..metrics import get_metric
-from ..policy._diff import diff_policies
-from ..policy._guidance import guidance
-from ..policy._load import load_policy
 from ._app import app, err_console, handle_errors, out_console
 
 __all__ = ["policy_app", "template_files"]
@@ -45,6 +41,8 @@ def lint_command(
     files: Annotated[list[Path], typer.Argument(help="Policy files to check.")],
 ) -> None:
     """Check policy files: schema, unknown metrics, unreachable thresholds, extends."""
+    from ..policy._load import load_policy  # policies and metrics load only when asked for
+
     failed = 0
     for path in files:
         try:
@@ -66,6 +64,8 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
 ) -> None:
     """Print the resolved policy: parents' gates merged, as the audit will apply it."""
+    from ..policy._load import load_policy
+
     loaded = load_policy(file)
     data: dict[str, Any] = loaded.policy.model_dump(mode="json", exclude={"extends"})
     data["resolved_from"] = [str(f.path) for f in loaded.files]
@@ -83,6 +83,9 @@ def diff_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Gates added, removed, tightened and loosened between two policy versions."""
+    from ..policy._diff import diff_policies
+    from ..policy._load import load_policy
+
     changes = diff_policies(load_policy(old).policy, load_policy(new).policy)
     if as_json:
         print(json.dumps([c.to_dict() for c in changes], indent=2))
@@ -107,6 +110,9 @@ def diff_command(
 @handle_errors
 def explain_command(metric: Annotated[str, typer.Argument(help="Metric name.")]) -> None:
     """What a metric means, which way is better, typical thresholds, what fixes it."""
+    from ..metrics import get_metric
+    from ..policy._guidance import guidance
+
     try:
         spec = get_metric(metric)
     except KeyError as exc:
@@ -128,6 +134,8 @@ def templates_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the bundled policy templates (copied by `signoff init`)."""
+    from ..policy._load import load_policy
+
     rows: list[dict[str, Any]] = []
     for name, path in template_files().items():
         loaded = load_policy(path)

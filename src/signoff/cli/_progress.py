@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from ..audit import Progress as ProgressCallback
+if TYPE_CHECKING:
+    from ..audit import Progress as ProgressCallback
 
 __all__ = ["progress_bars"]
 

@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..audit import audit
 from ._app import app, current_user, err_console, handle_errors, out_console
-from ._gates import render_gates
 from ._progress import progress_bars
-from ._render import render_summary
 
 __all__ = ["quickstart_command"]
 
@@ -32,7 +29,9 @@ def quickstart_command(
     gates say, and prints the `signoff audit` command that would exit 1 on a
     failed gate.
     """
+    from ..audit import audit
     from ..demo import POLICY, write_demo_project  # trains a model: sklearn imported only here
+    from ._render import render_audit
 
     err_console.print(f"Writing the demo project to [cyan]{folder}[/] …")
     config = write_demo_project(folder, force=force)
@@ -54,9 +53,8 @@ def quickstart_command(
             command=rerun,
         )
     written = result.write(output)
-    render_summary(result.results, result.manifest, out_console, written)
-    assert result.outcome is not None
-    render_gates(result.outcome, out_console)
+    render_audit(result, out_console, written)
+    assert result.outcome is not None  # the demo always audits against its policy
     code = result.outcome.exit_code()
     out_console.print(
         f"\nRe-run it with: [bold]{rerun}[/] (exit code {code}: "

@@ -4,33 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["PERFORMANCE_ROWS", "render_summary"]
+from ..metrics import TABLES, table
+from ._gates import render_gates
 
-PERFORMANCE_ROWS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "roc_auc",
-    "pr_auc",
-    "brier_score",
-    "log_loss",
-    "expected_calibration_error",
-    "maximum_calibration_error",
-    "selection_rate",
-)
-FAIRNESS_COLUMNS = (
-    ("demographic_parity_difference", "DP diff"),
-    ("disparate_impact", "disparate impact"),
-    ("equal_opportunity_difference", "EO diff"),
-    ("equalized_odds_difference", "EOdds diff"),
-)
+if TYPE_CHECKING:
+    from ..audit import AuditResult
+
+__all__ = ["render_audit", "render_summary"]
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -73,22 +58,23 @@ def render_summary(
     perf.add_column("metric")
     perf.add_column("value", justify="right")
     perf.add_column(f"{level}% CI", justify="right", style="dim")
-    for name in PERFORMANCE_ROWS:
+    for name in TABLES["summary"]:
         perf.add_row(name, _fmt(overall[name]["value"]), _ci(overall[name]))
     console.print(perf)
 
     fair = Table(title="Fairness by protected attribute", title_justify="left")
     fair.add_column("attribute")
     fair.add_column("groups (smallest n)", justify="right")
-    for _, label in FAIRNESS_COLUMNS:
-        fair.add_column(label, justify="right")
+    columns = table("key_disparities")
+    for spec in columns:
+        fair.add_column(spec.short_label, justify="right")
     fair.add_column("power", justify="right")
     for name, block in results["by_attribute"].items():
         groups = block["groups"]
         fair.add_row(
             name,
             f"{len(groups)} ({block['min_group_size']['value']})",
-            *(_with_ci(block[key]) for key, _ in FAIRNESS_COLUMNS),
+            *(_with_ci(block[spec.name]) for spec in columns),
             _fmt(block["statistical_power"]["value"], 2),
         )
     console.print(fair)
@@ -106,3 +92,10 @@ def render_summary(
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if written:
         console.print("Wrote " + ", ".join(str(p) for p in written.values()))
+
+
+def render_audit(result: AuditResult, console: Console, written: Mapping[str, Path]) -> None:
+    """The summary, then the gates when a policy judged the audit."""
+    render_summary(result.results, result.manifest, console, written)
+    if result.outcome is not None:
+        render_gates(result.outcome, console)

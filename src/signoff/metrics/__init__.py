@@ -1,33 +1,51 @@
 """Metrics: pure functions from count tables or arrays to numbers.
 
-The registry (:data:`METRICS`) names every metric signoff computes.
+The registry (:data:`METRICS`) names every metric signoff computes, and
+:data:`TABLES` which of them each report and terminal table shows.
 """
 
 from ._counts import GROUP_STATISTICS, group_statistics, ratio, reliability
 from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
+from ._proxy import proxy_associations
+from ._quality import data_quality
 from ._ranking import average_precision, roc_auc_by_group, score_order
-from ._registry import METRICS, MetricSpec, closest_metrics, get_metric
+from ._registry import (
+    METRICS,
+    SECTIONS,
+    TABLES,
+    MetricSpec,
+    Table,
+    closest_metrics,
+    get_metric,
+    table,
+)
 from ._shift import SHIFT_METRICS, ShiftMetric, shift_scenarios
 
 __all__ = [
     "DISPARITY_METRICS",
     "GROUP_STATISTICS",
     "METRICS",
+    "SECTIONS",
     "SHIFT_METRICS",
+    "TABLES",
     "MetricSpec",
     "ShiftMetric",
+    "Table",
     "average_precision",
     "closest_metrics",
     "cohens_h",
+    "data_quality",
     "disparities",
     "get_metric",
     "group_statistics",
+    "proxy_associations",
     "ratio",
     "reliability",
     "roc_auc_by_group",
     "score_order",
     "shift_scenarios",
     "spread",
+    "table",
     "two_proportion_power",
 ]

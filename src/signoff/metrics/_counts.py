@@ -18,6 +18,7 @@ __all__ = ["GROUP_STATISTICS", "group_statistics", "ratio", "reliability"]
 #: Names returned by :func:`group_statistics`, in report order.
 GROUP_STATISTICS: tuple[str, ...] = (
     "count",
+    "share",
     "base_rate",
     "selection_rate",
     "accuracy",
@@ -40,7 +41,11 @@ GROUP_STATISTICS: tuple[str, ...] = (
 
 
 def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator``, NaN where the denominator is zero."""
+    """``numerator / denominator``, NaN where the denominator is zero.
+
+    >>> ratio(np.array([1.0, 2.0]), np.array([4.0, 0.0]))
+    array([0.25,  nan])
+    """
     num, den = np.broadcast_arrays(numerator, denominator)
     out = np.full(num.shape, np.nan, dtype=np.float64)
     np.divide(num, den, out=out, where=den > 0)
@@ -100,6 +105,7 @@ def group_statistics(table: CountTable) -> dict[str, FloatArray]:
 
     return {
         "count": count,
+        "share": ratio(count, count.sum(axis=-1, keepdims=True)),
         "base_rate": ratio(positives, count),
         "selection_rate": ratio(tp + fp, count),
         "accuracy": ratio(tp + tn, count),

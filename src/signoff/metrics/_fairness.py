@@ -14,15 +14,13 @@ import numpy as np
 
 from ..evidence._table import FloatArray
 from ._counts import ratio
+from ._registry import METRICS
 
 __all__ = ["DISPARITY_METRICS", "disparities", "spread"]
 
-DISPARITY_METRICS: tuple[str, ...] = (
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
+#: The names :func:`disparities` returns: the registry's fairness section.
+DISPARITY_METRICS: tuple[str, ...] = tuple(
+    name for name, spec in METRICS.items() if spec.section == "fairness"
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..metrics import METRICS, TABLES
 from ._format import metric_label, num, short
 from ._svg import OKABE_ITO, new_figure, to_svg
 
@@ -25,14 +26,8 @@ __all__ = [
 
 #: (metric, threshold values, label, condition) — one dashed line per value.
 Threshold = tuple[str, tuple[float, ...], str, str]
-GROUP_CHART_METRICS = ("selection_rate", "recall", "false_positive_rate")
-DISPARITY_CHART_METRICS = (
-    "demographic_parity_difference",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-)
-_SHORT = {"selection_rate": "selection rate", "recall": "TPR", "false_positive_rate": "FPR"}
+GROUP_CHART_METRICS = TABLES["report_group_chart"]
+DISPARITY_CHART_METRICS = TABLES["key_disparities"]
 _THRESHOLD: dict[str, Any] = {"color": "#000000", "ls": "--", "lw": 1.0}
 
 
@@ -73,7 +68,7 @@ def group_chart(
     for k, metric in enumerate(GROUP_CHART_METRICS):
         heights, err = _bar_data([groups[g].get(metric) for g in labels])
         xs = [i + (k - 1) * width for i in range(len(labels))]
-        ax.bar(xs, heights, width=width, color=OKABE_ITO[k], label=_SHORT[metric])
+        ax.bar(xs, heights, width=width, color=OKABE_ITO[k], label=METRICS[metric].short_label)
         ax.errorbar(xs, heights, yerr=err, fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
     for metric, values, text, _condition in thresholds:
         if metric in GROUP_CHART_METRICS:

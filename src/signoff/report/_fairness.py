@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..metrics import DISPARITY_METRICS, TABLES, table
 from ._charts_fairness import Threshold, disparity_chart, group_chart, shift_chart
 from ._format import ci_text, condition, metric_label, num, pct, value_text
 
 __all__ = [
-    "DISPARITY_METRICS",
     "GROUP_METRICS",
     "fairness",
     "policy_thresholds",
@@ -22,17 +22,9 @@ __all__ = [
     "robustness",
 ]
 
-#: Per-attribute disparity metrics in the fairness tables.
-DISPARITY_METRICS = (
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-)
 #: Per-group columns of the fairness tables.
-GROUP_METRICS = ("base_rate", "selection_rate", "recall", "false_positive_rate", "precision")
-_GROUP_LABELS = ("Base rate", "Selection rate", "TPR (recall)", "FPR", "Precision")
+GROUP_METRICS = TABLES["report_group_columns"]
+_GROUP_LABELS = tuple(spec.column_heading for spec in table("report_group_columns"))
 
 
 def policy_thresholds(

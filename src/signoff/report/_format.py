@@ -28,36 +28,7 @@ __all__ = [
 ]
 
 #: How reports name each metric for people (the canonical name is shown beside it).
-METRIC_LABELS = {
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall (true positive rate)",
-    "specificity": "Specificity",
-    "false_positive_rate": "False positive rate",
-    "f1": "F1 score",
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC (average precision)",
-    "brier_score": "Brier score",
-    "log_loss": "Log loss",
-    "expected_calibration_error": "Expected calibration error (ECE)",
-    "maximum_calibration_error": "Maximum calibration error (MCE)",
-    "selection_rate": "Selection rate",
-    "base_rate": "Base rate",
-    "demographic_parity_difference": "Demographic parity difference",
-    "demographic_parity_ratio": "Demographic parity ratio",
-    "disparate_impact": "Disparate impact",
-    "equal_opportunity_difference": "Equal opportunity difference",
-    "equalized_odds_difference": "Equalized odds difference",
-    "min_group_size": "Smallest group",
-    "statistical_power": "Statistical power",
-    "max_shift_degradation": "Largest drop under demographic shift",
-    "protected_attribute_importance_rank": "Best rank of a protected attribute or proxy",
-    "max_proxy_association": "Strongest proxy association",
-    "row_count": "Rows",
-    "duplicate_share": "Duplicate rows (share)",
-    "max_null_share": "Largest share of missing values in a column",
-    "constant_column_count": "Constant columns",
-}
+METRIC_LABELS = {name: spec.label for name, spec in METRICS.items()}
 
 
 def metric_label(name: str | None) -> str:
@@ -73,6 +44,9 @@ def num(value: Any) -> str:
     As :func:`~signoff.policy._markdown.format_number`, except that small
     numbers a reader meets in tables stay in plain notation: ``0.000738``,
     not ``7.38e-04``.
+
+    >>> num(0.7366), num(300), num(0.000738), num(None)
+    ('0.737', '300', '0.000738', '—')
     """
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else str(value)
@@ -92,6 +66,9 @@ def pct(value: Any, digits: int | None = 0) -> str:
     """A share as a percentage: ``0.0683 → "7%"`` (``digits=None``: as short as exact).
 
     ``"—"`` for None.
+
+    >>> pct(0.0683), pct(0.0683, None), pct(None)
+    ('7%', '6.83%', '—')
     """
     if not isinstance(value, int | float):
         return "—"
@@ -108,7 +85,13 @@ def value_text(estimate: Mapping[str, Any] | None) -> str:
 
 
 def ci_text(estimate: Mapping[str, Any] | None) -> str:
-    """The interval of a ``{"value", "ci"}`` entry as ``"0.683 – 0.787"``; ``""`` without one."""
+    """The interval of a ``{"value", "ci"}`` entry as ``"0.683 – 0.787"``; ``""`` without one.
+
+    >>> ci_text({"value": 0.737, "ci": [0.683, 0.787]})
+    '0.683 – 0.787'
+    >>> ci_text({"value": 300, "ci": None})
+    ''
+    """
     if estimate is None or not estimate.get("ci"):
         return ""
     low, high = estimate["ci"]

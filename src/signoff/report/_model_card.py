@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import ModelCardConfig
+from ..metrics import TABLES
 from ._fairness import power_statement
 from ._format import ci_text, metric_label, num, pct, short, value_text
 from ._render import jinja_environment, stylesheet, subject_name
@@ -37,13 +38,8 @@ MODEL_CARD_SECTIONS = (
 #: The files :func:`render_model_card` returns.
 MODEL_CARD_FILES = ("model_card.md", "model_card.html")
 TO_BE_COMPLETED = "To be completed"
-_OVERALL = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "brier_score")
-_DISPARITIES = (
-    "demographic_parity_difference",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-)
+_OVERALL = TABLES["model_card"]
+_DISPARITIES = TABLES["key_disparities"]
 
 
 def _estimate_row(name: str, estimate: Mapping[str, Any] | None) -> dict[str, str]:

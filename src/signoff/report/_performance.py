@@ -8,28 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..metrics import METRICS
+from ..metrics import METRICS, TABLES
 from ._charts import pr_chart, reliability_chart, roc_chart
 from ._format import ci_text, description, metric_label, num, short, value_text
 
 __all__ = ["PERFORMANCE_METRICS", "calibration", "metric_row", "performance"]
 
 #: The overall metrics of the performance table, in reading order.
-PERFORMANCE_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "false_positive_rate",
-    "f1",
-    "roc_auc",
-    "pr_auc",
-    "brier_score",
-    "log_loss",
-    "selection_rate",
-    "base_rate",
-)
-_CALIBRATION_METRICS = ("expected_calibration_error", "maximum_calibration_error")
+PERFORMANCE_METRICS = TABLES["report_performance"]
+_CALIBRATION_METRICS = TABLES["report_calibration"]
 
 
 def metric_row(name: str, estimate: Mapping[str, Any] | None) -> dict[str, str]:

@@ -1,0 +1,58 @@
+"""Small commands start without the audit engine's heavy libraries.
+
+Each command runs in a fresh interpreter through a tiny wrapper that calls the
+console-script entry point, then prints the sorted names of every imported
+module; the test asserts that none of the heavy libraries is among them.  How
+fast the commands start is measured in ``benchmarks/bench_cli.py``, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Libraries only an audit, a report or a trained model needs.
+HEAVY = ("matplotlib", "pandas", "scipy", "sklearn", "weasyprint")
+_WRAPPER = """
+import json, sys
+from signoff.cli import main
+sys.argv = ["signoff", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _run(home: Path, *args: str) -> tuple[int, list[str]]:
+    env = dict(os.environ, SIGNOFF_HOME=str(home), NO_COLOR="1")
+    env.pop("SIGNOFF_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True, env=env
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], report["modules"]
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("model", "list")], ids=" ".join)
+def test_small_commands_do_not_import_the_heavy_libraries(tmp_path: Path, args: tuple[str, ...]):
+    assert _run(tmp_path, "db", "upgrade")[0] == 0
+    code, modules = _run(tmp_path, *args)
+    assert code == 0
+    loaded = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+    assert loaded == [], f"signoff {' '.join(args)} imported {loaded}"
+
+
+def test_the_wrapper_sees_heavy_imports(tmp_path: Path):
+    """The check is not vacuous: ``signoff audit`` loads them (even for a missing config)."""
+    code, modules = _run(tmp_path, "audit", str(tmp_path / "missing.yaml"))
+    assert code == 2
+    assert {"pandas", "sklearn", "scipy"} <= set(modules)
