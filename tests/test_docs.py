@@ -87,3 +87,38 @@ def test_every_policy_key_is_documented():
         assert f"`{key}`" in text, f"docs/policy.md lacks `{key}`"
     for key in Gate.model_fields:
         assert f"| `{key}` |" in text, f"docs/policy.md lacks gate key `{key}`"
+
+
+def _options() -> list[tuple[str, str]]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    found = []
+
+    def walk(command: typing.Any, path: list[str]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, [*path, name])
+            return
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    found.append((" ".join(path), opt))
+
+    walk(group, [])
+    return sorted(found)
+
+
+def _section(command: str) -> str:
+    text = (DOCS / "cli.md").read_text()
+    start = text.index(f"## `signoff {command}`")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+@pytest.mark.parametrize(("command", "option"), _options())
+def test_every_option_of_every_command_is_documented(command: str, option: str):
+    assert re.search(rf"{re.escape(option)}\b", _section(command)), (
+        f"docs/cli.md: the section of `signoff {command}` does not mention {option}"
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+import signoff.store as signoff_store
 from signoff.errors import (
     AlreadyExists,
     ConfigError,
@@ -246,3 +247,16 @@ def test_an_audit_of_another_model_file_is_refused(registry: Registry, demo: Pat
     signoff.audit(demo / "audit.yaml").write(tmp_path / "out")
     with pytest.raises(DataError, match=re.escape("this audit is of another model file")):
         registry.attach_audit(ref, tmp_path / "out", actor="alice")
+
+
+def test_the_head_revision_read_from_file_names_is_alembics():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from signoff.store import head_revision
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(signoff_store.__file__).parent / "migrations")
+    )
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()

@@ -62,8 +62,8 @@ class Registry:
 
     Examples
     --------
-    >>> import signoff
-    >>> s = signoff.connect("sqlite://")
+    >>> import signoff, tempfile
+    >>> s = signoff.connect("sqlite://", artifacts=tempfile.mkdtemp())
     >>> s.registry.add_user("ada", "ada@example.org", ["approver"], actor=None).roles
     ('admin', 'approver')
     """

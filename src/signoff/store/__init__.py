@@ -3,9 +3,10 @@ the projector that derives every table from the ledger's events, and typed reads
 
 from ._artifacts import ArtifactStore
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
-from ._migrations import SchemaStatus, open_store, schema_status, upgrade
+from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._project import Event, apply_event, event_time
+from ._reads import name_key
 from ._records import (
     Artifact,
     AuditRecord,
@@ -22,7 +23,7 @@ from ._records import (
     VersionRef,
     WaiverRecord,
 )
-from ._repo import Repository, name_key
+from ._repo import Repository
 from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, snapshot
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "database_url",
     "event_time",
     "first_difference",
+    "head_revision",
     "lock_writes",
     "name_key",
     "open_store",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,74 +23,27 @@ from sqlalchemy.orm import Session
 from ._models import (
     ArtifactRow,
     AuditRow,
-    ChangeRequestRow,
-    CRTransitionRow,
-    EmergencyReviewRow,
-    GovernanceVersionRow,
     ModelRow,
     RoleGrantRow,
-    SignOffRow,
     StageTransitionRow,
     TeamRow,
     UserRow,
     VersionRow,
-    WaiverRow,
+)
+from ._project_base import Event, event_time, model_id, user_id, version_id
+from ._project_workflow import (
+    _cr_moved,
+    _cr_opened,
+    _cr_signed,
+    _emergency_reviewed,
+    _governance_decided,
+    _governance_proposed,
+    _risk_overridden,
+    _waiver_granted,
+    _waiver_requested,
 )
 
 __all__ = ["Event", "apply_event", "event_time"]
-
-
-class Event(Protocol):
-    """What the projector reads of a ledger event."""
-
-    @property
-    def seq(self) -> int: ...
-    @property
-    def ts(self) -> str: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def payload(self) -> Mapping[str, Any]: ...
-
-
-def event_time(ts: str) -> dt.datetime:
-    """The event's ``ts`` (``2026-01-05T09:00:00Z``) as an aware datetime."""
-    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-
-
-def _user_id(session: Session, name: str) -> int:
-    found = session.scalar(select(UserRow.id).where(UserRow.name == name))
-    assert found is not None, f"projector: no user {name!r}"
-    return found
-
-
-def _model_id(session: Session, name: str) -> int:
-    found = session.scalar(select(ModelRow.id).where(ModelRow.name == name))
-    assert found is not None, f"projector: no model {name!r}"
-    return found
-
-
-def _version_id(session: Session, ref: str) -> int:
-    model, _, version = ref.removeprefix("version:").partition("@")
-    found = session.scalar(
-        select(VersionRow.id)
-        .join(ModelRow, ModelRow.id == VersionRow.model_id)
-        .where(ModelRow.name == model, VersionRow.version == version)
-    )
-    assert found is not None, f"projector: no version {ref!r}"
-    return found
-
-
-def _cr_number(subject: str) -> int:
-    return int(subject.removeprefix("CR-"))
-
-
-def _number(text: str) -> int:
-    return int(str(text).split("-")[-1])
 
 
 # -- users -----------------------------------------------------------------------------
@@ -104,14 +57,14 @@ def _user_added(session: Session, e: Event, at: dt.datetime) -> None:
 
 
 def _role_granted(session: Session, e: Event, at: dt.datetime) -> None:
-    user = _user_id(session, e.payload["name"])
+    user = user_id(session, e.payload["name"])
     session.add(
         RoleGrantRow(user_id=user, role=e.payload["role"], granted_by=e.actor, granted_at=at)
     )
 
 
 def _key_registered(session: Session, e: Event, at: dt.datetime) -> None:
-    row = session.get(UserRow, _user_id(session, e.payload["name"]))
+    row = session.get(UserRow, user_id(session, e.payload["name"]))
     assert row is not None
     row.public_key = e.payload["public_key"]
 
@@ -128,7 +81,7 @@ def _model_registered(session: Session, e: Event, at: dt.datetime) -> None:
     session.add(
         ModelRow(
             name=p["name"],
-            owner_id=_user_id(session, p["owner"]),
+            owner_id=user_id(session, p["owner"]),
             team_id=team,
             use_case=p["use_case"],
             risk_tier=p["risk_tier"],
@@ -140,8 +93,8 @@ def _model_registered(session: Session, e: Event, at: dt.datetime) -> None:
 
 def _version_added(session: Session, e: Event, at: dt.datetime) -> None:
     p = e.payload
-    model = _model_id(session, p["model"])
-    parent = _version_id(session, f"{p['model']}@{p['parent']}") if p.get("parent") else None
+    model = model_id(session, p["model"])
+    parent = version_id(session, f"{p['model']}@{p['parent']}") if p.get("parent") else None
     row = VersionRow(
         model_id=model,
         version=p["version"],
@@ -176,7 +129,7 @@ def _version_added(session: Session, e: Event, at: dt.datetime) -> None:
 def _stage_changed(session: Session, e: Event, at: dt.datetime) -> None:
     session.add(
         StageTransitionRow(
-            version_id=_version_id(session, e.subject),
+            version_id=version_id(session, e.subject),
             from_stage=e.payload.get("from"),
             to_stage=e.payload["to"],
             ledger_seq=e.seq,
@@ -204,7 +157,7 @@ def _artifact(
 
 
 def _artifact_added(session: Session, e: Event, at: dt.datetime) -> None:
-    _artifact(session, _version_id(session, e.subject), e.payload, e.actor, at)
+    _artifact(session, version_id(session, e.subject), e.payload, e.actor, at)
 
 
 def _audit_kind(name: str) -> str:
@@ -214,7 +167,7 @@ def _audit_kind(name: str) -> str:
 
 def _audit_attached(session: Session, e: Event, at: dt.datetime) -> None:
     p = e.payload
-    version = _version_id(session, e.subject)
+    version = version_id(session, e.subject)
     files: Mapping[str, str] = p.get("files", {})
     session.add(
         AuditRow(
@@ -236,156 +189,6 @@ def _audit_attached(session: Session, e: Event, at: dt.datetime) -> None:
     ]
     for item in items:
         _artifact(session, version, item, e.actor, at)
-
-
-# -- change requests -------------------------------------------------------------------
-def _emergency_risk(incident: str) -> dict[str, Any]:
-    reason = {"level": "high", "code": "emergency", "message": f"break-glass change for {incident}"}
-    return {"level": "emergency", "reasons": [reason]}
-
-
-def _cr_opened(session: Session, e: Event, at: dt.datetime) -> None:
-    p = e.payload
-    model = p["version"].partition("@")[0]
-    emergency = e.action == "emergency.opened"
-    if emergency:
-        details = {
-            "emergency": {
-                k: p[k] for k in ("incident", "reason", "expires_at", "review_due_at") if k in p
-            }
-        }
-        risk = p.get("risk") or _emergency_risk(p["incident"])
-    else:
-        details, risk = dict(p.get("details") or {}), p["risk"]
-    number = _cr_number(e.subject)
-    session.add(
-        ChangeRequestRow(
-            id=number,
-            version_id=_version_id(session, p["version"]),
-            to_stage=p["to_stage"],
-            summary=p["summary"] if "summary" in p else f"EMERGENCY {p['incident']}: {p['reason']}",
-            requester=e.actor,
-            baseline_version_id=(
-                _version_id(session, f"{model}@{p['baseline'].partition('@')[2]}")
-                if p.get("baseline")
-                else None
-            ),
-            risk_level=risk["level"],
-            risk=risk,
-            required={"rules": list(p["required"])},
-            details=details,
-            governance_sha256=p["governance_sha256"],
-            governance_version=p.get("governance_version"),
-            created_at=at,
-        )
-    )
-    session.flush()
-    session.add(
-        CRTransitionRow(
-            cr_id=number, from_state=None, to_state="draft", actor=e.actor, ledger_seq=e.seq, at=at
-        )
-    )
-
-
-def _cr_moved(session: Session, e: Event, at: dt.datetime) -> None:
-    session.add(
-        CRTransitionRow(
-            cr_id=_cr_number(e.subject),
-            from_state=e.payload["from"],
-            to_state=e.payload["to"],
-            actor=e.actor,
-            ledger_seq=e.seq,
-            at=at,
-        )
-    )
-
-
-def _cr_signed(session: Session, e: Event, at: dt.datetime) -> None:
-    p = e.payload
-    session.add(
-        SignOffRow(
-            cr_id=_cr_number(e.subject),
-            user=p["user"],
-            role=p["role"],
-            decision=p["decision"],
-            comment=p["comment"],
-            evidence=p.get("evidence") or {},
-            ledger_seq=e.seq,
-            at=at,
-        )
-    )
-
-
-def _risk_overridden(session: Session, e: Event, at: dt.datetime) -> None:
-    row = session.get(ChangeRequestRow, _cr_number(e.subject))
-    assert row is not None
-    computed = row.risk.get("computed", row.risk)
-    override = {"by": e.actor, "justification": e.payload["justification"]}
-    if e.payload.get("approved_by"):
-        override["approved_by"] = e.payload["approved_by"]
-    row.risk = {**computed, "level": e.payload["to"], "computed": computed, "override": override}
-    row.risk_level = e.payload["to"]
-    row.required = {"rules": list(e.payload["required"])}
-
-
-def _emergency_reviewed(session: Session, e: Event, at: dt.datetime) -> None:
-    session.add(
-        EmergencyReviewRow(
-            cr_id=_cr_number(e.subject),
-            findings=e.payload["findings"],
-            actions=e.payload["actions"],
-            reviewer=e.actor,
-            ledger_seq=e.seq,
-            at=at,
-        )
-    )
-
-
-# -- waivers and governance ------------------------------------------------------------
-def _waiver_requested(session: Session, e: Event, at: dt.datetime) -> None:
-    p = e.payload
-    session.add(
-        WaiverRow(
-            id=_number(p["waiver"]),
-            version_id=_version_id(session, e.subject),
-            gate=p["gate"],
-            reason=p["reason"],
-            until=dt.datetime.fromisoformat(p["until"]),
-            requested_by=e.actor,
-            created_at=at,
-        )
-    )
-
-
-def _waiver_granted(session: Session, e: Event, at: dt.datetime) -> None:
-    row = session.get(WaiverRow, _number(e.payload["waiver"]))
-    assert row is not None
-    row.granted_by, row.granted_at = e.actor, at
-
-
-def _governance_proposed(session: Session, e: Event, at: dt.datetime) -> None:
-    p = e.payload
-    session.add(
-        GovernanceVersionRow(
-            id=_number(e.subject),
-            sha256=p["sha256"],
-            name=p["name"],
-            label=p["version"],
-            document=p["document"],
-            policies=p["policies"],
-            state="proposed",
-            proposed_by=e.actor,
-            proposed_seq=e.seq,
-            created_at=at,
-        )
-    )
-
-
-def _governance_decided(session: Session, e: Event, at: dt.datetime) -> None:
-    row = session.get(GovernanceVersionRow, _number(e.subject))
-    assert row is not None
-    row.state = "applied" if e.action == "governance.applied" else "rejected"
-    row.decided_by, row.decided_seq, row.decided_at = e.actor, e.seq, at
 
 
 _CR_STATES = (

@@ -18,6 +18,7 @@ from ..store import (
     SignOff,
     Store,
 )
+from ._deploy import DeployServices
 from ._domain import DECISIONS, ChangeRequest, EmergencyDetails, cr_id, cr_number
 from ._emergency import EmergencyServices, flag_overdue
 from ._governance import (
@@ -49,6 +50,7 @@ __all__ = [
     "ChangeRequest",
     "ChangeRequestServices",
     "Decision",
+    "DeployServices",
     "EmergencyDetails",
     "EmergencyServices",
     "Governance",
@@ -97,6 +99,7 @@ class Workflow:
         self.registry = registry
         self.governance = GovernanceServices(core)
         self.changes = ChangeRequestServices(core)
+        self.deploys = DeployServices(core)
         self.rollbacks = RollbackServices(core)
         self.histories = HistoryServices(core)
         self.waivers = WaiverServices(core)
@@ -174,11 +177,11 @@ class Workflow:
 
     def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
         """Withdraw a CR."""
-        return self.changes.withdraw(cr, actor=actor, reason=reason)
+        return self.deploys.withdraw(cr, actor=actor, reason=reason)
 
     def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
         """Deploy an approved CR."""
-        return self.changes.deploy(cr, actor=actor)
+        return self.deploys.deploy(cr, actor=actor)
 
     def get_cr(self, cr: str) -> ChangeRequest:
         """One CR."""

@@ -12,16 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .._canonical import canonical_sha256
 from ..errors import LedgerVerificationError, NotFound
-from ..policy import AuditContext, GateResult, evaluate
-from ..store import ArtifactStore, CRRecord, Repository, SignOff, VersionRef, WaiverRecord
+from ..store import (
+    ArtifactStore,
+    CRRecord,
+    GovernanceRecord,
+    Repository,
+    SignOff,
+    VersionRef,
+    WaiverRecord,
+)
 from ._domain import ChangeRequest, EmergencyDetails, cr_id
 from ._governance import NO_POLICY
-from ._rules import Rules, rules_in_force
+from ._rules import Rules, rules_in_force, rules_of
 
-__all__ = ["Judgement", "judge_latest_audit", "missing_for", "view"]
+if TYPE_CHECKING:  # policies (and the metric engine) load only when an audit is judged
+    from ..policy import GateResult
+
+__all__ = ["Judgement", "Prefetched", "judge_latest_audit", "missing_for", "view"]
 
 NOT_A_STAGE = "{stage} is not a stage of governance {rules}"
 NO_POLICY_NAMED = (
@@ -57,6 +68,8 @@ def judge_latest_audit(
     today: dt.date,
 ) -> Judgement | None:
     """Evaluate the stage policy on the version's latest attached audit (None: no audit)."""
+    from ..policy import AuditContext, evaluate
+
     audits = repo.audits(ref)
     if not audits:
         return None
@@ -138,6 +151,23 @@ def _stale(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """What a list of CRs needs, read once for all of them (no query per CR)."""
+
+    governance: dict[int, GovernanceRecord]
+    waivers: dict[str, list[WaiverRecord]]
+    evidence_seqs: dict[str, int]
+
+    @classmethod
+    def read(cls, repo: Repository) -> Prefetched:
+        """Three queries, whatever the number of CRs."""
+        waivers: dict[str, list[WaiverRecord]] = {}
+        for w in repo.waivers():
+            waivers.setdefault(f"{w.model}@{w.version}", []).append(w)
+        return cls({g.number: g for g in repo.governance_versions()}, waivers, repo.evidence_seqs())
+
+
 def view(
     repo: Repository,
     artifacts: ArtifactStore,
@@ -145,13 +175,19 @@ def view(
     now: dt.datetime,
     *,
     full: bool = True,
+    prefetched: Prefetched | None = None,
 ) -> ChangeRequest:
     """The CR as reviewers see it, judged by the governance version it was opened under.
 
-    ``full=False`` (lists) leaves out the readiness checks, which read the evidence.
+    ``full=False`` (lists) leaves out the readiness checks, which read the evidence;
+    ``prefetched`` supplies what every CR of a list needs, read once.
     """
-    rules = rules_in_force(repo, artifacts, record.governance_version)
     ref = VersionRef(record.model, record.version)
+    number = record.governance_version
+    if prefetched is not None and number in prefetched.governance:
+        rules = rules_of(prefetched.governance[number], artifacts)
+    else:
+        rules = rules_in_force(repo, artifacts, number)
     emergency = record.details.get("emergency")
     details = EmergencyDetails.from_dict(emergency) if emergency else None
     live = record.state in ("draft", "submitted", "in_review", "approved")
@@ -160,8 +196,12 @@ def view(
         if details or not live or not full
         else tuple(missing_for(repo, artifacts, rules, ref, record.to_stage, now))
     )
-    waivers = repo.waivers(ref)
-    signoffs = _stale(record.signoffs, repo.evidence_seq(ref), waivers, now)
+    if prefetched is not None:
+        waivers = prefetched.waivers.get(str(ref), [])
+        evidence_seq = prefetched.evidence_seqs.get(f"version:{ref}", 0)
+    else:
+        waivers, evidence_seq = repo.waivers(ref), repo.evidence_seq(ref)
+    signoffs = _stale(record.signoffs, evidence_seq, waivers, now)
     return ChangeRequest(
         id=cr_id(record.number),
         model=record.model,

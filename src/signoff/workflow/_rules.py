@@ -15,15 +15,18 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from .._canonical import canonical_json, canonical_sha256
 from ..errors import ConfigError, LedgerVerificationError, WorkflowRefused
-from ..policy import Policy, load_policy
 from ..registry import Core, Unit
 from ..store import ArtifactStore, GovernanceRecord, Repository
 from ._governance import NO_POLICY, Governance, bundled_governance_path, load_governance
+
+if TYPE_CHECKING:  # policies (and the metric engine) load only when a policy is read
+    from ..policy import Policy
 
 __all__ = ["GovernanceServices", "Rules", "StagePolicy", "gov_id", "rules_in_force", "rules_of"]
 
@@ -81,6 +84,8 @@ def rules_of(record: GovernanceRecord, artifacts: ArtifactStore) -> Rules:
     key = (record.sha256, json.dumps(record.policies, sort_keys=True))
     if key in _CACHE and _CACHE[key].number == record.number:
         return _CACHE[key]
+    from ..policy import Policy
+
     governance = Governance.model_validate(record.document)
     policies = {}
     for stage, entry in record.policies.items():
@@ -128,6 +133,8 @@ def rules_in_force(repo: Repository, artifacts: ArtifactStore, number: int | Non
 
 
 def _read_files(path: Path, artifacts: ArtifactStore) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    from ..policy import load_policy
+
     loaded = load_governance(path)
     document = loaded.governance.model_dump(mode="json")
     policies = {}

@@ -12,16 +12,16 @@ import json
 import unicodedata
 from typing import Any
 
-from ..errors import ConfigError, SignoffError, WorkflowRefused
+from ..errors import ConfigError, WorkflowRefused
 from ..ledger import sign_statement, verify_statement
 from ..registry import Core, Unit
 from ..store import CRRecord, CRState, Decision, ModelVersion, VersionRef
+from ._deploy import deploy_rows
 from ._domain import ChangeRequest, cr_id, cr_number, current_decisions
-from ._emergency import check_not_expired
-from ._readiness import missing_for, view
+from ._readiness import Prefetched, missing_for, view
 from ._risk import RiskThresholds, VersionFacts, rate_change
 from ._rules import Rules, rules_in_force
-from ._support import move, plain, record_refusal, refuse, settle
+from ._support import guarded, move, only_requester, plain, refuse, settle
 
 __all__ = ["BOILERPLATE", "ChangeRequestServices", "judge_comment"]
 
@@ -97,14 +97,6 @@ class ChangeRequestServices:
     def _view(self, unit: Unit, number: int) -> ChangeRequest:
         return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
-    def _guarded(self, actor: str, subject: str, rule: str, work: Any) -> ChangeRequest:
-        try:
-            result: ChangeRequest = work()
-        except SignoffError as refusal:
-            record_refusal(self._core, actor, subject, rule, refusal)
-            raise
-        return result
-
     # -- open and submit ---------------------------------------------------------------
     def open_cr(
         self,
@@ -168,7 +160,7 @@ class ChangeRequestServices:
         def work() -> ChangeRequest:
             with self._core.write(actor) as unit:
                 record = unit.repo.cr(cr_number(cr))
-                self._only_requester(unit, record, "submit")
+                only_requester(unit, record, "submit")
                 rules = self._rules(unit, record)
                 ref = VersionRef(record.model, record.version)
                 missing = missing_for(
@@ -183,10 +175,10 @@ class ChangeRequestServices:
                     why = {"automatic": auto}
                     move(unit, self._core, record, "in_review", why)
                     move(unit, self._core, record, "approved", why)
-                    self._deploy_rows(unit, unit.repo.cr(record.number))
+                    deploy_rows(unit, self._core, unit.repo.cr(record.number))
                 return self._view(unit, record.number)
 
-        return self._guarded(actor, cr, "submit", work)
+        return guarded(self._core, actor, cr, "submit", work)
 
     # -- sign ------------------------------------------------------------------------------
     def sign(
@@ -238,7 +230,7 @@ class ChangeRequestServices:
                     return settle(unit, self._core, record.number)
                 return self._view(unit, record.number)
 
-        return self._guarded(actor, cr, "sign", work)
+        return guarded(self._core, actor, cr, "sign", work)
 
     def _signature(
         self, unit: Unit, statement: dict[str, Any], private_key: str | None
@@ -283,12 +275,6 @@ class ChangeRequestServices:
             "report_sha256": latest.get("audit_report"),
             "model_card_sha256": latest.get("model_card"),
         }
-
-    def _only_requester(self, unit: Unit, record: CRRecord, what: str) -> None:
-        if unit.actor != record.requester and "admin" not in unit.repo.user(unit.actor).roles:
-            raise refuse(
-                "not_requester", requester=record.requester, what=what, cr=cr_id(record.number)
-            )
 
     # -- risk override -----------------------------------------------------------------
     def override_risk(
@@ -342,81 +328,7 @@ class ChangeRequestServices:
                 unit.emit("cr.risk_overridden", name, payload)
                 return self._view(unit, record.number)
 
-        return self._guarded(actor, cr, "override_risk", work)
-
-    # -- withdraw and deploy -----------------------------------------------------------
-    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
-        """Withdraw a CR that is not deployed (requester or admin)."""
-
-        def work() -> ChangeRequest:
-            with self._core.write(actor) as unit:
-                record = unit.repo.cr(cr_number(cr))
-                self._only_requester(unit, record, "withdraw")
-                move(unit, self._core, record, "withdrawn", {"reason": reason})
-                return self._view(unit, record.number)
-
-        return self._guarded(actor, cr, "withdraw", work)
-
-    def _deploy_rows(self, unit: Unit, record: CRRecord) -> None:
-        """Move the CR's version into its stage; the previous holder is archived."""
-        name = cr_id(record.number)
-        holder = unit.repo.holder(record.model, record.to_stage)
-        if (holder.version if holder else None) != record.baseline:
-            raise refuse(
-                "stage_changed",
-                stage=record.to_stage,
-                cr=name,
-                then=f"{record.model}@{record.baseline}" if record.baseline else "nothing",
-                now=str(holder.ref) if holder else "nothing",
-            )
-        move(unit, self._core, record, "deployed", {"operator": unit.actor})
-        if holder is not None:
-            unit.emit(
-                "version.stage_changed",
-                f"version:{holder.ref}",
-                {"from": holder.stage, "to": "archived", "why": "superseded", "by": name},
-            )
-        version = unit.repo.version(VersionRef(record.model, record.version))
-        unit.emit(
-            "version.stage_changed",
-            f"version:{version.ref}",
-            {"from": version.stage, "to": record.to_stage, "why": "deployed", "cr": name},
-        )
-
-    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Move the approved version into its stage, re-checking everything under the lock.
-
-        Readiness (the latest audit judged by the stage policy, waivers in force,
-        artifacts intact), current approvals and an emergency change's validity are
-        checked again in the deploy's own transaction.  Two approved CRs racing for one
-        stage: the first deploy wins; the other is refused because the stage no longer
-        holds what it was opened against.
-        """
-
-        def work() -> ChangeRequest:
-            with self._core.write(actor) as unit:
-                record = unit.repo.cr(cr_number(cr))
-                name = cr_id(record.number)
-                if "operator" not in unit.repo.user(unit.actor).roles:
-                    raise refuse("not_operator", user=unit.actor)
-                approvers = {s.user for s in record.signoffs if s.decision == Decision.APPROVE}
-                sod = self._rules(unit, record).governance.separation_of_duties
-                if sod.deployer_not_approver and unit.actor in approvers:
-                    raise refuse("deployer_not_approver", user=unit.actor, cr=name)
-                current = settle(unit, self._core, record.number)
-                if current.emergency:
-                    check_not_expired(current, unit.now)
-                elif current.missing and current.state != CRState.DEPLOYED:
-                    raise refuse("not_ready", cr=name, missing="; ".join(current.missing))
-                if current.state != CRState.DEPLOYED and current.outstanding():
-                    needed = ", ".join(
-                        f"{o['needed'] - o['have']} {o['role']}" for o in current.outstanding()
-                    )
-                    raise refuse("approvals_outstanding", cr=name, needed=needed)
-                self._deploy_rows(unit, unit.repo.cr(record.number))
-                return self._view(unit, record.number)
-
-        return self._guarded(actor, cr, "deploy", work)
+        return guarded(self._core, actor, cr, "override_risk", work)
 
     # -- reading -----------------------------------------------------------------------
     def get_cr(self, cr: str) -> ChangeRequest:
@@ -441,8 +353,13 @@ class ChangeRequestServices:
             )
         now = self._core.clock()
         with self._core.read() as repo:
-            records = repo.crs(states=states, requester=mine, emergency_only=overdue)
-            crs = [view(repo, self._core.artifacts, r, now, full=False) for r in records]
+            who = repo.user(mine).name if mine is not None else None
+            records = repo.crs(states=states, requester=who, emergency_only=overdue)
+            ahead = Prefetched.read(repo)
+            crs = [
+                view(repo, self._core.artifacts, r, now, full=False, prefetched=ahead)
+                for r in records
+            ]
         if overdue:
             crs = [c for c in crs if c.overdue or c.expired]
         if waiting_for is not None:

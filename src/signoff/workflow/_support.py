@@ -8,7 +8,8 @@ the same lock as the write it guards.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import ConfigError, SignoffError, WorkflowRefused
 from ..ledger import LedgerEvent, append_event
@@ -20,13 +21,17 @@ from ._readiness import view
 from ._rules import rules_in_force
 from ._states import check_transition
 
+T = TypeVar("T")
+
 __all__ = [
     "EVIDENCE_ACTIONS",
     "NOTIFIED",
     "REFUSALS",
     "evidence_changed",
+    "guarded",
     "move",
     "notify",
+    "only_requester",
     "plain",
     "record_refusal",
     "refuse",
@@ -147,6 +152,23 @@ def evidence_changed(unit: Unit, core: Core, ref: VersionRef) -> None:
         if record.state == CRState.APPROVED:
             move(unit, core, record, "in_review", {"reason": "evidence changed; renew sign-offs"})
         settle(unit, core, record.number)
+
+
+def guarded(core: Core, actor: str, subject: str, rule: str, work: Callable[[], T]) -> T:
+    """Run ``work``; a refusal it raises is recorded in the ledger, then re-raised."""
+    try:
+        return work()
+    except SignoffError as refusal:
+        record_refusal(core, actor, subject, rule, refusal)
+        raise
+
+
+def only_requester(unit: Unit, record: CRRecord, what: str) -> None:
+    """Refuse anyone but the CR's requester or an admin."""
+    if unit.actor != record.requester and "admin" not in unit.repo.user(unit.actor).roles:
+        raise refuse(
+            "not_requester", requester=record.requester, what=what, cr=cr_id(record.number)
+        )
 
 
 def record_refusal(core: Core, actor: str, subject: str, rule: str, error: SignoffError) -> None:
