@@ -39,6 +39,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy

@@ -18,10 +18,7 @@ import numpy as np
 from ..config import AuditConfig
 from ..evidence import Attribute
 from ..explain import FeatureImportance
-from ..metrics import METRICS, two_proportion_power
-from ..metrics._curves import OperatingCurves
-from ..metrics._proxy import ProxyAssociation
-from ..metrics._quality import DataQuality
+from ..metrics import METRICS, DataQuality, OperatingCurves, ProxyAssociation, two_proportion_power
 from ._stats import OVERALL, Statistics
 
 __all__ = ["SCHEMA", "assemble_results"]

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..policy import PolicyOutcome
-from ..policy._evaluate import AuditContext, evaluate
-from ..policy._load import LoadedPolicy, load_policy
+from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
 
 __all__ = ["PolicyInput", "apply_policy", "as_loaded_policy", "policy_manifest_entry"]
 
@@ -35,7 +33,7 @@ def apply_policy(
     context = AuditContext(today=today, strict=strict, seed_set=seed_set, git=git)
     gates = list(evaluate(loaded.policy, results, context))
     if loaded.rego_files:
-        from ..policy._rego import evaluate_rego  # optional extra: imported only when used
+        from ..policy import evaluate_rego
 
         evidence = {"results": results, "manifest": manifest}
         for path in loaded.rego_files:

@@ -70,8 +70,7 @@ class AuditResult:
             "manifest.json": self.manifest_json().encode("utf-8"),
         }
         if self.outcome is not None:
-            from ..policy._junit import junit_xml
-            from ..policy._markdown import summary_markdown
+            from ..policy import junit_xml, summary_markdown
 
             out["gates.junit.xml"] = junit_xml(self.outcome)
             out["summary.md"] = summary_markdown(self.outcome, results=self.results).encode("utf-8")

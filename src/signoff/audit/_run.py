@@ -13,9 +13,7 @@ from .._canonical import canonical_sha256
 from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
 from ..errors import ConfigError
 from ..explain import importance_rank, permutation_importances
-from ..metrics._curves import operating_curves
-from ..metrics._proxy import ProxyAssociation, proxy_associations
-from ..metrics._quality import data_quality
+from ..metrics import ProxyAssociation, data_quality, operating_curves, proxy_associations
 from ._assemble import assemble_results
 from ._gating import PolicyInput, apply_policy, as_loaded_policy, policy_manifest_entry
 from ._inputs import AuditInputs, gather_inputs

@@ -19,13 +19,13 @@ from ..config import AuditConfig
 from ..evidence import (
     Attribute,
     CountTable,
+    FloatArray,
     ScoreGrid,
     bootstrap_tables,
     build_table,
     joint_groups,
     make_grid,
 )
-from ..evidence._table import FloatArray
 from ..metrics import (
     average_precision,
     disparities,

@@ -27,8 +27,7 @@ def _report_formats(report: str | None) -> tuple[str, ...]:
     if report is None:
         return ()
     from ..errors import MissingExtraError
-    from ..report import parse_formats
-    from ..report._pdf import pdf_available
+    from ..report import parse_formats, pdf_available
 
     formats = parse_formats(report)
     if "pdf" in formats and not pdf_available():

@@ -7,8 +7,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..policy._markdown import comparison_symbol, count_parts, format_scope, gate_value
-from ..policy._result import PolicyOutcome, Status, Verdict
+from ..policy import (
+    PolicyOutcome,
+    Status,
+    Verdict,
+    comparison_symbol,
+    count_parts,
+    format_scope,
+    gate_value,
+)
 
 __all__ = ["STATUS_STYLES", "render_gates"]
 

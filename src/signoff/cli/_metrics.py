@@ -23,8 +23,10 @@ def metrics_command(
     ] = False,
 ) -> None:
     """List every metric signoff computes: name, where it appears, direction, meaning."""
-    from ..metrics import METRICS  # NumPy loads only when asked for
-    from ..metrics._reference import metric_reference
+    from ..metrics import (
+        METRICS,  # NumPy loads only when asked for
+        metric_reference,
+    )
 
     if markdown:
         print(metric_reference(), end="")

@@ -41,7 +41,7 @@ def lint_command(
     files: Annotated[list[Path], typer.Argument(help="Policy files to check.")],
 ) -> None:
     """Check policy files: schema, unknown metrics, unreachable thresholds, extends."""
-    from ..policy._load import load_policy  # policies and metrics load only when asked for
+    from ..policy import load_policy
 
     failed = 0
     for path in files:
@@ -64,7 +64,7 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
 ) -> None:
     """Print the resolved policy: parents' gates merged, as the audit will apply it."""
-    from ..policy._load import load_policy
+    from ..policy import load_policy
 
     loaded = load_policy(file)
     data: dict[str, Any] = loaded.policy.model_dump(mode="json", exclude={"extends"})
@@ -83,8 +83,7 @@ def diff_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Gates added, removed, tightened and loosened between two policy versions."""
-    from ..policy._diff import diff_policies
-    from ..policy._load import load_policy
+    from ..policy import diff_policies, load_policy
 
     changes = diff_policies(load_policy(old).policy, load_policy(new).policy)
     if as_json:
@@ -111,7 +110,7 @@ def diff_command(
 def explain_command(metric: Annotated[str, typer.Argument(help="Metric name.")]) -> None:
     """What a metric means, which way is better, typical thresholds, what fixes it."""
     from ..metrics import get_metric
-    from ..policy._guidance import guidance
+    from ..policy import guidance
 
     try:
         spec = get_metric(metric)
@@ -134,7 +133,7 @@ def templates_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the bundled policy templates (copied by `signoff init`)."""
-    from ..policy._load import load_policy
+    from ..policy import load_policy
 
     rows: list[dict[str, Any]] = []
     for name, path in template_files().items():

@@ -16,6 +16,7 @@ from ._schema import (
     ExplainConfig,
     ModelCardConfig,
     ModelConfig,
+    ModelFormat,
     ProtectedAttribute,
 )
 from ._yaml import YamlDocument, read_yaml
@@ -28,6 +29,7 @@ __all__ = [
     "LoadedConfig",
     "ModelCardConfig",
     "ModelConfig",
+    "ModelFormat",
     "ProtectedAttribute",
     "YamlDocument",
     "config_from_mapping",

@@ -4,11 +4,12 @@ from ._bootstrap import bootstrap_tables
 from ._data import binary_labels, check_columns, read_frame, validate_scores
 from ._grid import ScoreGrid, make_grid
 from ._groups import Attribute, JointGroups, encode_attributes, joint_groups
-from ._table import CountTable, build_table, log_loss_terms
+from ._table import CountTable, FloatArray, build_table, log_loss_terms
 
 __all__ = [
     "Attribute",
     "CountTable",
+    "FloatArray",
     "JointGroups",
     "ScoreGrid",
     "binary_labels",

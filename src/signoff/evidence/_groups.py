@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..config._schema import AuditConfig
+from ..config import AuditConfig
 from ..errors import ConfigError, DataError
 
 __all__ = ["Attribute", "JointGroups", "encode_attributes", "joint_groups"]

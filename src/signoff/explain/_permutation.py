@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..evidence._table import log_loss_terms
-from ..metrics._ranking import average_precision, roc_auc_by_group
+from ..evidence import log_loss_terms
+from ..metrics import average_precision, roc_auc_by_group
 
 __all__ = ["FeatureImportance", "Scorer", "importance_rank", "permutation_importances"]
 

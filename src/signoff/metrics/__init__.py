@@ -5,11 +5,13 @@ The registry (:data:`METRICS`) names every metric signoff computes, and
 """
 
 from ._counts import GROUP_STATISTICS, group_statistics, ratio, reliability
+from ._curves import OperatingCurves, operating_curves
 from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
-from ._proxy import proxy_associations
-from ._quality import data_quality
+from ._proxy import ProxyAssociation, proxy_associations
+from ._quality import DataQuality, data_quality
 from ._ranking import average_precision, roc_auc_by_group, score_order
+from ._reference import metric_reference
 from ._registry import (
     METRICS,
     SECTIONS,
@@ -29,7 +31,10 @@ __all__ = [
     "SECTIONS",
     "SHIFT_METRICS",
     "TABLES",
+    "DataQuality",
     "MetricSpec",
+    "OperatingCurves",
+    "ProxyAssociation",
     "ShiftMetric",
     "Table",
     "average_precision",
@@ -39,6 +44,8 @@ __all__ = [
     "disparities",
     "get_metric",
     "group_statistics",
+    "metric_reference",
+    "operating_curves",
     "proxy_associations",
     "ratio",
     "reliability",

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evidence import CountTable
-from ..evidence._table import FloatArray
+from ..evidence import CountTable, FloatArray
 
 __all__ = ["GROUP_STATISTICS", "group_statistics", "ratio", "reliability"]
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..evidence._table import FloatArray
+from ..evidence import FloatArray
 from ._counts import ratio
 from ._registry import METRICS
 

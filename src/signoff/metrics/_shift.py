@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..evidence._table import FloatArray
+from ..evidence import FloatArray
 from ._counts import ratio
 
 __all__ = ["SHIFT_METRICS", "ShiftMetric", "shift_scenarios"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
-from ..config._schema import ModelFormat
+from ..config import ModelFormat
 from ..errors import ConfigError, ModelError, SignoffError
 from ._boosters import load_lightgbm, load_xgboost
 from ._common import one_line

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..config._schema import ModelFormat
+from ..config import ModelFormat
 from ..errors import ModelError
 from ._common import one_line
 

@@ -7,7 +7,7 @@ Receivers check ``X-Signoff-Signature`` with :func:`verify_signature`.
 """
 
 from ._deliver import DeliveryFailure, DeliveryReport, deliver_pending
-from ._events import ALL_EVENTS, Webhook, summary_text
+from ._events import ALL_EVENTS, Webhook, Webhooks, summary_text
 from ._outbox import MAX_ATTEMPTS, Notification, enqueue, has_pending, list_notifications
 from ._signature import sign_body, verify_signature
 
@@ -18,6 +18,7 @@ __all__ = [
     "DeliveryReport",
     "Notification",
     "Webhook",
+    "Webhooks",
     "deliver_pending",
     "enqueue",
     "has_pending",

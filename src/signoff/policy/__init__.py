@@ -1,8 +1,20 @@
 """Policy-as-code: versioned YAML policies turn audit evidence into gate results."""
 
+from ._diff import diff_policies
 from ._evaluate import AuditContext, evaluate
 from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE, MetricGuidance, guidance
+from ._junit import junit_xml
 from ._load import LoadedPolicy, load_policy
+from ._markdown import (
+    STATUS_ORDER,
+    comparison_symbol,
+    count_parts,
+    format_number,
+    format_scope,
+    gate_value,
+    summary_markdown,
+)
+from ._rego import evaluate_rego
 from ._result import GateResult, Measurement, PolicyOutcome, Status, Verdict
 from ._schema import (
     COMPARISONS,
@@ -20,6 +32,7 @@ __all__ = [
     "GUIDANCE",
     "REPRODUCIBILITY_GUIDANCE",
     "SEVERITIES",
+    "STATUS_ORDER",
     "AuditContext",
     "Comparison",
     "Gate",
@@ -34,7 +47,16 @@ __all__ = [
     "Severity",
     "Status",
     "Verdict",
+    "comparison_symbol",
+    "count_parts",
+    "diff_policies",
     "evaluate",
+    "evaluate_rego",
+    "format_number",
+    "format_scope",
+    "gate_value",
     "guidance",
+    "junit_xml",
     "load_policy",
+    "summary_markdown",
 ]

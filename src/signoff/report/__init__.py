@@ -13,6 +13,7 @@ from ._model_card import (
     model_card_context,
     render_model_card,
 )
+from ._pdf import pdf_available
 from ._render import (
     REPORT_FORMATS,
     SECTION_TITLES,
@@ -32,6 +33,7 @@ __all__ = [
     "load_audit",
     "model_card_context",
     "parse_formats",
+    "pdf_available",
     "render_model_card",
     "render_report",
     "report_context",

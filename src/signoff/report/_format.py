@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..metrics import METRICS
-from ..policy._markdown import comparison_symbol, format_number
+from ..policy import comparison_symbol, format_number
 
 __all__ = [
     "METRIC_LABELS",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..policy import guidance
-from ..policy._markdown import STATUS_ORDER
+from ..policy import STATUS_ORDER, guidance
 from ._format import ci_text, condition, metric_label, num, pct, short
 
 __all__ = ["VERDICT_SENTENCES", "gate_rows", "provenance", "verdict"]

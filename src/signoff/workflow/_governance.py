@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .._canonical import canonical_sha256
 from ..config import read_yaml, validation_error
-from ..notify._events import Webhooks
-from ..registry._domain import ARTIFACT_KINDS, ROLES, STAGES
+from ..notify import Webhooks
+from ..registry import ARTIFACT_KINDS, ROLES, STAGES
 
 __all__ = [
     "NO_POLICY",
