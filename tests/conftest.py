@@ -13,6 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import signoff
 from signoff.cli import app
 from signoff.demo import write_demo_project
 
@@ -182,3 +183,36 @@ def without_policies(settings: dict) -> None:
     for rule in settings["stages"].values():
         rule["policy"] = "none"
         rule["reason"] = NO_POLICY_REASON
+
+
+def degrade_model(model_path: Path, data: Path) -> None:
+    """A model refit on shuffled labels: it cannot rank (ROC AUC near 0.5)."""
+    import pandas as pd
+    import skops.io
+
+    model = skops.io.load(model_path, trusted=skops.io.get_untrusted_types(file=model_path))
+    train = pd.read_csv(data)
+    features = list(model.feature_names_in_)
+    model.fit(train[features], train["credit_risk"].sample(frac=1.0, random_state=0).to_numpy())
+    skops.io.dump(model, model_path)
+
+
+@pytest.fixture(scope="session")
+def audited(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two audited models, made once: a good one (passes, one warning) and a bad one."""
+    root = tmp_path_factory.mktemp("attack-audits")
+    project = root / "project"
+    shutil.copytree(demo_template, project)
+    good = signoff.audit(project / "audit.yaml")
+    good.write(root / "good")
+    shutil.copyfile(project / "model.skops", root / "good.skops")
+    degrade_model(project / "model.skops", project / "data" / "train.csv")
+    signoff.audit(project / "audit.yaml").write(root / "bad")
+    shutil.copyfile(project / "model.skops", root / "bad.skops")
+    return {
+        "good": root / "good",
+        "bad": root / "bad",
+        "good.skops": root / "good.skops",
+        "bad.skops": root / "bad.skops",
+        "root": root,
+    }

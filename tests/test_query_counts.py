@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from signoff.registry import VersionRef
-
 from conftest import without_policies, write_governance
+from signoff.registry import VersionRef
 
 
 @contextmanager
@@ -57,6 +56,7 @@ def test_lists_and_shows_cost_the_same_for_2_or_8_models(api: Any, tmp_path: Any
     r.add_user("admin", "admin@example.org", ["admin"], actor=None)
     r.add_user("alice", "alice@example.org", ["requester"], actor="admin")
     r.add_user("rita", "rita@example.org", ["risk_reviewer"], actor="admin")
+
     def adjust(settings: dict) -> None:
         without_policies(settings)
         settings["stages"]["production"]["artifacts"] = []
