@@ -229,6 +229,13 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'other.db'}"
     with pytest.raises(
         StoreError,
+        match=r"no registry database at .*other\.db: nothing was created",
+    ):
+        open_store(url)  # a read: nothing is created
+    assert not (tmp_path / "other.db").exists()
+    Store(url).dispose()  # an empty file
+    with pytest.raises(
+        StoreError,
         match=r"has schema none \(an empty database\); this signoff needs 0004: upgrade it",
     ):
         open_store(url)

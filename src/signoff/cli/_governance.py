@@ -44,7 +44,7 @@ def _record(record: GovernanceRecord, *, as_json: bool) -> None:
 @handle_errors
 def governance_show(as_json: Json = False) -> None:
     """Print the governance in force (YAML, or JSON with --json), with its version."""
-    rules = open_workflow().rules()
+    rules = open_workflow(write=False).rules()
     data: dict[str, Any] = rules.governance.model_dump(mode="json")
     data["sha256"] = rules.sha256
     data["in_force"] = rules.label
@@ -122,7 +122,7 @@ def governance_list(as_json: Json = False) -> None:
     """Every governance version: proposed, applied or rejected, by whom."""
     from ..workflow import gov_id
 
-    versions = open_workflow().governance.versions()
+    versions = open_workflow(write=False).governance.versions()
     table = Table("id", "name", "version", "state", "proposed by", "decided by", "when")
     for g in versions:
         table.add_row(

@@ -74,7 +74,7 @@ def model_register(
 @handle_errors
 def model_list(as_json: Json = False) -> None:
     """The model inventory."""
-    models = open_registry().list_models()
+    models = open_registry(write=False).list_models()
     table = Table("name", "owner", "team", "risk", "use case")
     for m in models:
         table.add_row(m.name, m.owner, m.team, m.risk_tier, m.use_case)
@@ -87,7 +87,7 @@ def model_show(
     name: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
 ) -> None:
     """One model with its versions and their stages."""
-    registry = open_registry()
+    registry = open_registry(write=False)
     model, versions = registry.get_model(name), registry.list_versions(name)
     table = Table("version", "stage", "framework", "created by", "created")
     for v in versions:
@@ -116,7 +116,7 @@ def model_history(
     if at is not None:
         _holder_at(name, at, as_json=as_json)
         return
-    changes = open_registry().history(name)
+    changes = open_registry(write=False).history(name)
     table = Table("when", "version", "from", "to", "by", "ledger seq")
     for c in changes:
         table.add_row(
@@ -175,7 +175,7 @@ def version_list(
     model: Annotated[str, typer.Argument(help="Model name.")], as_json: Json = False
 ) -> None:
     """A model's versions."""
-    versions = open_registry().list_versions(model)
+    versions = open_registry(write=False).list_versions(model)
     table = Table("version", "stage", "framework", "parent", "model sha256")
     for v in versions:
         table.add_row(
@@ -190,7 +190,7 @@ def version_show(
     ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")], as_json: Json = False
 ) -> None:
     """A version's lineage, stage, audits and artifacts."""
-    registry = open_registry()
+    registry = open_registry(write=False)
     parsed = parse_ref(ref)
     version = registry.get_version(parsed)
     audits, artifacts = registry.list_audits(parsed), registry.list_artifacts(parsed)
@@ -243,7 +243,7 @@ def log_export(
     Each line holds model_id, timestamp, gates_passed, team, audit_file,
     verdict, policy, policy_version and the status of every gate.
     """
-    for record in open_registry().audit_log():
+    for record in open_registry(write=False).audit_log():
         print(json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
@@ -260,7 +260,7 @@ def _holder_at(name: str, text: str, *, as_json: bool) -> None:
         moment = moment.replace(tzinfo=dt.UTC)
     if len(text) == 10:  # a bare date means the end of that day
         moment += dt.timedelta(days=1, microseconds=-1)
-    found = open_workflow().holder_at(name, moment)
+    found = open_workflow(write=False).holder_at(name, moment)
     if as_json:
         print(json.dumps(found, indent=2))
         return

@@ -116,7 +116,7 @@ def verify(
                 "--checkpoint needs --key (the public key that signed it)", field="--key"
             )
         cp = parse_checkpoint(_read(checkpoint_file), load_public_key(key), origin=_origin(origin))
-    result = verify_ledger(open_registry().store, checkpoint=cp)
+    result = verify_ledger(open_registry(write=False).store, checkpoint=cp)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
@@ -145,7 +145,9 @@ def prove(
             )
         note = _read(checkpoint_file)
         cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin))
-    doc = prove_event(open_registry().store, seq, checkpoint=cp, note=note, origin=_origin(origin))
+    doc = prove_event(
+        open_registry(write=False).store, seq, checkpoint=cp, note=note, origin=_origin(origin)
+    )
     print(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
@@ -181,7 +183,7 @@ def show(
     """List ledger events."""
     from ..ledger import iter_events
 
-    with open_registry().store.transaction() as session:
+    with open_registry(write=False).store.transaction() as session:
         events = list(iter_events(session, start=start, subject_prefix=subject))
     if as_json:
         print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
@@ -198,7 +200,7 @@ def export() -> None:
     """Every event as one canonical JSON line (with its leaf hash), for archiving."""
     from ..ledger import iter_events
 
-    with open_registry().store.transaction() as session:
+    with open_registry(write=False).store.transaction() as session:
         for e in iter_events(session):
             print(
                 json.dumps(

@@ -70,7 +70,7 @@ def notify_list(
     """The outbox, oldest first: event, webhook, status, attempts and the last error."""
     from ..notify import list_notifications
 
-    notifications = list_notifications(open_registry().store, failed=failed)
+    notifications = list_notifications(open_registry(write=False).store, failed=failed)
     table = Table("id", "event", "subject", "webhook", "status", "attempts", "last error")
     for n in notifications:
         table.add_row(

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._time import iso_utc
-from ..errors import ConfigError
+from ..errors import ConfigError, StoreError
 from ._app import app, err_console, handle_errors, out_console
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
@@ -68,11 +68,11 @@ def parse_ref(text: str) -> VersionRef:
     return VersionRef.parse(text)
 
 
-def _default_store() -> Store:
+def _default_store(*, create: bool = True) -> Store:
     from ..store import Store, signoff_home
 
     url = os.environ.get("SIGNOFF_DATABASE_URL") or f"sqlite:///{signoff_home() / 'signoff.db'}"
-    return Store(url)
+    return Store(url, create=create)
 
 
 def _deliver_quickly(api: Signoff) -> None:
@@ -104,22 +104,26 @@ def _deliver_quickly(api: Signoff) -> None:
         )
 
 
-def open_signoff(*, deliver: bool = True) -> Signoff:
-    """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME`` (created when new), with
-    webhooks delivered once after each write (unless ``deliver`` is False)."""
+def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
+    """The registry at ``SIGNOFF_DATABASE_URL`` / ``SIGNOFF_HOME``, with webhooks delivered
+    once after each write (unless ``deliver`` is False).
+
+    A command that writes creates the registry when there is none; a read-only command
+    (``write=False``) never creates a database or a folder.
+    """
     from .._api import connect
 
-    return connect(after_commit=_deliver_quickly if deliver else None)
+    return connect(create=write, after_commit=_deliver_quickly if deliver else None)
 
 
-def open_registry() -> Registry:
+def open_registry(*, write: bool = True) -> Registry:
     """The registry of :func:`open_signoff`."""
-    return open_signoff().registry
+    return open_signoff(write=write).registry
 
 
-def open_workflow() -> Workflow:
+def open_workflow(*, write: bool = True) -> Workflow:
     """The workflow of :func:`open_signoff`."""
-    return open_signoff().workflow
+    return open_signoff(write=write).workflow
 
 
 def _plain(value: Any) -> Any:
@@ -166,12 +170,18 @@ def db_upgrade() -> None:
 @handle_errors
 def db_status(as_json: Json = False) -> None:
     """Show the database's schema revision and whether an upgrade is needed."""
-    from ..store import schema_status
+    from ..store import SchemaStatus, head_revision, schema_status, signoff_home
 
-    store = _default_store()
-    status = schema_status(store)
+    try:
+        store = _default_store(create=False)
+    except StoreError:  # no database yet: say so, create nothing
+        url = os.environ.get("SIGNOFF_DATABASE_URL") or str(signoff_home() / "signoff.db")
+        status, shown, exists = SchemaStatus(None, head_revision()), url, False
+    else:
+        status, shown, exists = schema_status(store), store.display_url, True
     data = {
-        "url": store.display_url,
+        "url": shown,
+        "exists": exists,
         "current": status.current,
         "head": status.head,
         "up_to_date": status.up_to_date,
@@ -181,7 +191,8 @@ def db_status(as_json: Json = False) -> None:
         return
     advice = "up to date" if status.up_to_date else "out of date: run `signoff db upgrade`"
     out_console.print(
-        f"{data['url']}: schema {status.current or 'none'} (head {status.head}); {advice}"
+        f"{escape(str(data['url']))}: schema {status.current or 'none'} "
+        f"(head {status.head}); {advice}"
     )
 
 
@@ -268,7 +279,7 @@ def user_key(
 @handle_errors
 def user_list(as_json: Json = False) -> None:
     """List users and their roles."""
-    users = open_registry().list_users()
+    users = open_registry(write=False).list_users()
     table = Table("name", "email", "roles")
     for user in users:
         table.add_row(escape(user.name), escape(user.email), ", ".join(user.roles))

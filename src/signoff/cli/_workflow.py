@@ -183,7 +183,7 @@ def cr_withdraw(
 @handle_errors
 def cr_show(cr: CR, as_json: Json = False) -> None:
     """Everything a reviewer needs on one screen: risk, sign-offs, what is missing."""
-    _show(open_workflow().get_cr(cr), as_json=as_json)
+    _show(open_workflow(write=False).get_cr(cr), as_json=as_json)
 
 
 @cr_app.command("list")
@@ -203,7 +203,9 @@ def cr_list(
 ) -> None:
     """Change requests, newest first."""
     who = acting_user(actor) if mine else None
-    crs = open_workflow().list_crs(state=state, mine=who, waiting_for=waiting_for, overdue=overdue)
+    crs = open_workflow(write=False).list_crs(
+        state=state, mine=who, waiting_for=waiting_for, overdue=overdue
+    )
     table = Table("id", "version", "to", "state", "risk", "requester", "opened")
     for c in crs:
         flags = (" [red](review overdue)[/]" if c.overdue else "") + (
@@ -287,7 +289,7 @@ def waiver_list(
     ref: Annotated[str, typer.Argument(help="MODEL@VERSION.")], as_json: Json = False
 ) -> None:
     """A version's waivers and whether each is in force."""
-    waivers = open_workflow().list_waivers(parse_ref(ref))
+    waivers = open_workflow(write=False).list_waivers(parse_ref(ref))
     table = Table("id", "gate", "state", "until", "requested by", "granted by")
     for w in waivers:
         table.add_row(

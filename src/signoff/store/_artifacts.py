@@ -38,9 +38,12 @@ class ArtifactStore:
         target = self.path(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (self.root, self.root / "sha256", target.parent):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner only
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
         partial.replace(target)
         return digest
 

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SignoffError, StoreError
@@ -29,6 +35,21 @@ __all__ = ["DEFAULT_HOME", "WRITE_LOCK", "Store", "database_url", "lock_writes",
 
 DEFAULT_HOME = ".signoff"
 UNREACHABLE = "cannot use the registry database {url}: {reason}"
+BAD_URL = (
+    "not a database URL: {url!r}; expected e.g. sqlite:///path/signoff.db or "
+    "postgresql+psycopg://user@host/db"
+)
+UNSUPPORTED = "unsupported database {url}: signoff runs on SQLite and PostgreSQL"
+NO_DRIVER = (
+    "cannot use the database {url}: its driver is not installed ({reason}); "
+    "for PostgreSQL: pip install 'signoff[postgres]'"
+)
+NO_DATABASE = (
+    "no registry database at {path}: nothing was created (a read-only command never "
+    "creates one); check SIGNOFF_HOME / SIGNOFF_DATABASE_URL, or create it with a first "
+    "`user add` or `db upgrade`"
+)
+DIALECTS = ("sqlite", "postgresql")
 
 
 def signoff_home(env: Mapping[str, str] | None = None) -> Path:
@@ -87,17 +108,39 @@ class Store:
     :mod:`signoff.store._migrations`).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
-        if url.startswith("sqlite"):
-            path = make_url(url).database
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 60})
-            _sqlite_setup(self.engine)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError(BAD_URL.format(url=url)) from None
+        if parsed.get_backend_name() not in DIALECTS:
+            raise StoreError(UNSUPPORTED.format(url=parsed.render_as_string(hide_password=True)))
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                self._sqlite_file(parsed.database, create=create)
+                self.engine = create_engine(url, connect_args={"timeout": 60})
+                _sqlite_setup(self.engine)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except (ImportError, NoSuchModuleError) as exc:
+            raise StoreError(
+                NO_DRIVER.format(url=parsed.render_as_string(hide_password=True), reason=exc)
+            ) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_file(database: str | None, *, create: bool) -> None:
+        """Refuse a missing file when not creating; create its folder owner-only when creating."""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return
+        path = Path(database)
+        if path.exists():
+            return
+        if not create:
+            raise StoreError(NO_DATABASE.format(path=path))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)  # readable by its owner only, before SQLite opens it
 
     @property
     def dialect(self) -> str:

@@ -8,18 +8,18 @@ database with an old schema gets a clear message, never a crash.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 from ..errors import StoreError
-from ._engine import Store, database_url
+from ._engine import UNREACHABLE, Store, database_url
 
 __all__ = ["SchemaStatus", "head_revision", "open_store", "schema_status", "upgrade"]
 
@@ -105,10 +105,15 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
         than this signoff.
     """
     chosen = url or database_url()
-    store = Store(chosen)
-    status = schema_status(store)
-    default = url is None and not os.environ.get("SIGNOFF_DATABASE_URL")
-    if status.current is None and (default or create) and _is_empty(store):
+    store = Store(chosen, create=create)
+    try:
+        status = schema_status(store)
+    except SQLAlchemyError as exc:
+        store.dispose()
+        raise StoreError(
+            UNREACHABLE.format(url=store.display_url, reason=_first_line(exc))
+        ) from None
+    if status.current is None and create and _is_empty(store):
         status = upgrade(store)
     if not status.up_to_date:
         store.dispose()
@@ -116,6 +121,11 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
         current = status.current or "none (an empty database)"
         raise StoreError(template.format(url=store.display_url, current=current, head=status.head))
     return store
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text_[0] if text_ else type(exc).__name__
 
 
 def _known(revision: str | None) -> bool:
