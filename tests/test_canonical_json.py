@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 
 import pytest
@@ -106,7 +107,7 @@ def test_whole_floats_are_integers_and_small_ones_switch_to_exponents():
 
 def test_integers_beyond_two_to_the_53_are_refused():
     assert canonical_json(2**53) == b"9007199254740992"
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="beyond") as caught:
         canonical_json({"n": 2**53 + 1})
     assert str(caught.value) == INTEGER_TOO_LARGE.format(digits=16)
 
@@ -130,9 +131,8 @@ def test_keys_that_are_not_strings_and_lone_surrogates_are_refused():
     ids=["nan", "infinity", "overflow", "deep", "5000-digits"],
 )
 def test_parse_json_refuses_what_cannot_be_hashed(text: str, message: str):
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=re.escape(message)):
         parse_json(text)
-    assert message in str(caught.value)
 
 
 def test_parse_json_reads_deep_strings_that_only_look_nested():

@@ -58,7 +58,8 @@ def format_number(value: float | int) -> str:
     # repr() is the shortest string that round-trips: the digits ECMAScript uses too.
     sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0")
-    assert isinstance(exponent, int) and not sign
+    assert isinstance(exponent, int)
+    assert not sign
     k = len(digits)
     n = exponent + len(digit_tuple)  # value = 0.digits × 10**n
     if k <= n <= 21:

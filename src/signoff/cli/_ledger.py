@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..errors import ConfigError, InputError
 from ._app import app, err_console, handle_errors, out_console
+from ._files import read_text
 from ._registry import Json, open_registry
 
 __all__ = ["ledger_app"]
@@ -22,7 +23,6 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
-UNREADABLE = "cannot read: {reason}"
 NOT_JSON = "not a JSON inclusion proof: {reason}"
 DEFAULT_ORIGIN = "signoff-ledger"  # the same as signoff.ledger.DEFAULT_ORIGIN (a test checks)
 Origin = Annotated[
@@ -35,10 +35,7 @@ def _origin(value: str) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
+    return read_text(path)
 
 
 @ledger_app.command("keygen")
