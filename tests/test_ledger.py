@@ -81,7 +81,7 @@ def test_deleted_event_names_the_gap(registry: Registry):
         "DELETE FROM ledger_events WHERE seq = 5",
     )
     with pytest.raises(
-        LedgerVerificationError, match=r"^seq 5: missing — the ledger jumps from 4 to 5"
+        LedgerVerificationError, match=r"^seq 5: missing — the ledger jumps from 4 to 6"
     ):
         verify_ledger(registry.store)
 

@@ -13,6 +13,7 @@ import typer
 import typer.exceptions
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from .. import __version__
 from ..errors import SignoffError
@@ -20,6 +21,7 @@ from ..errors import SignoffError
 __all__ = [
     "INTERNAL_ERROR",
     "INTERNAL_EXIT",
+    "PlainTable",
     "app",
     "current_user",
     "err_console",
@@ -64,6 +66,18 @@ def current_user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
+
+
+class PlainTable(Table):
+    """A Rich table whose string cells are shown as written, never read as markup.
+
+    Cells hold stored names (users, teams, models): a team called ``[/]`` must not
+    crash, or restyle, everyone's ``model list``.
+    """
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        cells = (escape(c) if isinstance(c, str) else c for c in renderables)
+        super().add_row(*cells, **kwargs)
 
 
 def internal_error_line(exc: BaseException) -> str:

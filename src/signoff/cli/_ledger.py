@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ..errors import ConfigError, InputError
-from ._app import app, err_console, handle_errors, out_console
+from ..errors import ConfigError, InputError, LedgerVerificationError
+from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._files import read_text
 from ._registry import Json, open_registry
 
@@ -23,6 +22,12 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
+NO_FOLDER = "the folder {folder} does not exist; create it first or choose another --out"
+NOT_AUTHENTICATED = (
+    "the inclusion path is valid, but the root is NOT authenticated: nothing says it is "
+    "the ledger's. Give --key (the ledger's public key) to check the signed checkpoint, "
+    "or --unauthenticated to accept an unauthenticated path"
+)
 NOT_JSON = "not a JSON inclusion proof: {reason}"
 DEFAULT_ORIGIN = "signoff-ledger"  # the same as signoff.ledger.DEFAULT_ORIGIN (a test checks)
 Origin = Annotated[
@@ -43,7 +48,8 @@ def _read(path: Path) -> str:
 def keygen(
     name: Annotated[str, typer.Argument(help="Key name (appears in signed checkpoints).")],
     out: Annotated[
-        Path, typer.Option(help="Path prefix: writes PREFIX.key and PREFIX.pub.")
+        Path,
+        typer.Option(help="Path prefix: writes PREFIX.key and PREFIX.pub (folder must exist)."),
     ] = Path("ledger"),
 ) -> None:
     """Make an Ed25519 key pair for signing checkpoints.
@@ -54,7 +60,9 @@ def keygen(
     from ..ledger import generate_key
 
     private, public = generate_key(name)
-    key_path, pub_path = out.with_suffix(".key"), out.with_suffix(".pub")
+    key_path, pub_path = Path(f"{out}.key"), Path(f"{out}.pub")
+    if not key_path.parent.is_dir():
+        raise ConfigError(NO_FOLDER.format(folder=key_path.parent), field="--out")
     for path in (key_path, pub_path):
         if path.exists():
             raise ConfigError(KEY_EXISTS.format(path=path))
@@ -153,18 +161,40 @@ def check_proof(
     key: Annotated[
         Path | None, typer.Option(help="Public key that signed the embedded checkpoint.")
     ] = None,
+    unauthenticated: Annotated[
+        bool,
+        typer.Option(
+            "--unauthenticated",
+            help="Without --key, accept a valid path to an unauthenticated root (exit 0).",
+        ),
+    ] = False,
 ) -> None:
-    """Check an inclusion proof offline, without the database (exit 5 if it fails)."""
+    """Check an inclusion proof offline, without the database (exit 5 if it fails).
+
+    Without --key only the path from the event to the proof's own root is checked, which
+    anyone can forge: that is exit 5 unless --unauthenticated is given.
+    """
+    from .._canonical import parse_json
     from ..ledger import check_inclusion_doc, load_public_key
 
     try:
-        doc = json.loads(_read(proof))
+        doc = parse_json(_read(proof))
     except json.JSONDecodeError as exc:
         raise InputError(NOT_JSON.format(reason=exc.msg), file=proof, line=exc.lineno) from None
+    except ValueError as exc:
+        raise InputError(NOT_JSON.format(reason=exc), file=proof) from None
     cp = check_inclusion_doc(doc, public_key_text=load_public_key(key) if key else None)
-    signed = f", signed checkpoint of {cp.size} event(s) by the given key" if cp else ""
+    if cp is None:
+        if not unauthenticated:
+            raise LedgerVerificationError(NOT_AUTHENTICATED, file=proof)
+        out_console.print(
+            f"inclusion path valid: seq {doc['seq']} is in a tree of {doc['tree_size']} "
+            "event(s) with the proof's root; the root is NOT authenticated (no --key)"
+        )
+        return
     out_console.print(
-        f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s){signed}"
+        f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s), "
+        f"signed checkpoint of {cp.size} event(s) by the given key"
     )
 
 
@@ -183,8 +213,8 @@ def show(
     if as_json:
         print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
         return
-    table = Table("seq", "when", "actor", "action", "subject")
-    for e in events:
+    table = PlainTable("seq", "when", "actor", "action", "subject")
+    for e in events:  # stored names are user input: a user called `[/]` is not markup
         table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
     out_console.print(table)
 

@@ -42,7 +42,7 @@ __all__ = [
 #: Key of the PostgreSQL advisory lock that serializes appends.
 APPEND_LOCK = 0x5167_0FF0
 NO_EVENT = "ledger event {seq} does not exist; the ledger has {size} event(s)"
-GAP = "seq {seq}: missing — the ledger jumps from {previous} to {seq} (an event was deleted)"
+GAP = "seq {seq}: missing — the ledger jumps from {previous} to {found} (an event was deleted)"
 EDITED = (
     "seq {seq}: the stored event does not match its leaf hash "
     "(its content was edited, or it was moved from another position)"
@@ -177,7 +177,9 @@ def leaf_hashes(session: Session) -> list[bytes]:
     try:
         for seq, ts, actor, action, subject, payload, stored in result:
             if seq != expected:
-                raise LedgerVerificationError(GAP.format(seq=expected, previous=expected - 1))
+                raise LedgerVerificationError(
+                    GAP.format(seq=expected, previous=expected - 1, found=seq)
+                )
             digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, payload))
             if digest.hex() != stored:
                 raise LedgerVerificationError(EDITED.format(seq=seq))
