@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..policy import PolicyOutcome
-from ..policy._evaluate import AuditContext, evaluate
+from ..policy import AuditContext, PolicyOutcome, evaluate
 from ..policy._load import LoadedPolicy, load_policy
 
 __all__ = ["PolicyInput", "apply_policy", "as_loaded_policy", "policy_manifest_entry"]

@@ -1,5 +1,6 @@
 """Policy-as-code: versioned YAML policies turn audit evidence into gate results."""
 
+from ._evaluate import AuditContext, evaluate
 from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE, MetricGuidance, guidance
 from ._result import GateResult, Measurement, PolicyOutcome, Status, Verdict
 from ._schema import (
@@ -18,6 +19,7 @@ __all__ = [
     "GUIDANCE",
     "REPRODUCIBILITY_GUIDANCE",
     "SEVERITIES",
+    "AuditContext",
     "Comparison",
     "Gate",
     "GateResult",
@@ -30,5 +32,6 @@ __all__ = [
     "Severity",
     "Status",
     "Verdict",
+    "evaluate",
     "guidance",
 ]
