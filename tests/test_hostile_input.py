@@ -265,3 +265,69 @@ def test_policy_evaluation_on_real_results_never_crashes(
     for gate in judged:
         assert gate.status in {"PASS", "WARN", "FAIL", "ERROR", "INFO"}
         assert gate.message
+
+
+# --- models ----------------------------------------------------------------------------
+
+
+def _onnx_with_external_data(folder: Path) -> Path:
+    """softmax(X @ W): the weights W an initializer kept in a side file."""
+    pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(3, 2) / 10, "W")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["X", "W"], ["Z"]), helper.make_node("Softmax", ["Z"], ["P"])],
+        "tiny",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3])],
+        [helper.make_tensor_value_info("P", TensorProto.FLOAT, [None, 2])],
+        initializer=[weights],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    proto.ir_version = 8
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model.onnx"
+    onnx.save_model(
+        proto, str(path), save_as_external_data=True, location="weights.bin", size_threshold=0
+    )
+    return path
+
+
+def _relocate(path: Path, location: str) -> None:
+    import onnx
+
+    proto = onnx.load_model(str(path), load_external_data=False)
+    for tensor in proto.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = location
+    path.write_bytes(proto.SerializeToString())
+
+
+def test_onnx_external_data_is_read_from_the_models_folder_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from signoff.errors import ModelError
+    from signoff.models import load_model
+    from signoff.models._onnx import EXTERNAL_OUTSIDE
+
+    path = _onnx_with_external_data(tmp_path / "model")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the runtime alone would look here
+    loaded = load_model(path, "onnx")
+    assert loaded.scores(pd.DataFrame(np.ones((2, 3))), positive_label=1).shape == (2,)
+
+    (elsewhere / "weights.bin").write_bytes((path.parent / "weights.bin").read_bytes())
+    (tmp_path / "weights.bin").write_bytes((path.parent / "weights.bin").read_bytes())
+    (path.parent / "link.bin").symlink_to(tmp_path / "weights.bin")
+    import onnx
+
+    first = onnx.load_model(str(path), load_external_data=False).graph.initializer[0].name
+    for location in ("../weights.bin", str(elsewhere / "weights.bin"), "link.bin"):
+        _relocate(path, location)
+        with pytest.raises(ModelError) as caught:
+            load_model(path, "onnx")
+        assert caught.value.file == str(path)
+        assert caught.value.message == EXTERNAL_OUTSIDE.format(tensor=first, location=location)
