@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -104,3 +105,64 @@ def test_markdown_filters():
     assert markdown_code("`x`") == "`` `x` ``"
     assert markdown_code("two\nlines") == "`two lines`"
     assert markdown_text("<b>*x*</b> & co") == "\\<b\\>*x*\\</b\\> &amp; co"
+
+
+def _copy_out(audited: dict[str, Any], tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "out"
+    shutil.copytree(audited["out"], target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested more than 200 levels deep"),
+        ('{"overall": 1e999}', "not valid JSON: the number 1e999 is too large"),
+        ('{"overall": ' + "7" * 5000 + "}", "not valid JSON: Exceeds the limit"),
+        ('{"overall": NaN}', "not valid JSON: JSON numbers must be finite; got NaN"),
+    ],
+    ids=["deep", "overflow", "5000-digits", "nan"],
+)
+@pytest.mark.parametrize("command", ["report", "model-card", "pack"])
+def test_unparseable_results_are_exit_3(
+    audited: dict[str, Any], tmp_path: Path, text: str, message: str, command: str
+):
+    out = _copy_out(audited, tmp_path)
+    (out / "results.json").write_text(text)
+    args = [command, str(out)] + (["-o", str(tmp_path / "e.zip")] if command == "pack" else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output
+    assert f"results.json: {message}" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("command", ["report", "model-card"])
+def test_results_of_the_wrong_shape_are_exit_3(
+    audited: dict[str, Any], tmp_path: Path, command: str
+):
+    from signoff._canonical import canonical_sha256
+
+    out = _copy_out(audited, tmp_path)
+    results = json.loads((out / "results.json").read_text())
+    results["by_attribute"] = ["not", "a", "mapping"]
+    results["overall"] = {"accuracy": "high"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["results_sha256"] = canonical_sha256(results)  # a careful forger
+    (out / "results.json").write_text(json.dumps(results))
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(app, [command, str(out), *(["-f", "html"] * (command == "report"))])
+    assert result.exit_code == 3, result.output
+    assert "results.json: does not have the structure `signoff audit` writes (" in " ".join(
+        result.output.split()
+    )
+
+
+def test_a_manifest_of_the_wrong_shape_is_exit_3_for_pack(audited: dict[str, Any], tmp_path: Path):
+    out = _copy_out(audited, tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["inputs"] = ["config", "policy"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(app, ["pack", str(out), "-o", str(tmp_path / "e.zip")])
+    assert result.exit_code == 3, result.output
+    assert "manifest.json: does not have the structure" in " ".join(result.output.split())
