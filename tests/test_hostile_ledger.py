@@ -179,3 +179,23 @@ def test_the_console_script_entry_point_also_exits_70(monkeypatch: pytest.Monkey
         _app.run(["metrics"])
     assert caught.value.code == 70
     assert "internal error: RuntimeError: boom" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"C": NaN}', "JSON numbers must be finite; got NaN"),
+        ('{"C": 1e999}', "the number 1e999 is too large"),
+        ('{"C": ' + "9" * 5000 + "}", "Exceeds the limit"),
+        ('{"C": 123456789012345678901}', "beyond ±2**53"),
+        ('{"C": ' + "[" * 5000 + "]" * 5000 + "}", "nested more than 200 levels deep"),
+    ],
+    ids=["nan", "overflow", "5000-digits", "beyond-2-53", "deep"],
+)
+def test_hostile_hyperparameters_are_exit_2(
+    env: dict[str, str], ledger: dict[str, Path], text: str, reason: str
+):
+    result = _run(env, "version", "add", "credit@2", "--framework", "x", "--hyperparameters", text)
+    assert result.exit_code == 2, result.output
+    assert _said(result, "--hyperparameters: expected a JSON object")
+    assert reason in result.output

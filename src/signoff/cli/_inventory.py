@@ -34,12 +34,20 @@ BAD_JSON = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
 def _json_option(text: str | None, field: str) -> dict[str, object] | None:
     if text is None:
         return None
+    from .._canonical import canonical_json, parse_json
+
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(BAD_JSON.format(reason=exc.msg), field=field) from None
+    except ValueError as exc:  # NaN, 1e999, a 5,000-digit integer, deep nesting
+        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
     if not isinstance(value, dict):
         raise ConfigError(BAD_JSON.format(reason=f"got {type(value).__name__}"), field=field)
+    try:
+        canonical_json(value)  # it is hashed into the ledger: it must be RFC 8785 JSON
+    except ValueError as exc:
+        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
     return value
 
 
