@@ -331,3 +331,65 @@ def test_onnx_external_data_is_read_from_the_models_folder_only(
             load_model(path, "onnx")
         assert caught.value.file == str(path)
         assert caught.value.message == EXTERNAL_OUTSIDE.format(tensor=first, location=location)
+
+
+# --- whole audits, fuzzed ------------------------------------------------------------
+
+_cells = st.one_of(
+    st.none(),
+    st.sampled_from(["a", "b", "(missing)", "*", "x*y", "[/]", "<b>", "", " ", "nan", "1"]),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+_frames = st.integers(8, 40).flatmap(
+    lambda n: st.fixed_dictionaries(
+        {
+            "y": st.one_of(
+                st.lists(st.sampled_from([0, 1]), min_size=n, max_size=n),
+                st.lists(st.one_of(st.sampled_from([0, 1]), _cells), min_size=n, max_size=n),
+            ),
+            "s": st.one_of(
+                st.lists(st.floats(0, 1), min_size=n, max_size=n),
+                st.lists(st.one_of(st.floats(0, 1), _cells), min_size=n, max_size=n),
+            ),
+            "g": st.lists(_cells, min_size=n, max_size=n),
+            "h": st.lists(st.sampled_from(["p", "q", "*"]), min_size=n, max_size=n),
+        }
+    )
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(columns=_frames, intersect=st.booleans(), bins=st.booleans())
+def test_fuzzed_audits_end_in_a_documented_exit_code(
+    tmp_path: Path, columns: dict[str, list[Any]], intersect: bool, bins: bool
+):
+    import uuid
+
+    folder = tmp_path / uuid.uuid4().hex
+    folder.mkdir()
+    attributes: dict[str, Any] = {"g": {}, "h": {}}
+    if bins:
+        attributes["g"] = {"bins": [-3, 0, 4]}
+    config = _config(protected_attributes=attributes)
+    if intersect:
+        config["intersections"] = [["g", "h"]]
+    result = _audit(folder, config, frame=pd.DataFrame(columns))
+    assert result.exit_code in (0, 1, 2, 3), result.output
+    if result.exit_code in (2, 3):
+        assert result.output.count("error:") == 1, result.output
+
+
+def test_markup_in_a_warned_group_and_a_path_is_printed_as_written(tmp_path: Path):
+    frame = _frame()
+    frame.loc[:4, "region"] = "[/]"  # a small group: it is named in a warning
+    folder = tmp_path / "[bold]"
+    folder.mkdir()
+    result = _audit(folder, _config(), frame=frame)
+    assert result.exit_code == 0, result.output
+    assert "[/]" in result.output
+    assert "[bold]" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..audit import audit
 from ._app import app, current_user, err_console, handle_errors, out_console
@@ -119,11 +120,11 @@ def audit_command(
         )
     if registry is not None and ref is not None and who is not None:
         record = registry.attach_audit(ref, output, actor=who)
-        err_console.print(f"attached audit #{record.id} to {ref} (ledgered)")
+        err_console.print(escape(f"attached audit #{record.id} to {ref} (ledgered)"))
     if as_json:
         sys.stdout.write(result.to_json())
         for warning in result.warnings:
-            err_console.print(f"warning: {warning}", soft_wrap=True)
+            err_console.print(escape(f"warning: {warning}"), soft_wrap=True)
     else:
         render_summary(result.results, result.manifest, out_console, written)
         if result.outcome is not None:
