@@ -335,3 +335,48 @@ def test_pack_refuses_a_genuine_proof_of_another_event(anchored: dict[str, Path]
     message = NOT_ATTACH_EVENT.format(action=action, expected="audit.attached")
     assert f"{other}: {message}" in " ".join(result.output.split())
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested more than 200 levels deep"),
+        ('{"overall": 1e999}', "the number 1e999 is too large"),
+        ('{"overall": ' + "7" * 5000 + "}", "Exceeds the limit"),
+    ],
+    ids=["deep", "overflow", "5000-digits"],
+)
+def test_hostile_json_in_a_pack_is_exit_5(
+    anchored: dict[str, Path], tmp_path: Path, text: str, reason: str
+):
+    files = _files(anchored["pack"])
+    files["results.json"] = text.encode()
+    _resum(files)
+    result = _run("verify-pack", str(_write(tmp_path / "j.zip", list(files.items()))))
+    assert result.exit_code == 5
+    assert "results.json: not valid JSON (" in result.output
+    assert reason in " ".join(result.output.split())
+
+
+def test_pack_refuses_a_proof_without_a_signed_checkpoint(
+    anchored: dict[str, Path], tmp_path: Path
+):
+    from signoff.pack._anchor import NO_SIGNED_CHECKPOINT
+
+    proof = json.loads(anchored["proof"].read_text())
+    proof["checkpoint"] = None
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(proof))
+    out = tmp_path / "e.zip"
+    result = _run("pack", "out", "-o", str(out), "--ledger-proof", str(bare), cwd=anchored["demo"])
+    assert result.exit_code == 5
+    assert f"{bare}: {NO_SIGNED_CHECKPOINT}" in " ".join(result.output.split())
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe{}")
+    result = _run(
+        "pack", "out", "-o", str(out), "--ledger-proof", str(binary), cwd=anchored["demo"]
+    )
+    assert result.exit_code == 3
+    assert f"{binary}: cannot be read as a ledger inclusion proof" in " ".join(
+        result.output.split()
+    )
