@@ -199,3 +199,13 @@ def test_hostile_hyperparameters_are_exit_2(
     assert result.exit_code == 2, result.output
     assert _said(result, "--hyperparameters: expected a JSON object")
     assert reason in result.output
+
+
+def test_checkpoint_out_into_a_missing_folder_is_exit_2(
+    env: dict[str, str], ledger: dict[str, Path], tmp_path: Path
+):
+    target = tmp_path / "nowhere" / "cp.txt"
+    key = f"{ledger['keys']}.key"
+    result = _run(env, "ledger", "checkpoint", "--key", key, "--out", str(target))
+    assert result.exit_code == 2
+    assert _said(result, f"--out: {NO_FOLDER.format(folder=target.parent)}")

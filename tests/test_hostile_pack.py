@@ -380,3 +380,29 @@ def test_pack_refuses_a_proof_without_a_signed_checkpoint(
     assert f"{binary}: cannot be read as a ledger inclusion proof" in " ".join(
         result.output.split()
     )
+
+
+def test_a_proof_against_another_tree_than_the_checkpoint_held_fails(
+    anchored: dict[str, Path], tmp_path: Path
+):
+    from signoff.pack._anchor import CHECKPOINT_DIFFERS
+
+    env = {"SIGNOFF_HOME": str(anchored["home"])}
+    key = str(anchored["pub"]).removesuffix(".pub") + ".key"
+    newer = tmp_path / "newer.txt"
+    assert _run("version", "add", "credit@9.9", "--framework", "x", env=env).exit_code == 0
+    signed = _run("ledger", "checkpoint", "--key", key, "--out", str(newer), env=env)
+    assert signed.exit_code == 0, signed.output
+    result = _run(
+        "verify-pack", str(anchored["pack"]), "--key", str(anchored["pub"]),
+        "--checkpoint", str(newer),
+    )  # fmt: skip
+    assert result.exit_code == 5
+    proof = json.loads(_files(anchored["pack"])[LEDGER_PROOF])
+    size = proof["tree_size"]
+    message = CHECKPOINT_DIFFERS.format(
+        proof_size=size, proof_root=proof["root_hash"], size=size + 1, root="ROOT"
+    ).split("ROOT")
+    text = " ".join(result.output.split())
+    assert f"{LEDGER_PROOF}: {message[0]}" in text
+    assert text.endswith(message[1].strip())

@@ -87,6 +87,8 @@ def checkpoint(
     from ..registry import utc_now
 
     private = load_private_key(key)
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(NO_FOLDER.format(folder=out.parent), field="--out")
     registry = open_registry()
     _, note = checkpoint_ledger(
         registry.store, private_key_text=private, at=utc_now(), origin=_origin(origin)
