@@ -406,3 +406,18 @@ def test_a_proof_against_another_tree_than_the_checkpoint_held_fails(
     text = " ".join(result.output.split())
     assert f"{LEDGER_PROOF}: {message[0]}" in text
     assert text.endswith(message[1].strip())
+
+
+def test_a_name_listed_twice_and_an_output_folder_are_refused(
+    anchored: dict[str, Path], tmp_path: Path
+):
+    files = _files(anchored["pack"])
+    first = files[SUMS].splitlines(keepends=True)[0]
+    files[SUMS] = first + files[SUMS]
+    result = _run("verify-pack", str(_write(tmp_path / "t.zip", list(files.items()))))
+    assert result.exit_code == 5
+    name = first.decode().split("  ", 1)[1].strip()
+    assert f"SHA256SUMS:2: {name!r} is listed twice" in result.output
+    result = _run("pack", "out", "-o", str(tmp_path), cwd=anchored["demo"])
+    assert result.exit_code == 2
+    assert f"{tmp_path}: --output: is a folder" in " ".join(result.output.split())

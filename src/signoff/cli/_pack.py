@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["pack_command", "verify_pack_command"]
 
+OUTPUT_IS_FOLDER = "is a folder; give the zip's file name, e.g. -o evidence.zip"
 CHECKPOINT_NEEDS_KEY = "--checkpoint needs --key (the public key that signed it)"
 NOT_AUTHENTICATED = (
     "NOT verified: that the proof's root is the ledger's (its checkpoint's signature was "
@@ -66,6 +67,8 @@ def pack_command(
     from ..pack import build_pack
     from ..report import write_files
 
+    if output.is_dir():
+        raise ConfigError(OUTPUT_IS_FOLDER, file=output, field="--output")
     data, contents = build_pack(
         folder, config=config, policies=tuple(policy or ()), ledger_proof=ledger_proof
     )

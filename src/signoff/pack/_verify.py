@@ -36,6 +36,7 @@ from ._zipread import read_pack_entries
 __all__ = ["PackVerification", "verify_pack"]
 
 MANIFEST_SHAPE = "not the structure `signoff audit` writes (config and policy file hashes)"
+LISTED_TWICE = "{name!r} is listed twice"
 NOT_A_PACK_FILE = "is not a file a signoff evidence pack holds"
 NO_LEDGER_PROOF = (
     "missing: the pack carries no ledger proof, so it cannot be checked against the ledger "
@@ -100,6 +101,10 @@ def _sums(files: dict[str, bytes]) -> dict[str, str]:
         match = _LINE.match(line)
         if match is None:
             raise LedgerVerificationError("not a `<sha256>  <file>` line", file=SUMS, line=number)
+        if match.group(2) in listed:
+            raise LedgerVerificationError(
+                LISTED_TWICE.format(name=match.group(2)), file=SUMS, line=number
+            )
         listed[match.group(2)] = match.group(1)
     return listed
 
