@@ -96,9 +96,13 @@ def _said(result: Any, text: str) -> bool:
             "protected_attributes: " + ATTRIBUTE_NAME_STAR.format(name="sex*region"),
         ),
         ({"max_groups": 1}, "max_groups: must be at least 2, got 1"),
+        (
+            {"model": {"path": "m.skops", "trusted": "yes"}},
+            "model.trusted: expected true/false, got 'yes'",
+        ),
     ],
     ids=["seed-bool", "threshold-bool", "replicates-bool", "float-int", "inf-bins", "dup-labels",
-         "star-name", "max-groups"],
+         "star-name", "max-groups", "trusted-text"],
 )  # fmt: skip
 def test_bad_config_values_are_exit_2(tmp_path: Path, change: dict[str, Any], message: str):
     result = _audit(tmp_path, _config(**change))

@@ -57,6 +57,7 @@ class ModelConfig(_Strict):
         description="skops | joblib | pickle | xgboost | lightgbm | onnx.",
     )
     trusted: bool = Field(
+        strict=True,
         default=False,
         description="Allow joblib/pickle files, which run code when loaded. "
         "Only for files you produced yourself.",

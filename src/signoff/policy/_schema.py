@@ -68,6 +68,7 @@ class Gate(_Strict):
         "to; default: every one in the audit.",
     )
     use_confidence_bound: bool = Field(
+        strict=True,
         default=False,
         description="Judge the pessimistic end of the bootstrap interval, not the point.",
     )
@@ -106,11 +107,17 @@ class Gate(_Strict):
 class Reproducibility(_Strict):
     """``reproducibility:`` — requirements checked like gates."""
 
-    strict_mode_required: bool = Field(default=False, description="The audit must run --strict.")
-    seed_required: bool = Field(default=False, description="The config must set a seed.")
-    manifest_required: bool = Field(default=False, description="A manifest must be written.")
+    strict_mode_required: bool = Field(
+        strict=True, default=False, description="The audit must run --strict."
+    )
+    seed_required: bool = Field(
+        strict=True, default=False, description="The config must set a seed."
+    )
+    manifest_required: bool = Field(
+        strict=True, default=False, description="A manifest must be written."
+    )
     git_commit_required: bool = Field(
-        default=False, description="The config must sit in a clean git checkout."
+        strict=True, default=False, description="The config must sit in a clean git checkout."
     )
 
 
