@@ -421,3 +421,15 @@ def test_a_name_listed_twice_and_an_output_folder_are_refused(
     result = _run("pack", "out", "-o", str(tmp_path), cwd=anchored["demo"])
     assert result.exit_code == 2
     assert f"{tmp_path}: --output: is a folder" in " ".join(result.output.split())
+
+
+def test_markup_in_paths_is_printed_as_written(anchored: dict[str, Path], tmp_path: Path):
+    target = tmp_path / "[/]" / "[bold].zip"
+    result = _run("pack", "out", "-o", str(target), cwd=anchored["demo"])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {target}" in " ".join(result.output.split())
+    keys = tmp_path / "[red]"
+    keys.mkdir()
+    made = _run("ledger", "keygen", "acme", "--out", str(keys / "k"))
+    assert made.exit_code == 0, made.output
+    assert f"private key: {keys / 'k'}.key" in " ".join(made.output.split())

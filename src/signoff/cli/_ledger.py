@@ -70,7 +70,8 @@ def keygen(
     key_path.write_text(private + "\n", encoding="utf-8")
     pub_path.write_text(public + "\n", encoding="utf-8")
     err_console.print(
-        f"private key: {key_path} (keep it off the database host); public key: {pub_path}"
+        f"private key: {key_path} (keep it off the database host); public key: {pub_path}",
+        markup=False,
     )
     print(pub_path)
 

@@ -78,15 +78,16 @@ def pack_command(
     if contents.missing:
         err_console.print(
             f"note: not in {folder} (not packed): {', '.join(contents.missing)}; "
-            "`signoff report` and `signoff model-card` write the report and the card"
+            "`signoff report` and `signoff model-card` write the report and the card",
+            markup=False,
         )
     if as_json:
         document = {"id": digest, "path": str(output), "files": sorted(contents.files)}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     for name in sorted(contents.files):
-        out_console.print(f"  {name}", soft_wrap=True)
-    out_console.print(f"Wrote {output} ({len(contents.files)} files and SHA256SUMS)")
+        out_console.print(f"  {name}", soft_wrap=True, markup=False)
+    out_console.print(f"Wrote {output} ({len(contents.files)} files and SHA256SUMS)", markup=False)
     out_console.print(digest)
 
 

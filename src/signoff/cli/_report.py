@@ -54,7 +54,7 @@ def _not_ours(folder: Path, exc: Exception) -> InputError:
 
 def _print_written(written: dict[str, Path]) -> None:
     for path in written.values():
-        out_console.print(str(path), soft_wrap=True)
+        out_console.print(str(path), soft_wrap=True, markup=False)
 
 
 @app.command("report", rich_help_panel="Audit")
