@@ -84,10 +84,11 @@ def anchored(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     events = json.loads(_run("ledger", "show", "--json", env=env).stdout)
     [seq] = [e["seq"] for e in events if e["action"] == "audit.attached"]
     proof = root / "proof.json"
-    proved = _run(
-        "ledger", "prove", str(seq), "--checkpoint", str(note), "--key", f"{keys}.pub", env=env
-    )
+    cp = ["--checkpoint", str(note), "--key", f"{keys}.pub"]
+    proved = _run("ledger", "prove", "--audit", str(demo / "out"), *cp, env=env)
     assert proved.exit_code == 0, proved.output
+    assert json.loads(proved.stdout)["seq"] == seq  # the event that attached this audit
+    assert _run("ledger", "prove", str(seq), *cp, env=env).stdout == proved.stdout
     proof.write_text(proved.stdout)
     pack = root / "evidence.zip"
     built = _run("pack", "out", "-o", str(pack), "--ledger-proof", str(proof), cwd=demo)
@@ -433,3 +434,24 @@ def test_markup_in_paths_is_printed_as_written(anchored: dict[str, Path], tmp_pa
     made = _run("ledger", "keygen", "acme", "--out", str(keys / "k"))
     assert made.exit_code == 0, made.output
     assert f"private key: {keys / 'k'}.key" in " ".join(made.output.split())
+
+
+def test_prove_needs_one_of_seq_and_audit_and_a_registered_audit(
+    anchored: dict[str, Path], tmp_path: Path
+):
+    from signoff.cli._ledger import NOT_ATTACHED, SEQ_OR_AUDIT
+
+    env = {"SIGNOFF_HOME": str(anchored["home"])}
+    out = anchored["demo"] / "out"
+    for args in ([], ["1", "--audit", str(out)]):
+        result = _run("ledger", "prove", *args, env=env)
+        assert result.exit_code == 2
+        assert SEQ_OR_AUDIT in " ".join(result.output.split())
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "results.json").write_text("{}")
+    result = _run("ledger", "prove", "--audit", str(other), env=env)
+    assert result.exit_code == 2
+    digest = hashlib.sha256(b"{}").hexdigest()[:12]
+    message = NOT_ATTACHED.format(digest=digest)
+    assert f"{other / 'results.json'}: {message}" in " ".join(result.output.split())

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ConfigError, InputError, LedgerVerificationError
+from ..errors import ConfigError, InputError, LedgerVerificationError, NotFound
 from ._app import PlainTable, app, err_console, handle_errors, out_console
-from ._files import read_text
+from ._files import UNREADABLE, read_text
 from ._registry import Json, open_registry
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["ledger_app"]
 
@@ -22,6 +25,11 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
+SEQ_OR_AUDIT = "give either SEQ or --audit DIR (the event to prove), not both"
+NOT_ATTACHED = (
+    "no audit.attached event in the ledger records this results.json (SHA-256 {digest}…); "
+    "attach the audit first (`signoff audit … --register MODEL@VERSION`)"
+)
 NO_FOLDER = "the folder {folder} does not exist; create it first or choose another --out"
 NOT_AUTHENTICATED = (
     "the inclusion path is valid, but the root is NOT authenticated: nothing says it is "
@@ -135,16 +143,30 @@ def verify(
 @ledger_app.command("prove")
 @handle_errors
 def prove(
-    seq: Annotated[int, typer.Argument(help="The event to prove.", min=1)],
+    seq: Annotated[
+        int | None, typer.Argument(help="The event to prove (or --audit).", min=1)
+    ] = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            help="Prove the event that attached this audit output folder (its results.json)."
+        ),
+    ] = None,
     checkpoint_file: Annotated[
         Path | None, typer.Option("--checkpoint", help="Prove against this signed checkpoint.")
     ] = None,
     key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
     origin: Origin = DEFAULT_ORIGIN,
 ) -> None:
-    """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`."""
+    """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`.
+
+    With --audit DIR, the event is the `audit.attached` event that records DIR/results.json:
+    the proof `signoff pack --ledger-proof` takes.
+    """
     from ..ledger import load_public_key, parse_checkpoint, prove_event
 
+    if (seq is None) == (audit is None):
+        raise ConfigError(SEQ_OR_AUDIT)
     cp, note = None, None
     if checkpoint_file is not None:
         if key is None:
@@ -153,8 +175,34 @@ def prove(
             )
         note = _read(checkpoint_file)
         cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin))
-    doc = prove_event(open_registry().store, seq, checkpoint=cp, note=note, origin=_origin(origin))
+    store = open_registry().store
+    if audit is not None:
+        seq = _attach_seq(store, audit)
+    assert seq is not None
+    doc = prove_event(store, seq, checkpoint=cp, note=note, origin=_origin(origin))
     print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _attach_seq(store: Store, folder: Path) -> int:
+    """The seq of the latest ``audit.attached`` event recording ``folder/results.json``."""
+    import hashlib
+
+    from ..ledger import iter_events
+
+    path = folder / "results.json"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
+    found = None
+    with store.transaction() as session:
+        for event in iter_events(session, action="audit.attached"):
+            files = event.payload.get("files")
+            if isinstance(files, dict) and files.get("results.json") == digest:
+                found = event.seq
+    if found is None:
+        raise NotFound(NOT_ATTACHED.format(digest=digest[:12]), file=path)
+    return found
 
 
 @ledger_app.command("check-proof")

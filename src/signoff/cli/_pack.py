@@ -51,8 +51,8 @@ def pack_command(
     ledger_proof: Annotated[
         Path | None,
         typer.Option(
-            help="Anchor the pack: the inclusion proof (`signoff ledger prove SEQ --checkpoint "
-            "CP --key PUB`) of the event that attached this audit."
+            help="Anchor the pack: the inclusion proof (`signoff ledger prove --audit DIR "
+            "--checkpoint CP --key PUB`) of the event that attached this audit."
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,

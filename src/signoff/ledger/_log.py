@@ -140,12 +140,18 @@ def _row_event(row: LedgerEventRow) -> LedgerEvent:
 
 
 def iter_events(
-    session: Session, *, start: int = 1, subject_prefix: str | None = None
+    session: Session,
+    *,
+    start: int = 1,
+    subject_prefix: str | None = None,
+    action: str | None = None,
 ) -> Iterator[LedgerEvent]:
-    """Events in seq order (streamed)."""
+    """Events in seq order (streamed), optionally only one ``action``."""
     query = select(LedgerEventRow).where(LedgerEventRow.seq >= start).order_by(LedgerEventRow.seq)
     if subject_prefix is not None:
         query = query.where(LedgerEventRow.subject.startswith(subject_prefix))
+    if action is not None:
+        query = query.where(LedgerEventRow.action == action)
     for row in session.scalars(query.execution_options(yield_per=5000)):
         yield _row_event(row)
 

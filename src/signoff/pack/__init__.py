@@ -52,7 +52,7 @@ def build_pack(
         Where the audit config and policy files are, when not where the
         manifest recorded them (see :func:`collect_pack`).
     ledger_proof : str or Path, keyword-only, optional
-        An inclusion proof from ``signoff ledger prove SEQ --checkpoint CP --key PUB`` of
+        An inclusion proof from ``signoff ledger prove --audit DIR --checkpoint CP --key PUB`` of
         the ``audit.attached`` event of this audit; packed as ``ledger-proof.json``.
 
     Returns

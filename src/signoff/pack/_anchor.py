@@ -3,7 +3,7 @@
 When an audit is registered (``signoff audit --register`` or ``signoff version attach``),
 the ledger records an ``audit.attached`` event whose payload holds the SHA-256 of every
 file attached, ``results.json`` and ``manifest.json`` among them. ``signoff ledger prove
-SEQ --checkpoint CP --key PUB`` turns that event into an offline inclusion proof carrying
+--audit DIR --checkpoint CP --key PUB`` turns that event into an offline inclusion proof carrying
 the signed checkpoint; ``signoff pack --ledger-proof PROOF`` puts it in the pack as
 :data:`LEDGER_PROOF`.
 
@@ -40,7 +40,7 @@ FILE_NOT_THE_EVENTS = (
 )
 NO_SIGNED_CHECKPOINT = (
     "the proof carries no signed checkpoint; make it with "
-    "`signoff ledger prove SEQ --checkpoint FILE --key PUB`"
+    "`signoff ledger prove --audit DIR --checkpoint FILE --key PUB`"
 )
 CHECKPOINT_DIFFERS = (
     "the proof is against the checkpoint of {proof_size} event(s) (root {proof_root}), not "
