@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from signoff.audit import _read
 from signoff.evidence import _data, _groups
 
 
@@ -27,7 +28,7 @@ def test_missing_data_file(cli, demo, tmp_path, edit_config):
     edit_config(demo, lambda c: c["data"].update(path="data/missing.csv"))
     result = _run(cli, demo, tmp_path)
     assert result.exit_code == 3
-    assert f"{demo / 'data' / 'missing.csv'}: {_data.NOT_FOUND}" in result.stderr
+    assert f"{demo / 'data' / 'missing.csv'}: {_read.NOT_FOUND}" in result.stderr
 
 
 def test_column_missing_lists_columns(cli, demo, tmp_path, edit_config):
@@ -149,4 +150,4 @@ def test_unsupported_data_suffix(cli, demo, tmp_path, edit_config):
     edit_config(demo, lambda c: c["data"].update(path="data/holdout.xlsx"))
     result = _run(cli, demo, tmp_path)
     assert result.exit_code == 3
-    assert _data.UNSUPPORTED.format(suffix=".xlsx") in result.stderr
+    assert _read.UNSUPPORTED.format(suffix=".xlsx") in result.stderr

@@ -81,7 +81,7 @@ def test_deleted_event_names_the_gap(registry: Registry):
         "DELETE FROM ledger_events WHERE seq = 7",
     )
     with pytest.raises(
-        LedgerVerificationError, match=r"^seq 7: missing — the ledger jumps from 6 to 7"
+        LedgerVerificationError, match=r"^seq 7: missing — the ledger jumps from 6 to 8"
     ):
         verify_ledger(registry.store)
 

@@ -6,7 +6,9 @@ import json
 import re
 import shutil
 import socket
+import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -211,9 +213,12 @@ def test_a_committed_event_is_delivered_as_signed_canonical_json(
     [row] = list_notifications(store)
     assert request.headers["X-Signoff-Delivery"] == str(row.id)
     signature = request.headers["X-Signoff-Signature"]
-    assert signature.startswith("sha256=")
-    assert verify_signature(request.body, signature, SECRET)
-    assert not verify_signature(request.body, signature, "another secret")
+    assert signature.startswith("v1=")
+    stamp = request.headers["X-Signoff-Timestamp"]
+    assert stamp == str(int(clock.now.timestamp()))
+    signed = {"delivery_id": str(row.id), "timestamp": stamp, "now": clock.now.timestamp()}
+    assert verify_signature(request.body, signature, SECRET, **signed)
+    assert not verify_signature(request.body, signature, "another secret", **signed)
     assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
     assert row.delivered_at == clock.now
     assert _deliver(store, governance, clock) == DeliveryReport()  # delivered once
@@ -358,7 +363,9 @@ def test_a_missing_secret_is_recorded_and_nothing_is_sent_unsigned(
     monkeypatch.setenv(SECRET_ENV, SECRET)
     assert _deliver(store, governance, clock) == DeliveryReport(delivered=1)
     [request] = receiver.requests
-    assert verify_signature(request.body, request.headers["X-Signoff-Signature"], SECRET)
+    signed = {"delivery_id": request.headers["X-Signoff-Delivery"], "now": clock.now.timestamp()}
+    signed["timestamp"] = request.headers["X-Signoff-Timestamp"]
+    assert verify_signature(request.body, request.headers["X-Signoff-Signature"], SECRET, **signed)
 
 
 def test_a_webhook_removed_from_the_config_fails_its_notifications(registry, clock, receiver):
@@ -434,17 +441,41 @@ def test_the_bundled_governance_has_no_active_webhooks():
 # --- signatures and text ------------------------------------------------------------------
 
 
-def test_verify_signature_accepts_only_the_exact_body_and_secret():
+def test_verify_signature_accepts_only_the_exact_body_id_time_and_secret():
     body = canonical_json({"event": "cr.approved"})
-    header = sign_body(body, SECRET)
-    assert verify_signature(body, header, SECRET)
-    assert verify_signature(body, f" {header}\r\n", SECRET)
-    assert not verify_signature(body + b" ", header, SECRET)
-    assert not verify_signature(body, header, SECRET + "x")
-    assert not verify_signature(body, header.removeprefix("sha256="), SECRET)
-    assert not verify_signature(body, "sha1=" + header[7:], SECRET)
-    assert not verify_signature(body, "", SECRET)
-    assert not verify_signature(body, "sha256=é", SECRET)
+    at = {"delivery_id": "7", "timestamp": 1_767_605_400}
+    header = sign_body(body, SECRET, **at)
+    fresh = {**at, "now": 1_767_605_400 + 299}
+    assert verify_signature(body, header, SECRET, **fresh)
+    assert verify_signature(body, f" {header}\r\n", SECRET, **fresh)
+    assert verify_signature(body, header, SECRET, **{**fresh, "timestamp": "1767605400"})
+    assert not verify_signature(body + b" ", header, SECRET, **fresh)
+    assert not verify_signature(body, header, SECRET + "x", **fresh)
+    assert not verify_signature(body, header, SECRET, **{**fresh, "delivery_id": "8"})
+    assert not verify_signature(body, header, SECRET, **{**fresh, "timestamp": 1_767_605_401})
+    assert not verify_signature(body, header, SECRET, **{**fresh, "now": 1_767_605_400 + 301})
+    assert not verify_signature(body, header, SECRET, **{**fresh, "timestamp": "-5"})
+    assert not verify_signature(body, header.removeprefix("v1="), SECRET, **fresh)
+    assert not verify_signature(body, "sha256=" + header[3:], SECRET, **fresh)
+    assert not verify_signature(body, "", SECRET, **fresh)
+    assert not verify_signature(body, "v1=é", SECRET, **fresh)
+
+
+def test_the_receiver_example_in_the_docstring_works():
+    import signoff.notify._signature as module
+
+    source = module.__doc__.split("standard library::")[1].split(":func:")[0]
+    namespace: dict[str, object] = {}
+    exec(textwrap.dedent(source), namespace)
+    body = canonical_json({"event": "cr.approved"})
+    stamp = int(time.time())
+    headers = {"X-Signoff-Delivery": "42", "X-Signoff-Timestamp": str(stamp)}
+    headers["X-Signoff-Signature"] = sign_body(body, SECRET, delivery_id="42", timestamp=stamp)
+    seen: set[str] = set()
+    check = namespace["is_from_signoff"]
+    assert check(headers, body, SECRET, seen)  # type: ignore[operator]
+    assert not check(headers, body, SECRET, seen)  # type: ignore[operator]  # a replay
+    assert not check(headers, body + b" ", SECRET, set())  # type: ignore[operator]
 
 
 SUMMARIES = {

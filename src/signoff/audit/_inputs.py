@@ -6,7 +6,6 @@ fails fast with one message and nothing is half-written.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,21 +19,12 @@ from ..evidence import (
     binary_labels,
     check_columns,
     encode_attributes,
-    read_frame,
     validate_scores,
 )
 from ..models import LoadedModel, load_model
+from ._read import read_data
 
-__all__ = ["AuditInputs", "file_sha256", "gather_inputs", "resolve"]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+__all__ = ["AuditInputs", "gather_inputs", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,8 @@ def resolve(base_dir: Path, path: str) -> Path:
 def gather_inputs(config: AuditConfig, base_dir: Path) -> AuditInputs:
     """Read and check the data and model named by the config."""
     data_path = resolve(base_dir, config.data.path)
-    frame = read_frame(data_path)
+    data = read_data(data_path)
+    frame = data.frame
 
     needed = {config.data.target: "data.target"}
     if config.data.score_column is not None:
@@ -104,7 +95,7 @@ def gather_inputs(config: AuditConfig, base_dir: Path) -> AuditInputs:
     return AuditInputs(
         frame=frame,
         data_path=data_path,
-        data_sha256=file_sha256(data_path),
+        data_sha256=data.sha256,  # of the very bytes parsed
         y=y,
         scores=scores,
         attributes=attributes,

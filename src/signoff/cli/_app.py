@@ -10,13 +10,31 @@ from functools import wraps
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+import typer.exceptions
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from .. import __version__
 from ..errors import SignoffError
 
-__all__ = ["app", "current_user", "err_console", "handle_errors", "out_console"]
+__all__ = [
+    "INTERNAL_ERROR",
+    "INTERNAL_EXIT",
+    "PlainTable",
+    "app",
+    "current_user",
+    "err_console",
+    "handle_errors",
+    "out_console",
+]
+
+#: Exit code of an unexpected exception: a bug in signoff, never a failed gate (EX_SOFTWARE).
+INTERNAL_EXIT = 70
+INTERNAL_ERROR = (
+    "internal error: {kind}: {detail} -- this is a bug in signoff, not in your input; "
+    "please report it with the command you ran at https://github.com/signoff/signoff/issues"
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,8 +68,33 @@ def current_user() -> str | None:
         return None
 
 
+class PlainTable(Table):
+    """A Rich table whose string cells are shown as written, never read as markup.
+
+    Cells hold stored names (users, teams, models): a team called ``[/]`` must not
+    crash, or restyle, everyone's ``model list``.
+    """
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        cells = (escape(c) if isinstance(c, str) else c for c in renderables)
+        super().add_row(*cells, **kwargs)
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line printed for an exception that is not a :class:`SignoffError`."""
+    detail = " ".join(str(exc).split())[:200] or "(no message)"
+    return INTERNAL_ERROR.format(kind=type(exc).__name__, detail=detail)
+
+
+def _report_bug(exc: BaseException) -> None:
+    err_console.print(escape(internal_error_line(exc)), markup=True, soft_wrap=True)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Render a :class:`SignoffError` as one line on stderr and exit with its code."""
+    """Render a :class:`SignoffError` as one line on stderr and exit with its code.
+
+    Any other exception is a bug: one line pointing to a bug report, exit 70.
+    """
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -65,6 +108,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise  # typer's own control flow and usage errors
+        except Exception as exc:  # the last resort: never a traceback, never exit 1
+            _report_bug(exc)
+            raise typer.Exit(INTERNAL_EXIT) from None
 
     return wrapper
 
@@ -88,5 +136,9 @@ def _root(
 
 
 def run(argv: list[str] | None = None) -> Any:
-    """Entry point used by the console script."""
-    return app(args=argv if argv is not None else sys.argv[1:], prog_name="signoff")
+    """Entry point used by the console script (exit 70 on an unexpected exception)."""
+    try:
+        return app(args=argv if argv is not None else sys.argv[1:], prog_name="signoff")
+    except Exception as exc:  # a command without handle_errors, or typer itself
+        _report_bug(exc)
+        sys.exit(INTERNAL_EXIT)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ._app import app, current_user, err_console, handle_errors, out_console
 from ._progress import progress_bars
@@ -123,11 +124,11 @@ def audit_command(
             if name.startswith(("report.", "model_card"))
         }
         record = registry.attach_audit(ref, result, actor=who, reports=reports)
-        err_console.print(f"attached audit #{record.id} to {ref} (ledgered)")
+        err_console.print(escape(f"attached audit #{record.id} to {ref} (ledgered)"))
     if as_json:
         sys.stdout.write(result.to_json())
         for warning in result.warnings:
-            err_console.print(f"warning: {warning}", soft_wrap=True)
+            err_console.print(escape(f"warning: {warning}"), soft_wrap=True)
     else:
         render_audit(result, out_console, written)
     if result.outcome is not None:

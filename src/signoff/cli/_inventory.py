@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import handle_errors, out_console
+from ._app import PlainTable, handle_errors, out_console
 from ._registry import (
     As,
     Json,
@@ -34,12 +34,20 @@ BAD_JSON = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
 def _json_option(text: str | None, field: str) -> dict[str, object] | None:
     if text is None:
         return None
+    from .._canonical import canonical_json, parse_json
+
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(BAD_JSON.format(reason=exc.msg), field=field) from None
+    except ValueError as exc:  # NaN, 1e999, a 5,000-digit integer, deep nesting
+        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
     if not isinstance(value, dict):
         raise ConfigError(BAD_JSON.format(reason=f"got {type(value).__name__}"), field=field)
+    try:
+        canonical_json(value)  # it is hashed into the ledger: it must be RFC 8785 JSON
+    except ValueError as exc:
+        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
     return value
 
 
@@ -66,7 +74,9 @@ def model_register(
         actor=str(acting_user(actor)),
     )
     if not as_json:
-        out_console.print(f"registered {model.name} ({model.risk_tier} risk, team {model.team})")
+        out_console.print(
+            escape(f"registered {model.name} ({model.risk_tier} risk, team {model.team})")
+        )
     emit(model, as_json=as_json, new_id=model.name)
 
 
@@ -75,7 +85,7 @@ def model_register(
 def model_list(as_json: Json = False) -> None:
     """The model inventory."""
     models = open_registry(write=False).list_models()
-    table = Table("name", "owner", "team", "risk", "use case")
+    table = PlainTable("name", "owner", "team", "risk", "use case")
     for m in models:
         table.add_row(m.name, m.owner, m.team, m.risk_tier, m.use_case)
     emit(models, as_json=as_json, table=table)
@@ -89,13 +99,15 @@ def model_show(
     """One model with its versions and their stages."""
     registry = open_registry(write=False)
     model, versions = registry.get_model(name), registry.list_versions(name)
-    table = Table("version", "stage", "framework", "created by", "created")
+    table = PlainTable("version", "stage", "framework", "created by", "created")
     for v in versions:
         table.add_row(v.version, v.stage, v.framework, v.created_by, iso_utc(v.created_at))
     if not as_json:
         out_console.print(
-            f"[bold]{model.name}[/] — {model.use_case} (owner {model.owner}, "
-            f"team {model.team}, {model.risk_tier} risk)"
+            f"[bold]{escape(model.name)}[/] — "
+            + escape(
+                f"{model.use_case} (owner {model.owner}, team {model.team}, {model.risk_tier} risk)"
+            )
         )
     emit({"model": model, "versions": versions}, as_json=as_json, table=table)
 
@@ -117,7 +129,7 @@ def model_history(
         _holder_at(name, at, as_json=as_json)
         return
     changes = open_registry(write=False).history(name)
-    table = Table("when", "version", "from", "to", "by", "ledger seq")
+    table = PlainTable("when", "version", "from", "to", "by", "ledger seq")
     for c in changes:
         table.add_row(
             iso_utc(c.at), c.version, c.from_stage or "—", c.to_stage, c.actor, str(c.ledger_seq)
@@ -165,7 +177,9 @@ def version_add(
         parent=parent,
     )
     if not as_json:
-        out_console.print(f"added {version.ref} ({version.framework}), stage {version.stage}")
+        out_console.print(
+            escape(f"added {version.ref} ({version.framework}), stage {version.stage}")
+        )
     emit(version, as_json=as_json, new_id=str(version.ref))
 
 
@@ -176,7 +190,7 @@ def version_list(
 ) -> None:
     """A model's versions."""
     versions = open_registry(write=False).list_versions(model)
-    table = Table("version", "stage", "framework", "parent", "model sha256")
+    table = PlainTable("version", "stage", "framework", "parent", "model sha256")
     for v in versions:
         table.add_row(
             v.version, v.stage, v.framework, v.parent or "—", (v.model_sha256 or "—")[:16]
@@ -194,7 +208,7 @@ def version_show(
     parsed = parse_ref(ref)
     version = registry.get_version(parsed)
     audits, artifacts = registry.list_audits(parsed), registry.list_artifacts(parsed)
-    table = Table("field", "value")
+    table = PlainTable("field", "value")
     for key, value in version.__dict__.items():
         table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
     table.add_row("audits", ", ".join(f"#{a.id} {a.verdict or 'no policy'}" for a in audits) or "—")
@@ -227,7 +241,7 @@ def artifact_add(
         actor=str(acting_user(actor)),
     )
     if not as_json:
-        out_console.print(f"attached {artifact.kind} {artifact.filename} to {ref}")
+        out_console.print(escape(f"attached {artifact.kind} {artifact.filename} to {ref}"))
     emit(artifact, as_json=as_json, new_id=artifact.sha256)
 
 
@@ -265,12 +279,14 @@ def _holder_at(name: str, text: str, *, as_json: bool) -> None:
         print(json.dumps(found, indent=2))
         return
     if found is None:
-        out_console.print(f"nothing of {name} was in production at {moment.isoformat()}")
+        out_console.print(escape(f"nothing of {name} was in production at {moment.isoformat()}"))
         return
     approvers = ", ".join(f"{a['user']} ({a['role']})" for a in found["approved_by"]) or "nobody"
     out_console.print(
-        f"{name}@{found['version']} was in production at {moment.isoformat()} "
-        f"(since {found['since']}, moved by {found['moved_by']}, "
-        f"ledger seq {found['ledger_seq']}); "
-        f"{found['change_request'] or 'no change request'} approved by {approvers}"
+        escape(
+            f"{name}@{found['version']} was in production at {moment.isoformat()} "
+            f"(since {found['since']}, moved by {found['moved_by']}, "
+            f"ledger seq {found['ledger_seq']}); "
+            f"{found['change_request'] or 'no change request'} approved by {approvers}"
+        )
     )

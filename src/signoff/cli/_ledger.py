@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from ..errors import ConfigError, InputError
-from ._app import app, err_console, handle_errors, out_console
+from ..errors import ConfigError, InputError, LedgerVerificationError, NotFound
+from ._app import PlainTable, app, err_console, handle_errors, out_console
+from ._files import UNREADABLE, read_text
 from ._registry import Json, open_registry
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["ledger_app"]
 
@@ -22,7 +25,17 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
-UNREADABLE = "cannot read: {reason}"
+SEQ_OR_AUDIT = "give either SEQ or --audit DIR (the event to prove), not both"
+NOT_ATTACHED = (
+    "no audit.attached event in the ledger records this results.json (SHA-256 {digest}…); "
+    "attach the audit first (`signoff audit … --register MODEL@VERSION`)"
+)
+NO_FOLDER = "the folder {folder} does not exist; create it first or choose another --out"
+NOT_AUTHENTICATED = (
+    "the inclusion path is valid, but the root is NOT authenticated: nothing says it is "
+    "the ledger's. Give --key (the ledger's public key) to check the signed checkpoint, "
+    "or --unauthenticated to accept an unauthenticated path"
+)
 NOT_JSON = "not a JSON inclusion proof: {reason}"
 DEFAULT_ORIGIN = "signoff-ledger"  # the same as signoff.ledger.DEFAULT_ORIGIN (a test checks)
 Origin = Annotated[
@@ -35,10 +48,7 @@ def _origin(value: str) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
+    return read_text(path)
 
 
 @ledger_app.command("keygen")
@@ -46,7 +56,8 @@ def _read(path: Path) -> str:
 def keygen(
     name: Annotated[str, typer.Argument(help="Key name (appears in signed checkpoints).")],
     out: Annotated[
-        Path, typer.Option(help="Path prefix: writes PREFIX.key and PREFIX.pub.")
+        Path,
+        typer.Option(help="Path prefix: writes PREFIX.key and PREFIX.pub (folder must exist)."),
     ] = Path("ledger"),
 ) -> None:
     """Make an Ed25519 key pair for signing checkpoints.
@@ -57,7 +68,9 @@ def keygen(
     from ..ledger import generate_key
 
     private, public = generate_key(name)
-    key_path, pub_path = out.with_suffix(".key"), out.with_suffix(".pub")
+    key_path, pub_path = Path(f"{out}.key"), Path(f"{out}.pub")
+    if not key_path.parent.is_dir():
+        raise ConfigError(NO_FOLDER.format(folder=key_path.parent), field="--out")
     for path in (key_path, pub_path):
         if path.exists():
             raise ConfigError(KEY_EXISTS.format(path=path))
@@ -65,7 +78,8 @@ def keygen(
     key_path.write_text(private + "\n", encoding="utf-8")
     pub_path.write_text(public + "\n", encoding="utf-8")
     err_console.print(
-        f"private key: {key_path} (keep it off the database host); public key: {pub_path}"
+        f"private key: {key_path} (keep it off the database host); public key: {pub_path}",
+        markup=False,
     )
     print(pub_path)
 
@@ -82,6 +96,8 @@ def checkpoint(
     from ..registry import utc_now
 
     private = load_private_key(key)
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(NO_FOLDER.format(folder=out.parent), field="--out")
     registry = open_registry()
     _, note = checkpoint_ledger(
         registry.store, private_key_text=private, at=utc_now(), origin=_origin(origin)
@@ -127,16 +143,30 @@ def verify(
 @ledger_app.command("prove")
 @handle_errors
 def prove(
-    seq: Annotated[int, typer.Argument(help="The event to prove.", min=1)],
+    seq: Annotated[
+        int | None, typer.Argument(help="The event to prove (or --audit).", min=1)
+    ] = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            help="Prove the event that attached this audit output folder (its results.json)."
+        ),
+    ] = None,
     checkpoint_file: Annotated[
         Path | None, typer.Option("--checkpoint", help="Prove against this signed checkpoint.")
     ] = None,
     key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
     origin: Origin = DEFAULT_ORIGIN,
 ) -> None:
-    """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`."""
+    """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`.
+
+    With --audit DIR, the event is the `audit.attached` event that records DIR/results.json:
+    the proof `signoff pack --ledger-proof` takes.
+    """
     from ..ledger import load_public_key, parse_checkpoint, prove_event
 
+    if (seq is None) == (audit is None):
+        raise ConfigError(SEQ_OR_AUDIT)
     cp, note = None, None
     if checkpoint_file is not None:
         if key is None:
@@ -145,10 +175,34 @@ def prove(
             )
         note = _read(checkpoint_file)
         cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin))
-    doc = prove_event(
-        open_registry(write=False).store, seq, checkpoint=cp, note=note, origin=_origin(origin)
-    )
+    store = open_registry(write=False).store
+    if audit is not None:
+        seq = _attach_seq(store, audit)
+    assert seq is not None
+    doc = prove_event(store, seq, checkpoint=cp, note=note, origin=_origin(origin))
     print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _attach_seq(store: Store, folder: Path) -> int:
+    """The seq of the latest ``audit.attached`` event recording ``folder/results.json``."""
+    import hashlib
+
+    from ..ledger import iter_events
+
+    path = folder / "results.json"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
+    found = None
+    with store.transaction() as session:
+        for event in iter_events(session, action="audit.attached"):
+            files = event.payload.get("files")
+            if isinstance(files, dict) and files.get("results.json") == digest:
+                found = event.seq
+    if found is None:
+        raise NotFound(NOT_ATTACHED.format(digest=digest[:12]), file=path)
+    return found
 
 
 @ledger_app.command("check-proof")
@@ -158,18 +212,40 @@ def check_proof(
     key: Annotated[
         Path | None, typer.Option(help="Public key that signed the embedded checkpoint.")
     ] = None,
+    unauthenticated: Annotated[
+        bool,
+        typer.Option(
+            "--unauthenticated",
+            help="Without --key, accept a valid path to an unauthenticated root (exit 0).",
+        ),
+    ] = False,
 ) -> None:
-    """Check an inclusion proof offline, without the database (exit 5 if it fails)."""
+    """Check an inclusion proof offline, without the database (exit 5 if it fails).
+
+    Without --key only the path from the event to the proof's own root is checked, which
+    anyone can forge: that is exit 5 unless --unauthenticated is given.
+    """
+    from .._canonical import parse_json
     from ..ledger import check_inclusion_doc, load_public_key
 
     try:
-        doc = json.loads(_read(proof))
+        doc = parse_json(_read(proof))
     except json.JSONDecodeError as exc:
         raise InputError(NOT_JSON.format(reason=exc.msg), file=proof, line=exc.lineno) from None
+    except ValueError as exc:
+        raise InputError(NOT_JSON.format(reason=exc), file=proof) from None
     cp = check_inclusion_doc(doc, public_key_text=load_public_key(key) if key else None)
-    signed = f", signed checkpoint of {cp.size} event(s) by the given key" if cp else ""
+    if cp is None:
+        if not unauthenticated:
+            raise LedgerVerificationError(NOT_AUTHENTICATED, file=proof)
+        out_console.print(
+            f"inclusion path valid: seq {doc['seq']} is in a tree of {doc['tree_size']} "
+            "event(s) with the proof's root; the root is NOT authenticated (no --key)"
+        )
+        return
     out_console.print(
-        f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s){signed}"
+        f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s), "
+        f"signed checkpoint of {cp.size} event(s) by the given key"
     )
 
 
@@ -188,8 +264,8 @@ def show(
     if as_json:
         print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
         return
-    table = Table("seq", "when", "actor", "action", "subject")
-    for e in events:
+    table = PlainTable("seq", "when", "actor", "action", "subject")
+    for e in events:  # stored names are user input: a user called `[/]` is not markup
         table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
     out_console.print(table)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..metrics import TABLES, table
@@ -49,7 +50,8 @@ def render_summary(
     boot = results["bootstrap"]
     level = round(boot["confidence"] * 100)
     console.print(
-        f"[bold]Audit[/] of [cyan]{model}[/] on [cyan]{inputs['data']['path']}[/]: "
+        f"[bold]Audit[/] of [cyan]{escape(str(model))}[/] on "
+        f"[cyan]{escape(str(inputs['data']['path']))}[/]: "
         f"{results['rows']} rows, threshold {results['threshold']}, "
         f"{boot['replicates']} bootstrap replicates ({level}% intervals)"
     )
@@ -72,7 +74,7 @@ def render_summary(
     for name, block in results["by_attribute"].items():
         groups = block["groups"]
         fair.add_row(
-            name,
+            escape(name),
             f"{len(groups)} ({block['min_group_size']['value']})",
             *(_with_ci(block[spec.name]) for spec in columns),
             _fmt(block["statistical_power"]["value"], 2),
@@ -89,9 +91,9 @@ def render_summary(
         f"max_proxy_association {_fmt(overall['max_proxy_association']['value'])}"
     )
     for warning in results["warnings"]:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}", soft_wrap=True)
     if written:
-        console.print("Wrote " + ", ".join(str(p) for p in written.values()))
+        console.print(escape("Wrote " + ", ".join(str(p) for p in written.values())))
 
 
 def render_audit(result: AuditResult, console: Console, written: Mapping[str, Path]) -> None:

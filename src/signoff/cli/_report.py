@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import InputError
 from ._app import app, err_console, handle_errors, out_console
 
 __all__ = ["model_card_command", "render_outputs", "report_command"]
@@ -32,16 +33,28 @@ def render_outputs(
 
     files: dict[str, bytes] = {}
     formats = tuple(report)
-    if formats:
-        files.update(render_report(results, manifest, formats=parse_formats(formats)))
-    if model_card:
-        files.update(render_model_card(results, manifest))
+    wanted = parse_formats(formats) if formats else ()
+    try:
+        if wanted:
+            files.update(render_report(results, manifest, formats=wanted))
+        if model_card:
+            files.update(render_model_card(results, manifest))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # the documents parsed and match each other, but are not what signoff writes
+        raise _not_ours(folder, exc) from None
     return write_files(folder, files)
+
+
+def _not_ours(folder: Path, exc: Exception) -> InputError:
+    from ..report import NOT_AUDIT_SHAPE
+
+    problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+    return InputError(NOT_AUDIT_SHAPE.format(problem=problem), file=folder / "results.json")
 
 
 def _print_written(written: dict[str, Path]) -> None:
     for path in written.values():
-        out_console.print(str(path), soft_wrap=True)
+        out_console.print(str(path), soft_wrap=True, markup=False)
 
 
 @app.command("report", rich_help_panel="Audit")
@@ -84,8 +97,9 @@ def model_card_command(
 
     documents = load_audit(folder)
     written = render_outputs(folder, documents.results, documents.manifest, model_card=True)
-    card = (documents.manifest.get("config") or {}).get("model_card") or {}
-    if not any(card.values()):
+    config = documents.manifest.get("config")
+    card = config.get("model_card") if isinstance(config, dict) else None
+    if not isinstance(card, dict) or not any(card.values()):
         err_console.print(
             "note: the config has no `model_card:` section; the card lists those fields as "
             "'to be completed' (see docs/config.md)"

@@ -31,6 +31,17 @@ __all__ = [
 
 ModelFormat = Literal["skops", "joblib", "pickle", "xgboost", "lightgbm", "onnx"]
 Label = int | str | bool
+#: A finite number; ``true``/``false`` are not numbers (YAML would read ``seed: true`` as 1).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A whole number; booleans and floats are refused.
+Whole = Annotated[int, Field(strict=True)]
+#: Default most groups one protected attribute may have (``max_groups``).
+MAX_GROUPS = 100
+ATTRIBUTE_NAME_STAR = (
+    "attribute name {name!r} contains '*', which signoff uses to name intersections; "
+    "rename it (the data column can keep its name: set `column:`)"
+)
+DUPLICATE_LABELS = "labels must be unique; {label!r} names more than one band"
 
 
 class _Strict(BaseModel):
@@ -46,6 +57,7 @@ class ModelConfig(_Strict):
         description="skops | joblib | pickle | xgboost | lightgbm | onnx.",
     )
     trusted: bool = Field(
+        strict=True,
         default=False,
         description="Allow joblib/pickle files, which run code when loaded. "
         "Only for files you produced yourself.",
@@ -81,7 +93,7 @@ class ProtectedAttribute(_Strict):
         description="The privileged group; disparate impact is then "
         "min(SR of the others) / SR of this group.",
     )
-    bins: list[float] | None = Field(
+    bins: list[Number] | None = Field(
         default=None,
         description="Band a numeric column into groups at these edges "
         "(left-closed: [a, b)), e.g. [0, 25, 120].",
@@ -100,6 +112,15 @@ class ProtectedAttribute(_Strict):
                 raise ValueError("bins must be strictly increasing")
         return v
 
+    @field_validator("labels")
+    @classmethod
+    def _unique_labels(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            twice = next((label for label in v if v.count(label) > 1), None)
+            if twice is not None:
+                raise ValueError(DUPLICATE_LABELS.format(label=twice))
+        return v
+
     @model_validator(mode="after")
     def _labels_match(self) -> ProtectedAttribute:
         if self.labels is not None:
@@ -116,10 +137,10 @@ class ProtectedAttribute(_Strict):
 class BootstrapConfig(_Strict):
     """``bootstrap:`` — confidence intervals."""
 
-    replicates: Annotated[int, Field(ge=0, le=100_000)] = Field(
+    replicates: Annotated[Whole, Field(ge=0, le=100_000)] = Field(
         default=1000, description="Bootstrap replicates; 0 turns intervals off."
     )
-    confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
+    confidence: Annotated[Number, Field(gt=0, lt=1)] = Field(
         default=0.95, description="Confidence level of the percentile intervals."
     )
 
@@ -127,10 +148,10 @@ class BootstrapConfig(_Strict):
 class ExplainConfig(_Strict):
     """``explain:`` — permutation importance."""
 
-    permutation_repeats: Annotated[int, Field(ge=0, le=1000)] = Field(
+    permutation_repeats: Annotated[Whole, Field(ge=0, le=1000)] = Field(
         default=5, description="Shuffles per feature; 0 turns permutation importance off."
     )
-    max_rows: Annotated[int, Field(ge=10)] = Field(
+    max_rows: Annotated[Whole, Field(ge=10)] = Field(
         default=5000, description="Rows sampled (seeded) for permutation importance."
     )
     scoring: Literal["roc_auc", "accuracy", "neg_log_loss", "average_precision"] = Field(
@@ -187,29 +208,36 @@ class AuditConfig(_Strict):
         description="Features declared as proxies of a protected attribute "
         "(for protected_attribute_importance_rank).",
     )
-    threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+    threshold: Annotated[Number, Field(ge=0, le=1)] = Field(
         default=0.5, description="Decision threshold: predicted positive when score >= it."
     )
-    seed: Annotated[int, Field(ge=0)] = Field(default=42, description="Seed for every random step.")
+    seed: Annotated[Whole, Field(ge=0)] = Field(
+        default=42, description="Seed for every random step."
+    )
     bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
     explain: ExplainConfig = Field(default_factory=ExplainConfig)
-    calibration_bins: Annotated[int, Field(ge=2, le=100)] = Field(
+    calibration_bins: Annotated[Whole, Field(ge=2, le=100)] = Field(
         default=10, description="Equal-width bins for ECE, MCE and the reliability table."
     )
-    min_group_size: Annotated[int, Field(ge=1)] = Field(
+    min_group_size: Annotated[Whole, Field(ge=1)] = Field(
         default=30, description="Groups smaller than this are flagged in the results."
     )
-    power_effect: Annotated[float, Field(gt=0, lt=1)] = Field(
+    max_groups: Annotated[Whole, Field(ge=2)] = Field(
+        default=MAX_GROUPS,
+        description="Most groups one protected attribute may have; more is refused "
+        "(an ID-like column is not a protected attribute).",
+    )
+    power_effect: Annotated[Number, Field(gt=0, lt=1)] = Field(
         default=0.05,
         description="Selection-rate difference δ that statistical_power is computed for.",
     )
-    shift_delta: Annotated[float, Field(gt=0, lt=1)] = Field(
+    shift_delta: Annotated[Number, Field(gt=0, lt=1)] = Field(
         default=0.10, description="Absolute change of a group's share for the shift test."
     )
     shift_metric: Literal["accuracy", "recall", "precision", "selection_rate", "f1"] = Field(
         default="accuracy", description="Metric whose drop max_shift_degradation reports."
     )
-    proxy_threshold: Annotated[float, Field(ge=0, le=1)] = Field(
+    proxy_threshold: Annotated[Number, Field(ge=0, le=1)] = Field(
         default=0.3,
         description="Association above which a feature counts as a proxy of a protected "
         "attribute for protected_attribute_importance_rank.",
@@ -218,6 +246,14 @@ class AuditConfig(_Strict):
         default=None,
         description="Facts for the model card that an audit cannot know (owner, intended use).",
     )
+
+    @field_validator("protected_attributes")
+    @classmethod
+    def _plain_names(cls, v: dict[str, ProtectedAttribute]) -> dict[str, ProtectedAttribute]:
+        for name in v:
+            if "*" in name:
+                raise ValueError(ATTRIBUTE_NAME_STAR.format(name=name))
+        return v
 
     @field_validator("intersections")
     @classmethod

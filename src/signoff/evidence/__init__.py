@@ -1,7 +1,7 @@
 """Evidence: the evaluation set read once and reduced to a count table."""
 
 from ._bootstrap import bootstrap_tables
-from ._data import binary_labels, check_columns, read_frame, validate_scores
+from ._data import binary_labels, check_columns, validate_scores
 from ._grid import ScoreGrid, make_grid
 from ._groups import Attribute, JointGroups, encode_attributes, joint_groups
 from ._table import CountTable, FloatArray, build_table, log_loss_terms
@@ -20,6 +20,5 @@ __all__ = [
     "joint_groups",
     "log_loss_terms",
     "make_grid",
-    "read_frame",
     "validate_scores",
 ]

@@ -1,7 +1,8 @@
-"""Reading the evaluation set: the file, the labels and the scores.
+"""Checking the evaluation set: the columns, the labels and the scores.
 
 Everything a user can get wrong about the data is checked here, once, with a
-message that names the file and the column and says what was expected.
+message that names the file and the column and says what was expected.  No I/O:
+the file is read (once, and hashed) by ``signoff.audit``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..errors import DataError, MissingExtraError
+from ..errors import DataError
 
-__all__ = ["binary_labels", "check_columns", "read_frame", "validate_scores"]
+__all__ = ["binary_labels", "check_columns", "validate_scores"]
 
-NOT_FOUND = "evaluation data not found"
-UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
-UNREADABLE = "could not be read as {kind}: {reason}"
-EMPTY = "the evaluation data has no rows"
 MISSING_COLUMNS = (
     "column(s) {missing} named in the config are not in the data; columns present: {present}"
 )
@@ -34,33 +31,6 @@ SCORES_NAN = (
     "scores must be numbers in [0, 1]; {count} row(s) are missing or NaN (first at row {row})"
 )
 SCORES_RANGE = "scores must be in [0, 1]; found {low} to {high} (first bad value at row {row})"
-
-
-def read_frame(path: Path) -> pd.DataFrame:
-    """Read a .csv or .parquet file into a DataFrame."""
-    if not path.is_file():
-        raise DataError(NOT_FOUND, file=path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-    elif suffix == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for bad files
-            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
-    else:
-        raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
-    if len(frame) == 0:
-        raise DataError(EMPTY, file=path)
-    return frame
 
 
 def check_columns(frame: pd.DataFrame, needed: dict[str, str], *, file: Path) -> None:

@@ -26,6 +26,14 @@ from ..errors import ConfigError, DataError
 __all__ = ["Attribute", "JointGroups", "encode_attributes", "joint_groups"]
 
 MISSING_GROUP = "(missing)"
+TOO_MANY_GROUPS = (
+    "has {count} groups; a protected attribute may have at most {limit} (max_groups in the "
+    "audit config): is this an ID-like column? Band it with bins, or raise max_groups"
+)
+STAR_IN_LABEL = (
+    "the value {label!r} contains '*', which joins the groups of the intersection {name}; "
+    "rename the value or leave {attribute} out of intersections"
+)
 SINGLE_GROUP = "has only one group ({group!r}); a fairness audit needs at least two"
 OUT_OF_BINS = "{count} value(s) fall outside the bins {bins} (e.g. {example!r})"
 NOT_NUMERIC = "bins need a numeric column; found values such as {example!r}"
@@ -98,8 +106,18 @@ def _encode(
         out_labels = [str(u) for u in uniques]
     if (codes < 0).any():  # missing values form a group of their own, flagged in warnings
         codes = np.where(codes < 0, len(out_labels), codes)
-        out_labels.append(MISSING_GROUP)
+        out_labels.append(missing_label(out_labels))
+    assert len(set(out_labels)) == len(out_labels), "group labels must be unique"
     return codes, tuple(out_labels)
+
+
+def missing_label(labels: Sequence[str]) -> str:
+    """The missing-value group's label: ``(missing)``, wrapped in more parentheses while a
+    real value already has that text, so no value can take it."""
+    label, taken = MISSING_GROUP, set(labels)
+    while label in taken:
+        label = f"({label})"
+    return label
 
 
 def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -> list[Attribute]:
@@ -112,6 +130,9 @@ def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -
         )
         if len(labels) < 2:
             raise DataError(SINGLE_GROUP.format(group=labels[0]), file=file, field=field)
+        if len(labels) > config.max_groups:
+            message = TOO_MANY_GROUPS.format(count=len(labels), limit=config.max_groups)
+            raise DataError(message, file=file, field=field)
         privileged = None
         if spec.privileged is not None:
             wanted = str(spec.privileged)
@@ -124,7 +145,7 @@ def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -
         attributes[name] = Attribute(name, codes, labels, privileged, (name,))
     result = list(attributes.values())
     for combo in config.intersections:
-        result.append(_intersect([attributes[a] for a in combo]))
+        result.append(_intersect([attributes[a] for a in combo], file=file))
     return result
 
 
@@ -148,7 +169,13 @@ def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], NDArray[np.i
     return used, codes.astype(np.intp)
 
 
-def _intersect(parts: Sequence[Attribute]) -> Attribute:
+def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
+    name = "*".join(p.name for p in parts)
+    for part in parts:
+        starred = next((label for label in part.labels if "*" in label), None)
+        if starred is not None:
+            message = STAR_IN_LABEL.format(label=starred, name=name, attribute=part.name)
+            raise DataError(message, file=file, field=f"protected_attributes.{part.name}")
     used, codes = _combine(parts)
     labels = []
     for value in used:
@@ -157,7 +184,7 @@ def _intersect(parts: Sequence[Attribute]) -> Attribute:
             value, index = divmod(int(value), part.n_groups)
             names.append(part.labels[index])
         labels.append("*".join(reversed(names)))
-    name = "*".join(p.name for p in parts)
+    assert len(set(labels)) == len(labels), "intersection labels must be unique"
     return Attribute(name, codes, tuple(labels), None, tuple(p.name for p in parts))
 
 

@@ -23,11 +23,19 @@ from ._grid import ScoreGrid
 __all__ = ["CountTable", "build_table", "log_loss_terms"]
 
 FloatArray = NDArray[np.float64]
+#: The clipping bound of log loss: the float64 machine epsilon, as scikit-learn uses.
+LOG_LOSS_EPS = float(np.finfo(np.float64).eps)
 
 
 def log_loss_terms(y: NDArray[np.int8], scores: FloatArray) -> FloatArray:
-    """``-log p(y)`` per row, with scores clipped as scikit-learn's ``log_loss`` does."""
-    eps = np.finfo(np.float64).eps
+    """``-log p(y)`` per row, with scores clipped as scikit-learn's ``log_loss`` does.
+
+    Scores are clipped to ``[eps, 1 - eps]`` with ``eps`` the float64 machine epsilon,
+    2.220446049250313e-16 (:data:`LOG_LOSS_EPS`): a score of exactly 0 for a positive
+    row (or 1 for a negative one) adds ``-log(eps)`` ≈ 36.04 instead of infinity, so
+    scores of exactly 0 or 1 change the value (documented under `data.score_column`).
+    """
+    eps = LOG_LOSS_EPS
     p = np.clip(scores, eps, 1.0 - eps)
     out: FloatArray = -np.where(y == 1, np.log(p), np.log1p(-p))
     return out

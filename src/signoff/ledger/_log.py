@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 NO_EVENT = "ledger event {seq} does not exist; the ledger has {size} event(s)"
-GAP = "seq {seq}: missing — the ledger jumps from {previous} to {seq} (an event was deleted)"
+GAP = "seq {seq}: missing — the ledger jumps from {previous} to {found} (an event was deleted)"
 EDITED = (
     "seq {seq}: the stored event does not match its leaf hash "
     "(its content was edited, or it was moved from another position)"
@@ -143,12 +143,18 @@ def _row_event(row: LedgerEventRow) -> LedgerEvent:
 
 
 def iter_events(
-    session: Session, *, start: int = 1, subject_prefix: str | None = None
+    session: Session,
+    *,
+    start: int = 1,
+    subject_prefix: str | None = None,
+    action: str | None = None,
 ) -> Iterator[LedgerEvent]:
-    """Events in seq order (streamed)."""
+    """Events in seq order (streamed), optionally only one ``action``."""
     query = select(LedgerEventRow).where(LedgerEventRow.seq >= start).order_by(LedgerEventRow.seq)
     if subject_prefix is not None:
         query = query.where(LedgerEventRow.subject.startswith(subject_prefix))
+    if action is not None:
+        query = query.where(LedgerEventRow.action == action)
     for row in session.scalars(query.execution_options(yield_per=5000)):
         yield _row_event(row)
 
@@ -180,7 +186,9 @@ def leaf_hashes(session: Session) -> list[bytes]:
     try:
         for seq, ts, actor, action, subject, payload, stored in result:
             if seq != expected:
-                raise LedgerVerificationError(GAP.format(seq=expected, previous=expected - 1))
+                raise LedgerVerificationError(
+                    GAP.format(seq=expected, previous=expected - 1, found=seq)
+                )
             digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, payload))
             if digest.hex() != stored:
                 raise LedgerVerificationError(EDITED.format(seq=seq))

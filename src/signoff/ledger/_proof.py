@@ -105,7 +105,10 @@ def make_inclusion_doc(
         The event does not hash to that leaf, or the checkpoint is for another tree:
         the log is not the one that was signed.
     """
-    data = canonical_json(event)
+    try:
+        data = canonical_json(event)
+    except TypeError:  # keys that are not strings, values that are not JSON
+        raise ValueError(EVENT_NOT_JSON) from None
     as_json = json.loads(data)
     if canonical_json(as_json) != data:
         raise ValueError(EVENT_NOT_JSON)

@@ -14,9 +14,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import LedgerVerificationError
+from ..errors import ConfigError, LedgerVerificationError
 from ..store import CheckpointRow, Store, first_difference, replay, snapshot
-from ._checkpoint import Checkpoint, sign_checkpoint
+from ._checkpoint import ORIGIN_INVALID, Checkpoint, sign_checkpoint
 from ._log import get_event, iter_events, leaf_hashes
 from ._merkle import consistency_proof, root_hash, verify_consistency
 from ._proof import make_inclusion_doc
@@ -135,6 +135,8 @@ def checkpoint_ledger(
     a git repository, WORM storage, a second party).  The database copy is
     only a convenience; it is not trusted by ``verify``.
     """
+    if not origin or any(ord(char) < 0x20 for char in origin):
+        raise ConfigError(ORIGIN_INVALID.format(origin=origin), field="origin")
     with store.transaction() as session:
         leaves = leaf_hashes(session)
         checkpoint = Checkpoint(origin=origin, size=len(leaves), root=root_hash(leaves))

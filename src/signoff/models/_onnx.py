@@ -14,6 +14,12 @@ node's ``classlabels_*``); when the graph does not record them the columns are
 taken to be labels ``0 … k-1``.  ONNX files hold no code, so ``trusted`` does
 not apply.  skl2onnx computes in float32 by default, so scores agree with the
 original estimator to about 1e-6, not to the last bit.
+
+External data (tensors kept in side files, for models over 2 GB) is read only from
+the model file's own folder: a location that is absolute, holds ``..`` or resolves
+(through a link) outside that folder is refused, and the data is embedded before the
+runtime sees the model, so onnxruntime never resolves a path itself (it would resolve
+it against the current folder).
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ NO_PROBABILITY_OUTPUT = (
     "outputs: {outputs}"
 )
 UNSUPPORTED_INPUT = "the ONNX input {name!r} has type {type}, which signoff cannot feed"
+EXTERNAL_OUTSIDE = (
+    "tensor {tensor!r} keeps its data in {location!r}, outside the model's folder; "
+    "external data must sit next to the model file"
+)
+EXTERNAL_MISSING = "tensor {tensor!r} keeps its data in {location!r}, which does not exist"
+EXTERNAL_UNREADABLE = "the external data of the ONNX model cannot be read: {reason}"
 
 _FEATURE = "Loading ONNX models"
 _DTYPES: dict[str, Any] = {
@@ -50,8 +62,9 @@ _CLASSIFIERS = ("LinearClassifier", "SVMClassifier", "TreeEnsembleClassifier")
 
 def load_onnx(data: bytes, path: Path, trusted: bool) -> OnnxClassifier:
     """An :class:`OnnxClassifier` over an ONNX file's bytes."""
-    session = _new_session(data)
     onnx = require("onnx", feature=_FEATURE, extra="onnx")
+    data = _embed_external_data(onnx, data, path)
+    session = _new_session(data)
     inputs = session.get_inputs()
     for node in inputs:
         if node.type not in _DTYPES:
@@ -75,6 +88,54 @@ def load_onnx(data: bytes, path: Path, trusted: bool) -> OnnxClassifier:
     )
     model.__dict__["_session"] = session  # already built: do not parse the model twice
     return model
+
+
+def _tensors(graph: Any) -> Any:
+    """Every tensor of a graph and its subgraphs (initializers and node attributes)."""
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield sparse.values
+        yield sparse.indices
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+            yield from attribute.tensors
+            if attribute.HasField("g"):
+                yield from _tensors(attribute.g)
+            for subgraph in attribute.graphs:
+                yield from _tensors(subgraph)
+
+
+def _embed_external_data(onnx: Any, data: bytes, path: Path) -> bytes:
+    """The model with its external data read from ``path``'s folder only, embedded."""
+    try:
+        proto = onnx.load_model_from_string(data)
+    except Exception:  # not ONNX at all: the runtime gives the clearer message
+        return data
+    folder = path.parent.resolve()
+    external = [t for t in _tensors(proto.graph) if t.data_location == onnx.TensorProto.EXTERNAL]
+    if not external:
+        return data
+    for tensor in external:
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        target = (folder / location).resolve()
+        parts = Path(location).parts
+        if not location or Path(location).is_absolute() or ".." in parts:
+            message = EXTERNAL_OUTSIDE.format(tensor=tensor.name, location=location)
+            raise ModelError(message, file=path)
+        if not target.is_relative_to(folder):
+            message = EXTERNAL_OUTSIDE.format(tensor=tensor.name, location=location)
+            raise ModelError(message, file=path)
+        if not target.is_file():
+            message = EXTERNAL_MISSING.format(tensor=tensor.name, location=location)
+            raise ModelError(message, file=path)
+    try:
+        onnx.external_data_helper.load_external_data_for_model(proto, str(folder))
+        embedded: bytes = proto.SerializeToString()
+    except Exception as exc:  # a short file, a bad offset, a model over 2 GB
+        raise ModelError(EXTERNAL_UNREADABLE.format(reason=exc), file=path) from None
+    return embedded
 
 
 def _new_session(data: bytes) -> Any:

@@ -3,7 +3,8 @@
 Delivery is at least once: each attempt first *claims* its row (``attempts``
 goes up only if nobody else moved it), then sends, then records the outcome,
 each step in its own short transaction, so no database lock is held while a
-receiver answers.  Receivers deduplicate on ``X-Signoff-Delivery``.
+receiver answers.  Receivers deduplicate on ``X-Signoff-Delivery``.  Each attempt is
+signed afresh over the delivery id, its timestamp and the body (see ``_signature``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..store import NotificationRow
 from ._events import HasWebhooks, Webhook, summary_text
 from ._http import one_line, post
 from ._outbox import MAX_ATTEMPTS, PERMANENT
-from ._signature import SIGNATURE_HEADER, sign_body
+from ._signature import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -134,21 +135,27 @@ def _deliver_one(
         "Content-Type": "application/json",
         "User-Agent": f"signoff/{__version__}",
         "X-Signoff-Event": row.event,
-        "X-Signoff-Delivery": str(row.id),
+        DELIVERY_HEADER: str(row.id),
     }
     body = _body(row)
+    secret = None
     if hook.secret_env is not None:
         secret = os.environ.get(hook.secret_env)
         if not secret:  # never send unsigned what should be signed; retried once it is set
             error = NO_SECRET.format(name=hook.secret_env)
             _settle(store, row.id, error=error)
             return "pending", row.attempts, error
-        headers[SIGNATURE_HEADER] = sign_body(body, secret)
     attempts, retry = row.attempts, 0
     while True:
         if not _claim(store, row.id, attempts):
             return "pending", attempts, None  # another deliverer has it
         attempts += 1
+        if secret is not None:  # each attempt signed with its own time: replays go stale
+            stamp = int(clock().timestamp())
+            headers[TIMESTAMP_HEADER] = str(stamp)
+            headers[SIGNATURE_HEADER] = sign_body(
+                body, secret, delivery_id=str(row.id), timestamp=stamp
+            )
         problem, transient = post(row.url, body, headers, timeout)
         if problem is None:
             _settle(store, row.id, error=None, delivered_at=clock())

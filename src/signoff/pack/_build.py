@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, LedgerVerificationError
-from ..report import load_audit
+from ..report import NOT_AUDIT_SHAPE, load_audit
 
 __all__ = ["OUTPUT_FILES", "SUMS", "PackContents", "collect_pack", "sha256sums", "zip_bytes"]
 
@@ -161,9 +161,18 @@ def collect_pack(
         else:
             missing.append(name)
     explicit = Path(config) if config is not None else None
-    files.update(_inputs(documents.manifest, base, explicit, [Path(p) for p in policies]))
+    try:
+        files.update(_inputs(documents.manifest, base, explicit, [Path(p) for p in policies]))
+    except (AttributeError, TypeError, KeyError) as exc:  # a manifest signoff did not write
+        problem = f"{type(exc).__name__}: {exc}"
+        message = NOT_AUDIT_SHAPE.format(problem=problem)
+        raise InputError(message, file=base / "manifest.json") from None
     created = str(documents.manifest.get("created_at") or "1980-01-01T00:00:00Z")
-    when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    try:
+        when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        message = NOT_AUDIT_SHAPE.format(problem=f"created_at {created[:40]!r} is not a time")
+        raise InputError(message, file=base / "manifest.json") from None
     return PackContents(files=files, created_at=when, missing=tuple(missing))
 
 

@@ -20,6 +20,9 @@ from ._schema import Gate, Policy, Severity
 
 __all__ = ["AuditContext", "evaluate", "passes"]
 
+UNKNOWN_METRIC = "unknown metric {name!r}; `signoff metrics` lists the known names"
+UNKNOWN_METRIC_REMEDY = "use a canonical metric name (`signoff metrics`)"
+
 _FAILED: dict[str, Status] = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 #: What --strict checks even when the policy does not ask (a clean git checkout
 #: is checked only when the policy asks: a project need not live in git).
@@ -140,6 +143,9 @@ def _message(gate: Gate, decisive: Measurement, measurements: list[Measurement])
 
 
 def _metric_gate(gate: Gate, results: Mapping[str, Any]) -> GateResult:
+    if gate.metric not in METRICS:  # load_policy refuses these; a Policy built in code may not
+        message = UNKNOWN_METRIC.format(name=gate.metric)
+        return _gate_result(gate, None, (), "ERROR", message, UNKNOWN_METRIC_REMEDY)
     try:
         found = _measurements(gate, results)
     except KeyError as exc:

@@ -8,7 +8,7 @@ and a test keeps the two in step.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +34,12 @@ COMPARISONS: tuple[Comparison, ...] = (
     "equal",
 )
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+#: A finite number (not ``.inf``, ``.nan`` or ``true``).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+EMPTY_ATTRIBUTES = (
+    "an empty list names no attribute, so the gate would judge nothing; "
+    "list the attributes, or leave the key out to judge every one"
+)
 
 
 class _Strict(BaseModel):
@@ -45,7 +51,7 @@ class Gate(_Strict):
 
     name: str = Field(min_length=1, description="Human name of the gate, shown in every report.")
     metric: str = Field(description="Canonical metric name (see `signoff metrics`).")
-    threshold: float | tuple[float, float] = Field(
+    threshold: Number | tuple[Number, Number] = Field(
         description="A number, or [low, high] for `between`."
     )
     comparison: Comparison = Field(
@@ -62,6 +68,7 @@ class Gate(_Strict):
         "to; default: every one in the audit.",
     )
     use_confidence_bound: bool = Field(
+        strict=True,
         default=False,
         description="Judge the pessimistic end of the bootstrap interval, not the point.",
     )
@@ -69,6 +76,13 @@ class Gate(_Strict):
         default=None, description="Stable identifier; `extends` matches gates by id, else name."
     )
     owner: str | None = Field(default=None, description="Who answers for this gate.")
+
+    @field_validator("attributes")
+    @classmethod
+    def _some_attributes(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is not None and len(v) == 0:
+            raise ValueError(EMPTY_ATTRIBUTES)
+        return v
 
     @model_validator(mode="after")
     def _threshold_fits_comparison(self) -> Gate:
@@ -93,11 +107,17 @@ class Gate(_Strict):
 class Reproducibility(_Strict):
     """``reproducibility:`` — requirements checked like gates."""
 
-    strict_mode_required: bool = Field(default=False, description="The audit must run --strict.")
-    seed_required: bool = Field(default=False, description="The config must set a seed.")
-    manifest_required: bool = Field(default=False, description="A manifest must be written.")
+    strict_mode_required: bool = Field(
+        strict=True, default=False, description="The audit must run --strict."
+    )
+    seed_required: bool = Field(
+        strict=True, default=False, description="The config must set a seed."
+    )
+    manifest_required: bool = Field(
+        strict=True, default=False, description="A manifest must be written."
+    )
     git_commit_required: bool = Field(
-        default=False, description="The config must sit in a clean git checkout."
+        strict=True, default=False, description="The config must sit in a clean git checkout."
     )
 
 

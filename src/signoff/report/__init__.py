@@ -6,7 +6,7 @@ numbers read from them.  :func:`load_audit` and :func:`write_files` are the
 I/O at their edge.
 """
 
-from ._files import AuditDocuments, load_audit, write_files
+from ._files import NOT_AUDIT_SHAPE, AuditDocuments, load_audit, write_files
 from ._model_card import (
     MODEL_CARD_FILES,
     MODEL_CARD_SECTIONS,
@@ -26,6 +26,7 @@ from ._render import (
 __all__ = [
     "MODEL_CARD_FILES",
     "MODEL_CARD_SECTIONS",
+    "NOT_AUDIT_SHAPE",
     "REPORT_FORMATS",
     "SECTION_TITLES",
     "AuditDocuments",

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._canonical import canonical_sha256
+from .._canonical import canonical_sha256, parse_json
 from ..errors import InputError, LedgerVerificationError
 
-__all__ = ["AuditDocuments", "load_audit", "read_json", "write_files"]
+__all__ = ["NOT_AUDIT_SHAPE", "AuditDocuments", "load_audit", "read_json", "write_files"]
 
 MISSING = "not found; run `signoff audit CONFIG --output {folder}` first"
 NOT_JSON = "not valid JSON: {reason}"
+NOT_AUDIT_SHAPE = "does not have the structure `signoff audit` writes ({problem}); re-run the audit"
+UNHASHABLE = "cannot be hashed as canonical JSON ({reason})"
 NOT_OURS = "not an audit {what} (no '{key}' key); was it written by `signoff audit`?"
 MISMATCH = (
     "does not match manifest.json: its canonical SHA-256 is {actual}, the manifest records "
@@ -56,11 +58,13 @@ def read_json(path: Path, *, what: str, key: str, folder: Path) -> dict[str, Any
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot be read: {exc}", file=path) from None
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             NOT_JSON.format(reason=exc.msg), file=path, line=exc.lineno, column=exc.colno
         ) from None
+    except ValueError as exc:  # NaN, 1e999, a 5,000-digit integer, 100,000-deep nesting
+        raise InputError(NOT_JSON.format(reason=exc), file=path) from None
     if not isinstance(document, dict) or key not in document:
         raise InputError(NOT_OURS.format(what=what, key=key), file=path)
     return document
@@ -96,7 +100,10 @@ def load_audit(folder: str | Path, *, verify: bool = True) -> AuditDocuments:
         base / "manifest.json", what="manifest.json", key="results_sha256", folder=base
     )
     if verify:
-        actual = canonical_sha256(results)
+        try:
+            actual = canonical_sha256(results)
+        except (ValueError, TypeError) as exc:  # integers beyond 2**53, lone surrogates
+            raise InputError(UNHASHABLE.format(reason=exc), file=base / "results.json") from None
         if actual != manifest["results_sha256"]:
             raise LedgerVerificationError(
                 MISMATCH.format(actual=actual, expected=manifest["results_sha256"]),

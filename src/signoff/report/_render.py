@@ -7,6 +7,7 @@ number it prints is read from the two documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -92,10 +93,27 @@ def jinja_environment() -> Any:
         keep_trailing_newline=True,
     )
     environment.filters["md"] = markdown_cell
+    environment.filters["md_code"] = markdown_code
+    environment.filters["md_text"] = markdown_text
     return environment
 
 
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\|*_`[]<>"} | {"\r": " ", "\n": " "})
+_MD_TEXT_ESCAPES = str.maketrans({"<": "\\<", ">": "\\>", "&": "&amp;"})
+
+
+def markdown_code(value: object) -> str:
+    """``value`` as a Markdown code span, fenced with more backticks than it holds."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_text(value: object) -> str:
+    """Free text a person wrote (Markdown emphasis kept), with raw HTML made inert."""
+    return str(value).translate(_MD_TEXT_ESCAPES)
 
 
 def markdown_cell(value: object) -> str:
@@ -119,17 +137,6 @@ def subject_name(manifest: Mapping[str, Any]) -> str:
         if key in inputs:
             return str(inputs[key]["path"])
     return "model"
-
-
-def _safe(value: Any) -> Any:
-    """Charts are SVG markup we generated: mark them safe for the autoescaping template."""
-    if isinstance(value, str) and value.startswith("<svg "):
-        return Markup(value)
-    if isinstance(value, dict):
-        return {k: _safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_safe(v) for v in value]
-    return value
 
 
 def report_context(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,8 +177,7 @@ def report_context(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> d
             "data_quality": data_quality(results),
             "reproducibility": reproducibility(manifest),
         }
-    result: dict[str, Any] = _safe(context)
-    return result
+    return context  # charts are Markup from to_svg; every other string is escaped
 
 
 def render_report(

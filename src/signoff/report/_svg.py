@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -129,7 +131,7 @@ def new_figure(
     return figure
 
 
-def to_svg(figure: Figure, name: str, *, title: str) -> str:
+def to_svg(figure: Figure, name: str, *, title: str) -> Markup:
     """Render ``figure`` as an inline ``<svg>`` element.
 
     Parameters
@@ -144,9 +146,10 @@ def to_svg(figure: Figure, name: str, *, title: str) -> str:
 
     Returns
     -------
-    str
+    Markup
         ``<svg class="chart" id="chart-NAME" …>…</svg>``, the same text for the
-        same figure on every run.
+        same figure on every run; marked safe for the autoescaping templates because
+        it is ours (matplotlib escapes the text it draws), never because of its prefix.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -170,4 +173,4 @@ def to_svg(figure: Figure, name: str, *, title: str) -> str:
         f'<svg class="chart" id="chart-{name}" role="img" aria-label="{label}" ',
         1,
     )
-    return text.replace(">", f"><title>{escape(title)}</title>", 1).strip()
+    return Markup(text.replace(">", f"><title>{escape(title)}</title>", 1).strip())

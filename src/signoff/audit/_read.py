@@ -1,0 +1,130 @@
+"""Reading the evaluation data: the bytes once, hashed, and parsed from those same bytes.
+
+The manifest's ``data.sha256`` is therefore the hash of exactly the data audited: the
+file cannot change between the parse and the hash. Everything a file can get wrong is
+one :class:`~signoff.errors.DataError` naming the file (and the line or column):
+
+* a CSV row with fewer or more fields than the header (pandas would pad it with missing
+  values, silently making a ``(missing)`` group);
+* a Parquet column of a nested type (list, struct, map) or of raw bytes, used or not
+  (signoff reads flat columns: numbers, text, booleans, dates).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError, MissingExtraError
+
+__all__ = ["DataFile", "read_data"]
+
+NOT_FOUND = "evaluation data not found"
+UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
+UNREADABLE = "could not be read as {kind}: {reason}"
+EMPTY = "the evaluation data has no rows"
+ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
+NESTED_COLUMN = (
+    "column {column!r} has the type {kind}; signoff reads flat columns only (numbers, text, "
+    "booleans, dates): drop or flatten it"
+)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """The evaluation data as read: the frame, and the SHA-256 of the bytes it came from."""
+
+    path: Path
+    frame: pd.DataFrame
+    sha256: str
+
+
+def _check_rows(text: str, path: Path) -> None:
+    """Every CSV record has as many fields as the header (blank lines are skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected = None
+    for row in reader:
+        if not row:
+            continue
+        if expected is None:
+            expected = len(row)
+        elif len(row) != expected:
+            message = ROW_FIELDS.format(found=len(row), expected=expected)
+            raise DataError(message, file=path, line=reader.line_num)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        reason = f"byte {exc.start} is not UTF-8"
+        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+    try:
+        _check_rows(text, path)
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        reason = _first_line(exc)
+        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+
+
+def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises many types for bad files
+        reason = _first_line(exc)
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=reason), file=path) from None
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            raise DataError(NESTED_COLUMN.format(column=field.name, kind=kind), file=path)
+        if pa.types.is_fixed_size_binary(kind):
+            raise DataError(NESTED_COLUMN.format(column=field.name, kind=kind), file=path)
+    try:
+        frame: pd.DataFrame = table.to_pandas()
+    except Exception as exc:  # e.g. a dictionary or extension type pandas cannot hold
+        reason = _first_line(exc)
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=reason), file=path) from None
+    return frame
+
+
+def read_data(path: Path) -> DataFile:
+    """Read a .csv or .parquet file once: its bytes, their SHA-256, and the frame they hold.
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable, empty, a CSV row of the wrong length (with its line), or a
+        Parquet column that is not flat.
+    MissingExtraError
+        A Parquet file without the ``parquet`` extra installed.
+    """
+    if not path.is_file():
+        raise DataError(NOT_FOUND, file=path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DataError(UNREADABLE.format(kind="a file", reason=reason), file=path) from None
+    digest = hashlib.sha256(data).hexdigest()
+    frame = _read_csv(data, path) if suffix == ".csv" else _read_parquet(data, path)
+    if len(frame) == 0:
+        raise DataError(EMPTY, file=path)
+    return DataFile(path=path, frame=frame, sha256=digest)
