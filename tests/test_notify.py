@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import text
 
 from conftest import without_policies, write_governance
 from signoff._canonical import canonical_json
@@ -610,3 +611,31 @@ def test_the_workflow_announces_its_steps(api, tmp_path, clock, receiver):
     events = [_json.loads(r.body)["event"] for r in receiver.requests]
     assert events[:4] == ["cr.submitted", "cr.signoff_needed", "cr.approved", "cr.deployed"]
     assert events.count("cr.deployed") == 2
+
+
+def test_a_url_holding_a_token_stays_in_the_environment(registry, clock, receiver, monkeypatch):
+    """`url_env`: the URL is read at delivery time, never stored in the outbox or printed."""
+    token_url = receiver.url + "/services/T000/B000/SECRET-TOKEN"
+    governance = _governance({"url_env": "SIGNOFF_TEST_SLACK_URL"})
+    store = registry.store
+    with store.transaction() as session:
+        _announce(session, governance, clock)
+    monkeypatch.delenv("SIGNOFF_TEST_SLACK_URL", raising=False)
+    report = _deliver(store, governance, clock)
+    assert report.delivered == 0
+    assert "SIGNOFF_TEST_SLACK_URL (the webhook's url_env) is unset" in report.failures[0].error
+    monkeypatch.setenv("SIGNOFF_TEST_SLACK_URL", token_url)
+    assert _deliver(store, governance, clock).delivered == 1
+    assert receiver.requests[0].path == "/services/T000/B000/SECRET-TOKEN"
+    [row] = list_notifications(store)
+    assert row.url == "env:SIGNOFF_TEST_SLACK_URL"
+    with store.transaction() as session:
+        stored = session.execute(text("SELECT url, payload FROM notifications")).all()
+    assert "SECRET-TOKEN" not in repr(stored)
+
+
+def test_a_webhook_needs_exactly_one_address():
+    with pytest.raises(ValueError, match="a webhook needs exactly one of url or url_env"):
+        _governance({"url": "https://example.org/h", "url_env": "X"})
+    with pytest.raises(ValueError, match="a webhook needs exactly one of url or url_env"):
+        _governance({"events": ["cr.approved"]})

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["DeliveryFailure", "DeliveryReport", "deliver_pending"]
 
 NOT_CONFIGURED = "the webhook {url} is no longer in the governance config"
+NO_URL = "environment variable {name} (the webhook's url_env) is unset or not an http(s) URL"
 NO_SECRET = "environment variable {name} (the webhook's secret_env) is unset or empty"
 _Outcome = Literal["delivered", "failed", "pending"]
 
@@ -138,6 +139,11 @@ def _deliver_one(
         DELIVERY_HEADER: str(row.id),
     }
     body = _body(row)
+    address = hook.address()
+    if address is None:  # the URL lives in an environment variable that is not set
+        error = NO_URL.format(name=hook.url_env)
+        _settle(store, row.id, error=error)
+        return "pending", row.attempts, error
     secret = None
     if hook.secret_env is not None:
         secret = os.environ.get(hook.secret_env)
@@ -156,7 +162,7 @@ def _deliver_one(
             headers[SIGNATURE_HEADER] = sign_body(
                 body, secret, delivery_id=str(row.id), timestamp=stamp
             )
-        problem, transient = post(row.url, body, headers, timeout)
+        problem, transient = post(address, body, headers, timeout)
         if problem is None:
             _settle(store, row.id, error=None, delivered_at=clock())
             return "delivered", attempts, None
@@ -216,7 +222,7 @@ def deliver_pending(
     StoreError
         Only when the database itself cannot be used.
     """
-    hooks = {hook.url: hook for hook in governance.webhooks}
+    hooks = {hook.key: hook for hook in governance.webhooks}
     counts = {"delivered": 0, "failed": 0, "pending": 0}
     failures: list[DeliveryFailure] = []
     resting: set[str] = set()  # receivers that exhausted a row's attempts in this run

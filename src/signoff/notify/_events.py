@@ -6,12 +6,13 @@ from here, so this module must never import the workflow.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["ALL_EVENTS", "HasWebhooks", "Webhook", "Webhooks", "summary_text"]
 
@@ -34,6 +35,8 @@ BAD_ENV_NAME = "secret_env must name an environment variable (like SIGNOFF_WEBHO
 UNKNOWN_EVENTS = "unknown event(s) {bad}; events: {known}"
 NO_EVENTS = "a webhook must subscribe to at least one event"
 DUPLICATE_URLS = "each webhook url may appear once; repeated: {urls}"
+BAD_URL_ENV = "url_env must name an environment variable (like SIGNOFF_SLACK_URL)"
+ONE_ADDRESS = "a webhook needs exactly one of url or url_env"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: One line per event for the ``text`` field; ``{what}`` is the subject, ``{detail}`` the rest.
@@ -49,6 +52,20 @@ _HEADLINES = {
 }
 
 
+def check_url(url: str) -> str:
+    """``url`` once it is an http(s) endpoint without credentials; ValueError otherwise."""
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ValueError(BAD_URL.format(url=url))
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(CREDENTIALS_IN_URL)
+    return url
+
+
 class Webhook(BaseModel):
     """One receiver: where to POST, which events, and where its HMAC secret lives.
 
@@ -58,7 +75,14 @@ class Webhook(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str = Field(description="http:// or https:// endpoint that receives the JSON event.")
+    url: str | None = Field(
+        default=None, description="http:// or https:// endpoint that receives the JSON event."
+    )
+    url_env: str | None = Field(
+        default=None,
+        description="Environment variable holding the endpoint, for a URL that carries a "
+        "token (Slack): it is read at delivery time, never stored or printed.",
+    )
     secret_env: str | None = Field(
         default=None, description="Environment variable holding the HMAC-SHA256 secret."
     )
@@ -66,17 +90,39 @@ class Webhook(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, url: str) -> str:
-        parts = urlsplit(url)
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        return check_url(url)
+
+    @field_validator("url_env")
+    @classmethod
+    def _url_env_name(cls, name: str | None) -> str | None:
+        if name is not None and not _ENV_NAME.fullmatch(name):
+            raise ValueError(BAD_URL_ENV)
+        return name
+
+    @model_validator(mode="after")
+    def _one_address(self) -> Webhook:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError(ONE_ADDRESS)
+        return self
+
+    @property
+    def key(self) -> str:
+        """How the outbox names this webhook: its URL, or ``env:NAME`` (never the secret URL)."""
+        return self.url if self.url is not None else f"env:{self.url_env}"
+
+    def address(self) -> str | None:
+        """Where to POST now: the URL, or the value of ``url_env`` (None when unset)."""
+        if self.url is not None:
+            return self.url
+        assert self.url_env is not None
+        value = os.environ.get(self.url_env) or ""
         try:
-            port_ok = parts.port is None or parts.port > 0
-        except ValueError:  # not a number, or out of range
-            port_ok = False
-        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-            raise ValueError(BAD_URL.format(url=url))
-        if parts.username is not None or parts.password is not None:
-            raise ValueError(CREDENTIALS_IN_URL)
-        return url
+            return check_url(value)
+        except ValueError:
+            return None
 
     @field_validator("secret_env")
     @classmethod
@@ -97,7 +143,7 @@ class Webhook(BaseModel):
 
 
 def _unique_urls(hooks: tuple[Webhook, ...]) -> tuple[Webhook, ...]:
-    urls = [h.url for h in hooks]
+    urls = [h.key for h in hooks]
     repeated = sorted({u for u in urls if urls.count(u) > 1})
     if repeated:
         raise ValueError(DUPLICATE_URLS.format(urls=", ".join(repeated)))

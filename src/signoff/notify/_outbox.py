@@ -114,7 +114,7 @@ def enqueue(
                 subject=subject,
                 payload=plain,
                 ledger_seq=ledger_seq,
-                url=hook.url,
+                url=hook.key,
                 attempts=0,
                 last_error=None,
                 delivered_at=None,
