@@ -68,6 +68,7 @@ def connect(
     artifacts: str | Path | ArtifactStore | None = None,
     clock: Clock = utc_now,
     after_commit: Callable[[Signoff], None] | None = None,
+    signing_key: str | None = None,
 ) -> Signoff:
     """Open (and, with ``create``, create and migrate) a registry.
 
@@ -87,6 +88,10 @@ def connect(
     after_commit : callable, optional
         Called after every write commits: a notifier (the CLI delivers webhooks once,
         quickly; a server delivers in the background; ``signoff notify deliver`` retries).
+    signing_key : str, optional
+        The acting person's Ed25519 private key (text of ``signoff ledger keygen``): every
+        action they take is signed. Governance ``signatures: required`` refuses unsigned
+        actions, and ``ledger verify`` checks every signature.
     """
     store = open_store(url, create=create)
     if artifacts is None:
@@ -96,6 +101,7 @@ def connect(
         store,
         artifacts=artifacts if isinstance(artifacts, ArtifactStore) else Path(artifacts),
         clock=clock,
+        signing_key=signing_key,
     )
     api = Signoff(core)
     if after_commit is not None:

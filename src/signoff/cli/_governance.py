@@ -40,6 +40,12 @@ def _record(record: GovernanceRecord, *, as_json: bool) -> None:
     emit(record, as_json=as_json, new_id=gid)
 
 
+def _decide(gid: str, *, approve: bool, comment: str, actor: str | None, as_json: bool) -> None:
+    who = str(acting_user(actor))
+    done = open_workflow().decide_governance(gid, actor=who, approve=approve, comment=comment)
+    _record(done, as_json=as_json)
+
+
 @governance_app.command("show")
 @handle_errors
 def governance_show(as_json: Json = False) -> None:
@@ -95,10 +101,7 @@ def governance_approve(
     as_json: Json = False,
 ) -> None:
     """Put a proposed governance version in force (an admin other than its proposer)."""
-    done = open_workflow().decide_governance(
-        gid, actor=str(acting_user(actor)), approve=True, comment=comment
-    )
-    _record(done, as_json=as_json)
+    _decide(gid, approve=True, comment=comment, actor=actor, as_json=as_json)
 
 
 @governance_app.command("reject")
@@ -110,10 +113,7 @@ def governance_reject(
     as_json: Json = False,
 ) -> None:
     """Reject a proposed governance version (admins)."""
-    done = open_workflow().decide_governance(
-        gid, actor=str(acting_user(actor)), approve=False, comment=comment
-    )
-    _record(done, as_json=as_json)
+    _decide(gid, approve=False, comment=comment, actor=actor, as_json=as_json)
 
 
 @governance_app.command("list")

@@ -109,11 +109,19 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
     once after each write (unless ``deliver`` is False).
 
     A command that writes creates the registry when there is none; a read-only command
-    (``write=False``) never creates a database or a folder.
+    (``write=False``) never creates a database or a folder. ``SIGNOFF_KEY`` names the acting
+    person's private key file: every action they take is then signed.
     """
     from .._api import connect
 
-    return connect(create=write, after_commit=_deliver_quickly if deliver else None)
+    key = None
+    if write and os.environ.get("SIGNOFF_KEY"):  # sign every action taken (see signatures)
+        from ..ledger import load_private_key
+
+        key = load_private_key(Path(os.environ["SIGNOFF_KEY"]))
+    return connect(
+        create=write, after_commit=_deliver_quickly if deliver else None, signing_key=key
+    )
 
 
 def open_registry(*, write: bool = True) -> Registry:

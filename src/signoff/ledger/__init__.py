@@ -5,6 +5,13 @@ Ed25519-signed notes kept outside the database; inclusion proofs are checked
 offline.  See ``docs/ledger.md``.
 """
 
+from ._actions import (
+    ACTOR_SIGNATURE,
+    UNSIGNED_ACTIONS,
+    sign_action,
+    verify_action,
+    verify_actions,
+)
 from ._checkpoint import (
     Checkpoint,
     generate_key,
@@ -36,9 +43,11 @@ from ._verify import (
 )
 
 __all__ = [
+    "ACTOR_SIGNATURE",
     "DEFAULT_ORIGIN",
     "EMPTY_ROOT",
     "PROOF_FORMAT",
+    "UNSIGNED_ACTIONS",
     "Checkpoint",
     "InclusionProofDoc",
     "LedgerEvent",
@@ -63,8 +72,11 @@ __all__ = [
     "parse_checkpoint",
     "prove_event",
     "root_hash",
+    "sign_action",
     "sign_checkpoint",
     "sign_statement",
+    "verify_action",
+    "verify_actions",
     "verify_consistency",
     "verify_inclusion",
     "verify_ledger",

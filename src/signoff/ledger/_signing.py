@@ -69,7 +69,9 @@ def verify_signoffs(session: Session) -> int:
     checked = 0
     for seq, action, payload_text in session.execute(query):
         payload = json.loads(payload_text)
-        if action == "user.key_registered":
+        if action == "user.key_registered" or (
+            action == "user.added" and payload.get("public_key")
+        ):
             keys[payload["name"]] = payload["public_key"]
             continue
         if action != "cr.signed":

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError, LedgerVerificationError
 from ..store import CheckpointRow, Store, first_difference, replay, snapshot
+from ._actions import verify_actions
 from ._checkpoint import ORIGIN_INVALID, Checkpoint, sign_checkpoint
 from ._log import get_event, iter_events, leaf_hashes
 from ._merkle import consistency_proof, root_hash, verify_consistency
@@ -69,6 +70,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     with store.transaction() as session:
         leaves = leaf_hashes(session)
         verify_signoffs(session)  # personal signatures, against the keys registered before them
+        verify_actions(session)  # every action, where governance requires signatures
         check_projections(session)
     root = root_hash(leaves)
     if checkpoint is None:

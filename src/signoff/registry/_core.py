@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..errors import WorkflowRefused
-from ..ledger import LedgerEvent, append_event
+from ..ledger import ACTOR_SIGNATURE, LedgerEvent, append_event, sign_action
 from ..store import ArtifactStore, Repository, Store
 
 __all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
@@ -47,6 +47,9 @@ class Unit:
     actor: str
     now: dt.datetime
     _session: Session
+    #: The acting person's private key, when they sign their actions (``signatures:
+    #: required`` in the governance makes it mandatory).
+    signing_key: str | None = None
     #: Every event this unit appended, in order (housekeeping reads them before commit).
     emitted: list[LedgerEvent] = field(default_factory=list)
 
@@ -54,9 +57,13 @@ class Unit:
         self, action: str, subject: str, payload: Mapping[str, Any], *, actor: str | None = None
     ) -> LedgerEvent:
         """Append the event (and apply it to the tables) in this transaction."""
+        who = actor or self.actor
+        if self.signing_key is not None and who == self.actor and who != SYSTEM_ACTOR:
+            signature = sign_action(who, action, subject, payload, self.signing_key)
+            payload = {**payload, ACTOR_SIGNATURE: signature}
         event = append_event(
             self._session,
-            actor=actor or self.actor,
+            actor=who,
             action=action,
             subject=subject,
             payload=payload,
@@ -79,8 +86,11 @@ class Core:
         *,
         artifacts: ArtifactStore | Path | None = None,
         clock: Clock = utc_now,
+        signing_key: str | None = None,
     ) -> None:
         self.store = store
+        #: The private key of whoever acts through this core (see :class:`Unit`).
+        self.signing_key = signing_key
         if artifacts is None:
             artifacts = Path(".signoff") / "artifacts"
         self.artifacts = (
@@ -115,7 +125,7 @@ class Core:
                         READ_ONLY.format(name=user.name, roles=", ".join(user.roles))
                     )
                 name = user.name
-            unit = Unit(repo, name, self.clock(), session)
+            unit = Unit(repo, name, self.clock(), session, self.signing_key)
             yield unit
             for hook in self.before_commit:
                 hook(unit)

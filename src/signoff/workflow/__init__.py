@@ -35,6 +35,7 @@ from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_ch
 from ._rollback import HistoryServices, Rollback, RollbackServices
 from ._rules import GovernanceServices, Rules, StagePolicy, gov_id
 from ._service import ChangeRequestServices
+from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
 from ._support import EVIDENCE_ACTIONS, REFUSALS, evidence_changed
 from ._waivers import Waiver, WaiverServices
@@ -115,6 +116,7 @@ class Workflow:
         for ref in sorted(changed):
             evidence_changed(unit, self.core, VersionRef.parse(ref))
         flag_overdue(unit, self.core)
+        require_signatures(unit, self.core)
 
     @property
     def store(self) -> Store:

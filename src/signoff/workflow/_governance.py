@@ -107,6 +107,10 @@ class Governance(_Strict):
     waivers: WaiverSettings = Field(default_factory=WaiverSettings)
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
     webhooks: Webhooks = ()
+    signatures: Literal["optional", "required"] = Field(
+        default="optional",
+        description="`required`: every human action carries its actor's Ed25519 signature.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Governance:
