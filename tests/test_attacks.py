@@ -738,7 +738,7 @@ ROWS: list[tuple[str, Attack, type[SignoffError], int, str]] = [
         deploy_after_the_waiver_expired,
         WorkflowRefused,
         4,
-        r"warning gate 'Small groups' failed on the latest audit and has no waiver in force",
+        r"warning gate 'Small groups' \(id groups\) failed on the latest audit and has no waiver in force",
     ),
     (
         "deploy with an altered artifact",

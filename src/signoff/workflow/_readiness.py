@@ -56,7 +56,7 @@ class Judgement:
 
 
 def _label(gate: GateResult) -> str:
-    return repr(gate.name)
+    return f"{gate.name!r} (id {gate.id})" if gate.id else repr(gate.name)
 
 
 def judge_latest_audit(
