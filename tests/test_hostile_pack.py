@@ -68,7 +68,15 @@ def anchored(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> d
             "--risk-tier",
             "high",
         ],
-        ["version", "add", "credit@1.0", "--framework", "sklearn"],
+        [
+            "version",
+            "add",
+            "credit@1.0",
+            "--framework",
+            "sklearn",
+            "--file",
+            str(demo / "model.skops"),
+        ],
     ]
     for step in steps:
         assert _run(*step, env=env).exit_code == 0

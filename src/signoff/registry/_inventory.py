@@ -15,7 +15,7 @@ from ..errors import AlreadyExists, ConfigError, InputError
 from ..store import Model, ModelVersion, StageChange, VersionRef
 from ._core import Core
 from ._domain import RISK_TIERS
-from ._users import check_name
+from ._users import check_label
 
 __all__ = ["InventoryServices", "file_sha256"]
 
@@ -56,7 +56,7 @@ class InventoryServices:
     ) -> Model:
         """Add a model to the inventory (the team is created on first use)."""
         VersionRef.parse(f"{name}@1")  # same naming rules as versions
-        team = check_name(team, what="team name")
+        team = check_label(team, what="team name")
         if risk_tier not in RISK_TIERS:
             raise ConfigError(BAD_TIER.format(tier=risk_tier), field="--risk-tier")
         with self._core.write(actor) as unit:

@@ -20,7 +20,7 @@ from ..store import User, name_key
 from ._core import SYSTEM_ACTOR, Core, Unit
 from ._domain import ROLES
 
-__all__ = ["UserServices", "check_name"]
+__all__ = ["UserServices", "check_label", "check_name"]
 
 TAKEN = "a user named {name!r} already exists"
 SIMILAR = "a user named {other!r} already exists; names are compared ignoring case"
@@ -68,6 +68,20 @@ def check_name(name: str, *, what: str = "user name") -> str:
     else:
         return normal
     raise ConfigError(BAD_NAME.format(what=what, name=name, why=why))
+
+
+BAD_LABEL = "{what} {name!r} is not allowed: it is empty or holds control or invisible characters"
+
+
+def check_label(text: str, *, what: str) -> str:
+    """The NFKC form of a free-text name (a team): printable, without invisible characters.
+
+    Unlike user names it may hold any printable character; every face escapes it.
+    """
+    normal = unicodedata.normalize("NFKC", text).strip()
+    if not normal or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+        raise ConfigError(BAD_LABEL.format(what=what, name=text))
+    return normal
 
 
 class UserServices:
