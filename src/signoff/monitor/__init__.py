@@ -1,8 +1,26 @@
 """Monitoring after deployment: profiles (counts), drift, data quality and fairness per window."""
 
+from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
+from ._profile import (
+    CategoricalCounts,
+    GroupTable,
+    NumericCounts,
+    Profile,
+    numeric_values,
+    profile_frame,
+)
+from ._serial import (
+    PROFILE_SCHEMA,
+    merge_profiles,
+    profile_from_dict,
+    profile_sha256,
+    profile_to_dict,
+    profile_to_json,
+)
+from ._spec import AttributeSpec, ProfileSpec, make_spec
 from ._stats import (
     PSI_FLOOR,
-    TestResult,
+    HypothesisTest,
     chi2_homogeneity,
     holm,
     jensen_shannon,
@@ -14,14 +32,34 @@ from ._stats import (
 )
 
 __all__ = [
+    "PROFILE_SCHEMA",
     "PSI_FLOOR",
-    "TestResult",
+    "AttributeSpec",
+    "CategoricalCounts",
+    "ColumnDrift",
+    "DriftReport",
+    "GroupTable",
+    "HypothesisTest",
+    "NumericCounts",
+    "PredictionDrift",
+    "Profile",
+    "ProfileSpec",
+    "Thresholds",
     "chi2_homogeneity",
+    "compare_profiles",
     "holm",
     "jensen_shannon",
     "ks_binned",
     "ks_exact",
+    "make_spec",
+    "merge_profiles",
+    "numeric_values",
     "prepare_ks",
+    "profile_frame",
+    "profile_from_dict",
+    "profile_sha256",
+    "profile_to_dict",
+    "profile_to_json",
     "psi",
     "wasserstein_normalised",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "GroupTable",
     "NumericCounts",
     "Profile",
+    "numeric_values",
     "profile_frame",
 ]
 
@@ -141,7 +142,7 @@ class Profile:
     table: GroupTable | None
 
     def __eq__(self, other: object) -> bool:
-        from ._serial import profile_to_dict  # noqa: PLC0415 - the two modules need each other
+        from ._serial import profile_to_dict
 
         if not isinstance(other, Profile):
             return NotImplemented
@@ -161,7 +162,7 @@ def _numeric(values: FloatArray, edges: FloatArray) -> NumericCounts:
     return NumericCounts(
         edges=edges,
         counts=np.bincount(bucket, minlength=nb + 3).astype(np.int64),
-        sums=np.bincount(bucket, weights=finite, minlength=nb + 3),
+        sums=np.bincount(bucket, weights=finite, minlength=nb + 3).astype(np.float64),
         count=int(values.shape[0] - null.sum()),
         sum=float(finite.sum()),
         sum_squares=float(np.dot(finite, finite)),
@@ -177,7 +178,7 @@ def numeric_values(series: pd.Series[Any]) -> FloatArray:
 
 def _categorical(series: pd.Series[Any], categories: tuple[str, ...]) -> CategoricalCounts:
     text = text_values(series)
-    codes = pd.Categorical(text, categories=list(categories)).codes.astype(np.intp)
+    codes = pd.Index(list(categories), dtype=object).get_indexer(pd.Index(text)).astype(np.intp)
     null = text.isna().to_numpy(dtype=bool)
     k = len(categories)
     bucket = np.where(codes >= 0, codes, k)
@@ -195,9 +196,11 @@ def _attribute_labels(series: pd.Series[Any], spec: AttributeSpec) -> pd.Series[
     if spec.bins is None:
         return text_values(series).astype(object).where(series.notna(), MISSING_GROUP).astype(str)
     numeric = pd.to_numeric(series, errors="coerce")
-    names = list(spec.labels) if spec.labels else [
-        f"[{a:g}, {b:g})" for a, b in zip(spec.bins[:-1], spec.bins[1:], strict=True)
-    ]
+    names = (
+        list(spec.labels)
+        if spec.labels
+        else [f"[{a:g}, {b:g})" for a, b in zip(spec.bins[:-1], spec.bins[1:], strict=True)]
+    )
     banded = pd.cut(numeric, bins=list(spec.bins), right=False, labels=names).astype(object)
     banded = banded.where(banded.notna() | numeric.isna(), OUTSIDE_BINS)
     return banded.where(banded.notna(), MISSING_GROUP).astype(str)

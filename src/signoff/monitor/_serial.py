@@ -202,4 +202,6 @@ def profile_from_dict(data: Any, *, file: str | None = None) -> Profile:
             )
         return Profile(int(data["rows"]), numeric, categorical, data["score"], table)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(NOT_A_PROFILE.format(schema=PROFILE_SCHEMA, reason=exc), file=file) from None
+        raise DataError(
+            NOT_A_PROFILE.format(schema=PROFILE_SCHEMA, reason=exc), file=file
+        ) from None

@@ -1,7 +1,7 @@
 """Two-sample drift statistics: pure functions of counts or raw arrays.
 
 Every function takes the reference first and the current window second and
-returns a frozen :class:`TestResult` or a float.  Counts are per bucket, in
+returns a frozen :class:`HypothesisTest` or a float.  Counts are per bucket, in
 the bucket order of a profile (for numeric columns: null, below the reference
 minimum, the reference-quantile bins, above the maximum — the order of the
 values, with a null taken as −∞).
@@ -32,12 +32,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
 
 __all__ = [
     "PSI_FLOOR",
-    "TestResult",
+    "HypothesisTest",
     "chi2_homogeneity",
     "holm",
     "jensen_shannon",
@@ -55,7 +55,7 @@ PSI_FLOOR = 1e-4
 
 
 @dataclass(frozen=True)
-class TestResult:
+class HypothesisTest:
     """A test statistic and its p-value."""
 
     statistic: float
@@ -67,7 +67,7 @@ def _shares(counts: FloatArray) -> FloatArray:
     return counts / total if total > 0 else np.zeros_like(counts)
 
 
-def psi(reference: FloatArray, current: FloatArray, *, floor: float = PSI_FLOOR) -> float:
+def psi(reference: ArrayLike, current: ArrayLike, *, floor: float = PSI_FLOOR) -> float:
     """Population stability index over matching buckets."""
     p = np.maximum(_shares(np.asarray(reference, dtype=np.float64)), floor)
     q = np.maximum(_shares(np.asarray(current, dtype=np.float64)), floor)
@@ -82,18 +82,18 @@ def _ks_p_value(d: float, n1: int, n2: int) -> float:
     return float(np.clip(_st.kstwo.sf(d, en), 0.0, 1.0))
 
 
-def ks_binned(reference: FloatArray, current: FloatArray) -> TestResult:
+def ks_binned(reference: ArrayLike, current: ArrayLike) -> HypothesisTest:
     """KS from counts in ordered buckets (a lower bound on D; conservative p-value)."""
     ref = np.asarray(reference, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
     n1, n2 = round(float(ref.sum())), round(float(cur.sum()))
     if n1 == 0 or n2 == 0:
-        return TestResult(float("nan"), float("nan"))
+        return HypothesisTest(float("nan"), float("nan"))
     d = float(np.max(np.abs(np.cumsum(ref) / n1 - np.cumsum(cur) / n2)))
-    return TestResult(d, _ks_p_value(d, n1, n2))
+    return HypothesisTest(d, _ks_p_value(d, n1, n2))
 
 
-def ks_exact(reference_sorted: FloatArray, current: FloatArray) -> tuple[TestResult, float]:
+def ks_exact(reference_sorted: FloatArray, current: FloatArray) -> tuple[HypothesisTest, float]:
     """KS test and Wasserstein-1 distance on raw values, from one merge of the samples.
 
     A null (NaN) counts as −∞ for KS, so a change of null share is seen; the
@@ -103,7 +103,7 @@ def ks_exact(reference_sorted: FloatArray, current: FloatArray) -> tuple[TestRes
 
     Returns
     -------
-    (TestResult, float)
+    (HypothesisTest, float)
         The KS statistic and p-value, and the (unnormalised) Wasserstein-1
         distance (NaN when either side has no finite value).
     """
@@ -111,7 +111,7 @@ def ks_exact(reference_sorted: FloatArray, current: FloatArray) -> tuple[TestRes
     ref = reference_sorted
     n1, n2 = ref.shape[0], cur.shape[0]
     if n1 == 0 or n2 == 0:
-        return TestResult(float("nan"), float("nan")), float("nan")
+        return HypothesisTest(float("nan"), float("nan")), float("nan")
     # Two sorted runs: the stable sort merges them in linear time.
     order = np.argsort(np.concatenate([ref, cur]), kind="stable")
     merged = np.concatenate([ref, cur])[order]
@@ -129,7 +129,7 @@ def ks_exact(reference_sorted: FloatArray, current: FloatArray) -> tuple[TestRes
         inside = finite[:-1] & finite[1:]
         gap = np.abs((f_ref[:-1] - r_low) / r_n - (f_cur[:-1] - c_low) / c_n)
         distance = float(np.sum(gap[inside] * width[inside]))
-    return TestResult(d, _ks_p_value(d, n1, n2)), distance
+    return HypothesisTest(d, _ks_p_value(d, n1, n2)), distance
 
 
 def prepare_ks(reference: FloatArray) -> FloatArray:
@@ -159,20 +159,22 @@ def wasserstein_normalised(
     return float(distance) / reference_std
 
 
-def chi2_homogeneity(reference: FloatArray, current: FloatArray) -> TestResult:
+def chi2_homogeneity(reference: ArrayLike, current: ArrayLike) -> HypothesisTest:
     """Pearson χ² test that two count vectors come from one distribution."""
-    table = np.vstack([reference, current]).astype(np.float64)
+    table = np.vstack([np.asarray(reference), np.asarray(current)]).astype(np.float64)
     table = table[:, table.sum(axis=0) > 0]
     rows = table.sum(axis=1)
-    if table.shape[1] < 2 or np.any(rows == 0):
-        return TestResult(0.0, 1.0) if table.shape[1] < 2 else TestResult(float("nan"), float("nan"))
+    if table.shape[1] < 2:
+        return HypothesisTest(0.0, 1.0)  # one bucket in use: nothing can differ
+    if np.any(rows == 0):
+        return HypothesisTest(float("nan"), float("nan"))
     expected = np.outer(rows, table.sum(axis=0)) / table.sum()
     statistic = float(np.sum((table - expected) ** 2 / expected))
     dof = table.shape[1] - 1
-    return TestResult(statistic, float(_st.chi2.sf(statistic, dof)))
+    return HypothesisTest(statistic, float(_st.chi2.sf(statistic, dof)))
 
 
-def jensen_shannon(reference: FloatArray, current: FloatArray) -> float:
+def jensen_shannon(reference: ArrayLike, current: ArrayLike) -> float:
     """Jensen–Shannon distance (square root of the divergence), natural log."""
     p = _shares(np.asarray(reference, dtype=np.float64))
     q = _shares(np.asarray(current, dtype=np.float64))
