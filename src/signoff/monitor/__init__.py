@@ -1,6 +1,8 @@
 """Monitoring after deployment: profiles (counts), drift, data quality and fairness per window."""
 
 from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
+from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
+from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
 from ._profile import (
     CategoricalCounts,
     GroupTable,
@@ -9,6 +11,7 @@ from ._profile import (
     numeric_values,
     profile_frame,
 )
+from ._quality import ColumnQuality, SchemaDiff, WindowQuality, window_quality
 from ._serial import (
     PROFILE_SCHEMA,
     merge_profiles,
@@ -32,25 +35,35 @@ from ._stats import (
 )
 
 __all__ = [
+    "PERFORMANCE_METRICS",
+    "PII_KINDS",
     "PROFILE_SCHEMA",
     "PSI_FLOOR",
     "AttributeSpec",
     "CategoricalCounts",
     "ColumnDrift",
+    "ColumnQuality",
     "DriftReport",
+    "FairnessOptions",
     "GroupTable",
     "HypothesisTest",
     "NumericCounts",
+    "PiiFinding",
     "PredictionDrift",
     "Profile",
     "ProfileSpec",
+    "SchemaDiff",
     "Thresholds",
+    "WindowQuality",
     "chi2_homogeneity",
     "compare_profiles",
+    "find_pii",
     "holm",
+    "iban_valid",
     "jensen_shannon",
     "ks_binned",
     "ks_exact",
+    "luhn_valid",
     "make_spec",
     "merge_profiles",
     "numeric_values",
@@ -62,4 +75,7 @@ __all__ = [
     "profile_to_json",
     "psi",
     "wasserstein_normalised",
+    "window_fairness",
+    "window_performance",
+    "window_quality",
 ]
