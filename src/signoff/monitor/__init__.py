@@ -1,7 +1,25 @@
-"""Monitoring after deployment: profiles (counts), drift, data quality and fairness per window."""
+"""Monitoring after deployment: profiles (counts), drift, data quality and fairness per window.
 
+``run_monitor`` reads ``monitor.yaml``, the reference and a production batch,
+profiles each tumbling window into the reference's buckets, measures drift,
+quality, fairness and performance, and judges the monitoring policy with the
+audit's policy engine.  See ``docs/monitoring.md``.
+"""
+
+from ._config import (
+    NEEDS_REGISTRY,
+    ActionsConfig,
+    ColumnsConfig,
+    DriftConfig,
+    DriftThresholds,
+    LoadedMonitorConfig,
+    MonitorConfig,
+    ReferenceConfig,
+    load_monitor_config,
+)
 from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
 from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
+from ._metrics import MONITOR_CATALOGUE, MONITOR_METRICS, window_evidence
 from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
 from ._profile import (
     CategoricalCounts,
@@ -12,6 +30,7 @@ from ._profile import (
     profile_frame,
 )
 from ._quality import ColumnQuality, SchemaDiff, WindowQuality, window_quality
+from ._run import ACTION_PENDING, RESULTS_SCHEMA, Baseline, MonitorRun, build_baseline, run_monitor
 from ._serial import (
     PROFILE_SCHEMA,
     merge_profiles,
@@ -33,28 +52,45 @@ from ._stats import (
     psi,
     wasserstein_normalised,
 )
+from ._windows import Window, split_windows
 
 __all__ = [
+    "ACTION_PENDING",
+    "MONITOR_CATALOGUE",
+    "MONITOR_METRICS",
+    "NEEDS_REGISTRY",
     "PERFORMANCE_METRICS",
     "PII_KINDS",
     "PROFILE_SCHEMA",
     "PSI_FLOOR",
+    "RESULTS_SCHEMA",
+    "ActionsConfig",
     "AttributeSpec",
+    "Baseline",
     "CategoricalCounts",
     "ColumnDrift",
     "ColumnQuality",
+    "ColumnsConfig",
+    "DriftConfig",
     "DriftReport",
+    "DriftThresholds",
     "FairnessOptions",
     "GroupTable",
     "HypothesisTest",
+    "LoadedMonitorConfig",
+    "MonitorConfig",
+    "MonitorRun",
     "NumericCounts",
     "PiiFinding",
     "PredictionDrift",
     "Profile",
     "ProfileSpec",
+    "ReferenceConfig",
     "SchemaDiff",
     "Thresholds",
+    "Window",
     "WindowQuality",
+    "build_baseline",
     "chi2_homogeneity",
     "compare_profiles",
     "find_pii",
@@ -63,6 +99,7 @@ __all__ = [
     "jensen_shannon",
     "ks_binned",
     "ks_exact",
+    "load_monitor_config",
     "luhn_valid",
     "make_spec",
     "merge_profiles",
@@ -74,7 +111,10 @@ __all__ = [
     "profile_to_dict",
     "profile_to_json",
     "psi",
+    "run_monitor",
+    "split_windows",
     "wasserstein_normalised",
+    "window_evidence",
     "window_fairness",
     "window_performance",
     "window_quality",
