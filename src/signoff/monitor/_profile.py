@@ -151,12 +151,27 @@ class Profile:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _bucket_of(values: FloatArray, edges: FloatArray) -> NDArray[np.intp]:
+    """Bucket per value: 1 below, 2..B+1 the bins, B+2 above (nulls are set by the caller).
+
+    One vectorised comparison per edge (≤ 21 passes) is several times faster than
+    ``searchsorted`` for so few edges; it counts the edges ≤ the value, which is
+    ``searchsorted(edges, value, side="right")``.
+    """
+    position = np.zeros(values.shape[0], dtype=np.intp)
+    above = np.empty(values.shape[0], dtype=bool)
+    for edge in edges:
+        np.greater_equal(values, edge, out=above)
+        position += above
+    position[values == edges[-1]] = edges.shape[0] - 1  # the last bin is closed: [e_B-1, e_B]
+    position += 1
+    return position
+
+
 def _numeric(values: FloatArray, edges: FloatArray) -> NumericCounts:
     nb = edges.shape[0] - 1
     null = np.isnan(values)
-    position = np.searchsorted(edges, values, side="right")
-    position[values == edges[-1]] = nb  # the last bin is closed: [e_B-1, e_B]
-    bucket = position + 1
+    bucket = _bucket_of(values, edges)
     bucket[null] = 0
     finite = np.where(np.isfinite(values), values, 0.0)
     return NumericCounts(
@@ -165,7 +180,7 @@ def _numeric(values: FloatArray, edges: FloatArray) -> NumericCounts:
         sums=np.bincount(bucket, weights=finite, minlength=nb + 3).astype(np.float64),
         count=int(values.shape[0] - null.sum()),
         sum=float(finite.sum()),
-        sum_squares=float(np.dot(finite, finite)),
+        sum_squares=float((finite * finite).sum()),
     )
 
 
@@ -177,14 +192,14 @@ def numeric_values(series: pd.Series[Any]) -> FloatArray:
 
 
 def _categorical(series: pd.Series[Any], categories: tuple[str, ...]) -> CategoricalCounts:
-    text = text_values(series)
-    codes = pd.Index(list(categories), dtype=object).get_indexer(pd.Index(text)).astype(np.intp)
-    null = text.isna().to_numpy(dtype=bool)
+    # Factorize once (a hash pass over the rows), then look up only the distinct values.
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = pd.Index([str(u) for u in uniques], dtype=object)
     k = len(categories)
-    bucket = np.where(codes >= 0, codes, k)
-    bucket[null] = k + 1
-    unseen = text[(codes < 0) & ~null]
-    examples = sorted({str(v) for v in unseen.unique()})[:UNSEEN_EXAMPLES] if len(unseen) else []
+    found = pd.Index(list(categories), dtype=object).get_indexer(text)
+    lookup = np.append(np.where(found >= 0, found, k), k + 1).astype(np.intp)  # -1 (null) → k + 1
+    bucket = lookup[codes]
+    examples = sorted(text[found < 0].tolist())[:UNSEEN_EXAMPLES]
     return CategoricalCounts(
         categories=categories,
         counts=np.bincount(bucket, minlength=k + 2).astype(np.int64),
