@@ -6,6 +6,7 @@ quality, fairness and performance, and judges the monitoring policy with the
 audit's policy engine.  See ``docs/monitoring.md``.
 """
 
+from ._baseline import Baseline, build_baseline
 from ._config import (
     NEEDS_REGISTRY,
     ActionsConfig,
@@ -30,7 +31,7 @@ from ._profile import (
     profile_frame,
 )
 from ._quality import ColumnQuality, SchemaDiff, WindowQuality, window_quality
-from ._run import ACTION_PENDING, RESULTS_SCHEMA, Baseline, MonitorRun, build_baseline, run_monitor
+from ._run import ACTION_PENDING, RESULTS_SCHEMA, MonitorRun, run_monitor
 from ._serial import (
     PROFILE_SCHEMA,
     merge_profiles,

@@ -22,25 +22,22 @@ from .._time import iso_utc
 from ..errors import ConfigError, DataError
 from ..evidence import validate_scores
 from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
-from ._config import LoadedMonitorConfig, MonitorConfig, load_monitor_config, window_length
+from ._baseline import Baseline, build_baseline, labels_of, roles
+from ._config import MonitorConfig, window_length
 from ._drift import Thresholds, compare_profiles
 from ._fairness import FairnessOptions, window_fairness, window_performance
 from ._inputs import (
     NO_FEATURES,
     LabelJoin,
-    feature_columns,
     file_sha256,
     join_labels,
-    label_codes,
     read_table,
     require_columns,
 )
 from ._metrics import MONITOR_CATALOGUE, window_evidence
-from ._profile import Profile, numeric_values, profile_frame
+from ._profile import numeric_values, profile_frame
 from ._quality import window_quality
 from ._serial import profile_sha256
-from ._spec import AttributeSpec, ProfileSpec, column_kind, make_spec
-from ._stats import prepare_ks
 from ._windows import split_windows
 
 __all__ = [
@@ -48,9 +45,7 @@ __all__ = [
     "LABELS_NEED_ID",
     "LABELS_NEED_TARGET",
     "RESULTS_SCHEMA",
-    "Baseline",
     "MonitorRun",
-    "build_baseline",
     "run_monitor",
 ]
 
@@ -59,81 +54,6 @@ ACTION_PENDING = "pending: needs registry integration"
 LABELS_NEED_ID = "--labels needs `columns.prediction_id` in the monitor config to join on"
 LABELS_NEED_TARGET = "--labels needs `columns.target`: the labels file's column holding the label"
 FloatArray = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The reference: its buckets, its profile, column kinds and sorted values for exact KS."""
-
-    loaded: LoadedMonitorConfig
-    path: Path
-    spec: ProfileSpec
-    profile: Profile
-    kinds: Mapping[str, str]
-    sorted_values: Mapping[str, FloatArray]
-
-    @property
-    def config(self) -> MonitorConfig:
-        """The monitor config."""
-        return self.loaded.config
-
-
-def _roles(config: MonitorConfig) -> dict[str, str]:
-    cols = config.columns
-    roles = {cols.score: "columns.score"}
-    for name in ("prediction_id", "timestamp", "target"):
-        value = getattr(cols, name)
-        if value is not None:
-            roles[value] = f"columns.{name}"
-    return roles
-
-
-def _attributes(config: MonitorConfig) -> tuple[AttributeSpec, ...]:
-    return tuple(
-        AttributeSpec(
-            name,
-            config.attribute_column(name),
-            tuple(spec.bins) if spec.bins is not None else None,
-            tuple(spec.labels) if spec.labels is not None else None,
-        )
-        for name, spec in config.protected_attributes.items()
-    )
-
-
-def _labels(frame: pd.DataFrame, config: MonitorConfig) -> NDArray[np.int8]:
-    target = config.columns.target
-    if target is None or target not in frame.columns:
-        return np.full(len(frame), 2, dtype=np.int8)
-    return label_codes(frame[target], config.positive_label)
-
-
-def build_baseline(config_path: str | Path) -> Baseline:
-    """Read the config and the reference, and profile the reference."""
-    loaded = load_monitor_config(config_path)
-    config = loaded.config
-    assert config.reference.path is not None  # {audit: latest} is refused on load
-    path = loaded.resolve(config.reference.path)
-    frame = read_table(path, what="reference")
-    attributes = _attributes(config)
-    needed = {config.columns.score: "columns.score"}
-    needed.update({a.column: f"protected_attributes.{a.name}" for a in attributes})
-    needed.update(dict.fromkeys(config.features or (), "features"))
-    require_columns(frame, needed, what="reference", file=path)
-    exclude = set(_roles(config)) | {a.column for a in attributes}
-    features = feature_columns(frame, config.features, exclude)
-    scores = validate_scores(frame[config.columns.score], file=path, field="columns.score")
-    spec = make_spec(
-        frame,
-        features=features,
-        score=config.columns.score,
-        threshold=config.threshold,
-        attributes=attributes,
-    )
-    profile = profile_frame(frame, spec, scores=scores, labels=_labels(frame, config))
-    kinds = {c: column_kind(frame[c]) for c in (*features, config.columns.score)}
-    kinds.update({a.column: column_kind(frame[a.column]) for a in attributes})
-    ordered = {c: prepare_ks(numeric_values(frame[c])) for c in spec.numeric}
-    return Baseline(loaded, path, spec, profile, kinds, ordered)
 
 
 @dataclass(frozen=True)
@@ -231,7 +151,7 @@ def _window_document(
         if c in frame.columns
     }
     drift = compare_profiles(base.profile, profile, thresholds=per, default=default, raw=raw)
-    ignore = tuple(c for c in _roles(config) if c != config.columns.score)
+    ignore = tuple(c for c in roles(config) if c != config.columns.score)
     quality = window_quality(
         frame, profile, base.profile, reference_kinds=base.kinds, ignore=ignore
     )
@@ -271,7 +191,7 @@ def run_monitor(
         raise ConfigError(LABELS_NEED_TARGET, file=loaded.path, field="columns.target")
     batch_file = Path(batch_path)
     batch = read_table(batch_file, what="batch")
-    needed = {c: f for c, f in _roles(config).items() if f != "columns.target"}
+    needed = {c: f for c, f in roles(config).items() if f != "columns.target"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in base.spec.attributes})
     if labels_path is None:
         needed.pop(config.columns.prediction_id or "", None)
@@ -282,7 +202,7 @@ def run_monitor(
         present = ", ".join(map(str, batch.columns))
         raise DataError(NO_FEATURES.format(expected=shown, present=present), file=batch_file)
     scores = validate_scores(batch[config.columns.score], file=batch_file, field="columns.score")
-    labels = _labels(batch, config)
+    labels = labels_of(batch, config)
     joined: LabelJoin | None = None
     if labels_path is not None:
         labels_file = Path(labels_path)
