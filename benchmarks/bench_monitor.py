@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("measurement", "value", "target", "status"):
         table.add_column(name)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     Console().print(table)
     return 1 if args.strict and failed else 0
 

@@ -151,18 +151,27 @@ class Profile:
     __hash__ = None  # type: ignore[assignment]
 
 
+_BLOCK = 1 << 16  # values per block: the passes over one block stay in the CPU cache
+
+
 def _bucket_of(values: FloatArray, edges: FloatArray) -> NDArray[np.intp]:
     """Bucket per value: 1 below, 2..B+1 the bins, B+2 above (nulls are set by the caller).
 
     One vectorised comparison per edge (≤ 21 passes) is several times faster than
     ``searchsorted`` for so few edges; it counts the edges ≤ the value, which is
-    ``searchsorted(edges, value, side="right")``.
+    ``searchsorted(edges, value, side="right")``.  The passes run block by block so
+    that 10M rows cost 10× 1M rows, not more (memory bandwidth).
     """
-    position = np.zeros(values.shape[0], dtype=np.intp)
-    above = np.empty(values.shape[0], dtype=bool)
-    for edge in edges:
-        np.greater_equal(values, edge, out=above)
-        position += above
+    n = values.shape[0]
+    position = np.zeros(n, dtype=np.intp)
+    above = np.empty(min(n, _BLOCK), dtype=bool)
+    for start in range(0, n, _BLOCK):
+        block = values[start : start + _BLOCK]
+        out = position[start : start + _BLOCK]
+        flag = above[: block.shape[0]]
+        for edge in edges:
+            np.greater_equal(block, edge, out=flag)
+            out += flag
     position[values == edges[-1]] = edges.shape[0] - 1  # the last bin is closed: [e_B-1, e_B]
     position += 1
     return position
