@@ -239,3 +239,31 @@ def test_config_defaults():
     assert config.drift.p_value == 0.01
     assert config.actions.consecutive_windows == 1
     assert load_monitor_config  # exported for the Python API
+
+
+def test_parquet_batches_are_read_too(project: Path):
+    pd.read_csv(project / "batch.csv").to_parquet(project / "batch.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / "batch.parquet"),
+         "--output", str(project / "out"), "--json"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert len(json.loads(result.stdout)["windows"]) == 3
+
+
+def test_repeated_label_ids_and_bad_scores_are_data_errors(project: Path):
+    from signoff.monitor._inputs import DUPLICATE_LABEL_IDS
+
+    pd.DataFrame({"id": [7, 7], "label": [0, 1]}).to_csv(project / "labels.csv", index=False)
+    result = _run(project, "--labels", str(project / "labels.csv"))
+    assert result.exit_code == 3
+    assert DUPLICATE_LABEL_IDS.format(value=7, count=2) in " ".join(result.stderr.split())
+    batch = pd.read_csv(project / "batch.csv")
+    batch.loc[5, "score"] = 1.5
+    batch.to_csv(project / "batch.csv", index=False)
+    result = _run(project)
+    assert result.exit_code == 3
+    assert "columns.score: scores must be in [0, 1]" in " ".join(result.stderr.split())
+    assert not (project / "out" / "monitor-results.json").exists()

@@ -147,8 +147,9 @@ def join_labels(
     repeated = ids.duplicated(keep=False).to_numpy(dtype=bool)
     if repeated.any():
         first = ids[repeated].iloc[0]
+        shown = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
         raise DataError(
-            DUPLICATE_LABEL_IDS.format(value=first, count=int((ids == first).sum())),
+            DUPLICATE_LABEL_IDS.format(value=shown, count=int((ids == first).sum())),
             file=file,
             field="columns.prediction_id",
         )

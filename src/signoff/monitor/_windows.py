@@ -55,8 +55,10 @@ def _parse(series: pd.Series[Any], *, file: Path, field: str) -> NDArray[np.int6
     bad = parsed.isna().to_numpy(dtype=bool)
     if bad.any():
         first = int(np.argmax(bad))
+        value = series.iloc[first]
+        value = value.item() if isinstance(value, np.generic) else value  # 1e30, not np.float64
         raise DataError(
-            BAD_TIMESTAMP.format(value=series.iloc[first], row=first + 1, count=int(bad.sum())),
+            BAD_TIMESTAMP.format(value=value, row=first + 1, count=int(bad.sum())),
             file=file,
             field=field,
         )
