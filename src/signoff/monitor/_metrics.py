@@ -18,23 +18,26 @@ from ._fairness import PERFORMANCE_METRICS
 __all__ = ["MONITOR_CATALOGUE", "MONITOR_METRICS", "window_evidence"]
 
 _O: tuple[Literal["overall"], ...] = ("overall",)
-_NONE: tuple[str, ...] = ()
+_NONE: tuple[Literal["labels", "scores"], ...] = ()
+_S: tuple[Literal["labels", "scores"], ...] = ("scores",)
+_DRIFT = "signoff.monitor:compare_profiles"
+_QUALITY = "signoff.monitor:window_quality"
 
 MONITOR_METRICS: dict[str, MetricSpec] = {
     m.name: m
     for m in (
-        MetricSpec("drift_share", _O, "lower", _NONE, "Fraction of watched feature columns that drifted (effect size and Holm-corrected p-value).", ci=False),
-        MetricSpec("drifted_column_count", _O, "lower", _NONE, "Number of watched feature columns that drifted.", (0.0, None), ci=False),
-        MetricSpec("prediction_psi", _O, "lower", _NONE, "PSI of the score on the reference's score-quantile bins.", (0.0, None), ci=False),
-        MetricSpec("prediction_ks_statistic", _O, "lower", _NONE, "Two-sample KS statistic of the score against the reference.", ci=False),
-        MetricSpec("prediction_wasserstein", _O, "lower", _NONE, "Wasserstein distance of the score over the reference score's standard deviation.", (0.0, None), ci=False),
-        MetricSpec("selection_rate_change", _O, "lower", _NONE, "Window selection rate minus the reference's (at the threshold).", (-1.0, 1.0), ci=False),
-        MetricSpec("null_share_change", _O, "lower", _NONE, "Largest increase of a column's null share over the reference.", (-1.0, 1.0), ci=False),
-        MetricSpec("out_of_range_share", _O, "lower", _NONE, "Largest share of a numeric column's values outside the reference range.", ci=False),
-        MetricSpec("unseen_category_share", _O, "lower", _NONE, "Largest share of a categorical column's values the reference never had.", ci=False),
-        MetricSpec("schema_change_count", _O, "lower", _NONE, "Reference columns missing, new columns and columns whose kind changed.", (0.0, None), ci=False),
-        MetricSpec("pii_column_count", _O, "lower", _NONE, "Columns whose name or sampled values look like personal data.", (0.0, None), ci=False),
-        MetricSpec("label_coverage", _O, "higher", _NONE, "Share of the window's rows with a (late) label.", ci=False),
+        MetricSpec("drift_share", "Drifted share of columns", "data_quality", _O, "lower", _NONE, _DRIFT, "Fraction of watched feature columns that drifted (effect size and Holm-corrected p-value).", ci=False),
+        MetricSpec("drifted_column_count", "Drifted columns", "data_quality", _O, "lower", _NONE, _DRIFT, "Number of watched feature columns that drifted.", (0.0, None), ci=False),
+        MetricSpec("prediction_psi", "Score PSI", "data_quality", _O, "lower", _S, _DRIFT, "PSI of the score on the reference's score-quantile bins.", (0.0, None), ci=False),
+        MetricSpec("prediction_ks_statistic", "Score KS statistic", "data_quality", _O, "lower", _S, _DRIFT, "Two-sample KS statistic of the score against the reference.", ci=False),
+        MetricSpec("prediction_wasserstein", "Score Wasserstein distance", "data_quality", _O, "lower", _S, _DRIFT, "Wasserstein distance of the score over the reference score's standard deviation.", (0.0, None), ci=False),
+        MetricSpec("selection_rate_change", "Selection rate change", "selection", _O, "lower", _S, _DRIFT, "Window selection rate minus the reference's (at the threshold).", (-1.0, 1.0), ci=False),
+        MetricSpec("null_share_change", "Null share change", "data_quality", _O, "lower", _NONE, _QUALITY, "Largest increase of a column's null share over the reference.", (-1.0, 1.0), ci=False),
+        MetricSpec("out_of_range_share", "Out-of-range share", "data_quality", _O, "lower", _NONE, _QUALITY, "Largest share of a numeric column's values outside the reference range.", ci=False),
+        MetricSpec("unseen_category_share", "Unseen category share", "data_quality", _O, "lower", _NONE, _QUALITY, "Largest share of a categorical column's values the reference never had.", ci=False),
+        MetricSpec("schema_change_count", "Schema changes", "data_quality", _O, "lower", _NONE, _QUALITY, "Reference columns missing, new columns and columns whose kind changed.", (0.0, None), ci=False),
+        MetricSpec("pii_column_count", "Columns with personal data", "data_quality", _O, "lower", _NONE, _QUALITY, "Columns whose name or sampled values look like personal data.", (0.0, None), ci=False),
+        MetricSpec("label_coverage", "Label coverage", "sample", _O, "higher", _NONE, "signoff.monitor:window_performance", "Share of the window's rows with a (late) label.", ci=False),
     )
 }  # fmt: skip
 
