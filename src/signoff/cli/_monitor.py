@@ -16,7 +16,6 @@ from rich.text import Text
 from .._canonical import pretty_json
 from ..errors import ConfigError
 from ._app import app, err_console, handle_errors, out_console
-from ._gates import render_gates
 
 __all__ = ["BAD_EPOCH", "RESULTS_FILE", "monitor_app"]
 
@@ -120,6 +119,7 @@ def monitor_run(
     Exit 0 when no error gate failed, 1 when one did, 2 config error, 3 data error.
     """
     from ..monitor import run_monitor  # the statistics stack loads only when asked for
+    from ._gates import render_gates
 
     result = run_monitor(config, batch, labels_path=labels, today=_today())
     text = pretty_json(result.document)
