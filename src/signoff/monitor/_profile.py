@@ -133,22 +133,17 @@ class GroupTable:
 
 @dataclass(frozen=True, eq=False)
 class Profile:
-    """Counts of one batch (or window, or the reference)."""
+    """Counts of one batch (or window, or the reference).
+
+    Compare two profiles by their canonical form (``profile_to_dict``): the
+    dataclass holds arrays, so ``==`` is identity.
+    """
 
     rows: int
     numeric: Mapping[str, NumericCounts]
     categorical: Mapping[str, CategoricalCounts]
     score: str | None
     table: GroupTable | None
-
-    def __eq__(self, other: object) -> bool:
-        from ._serial import profile_to_dict
-
-        if not isinstance(other, Profile):
-            return NotImplemented
-        return profile_to_dict(self) == profile_to_dict(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 _BLOCK = 1 << 16  # rows per block: every pass over one block stays in the CPU cache
