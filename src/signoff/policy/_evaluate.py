@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..metrics import METRICS
-from ._guidance import REPRODUCIBILITY_GUIDANCE, guidance
+from ..metrics import METRICS, MetricSpec
+from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE
 from ._result import GateResult, Measurement, Status
 from ._schema import Gate, Policy, Severity
 
@@ -95,10 +95,10 @@ def _shortfall(gate: Gate, judged: float | None) -> float:
 
 
 def _measurements(
-    gate: Gate, results: Mapping[str, Any]
+    gate: Gate, results: Mapping[str, Any], metrics: Mapping[str, MetricSpec]
 ) -> list[tuple[str | None, str | None, Any]]:
     """(attribute, group, entry) for everything the gate judges; KeyError names a bad scope."""
-    levels = METRICS[gate.metric].levels
+    levels = metrics[gate.metric].levels
     blocks = results["by_attribute"]
     if gate.attributes is None and "overall" in levels:
         return [(None, None, results["overall"].get(gate.metric))]
@@ -142,12 +142,14 @@ def _message(gate: Gate, decisive: Measurement, measurements: list[Measurement])
     return message
 
 
-def _metric_gate(gate: Gate, results: Mapping[str, Any]) -> GateResult:
-    if gate.metric not in METRICS:  # load_policy refuses these; a Policy built in code may not
+def _metric_gate(
+    gate: Gate, results: Mapping[str, Any], metrics: Mapping[str, MetricSpec]
+) -> GateResult:
+    if gate.metric not in metrics:  # load_policy refuses these; a Policy built in code may not
         message = UNKNOWN_METRIC.format(name=gate.metric)
         return _gate_result(gate, None, (), "ERROR", message, UNKNOWN_METRIC_REMEDY)
     try:
-        found = _measurements(gate, results)
+        found = _measurements(gate, results, metrics)
     except KeyError as exc:
         return _gate_result(
             gate, None, (), "ERROR", str(exc.args[0]), "fix the gate's `attributes`"
@@ -164,7 +166,8 @@ def _metric_gate(gate: Gate, results: Mapping[str, Any]) -> GateResult:
     # passing value closest to the threshold.
     decisive = max(failing or measurements, key=lambda m: _shortfall(gate, m.judged))
     status: Status = _FAILED[gate.severity] if failing else "PASS"
-    remedy = guidance(gate.metric).remediation if failing else ""
+    advice = GUIDANCE.get(gate.metric)  # monitoring metrics carry no audit guidance
+    remedy = advice.remediation if failing and advice is not None else ""
     message = _message(gate, decisive, measurements)
     return _gate_result(gate, decisive, tuple(measurements), status, message, remedy)
 
@@ -280,8 +283,16 @@ def _dates(policy: Policy, context: AuditContext) -> list[GateResult]:
 
 
 def evaluate(
-    policy: Policy, results: Mapping[str, Any], context: AuditContext
+    policy: Policy,
+    results: Mapping[str, Any],
+    context: AuditContext,
+    *,
+    metrics: Mapping[str, MetricSpec] | None = None,
 ) -> tuple[GateResult, ...]:
-    """Every gate of ``policy`` judged on ``results`` (a results.json document)."""
-    gates = [_metric_gate(gate, results) for gate in policy.gates]
+    """Every gate of ``policy`` judged on ``results`` (a results.json document).
+
+    ``metrics`` is the catalogue the policy was loaded with (default: the audit's).
+    """
+    catalogue = METRICS if metrics is None else metrics
+    gates = [_metric_gate(gate, results, catalogue) for gate in policy.gates]
     return (*gates, *_reproducibility(policy, context), *_dates(policy, context))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,13 +12,14 @@ from pydantic import ValidationError
 from .._canonical import canonical_sha256
 from ..config import YamlDocument, read_yaml, validation_error
 from ..errors import ConfigError
-from ..metrics import METRICS, closest_metrics
+from ..metrics import METRICS, MetricSpec, closest_metrics
 from ._compose import compose
 from ._schema import Policy
 
 __all__ = ["LoadedPolicy", "PolicyFile", "load_policy", "semantic_problems"]
 
 UNKNOWN_METRIC = "unknown metric '{metric}'{hint}; `signoff metrics` lists the known names"
+UNKNOWN_METRIC_OF = "unknown metric '{metric}'{hint}; known: {known}"
 UNREACHABLE = "threshold {threshold} can never be met: {metric} lies in [{low}, {high}]"
 CYCLE = "`extends` makes a cycle: {chain}"
 PARENT_MISSING = "parent policy not found: {parent}"
@@ -71,17 +74,34 @@ def _gate_position(doc: YamlDocument, policy: Policy, key: str) -> tuple[int | N
     return doc.locate(("reproducibility",))
 
 
-def semantic_problems(policy: Policy, doc: YamlDocument) -> list[ConfigError]:
-    """Errors a schema cannot see: unknown metrics, thresholds no value can meet."""
+def semantic_problems(
+    policy: Policy, doc: YamlDocument, *, metrics: Mapping[str, MetricSpec] | None = None
+) -> list[ConfigError]:
+    """Errors a schema cannot see: unknown metrics, thresholds no value can meet.
+
+    ``metrics`` is the catalogue the gates may name (default: the audit's
+    :data:`~signoff.metrics.METRICS`); with another catalogue (monitoring's),
+    an unknown name lists the known ones.
+    """
+    catalogue = METRICS if metrics is None else metrics
     problems = []
     for index, gate in enumerate(policy.gates):
         line, column = doc.locate(("gates", index, "metric"))
         field = f"gates[{index}].metric"
-        spec = METRICS.get(gate.metric)
+        spec = catalogue.get(gate.metric)
         if spec is None:
-            close = closest_metrics(gate.metric)
+            if metrics is None:
+                close = closest_metrics(gate.metric)
+            else:
+                close = difflib.get_close_matches(gate.metric, list(metrics), n=3, cutoff=0.5)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            message = UNKNOWN_METRIC.format(metric=gate.metric, hint=hint)
+            message = (
+                UNKNOWN_METRIC.format(metric=gate.metric, hint=hint)
+                if metrics is None
+                else UNKNOWN_METRIC_OF.format(
+                    metric=gate.metric, hint=hint, known=", ".join(sorted(metrics))
+                )
+            )
             problems.append(
                 ConfigError(message, file=doc.path, field=field, line=line, column=column)
             )
@@ -117,13 +137,13 @@ def semantic_problems(policy: Policy, doc: YamlDocument) -> list[ConfigError]:
     return problems
 
 
-def _read(path: Path) -> tuple[Policy, PolicyFile]:
+def _read(path: Path, metrics: Mapping[str, MetricSpec] | None) -> tuple[Policy, PolicyFile]:
     doc = read_yaml(path, what="policy")
     try:
         policy = Policy.model_validate(doc.data)
     except ValidationError as exc:
         raise validation_error(exc, doc, model=Policy) from None
-    problems = semantic_problems(policy, doc)
+    problems = semantic_problems(policy, doc, metrics=metrics)
     if problems:
         first = problems[0]
         if len(problems) > 1:
@@ -167,8 +187,16 @@ def _unique_after_extends(
             )
 
 
-def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPolicy:
+def load_policy(
+    path: str | Path,
+    *,
+    metrics: Mapping[str, MetricSpec] | None = None,
+    _seen: tuple[Path, ...] = (),
+) -> LoadedPolicy:
     """Read, validate and compose a policy file.
+
+    ``metrics`` is the catalogue gates may name (default: the audit's); the
+    monitor passes its own.
 
     Raises
     ------
@@ -177,7 +205,7 @@ def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPoli
         metrics, unreachable thresholds, a missing parent, a cycle in
         ``extends`` and a child that loosens a parent's gate.
     """
-    policy, file = _read(Path(path))
+    policy, file = _read(Path(path), metrics)
     here = file.path.resolve()
     rego = (file.path.parent / policy.rego,) if policy.rego else ()
     if policy.extends is None:
@@ -198,7 +226,7 @@ def load_policy(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedPoli
             line=line,
             column=column,
         )
-    parent = load_policy(parent_path, _seen=(*_seen, here))
+    parent = load_policy(parent_path, metrics=metrics, _seen=(*_seen, here))
     composed, problems = compose(parent.policy, policy)
     _unique_after_extends(composed, policy, parent, file)
     if problems:

@@ -1,0 +1,162 @@
+"""``signoff monitor run|baseline``: production batches against the model's reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from .._canonical import pretty_json
+from ..errors import ConfigError
+from ._app import app, err_console, handle_errors, out_console
+
+__all__ = ["BAD_EPOCH", "RESULTS_FILE", "monitor_app"]
+
+RESULTS_FILE = "monitor-results.json"
+BAD_EPOCH = "SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, got {value!r}"
+
+monitor_app = typer.Typer(
+    help="Monitoring after deployment: drift, data quality and fairness per window.",
+    no_args_is_help=True,
+)
+app.add_typer(monitor_app, name="monitor", rich_help_panel="Audit")
+
+ConfigArg = Annotated[Path, typer.Argument(help="Monitor config (YAML); see docs/monitoring.md.")]
+
+
+def _today() -> dt.date:
+    """The date policies are judged on: ``SOURCE_DATE_EPOCH`` when set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    except (ValueError, OverflowError):
+        raise ConfigError(BAD_EPOCH.format(value=epoch)) from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file, so a failed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(document: dict[str, Any]) -> Table:
+    table = Table(
+        title=Text(f"Monitoring: {document['model']}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name, justify in (
+        ("window start", "left"),
+        ("rows", "right"),
+        ("drift share", "right"),
+        ("drifted", "left"),
+        ("score PSI", "right"),
+        ("SR change", "right"),
+        ("null Δ", "right"),
+        ("labels", "right"),
+        ("verdict", "left"),
+        ("actions", "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == "window start")  # type: ignore[arg-type]
+    for window in document["windows"]:
+        prediction = window["prediction_drift"] or {}
+        coverage = window["performance"]["label_coverage"]
+        actions = ", ".join(sorted({a["action"] for a in window["actions"]}))
+        start = window["start"]
+        table.add_row(
+            start[:16].replace("T", " ") if start else "whole batch",
+            str(window["rows"]),
+            _fmt(window["drift"]["share"], 2),
+            ", ".join(window["drift"]["drifted"]) or "—",
+            _fmt(prediction.get("psi")),
+            _fmt(prediction.get("selection_rate_change")),
+            _fmt(window["quality"]["null_share_change"]),
+            f"{coverage:.0%}" if coverage is not None else "—",
+            window["verdict"] or "no policy",
+            f"{actions} (pending)" if actions else "—",
+        )
+    return table
+
+
+@monitor_app.command("run")
+@handle_errors
+def monitor_run(
+    config: ConfigArg,
+    batch: Annotated[Path, typer.Option(help="Production batch: .csv or .parquet.")],
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Late labels (.csv/.parquet) joined on columns.prediction_id."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for monitor-results.json.")
+    ] = Path("signoff-monitor"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print monitor-results.json on stdout, nothing else.")
+    ] = False,
+) -> None:
+    """Profile each window of a batch, measure drift, quality and fairness, judge the policy.
+
+    Exit 0 when no error gate failed, 1 when one did, 2 config error, 3 data error.
+    """
+    from ..monitor import run_monitor  # the statistics stack loads only when asked for
+    from ._gates import render_gates
+
+    result = run_monitor(config, batch, labels_path=labels, today=_today())
+    text = pretty_json(result.document)
+    target = output / RESULTS_FILE
+    _write(target, text)
+    if as_json:
+        sys.stdout.write(text)
+        err_console.print(f"wrote {target}")
+    else:
+        out_console.print(_table(result.document))
+        for window, outcome in zip(result.document["windows"], result.outcomes, strict=True):
+            if outcome is not None and outcome.verdict != "PASS":
+                out_console.print(f"window {window['start'] or 'batch'}:")
+                render_gates(outcome, out_console)
+        out_console.print(f"wrote {target}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+@monitor_app.command("baseline")
+@handle_errors
+def monitor_baseline(
+    config: ConfigArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File for the reference profile (JSON).")
+    ] = Path("signoff-monitor/reference-profile.json"),
+) -> None:
+    """Profile the reference and write it as canonical JSON; prints its SHA-256 last."""
+    from ..monitor import build_baseline, profile_sha256, profile_to_json
+
+    base = build_baseline(config)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(profile_to_json(base.profile))
+    partial.replace(output)
+    features = len(base.spec.features)
+    err_console.print(
+        f"profiled {base.profile.rows} reference rows, {features} features → {output}"
+    )
+    out_console.print(profile_sha256(base.profile))

@@ -1,0 +1,100 @@
+"""The baseline: the reference read once — its buckets, profile, kinds, sorted values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..evidence import validate_scores
+from ._config import LoadedMonitorConfig, MonitorConfig, load_monitor_config
+from ._inputs import feature_columns, label_codes, read_table, require_columns
+from ._profile import Profile, numeric_values, profile_frame
+from ._spec import AttributeSpec, ProfileSpec, column_kind, make_spec
+from ._stats import prepare_ks
+
+__all__ = ["Baseline", "attribute_specs", "build_baseline", "labels_of", "roles"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The reference: its buckets, its profile, column kinds and sorted values for exact KS."""
+
+    loaded: LoadedMonitorConfig
+    path: Path
+    spec: ProfileSpec
+    profile: Profile
+    kinds: Mapping[str, str]
+    sorted_values: Mapping[str, FloatArray]
+
+    @property
+    def config(self) -> MonitorConfig:
+        """The monitor config."""
+        return self.loaded.config
+
+
+def roles(config: MonitorConfig) -> dict[str, str]:
+    """Column → the config field that names it (score, prediction id, timestamp, target)."""
+    cols = config.columns
+    roles = {cols.score: "columns.score"}
+    for name in ("prediction_id", "timestamp", "target"):
+        value = getattr(cols, name)
+        if value is not None:
+            roles[value] = f"columns.{name}"
+    return roles
+
+
+def attribute_specs(config: MonitorConfig) -> tuple[AttributeSpec, ...]:
+    """The protected attributes as the profile counts them."""
+    return tuple(
+        AttributeSpec(
+            name,
+            config.attribute_column(name),
+            tuple(spec.bins) if spec.bins is not None else None,
+            tuple(spec.labels) if spec.labels is not None else None,
+        )
+        for name, spec in config.protected_attributes.items()
+    )
+
+
+def labels_of(frame: pd.DataFrame, config: MonitorConfig) -> NDArray[np.int8]:
+    """The target column as 0/1, 2 where missing (or every row 2 without one)."""
+    target = config.columns.target
+    if target is None or target not in frame.columns:
+        return np.full(len(frame), 2, dtype=np.int8)
+    return label_codes(frame[target], config.positive_label)
+
+
+def build_baseline(config_path: str | Path) -> Baseline:
+    """Read the config and the reference, and profile the reference."""
+    loaded = load_monitor_config(config_path)
+    config = loaded.config
+    assert config.reference.path is not None  # {audit: latest} is refused on load
+    path = loaded.resolve(config.reference.path)
+    frame = read_table(path, what="reference")
+    attributes = attribute_specs(config)
+    needed = {config.columns.score: "columns.score"}
+    needed.update({a.column: f"protected_attributes.{a.name}" for a in attributes})
+    needed.update(dict.fromkeys(config.features or (), "features"))
+    require_columns(frame, needed, what="reference", file=path)
+    exclude = set(roles(config)) | {a.column for a in attributes}
+    features = feature_columns(frame, config.features, exclude)
+    scores = validate_scores(frame[config.columns.score], file=path, field="columns.score")
+    spec = make_spec(
+        frame,
+        features=features,
+        score=config.columns.score,
+        threshold=config.threshold,
+        attributes=attributes,
+    )
+    profile = profile_frame(frame, spec, scores=scores, labels=labels_of(frame, config))
+    kinds = {c: column_kind(frame[c]) for c in (*features, config.columns.score)}
+    kinds.update({a.column: column_kind(frame[a.column]) for a in attributes})
+    ordered = {c: prepare_ks(numeric_values(frame[c])) for c in spec.numeric}
+    return Baseline(loaded, path, spec, profile, kinds, ordered)

@@ -1,0 +1,177 @@
+"""Reading the monitor's inputs: reference, batch and late labels, checked once.
+
+Every message names the file and the column and says what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..errors import DataError, MissingExtraError
+
+__all__ = [
+    "DUPLICATE_LABEL_IDS",
+    "EMPTY",
+    "MISSING_COLUMNS",
+    "NOT_FOUND",
+    "NO_FEATURES",
+    "UNREADABLE",
+    "UNSUPPORTED",
+    "LabelJoin",
+    "feature_columns",
+    "file_sha256",
+    "join_labels",
+    "label_codes",
+    "read_table",
+    "require_columns",
+]
+
+NOT_FOUND = "{what} file not found"
+UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
+UNREADABLE = "could not be read as {kind}: {reason}"
+EMPTY = "the {what} has no rows"
+MISSING_COLUMNS = (
+    "the {what} lacks column(s) {missing} named in the monitor config; columns present: {present}"
+)
+NO_FEATURES = (
+    "the batch has none of the reference's feature columns ({expected}); "
+    "is it the right file? columns present: {present}"
+)
+DUPLICATE_LABEL_IDS = "prediction id {value!r} has {count} labels; each id needs one"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(path: Path, *, what: str) -> pd.DataFrame:
+    """A .csv or .parquet file with at least one row."""
+    if not path.is_file():
+        raise DataError(NOT_FOUND.format(what=what), file=path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            frame = pd.read_csv(path)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+    elif suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for bad files
+            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+    else:
+        raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
+    if len(frame) == 0:
+        raise DataError(EMPTY.format(what=what), file=path)
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, needed: dict[str, str], *, what: str, file: Path) -> None:
+    """Every column in ``needed`` (column → config field) is present, or a DataError naming them."""
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            MISSING_COLUMNS.format(
+                what=what,
+                missing=", ".join(repr(c) for c in missing),
+                present=", ".join(map(str, frame.columns)),
+            ),
+            file=file,
+            field=needed[missing[0]],
+        )
+
+
+def label_codes(values: pd.Series[Any], positive_label: Any) -> NDArray[np.int8]:
+    """0 negative, 1 positive, 2 no label yet; YAML's 1 matches a CSV's "1" too."""
+    known = values.notna().to_numpy(dtype=bool)
+    positive = (values == positive_label).to_numpy(dtype=bool)
+    if not positive[known].any():
+        positive = (values.astype(str) == str(positive_label)).to_numpy(dtype=bool)
+    return np.where(known, positive.astype(np.int8), np.int8(2)).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class LabelJoin:
+    """Late labels joined onto a batch by prediction id."""
+
+    labels: NDArray[np.int8]  # per batch row: 0, 1 or 2 (none)
+    file_rows: int
+    matched_rows: int  # batch rows that found a label
+    unmatched_labels: int  # label rows whose id is not in the batch
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "label_rows": self.file_rows,
+            "matched_batch_rows": self.matched_rows,
+            "unmatched_labels": self.unmatched_labels,
+        }
+
+
+def join_labels(
+    batch_ids: pd.Series[Any],
+    labels: pd.DataFrame,
+    *,
+    id_column: str,
+    target: str,
+    positive_label: Any,
+    file: Path,
+    existing: NDArray[np.int8] | None = None,
+) -> LabelJoin:
+    """Each batch row's label from the labels file (a hash join; ids must be unique there)."""
+    require_columns(
+        labels,
+        {id_column: "columns.prediction_id", target: "columns.target"},
+        what="labels file",
+        file=file,
+    )
+    ids = labels[id_column]
+    repeated = ids.duplicated(keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        first = ids[repeated].iloc[0]
+        shown = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
+        raise DataError(
+            DUPLICATE_LABEL_IDS.format(value=shown, count=int((ids == first).sum())),
+            file=file,
+            field="columns.prediction_id",
+        )
+    # Compare ids as text so 17 in one file matches "17" in the other.
+    lookup = pd.Series(labels[target].to_numpy(), index=ids.astype(str).to_numpy())
+    joined = batch_ids.astype(str).map(lookup)
+    codes = label_codes(joined, positive_label)
+    if existing is not None:
+        codes = np.where(codes == 2, existing, codes).astype(np.int8)
+    in_batch = ids.astype(str).isin(set(batch_ids.astype(str)))
+    return LabelJoin(
+        labels=codes,
+        file_rows=len(labels),
+        matched_rows=int(joined.notna().sum()),
+        unmatched_labels=int((~in_batch).sum()),
+    )
+
+
+def feature_columns(
+    reference: pd.DataFrame, features: Sequence[str] | None, exclude: set[str]
+) -> tuple[str, ...]:
+    """The watched features: as configured, else every reference column not excluded."""
+    if features is not None:
+        return tuple(features)
+    return tuple(str(c) for c in reference.columns if c not in exclude)

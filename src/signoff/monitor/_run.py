@@ -1,0 +1,259 @@
+"""``monitor run`` and ``monitor baseline``: read, profile each window, measure, judge.
+
+Everything is read and checked before any window is measured, so a bad input
+fails with one message and nothing is written.  Actions are listed, not
+taken: notify and rollback go through the workflow, which this phase does
+not touch (``ACTION_PENDING``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .._time import iso_utc
+from ..errors import ConfigError, DataError
+from ..evidence import validate_scores
+from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
+from ._baseline import Baseline, build_baseline, labels_of, roles
+from ._config import MonitorConfig, window_length
+from ._drift import Thresholds, compare_profiles
+from ._fairness import FairnessOptions, window_fairness, window_performance
+from ._inputs import (
+    NO_FEATURES,
+    LabelJoin,
+    file_sha256,
+    join_labels,
+    read_table,
+    require_columns,
+)
+from ._metrics import MONITOR_CATALOGUE, window_evidence
+from ._profile import numeric_values, profile_frame
+from ._quality import window_quality
+from ._serial import profile_sha256
+from ._windows import split_windows
+
+__all__ = [
+    "ACTION_PENDING",
+    "LABELS_NEED_ID",
+    "LABELS_NEED_TARGET",
+    "RESULTS_SCHEMA",
+    "MonitorRun",
+    "run_monitor",
+]
+
+RESULTS_SCHEMA = "signoff.monitor.results/v1"
+ACTION_PENDING = "pending: needs registry integration"
+LABELS_NEED_ID = "--labels needs `columns.prediction_id` in the monitor config to join on"
+LABELS_NEED_TARGET = "--labels needs `columns.target`: the labels file's column holding the label"
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MonitorRun:
+    """Everything ``monitor run`` measured; ``document`` is monitor-results.json."""
+
+    document: dict[str, Any]
+    outcomes: tuple[PolicyOutcome | None, ...]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when an error gate failed in any window, else 0."""
+        return max((o.exit_code() for o in self.outcomes if o is not None), default=0)
+
+
+def _thresholds(config: MonitorConfig) -> tuple[Thresholds, dict[str, Thresholds]]:
+    d = config.drift
+    base = Thresholds(d.psi, d.wasserstein, d.jensen_shannon, d.p_value)
+    per = {}
+    for column, t in d.columns.items():
+        per[column] = Thresholds(
+            t.psi if t.psi is not None else base.psi,
+            t.wasserstein if t.wasserstein is not None else base.wasserstein,
+            t.jensen_shannon if t.jensen_shannon is not None else base.jensen_shannon,
+            t.p_value if t.p_value is not None else base.p_value,
+        )
+    return base, per
+
+
+def _fairness_options(config: MonitorConfig) -> FairnessOptions:
+    attrs: list[tuple[str, tuple[str, ...], str | None]] = [
+        (name, (name,), str(spec.privileged) if spec.privileged is not None else None)
+        for name, spec in config.protected_attributes.items()
+    ]
+    attrs += [("*".join(combo), tuple(combo), None) for combo in config.intersections]
+    return FairnessOptions(
+        attributes=tuple(attrs),
+        min_group_size=config.min_group_size,
+        replicates=config.bootstrap.replicates,
+        confidence=config.bootstrap.confidence,
+        seed=config.seed,
+    )
+
+
+def _outcome(loaded: LoadedPolicy, evidence: Mapping[str, Any], today: dt.date) -> PolicyOutcome:
+    gates = evaluate(loaded.policy, evidence, AuditContext(today=today), metrics=MONITOR_CATALOGUE)
+    return PolicyOutcome(
+        policy_name=loaded.policy.policy_name,
+        version=loaded.policy.version,
+        sha256=loaded.sha256,
+        files=tuple({"path": str(f.path), "sha256": f.sha256} for f in loaded.files),
+        gates=gates,
+    )
+
+
+def _actions(
+    config: MonitorConfig, outcome: PolicyOutcome | None, streaks: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The actions this window would take; failing windows in a row are counted per severity."""
+    failed = set()
+    if outcome is not None:
+        failed = {
+            g.severity for g in outcome.gates if g.status in ("FAIL", "ERROR", "WARN", "INFO")
+        }
+    out = []
+    for severity in ("error", "warning", "info"):
+        streaks[severity] = streaks.get(severity, 0) + 1 if severity in failed else 0
+        if streaks[severity] >= config.actions.consecutive_windows:
+            for action in getattr(config.actions, severity):
+                out.append(
+                    {
+                        "action": action,
+                        "severity": severity,
+                        "failing_windows": streaks[severity],
+                        "status": ACTION_PENDING,
+                    }
+                )
+    return out
+
+
+def _window_document(
+    base: Baseline,
+    frame: pd.DataFrame,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    scores: FloatArray,
+    labels: NDArray[np.int8],
+) -> dict[str, Any]:
+    config = base.config
+    profile = profile_frame(frame, base.spec, scores=scores, labels=labels)
+    default, per = _thresholds(config)
+    raw = {
+        c: (ordered, numeric_values(frame[c]))
+        for c, ordered in base.sorted_values.items()
+        if c in frame.columns
+    }
+    drift = compare_profiles(base.profile, profile, thresholds=per, default=default, raw=raw)
+    ignore = tuple(c for c in roles(config) if c != config.columns.score)
+    quality = window_quality(
+        frame, profile, base.profile, reference_kinds=base.kinds, ignore=ignore
+    )
+    options = _fairness_options(config)
+    assert profile.table is not None
+    return {
+        "start": iso_utc(start) if start is not None else None,
+        "end": iso_utc(end) if end is not None else None,
+        "rows": len(frame),
+        "profile_sha256": profile_sha256(profile),
+        "drift": drift.to_dict(),
+        "prediction_drift": drift.prediction.to_dict() if drift.prediction else None,
+        "quality": quality.to_dict(),
+        "fairness": window_fairness(profile.table, options),
+        "performance": window_performance(profile.table, options),
+    }
+
+
+def run_monitor(
+    config_path: str | Path,
+    batch_path: str | Path,
+    *,
+    labels_path: str | Path | None = None,
+    today: dt.date,
+) -> MonitorRun:
+    """Profile each window of the batch, measure it against the reference, judge the policy."""
+    base = build_baseline(config_path)
+    config, loaded = base.config, base.loaded
+    policy = (
+        load_policy(loaded.resolve(config.policy), metrics=MONITOR_CATALOGUE)
+        if config.policy
+        else None
+    )
+    if labels_path is not None and config.columns.prediction_id is None:
+        raise ConfigError(LABELS_NEED_ID, file=loaded.path, field="columns.prediction_id")
+    if labels_path is not None and config.columns.target is None:
+        raise ConfigError(LABELS_NEED_TARGET, file=loaded.path, field="columns.target")
+    batch_file = Path(batch_path)
+    batch = read_table(batch_file, what="batch")
+    needed = {c: f for c, f in roles(config).items() if f != "columns.target"}
+    needed.update({a.column: f"protected_attributes.{a.name}" for a in base.spec.attributes})
+    if labels_path is None:
+        needed.pop(config.columns.prediction_id or "", None)
+    require_columns(batch, needed, what="batch", file=batch_file)
+    features = base.spec.features
+    if features and not any(f in batch.columns for f in features):
+        shown = ", ".join(features[:10]) + (", …" if len(features) > 10 else "")
+        present = ", ".join(map(str, batch.columns))
+        raise DataError(NO_FEATURES.format(expected=shown, present=present), file=batch_file)
+    scores = validate_scores(batch[config.columns.score], file=batch_file, field="columns.score")
+    labels = labels_of(batch, config)
+    joined: LabelJoin | None = None
+    if labels_path is not None:
+        labels_file = Path(labels_path)
+        assert config.columns.prediction_id is not None
+        assert config.columns.target is not None
+        joined = join_labels(
+            batch[config.columns.prediction_id],
+            read_table(labels_file, what="labels file"),
+            id_column=config.columns.prediction_id,
+            target=config.columns.target,
+            positive_label=config.positive_label,
+            file=labels_file,
+            existing=labels,
+        )
+        labels = joined.labels
+    length = window_length(config.window) if config.window else None
+    windows = split_windows(
+        batch, timestamp=config.columns.timestamp, length=length, file=batch_file
+    )
+
+    documents: list[dict[str, Any]] = []
+    outcomes: list[PolicyOutcome | None] = []
+    streaks: dict[str, int] = {}
+    for window in windows:
+        rows = window.rows
+        frame = batch.iloc[rows].reset_index(drop=True)
+        doc = _window_document(base, frame, window.start, window.end, scores[rows], labels[rows])
+        outcome = _outcome(policy, window_evidence(doc), today) if policy is not None else None
+        doc["gates"] = [g.to_dict() for g in outcome.gates] if outcome is not None else []
+        doc["verdict"] = outcome.verdict if outcome is not None else None
+        doc["actions"] = _actions(config, outcome, streaks)
+        documents.append(doc)
+        outcomes.append(outcome)
+    document = {
+        "schema": RESULTS_SCHEMA,
+        "model": config.model,
+        "config": {"path": str(loaded.path), "sha256": loaded.document.text_sha256},
+        "reference": {
+            "path": str(base.path),
+            "rows": base.profile.rows,
+            "profile_sha256": profile_sha256(base.profile),
+        },
+        "batch": {"path": str(batch_file), "sha256": file_sha256(batch_file), "rows": len(batch)},
+        "labels": None if joined is None else {"path": str(labels_path), **joined.to_dict()},
+        "policy": None
+        if policy is None
+        else {
+            "policy_name": policy.policy.policy_name,
+            "version": policy.policy.version,
+            "sha256": policy.sha256,
+        },
+        "windows": documents,
+    }
+    return MonitorRun(document, tuple(outcomes))

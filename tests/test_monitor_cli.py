@@ -1,0 +1,269 @@
+"""``signoff monitor run|baseline`` through the CLI: results file, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from monitor_data import make_batch
+from signoff.cli import app
+from signoff.monitor import (
+    ACTION_PENDING,
+    NEEDS_REGISTRY,
+    load_monitor_config,
+    profile_from_dict,
+    profile_sha256,
+)
+from signoff.monitor._inputs import EMPTY, MISSING_COLUMNS
+from signoff.monitor._run import LABELS_NEED_ID
+from signoff.monitor._windows import BAD_TIMESTAMP
+
+CONFIG = """\
+model: credit-scorer
+reference: {path: reference.csv}
+columns: {prediction_id: id, timestamp: scored_at, score: score, target: label}
+positive_label: 1
+threshold: 0.5
+protected_attributes:
+  group: {}
+window: 1d
+policy: monitor_policy.yaml
+actions:
+  warning: [notify]
+  error: [notify, rollback]
+  consecutive_windows: 2
+bootstrap: {replicates: 100}
+"""
+POLICY = """\
+policy_name: Monitoring baseline
+version: "1.0"
+gates:
+  - name: Data drift
+    metric: drift_share
+    threshold: 0.1
+    comparison: less_than
+    severity: error
+  - name: Parity
+    metric: demographic_parity_difference
+    threshold: 0.5
+    comparison: less_than
+    severity: warning
+"""
+DAY = 2000
+
+
+def _batch(day: int, *, shifted: bool) -> pd.DataFrame:
+    frame = make_batch(DAY, seed=10 + day, shifted=shifted)
+    start = pd.Timestamp("2025-03-01T00:00:00Z") + pd.Timedelta(days=day)
+    frame["scored_at"] = (start + pd.to_timedelta(np.arange(DAY) * 40, unit="s")).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    return frame
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    make_batch(4000, seed=1).drop(columns=["id"]).to_csv(tmp_path / "reference.csv", index=False)
+    batch = pd.concat(
+        [_batch(0, shifted=False), _batch(1, shifted=True), _batch(2, shifted=True)],
+        ignore_index=True,
+    )
+    batch[["id", "label"]].iloc[::4].to_csv(tmp_path / "labels.csv", index=False)
+    batch.drop(columns=["label"]).to_csv(tmp_path / "batch.csv", index=False)
+    (tmp_path / "monitor.yaml").write_text(CONFIG)
+    (tmp_path / "monitor_policy.yaml").write_text(POLICY)
+    return tmp_path
+
+
+def _run(project: Path, *args: str):
+    runner = CliRunner()
+    return runner.invoke(
+        app,
+        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / "batch.csv"),
+         "--output", str(project / "out"), *args],
+        catch_exceptions=False,
+    )  # fmt: skip
+
+
+def test_run_writes_results_per_window_and_fails_on_an_error_gate(project: Path):
+    result = _run(project, "--labels", str(project / "labels.csv"))
+    assert result.exit_code == 1, result.output
+    document = json.loads((project / "out" / "monitor-results.json").read_text())
+    windows = document["windows"]
+    assert [w["start"] for w in windows] == [
+        "2025-03-01T00:00:00Z",
+        "2025-03-02T00:00:00Z",
+        "2025-03-03T00:00:00Z",
+    ]
+    assert [w["rows"] for w in windows] == [DAY] * 3
+    first, second, third = windows
+    assert first["verdict"] == "PASS"
+    assert second["verdict"] == third["verdict"] == "FAIL"
+    assert set(second["drift"]["drifted"]) >= {"x00", "x01", "x02", "c00"}
+    column = second["drift"]["columns"]["x00"]
+    assert set(column) >= {"method", "statistic", "p_value", "psi", "drifted"}
+    assert second["drift"]["share"] == pytest.approx(len(second["drift"]["drifted"]) / 20)
+    assert second["prediction_drift"]["selection_rate_change"] is not None
+    assert second["quality"]["null_share_change"] == pytest.approx(0.1, abs=0.03)
+    parity = second["fairness"]["group"]["demographic_parity_difference"]
+    assert parity["ci"][0] <= parity["value"] <= parity["ci"][1]
+    assert set(second["fairness"]["group"]["groups"]) == {"g1", "g2"}
+    assert second["performance"]["label_coverage"] == pytest.approx(0.25)
+    assert any(g["name"] == "Data drift" and g["status"] == "FAIL" for g in second["gates"])
+    # consecutive_windows: 2 — the first failing window acts on nothing, the second lists both
+    assert second["actions"] == []
+    assert {a["action"] for a in third["actions"]} == {"notify", "rollback"}
+    assert all(a["status"] == ACTION_PENDING for a in third["actions"])
+    assert document["labels"]["matched_batch_rows"] == 3 * DAY // 4
+
+
+def test_json_prints_only_the_results_and_is_deterministic(project: Path):
+    first = _run(project, "--json")
+    second = _run(project, "--json")
+    assert first.stdout == second.stdout
+    assert json.loads(first.stdout)["schema"] == "signoff.monitor.results/v1"
+
+
+def test_no_timestamp_means_one_window_and_no_policy_passes(project: Path):
+    text = CONFIG.replace("timestamp: scored_at, ", "").replace("window: 1d\n", "")
+    text = text.replace("policy: monitor_policy.yaml\n", "")
+    (project / "monitor.yaml").write_text(text)
+    result = _run(project)
+    assert result.exit_code == 0, result.output
+    document = json.loads((project / "out" / "monitor-results.json").read_text())
+    assert len(document["windows"]) == 1
+    assert document["windows"][0]["rows"] == 3 * DAY
+    assert document["windows"][0]["start"] is None
+
+
+def test_labels_that_join_to_nothing_report_zero_coverage(project: Path):
+    pd.DataFrame({"id": [-1, -2], "label": [0, 1]}).to_csv(project / "labels.csv", index=False)
+    result = _run(project, "--labels", str(project / "labels.csv"))
+    assert result.exit_code == 1  # the drift gate, not a crash
+    document = json.loads((project / "out" / "monitor-results.json").read_text())
+    assert [w["performance"]["label_coverage"] for w in document["windows"]] == [0.0] * 3
+    assert document["labels"]["unmatched_labels"] == 2
+
+
+def test_bad_timestamp_names_file_column_and_first_bad_row(project: Path):
+    batch = pd.read_csv(project / "batch.csv")
+    batch.loc[41, "scored_at"] = "yesterday"
+    batch.to_csv(project / "batch.csv", index=False)
+    result = _run(project)
+    assert result.exit_code == 3
+    expected = BAD_TIMESTAMP.format(value="yesterday", row=42, count=1)
+    assert f"batch.csv: columns.timestamp ('scored_at'): {expected}" in " ".join(
+        result.stderr.split()
+    )
+
+
+def test_empty_batch_and_missing_columns_are_data_errors(project: Path):
+    batch = pd.read_csv(project / "batch.csv")
+    batch.iloc[:0].to_csv(project / "batch.csv", index=False)
+    result = _run(project)
+    assert result.exit_code == 3
+    assert EMPTY.format(what="batch") in result.stderr
+    batch.drop(columns=["score"]).to_csv(project / "batch.csv", index=False)
+    result = _run(project)
+    assert result.exit_code == 3
+    message = MISSING_COLUMNS.split("{missing}")[0].format(what="batch")
+    assert message in " ".join(result.stderr.split())
+    assert "'score'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_reference_from_the_registry_is_refused_for_now(project: Path):
+    (project / "monitor.yaml").write_text(
+        CONFIG.replace("{path: reference.csv}", "{audit: latest}")
+    )
+    result = _run(project)
+    assert result.exit_code == 2
+    assert "monitor.yaml:2:" in result.stderr
+    assert NEEDS_REGISTRY.format(value="latest") in " ".join(result.stderr.split())
+
+
+def test_config_errors_point_at_file_and_line(project: Path):
+    (project / "monitor.yaml").write_text(CONFIG.replace("window: 1d", "window: daily"))
+    result = _run(project)
+    assert result.exit_code == 2
+    assert "monitor.yaml:8:9: window:" in result.stderr
+    assert "not a window length" in result.stderr
+
+
+def test_unknown_metric_in_the_policy_lists_the_monitoring_metrics(project: Path):
+    (project / "monitor_policy.yaml").write_text(POLICY.replace("drift_share", "drift_shares"))
+    result = _run(project)
+    assert result.exit_code == 2
+    flat = " ".join(result.stderr.split())
+    assert "unknown metric 'drift_shares' (did you mean drift_share" in flat
+    assert "known: accuracy," in flat
+    assert "label_coverage" in flat
+
+
+def test_labels_without_a_prediction_id_column_is_a_config_error(project: Path):
+    (project / "monitor.yaml").write_text(CONFIG.replace("prediction_id: id, ", ""))
+    result = _run(project, "--labels", str(project / "labels.csv"))
+    assert result.exit_code == 2
+    assert LABELS_NEED_ID in " ".join(result.stderr.split())
+
+
+def test_baseline_writes_the_reference_profile(project: Path):
+    target = project / "ref" / "profile.json"
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "baseline", str(project / "monitor.yaml"), "--output", str(target)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    profile = profile_from_dict(json.loads(target.read_text()))
+    assert profile.rows == 4000
+    assert result.stdout.strip().splitlines()[-1] == profile_sha256(profile)
+
+
+def test_config_defaults():
+    from signoff.monitor import MonitorConfig
+
+    config = MonitorConfig.model_validate(
+        {"model": "m", "reference": {"path": "r.csv"}, "columns": {"score": "s"}}
+    )
+    assert (config.drift.psi, config.drift.wasserstein, config.drift.jensen_shannon) == (
+        0.1,
+        0.1,
+        0.1,
+    )
+    assert config.drift.p_value == 0.01
+    assert config.actions.consecutive_windows == 1
+    assert load_monitor_config  # exported for the Python API
+
+
+def test_parquet_batches_are_read_too(project: Path):
+    pd.read_csv(project / "batch.csv").to_parquet(project / "batch.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / "batch.parquet"),
+         "--output", str(project / "out"), "--json"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert len(json.loads(result.stdout)["windows"]) == 3
+
+
+def test_repeated_label_ids_and_bad_scores_are_data_errors(project: Path):
+    from signoff.monitor._inputs import DUPLICATE_LABEL_IDS
+
+    pd.DataFrame({"id": [7, 7], "label": [0, 1]}).to_csv(project / "labels.csv", index=False)
+    result = _run(project, "--labels", str(project / "labels.csv"))
+    assert result.exit_code == 3
+    assert DUPLICATE_LABEL_IDS.format(value=7, count=2) in " ".join(result.stderr.split())
+    batch = pd.read_csv(project / "batch.csv")
+    batch.loc[5, "score"] = 1.5
+    batch.to_csv(project / "batch.csv", index=False)
+    result = _run(project)
+    assert result.exit_code == 3
+    assert "columns.score: scores must be in [0, 1]" in " ".join(result.stderr.split())
+    assert not (project / "out" / "monitor-results.json").exists()
