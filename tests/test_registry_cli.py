@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -246,3 +247,36 @@ def test_ledger_commands_end_to_end(cli, env, tmp_path: Path):
         ).exit_code
         == 5
     )
+
+
+def test_each_registry_signs_checkpoints_under_its_own_origin(cli, tmp_path: Path):
+    origins = []
+    for name in ("one", "two"):
+        env = {"SIGNOFF_HOME": str(tmp_path / name), "SIGNOFF_USER": "ada"}
+        assert (
+            cli(
+                "user", "add", "ada", "--email", "a@example.org", "--role", "admin", env=env
+            ).exit_code
+            == 0
+        )
+        shown = cli("ledger", "show", env=env)
+        [origin] = re.findall(r"signoff\.ledger/[0-9a-f]{16}", shown.stdout)
+        origins.append(origin)
+        keys = tmp_path / name / "acme"
+        assert cli("ledger", "keygen", "acme", "--out", str(keys), env=env).exit_code == 0
+        signed = cli("ledger", "checkpoint", "--key", f"{keys}.key", env=env)
+        assert signed.exit_code == 0
+        assert signed.stdout.splitlines()[0] == origin
+        assert f"the key is named 'acme' but signs the log '{origin}'" in signed.stderr
+        (tmp_path / name / "cp.txt").write_text(signed.stdout)
+        verified = cli(
+            "ledger",
+            "verify",
+            "--checkpoint",
+            str(tmp_path / name / "cp.txt"),
+            "--key",
+            f"{keys}.pub",
+            env=env,
+        )
+        assert verified.exit_code == 0, verified.output
+    assert origins[0] != origins[1]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from ..errors import ConfigError, InputError, LedgerVerificationError, NotFound
 from ._app import PlainTable, app, err_console, handle_errors, out_console
@@ -39,12 +40,29 @@ NOT_AUTHENTICATED = (
 NOT_JSON = "not a JSON inclusion proof: {reason}"
 DEFAULT_ORIGIN = "signoff-ledger"  # the same as signoff.ledger.DEFAULT_ORIGIN (a test checks)
 Origin = Annotated[
-    str, typer.Option(help="The log's name in checkpoints (or SIGNOFF_LEDGER_ORIGIN).")
+    str | None,
+    typer.Option(
+        help="The log's name in checkpoints (default: SIGNOFF_LEDGER_ORIGIN, else this "
+        "registry's own origin, shown by `ledger show`)."
+    ),
 ]
+KEY_NAME_DIFFERS = (
+    "note: the key is named {key!r} but signs the log {origin!r}; witnesses see both "
+    "names (`signoff ledger keygen {origin} --out FILE` names a key after its log)"
+)
 
 
-def _origin(value: str) -> str:
-    return os.environ.get("SIGNOFF_LEDGER_ORIGIN", value) if value == DEFAULT_ORIGIN else value
+def _origin(value: str | None, store: Store | None = None) -> str | None:
+    """``--origin``, else ``SIGNOFF_LEDGER_ORIGIN``, else this registry's own origin."""
+    if value is not None:
+        return value
+    if os.environ.get("SIGNOFF_LEDGER_ORIGIN"):
+        return os.environ["SIGNOFF_LEDGER_ORIGIN"]
+    if store is None:
+        return None
+    from ..ledger import installation_origin
+
+    return installation_origin(store)
 
 
 def _read(path: Path) -> str:
@@ -88,7 +106,7 @@ def keygen(
 @handle_errors
 def checkpoint(
     key: Annotated[Path, typer.Option(help="Private key file from `signoff ledger keygen`.")],
-    origin: Origin = DEFAULT_ORIGIN,
+    origin: Origin = None,
     out: Annotated[Path | None, typer.Option(help="Also write the signed note here.")] = None,
 ) -> None:
     """Sign the ledger's current size and root; print the checkpoint to keep elsewhere."""
@@ -99,8 +117,14 @@ def checkpoint(
     if out is not None and not out.parent.is_dir():
         raise ConfigError(NO_FOLDER.format(folder=out.parent), field="--out")
     registry = open_registry()
+    signed_as = _origin(origin, registry.store)
+    parts = private.strip().split("+", 4)
+    key_name = parts[2] if len(parts) == 5 else None
+    if key_name is not None and key_name != signed_as:
+        notice = KEY_NAME_DIFFERS.format(key=key_name, origin=signed_as)
+        err_console.print(escape(notice), soft_wrap=True)
     _, note = checkpoint_ledger(
-        registry.store, private_key_text=private, at=utc_now(), origin=_origin(origin)
+        registry.store, private_key_text=private, at=utc_now(), origin=signed_as
     )
     if out is not None:
         out.write_text(note, encoding="utf-8")
@@ -115,7 +139,7 @@ def verify(
         typer.Option("--checkpoint", help="A signed checkpoint kept outside the database."),
     ] = None,
     key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
-    origin: Origin = DEFAULT_ORIGIN,
+    origin: Origin = None,
     as_json: Json = False,
 ) -> None:
     """Recompute every event's hash and the root; with a checkpoint, prove the log only grew.
@@ -131,7 +155,10 @@ def verify(
             raise ConfigError(
                 "--checkpoint needs --key (the public key that signed it)", field="--key"
             )
-        cp = parse_checkpoint(_read(checkpoint_file), load_public_key(key), origin=_origin(origin))
+        store = open_registry(write=False).store
+        cp = parse_checkpoint(
+            _read(checkpoint_file), load_public_key(key), origin=_origin(origin, store)
+        )
     result = verify_ledger(open_registry(write=False).store, checkpoint=cp)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -156,7 +183,7 @@ def prove(
         Path | None, typer.Option("--checkpoint", help="Prove against this signed checkpoint.")
     ] = None,
     key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
-    origin: Origin = DEFAULT_ORIGIN,
+    origin: Origin = None,
 ) -> None:
     """Print an inclusion proof (JSON) that anyone can check offline with `ledger check-proof`.
 
@@ -174,12 +201,14 @@ def prove(
                 "--checkpoint needs --key (the public key that signed it)", field="--key"
             )
         note = _read(checkpoint_file)
-        cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin))
     store = open_registry(write=False).store
+    if note is not None:
+        assert key is not None
+        cp = parse_checkpoint(note, load_public_key(key), origin=_origin(origin, store))
     if audit is not None:
         seq = _attach_seq(store, audit)
     assert seq is not None
-    doc = prove_event(store, seq, checkpoint=cp, note=note, origin=_origin(origin))
+    doc = prove_event(store, seq, checkpoint=cp, note=note, origin=_origin(origin, store))
     print(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
@@ -257,9 +286,10 @@ def show(
     as_json: Json = False,
 ) -> None:
     """List ledger events."""
-    from ..ledger import iter_events
+    from ..ledger import installation_origin, iter_events
 
-    with open_registry(write=False).store.transaction() as session:
+    store = open_registry(write=False).store
+    with store.transaction() as session:
         events = list(iter_events(session, start=start, subject_prefix=subject))
     if as_json:
         print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
@@ -268,6 +298,9 @@ def show(
     for e in events:  # stored names are user input: a user called `[/]` is not markup
         table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
     out_console.print(table)
+    out_console.print(
+        escape(f"origin (the log's name in checkpoints): {installation_origin(store)}")
+    )
 
 
 @ledger_app.command("export")

@@ -38,6 +38,7 @@ from ._verify import (
     Verification,
     check_projections,
     checkpoint_ledger,
+    installation_origin,
     prove_event,
     verify_ledger,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "generate_key",
     "get_event",
     "inclusion_proof",
+    "installation_origin",
     "iter_events",
     "leaf_hash",
     "leaf_hashes",

@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
+
 from ..errors import ConfigError, LedgerVerificationError
 from ..store import CheckpointRow, Store, first_difference, replay, snapshot
 from ._actions import verify_actions
@@ -23,9 +25,31 @@ from ._merkle import consistency_proof, root_hash, verify_consistency
 from ._proof import make_inclusion_doc
 from ._signing import verify_signoffs
 
-__all__ = ["DEFAULT_ORIGIN", "Verification", "checkpoint_ledger", "prove_event", "verify_ledger"]
+__all__ = [
+    "DEFAULT_ORIGIN",
+    "Verification",
+    "checkpoint_ledger",
+    "installation_origin",
+    "prove_event",
+    "verify_ledger",
+]
 
+#: The origin of an empty ledger (before its first event names the installation).
 DEFAULT_ORIGIN = "signoff-ledger"
+
+
+def installation_origin(store: Store) -> str:
+    """This registry's own origin for checkpoints: ``signoff.ledger/<16 hex>``.
+
+    Derived from the leaf hash of the ledger's first event, so it is unique to each
+    installation (two registries never share it), needs no storage, and cannot change
+    without the first event changing, which ``verify`` detects.
+    """
+    with store.transaction() as session:
+        first = session.execute(text("SELECT leaf_hash FROM ledger_events WHERE seq = 1")).scalar()
+    return f"signoff.ledger/{first[:16]}" if first else DEFAULT_ORIGIN
+
+
 TRUNCATED = (
     "the ledger has {size} event(s) but the checkpoint recorded {checkpoint}: "
     "events {first}..{checkpoint} were removed (truncated)"
@@ -129,7 +153,7 @@ def check_projections(session: Any) -> None:
 
 
 def checkpoint_ledger(
-    store: Store, *, private_key_text: str, at: dt.datetime, origin: str = DEFAULT_ORIGIN
+    store: Store, *, private_key_text: str, at: dt.datetime, origin: str | None = None
 ) -> tuple[Checkpoint, str]:
     """Sign the current tree head and keep a copy in the database.
 
@@ -137,6 +161,8 @@ def checkpoint_ledger(
     a git repository, WORM storage, a second party).  The database copy is
     only a convenience; it is not trusted by ``verify``.
     """
+    if origin is None:
+        origin = installation_origin(store)
     if not origin or any(ord(char) < 0x20 for char in origin):
         raise ConfigError(ORIGIN_INVALID.format(origin=origin), field="origin")
     with store.transaction() as session:
@@ -157,7 +183,7 @@ def prove_event(
     *,
     checkpoint: Checkpoint | None = None,
     note: str | None = None,
-    origin: str = DEFAULT_ORIGIN,
+    origin: str | None = None,
 ) -> dict[str, Any]:
     """An inclusion proof of event ``seq`` that a third party checks offline.
 
@@ -176,6 +202,8 @@ def prove_event(
             )
         leaves = leaves[: checkpoint.size]
         origin = checkpoint.origin
+    if origin is None:
+        origin = installation_origin(store)
     doc = make_inclusion_doc(
         origin=origin,
         seq=seq,

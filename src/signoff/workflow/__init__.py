@@ -83,6 +83,7 @@ __all__ = [
     "load_governance",
     "missing_for",
     "rate_change",
+    "require_signatures",
 ]
 
 
