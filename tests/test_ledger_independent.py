@@ -203,8 +203,9 @@ def test_leaf_hashes_and_root_agree_with_rfc_9162(ledger: dict[str, object]):
     data = [event_data(e) for e in events]
     assert [sha256(b"\x00" + d).hex() for d in data] == [e["leaf_hash"] for e in events]
     origin, size, root = open_checkpoint(str(ledger["note"]), str(ledger["public"]))
-    assert len(events) == 12
-    assert (origin, size) == ("signoff-ledger", 12)
+    assert len(events) == 14  # the registry's events, G-1's two included
+    first = str(events[0]["leaf_hash"])[:16]
+    assert (origin, size) == (f"signoff.ledger/{first}", 14)  # this installation's origin
     assert root == mth(data)
 
 
@@ -232,14 +233,14 @@ def test_the_consistency_proof_is_rfc_9162s_and_verifies(ledger: dict[str, objec
     _, old_size, old_root = open_checkpoint(str(ledger["old_note"]), str(ledger["public"]))
     verified: dict[str, object] = ledger["verified"]  # type: ignore[assignment]
     proof = [bytes.fromhex(p) for p in verified["consistency_proof"]]  # type: ignore[attr-defined]
-    assert verified["checkpoint_size"] == old_size == 3
+    assert verified["checkpoint_size"] == old_size == 5
     assert proof == subproof(old_size, data, True)
     assert verify_consistency_rfc(old_size, len(data), old_root, mth(data), proof)
     assert not verify_consistency_rfc(old_size, len(data), mth(data[:2]), mth(data), proof)
 
 
 def test_a_tampered_checkpoint_fails_the_independent_signature_check(ledger: dict[str, object]):
-    note = str(ledger["note"]).replace("\n12\n", "\n13\n", 1)
+    note = str(ledger["note"]).replace("\n14\n", "\n15\n", 1)
     with pytest.raises(InvalidSignature):
         open_checkpoint(note, str(ledger["public"]))
 

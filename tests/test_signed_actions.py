@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ PEOPLE = ("admin", "admin2", "alice", "anna")
 
 
 @pytest.fixture
-def signed(api: Any, database_url: str, tmp_path: Path, clock: Any) -> dict[str, Any]:
+def signed(api: Any, database_url: str, tmp_path: Path, clock: Any) -> Iterator[dict[str, Any]]:
     keys = {name: generate_key(name) for name in PEOPLE}
     r = api.registry
     r.add_user("admin", "admin@example.org", ["admin"], actor=None, public_key=keys["admin"][1])
@@ -32,13 +33,19 @@ def signed(api: Any, database_url: str, tmp_path: Path, clock: Any) -> dict[str,
     proposed = api.workflow.propose_governance(path, actor="admin")
     api.workflow.decide_governance(f"G-{proposed.number}", actor="admin2", approve=True)
 
+    opened: list[Any] = []
+
     def as_signer(name: str | None) -> Any:
         key = keys[name][0] if name else None
-        return signoff.connect(
+        connected = signoff.connect(
             database_url, artifacts=tmp_path / "artifacts", clock=clock, signing_key=key
         )
+        opened.append(connected)
+        return connected
 
-    return {"keys": keys, "as": as_signer, "api": api}
+    yield {"keys": keys, "as": as_signer, "api": api}
+    for connected in opened:
+        connected.close()
 
 
 def _register(api: Any, name: str = "fraud") -> Any:
