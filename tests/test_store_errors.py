@@ -73,3 +73,32 @@ def test_the_database_and_artifacts_are_owner_only(cli, tmp_path: Path, demo: Pa
     assert {stat.S_IMODE(p.stat().st_mode) for p in stored} == {0o600}
     folders = [p for p in (home / "artifacts").rglob("*") if p.is_dir()]
     assert {stat.S_IMODE(p.stat().st_mode) & 0o077 for p in folders} == {0}
+
+
+def test_a_binary_public_key_file_is_exit_2_naming_it(cli, tmp_path: Path):
+    env = {"SIGNOFF_HOME": str(tmp_path / ".signoff"), "SIGNOFF_DATABASE_URL": ""}
+    assert (
+        cli("user", "add", "ada", "--email", "a@example.org", "--role", "admin", env=env).exit_code
+        == 0
+    )
+    binary = tmp_path / "bin.pub"
+    binary.write_bytes(bytes(range(256)))
+    for argv in (
+        ("user", "key", "ada", "--public-key", str(binary), "--as", "ada"),
+        (
+            "user",
+            "add",
+            "bob",
+            "--email",
+            "b@example.org",
+            "--role",
+            "approver",
+            "--public-key",
+            str(binary),
+            "--as",
+            "ada",
+        ),
+    ):
+        done = cli(*argv, env=env)
+        assert done.exit_code == 2
+        assert "bin.pub: cannot read the key file" in done.stderr

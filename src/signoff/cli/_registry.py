@@ -75,6 +75,13 @@ def _default_store(*, create: bool = True) -> Store:
     return Store(url, create=create)
 
 
+def _public_key_text(path: Path) -> str:
+    """A public key file's text; ConfigError naming the file when it is not one (binary too)."""
+    from ..ledger import load_public_key
+
+    return load_public_key(path)
+
+
 def _deliver_quickly(api: Signoff) -> None:
     """After a command's write commits: send its webhooks once, quickly.
 
@@ -220,7 +227,7 @@ def user_add(
     if public_key is not None and not public_key.is_file():
         raise ConfigError("file not found", file=public_key, field="--public-key")
     api = open_signoff()
-    key = public_key.read_text(encoding="utf-8") if public_key is not None else None
+    key = _public_key_text(public_key) if public_key is not None else None
     user = api.registry.add_user(
         name,
         email,
@@ -274,7 +281,7 @@ def user_key(
     old = load_private_key(old_key) if old_key is not None else None
     user = open_registry().set_public_key(
         name,
-        public_key.read_text(encoding="utf-8"),
+        _public_key_text(public_key),
         actor=str(acting_user(actor)),
         old_private_key=old,
     )
