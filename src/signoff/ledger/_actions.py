@@ -71,6 +71,24 @@ def verify_action(
     return verify_statement(statement, signature, public_key)
 
 
+def _ever_required(session: Session) -> bool:
+    """Whether any governance version that was applied said ``signatures: required``."""
+    applied = {
+        subject
+        for (subject,) in session.execute(
+            text("SELECT subject FROM ledger_events WHERE action = 'governance.applied'")
+        )
+    }
+    for subject, payload_text in session.execute(
+        text("SELECT subject, payload FROM ledger_events WHERE action = 'governance.proposed'")
+    ):
+        if subject in applied:
+            document = json.loads(payload_text).get("document") or {}
+            if document.get("signatures") == "required":
+                return True
+    return False
+
+
 def verify_actions(session: Session) -> int:
     """Check every action that governance required to be signed; returns how many.
 
@@ -79,6 +97,8 @@ def verify_actions(session: Session) -> int:
     LedgerVerificationError
         Naming the seq of the first action whose signature is missing or wrong.
     """
+    if not _ever_required(session):
+        return 0  # no governance version ever required signatures: nothing to read
     query = text("SELECT seq, actor, action, subject, payload FROM ledger_events ORDER BY seq")
     keys: dict[str, str] = {}
     users: set[str] = set()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
@@ -148,13 +148,16 @@ def iter_events(
     start: int = 1,
     subject_prefix: str | None = None,
     action: str | None = None,
+    actions: Collection[str] | None = None,
 ) -> Iterator[LedgerEvent]:
-    """Events in seq order (streamed), optionally only one ``action``."""
+    """Events in seq order (streamed), optionally only one ``action`` (or ``actions``)."""
     query = select(LedgerEventRow).where(LedgerEventRow.seq >= start).order_by(LedgerEventRow.seq)
     if subject_prefix is not None:
         query = query.where(LedgerEventRow.subject.startswith(subject_prefix))
     if action is not None:
         query = query.where(LedgerEventRow.action == action)
+    if actions is not None:
+        query = query.where(LedgerEventRow.action.in_(sorted(actions)))
     for row in session.scalars(query.execution_options(yield_per=5000)):
         yield _row_event(row)
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ..errors import ConfigError, LedgerVerificationError
-from ..store import CheckpointRow, Store, first_difference, replay, snapshot
+from ..store import PROJECTED_ACTIONS, CheckpointRow, Store, first_difference, replay, snapshot
 from ._actions import verify_actions
 from ._checkpoint import ORIGIN_INVALID, Checkpoint, sign_checkpoint
 from ._log import get_event, iter_events, leaf_hashes
@@ -130,7 +130,7 @@ def check_projections(session: Any) -> None:
     LedgerVerificationError
         Naming the table, the stored row and the row the events make (exit 5).
     """
-    expected = replay(iter_events(session))
+    expected = replay(iter_events(session, actions=PROJECTED_ACTIONS))
     found = first_difference(snapshot(session), expected)
     if found is None:
         return

@@ -5,7 +5,7 @@ from ._artifacts import ArtifactStore
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
-from ._project import Event, apply_event, event_time
+from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
 from ._records import (
     Artifact,
@@ -28,6 +28,7 @@ from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, s
 
 __all__ = [
     "DEFAULT_HOME",
+    "PROJECTED_ACTIONS",
     "PROJECTED_TABLES",
     "WRITE_LOCK",
     "Artifact",

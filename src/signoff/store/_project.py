@@ -43,7 +43,7 @@ from ._project_workflow import (
     _waiver_requested,
 )
 
-__all__ = ["Event", "apply_event", "event_time"]
+__all__ = ["PROJECTED_ACTIONS", "Event", "apply_event", "event_time"]
 
 
 # -- users -----------------------------------------------------------------------------
@@ -223,6 +223,10 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "governance.rejected": _governance_decided,
     **{f"cr.{state}": _cr_moved for state in _CR_STATES},
 }
+
+
+#: The actions that change a table (the others are records only: refusals, rollbacks…).
+PROJECTED_ACTIONS = frozenset(_HANDLERS)
 
 
 def apply_event(session: Session, event: Event) -> None:
