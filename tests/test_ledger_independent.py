@@ -204,8 +204,8 @@ def test_leaf_hashes_and_root_agree_with_rfc_9162(ledger: dict[str, object]):
     assert [sha256(b"\x00" + d).hex() for d in data] == [e["leaf_hash"] for e in events]
     origin, size, root = open_checkpoint(str(ledger["note"]), str(ledger["public"]))
     assert len(events) == 14  # the registry's events, G-1's two included
-    first = str(events[0]["leaf_hash"])[:16]
-    assert (origin, size) == (f"signoff.ledger/{first}", 14)  # this installation's origin
+    registry_id = events[0]["payload"]["registry_id"]  # type: ignore[index]
+    assert (origin, size) == (f"signoff.ledger/{registry_id[:16]}", 14)  # its own origin
     assert root == mth(data)
 
 

@@ -11,6 +11,7 @@ which the consistency proof shows.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,13 +42,19 @@ DEFAULT_ORIGIN = "signoff-ledger"
 def installation_origin(store: Store) -> str:
     """This registry's own origin for checkpoints: ``signoff.ledger/<16 hex>``.
 
-    Derived from the leaf hash of the ledger's first event, so it is unique to each
-    installation (two registries never share it), needs no storage, and cannot change
-    without the first event changing, which ``verify`` detects.
+    Taken from the random ``registry_id`` its first event records (registries created
+    before it existed: the first event's leaf hash), so it is unique to each installation,
+    needs no storage of its own, and cannot change without the first event changing,
+    which ``verify`` detects.
     """
     with store.transaction() as session:
-        first = session.execute(text("SELECT leaf_hash FROM ledger_events WHERE seq = 1")).scalar()
-    return f"signoff.ledger/{first[:16]}" if first else DEFAULT_ORIGIN
+        first = session.execute(
+            text("SELECT payload, leaf_hash FROM ledger_events WHERE seq = 1")
+        ).first()
+    if first is None:
+        return DEFAULT_ORIGIN
+    registry_id = json.loads(first[0]).get("registry_id")
+    return f"signoff.ledger/{(registry_id or first[1])[:16]}"
 
 
 TRUNCATED = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Sequence
 
 from ..errors import AlreadyExists, ConfigError, WorkflowRefused
@@ -139,6 +140,8 @@ class UserServices:
                 raise AlreadyExists(message.format(name=name, other=existing.name))
             granted = sorted(set(roles) | ({"admin"} if first else set()))
             payload = {"name": name, "email": email, "roles": granted, "first_admin": first}
+            if first:  # names this installation: the origin its checkpoints are signed under
+                payload["registry_id"] = uuid.uuid4().hex
             if key is not None:
                 payload["public_key"] = key
             unit.emit("user.added", f"user:{name}", payload, actor=name if first else None)
