@@ -8,7 +8,14 @@ Receivers check ``X-Signoff-Signature`` with :func:`verify_signature`.
 
 from ._deliver import DeliveryFailure, DeliveryReport, deliver_pending
 from ._events import ALL_EVENTS, Webhook, Webhooks, summary_text
-from ._outbox import MAX_ATTEMPTS, Notification, enqueue, has_pending, list_notifications
+from ._outbox import (
+    MAX_ATTEMPTS,
+    Notification,
+    enqueue,
+    has_pending,
+    list_notifications,
+    outbox_entries,
+)
 from ._signature import sign_body, verify_signature
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "enqueue",
     "has_pending",
     "list_notifications",
+    "outbox_entries",
     "sign_body",
     "summary_text",
     "verify_signature",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .._canonical import canonical_json
-from ..store import NotificationRow
+from ..store import NotificationRow, OutboxEntry, add_to_outbox
 from ._events import ALL_EVENTS, HasWebhooks
 
 if TYPE_CHECKING:  # type only: the workflow imports this package
@@ -32,6 +32,7 @@ __all__ = [
     "enqueue",
     "has_pending",
     "list_notifications",
+    "outbox_entries",
     "status_of",
 ]
 
@@ -101,28 +102,36 @@ def enqueue(
     ValueError
         For an event name not in ``ALL_EVENTS`` or a payload that is not JSON.
     """
+    entries = outbox_entries(
+        governance, event=event, subject=subject, payload=payload, ledger_seq=ledger_seq, at=at
+    )
+    return add_to_outbox(session, entries)
+
+
+def outbox_entries(
+    governance: HasWebhooks,
+    *,
+    event: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    ledger_seq: int,
+    at: dt.datetime,
+) -> list[OutboxEntry]:
+    """One outbox entry per webhook subscribed to ``event`` (a pure function).
+
+    Raises
+    ------
+    ValueError
+        For an event name not in ``ALL_EVENTS`` or a payload that is not JSON.
+    """
     if event not in ALL_EVENTS:
         raise ValueError(UNKNOWN_EVENT.format(event=event, known=", ".join(ALL_EVENTS)))
-    hooks = [hook for hook in governance.webhooks if event in hook.events]
-    if not hooks:
-        return 0
     plain = json.loads(canonical_json(dict(payload)))
-    for hook in hooks:
-        session.add(
-            NotificationRow(
-                event=event,
-                subject=subject,
-                payload=plain,
-                ledger_seq=ledger_seq,
-                url=hook.key,
-                attempts=0,
-                last_error=None,
-                delivered_at=None,
-                created_at=at,
-            )
-        )
-    session.flush()
-    return len(hooks)
+    return [
+        OutboxEntry(event, subject, plain, ledger_seq, hook.key, at)
+        for hook in governance.webhooks
+        if event in hook.events
+    ]
 
 
 def has_pending(store: Store) -> bool:

@@ -12,7 +12,7 @@ except by recording why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import WorkflowRefused
 from ..ledger import ACTOR_SIGNATURE, LedgerEvent, append_event, sign_action
-from ..store import ArtifactStore, Repository, Store
+from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox
 
 __all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
 
@@ -72,9 +72,9 @@ class Unit:
         self.emitted.append(event)
         return event
 
-    def outbox(self) -> Session:
-        """The transaction, for the notification outbox only (written with its event)."""
-        return self._session
+    def queue(self, entries: Sequence[OutboxEntry]) -> int:
+        """Write notifications to the outbox in this transaction (with the event they announce)."""
+        return add_to_outbox(self._session, entries)
 
 
 class Core:
@@ -101,6 +101,24 @@ class Core:
         self.before_commit: list[Callable[[Unit], None]] = []
         #: Called after each unit commits (delivering notifications, say).
         self.after_commit: list[Callable[[], None]] = []
+
+    def record_refusal(
+        self, actor: str, action: str, subject: str, payload: Mapping[str, Any]
+    ) -> None:
+        """Record what the workflow refused, in its own transaction (the refused one rolled
+        back); an unknown actor is refused before anything happened, so nothing is recorded.
+        """
+        with self.store.transaction(write=True) as session:
+            user = Repository(session).find_user(actor)
+            if user is not None:
+                append_event(
+                    session,
+                    actor=user.name,
+                    action=action,
+                    subject=subject,
+                    payload=payload,
+                    at=self.clock(),
+                )
 
     @contextmanager
     def read(self) -> Iterator[Repository]:

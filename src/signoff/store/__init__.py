@@ -5,6 +5,7 @@ from ._artifacts import ArtifactStore
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
+from ._outbox import OutboxEntry, add_to_outbox
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
 from ._records import (
@@ -45,6 +46,7 @@ __all__ = [
     "Model",
     "ModelVersion",
     "NotificationRow",
+    "OutboxEntry",
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
@@ -54,6 +56,7 @@ __all__ = [
     "User",
     "VersionRef",
     "WaiverRecord",
+    "add_to_outbox",
     "apply_event",
     "database_url",
     "event_time",

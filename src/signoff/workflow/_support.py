@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, SignoffError, WorkflowRefused
-from ..ledger import LedgerEvent, append_event
-from ..notify import enqueue
+from ..ledger import LedgerEvent
+from ..notify import outbox_entries
 from ..registry import Core, Unit
-from ..store import CRRecord, CRState, Repository, VersionRef
+from ..store import CRRecord, CRState, VersionRef
 from ._domain import ChangeRequest, cr_id, cr_number
 from ._readiness import view
 from ._rules import rules_in_force
@@ -87,14 +87,15 @@ def notify(
 ) -> None:
     """Queue webhook notifications for ``event`` in this same transaction."""
     rules = rules_in_force(unit.repo, core.artifacts)
-    enqueue(
-        unit.outbox(),
-        rules.governance,
-        event=event,
-        subject=subject,
-        payload=plain(payload),
-        ledger_seq=seq,
-        at=unit.now,
+    unit.queue(
+        outbox_entries(
+            rules.governance,
+            event=event,
+            subject=subject,
+            payload=plain(payload),
+            ledger_seq=seq,
+            at=unit.now,
+        )
     )
 
 
@@ -184,15 +185,5 @@ def record_refusal(core: Core, actor: str, subject: str, rule: str, error: Signo
             subject = cr_id(cr_number(subject))
         except ConfigError:
             return  # not a CR id at all: nothing happened to record
-    with core.store.transaction(write=True) as session:
-        user = Repository(session).find_user(actor)
-        if user is None:
-            return  # an unknown user is refused before anything is recorded
-        append_event(
-            session,
-            actor=user.name,
-            action="cr.refused" if subject.startswith("CR-") else "workflow.refused",
-            subject=subject,
-            payload={"rule": rule, "message": error.message},
-            at=core.clock(),
-        )
+    action = "cr.refused" if subject.startswith("CR-") else "workflow.refused"
+    core.record_refusal(actor, action, subject, {"rule": rule, "message": error.message})
