@@ -887,9 +887,9 @@ ROWS: list[tuple[str, Attack, type[SignoffError], int, str]] = [
     (
         "an emergency to no stage",
         emergency_to_no_such_stage,
-        WorkflowRefused,
-        4,
-        r"prod is not a stage of governance",
+        ConfigError,
+        2,
+        r"unknown stage 'prod' in governance G-\d+ \(.*\); stages: archived, development, production, staging$",
     ),
     (
         "the requester closes the review",
@@ -983,7 +983,7 @@ ROWS: list[tuple[str, Attack, type[SignoffError], int, str]] = [
         rollback_by_an_approver,
         WorkflowRefused,
         4,
-        r"anna does not hold the operator role",
+        r"^anna holds neither the operator nor the monitor role and cannot roll back$",
     ),
     ("a rubber stamp", rubber_stamp, WorkflowRefused, 4, r"a sign-off needs a comment"),
     (

@@ -256,7 +256,12 @@ def test_rollback_returns_to_the_last_approved_version(flow: Workflow, registry:
         flow.deploy(f"CR-{n}", actor="olga")
     assert registry.get_version(VersionRef("fraud", "2.0")).stage == "production"
     assert registry.get_version(VersionRef("fraud", "1.0")).stage == "archived"
-    with pytest.raises(WorkflowRefused, match=re.escape("anna does not hold the operator role")):
+    with pytest.raises(
+        WorkflowRefused,
+        match=re.escape(
+            "anna holds neither the operator nor the monitor role and cannot roll back"
+        ),
+    ):
         flow.rollback("fraud", actor="anna", reason="incident INC-7")
     done = flow.rollback("fraud", actor="olga", reason="incident INC-7: false positives")
     assert (str(done), done.changed, done.rolled_back_from) == ("fraud@1.0", True, "fraud@2.0")

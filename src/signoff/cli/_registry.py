@@ -69,10 +69,9 @@ def parse_ref(text: str) -> VersionRef:
 
 
 def _default_store(*, create: bool = True) -> Store:
-    from ..store import Store, signoff_home
+    from ..store import Store, database_url
 
-    url = os.environ.get("SIGNOFF_DATABASE_URL") or f"sqlite:///{signoff_home() / 'signoff.db'}"
-    return Store(url, create=create)
+    return Store(database_url(), create=create)
 
 
 def _public_key_text(path: Path) -> str:
@@ -185,13 +184,12 @@ def db_upgrade() -> None:
 @handle_errors
 def db_status(as_json: Json = False) -> None:
     """Show the database's schema revision and whether an upgrade is needed."""
-    from ..store import SchemaStatus, head_revision, schema_status, signoff_home
+    from ..store import SchemaStatus, database_url, head_revision, schema_status
 
     try:
         store = _default_store(create=False)
     except StoreError:  # no database yet: say so, create nothing
-        url = os.environ.get("SIGNOFF_DATABASE_URL") or str(signoff_home() / "signoff.db")
-        status, shown, exists = SchemaStatus(None, head_revision()), url, False
+        status, shown, exists = SchemaStatus(None, head_revision()), database_url(), False
     else:
         status, shown, exists = schema_status(store), store.display_url, True
     data = {

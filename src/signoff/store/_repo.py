@@ -7,7 +7,6 @@ up case-insensitively after NFKC normalisation (``Alice`` is ``alice``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -320,6 +319,6 @@ class Repository(RegistryReads):
         )
         return found is not None
 
-    def open_emergencies_due(self, now: dt.datetime) -> list[CRRecord]:
-        """Emergency changes without a review (callers check their due dates)."""
+    def unreviewed_emergencies(self) -> list[CRRecord]:
+        """Emergency changes without a post-incident review (callers check due dates)."""
         return [c for c in self.crs(emergency_only=True) if c.review is None]

@@ -247,16 +247,9 @@ def first_difference(
         missing = sorted((want - have).elements(), key=lambda r: json.dumps(r, default=str))
         if not extra and not missing:
             continue
-        # pair an edited row with the expected row it replaced when the keys match
-        row = extra[0] if extra else None
-        match = next((w for w in missing if row is not None and w[0] == row[0]), None)
-        if row is None:
+        if not extra:
             return Difference(table, None, missing[0])
-        return Difference(
-            table,
-            row,
-            match
-            if match is not None
-            else (missing[0] if missing and len(missing) == len(extra) else None),
-        )
+        # an edited row: pair it with the expected row that has the same first column
+        replaced = next((w for w in missing if w[0] == extra[0][0]), None)
+        return Difference(table, extra[0], replaced)
     return None

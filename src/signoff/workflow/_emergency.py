@@ -41,13 +41,15 @@ def check_not_expired(cr: ChangeRequest, now: dt.datetime) -> None:
         raise WorkflowRefused(EXPIRED.format(cr=cr.id, when=emergency["expires_at"]))
 
 
-def flag_overdue(unit: Unit, core: Core) -> None:
+def flag_overdue(unit: Unit, core: Core) -> list[str]:
     """Record (once) and announce every emergency review that is past due.
 
     Runs before every write transaction commits (the core owns this side effect), so
     whoever writes next — a person, a monitor, ``signoff notify deliver`` — notices it.
+    Returns the CRs flagged now.
     """
-    for record in unit.repo.open_emergencies_due(unit.now):
+    flagged = []
+    for record in unit.repo.unreviewed_emergencies():
         due = dt.datetime.fromisoformat(record.details["emergency"]["review_due_at"])
         name = cr_id(record.number)
         if unit.now < due or unit.repo.seen(name, "emergency.review_overdue"):
@@ -63,6 +65,8 @@ def flag_overdue(unit: Unit, core: Core) -> None:
             event.seq,
             {"reason": f"post-incident review was due {due.isoformat()}"},
         )
+        flagged.append(name)
+    return flagged
 
 
 class EmergencyServices:
@@ -79,11 +83,7 @@ class EmergencyServices:
             raise ConfigError(NO_INCIDENT, field="--incident")
         with self._core.write(actor) as unit:
             rules = rules_in_force(unit.repo, self._core.artifacts)
-            stages = rules.governance.stages
-            if to_stage not in stages:
-                raise refuse(
-                    "unknown_stage", stage=to_stage, rules=rules.label, stages=", ".join(stages)
-                )
+            rules.check_stage(to_stage)
             settings = rules.governance.emergency
             version = unit.repo.version(ref)
             if version.stage == to_stage:
@@ -152,17 +152,6 @@ class EmergencyServices:
             raise
 
     def flag_overdue_reviews(self, *, actor: str | None = None) -> list[str]:
-        """Record any overdue review now (a write transaction notices them all)."""
+        """Record any overdue review now; returns the CRs flagged by this call."""
         with self._core.write(actor, check_actor=actor is not None) as unit:
-            before = {
-                c.number
-                for c in unit.repo.crs(emergency_only=True)
-                if unit.repo.seen(cr_id(c.number), "emergency.review_overdue")
-            }
-            flag_overdue(unit, self._core)
-            after = {
-                c.number
-                for c in unit.repo.crs(emergency_only=True)
-                if unit.repo.seen(cr_id(c.number), "emergency.review_overdue")
-            }
-        return [cr_id(n) for n in sorted(after - before)]
+            return flag_overdue(unit, self._core)

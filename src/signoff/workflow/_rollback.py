@@ -54,7 +54,7 @@ class RollbackServices:
         with self._core.write(actor) as unit:
             roles = set(unit.repo.user(unit.actor).roles)
             if not roles & {"operator", "monitor"}:
-                raise refuse("not_operator", user=unit.actor)
+                raise refuse("cannot_roll_back", user=unit.actor)
             current = unit.repo.holder(model, "production")
             deployed = unit.repo.deployed_crs(model, "production")
             rolled_from = {

@@ -35,6 +35,7 @@ OWN_PROPOSAL = "{actor} proposed {gid} and cannot also approve it (four eyes)"
 NOT_PENDING = "{gid} is {state}; only a proposed governance version can be decided"
 BAD_GID = "expected a governance version like G-2, got {text!r}"
 CORRUPT = "governance {gid}: the stored policy for {stage} does not match its hash {sha}"
+UNKNOWN_STAGE = "unknown stage {stage!r} in governance {rules}; stages: {stages}"
 SAME = "{gid} is already in force with exactly these rules"
 
 
@@ -68,6 +69,15 @@ class Rules:
     sha256: str
     governance: Governance
     policies: dict[str, StagePolicy]
+
+    def check_stage(self, stage: str) -> None:
+        """ConfigError (exit 2, field ``--to``) unless ``stage`` is one of these rules' stages."""
+        stages = self.governance.stages
+        if stage not in stages:
+            known = ", ".join(stages)
+            raise ConfigError(
+                UNKNOWN_STAGE.format(stage=stage, rules=self.label, stages=known), field="--to"
+            )
 
     @property
     def label(self) -> str:

@@ -110,14 +110,7 @@ class ChangeRequestServices:
         """Open a CR (state ``draft``) with its computed risk rating and required sign-offs."""
         with self._core.write(actor) as unit:
             rules = rules_in_force(unit.repo, self._core.artifacts)
-            stages = rules.governance.stages
-            if to_stage not in stages:
-                raise ConfigError(
-                    REFUSALS_UNKNOWN.format(
-                        stage=to_stage, rules=rules.label, stages=", ".join(stages)
-                    ),
-                    field="--to",
-                )
+            rules.check_stage(to_stage)
             version = unit.repo.version(ref)
             if version.stage == to_stage:
                 raise WorkflowRefused(ALREADY_THERE.format(ref=ref, stage=to_stage))
@@ -365,6 +358,3 @@ class ChangeRequestServices:
         if waiting_for is not None:
             crs = [c for c in crs if any(o["role"] == waiting_for for o in c.outstanding())]
         return crs
-
-
-REFUSALS_UNKNOWN = "unknown stage {stage!r} in governance {rules}; stages: {stages}"

@@ -51,6 +51,9 @@ REFUSALS = {
         "{user} already acted on {cr} as {other}; one person cannot fill two required roles"
     ),
     "not_operator": "{user} does not hold the operator role and cannot deploy",
+    "cannot_roll_back": (
+        "{user} holds neither the operator nor the monitor role and cannot roll back"
+    ),
     "deployer_not_approver": (
         "{user} approved {cr} and cannot also deploy it (separation of duties)"
     ),
@@ -68,7 +71,6 @@ REFUSALS = {
         "recorded as proposed by {user}; another risk reviewer must confirm it"
     ),
     "own_review": ("{user} opened emergency change {cr} and cannot close its post-incident review"),
-    "unknown_stage": "{stage} is not a stage of governance {rules}; stages: {stages}",
 }
 
 
