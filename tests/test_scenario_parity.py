@@ -402,3 +402,6 @@ def test_the_cli_and_the_python_api_leave_the_same_trail(
     (cli_actions, cli_outbox), (api_actions, api_outbox) = trails
     assert cli_actions == api_actions
     assert cli_outbox == api_outbox
+    assert len(cli_actions) > 20  # a real trail, not two empty ones
+    if name != "a failing version is blocked":  # that one is refused before any announcement
+        assert cli_outbox, "the scenario announced nothing"
