@@ -5,6 +5,7 @@ from ._artifacts import ArtifactStore
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
+from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_document
 from ._outbox import OutboxEntry, add_to_outbox
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
@@ -45,6 +46,8 @@ __all__ = [
     "LedgerEventRow",
     "Model",
     "ModelVersion",
+    "MonitorBaseline",
+    "MonitorWindow",
     "NotificationRow",
     "OutboxEntry",
     "Repository",
@@ -58,10 +61,12 @@ __all__ = [
     "WaiverRecord",
     "add_to_outbox",
     "apply_event",
+    "check_documents",
     "database_url",
     "event_time",
     "first_difference",
     "head_revision",
+    "keep_document",
     "lock_writes",
     "name_key",
     "open_store",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -323,3 +324,54 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorBaselineRow(Base):
+    """A reference profile recorded for a version (``monitor.baseline``)."""
+
+    __tablename__ = "monitor_baselines"
+    __table_args__ = (Index(None, "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    profile_sha256: Mapped[str] = mapped_column(String(64))
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rows: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorWindowRow(Base):
+    """One monitored window of production data (``monitor.window``); a re-run of the
+    same window (late labels) supersedes it, and both stay."""
+
+    __tablename__ = "monitor_windows"
+    __table_args__ = (Index(None, "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    window_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    rows: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # pass | warning | error | unjudged
+    failed_gates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    label_coverage: Mapped[float | None] = mapped_column(Float, default=None)
+    profile_sha256: Mapped[str] = mapped_column(String(64))
+    results_sha256: Mapped[str] = mapped_column(String(64))
+    batch_sha256: Mapped[str] = mapped_column(String(64))
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    superseded_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorDocumentRow(Base):
+    """Monitoring evidence, content-addressed: a profile or a window's results as
+    canonical JSON, stored under its SHA-256 (which a ledger event cites).  Not a
+    projection: ``ledger verify`` re-hashes each body and checks every cited hash."""
+
+    __tablename__ = "monitor_documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # profile | results
+    body: Mapped[str] = mapped_column(Text)

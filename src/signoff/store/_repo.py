@@ -26,6 +26,7 @@ from ._models import (
     VersionRow,
     WaiverRow,
 )
+from ._monitor import MonitorReads
 from ._reads import RegistryReads
 from ._records import (
     CRRecord,
@@ -48,7 +49,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(RegistryReads):
+class Repository(RegistryReads, MonitorReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 

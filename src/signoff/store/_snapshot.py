@@ -29,6 +29,8 @@ from ._models import (
     EmergencyReviewRow,
     GovernanceVersionRow,
     ModelRow,
+    MonitorBaselineRow,
+    MonitorWindowRow,
     RoleGrantRow,
     SignOffRow,
     StageTransitionRow,
@@ -187,6 +189,37 @@ def _queries() -> dict[str, Select[Any]]:
             GovernanceVersionRow.created_at,
             GovernanceVersionRow.decided_at,
         ),
+        "monitor_baselines": select(
+            MonitorBaselineRow.ledger_seq,
+            _ref(m, v),
+            MonitorBaselineRow.profile_sha256,
+            MonitorBaselineRow.config_sha256,
+            MonitorBaselineRow.reference,
+            MonitorBaselineRow.rows,
+            MonitorBaselineRow.actor,
+            MonitorBaselineRow.at,
+        )
+        .join(v, v.id == MonitorBaselineRow.version_id)
+        .join(m, m.id == v.model_id),
+        "monitor_windows": select(
+            MonitorWindowRow.ledger_seq,
+            _ref(m, v),
+            MonitorWindowRow.window_start,
+            MonitorWindowRow.window_end,
+            MonitorWindowRow.rows,
+            MonitorWindowRow.status,
+            MonitorWindowRow.failed_gates,
+            MonitorWindowRow.label_coverage,
+            MonitorWindowRow.profile_sha256,
+            MonitorWindowRow.results_sha256,
+            MonitorWindowRow.batch_sha256,
+            MonitorWindowRow.config_sha256,
+            MonitorWindowRow.superseded_by,
+            MonitorWindowRow.actor,
+            MonitorWindowRow.at,
+        )
+        .join(v, v.id == MonitorWindowRow.version_id)
+        .join(m, m.id == v.model_id),
     }
 
 
