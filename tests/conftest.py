@@ -216,3 +216,11 @@ def audited(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         "bad.skops": root / "bad.skops",
         "root": root,
     }
+
+
+@pytest.fixture
+def world(api: object, clock: FakeClock, tmp_path: Path, audited: dict[str, Path]) -> object:
+    """A governed registry (see ``tests/governed.py``), on SQLite and PostgreSQL."""
+    from governed import build_world
+
+    return build_world(api, clock, tmp_path, audited)

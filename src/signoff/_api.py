@@ -15,11 +15,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .ledger import Checkpoint, Verification, verify_ledger
 from .registry import Clock, Core, Registry, utc_now
 from .store import ArtifactStore, Store, open_store, signoff_home
 from .workflow import Workflow
+
+if TYPE_CHECKING:
+    from ._monitoring import Monitoring
 
 __all__ = ["Ledger", "Signoff", "connect"]
 
@@ -44,6 +48,13 @@ class Signoff:
         self.registry = Registry(core)
         self.workflow = Workflow(self.registry)
         self.ledger = Ledger(core.store)
+
+    @property
+    def monitor(self) -> Monitoring:
+        """Monitoring of registered models (loads the statistics stack when first used)."""
+        from ._monitoring import Monitoring
+
+        return Monitoring(self)
 
     @property
     def store(self) -> Store:

@@ -26,6 +26,7 @@ ALL_EVENTS: tuple[str, ...] = (
     "model.rolled_back",
     "emergency.opened",
     "emergency.review_overdue",
+    "monitor.alert",
 )
 BAD_URL = "webhook url must be an http:// or https:// URL with a host, got {url!r}"
 CREDENTIALS_IN_URL = (
@@ -49,6 +50,7 @@ _HEADLINES = {
     "model.rolled_back": "{what} rolled back",
     "emergency.opened": "Emergency change {what} opened",
     "emergency.review_overdue": "Post-incident review of {what} is overdue",
+    "monitor.alert": "Monitoring alert for {what}",
 }
 
 

@@ -30,6 +30,15 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
+from ._monitoring import (
+    SEVERITIES,
+    ActionPlan,
+    MonitorServices,
+    RecordedWindow,
+    RunRecord,
+    WindowRecord,
+    watched_ref,
+)
 from ._readiness import missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
@@ -45,7 +54,9 @@ __all__ = [
     "DECISIONS",
     "NO_POLICY",
     "REFUSALS",
+    "SEVERITIES",
     "TRANSITIONS",
+    "ActionPlan",
     "ApprovalRule",
     "CRState",
     "ChangeRequest",
@@ -59,6 +70,8 @@ __all__ = [
     "GovernanceServices",
     "HistoryServices",
     "LoadedGovernance",
+    "MonitorServices",
+    "RecordedWindow",
     "RequiredSignOff",
     "RiskRating",
     "RiskReason",
@@ -66,12 +79,14 @@ __all__ = [
     "Rollback",
     "RollbackServices",
     "Rules",
+    "RunRecord",
     "SignOff",
     "StagePolicy",
     "StageRule",
     "VersionFacts",
     "Waiver",
     "WaiverServices",
+    "WindowRecord",
     "Workflow",
     "bundled_governance_path",
     "check_transition",
@@ -84,6 +99,7 @@ __all__ = [
     "missing_for",
     "rate_change",
     "require_signatures",
+    "watched_ref",
 ]
 
 
@@ -106,6 +122,7 @@ class Workflow:
         self.histories = HistoryServices(core)
         self.waivers = WaiverServices(core)
         self.emergencies = EmergencyServices(core)
+        self.monitoring = MonitorServices(core)
         core.before_commit.append(self._housekeeping)
 
     def _housekeeping(self, unit: Unit) -> None:

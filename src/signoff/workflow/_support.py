@@ -51,6 +51,10 @@ REFUSALS = {
         "{user} already acted on {cr} as {other}; one person cannot fill two required roles"
     ),
     "not_operator": "{user} does not hold the operator role and cannot deploy",
+    "not_monitor": (
+        "{user} does not hold the monitor role and cannot record monitoring runs "
+        "(grant it to the service identity that runs `signoff monitor`)"
+    ),
     "cannot_roll_back": (
         "{user} holds neither the operator nor the monitor role and cannot roll back"
     ),

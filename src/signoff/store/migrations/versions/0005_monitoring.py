@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _seq_and_version(table: str) -> list[sa.SchemaItem]:
+def _seq_and_version(table: str) -> list[sa.Column[int] | sa.Constraint]:
     return [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ledger_seq", sa.Integer(), nullable=False),

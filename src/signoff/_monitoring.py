@@ -1,0 +1,345 @@
+"""``Signoff.monitor``: measure production batches and record them through the workflow.
+
+The monitor (:mod:`signoff.monitor`) measures; the workflow's monitoring service
+records each window and acts.  This face joins them: it resolves which version is
+watched (its production version unless the config pins one; exit 2 when there is
+none), measures, and records — so the CLI, a server and a script do the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._canonical import canonical_json
+from .errors import ConfigError
+from .monitor import (
+    MonitorRun,
+    Profile,
+    build_baseline,
+    load_monitor_config,
+    metric_value,
+    profile_to_json,
+    prometheus_text,
+    render_monitor_report,
+    run_monitor,
+)
+from .registry import Registry, VersionRef
+from .store import MonitorWindow
+from .workflow import ActionPlan, RunRecord, WindowRecord, Workflow
+
+__all__ = [
+    "AUDIT_DATA_MISSING",
+    "BaselineRecord",
+    "Monitoring",
+    "MonitoringReads",
+    "window_status",
+]
+
+NO_AUDIT = (
+    "`reference: {{audit: latest}}`: {ref} has no audit in the registry; attach one or "
+    "give `reference: {{path: FILE}}`"
+)
+AUDIT_DATA_MISSING = (
+    "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
+    "(sha256 {sha256}); no file with that content at {tried}"
+)
+
+
+def window_status(gates: list[dict[str, Any]], judged: bool) -> tuple[str, list[dict[str, Any]]]:
+    """A window's status (the worst failed severity) and its failed gates, in brief."""
+    failed = [
+        {
+            "gate": g["name"],
+            "metric": g["metric"],
+            "severity": g["severity"],
+            "value": g["value"],
+            "threshold": g["threshold"],
+            "attribute": g["attribute"],
+        }
+        for g in gates
+        if g["status"] != "PASS"
+    ]
+    if not judged:
+        return "unjudged", failed
+    severities = {f["severity"] for f in failed}
+    status = next((s for s in ("error", "warning", "info") if s in severities), "pass")
+    return status, failed
+
+
+@dataclass(frozen=True)
+class BaselineRecord:
+    """What ``monitor baseline`` stored."""
+
+    model: str
+    version: str
+    profile_sha256: str
+    rows: int
+    features: int
+    profile_json: bytes
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _summary(w: MonitorWindow) -> dict[str, Any]:
+    return {
+        "seq": w.seq,
+        "version": w.version,
+        "start": _iso(w.start),
+        "end": _iso(w.end),
+        "rows": w.rows,
+        "status": w.status,
+        "failed_gates": list(w.failed_gates),
+        "label_coverage": w.label_coverage,
+        "superseded_by": w.superseded_by,
+        "recorded_at": _iso(w.at),
+        "results_sha256": w.results_sha256,
+        "profile_sha256": w.profile_sha256,
+    }
+
+
+class MonitoringReads:
+    """What monitoring recorded: status, history, the report and the Prometheus file."""
+
+    def __init__(self, signoff: Any) -> None:
+        self._signoff = signoff
+        self.service = signoff.workflow.monitoring
+
+    def status(self, model: str | None = None) -> list[dict[str, Any]]:
+        """One row per model in production or monitored: latest window, streaks, alerts."""
+        rows = []
+        for entry in self.service.overview(model):
+            latest = entry["latest"]
+            rows.append(
+                {
+                    "model": entry["model"],
+                    "production": entry["production"],
+                    "monitored": latest is not None,
+                    "latest_window": _summary(latest) if latest else None,
+                    "failing_windows_in_a_row": entry["streaks"],
+                    "windows": entry["windows"],
+                    "alerts": entry["alerts"],
+                }
+            )
+        return rows
+
+    def _documents(self, windows: list[MonitorWindow]) -> dict[str, dict[str, Any]]:
+        bodies = self.service.documents([w.results_sha256 for w in windows])
+        return {sha: json.loads(body) for sha, body in bodies.items()}
+
+    def history(
+        self,
+        model: str,
+        metric: str,
+        *,
+        column: str | None = None,
+        attribute: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """``metric`` in every current window of ``model`` (oldest first)."""
+        windows = self.service.windows(model, since=since)
+        documents = self._documents(windows)
+        out = []
+        for w in windows:
+            value, ci = metric_value(
+                documents[w.results_sha256], metric, column=column, attribute=attribute
+            )
+            failed = any(
+                g.get("metric") == metric and (attribute is None or g.get("attribute") == attribute)
+                for g in w.failed_gates
+            )
+            out.append(
+                {
+                    "start": _iso(w.start),
+                    "end": _iso(w.end),
+                    "version": w.version,
+                    "value": value,
+                    "ci": ci,
+                    "failed": failed,
+                    "ledger_seq": w.seq,
+                }
+            )
+        return out
+
+    def report(self, model: str) -> str:
+        """The monitoring report of ``model`` as one self-contained HTML page."""
+        status = self.status(model)[0]
+        windows = self.service.windows(model, current_only=False)
+        documents = self._documents(windows)
+        rows = [{**_summary(w), "document": documents[w.results_sha256]} for w in windows]
+        verified = self._signoff.ledger.verify()
+        return render_monitor_report(
+            model=model,
+            production=f"{model}@{status['production']}" if status["production"] else None,
+            windows=rows,
+            alerts=self.service.alerts(model),
+            generated=_iso(self._signoff.workflow.clock()) or "",
+            ledger_size=verified.size,
+            ledger_root=verified.root,
+        )
+
+    def prometheus(self) -> str:
+        """The node-exporter textfile of every monitored model's latest window."""
+        entries = [e for e in self.service.overview() if e["latest"] is not None]
+        latest = [e["latest"] for e in entries]
+        documents = self._documents(latest)
+        pairs = []
+        for entry, w in zip(entries, latest, strict=True):
+            end = w.end or w.at
+            summary = {
+                "model": entry["model"],
+                "status": w.status,
+                "end": end.timestamp(),
+                "rows": w.rows,
+                "alerts": entry["alerts"],
+            }
+            pairs.append((summary, documents[w.results_sha256]))
+        return prometheus_text(pairs)
+
+
+class Monitoring(MonitoringReads):
+    """Monitoring of registered models: baselines, runs, and what they recorded."""
+
+    def __init__(self, signoff: Any) -> None:
+        super().__init__(signoff)
+        self._registry: Registry = signoff.registry
+        self._workflow: Workflow = signoff.workflow
+
+    def _reference(self, config_path: Path, ref: VersionRef) -> tuple[Path | None, dict[str, Any]]:
+        loaded = load_monitor_config(config_path)
+        config = loaded.config
+        if config.reference.path is not None:
+            path = loaded.resolve(config.reference.path)
+            return None, {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+        audits = self._registry.list_audits(ref)
+        if not audits:
+            raise ConfigError(NO_AUDIT.format(ref=ref), file=loaded.path, field="reference.audit")
+        audit = audits[-1]
+        manifest = json.loads(self._registry.core.artifacts.get(audit.manifest_sha256))
+        data = manifest["inputs"]["data"]
+        tried = []
+        for base in (loaded.path.parent, Path.cwd()):
+            candidate = (base / data["path"]).resolve()
+            tried.append(str(candidate))
+            if candidate.is_file() and _sha256(candidate) == data["sha256"]:
+                return candidate, {
+                    "audit": audit.id,
+                    "path": str(candidate),
+                    "sha256": data["sha256"],
+                }
+        raise ConfigError(
+            AUDIT_DATA_MISSING.format(
+                audit=audit.id,
+                ref=ref,
+                path=data["path"],
+                sha256=data["sha256"],
+                tried=" or ".join(tried),
+            ),
+            file=loaded.path,
+            field="reference.audit",
+        )
+
+    def _record(
+        self,
+        run: MonitorRun | None,
+        config_path: Path,
+        reference: dict[str, Any],
+        reference_profile: Profile,
+    ) -> RunRecord:
+        loaded = load_monitor_config(config_path)
+        config = loaded.config
+        plan = ActionPlan(
+            {
+                "error": tuple(config.actions.error),
+                "warning": tuple(config.actions.warning),
+                "info": tuple(config.actions.info),
+            },
+            config.actions.consecutive_windows,
+        )
+        windows: list[WindowRecord] = []
+        batch, labels = "", None
+        if run is not None:
+            batch = run.document["batch"]["sha256"]
+            labels = (run.document.get("labels") or {}).get("sha256")
+            for doc, window_profile, outcome in zip(
+                run.document["windows"], run.profiles, run.outcomes, strict=True
+            ):
+                status, failed = window_status(doc["gates"], outcome is not None)
+                measured = {k: v for k, v in doc.items() if k != "actions"}
+                windows.append(
+                    WindowRecord(
+                        start=doc["start"],
+                        end=doc["end"],
+                        rows=doc["rows"],
+                        status=status,
+                        failed_gates=failed,
+                        label_coverage=doc["performance"].get("label_coverage"),
+                        profile=profile_to_json(window_profile),
+                        results=canonical_json(measured),
+                    )
+                )
+        return RunRecord(
+            config_sha256=loaded.document.text_sha256,
+            batch_sha256=batch,
+            reference=reference,
+            reference_rows=reference_profile.rows,
+            reference_profile=profile_to_json(reference_profile),
+            windows=windows,
+            actions=plan,
+            labels_sha256=labels,
+        )
+
+    def baseline(self, config: str | Path, *, actor: str) -> BaselineRecord:
+        """Profile the watched version's reference and store it in the registry."""
+        path = Path(config)
+        spec = load_monitor_config(path).config.model
+        version = self.service.watched(spec)
+        ref = VersionRef(version.model, version.version)
+        source, reference = self._reference(path, ref)
+        base = build_baseline(path, reference=source)
+        record = self._record(None, path, reference, base.profile)
+        sha = self.service.record_baseline(spec, ref, record, actor=actor)
+        features = len(base.spec.features)
+        profile = record.reference_profile
+        return BaselineRecord(ref.model, ref.version, sha, base.profile.rows, features, profile)
+
+    def run(
+        self,
+        config: str | Path,
+        batch: str | Path,
+        *,
+        actor: str,
+        labels: str | Path | None = None,
+        today: dt.date | None = None,
+    ) -> MonitorRun:
+        """Measure every window of ``batch``, record each one, and act on failures."""
+        path = Path(config)
+        spec = load_monitor_config(path).config.model
+        version = self.service.watched(spec)
+        ref = VersionRef(version.model, version.version)
+        source, reference = self._reference(path, ref)
+        when = today or self._workflow.clock().date()
+        run = run_monitor(path, batch, labels_path=labels, today=when, reference=source)
+        assert run.reference_profile is not None
+        record = self._record(run, path, reference, run.reference_profile)
+        recorded = self.service.record_run(spec, ref, record, actor=actor)
+        document = {**run.document, "model": ref.model, "version": ref.version}
+        for window, done in zip(document["windows"], recorded, strict=True):
+            window["ledger_seq"] = done.seq
+            window["supersedes"] = done.supersedes
+            window["actions"] = done.actions
+        return MonitorRun(document, run.outcomes, run.profiles, run.reference_profile)
