@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ._canonical import canonical_json
 from .errors import ConfigError
+from .models import load_model
 from .monitor import (
     MonitorRun,
     Profile,
@@ -25,6 +29,7 @@ from .monitor import (
     metric_value,
     profile_to_json,
     prometheus_text,
+    read_table,
     render_monitor_report,
     run_monitor,
 )
@@ -48,6 +53,28 @@ AUDIT_DATA_MISSING = (
     "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
     "(sha256 {sha256}); no file with that content at {tried}"
 )
+
+
+def _find(entry: dict[str, Any], config: Path, audit: int, ref: VersionRef) -> Path:
+    """The file an audit manifest names, by path and SHA-256, beside the monitor config
+    or the working directory."""
+    tried = []
+    for base in (config.parent, Path.cwd()):
+        candidate: Path = (base / str(entry["path"])).resolve()
+        tried.append(str(candidate))
+        if candidate.is_file() and _sha256(candidate) == entry["sha256"]:
+            return candidate
+    raise ConfigError(
+        AUDIT_DATA_MISSING.format(
+            audit=audit,
+            ref=ref,
+            path=entry["path"],
+            sha256=entry["sha256"],
+            tried=" or ".join(tried),
+        ),
+        file=config,
+        field="reference.audit",
+    )
 
 
 def window_status(gates: list[dict[str, Any]], judged: bool) -> tuple[str, list[dict[str, Any]]]:
@@ -219,39 +246,43 @@ class Monitoring(MonitoringReads):
         self._registry: Registry = signoff.registry
         self._workflow: Workflow = signoff.workflow
 
-    def _reference(self, config_path: Path, ref: VersionRef) -> tuple[Path | None, dict[str, Any]]:
+    @contextmanager
+    def _reference(
+        self, config_path: Path, ref: VersionRef
+    ) -> Iterator[tuple[Path | None, dict[str, Any]]]:
+        """The reference data: the config's file, or the evaluation set of the version's
+        latest audit (found by the hash its manifest recorded, and scored with the audited
+        model file when it holds no score column)."""
         loaded = load_monitor_config(config_path)
         config = loaded.config
         if config.reference.path is not None:
             path = loaded.resolve(config.reference.path)
-            return None, {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+            yield None, {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+            return
         audits = self._registry.list_audits(ref)
         if not audits:
             raise ConfigError(NO_AUDIT.format(ref=ref), file=loaded.path, field="reference.audit")
         audit = audits[-1]
-        manifest = json.loads(self._registry.core.artifacts.get(audit.manifest_sha256))
-        data = manifest["inputs"]["data"]
-        tried = []
-        for base in (loaded.path.parent, Path.cwd()):
-            candidate = (base / data["path"]).resolve()
-            tried.append(str(candidate))
-            if candidate.is_file() and _sha256(candidate) == data["sha256"]:
-                return candidate, {
-                    "audit": audit.id,
-                    "path": str(candidate),
-                    "sha256": data["sha256"],
-                }
-        raise ConfigError(
-            AUDIT_DATA_MISSING.format(
-                audit=audit.id,
-                ref=ref,
-                path=data["path"],
-                sha256=data["sha256"],
-                tried=" or ".join(tried),
-            ),
-            file=loaded.path,
-            field="reference.audit",
+        artifacts = self._registry.core.artifacts
+        manifest = json.loads(artifacts.get(audit.manifest_sha256))
+        results = json.loads(artifacts.get(audit.results_sha256))
+        inputs = manifest["inputs"]
+        data = _find(inputs["data"], loaded.path, audit.id, ref)
+        described = {"audit": audit.id, "path": str(data), "sha256": inputs["data"]["sha256"]}
+        frame = read_table(data, what="reference")
+        score = config.columns.score
+        if score in frame.columns or not inputs.get("model"):
+            yield data, described
+            return
+        model = load_model(
+            _find(inputs["model"], loaded.path, audit.id, ref),
+            inputs["model"].get("format", "skops"),
         )
+        frame[score] = model.scores(frame, positive_label=results["positive_label"])
+        with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
+            scored = Path(folder) / "reference.parquet"
+            frame.to_parquet(scored, index=False)
+            yield scored, {**described, "scored_by": inputs["model"]["sha256"]}
 
     def _record(
         self,
@@ -309,8 +340,8 @@ class Monitoring(MonitoringReads):
         spec = load_monitor_config(path).config.model
         version = self.service.watched(spec)
         ref = VersionRef(version.model, version.version)
-        source, reference = self._reference(path, ref)
-        base = build_baseline(path, reference=source)
+        with self._reference(path, ref) as (source, reference):
+            base = build_baseline(path, reference=source)
         record = self._record(None, path, reference, base.profile)
         sha = self.service.record_baseline(spec, ref, record, actor=actor)
         features = len(base.spec.features)
@@ -331,13 +362,18 @@ class Monitoring(MonitoringReads):
         spec = load_monitor_config(path).config.model
         version = self.service.watched(spec)
         ref = VersionRef(version.model, version.version)
-        source, reference = self._reference(path, ref)
         when = today or self._workflow.clock().date()
-        run = run_monitor(path, batch, labels_path=labels, today=when, reference=source)
+        with self._reference(path, ref) as (source, reference):
+            run = run_monitor(path, batch, labels_path=labels, today=when, reference=source)
         assert run.reference_profile is not None
         record = self._record(run, path, reference, run.reference_profile)
         recorded = self.service.record_run(spec, ref, record, actor=actor)
-        document = {**run.document, "model": ref.model, "version": ref.version}
+        document = {
+            **run.document,
+            "model": ref.model,
+            "version": ref.version,
+            "reference": {**run.document["reference"], **reference},
+        }
         for window, done in zip(document["windows"], recorded, strict=True):
             window["ledger_seq"] = done.seq
             window["supersedes"] = done.supersedes
