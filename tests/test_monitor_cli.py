@@ -21,7 +21,7 @@ from signoff.monitor import load_monitor_config, profile_from_dict, profile_sha2
 from signoff.monitor._inputs import EMPTY, MISSING_COLUMNS
 from signoff.monitor._run import LABELS_NEED_ID
 from signoff.monitor._windows import BAD_TIMESTAMP
-from signoff.workflow._monitoring import NO_TARGET
+from signoff.workflow._monitor_types import NO_TARGET
 
 CONFIG = """\
 model: fraud

@@ -30,15 +30,15 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
-from ._monitoring import (
+from ._monitor_types import (
     SEVERITIES,
     ActionPlan,
-    MonitorServices,
     RecordedWindow,
     RunRecord,
     WindowRecord,
     watched_ref,
 )
+from ._monitoring import MonitorServices
 from ._readiness import missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices

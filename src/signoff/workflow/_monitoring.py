@@ -16,105 +16,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError, WorkflowRefused
 from ..registry import Core, Unit
 from ..store import ModelVersion, MonitorBaseline, MonitorWindow, VersionRef
-from ._domain import cr_id
-from ._rollback import apply_rollback, plan_rollback
-from ._rules import rules_in_force
-from ._support import move, notify, refuse
-
-__all__ = [
-    "SEVERITIES",
-    "ActionPlan",
-    "MonitorServices",
-    "RecordedWindow",
-    "RunRecord",
-    "WindowRecord",
-    "watched_ref",
-]
-
-SEVERITIES = ("error", "warning", "info")
-NOTHING_IN_PRODUCTION = (
-    "{model} has nothing in production to monitor; deploy a version first or pin one "
-    "with `model: {model}@VERSION`"
+from ._monitor_actions import act
+from ._monitor_types import (
+    NOTHING_IN_PRODUCTION,
+    PRODUCTION_MOVED,
+    SEVERITIES,
+    RecordedWindow,
+    RunRecord,
+    streak,
+    watched_ref,
+    window_key,
 )
-PRODUCTION_MOVED = (
-    "production of {model} changed from {then} to {now} while the batch was measured; run it again"
-)
-NO_TARGET = "no earlier version of {model} was approved for production; nothing was deployed"
-NOT_IN_PRODUCTION = "{ref} is no longer in production (it holds {now}); nothing to roll back"
+from ._support import guarded, refuse
 
-
-def watched_ref(spec: str) -> tuple[str, str | None]:
-    """``credit-scorer`` → (model, None: its production version); ``m@1.2`` → (m, 1.2)."""
-    model, _, version = spec.partition("@")
-    return model, version or None
-
-
-@dataclass(frozen=True)
-class ActionPlan:
-    """What each severity does once it fails ``consecutive`` windows in a row."""
-
-    by_severity: dict[str, tuple[str, ...]]
-    consecutive: int
-
-
-@dataclass(frozen=True)
-class WindowRecord:
-    """One measured window, ready to record (bodies are canonical JSON)."""
-
-    start: str | None
-    end: str | None
-    rows: int
-    status: str  # pass | warning | error | unjudged
-    failed_gates: list[dict[str, Any]]
-    label_coverage: float | None
-    profile: bytes
-    results: bytes
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A run of ``monitor run``: its inputs' hashes, its reference and its windows."""
-
-    config_sha256: str
-    batch_sha256: str
-    reference: dict[str, Any]
-    reference_rows: int
-    reference_profile: bytes
-    windows: Sequence[WindowRecord]
-    actions: ActionPlan
-    labels_sha256: str | None = None
-
-
-@dataclass
-class RecordedWindow:
-    """A recorded window and what its actions did."""
-
-    seq: int
-    supersedes: int | None
-    actions: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _key(w: MonitorWindow | WindowRecord, batch: str) -> tuple[Any, ...]:
-    if isinstance(w, MonitorWindow):
-        start = w.start.isoformat().replace("+00:00", "Z") if w.start else None
-        end = w.end.isoformat().replace("+00:00", "Z") if w.end else None
-        return (start, end) if start else (None, w.batch_sha256)
-    return (w.start, w.end) if w.start else (None, batch)
-
-
-def _streak(history: Sequence[MonitorWindow], upto: int, severity: str) -> int:
-    count = 0
-    for window in reversed([w for w in history if w.seq <= upto]):
-        if not any(g.get("severity") == severity for g in window.failed_gates):
-            break
-        count += 1
-    return count
+__all__ = ["MonitorServices"]
 
 
 class MonitorServices:
@@ -171,26 +91,41 @@ class MonitorServices:
 
     def record_baseline(self, spec: str, ref: VersionRef, run: RunRecord, *, actor: str) -> str:
         """Store the reference profile of ``ref`` (once per profile and config)."""
-        with self._core.write(actor) as unit:
-            self._check(unit, spec, ref)
-            return self._baseline(unit, ref, run)
+
+        def work() -> str:
+            with self._core.write(actor) as unit:
+                self._check(unit, spec, ref)
+                return self._baseline(unit, ref, run)
+
+        return guarded(self._core, actor, f"version:{ref}", "monitor", work)
 
     def record_run(
         self, spec: str, ref: VersionRef, run: RunRecord, *, actor: str
     ) -> list[RecordedWindow]:
         """Record every window of a run and take the actions its failures call for."""
+        return guarded(
+            self._core,
+            actor,
+            f"version:{ref}",
+            "monitor",
+            lambda: self._record(spec, ref, run, actor),
+        )
+
+    def _record(
+        self, spec: str, ref: VersionRef, run: RunRecord, actor: str
+    ) -> list[RecordedWindow]:
         with self._core.write(actor) as unit:
             self._check(unit, spec, ref)
             reference = self._baseline(unit, ref, run)
             earlier = {
-                _key(w, ""): w
+                window_key(w, ""): w
                 for w in unit.repo.monitor_windows(
                     model=ref.model, version=ref.version, current_only=True
                 )
             }
             recorded = []
             for window in run.windows:
-                old = earlier.get(_key(window, run.batch_sha256))
+                old = earlier.get(window_key(window, run.batch_sha256))
                 event = unit.emit(
                     "monitor.window",
                     f"version:{ref}",
@@ -216,145 +151,8 @@ class MonitorServices:
                 model=ref.model, version=ref.version, current_only=True
             )
             for window, done in zip(run.windows, recorded, strict=True):
-                done.actions = self._act(unit, ref, run, window, done.seq, history)
+                done.actions = act(self._core, unit, ref, run, window, done.seq, history)
             return recorded
-
-    def _act(
-        self,
-        unit: Unit,
-        ref: VersionRef,
-        run: RunRecord,
-        window: WindowRecord,
-        seq: int,
-        history: Sequence[MonitorWindow],
-    ) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for severity in SEVERITIES:
-            streak = _streak(history, seq, severity)
-            actions = run.actions.by_severity.get(severity, ())
-            if streak < run.actions.consecutive or not actions:
-                continue
-            gates = [g for g in window.failed_gates if g.get("severity") == severity]
-            for action in actions:
-                entry: dict[str, Any] = {
-                    "action": action,
-                    "severity": severity,
-                    "failing_windows": streak,
-                }
-                if action == "notify":
-                    entry.update(self._alert(unit, ref, window, severity, gates, streak))
-                else:
-                    entry.update(self._roll_back(unit, ref, window, severity, gates, streak))
-                out.append(entry)
-        return out
-
-    def _alert(
-        self,
-        unit: Unit,
-        ref: VersionRef,
-        window: WindowRecord,
-        severity: str,
-        gates: list[dict[str, Any]],
-        streak: int,
-        note: str | None = None,
-    ) -> dict[str, Any]:
-        payload = {
-            "model": ref.model,
-            "version": ref.version,
-            "window_start": window.start,
-            "severity": severity,
-            "gates": [g.get("gate") for g in gates],
-            "consecutive": streak,
-        }
-        if note:
-            payload["note"] = note
-        event = unit.emit("monitor.alert", f"version:{ref}", payload)
-        notify(unit, self._core, "monitor.alert", f"version:{ref}", event.seq, payload)
-        return {"status": "done", "ledger_seq": event.seq, "detail": note or "alert sent"}
-
-    def _roll_back(
-        self,
-        unit: Unit,
-        ref: VersionRef,
-        window: WindowRecord,
-        severity: str,
-        gates: list[dict[str, Any]],
-        streak: int,
-    ) -> dict[str, Any]:
-        current = unit.repo.holder(ref.model, "production")
-        if current is None or current.version != ref.version:
-            now = str(current.ref) if current else "nothing"
-            return {"status": "skipped", "detail": NOT_IN_PRODUCTION.format(ref=ref, now=now)}
-        plan = plan_rollback(unit, ref.model, None)
-        if plan.target is None or plan.done is not None:
-            note = NO_TARGET.format(model=ref.model)
-            alert = self._alert(unit, ref, window, severity, gates, streak, note)
-            return {**alert, "status": "skipped", "detail": note}
-        start = window.start or unit.now.isoformat().replace("+00:00", "Z")
-        incident = f"MON-{ref.model}-{start}"
-        names = ", ".join(str(g.get("gate")) for g in gates)
-        reason = f"monitoring: {severity} gate(s) {names} failed in {streak} consecutive windows"
-        number = self._open_automatic(unit, ref, plan.target, incident, reason)
-        rolled = apply_rollback(
-            unit, self._core, plan, {"reason": reason, "incident": incident, "cr": cr_id(number)}
-        )
-        move(unit, self._core, unit.repo.cr(number), "deployed", {"operator": unit.actor})
-        return {
-            "status": "done",
-            "detail": f"production rolled back to {rolled}",
-            "change_request": cr_id(number),
-            "incident": incident,
-        }
-
-    def _open_automatic(
-        self, unit: Unit, ref: VersionRef, target: str, incident: str, reason: str
-    ) -> int:
-        """The emergency change that records an automatic rollback (approved for
-        production before; no new approval: the review afterwards is the control)."""
-        rules = rules_in_force(unit.repo, self._core.artifacts)
-        settings = rules.governance.emergency
-        number = unit.repo.next_number("cr")
-        name = cr_id(number)
-        opened = unit.emit(
-            "emergency.opened",
-            name,
-            {
-                "version": f"{ref.model}@{target}",
-                "to_stage": "production",
-                "summary": f"EMERGENCY {incident}: {reason}",
-                "required": [],
-                "baseline": str(ref),
-                "governance_sha256": rules.sha256,
-                "governance_version": rules.number,
-                "incident": incident,
-                "reason": reason,
-                "automatic": True,
-                "expires_at": (
-                    unit.now + dt.timedelta(hours=settings.max_duration_hours)
-                ).isoformat(),
-                "review_due_at": (
-                    unit.now + dt.timedelta(hours=settings.review_due_hours)
-                ).isoformat(),
-            },
-        )
-        notify(
-            unit,
-            self._core,
-            "emergency.opened",
-            name,
-            opened.seq,
-            {"version": f"{ref.model}@{target}", "to_stage": "production", "reason": reason},
-        )
-        record = unit.repo.cr(number)
-        move(unit, self._core, record, "submitted", {"emergency": True, "automatic": True})
-        move(
-            unit,
-            self._core,
-            record,
-            "approved",
-            {"approvals": [], "basis": f"{ref.model}@{target} was approved for production"},
-        )
-        return number
 
     # -- reads -------------------------------------------------------------------------
     def windows(
@@ -392,7 +190,7 @@ class MonitorServices:
                         "production": holder.version if holder else None,
                         "latest": latest,
                         "streaks": {
-                            s: _streak(watched, latest.seq, s) if latest else 0 for s in SEVERITIES
+                            s: streak(watched, latest.seq, s) if latest else 0 for s in SEVERITIES
                         },
                         "windows": len(mine),
                         "alerts": alerts,
