@@ -210,7 +210,7 @@ def render_report(
     """
     wanted = parse_formats(formats)
     if "pdf" in wanted and not pdf_available():  # fail before the work, not after
-        raise MissingExtraError("The PDF report", "pdf", "weasyprint")
+        raise MissingExtraError("The PDF report", "pdf", "typst")
     context = report_context(results, manifest)
     context["stylesheet"] = Markup(stylesheet())
     html = jinja_environment().get_template("report.html.j2").render(context)
