@@ -12,40 +12,12 @@ vectors.  Tags it does not know keep their text (never dropped silently).
 from __future__ import annotations
 
 import re
+from functools import cache
 from html.parser import HTMLParser
+from importlib import resources
 
 __all__ = ["TypstDocument", "html_to_typst"]
 
-_PREAMBLE = r"""#set document(title: sys.inputs.at("title"), date: none)
-#set page(paper: "a4", margin: (x: 14mm, y: 17mm),
-  header: context { set text(size: 7pt, fill: rgb("#555555")); sys.inputs.at("title"); h(1fr); sys.inputs.at("verdict") },
-  footer: context { set text(size: 6.5pt, fill: rgb("#777777")); sys.inputs.at("footer"); h(1fr); text(size: 7pt, fill: rgb("#555555"))[Page #counter(page).display("1 of 1", both: true)] })
-#set text(font: ("DejaVu Sans",), size: 9pt, fill: rgb("#1a1a1a"), lang: "en", hyphenate: false)
-#set par(leading: 0.62em, spacing: 0.8em, justify: false)
-#show raw: set text(font: ("DejaVu Sans Mono",), size: 1.1em)
-#show heading: set text(fill: rgb("#1a1a1a"))
-#show heading.where(level: 1): it => block(below: 3pt, text(size: 17pt, it.body))
-#show heading.where(level: 2): it => block(above: 12pt, below: 7pt, width: 100%, inset: (bottom: 3pt), stroke: (bottom: 1.5pt + rgb("#0072B2")), text(size: 13pt, it.body))
-#show heading.where(level: 3): it => block(above: 12pt, below: 5pt, text(size: 10.5pt, it.body))
-#show heading.where(level: 4): it => block(above: 9pt, below: 4pt, text(size: 9.5pt, it.body))
-#set table(stroke: (x: none, y: 0.5pt + rgb("#cccccc")), inset: (x: 4pt, y: 2.5pt), align: left + top)
-#let small(it) = text(size: 0.85em, it)
-#let muted(it) = text(fill: rgb("#555555"), it)
-#let ci(it) = text(size: 0.85em, fill: rgb("#555555"), it)
-#let mono(it) = text(font: ("DejaVu Sans Mono",), size: 0.88em, it)
-#let hash(it) = text(font: ("DejaVu Sans Mono",), size: 0.8em, it)
-#let status-fill = (PASS: rgb("#007a5a"), WARN: rgb("#b36b00"), INFO: rgb("#2b7bb9"), FAIL: rgb("#b34700"), ERROR: rgb("#b34700"))
-#let status(kind, it) = box(fill: status-fill.at(kind, default: rgb("#555555")), inset: (x: 3pt, y: 1.5pt), outset: (y: 0.5pt), radius: 2pt, text(size: 0.85em, weight: "bold", fill: white, it))
-#let verdict-colours = (fail: (rgb("#D55E00"), rgb("#fdf0e8")), warn: (rgb("#E69F00"), rgb("#fdf6e6")), pass: (rgb("#009E73"), rgb("#e9f6f1")), "none": (rgb("#888888"), rgb("#f4f4f4")))
-#let verdict(kind, it) = { let (s, f) = verdict-colours.at(kind, default: (rgb("#999999"), white)); block(width: 100%, stroke: 1.5pt + s, fill: f, inset: (x: 10pt, y: 8pt), above: 8pt, below: 10pt, breakable: false, it) }
-#let callout(kind, it) = { let (s, f) = (bad: (rgb("#D55E00"), rgb("#fdf0e8")), note: (rgb("#56B4E9"), rgb("#eef6fc"))).at(kind, default: (rgb("#E69F00"), rgb("#fdf6e6"))); block(width: 100%, stroke: (left: 3pt + s), fill: f, inset: (x: 8pt, y: 4pt), breakable: false, it) }
-#let failed-gate(kind, it) = block(width: 100%, stroke: (left: 3pt + if kind in ("WARN", "INFO") { rgb("#E69F00") } else { rgb("#D55E00") }), inset: (x: 8pt, y: 2pt), breakable: false, it)
-#let codeblock(size, it) = block(width: 100%, fill: rgb("#f6f6f6"), stroke: 0.5pt + rgb("#dddddd"), inset: 5pt, text(size: size, it))
-#let chart(name) = image(bytes(sys.inputs.at(name)), format: "svg", width: 100%)
-#let half(it) = box(width: 49%, it)
-#let caption(it) = block(above: 2pt, text(size: 0.82em, fill: rgb("#444444"), it))
-#let th(it) = text(weight: "bold", it)
-"""
 
 _BLOCK_GAP = "\n\n"
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -53,6 +25,11 @@ _VOID = {"br", "meta", "img", "hr", "input", "link"}
 _SKIP = {"head", "title", "style", "script"}
 _INLINE_CLASSES = (("status", None), ("ci", "ci"), ("hash", "hash"), ("code", "mono"))
 _WRAPPERS = {"muted": "muted", "small": "small"}
+
+
+@cache
+def _preamble() -> str:
+    return resources.files("signoff.report").joinpath("templates/preamble.typ").read_text("utf-8")
 
 
 def _string(text: str) -> str:
@@ -202,7 +179,7 @@ class _Writer:
             return False
         return not (node.tag == "figure" and "half" in node.classes)
 
-    def block(self, node: _Node) -> str:  # noqa: C901, PLR0911, PLR0912 - a dispatch on tag
+    def block(self, node: _Node) -> str:
         tag, classes = node.tag, node.classes
         if tag in _SKIP:
             return ""
@@ -216,7 +193,9 @@ class _Writer:
             if tag == "h1" and not self.title:
                 self.title = text
             level = _HEADINGS[tag]
-            return f"#heading(level: {level}, outlined: {'false' if level == 1 else 'true'})[{self.inline_children(node)}]"
+            outlined = "false" if level == 1 else "true"
+            inner = self.inline_children(node)
+            return f"#heading(level: {level}, outlined: {outlined})[{inner}]"
         if tag == "p":
             inner = self.inline_children(node)
             if "subtitle" in classes:
@@ -228,7 +207,8 @@ class _Writer:
             body = ", ".join(f"[{self.blocks(li)}]" for li in items)
             listing = f"#{kind}({body}{',' if len(items) == 1 else ''})"
             if tag == "ol" and self.in_nav:
-                return f'#block(above: 4pt, below: 8pt, height: {(len(items) + 1) // 2 * 1.45 + 0.2}em)[#set text(fill: rgb("#0072B2")); #columns(2, gutter: 8pt)[{listing}]]'
+                height = (len(items) + 1) // 2 * 1.45 + 0.2
+                return f"#toc({height}em)[{listing}]"
             return listing
         if tag == "table":
             return self.table(node)
@@ -267,7 +247,7 @@ class _Writer:
                 self.verdict = "Verdict: " + " ".join(label.text().split())
             return f'#verdict("{kind}")[{body}]'
         if "label" in classes:
-            return f'#block(below: 6pt)[#text(size: 18pt, weight: "bold")[{self.inline_children(node)}]]'
+            return f"#verdict-label[{self.inline_children(node)}]"
         if "callout" in classes:
             kind = "bad" if "bad" in classes else "note" if "note" in classes else ""
             return f'#callout("{kind}")[{body}]'
@@ -299,7 +279,9 @@ class _Writer:
         for is_head, tr in rows:
             cells = []
             for k, cell in enumerate(_cells(tr)):
-                content = self.inline_children(cell) if not self.has_blocks(cell) else self.blocks(cell)
+                content = (
+                    self.inline_children(cell) if not self.has_blocks(cell) else self.blocks(cell)
+                )
                 if "n" in cell.classes:
                     right.add(k)
                 if cell.tag == "th" and "kv" not in classes:
@@ -321,7 +303,7 @@ class _Writer:
             f"fill: (x, y) => if y == 0 {{ {fill} }}" if header and "kv" not in classes else ""
         )
         if "kv" not in classes and "matrix" in classes:
-            head_fill = f'fill: (x, y) => if y == 0 or x == 0 {{ rgb("#eef3f8") }}'
+            head_fill = 'fill: (x, y) => if y == 0 or x == 0 { rgb("#eef3f8") }'
         align = ", ".join(
             "center" if "matrix" in classes else ("right" if k in right else "left")
             for k in range(columns)
@@ -407,4 +389,4 @@ def html_to_typst(html: str) -> TypstDocument:
     body = writer.blocks(tree.root)
     inputs = dict(writer.inputs)
     inputs.update(title=writer.title, verdict=writer.verdict, footer=writer.footer)
-    return TypstDocument(_PREAMBLE + "\n" + body + "\n", inputs)
+    return TypstDocument(_preamble() + "\n" + body + "\n", inputs)
