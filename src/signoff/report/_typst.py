@@ -330,15 +330,17 @@ class _Writer:
             return "(32%, 1fr)"
         widths = ["auto"] * columns
         if "matrix" not in classes:
-            length = [0] * columns
+            length, count, longest = [0] * columns, [0] * columns, [0] * columns
+            numeric = [True] * columns
             for _, tr in rows:
                 for k, cell in enumerate(_cells(tr)):
                     length[k] += len(cell.text())
-            wordiest = length.index(max(length))
-            if length[wordiest] > 0.4 * sum(length):
-                widths[wordiest] = "1fr"
-            else:
-                widths = ["1fr"] * columns
+                    count[k] += 1
+                    longest[k] = max(longest[k], len(" ".join(cell.text().split())))
+                    numeric[k] = numeric[k] and ("n" in cell.classes or cell.tag == "th")
+            for k in range(columns):  # text columns share the room by their mean length
+                if not numeric[k] and longest[k] > 24:  # short ones keep their width (auto)
+                    widths[k] = f"{max(1, round(length[k] / max(count[k], 1) / 6))}fr"
         return f"({', '.join(widths)},)"
 
     def has_blocks(self, node: _Node) -> bool:
