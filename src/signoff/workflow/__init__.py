@@ -30,10 +30,10 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
-from ._readiness import missing_for
+from ._readiness import judge_latest_audit, missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
-from ._rules import GovernanceServices, Rules, StagePolicy, gov_id
+from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force
 from ._service import ChangeRequestServices
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
@@ -80,10 +80,12 @@ __all__ = [
     "evidence_changed",
     "flag_overdue",
     "gov_id",
+    "judge_latest_audit",
     "load_governance",
     "missing_for",
     "rate_change",
     "require_signatures",
+    "rules_in_force",
 ]
 
 
