@@ -98,11 +98,12 @@ class _Evidence:
 
 def _related(e: LedgerEvent, ref: VersionRef, crs: set[str]) -> bool:
     p = e.payload
+    if p.get("model") == ref.model and "version" in p:  # imported and monitoring records
+        return p["version"] in (None, ref.version, str(ref))
     return (
         e.subject in (f"version:{ref}", f"model:{ref.model}")
         or e.subject in crs
         or p.get("version") == str(ref)
-        or (p.get("model") == ref.model and p.get("version") in (None, ref.version))
     )
 
 
@@ -276,18 +277,10 @@ def annex_iv(core: Core, ref: VersionRef) -> dict[str, Any]:
             )
     for e in by_action.get("waiver.requested", []) + by_action.get("waiver.granted", []):
         p = e.payload
-        risk.claims.append(
-            Claim(
-                f"{p.get('waiver')} {e.action.split('.')[1]} by {e.actor} at {e.ts}"
-                + (
-                    f" for gate {p['gate']!r} until {p['until']}: {p['reason']}"
-                    if "gate" in p
-                    else ""
-                )
-                + ".",
-                [ev.event(e)],
-            )
-        )
+        text = f"{p.get('waiver')} {e.action.split('.')[1]} by {e.actor} at {e.ts}"
+        text += f" for gate {p['gate']!r}" if "gate" in p else ""
+        text += f" until {p['until']}: {p['reason']}" if "until" in p else ""
+        risk.claims.append(Claim(text + ".", [ev.event(e)]))
 
     accuracy = Section("accuracy", "Accuracy, robustness and metrics", "Annex IV points 2(g), 4")
     overall = results.get("overall") or {}
