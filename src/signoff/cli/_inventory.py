@@ -21,6 +21,7 @@ from ._registry import (
     log_app,
     model_app,
     open_registry,
+    open_signoff,
     parse_ref,
     version_app,
 )
@@ -264,8 +265,9 @@ def log_export(
     """
     if fmt != "jsonl":
         raise ConfigError(f"expected jsonl (the only format), got {fmt!r}", field="--format")
-    for record in open_registry(write=False).audit_log():
-        print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    with open_signoff(write=False) as api:  # closed: a server database keeps no connection
+        for record in api.registry.audit_log():
+            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
 def _holder_at(name: str, text: str, *, as_json: bool) -> None:

@@ -51,9 +51,9 @@ def inventory_export(
         raise ConfigError(BAD_FORMAT.format(formats=formats, value=fmt), field="--format")
     if fmt == "xlsx" and output is None:
         raise ConfigError("an xlsx workbook is binary: give -o FILE.xlsx", field="-o")
-    api = open_signoff(write=False)
-    rows = inventory(api.core)
-    data = inventory_bytes(rows, fmt, created=api.core.clock())
+    with open_signoff(write=False) as api:
+        rows = inventory(api.core)
+        data = inventory_bytes(rows, fmt, created=api.core.clock())
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
@@ -74,7 +74,8 @@ def docs_annex_iv(
     ledger event or stored file it rests on, with inclusion proofs."""
     from ..regulatory import annex_iv, write_annex
 
-    doc = annex_iv(open_signoff(write=False).core, parse_ref(ref))
+    with open_signoff(write=False) as api:
+        doc = annex_iv(api.core, parse_ref(ref))
     files = write_annex(doc, output)
     empty = [s["title"] for s in doc["sections"] if not s["claims"]]
     summary = {
@@ -103,8 +104,8 @@ def portfolio_import(
     as historical records, all or nothing; unknown models are registered with a note."""
     from ..regulatory import import_audit_log
 
-    api = open_signoff()
-    result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
+    with open_signoff() as api:
+        result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
