@@ -30,7 +30,7 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
-from ._readiness import judge_latest_audit, missing_for
+from ._readiness import Judgement, judge_latest_audit, missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
 from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force
@@ -58,6 +58,7 @@ __all__ = [
     "GovernanceRecord",
     "GovernanceServices",
     "HistoryServices",
+    "Judgement",
     "LoadedGovernance",
     "RequiredSignOff",
     "RiskRating",
