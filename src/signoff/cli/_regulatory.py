@@ -96,7 +96,7 @@ def docs_annex_iv(
 
 
 def portfolio_import(
-    file: Annotated[Path, typer.Argument(help="The audit log (JSON Lines).")],
+    file: Annotated[Path, typer.Argument(help="The audit log (JSON Lines).", metavar="FILE.jsonl")],
     actor: As = None,
     as_json: Json = False,
 ) -> None:
