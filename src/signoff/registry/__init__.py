@@ -15,6 +15,7 @@ from ..store import (
     Artifact,
     ArtifactStore,
     AuditRecord,
+    ImportedAudit,
     Model,
     ModelVersion,
     StageChange,
@@ -26,7 +27,7 @@ from ._core import SYSTEM_ACTOR, Clock, Core, Unit, utc_now
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
-from ._users import UserServices, check_name
+from ._users import UserServices, check_label, check_name
 
 if TYPE_CHECKING:
     from ..audit import AuditResult
@@ -42,6 +43,7 @@ __all__ = [
     "Clock",
     "Core",
     "EvidenceServices",
+    "ImportedAudit",
     "InventoryServices",
     "Model",
     "ModelVersion",
@@ -51,6 +53,7 @@ __all__ = [
     "User",
     "UserServices",
     "VersionRef",
+    "check_label",
     "check_name",
     "file_sha256",
     "utc_now",

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -63,6 +64,7 @@ __all__ = [
     "CheckpointRow",
     "EmergencyReviewRow",
     "GovernanceVersionRow",
+    "ImportedAuditRow",
     "LedgerEventRow",
     "ModelRow",
     "NotificationRow",
@@ -174,6 +176,30 @@ class AuditRow(Base):
     gates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ImportedAuditRow(Base):
+    """A historical audit record imported from a team's audit log (``portfolio import``).
+
+    Never an audit of a registered version: it is not judged and no CR can rest on it;
+    it records what the team's own log said, which file and line it came from, and who
+    imported it.
+    """
+
+    __tablename__ = "imported_audits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    version: Mapped[str | None] = mapped_column(String(120), default=None)
+    audited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    gates_passed: Mapped[bool] = mapped_column(Boolean)
+    team: Mapped[str] = mapped_column(String(120))
+    audit_file: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class StageTransitionRow(Base):

@@ -28,6 +28,7 @@ from ._models import (
     CRTransitionRow,
     EmergencyReviewRow,
     GovernanceVersionRow,
+    ImportedAuditRow,
     ModelRow,
     MonitorBaselineRow,
     MonitorWindowRow,
@@ -117,6 +118,21 @@ def _queries() -> dict[str, Select[Any]]:
         )
         .join(v, v.id == AuditRow.version_id)
         .join(m, m.id == v.model_id),
+        "imported_audits": select(
+            ImportedAuditRow.id,
+            m.name,
+            ImportedAuditRow.version,
+            ImportedAuditRow.audited_at,
+            ImportedAuditRow.gates_passed,
+            ImportedAuditRow.team,
+            ImportedAuditRow.audit_file,
+            ImportedAuditRow.source_file,
+            ImportedAuditRow.source_sha256,
+            ImportedAuditRow.source_line,
+            ImportedAuditRow.imported_by,
+            ImportedAuditRow.ledger_seq,
+            ImportedAuditRow.imported_at,
+        ).join(m, m.id == ImportedAuditRow.model_id),
         "change_requests": select(
             ChangeRequestRow.id,
             _ref(m, v),

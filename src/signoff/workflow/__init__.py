@@ -39,10 +39,10 @@ from ._monitor_types import (
     watched_ref,
 )
 from ._monitoring import MonitorServices
-from ._readiness import missing_for
+from ._readiness import Judgement, judge_latest_audit, missing_for
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
-from ._rules import GovernanceServices, Rules, StagePolicy, gov_id
+from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force
 from ._service import ChangeRequestServices
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
@@ -69,6 +69,7 @@ __all__ = [
     "GovernanceRecord",
     "GovernanceServices",
     "HistoryServices",
+    "Judgement",
     "LoadedGovernance",
     "MonitorServices",
     "RecordedWindow",
@@ -95,10 +96,12 @@ __all__ = [
     "evidence_changed",
     "flag_overdue",
     "gov_id",
+    "judge_latest_audit",
     "load_governance",
     "missing_for",
     "rate_change",
     "require_signatures",
+    "rules_in_force",
     "watched_ref",
 ]
 
