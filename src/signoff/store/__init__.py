@@ -8,6 +8,7 @@ from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._outbox import OutboxEntry, add_to_outbox
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
+from ._reads_tokens import ServerToken
 from ._records import (
     Artifact,
     AuditRecord,
@@ -50,6 +51,7 @@ __all__ = [
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
+    "ServerToken",
     "SignOff",
     "StageChange",
     "Store",

@@ -27,6 +27,7 @@ from ._models import (
     WaiverRow,
 )
 from ._reads import RegistryReads
+from ._reads_tokens import TokenReads
 from ._records import (
     CRRecord,
     CRState,
@@ -48,7 +49,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(RegistryReads):
+class Repository(RegistryReads, TokenReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 

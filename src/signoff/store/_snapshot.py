@@ -30,6 +30,7 @@ from ._models import (
     GovernanceVersionRow,
     ModelRow,
     RoleGrantRow,
+    ServerTokenRow,
     SignOffRow,
     StageTransitionRow,
     TeamRow,
@@ -186,6 +187,19 @@ def _queries() -> dict[str, Select[Any]]:
             GovernanceVersionRow.decided_seq,
             GovernanceVersionRow.created_at,
             GovernanceVersionRow.decided_at,
+        ),
+        "server_tokens": select(
+            ServerTokenRow.id,
+            ServerTokenRow.kind,
+            ServerTokenRow.user_name,
+            ServerTokenRow.scope,
+            ServerTokenRow.secret_sha256,
+            ServerTokenRow.created_by,
+            ServerTokenRow.created_at,
+            ServerTokenRow.expires_at,
+            ServerTokenRow.revoked_by,
+            ServerTokenRow.revoked_at,
+            ServerTokenRow.used_at,
         ),
     }
 
