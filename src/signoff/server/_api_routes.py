@@ -67,6 +67,7 @@ def me(who: Reader) -> dict[str, Any]:
         "scope": who.scope,
         "login_at": plain(who.login_at) if who.login_at else None,
         "identity_provider": who.identity_provider,
+        "csrf": who.csrf,  # a session's unsafe requests send it as X-CSRF-Token
     }
 
 
