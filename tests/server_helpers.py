@@ -9,6 +9,8 @@ from typing import Any
 from conftest import without_policies, write_governance
 from signoff.registry import VersionRef
 
+#: A browser on the server's own machine (login links are accepted only from loopback).
+LOCAL = ("127.0.0.1", 50000)
 PEOPLE = {
     "alice": "requester",
     "dave": "data_reviewer",
@@ -56,7 +58,7 @@ def login(app: Any, api: Any, user: str) -> Any:
     """A TestClient signed in as ``user`` through a one-time login link."""
     from fastapi.testclient import TestClient
 
-    client = TestClient(app)
+    client = TestClient(app, client=LOCAL)
     _, secret = api.registry.tokens.create_login_link(user, actor=user)
     response = client.post("/login/link", data={"token": secret}, follow_redirects=False)
     assert response.status_code == 303, response.text

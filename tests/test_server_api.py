@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 
-from server_helpers import bearer, csrf, login, populate, settings  # noqa: E402
+from server_helpers import LOCAL, bearer, csrf, login, populate, settings  # noqa: E402
 from signoff.errors import NotFound  # noqa: E402
 from signoff.ledger import iter_events, verify_ledger  # noqa: E402
 
@@ -223,12 +223,12 @@ def test_login_links_are_single_use_and_expire(app, api, clock, cr):
     from fastapi.testclient import TestClient
 
     _, secret = api.registry.tokens.create_login_link("anna", actor="anna")
-    client = TestClient(app)
+    client = TestClient(app, client=LOCAL)
     assert client.post("/login/link", data={"token": secret}, follow_redirects=False).status_code == 303
     assert client.post("/login/link", data={"token": secret}).status_code == 401
     _, later = api.registry.tokens.create_login_link("anna", actor="anna")
     clock.advance(minutes=10, seconds=1)
-    assert TestClient(app).post("/login/link", data={"token": later}).status_code == 401
+    assert TestClient(app, client=LOCAL).post("/login/link", data={"token": later}).status_code == 401
     verify_ledger(api.store)
 
 
@@ -237,7 +237,12 @@ def test_login_links_work_only_on_loopback(api, cr):
 
     from signoff.server import create_app
 
-    app = create_app(api, settings(login_links=False))
     _, secret = api.registry.tokens.create_login_link("anna", actor="anna")
-    refused = TestClient(app).post("/login/link", data={"token": secret})
-    assert (refused.status_code, refused.json()["rule"]) == (403, "login_links")
+    off = TestClient(create_app(api, settings(login_links=False)), client=LOCAL)
+    remote = TestClient(create_app(api, settings()), client=("203.0.113.7", 40000))
+    proxied = TestClient(create_app(api, settings()), client=LOCAL)
+    for client, headers in ((off, {}), (remote, {}), (proxied, {"X-Forwarded-For": "203.0.113.7"})):
+        refused = client.post("/login/link", data={"token": secret}, headers=headers)
+        assert (refused.status_code, refused.json()["rule"]) == (403, "login_links")
+    # refused before it was spent: it still works from this machine
+    assert proxied.post("/login/link", data={"token": secret}, follow_redirects=False).status_code == 303

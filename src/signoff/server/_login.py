@@ -17,13 +17,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .._api import Signoff
 from ._auth import Principal, end_session, need, start_session
 from ._problems import Problem
+from ._settings import LOOPBACK
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["sign in"], include_in_schema=True)
 Anyone = Annotated[Principal | None, Depends(need("public"))]
 Reader = Annotated[Principal, Depends(need("read"))]
-LINKS_OFF = "login links work only when the server runs on loopback (SIGNOFF_LOGIN_LINKS)"
+LINKS_OFF = (
+    "login links work only on a server listening on loopback, from this machine, not through "
+    "a proxy (SIGNOFF_LOGIN_LINKS)"
+)
 LINK_BAD = "this login link is unknown, used or expired: ask for a new one (signoff login-link)"
 NO_OIDC = "OpenID Connect is not configured (SIGNOFF_OIDC_ISSUER …)"
 OIDC_FAILED = "the identity provider did not sign you in: {why}"
@@ -55,7 +59,9 @@ def login_link(
     request: Request, who: Anyone, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
 ) -> Response:
     settings = request.app.state.settings
-    if not settings.login_links:
+    client = request.client.host if request.client else ""
+    local = client in LOOPBACK and "x-forwarded-for" not in request.headers
+    if not settings.login_links or not local:
         raise Problem(403, "AccessRefused", LINKS_OFF, rule="login_links")
     api: Signoff = request.app.state.api
     user = api.registry.tokens.use_login_link(token)
