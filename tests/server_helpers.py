@@ -48,8 +48,12 @@ def populate(api: Any, folder: Path) -> str:
     ref = VersionRef("fraud", "1.0")
     registry.add_version(ref, framework="sklearn", actor="alice")
     for kind in ("model_card", "validation_report", "rollback_plan"):
-        registry.add_artifact(ref, kind, f"{kind} 1.0".encode(), filename=f"{kind}.md", actor="alice")
-    cr = api.workflow.open_cr(ref, to_stage="production", summary="first fraud model", actor="alice")
+        registry.add_artifact(
+            ref, kind, f"{kind} 1.0".encode(), filename=f"{kind}.md", actor="alice"
+        )
+    cr = api.workflow.open_cr(
+        ref, to_stage="production", summary="first fraud model", actor="alice"
+    )
     api.workflow.submit(cr.id, actor="alice")
     return str(cr.id)
 

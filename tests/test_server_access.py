@@ -46,7 +46,9 @@ def test_a_route_without_a_rule_is_caught(api):
 
     app = create_app(api, settings())
     app.add_api_route("/api/new-thing", lambda: {"ok": True}, methods=["GET"])
-    with pytest.raises(AssertionError, match=re.escape("['GET'] /api/new-thing has no access rule")):
+    with pytest.raises(
+        AssertionError, match=re.escape("['GET'] /api/new-thing has no access rule")
+    ):
         route_table(app)
 
 
@@ -72,7 +74,11 @@ def test_route_by_role(api, clock, tmp_path: Path):
         "approver": login(app, api, "anna"),
         "stale_login": stale,
     }
-    tokens = {name: csrf(c) for name, c in callers.items() if name in ("auditor", "approver", "stale_login")}
+    tokens = {
+        name: csrf(c)
+        for name, c in callers.items()
+        if name in ("auditor", "approver", "stale_login")
+    }
     table = sorted(route_table(app), key=lambda r: r[1] == "/logout")  # sign out last
     assert len(table) >= 30
     outcome = {}
@@ -89,7 +95,13 @@ def test_route_by_role(api, clock, tmp_path: Path):
             )
             outcome[(method, path, name)] = not refused
             expected = name in ALLOWED[level]
-            assert not refused == expected, (method, path, name, response.status_code, response.text)
+            assert not refused == expected, (
+                method,
+                path,
+                name,
+                response.status_code,
+                response.text,
+            )
     # the table is real: every level both lets someone through and refuses someone
     for level in ("read", "write", "sign"):
         rows = [(m, p) for (m, p, lv) in table if lv == level]

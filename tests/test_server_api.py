@@ -117,7 +117,10 @@ def test_a_read_only_user_gets_only_read_tokens(api, cr):
 
     with pytest.raises(WorkflowRefused, match="audrey holds only read-only roles"):
         api.registry.tokens.create_token(
-            "audrey", scope="write", expires=__import__("datetime").timedelta(days=1), actor="audrey"
+            "audrey",
+            scope="write",
+            expires=__import__("datetime").timedelta(days=1),
+            actor="audrey",
         )
     with pytest.raises(WorkflowRefused, match="only alice or an admin can"):
         api.registry.tokens.create_token(
@@ -224,11 +227,16 @@ def test_login_links_are_single_use_and_expire(app, api, clock, cr):
 
     _, secret = api.registry.tokens.create_login_link("anna", actor="anna")
     client = TestClient(app, client=LOCAL)
-    assert client.post("/login/link", data={"token": secret}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/login/link", data={"token": secret}, follow_redirects=False).status_code
+        == 303
+    )
     assert client.post("/login/link", data={"token": secret}).status_code == 401
     _, later = api.registry.tokens.create_login_link("anna", actor="anna")
     clock.advance(minutes=10, seconds=1)
-    assert TestClient(app, client=LOCAL).post("/login/link", data={"token": later}).status_code == 401
+    assert (
+        TestClient(app, client=LOCAL).post("/login/link", data={"token": later}).status_code == 401
+    )
     verify_ledger(api.store)
 
 
@@ -245,4 +253,7 @@ def test_login_links_work_only_on_loopback(api, cr):
         refused = client.post("/login/link", data={"token": secret}, headers=headers)
         assert (refused.status_code, refused.json()["rule"]) == (403, "login_links")
     # refused before it was spent: it still works from this machine
-    assert proxied.post("/login/link", data={"token": secret}, follow_redirects=False).status_code == 303
+    assert (
+        proxied.post("/login/link", data={"token": secret}, follow_redirects=False).status_code
+        == 303
+    )
