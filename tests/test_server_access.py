@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 
-from server_helpers import bearer, csrf, login, populate, settings  # noqa: E402
+from server_helpers import bearer, csrf, login, populate, settings
 
 #: Which callers each access level lets through (the rest get 401/403 from the server).
 ALLOWED = {
@@ -95,7 +95,7 @@ def test_route_by_role(api, clock, tmp_path: Path):
             )
             outcome[(method, path, name)] = not refused
             expected = name in ALLOWED[level]
-            assert not refused == expected, (
+            assert refused != expected, (
                 method,
                 path,
                 name,

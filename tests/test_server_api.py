@@ -11,9 +11,9 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 
-from server_helpers import LOCAL, bearer, csrf, login, populate, settings  # noqa: E402
-from signoff.errors import NotFound  # noqa: E402
-from signoff.ledger import iter_events, verify_ledger  # noqa: E402
+from server_helpers import LOCAL, bearer, csrf, login, populate, settings
+from signoff.errors import NotFound
+from signoff.ledger import iter_events, verify_ledger
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 def _events(tmp_path: Path, action: str) -> list:
     from signoff.ledger import iter_events
 
-    with signoff.connect(f"sqlite:///{tmp_path / 'home' / 'signoff.db'}", create=False) as api:
-        with api.store.transaction() as session:
-            return [e for e in iter_events(session) if e.action == action]
+    url = f"sqlite:///{tmp_path / 'home' / 'signoff.db'}"
+    with signoff.connect(url, create=False) as api, api.store.transaction() as session:
+        return [e for e in iter_events(session) if e.action == action]
 
 
 def test_token_create_list_revoke(cli, env, tmp_path: Path):
@@ -46,7 +46,9 @@ def test_token_create_list_revoke(cli, env, tmp_path: Path):
     made = cli("token", "create", "bob", "--scope", "read", "--expires", "30d", "--json", env=env)
     assert made.exit_code == 0, made.output
     data = json.loads(made.stdout)
-    assert data["id"].startswith("tok-") and data["scope"] == "read" and data["user"] == "bob"
+    assert data["id"].startswith("tok-")
+    assert data["scope"] == "read"
+    assert data["user"] == "bob"
     event = _events(tmp_path, "token.created")[-1]
     assert event.payload["secret_sha256"] == hashlib.sha256(data["secret"].encode()).hexdigest()
     plain = cli("token", "create", "ada", "--scope", "write", env=env)
@@ -64,7 +66,8 @@ def test_token_create_list_revoke(cli, env, tmp_path: Path):
     revoked = cli("token", "revoke", data["id"], env=env)
     assert revoked.exit_code == 0
     again = cli("token", "revoke", data["id"], env=env)
-    assert again.exit_code == 4 and "already revoked" in again.stderr
+    assert again.exit_code == 4
+    assert "already revoked" in again.stderr
 
 
 def test_login_link(cli, env, tmp_path: Path):
@@ -88,6 +91,8 @@ def test_serve_refuses_settings_that_cannot_work(cli, env):
     assert several.exit_code == 2
     assert "SIGNOFF_SECRET_KEY must be set" in several.stderr
     short = cli("serve", env={**env, "SIGNOFF_SECRET_KEY": "short"})
-    assert short.exit_code == 2 and "at least 32 characters, got 5" in short.stderr
+    assert short.exit_code == 2
+    assert "at least 32 characters, got 5" in short.stderr
     half = cli("serve", env={**env, "SIGNOFF_OIDC_ISSUER": "https://idp.example.org"})
-    assert half.exit_code == 2 and "set: SIGNOFF_OIDC_ISSUER" in half.stderr
+    assert half.exit_code == 2
+    assert "set: SIGNOFF_OIDC_ISSUER" in half.stderr
