@@ -257,3 +257,33 @@ def test_login_links_work_only_on_loopback(api, cr):
         proxied.post("/login/link", data={"token": secret}, follow_redirects=False).status_code
         == 303
     )
+
+
+def test_ledger_page_verifies_and_serves_proofs(app, api, cr):
+    from signoff.ledger import check_inclusion_doc
+
+    audrey = login(app, api, "audrey")
+    page = audrey.get("/ledger")
+    assert page.status_code == 200
+    assert 'name="csrf"' in page.text
+    size = api.ledger.verify().size
+    verified = audrey.post("/ledger", data={"csrf": csrf(audrey)})
+    assert f"Verified: {size} event(s)" in verified.text
+    bad = audrey.post("/ledger", data={"csrf": csrf(audrey), "checkpoint": "not a note"})
+    assert bad.status_code == 400
+    assert "a checkpoint needs the public key" in bad.text
+    proof = audrey.get("/ledger/proof", params={"seq": 1})
+    assert proof.headers["content-disposition"] == 'attachment; filename="signoff-proof-1.json"'
+    check_inclusion_doc(
+        proof.json(), public_key_text=None
+    )  # what `ledger check-proof` runs, offline
+
+
+def test_pages_show_the_form_only_to_who_may_sign(app, api, cr):
+    anna, alice = login(app, api, "anna"), login(app, api, "alice")
+    assert 'action="/crs/CR-1/sign"' in anna.get(f"/crs/{cr}").text
+    mine = alice.get(f"/crs/{cr}").text
+    assert "first fraud model" in mine
+    assert 'action="/crs/CR-1/sign"' not in mine
+    for path in ("/crs", "/models", "/models/fraud", "/models/fraud/versions/1.0"):
+        assert alice.get(path).status_code == 200, path

@@ -112,6 +112,8 @@ async def oidc_callback(request: Request, who: Anyone) -> Response:
     except OAuthError as exc:
         raise Problem(401, "NotAuthenticated", OIDC_FAILED.format(why=exc.description)) from None
     claims: dict[str, Any] = dict(token.get("userinfo") or {})
+    if not claims.get("email"):  # providers that keep the ID token minimal
+        claims.update(dict(await client.userinfo(token=token)))
     email = str(claims.get("email") or "")
     api: Signoff = request.app.state.api
     users = await run_in_threadpool(api.registry.list_users)

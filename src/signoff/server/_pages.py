@@ -170,14 +170,14 @@ def ledger_verify(
 ) -> Response:
     from ..errors import SignoffError
 
-    result, error = None, None
+    result, error, status = None, None, 200
     try:
         result = verify(_api(request), checkpoint.strip() or None, public_key.strip() or None)
     except SignoffError as exc:
-        error = exc.render()
+        error, status = exc.render(), exc.http_status
     context = {"result": result, "error": error, "checkpoint": checkpoint, "key": public_key}
     response = _page(request, "ledger.html", who, **context)
-    response.status_code = 200 if error is None else 409
+    response.status_code = status
     return response
 
 
