@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps demo test lint typecheck bench bench-ledger bench-cli docs clean
+.PHONY: setup system-deps browser-deps demo test lint typecheck bench bench-ledger bench-cli docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,27 @@ system-deps:
 	    echo "note: PDF reports need $(PDF_LIBS); install them with your package manager"; \
 	fi
 
+# The server's browser tests: Debian's chromium (driven by Playwright, never a downloaded
+# browser) and the npm OpenID Connect provider they start on loopback (tests/oidc). When
+# root with apt-get, chromium is installed; without Node/npm or chromium the browser tests
+# skip and say why.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium for the browser tests"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+	     || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	         --no-install-recommends chromium >/dev/null)) \
+	    || echo "note: could not install chromium; the browser tests will skip"; \
+	else \
+	    echo "note: the browser tests need /usr/bin/chromium (Debian package chromium)"; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+	    [ -d tests/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/oidc --no-audit --no-fund --silent; \
+	else \
+	    echo "note: the browser tests need Node and npm (tests/oidc); they will skip"; \
+	fi
+
 setup: $(STAMP) system-deps
 
 demo: setup
@@ -46,7 +67,7 @@ typecheck: setup
 
 # The tests start their own throwaway PostgreSQL (scripts/with-postgres) so the store
 # suite runs on SQLite and PostgreSQL alike.
-test: lint typecheck
+test: lint typecheck browser-deps
 	scripts/with-postgres $(BIN)/pytest
 
 bench: setup

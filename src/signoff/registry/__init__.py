@@ -18,6 +18,7 @@ from ..store import (
     ImportedAudit,
     Model,
     ModelVersion,
+    ServerToken,
     StageChange,
     Store,
     User,
@@ -27,6 +28,7 @@ from ._core import SYSTEM_ACTOR, Clock, Core, Unit, utc_now
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
+from ._tokens import LOGIN_LINK_TTL, SCOPES, TokenServices, parse_duration, secret_sha256
 from ._users import UserServices, check_label, check_name
 
 if TYPE_CHECKING:
@@ -34,8 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARTIFACT_KINDS",
+    "LOGIN_LINK_TTL",
     "RISK_TIERS",
     "ROLES",
+    "SCOPES",
     "STAGES",
     "SYSTEM_ACTOR",
     "Artifact",
@@ -48,7 +52,9 @@ __all__ = [
     "Model",
     "ModelVersion",
     "Registry",
+    "ServerToken",
     "StageChange",
+    "TokenServices",
     "Unit",
     "User",
     "UserServices",
@@ -56,6 +62,8 @@ __all__ = [
     "check_label",
     "check_name",
     "file_sha256",
+    "parse_duration",
+    "secret_sha256",
     "utc_now",
 ]
 
@@ -76,6 +84,7 @@ class Registry:
         self.users = UserServices(core)
         self.inventory = InventoryServices(core)
         self.evidence = EvidenceServices(core)
+        self.tokens = TokenServices(core)
 
     @property
     def clock(self) -> Clock:

@@ -9,6 +9,7 @@ from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_docu
 from ._outbox import OutboxEntry, add_to_outbox
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
+from ._reads_tokens import ServerToken
 from ._records import (
     Artifact,
     AuditRecord,
@@ -55,6 +56,7 @@ __all__ = [
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
+    "ServerToken",
     "SignOff",
     "StageChange",
     "Store",

@@ -69,6 +69,7 @@ __all__ = [
     "ModelRow",
     "NotificationRow",
     "RoleGrantRow",
+    "ServerTokenRow",
     "SignOffRow",
     "StageTransitionRow",
     "TeamRow",
@@ -401,3 +402,21 @@ class MonitorDocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # profile | results
     body: Mapped[str] = mapped_column(Text)
+
+
+class ServerTokenRow(Base):
+    """An API token or a one-time login link of ``signoff serve``: a projection of the
+    ``token.*`` and ``login_link.*`` events.  Only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "server_tokens"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "token" | "login_link"
+    user_name: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[str | None] = mapped_column(String(20), default=None)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

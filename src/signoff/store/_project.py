@@ -33,6 +33,7 @@ from ._models import (
 )
 from ._project_base import Event, event_time, model_id, user_id, version_id
 from ._project_monitor import MONITOR_HANDLERS
+from ._project_tokens import TOKEN_HANDLERS
 from ._project_workflow import (
     _cr_moved,
     _cr_opened,
@@ -248,6 +249,7 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "governance.rejected": _governance_decided,
     **{f"cr.{state}": _cr_moved for state in _CR_STATES},
     **MONITOR_HANDLERS,
+    **TOKEN_HANDLERS,
 }
 
 

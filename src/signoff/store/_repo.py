@@ -29,6 +29,7 @@ from ._models import (
 )
 from ._monitor import MonitorReads
 from ._reads import RegistryReads
+from ._reads_tokens import TokenReads
 from ._records import (
     CRRecord,
     CRState,
@@ -50,7 +51,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(RegistryReads, MonitorReads):
+class Repository(RegistryReads, MonitorReads, TokenReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 

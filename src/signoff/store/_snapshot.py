@@ -33,6 +33,7 @@ from ._models import (
     MonitorBaselineRow,
     MonitorWindowRow,
     RoleGrantRow,
+    ServerTokenRow,
     SignOffRow,
     StageTransitionRow,
     TeamRow,
@@ -236,6 +237,19 @@ def _queries() -> dict[str, Select[Any]]:
         )
         .join(v, v.id == MonitorWindowRow.version_id)
         .join(m, m.id == v.model_id),
+        "server_tokens": select(
+            ServerTokenRow.id,
+            ServerTokenRow.kind,
+            ServerTokenRow.user_name,
+            ServerTokenRow.scope,
+            ServerTokenRow.secret_sha256,
+            ServerTokenRow.created_by,
+            ServerTokenRow.created_at,
+            ServerTokenRow.expires_at,
+            ServerTokenRow.revoked_by,
+            ServerTokenRow.revoked_at,
+            ServerTokenRow.used_at,
+        ),
     }
 
 

@@ -5,6 +5,7 @@ under the write lock."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -173,9 +174,9 @@ class Workflow:
             ref, to_stage=to_stage, summary=summary, actor=actor, details=details
         )
 
-    def submit(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Submit a CR for review."""
-        return self.changes.submit(cr, actor=actor)
+    def submit(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
+        """Submit a CR for review (``if_match``: the revision read; refused when stale)."""
+        return self.changes.submit(cr, actor=actor, if_match=if_match)
 
     def sign(
         self,
@@ -186,10 +187,19 @@ class Workflow:
         decision: str,
         comment: str,
         private_key: str | None = None,
+        if_match: int | None = None,
+        attestation: Mapping[str, Any] | None = None,
     ) -> ChangeRequest:
-        """Sign off a CR in a role."""
+        """Sign off a CR in a role; see :meth:`ChangeRequestServices.sign`."""
         return self.changes.sign(
-            cr, actor=actor, role=role, decision=decision, comment=comment, private_key=private_key
+            cr,
+            actor=actor,
+            role=role,
+            decision=decision,
+            comment=comment,
+            private_key=private_key,
+            if_match=if_match,
+            attestation=attestation,
         )
 
     def override_risk(
@@ -202,9 +212,9 @@ class Workflow:
         """Withdraw a CR."""
         return self.deploys.withdraw(cr, actor=actor, reason=reason)
 
-    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Deploy an approved CR."""
-        return self.deploys.deploy(cr, actor=actor)
+    def deploy(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
+        """Deploy an approved CR (``if_match``: the revision read; refused when stale)."""
+        return self.deploys.deploy(cr, actor=actor, if_match=if_match)
 
     def get_cr(self, cr: str) -> ChangeRequest:
         """One CR."""
