@@ -7,11 +7,12 @@ gate threshold when there is one; failing windows are drawn as filled red square
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Point", "line_chart"]
+__all__ = ["Point", "line_chart", "nice_ticks"]
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 40
@@ -30,6 +31,23 @@ class Point:
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2 or 5 times a power of ten apart) covering [low, high]."""
+    span = max(high - low, 1e-12)
+    raw = span / max(count - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 12) + 0.0)
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 12) + 0.0)
+    return ticks
 
 
 def line_chart(
@@ -55,8 +73,8 @@ def line_chart(
     low, high = min(lows), max(highs)
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
-    pad = (high - low) * 0.08
-    low, high = low - pad, high + pad
+    ticks = nice_ticks(low, high)
+    low, high = ticks[0], ticks[-1]
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: int) -> float:
@@ -66,8 +84,7 @@ def line_chart(
         return TOP + inner_h * (1 - (v - low) / (high - low))
 
     parts = [head]
-    for k in range(5):
-        tick = low + (high - low) * k / 4
+    for tick in ticks:
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '

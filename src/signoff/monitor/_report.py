@@ -30,9 +30,17 @@ def _threshold(gates: Sequence[Mapping[str, Any]], metric: str, attribute: str |
     return None
 
 
+def _label(start: str | None, sub_daily: bool) -> str:
+    if start is None:
+        return "batch"
+    return start[5:16].replace("T", " ") if sub_daily else start[:10]
+
+
 def _series(
     windows: Sequence[Mapping[str, Any]], metric: str, attribute: str | None = None
 ) -> list[Point]:
+    days = [str(w["start"])[:10] for w in windows]
+    sub_daily = len(set(days)) < len(days)
     points = []
     for w in windows:
         value, ci = metric_value(w["document"], metric, attribute=attribute)
@@ -40,7 +48,7 @@ def _series(
             g.get("metric") == metric and (attribute is None or g.get("attribute") == attribute)
             for g in w["failed_gates"]
         )
-        label = (w["start"] or "batch")[:10]
+        label = _label(w["start"], sub_daily)
         points.append(Point(label, value, failed, tuple(ci) if ci else None))  # type: ignore[arg-type]
     return points
 
