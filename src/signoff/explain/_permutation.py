@@ -100,6 +100,16 @@ def _shuffles(n_rows: int, repeats: int, seed: int) -> NDArray[np.intp]:
     return orders
 
 
+def _plain_text(sample: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as NumPy object arrays, the values a model's input check turns them into.
+
+    pandas keeps text in Arrow arrays, which every model call converts back to
+    Python strings; converting the sample once saves that on each stacked copy.
+    """
+    text = [c for c in sample.columns if isinstance(sample[c].dtype, pd.StringDtype)]
+    return sample.astype(dict.fromkeys(text, object)) if text else sample
+
+
 def _shuffled(
     stacked: pd.DataFrame, sample: pd.DataFrame, feature: str, orders: NDArray[np.intp]
 ) -> pd.DataFrame:
@@ -156,7 +166,7 @@ def permutation_importances(
     rows = np.arange(len(frame))
     if len(rows) > max_rows:
         rows = np.sort(rng.choice(rows, size=max_rows, replace=False))
-    sample = frame.iloc[rows][list(features)].reset_index(drop=True)
+    sample = _plain_text(frame.iloc[rows][list(features)].reset_index(drop=True))
     target = y[rows]
     n = len(sample)
     metric = _metric(scoring, threshold)
