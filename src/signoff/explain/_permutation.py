@@ -23,7 +23,7 @@ __all__ = ["FeatureImportance", "Scorer", "importance_rank", "permutation_import
 
 #: Rows per model call: the shuffled copies of several features go to the model
 #: together, since a fixed cost per call (input checks, encoders) dominates small data.
-CALL_ROWS = 200_000
+CALL_ROWS = 100_000
 
 Scoring = Literal["roc_auc", "accuracy", "neg_log_loss", "average_precision"]
 
