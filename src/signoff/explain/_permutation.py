@@ -110,23 +110,29 @@ def _plain_text(sample: pd.DataFrame) -> pd.DataFrame:
     return sample.astype(dict.fromkeys(text, object)) if text else sample
 
 
-def _shuffled(
-    stacked: pd.DataFrame, sample: pd.DataFrame, feature: str, orders: NDArray[np.intp]
+def _stacked(
+    sample: pd.DataFrame, shuffled: Sequence[str], orders: NDArray[np.intp]
 ) -> pd.DataFrame:
-    """``stacked`` (``repeats`` copies of ``sample``) with ``feature`` shuffled in each copy.
+    """``repeats`` copies of ``sample`` per feature in ``shuffled``, that feature shuffled.
 
-    The column keeps its dtype (a categorical stays categorical), so frames of
-    several features concatenate without changing any column's type.
+    Built column by column with ``take``, so every column keeps its dtype (text
+    stays object, a categorical stays categorical).
     """
-    shuffled = stacked.copy()
+    n = len(sample)
     # scikit-learn shuffles the already-shuffled column again on each repeat
-    position = np.arange(len(sample))
+    position = np.arange(n)
     positions = []
     for order in orders:
         position = position[order]
         positions.append(position)
-    shuffled[feature] = sample[feature].take(np.concatenate(positions)).reset_index(drop=True)
-    return shuffled
+    moved = np.concatenate(positions)
+    kept = np.tile(np.arange(n), len(orders))
+    columns = {}
+    for column in sample.columns:
+        take = np.concatenate([moved if column == feature else kept for feature in shuffled])
+        values = sample[column]
+        columns[column] = pd.Series(values.array.take(take), dtype=values.dtype, copy=False)
+    return pd.DataFrame(columns)
 
 
 def permutation_importances(
@@ -174,15 +180,13 @@ def permutation_importances(
         target, model.scores(sample, positive_label=positive_label, features=features)
     )
     orders = _shuffles(n, repeats, seed)
-    stacked = pd.concat([sample] * repeats, ignore_index=True)
     per_feature = n * repeats
     batch = max(1, CALL_ROWS // per_feature)  # features scored in one model call
 
     drops = np.empty((len(features), repeats), dtype=np.float64)
     for start in range(0, len(features), batch):
         chunk = range(start, min(start + batch, len(features)))
-        frames = [_shuffled(stacked, sample, features[j], orders) for j in chunk]
-        together = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        together = _stacked(sample, [features[j] for j in chunk], orders)
         scores = model.scores(together, positive_label=positive_label, features=features)
         for k, j in enumerate(chunk):
             for r in range(repeats):
