@@ -10,12 +10,13 @@ from . import _registry, _inventory, _workflow, _governance, _notify, _ledger  #
 from . import _monitor, _monitor_views, _regulatory, _server  # noqa: F401
 
 # isort: on
-from ._app import app, run, short_lived_process
+from ._app import app, run
+from ._app import short_lived_process as _short_lived_process
 
 __all__ = ["app", "main", "run"]
 
 
 def main() -> None:
     """Console-script entry point."""
-    short_lived_process()
+    _short_lived_process()
     run()
