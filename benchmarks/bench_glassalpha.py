@@ -120,7 +120,8 @@ def measure(config: Path, tmp: Path, args: argparse.Namespace, *, rows: int) -> 
         name = "fastest (fast_mode)" if fast else "default"
         out = ["-c", str(cfg), "-o", str(tmp / "ga.html")]
         case.peers[name] = (cpu_of([*glassalpha, *out], runs=runs, cwd=tmp), runs)
-        case.figures.append((f"GlassAlpha 0.2.0 {name}, HTML ({runs} run)", case.peers[name][0]))
+        runs_text = f"{runs} run{'s' if runs != 1 else ''}"
+        case.figures.append((f"GlassAlpha 0.2.0 {name}, HTML ({runs_text})", case.peers[name][0]))
     return case
 
 
