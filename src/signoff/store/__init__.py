@@ -2,10 +2,12 @@
 the projector that derives every table from the ledger's events, and typed reads."""
 
 from ._artifacts import ArtifactStore
+from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._outbox import OutboxEntry, add_to_outbox
+from ._portfolio_reads import CRTransition, EventRecord
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
 from ._records import (
@@ -37,16 +39,19 @@ __all__ = [
     "AuditRecord",
     "CRRecord",
     "CRState",
+    "CRTransition",
     "CheckpointRow",
     "Decision",
     "Difference",
     "Event",
+    "EventRecord",
     "GovernanceRecord",
     "LedgerEventRow",
     "Model",
     "ModelVersion",
     "NotificationRow",
     "OutboxEntry",
+    "Replay",
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
@@ -66,6 +71,7 @@ __all__ = [
     "name_key",
     "open_store",
     "replay",
+    "replayed",
     "schema_status",
     "signoff_home",
     "snapshot",

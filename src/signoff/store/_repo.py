@@ -26,7 +26,7 @@ from ._models import (
     VersionRow,
     WaiverRow,
 )
-from ._reads import RegistryReads
+from ._portfolio_reads import PortfolioReads
 from ._records import (
     CRRecord,
     CRState,
@@ -48,7 +48,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(RegistryReads):
+class Repository(PortfolioReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 

@@ -26,14 +26,15 @@ from ._governance import (
     ApprovalRule,
     Governance,
     LoadedGovernance,
+    ReviewEveryDays,
     StageRule,
     bundled_governance_path,
     load_governance,
 )
-from ._readiness import missing_for
+from ._readiness import Judgement, judge_audit, missing_for, waived
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
-from ._rules import GovernanceServices, Rules, StagePolicy, gov_id
+from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force, rules_of
 from ._service import ChangeRequestServices
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
@@ -58,8 +59,10 @@ __all__ = [
     "GovernanceRecord",
     "GovernanceServices",
     "HistoryServices",
+    "Judgement",
     "LoadedGovernance",
     "RequiredSignOff",
+    "ReviewEveryDays",
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
@@ -80,10 +83,14 @@ __all__ = [
     "evidence_changed",
     "flag_overdue",
     "gov_id",
+    "judge_audit",
     "load_governance",
     "missing_for",
     "rate_change",
     "require_signatures",
+    "rules_in_force",
+    "rules_of",
+    "waived",
 ]
 
 

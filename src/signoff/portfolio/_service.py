@@ -1,0 +1,137 @@
+"""The portfolio service: the one core behind ``signoff portfolio`` and ``Signoff.portfolio``.
+
+Now, it reads the live tables; ``at`` a past moment, it replays the ledger's events up to
+then into an empty in-memory registry and runs the same computation on it, citing the
+tree size and root of that ledger prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigError
+from ..ledger import ledger_prefix
+from ..registry import Core
+from ..store import Repository, replayed
+from ..workflow import Rules, rules_in_force
+from ._facts import Facts
+from ._trends import compute_trends
+from ._view import LedgerHead, PortfolioView, compute_portfolio
+
+__all__ = ["Portfolio", "Snapshot", "parse_moment"]
+
+BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00Z, got {text!r}"
+BEFORE_LEDGER = "{at} is before the ledger began ({first}): nothing was recorded by then"
+EMPTY_LEDGER = "the ledger is empty: nothing was recorded yet"
+IN_FUTURE = "{at} is in the future (now: {now}); the portfolio of a date that has come is proven"
+#: Metrics whose trend over versions is always shown (the production policy adds its own).
+TREND_METRICS = ("roc_auc", "expected_calibration_error")
+
+
+def parse_moment(value: str | dt.datetime, *, field: str, end_of_day: bool = True) -> dt.datetime:
+    """A date (its last second, or first with ``end_of_day=False``) or an ISO time, in UTC."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day, dt.time(), dt.UTC)
+            return moment + dt.timedelta(days=1, seconds=-1) if end_of_day else moment
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(BAD_MOMENT.format(text=value), field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The facts of the registry at one moment, the rules then in force, the ledger head."""
+
+    facts: Facts
+    rules: Rules
+    now: dt.datetime
+    ledger: LedgerHead
+
+
+class Portfolio:
+    """Portfolio views over one registry's core (``Signoff.portfolio``)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def _read(self, repo: Repository, now: dt.datetime, head: LedgerHead) -> Snapshot:
+        return Snapshot(Facts.read(repo), rules_in_force(repo, self.core.artifacts), now, head)
+
+    @contextmanager
+    def snapshot(self, at: str | dt.datetime | None = None) -> Iterator[Snapshot]:
+        """The registry now (live tables), or ``at`` a past moment (replayed from the ledger)."""
+        now = self.core.clock()
+        if at is None:
+            with self.core.read() as repo:
+                yield self._read(repo, now, LedgerHead(repo.ledger_size()))
+            return
+        moment = parse_moment(at, field="--at")
+        if moment > now:
+            raise ConfigError(IN_FUTURE.format(at=moment.isoformat(), now=now.isoformat()))
+        prefix = ledger_prefix(self.core.store, until=moment)
+        if prefix.first_ts is None:
+            raise ConfigError(EMPTY_LEDGER, field="--at")
+        if prefix.size == 0:
+            raise ConfigError(
+                BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
+            )
+        with replayed(prefix.events) as replay:
+            yield self._read(replay.repo, moment, LedgerHead(prefix.size, prefix.root.hex()))
+
+    def view(
+        self,
+        *,
+        at: str | dt.datetime | None = None,
+        team: str | None = None,
+        status: str | None = None,
+    ) -> PortfolioView:
+        """One row per model: versions, owner, team, risk tier, status and its reason."""
+        with self.snapshot(at) as snap:
+            return compute_portfolio(
+                snap.facts,
+                rules=snap.rules,
+                artifacts=self.core.artifacts,
+                now=snap.now,
+                ledger=snap.ledger,
+                team=team,
+                status=status,
+            )
+
+    def trends(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        by: str = "month",
+        at: str | dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Pass rates, failed gates, metrics over versions, velocity, change failure …"""
+        start = None if since is None else parse_moment(since, field="--since", end_of_day=False)
+        with self.snapshot(at) as snap:
+            return trends_of(snap, self.core, since=start, by=by)
+
+
+def trends_of(snap: Snapshot, core: Core, *, since: dt.datetime | None, by: str) -> dict[str, Any]:
+    """The trends of one snapshot, citing the ledger it rests on."""
+    policy = snap.rules.policies.get("production")
+    metrics = dict.fromkeys(TREND_METRICS)
+    if policy is not None:
+        metrics.update(dict.fromkeys(g.metric for g in policy.policy.gates if g.metric))
+    found = compute_trends(
+        snap.facts,
+        artifacts=core.artifacts,
+        metrics=tuple(metrics),
+        now=snap.now,
+        since=since,
+        by=by,
+    )
+    return {**found, "ledger": snap.ledger.to_dict()}

@@ -1,0 +1,97 @@
+"""Reads for the portfolio: every version, every CR transition, events by action — each in
+one query, whatever the number of models.
+
+The portfolio computes the whole organisation's status at once, so it reads tables whole
+(one statement each) instead of model by model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, true
+
+from ._models import ChangeRequestRow, CRTransitionRow, LedgerEventRow
+from ._project_base import event_time
+from ._reads import RegistryReads
+from ._records import ModelVersion
+
+__all__ = ["CRTransition", "EventRecord", "PortfolioReads"]
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One ledger event as the portfolio reads it (the time parsed)."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CRTransition:
+    """One state change of a change request."""
+
+    cr: int
+    from_state: str | None
+    to_state: str
+    at: dt.datetime
+    seq: int
+
+
+class PortfolioReads(RegistryReads):
+    """Whole-table reads (one statement each) for portfolio views."""
+
+    def all_versions(self) -> list[ModelVersion]:
+        """Every version of every model with its current stage (two queries)."""
+        return self._versions(true())
+
+    def cr_transitions(self) -> list[CRTransition]:
+        """Every state change of every change request, oldest first (one query)."""
+        rows = self._session.execute(
+            select(
+                CRTransitionRow.cr_id,
+                CRTransitionRow.from_state,
+                CRTransitionRow.to_state,
+                CRTransitionRow.at,
+                CRTransitionRow.ledger_seq,
+            )
+            .join(ChangeRequestRow, ChangeRequestRow.id == CRTransitionRow.cr_id)
+            .order_by(CRTransitionRow.id)
+        )
+        return [CRTransition(*row) for row in rows]
+
+    def events_by_action(self, actions: Collection[str]) -> list[EventRecord]:
+        """The events whose action is one of ``actions``, oldest first (one query).
+
+        Actions no projector knows (``monitor.window``, ``model.rolled_back`` …) are facts
+        only the ledger holds; this reads them by name, so a reader works before and after
+        the code that records them exists.
+        """
+        rows = self._session.execute(
+            select(
+                LedgerEventRow.seq,
+                LedgerEventRow.ts,
+                LedgerEventRow.actor,
+                LedgerEventRow.action,
+                LedgerEventRow.subject,
+                LedgerEventRow.payload,
+            )
+            .where(LedgerEventRow.action.in_(sorted(actions)))
+            .order_by(LedgerEventRow.seq)
+        )
+        return [
+            EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload))
+            for seq, ts, actor, action, subject, payload in rows
+        ]
+
+    def ledger_size(self) -> int:
+        """How many events the ledger holds (its highest seq)."""
+        return self._session.scalar(select(func.max(LedgerEventRow.seq))) or 0
