@@ -119,6 +119,13 @@ class Portfolio:
         with self.snapshot(at) as snap:
             return trends_of(snap, self.core, since=start, by=by)
 
+    def report(
+        self, period: str, *, fmt: str = "pdf", private_key: str | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The monthly executive report (``html`` or ``pdf`` bytes) and the figures it prints;
+        with ``private_key`` (text of ``signoff ledger keygen``) its checkpoint is signed."""
+        return _report(self, period, fmt, private_key)
+
 
 def trends_of(snap: Snapshot, core: Core, *, since: dt.datetime | None, by: str) -> dict[str, Any]:
     """The trends of one snapshot, citing the ledger it rests on."""
@@ -135,3 +142,13 @@ def trends_of(snap: Snapshot, core: Core, *, since: dt.datetime | None, by: str)
         by=by,
     )
     return {**found, "ledger": snap.ledger.to_dict()}
+
+
+def _report(
+    portfolio: Portfolio, period: str, fmt: str, private_key: str | None
+) -> tuple[bytes, dict[str, Any]]:
+    from ._report import build_report
+
+    if fmt not in ("html", "pdf"):
+        raise ConfigError(f"unknown report format {fmt!r}; expected html or pdf", field="-o")
+    return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]

@@ -78,6 +78,10 @@ def _day(moment: dt.datetime) -> str:
     return moment.date().isoformat()
 
 
+def _short(moment: str | None) -> str:
+    return moment[:16].replace("T", " ") if moment else "…"
+
+
 def _gate_finding(gate: Any, status: Status, text: str) -> Finding:
     threshold = list(gate.threshold) if isinstance(gate.threshold, tuple) else gate.threshold
     return Finding(status, "gate", text, gate.name, gate.metric, gate.value, threshold)
@@ -191,7 +195,7 @@ def _monitoring(
         f"{g.get('gate')} ({g.get('metric')} = {g.get('value')}, threshold {g.get('threshold')})"
         for g in last.failed_gates
     )
-    span = f"{last.start or '…'} – {last.end or '…'}"
+    span = f"{_short(last.start)} – {_short(last.end)}"
     if last.status == "error":
         return [
             Finding("blocked", "monitoring", f"monitoring window {span} failed: {gates}")
