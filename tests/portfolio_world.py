@@ -28,8 +28,22 @@ POLICY = {
     "policy_name": "Portfolio production",
     "version": "1",
     "gates": [
-        {"name": "Discrimination", "id": "auc", "metric": "roc_auc", "threshold": 0.7, "comparison": "greater_equal", "severity": "error"},
-        {"name": "Small groups", "id": "groups", "metric": "min_group_size", "threshold": 30, "comparison": "greater_equal", "severity": "warning"},
+        {
+            "name": "Discrimination",
+            "id": "auc",
+            "metric": "roc_auc",
+            "threshold": 0.7,
+            "comparison": "greater_equal",
+            "severity": "error",
+        },
+        {
+            "name": "Small groups",
+            "id": "groups",
+            "metric": "min_group_size",
+            "threshold": 30,
+            "comparison": "greater_equal",
+            "severity": "warning",
+        },
     ],
 }
 # name: (team, risk tier)
@@ -56,7 +70,9 @@ def _governance(tmp: Path) -> Path:
     def adjust(settings: dict) -> None:
         settings["stages"]["production"].update(policy=str(policy), artifacts=[])
         settings["stages"]["staging"] = {"policy": "none", "reason": NO_POLICY_REASON}
-        settings["approvals"] = {level: [{"role": "approver", "count": 1}] for level in ("low", "medium", "high")}
+        settings["approvals"] = {
+            level: [{"role": "approver", "count": 1}] for level in ("low", "medium", "high")
+        }
 
     folder = tmp / "gov"
     folder.mkdir(exist_ok=True)
@@ -84,19 +100,35 @@ class World:
 
     def version(self, model: str, version: str, kind: str = "good") -> VersionRef:
         ref = VersionRef(model, version)
-        self.r.add_version(ref, framework="sklearn", model_file=self.audited[f"{kind}.skops"], actor="alice")
+        self.r.add_version(
+            ref, framework="sklearn", model_file=self.audited[f"{kind}.skops"], actor="alice"
+        )
         self.r.attach_audit(ref, self.audited[kind], actor="alice")
         return ref
 
     def waive(self, ref: VersionRef, days: float) -> None:
-        waiver = self.w.request_waiver(ref, gate="groups", reason="pilot, more data next quarter", until=self.clock() + dt.timedelta(days=days), actor="alice")
+        waiver = self.w.request_waiver(
+            ref,
+            gate="groups",
+            reason="pilot, more data next quarter",
+            until=self.clock() + dt.timedelta(days=days),
+            actor="alice",
+        )
         self.w.grant_waiver(waiver.id, actor="rita")
 
-    def ship(self, ref: VersionRef, *, hours_to_approve: float = 5, hours_to_deploy: float = 20) -> str:
+    def ship(
+        self, ref: VersionRef, *, hours_to_approve: float = 5, hours_to_deploy: float = 20
+    ) -> str:
         cr = self.w.open_cr(ref, to_stage="production", summary=f"ship {ref}", actor="alice").id
         self.w.submit(cr, actor="alice")
         self.clock.advance(hours=hours_to_approve)
-        self.w.sign(cr, actor="anna", role="approver", decision="approve", comment=f"approver checked the evidence for {cr}")
+        self.w.sign(
+            cr,
+            actor="anna",
+            role="approver",
+            decision="approve",
+            comment=f"approver checked the evidence for {cr}",
+        )
         self.clock.advance(hours=hours_to_deploy)
         self.w.deploy(cr, actor="olga")
         return cr
@@ -104,7 +136,19 @@ class World:
     def window(self, model: str, version: str, status: str, *, alert: bool = False) -> None:
         end = self.clock()
         start = end - dt.timedelta(days=1)
-        failed = [] if status == "pass" else [{"gate": "Drift", "metric": "psi_max", "severity": "error" if status == "error" else "warning", "value": 0.31, "threshold": 0.2}]
+        failed = (
+            []
+            if status == "pass"
+            else [
+                {
+                    "gate": "Drift",
+                    "metric": "psi_max",
+                    "severity": "error" if status == "error" else "warning",
+                    "value": 0.31,
+                    "threshold": 0.2,
+                }
+            ]
+        )
         payload = {
             "model": model,
             "version": version,
@@ -121,10 +165,26 @@ class World:
         with self.api.core.write("mona") as unit:
             unit.emit("monitor.window", f"model:{model}", payload)
             if alert:
-                unit.emit("monitor.alert", f"model:{model}", {"model": model, "version": version, "window_start": start.isoformat(), "severity": status, "gates": ["Drift"]})
+                unit.emit(
+                    "monitor.alert",
+                    f"model:{model}",
+                    {
+                        "model": model,
+                        "version": version,
+                        "window_start": start.isoformat(),
+                        "severity": status,
+                        "gates": ["Drift"],
+                    },
+                )
 
 
-def build(api: Any, clock: Any, tmp: Path, audited: dict[str, Path], mark: Callable[[str], None] | None = None) -> World:
+def build(
+    api: Any,
+    clock: Any,
+    tmp: Path,
+    audited: dict[str, Path],
+    mark: Callable[[str], None] | None = None,
+) -> World:
     """The seeded portfolio; ``mark(label)`` is called at the moments a test copies the database."""
     w = World(api, clock, audited)
     r = api.registry
@@ -133,7 +193,14 @@ def build(api: Any, clock: Any, tmp: Path, audited: dict[str, Path], mark: Calla
         r.add_user(name, f"{name}@example.org", roles, actor="admin")
     api.workflow.propose_governance(_governance(tmp), actor="admin")
     for name, (team, tier) in MODELS.items():
-        r.register_model(name, owner="alice", team=team, use_case=f"{team} decisions", risk_tier=tier, actor="alice")
+        r.register_model(
+            name,
+            owner="alice",
+            team=team,
+            use_case=f"{team} decisions",
+            risk_tier=tier,
+            actor="alice",
+        )
     # January: the first wave ships (waivers of 80 days for the small-groups warning)
     for i, name in enumerate(("m01", "m02", "m03", "m04", "m05", "m07", "m08", "m11", "m12")):
         ref = w.version(name, "1")
@@ -146,8 +213,16 @@ def build(api: Any, clock: Any, tmp: Path, audited: dict[str, Path], mark: Calla
         mark("february")
     # February: an emergency on m06 with a failing version; its review is never closed
     ref = w.version("m06", "1", "bad")
-    cr = w.w.open_emergency(ref, to_stage="production", incident="INC-7", reason="fraud ring, hotfix", actor="alice")
-    w.w.sign(cr.id, actor="carl", role="on_call", decision="approve", comment="checked the hotfix on the canary")
+    cr = w.w.open_emergency(
+        ref, to_stage="production", incident="INC-7", reason="fraud ring, hotfix", actor="alice"
+    )
+    w.w.sign(
+        cr.id,
+        actor="carl",
+        role="on_call",
+        decision="approve",
+        comment="checked the hotfix on the canary",
+    )
     w.clock.advance(hours=2)
     w.w.deploy(cr.id, actor="olga")
     w.days(15)
@@ -155,7 +230,13 @@ def build(api: Any, clock: Any, tmp: Path, audited: dict[str, Path], mark: Calla
     ref10 = w.version("m10", "1")
     cr10 = w.w.open_cr(ref10, to_stage="staging", summary="try m10", actor="alice").id
     w.w.submit(cr10, actor="alice")
-    w.w.sign(cr10, actor="anna", role="approver", decision="approve", comment="approver checked the evidence for staging")
+    w.w.sign(
+        cr10,
+        actor="anna",
+        role="approver",
+        decision="approve",
+        comment="approver checked the evidence for staging",
+    )
     w.w.deploy(cr10, actor="olga")
     w.days(20)
     # March: m07 ships version 2, monitoring alerts, it is rolled back to 1
