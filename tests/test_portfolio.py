@@ -4,7 +4,6 @@ checked against values computed independently from the raw ledger events."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -97,7 +96,7 @@ def test_every_row_matches_the_raw_events(api: Any, world: Any, clock: FakeClock
     # the scenario covers every rule: each kind of finding occurs
     kinds = {k for w in expected.values() for k, _ in w["findings"]}
     assert kinds == {"gate", "review", "emergency", "monitoring", "review_due"}
-    assert set(counts.values()) != {0} and all(counts.values())
+    assert all(counts.values())  # every status occurs
     # the reasons read as words a manager understands
     assert rows["m06"]["reason"].startswith("fails gate 'Discrimination' (roc_auc = 0.4")
     assert "emergency change CR-" in rows["m06"]["reason"]
