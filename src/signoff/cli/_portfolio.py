@@ -113,7 +113,7 @@ def portfolio(
     out_console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
     out_console.print(escape(f"{len(data['models'])} models: {counts}"))
-    out_console.print(escape(_ledger_line(view)))
+    out_console.print(escape(_ledger_line(view)), soft_wrap=True)
 
 
 @portfolio_app.command("trends")
@@ -215,5 +215,6 @@ def report(
         escape(
             f"wrote {output} ({signed}; ledger tree size {ledger['size']}, "
             f"root {ledger['root_hash']})"
-        )
+        ),
+        soft_wrap=True,
     )

@@ -57,7 +57,8 @@ def _recommendations(view: PortfolioView, trends: dict[str, Any]) -> list[str]:
     for (gate, metric), models in sorted(gates.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         advice = ADVICE.get(metric, "fix the failing evidence or waive it with a reason")
         names = ", ".join(sorted(models))
-        out.append(f"{len(models)} model(s) fail the {gate} gate ({metric}): {advice} — {names}.")
+        verb = "fails" if len(models) == 1 else "fail"
+        out.append(f"{_models(len(models))} {verb} the {gate} gate ({metric}): {advice} — {names}.")
     if expiring:
         out.append(
             f"{_models(len(expiring))}: waivers expire within 30 days: renew with new "
@@ -70,7 +71,7 @@ def _recommendations(view: PortfolioView, trends: dict[str, Any]) -> list[str]:
     missing = coverage["production_models"] - coverage["monitored_24h"]
     if missing > 0:
         out.append(
-            f"{missing} of {coverage['production_models']} production model(s) had no "
+            f"{missing} of {coverage['production_models']} production models had no "
             "monitoring window in the last 24 hours: schedule monitoring for them."
         )
     failure = trends["change_failure"]

@@ -27,7 +27,7 @@ __all__ = ["Portfolio", "Snapshot", "parse_moment"]
 BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00Z, got {text!r}"
 BEFORE_LEDGER = "{at} is before the ledger began ({first}): nothing was recorded by then"
 EMPTY_LEDGER = "the ledger is empty: nothing was recorded yet"
-IN_FUTURE = "{at} is in the future (now: {now}); the portfolio of a date that has come is proven"
+IN_FUTURE = "{at} is in the future (now: {now}): the ledger can only say how things stood"
 #: Metrics whose trend over versions is always shown (the production policy adds its own).
 TREND_METRICS = ("roc_auc", "expected_calibration_error")
 
