@@ -68,8 +68,10 @@ class Facts:
     """The registry's models, versions, audits, CRs, waivers and event facts."""
 
     models: list[Model]
-    versions: list[ModelVersion]
-    audits: list[tuple[AuditRecord, str, str]]  # (audit, model, team)
+    held: list[ModelVersion]  # the versions now in production or staging
+    audits: list[
+        tuple[AuditRecord, str, str]
+    ]  # (audit, model, team): all, or each version's latest
     crs: list[CRRecord]
     transitions: list[CRTransition]
     waivers: list[WaiverRecord]
@@ -78,12 +80,13 @@ class Facts:
     cr_moves: dict[int, list[CRTransition]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, repo: Repository) -> Facts:
-        """Ten statements, whatever the number of models."""
+    def read(cls, repo: Repository, *, all_audits: bool = False) -> Facts:
+        """A dozen statements, whatever the number of models; every audit (trends) or only
+        each version's latest (the status)."""
         facts = cls(
             repo.models(),
-            repo.all_versions(),
-            repo.all_audits(),
+            repo.stage_holders(("production", "staging")),
+            repo.audit_rows(latest_only=not all_audits),
             repo.crs(),
             repo.cr_transitions(),
             repo.waivers(),
@@ -99,7 +102,7 @@ class Facts:
     def holders(self, stage: str) -> dict[str, ModelVersion]:
         """The version of each model now in ``stage``."""
         held: dict[str, ModelVersion] = {}
-        for v in self.versions:
+        for v in self.held:
             if v.stage == stage:
                 held[v.model] = v
         return held

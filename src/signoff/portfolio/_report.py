@@ -105,7 +105,10 @@ def build_report(
         replay.apply(events[position:])
         head = LedgerHead(prefix.size, prefix.root.hex())
         snap = Snapshot(
-            Facts.read(replay.repo), rules_in_force(replay.repo, core.artifacts), as_of, head
+            Facts.read(replay.repo, all_audits=True),
+            rules_in_force(replay.repo, core.artifacts),
+            as_of,
+            head,
         )
         final = compute_portfolio(
             snap.facts, rules=snap.rules, artifacts=core.artifacts, now=as_of, ledger=head

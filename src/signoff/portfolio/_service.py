@@ -64,16 +64,21 @@ class Portfolio:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def _read(self, repo: Repository, now: dt.datetime, head: LedgerHead) -> Snapshot:
-        return Snapshot(Facts.read(repo), rules_in_force(repo, self.core.artifacts), now, head)
+    def _read(
+        self, repo: Repository, now: dt.datetime, head: LedgerHead, all_audits: bool
+    ) -> Snapshot:
+        facts = Facts.read(repo, all_audits=all_audits)
+        return Snapshot(facts, rules_in_force(repo, self.core.artifacts), now, head)
 
     @contextmanager
-    def snapshot(self, at: str | dt.datetime | None = None) -> Iterator[Snapshot]:
+    def snapshot(
+        self, at: str | dt.datetime | None = None, *, all_audits: bool = False
+    ) -> Iterator[Snapshot]:
         """The registry now (live tables), or ``at`` a past moment (replayed from the ledger)."""
         now = self.core.clock()
         if at is None:
             with self.core.read() as repo:
-                yield self._read(repo, now, LedgerHead(repo.ledger_size()))
+                yield self._read(repo, now, LedgerHead(repo.ledger_size()), all_audits)
             return
         moment = parse_moment(at, field="--at")
         if moment > now:
@@ -86,7 +91,8 @@ class Portfolio:
                 BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
             )
         with replayed(prefix.events) as replay:
-            yield self._read(replay.repo, moment, LedgerHead(prefix.size, prefix.root.hex()))
+            head = LedgerHead(prefix.size, prefix.root.hex())
+            yield self._read(replay.repo, moment, head, all_audits)
 
     def view(
         self,
@@ -116,7 +122,7 @@ class Portfolio:
     ) -> dict[str, Any]:
         """Pass rates, failed gates, metrics over versions, velocity, change failure …"""
         start = None if since is None else parse_moment(since, field="--since", end_of_day=False)
-        with self.snapshot(at) as snap:
+        with self.snapshot(at, all_audits=True) as snap:
             return trends_of(snap, self.core, since=start, by=by)
 
     def report(

@@ -74,9 +74,9 @@ def _metric_trends(
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     cache: dict[str, dict[str, Any]] = {}
     versions: dict[str, list[str]] = defaultdict(list)
-    for v in facts.versions:
-        if facts.latest_audit(v.model, v.version) is not None:
-            versions[v.model].append(v.version)
+    for ref in facts.by_version:  # versions in the order of their first audit
+        model, _, version = ref.partition("@")
+        versions[model].append(version)
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for model in sorted(versions):
         series: dict[str, list[dict[str, Any]]] = {}

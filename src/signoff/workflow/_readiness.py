@@ -10,6 +10,7 @@ Missing evidence fails; a failed warning gate needs a granted waiver still in fo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -84,14 +85,30 @@ def judge_latest_audit(
 
 
 def judge_audit(
-    audit: AuditRecord, artifacts: ArtifactStore, rules: Rules, stage: str, today: dt.date
+    audit: AuditRecord,
+    artifacts: ArtifactStore,
+    rules: Rules,
+    stage: str,
+    today: dt.date,
+    *,
+    recheck_manifest: bool = True,
 ) -> Judgement:
-    """Evaluate the stage policy on one stored audit (its ``results.json``, re-hashed)."""
+    """Evaluate the stage policy on one stored audit (its ``results.json``, re-hashed).
+
+    ``recheck_manifest=False`` skips re-encoding the results canonically to compare them
+    with the manifest: the ``audit.attached`` event recorded both files' hashes after that
+    check, and the artifact store re-hashes each file as it reads it, so the pair cannot
+    have changed since (a read-only portfolio of hundreds of audits relies on that)."""
     from ..policy import AuditContext, evaluate
 
-    results = json.loads(artifacts.get(audit.results_sha256))
+    raw = artifacts.get(audit.results_sha256)
+    results = json.loads(raw)
     manifest = json.loads(artifacts.get(audit.manifest_sha256))
-    if canonical_sha256(results) != manifest.get("results_sha256"):
+    claimed = manifest.get("results_sha256")
+    # signoff writes results.json as canonical JSON, so its bytes' hash is the canonical hash
+    # (fast); any other form is re-encoded canonically before it is compared (slow)
+    fast = hashlib.sha256(raw).hexdigest() == claimed or not recheck_manifest
+    if not fast and canonical_sha256(results) != claimed:
         raise LedgerVerificationError("results.json no longer matches its manifest")
     run = manifest.get("run") or {}
     context = AuditContext(
