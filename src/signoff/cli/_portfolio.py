@@ -85,7 +85,8 @@ def portfolio(
         return
     if as_json and as_csv:
         raise ConfigError(BOTH_FORMATS, field="--csv")
-    view = open_signoff(write=False, deliver=False).portfolio.view(at=at, team=team, status=status)
+    with open_signoff(write=False, deliver=False) as api:
+        view = api.portfolio.view(at=at, team=team, status=status)
     data = view.to_dict()
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -125,7 +126,8 @@ def trends(
 ) -> None:
     """Gate pass rate, most-failed gates, metrics over versions, approval velocity,
     change-failure rate, time to restore, monitoring coverage, audits per month."""
-    found = open_signoff(write=False, deliver=False).portfolio.trends(since=since, by=by)
+    with open_signoff(write=False, deliver=False) as api:
+        found = api.portfolio.trends(since=since, by=by)
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False))
         return
@@ -204,9 +206,8 @@ def report(
         from ..ledger import load_private_key
 
         private = load_private_key(key)
-    data, context = open_signoff(write=False, deliver=False).portfolio.report(
-        period, fmt=suffix, private_key=private
-    )
+    with open_signoff(write=False, deliver=False) as api:
+        data, context = api.portfolio.report(period, fmt=suffix, private_key=private)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     ledger = context["ledger"]
