@@ -2,7 +2,8 @@
 computed from the registry — and, as of any past date, from the ledger alone."""
 
 from ._facts import EVENT_ACTIONS, Facts, MonitorWindow
-from ._service import Portfolio, Snapshot, parse_moment
+from ._service import Portfolio, parse_moment
+from ._snapshot import Snapshot
 from ._status import EXPIRING_DAYS, STATUSES, Finding, ModelStatus, Status
 from ._trends import BY, percentiles
 from ._view import LedgerHead, PortfolioView

@@ -20,7 +20,7 @@ from ..workflow import cr_id, rules_in_force
 from ._context import report_context
 from ._facts import Facts
 from ._render import render_html, render_pdf
-from ._service import Snapshot, trends_of
+from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
 
 __all__ = ["HISTORY_MONTHS", "build_report", "parse_period"]

@@ -10,26 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
 from ..ledger import ledger_prefix
 from ..registry import Core
 from ..store import Repository, replayed
-from ..workflow import Rules, rules_in_force
+from ..workflow import rules_in_force
 from ._facts import Facts
-from ._trends import compute_trends
+from ._report import build_report
+from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
 
-__all__ = ["Portfolio", "Snapshot", "parse_moment"]
+__all__ = ["Portfolio", "parse_moment"]
 
 BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00Z, got {text!r}"
 BEFORE_LEDGER = "{at} is before the ledger began ({first}): nothing was recorded by then"
 EMPTY_LEDGER = "the ledger is empty: nothing was recorded yet"
 IN_FUTURE = "{at} is in the future (now: {now}): the ledger can only say how things stood"
-#: Metrics whose trend over versions is always shown (the production policy adds its own).
-TREND_METRICS = ("roc_auc", "expected_calibration_error")
 
 
 def parse_moment(value: str | dt.datetime, *, field: str, end_of_day: bool = True) -> dt.datetime:
@@ -46,16 +44,6 @@ def parse_moment(value: str | dt.datetime, *, field: str, end_of_day: bool = Tru
     except ValueError:
         raise ConfigError(BAD_MOMENT.format(text=value), field=field) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The facts of the registry at one moment, the rules then in force, the ledger head."""
-
-    facts: Facts
-    rules: Rules
-    now: dt.datetime
-    ledger: LedgerHead
 
 
 class Portfolio:
@@ -133,28 +121,9 @@ class Portfolio:
         return _report(self, period, fmt, private_key)
 
 
-def trends_of(snap: Snapshot, core: Core, *, since: dt.datetime | None, by: str) -> dict[str, Any]:
-    """The trends of one snapshot, citing the ledger it rests on."""
-    policy = snap.rules.policies.get("production")
-    metrics = dict.fromkeys(TREND_METRICS)
-    if policy is not None:
-        metrics.update(dict.fromkeys(g.metric for g in policy.policy.gates if g.metric))
-    found = compute_trends(
-        snap.facts,
-        artifacts=core.artifacts,
-        metrics=tuple(metrics),
-        now=snap.now,
-        since=since,
-        by=by,
-    )
-    return {**found, "ledger": snap.ledger.to_dict()}
-
-
 def _report(
     portfolio: Portfolio, period: str, fmt: str, private_key: str | None
 ) -> tuple[bytes, dict[str, Any]]:
-    from ._report import build_report
-
     if fmt not in ("html", "pdf"):
         raise ConfigError(f"unknown report format {fmt!r}; expected html or pdf", field="-o")
     return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,13 +106,15 @@ def compute_portfolio(
     """The status of every model (of ``team``, with ``status``) as of ``now``."""
     check_filters(facts, team, status)
     production, staging = facts.holders("production"), facts.holders("staging")
-    crs, windows = facts.crs_by_model(), facts.windows()
+    crs, windows = facts.crs_by_model(), defaultdict(list)
+    for window in facts.windows():
+        windows[window.model].append(window)
     rows: Sequence[ModelStatus] = [
         model_status(
             m,
             facts,
             crs.get(m.name, []),
-            windows,
+            windows.get(m.name, []),
             production=production.get(m.name),
             staging=staging.get(m.name),
             artifacts=artifacts,

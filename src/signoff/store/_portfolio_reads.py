@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
 from ._models import (
     AuditRow,
@@ -57,10 +57,6 @@ class CRTransition:
 
 class PortfolioReads(RegistryReads):
     """Whole-table reads (one statement each) for portfolio views."""
-
-    def all_versions(self) -> list[ModelVersion]:
-        """Every version of every model with its current stage (two queries)."""
-        return self._versions(true())
 
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
         """The versions whose current stage is one of ``stages`` (three queries; the stage
