@@ -216,3 +216,22 @@ def audited(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         "bad.skops": root / "bad.skops",
         "root": root,
     }
+
+
+@pytest.fixture
+def world(api: object, clock: FakeClock, tmp_path: Path, audited: dict[str, Path]) -> object:
+    """A governed registry (see ``tests/governed.py``), on SQLite and PostgreSQL."""
+    from governed import build_world
+
+    return build_world(api, clock, tmp_path, audited)
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A real webhook receiver on loopback (``tests/webhook_receiver.py``), no proxies."""
+    from webhook_receiver import serve
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with serve() as state:
+        yield state

@@ -157,13 +157,17 @@ class World:
             "status": status,
             "failed_gates": failed,
             "label_coverage": 0.5,
-            "profile_sha256": "0" * 64,
-            "results_sha256": "1" * 64,
+            "reference_profile_sha256": "2" * 64,
+            "batch_sha256": "3" * 64,
+            "labels_sha256": None,
+            "config_sha256": "4" * 64,
             "supersedes": None,
         }
-        # monitoring lands in the registry in parallel; its events are emitted the way it will
+        # the events `signoff monitor run` records (the portfolio reads them by action name)
         with self.api.core.write("mona") as unit:
-            unit.emit("monitor.window", f"model:{model}", payload)
+            payload["profile_sha256"] = unit.keep("profile", b'{"window":"profile"}')
+            payload["results_sha256"] = unit.keep("results", f'{{"status":"{status}"}}'.encode())
+            unit.emit("monitor.window", f"version:{model}@{version}", payload)
             if alert:
                 unit.emit(
                     "monitor.alert",

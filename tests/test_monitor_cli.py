@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,21 +12,19 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import signoff
+from conftest import FakeClock
+from governed import build_world
 from monitor_data import make_batch
 from signoff.cli import app
-from signoff.monitor import (
-    ACTION_PENDING,
-    NEEDS_REGISTRY,
-    load_monitor_config,
-    profile_from_dict,
-    profile_sha256,
-)
+from signoff.monitor import load_monitor_config, profile_from_dict, profile_sha256
 from signoff.monitor._inputs import EMPTY, MISSING_COLUMNS
 from signoff.monitor._run import LABELS_NEED_ID
 from signoff.monitor._windows import BAD_TIMESTAMP
+from signoff.workflow._monitor_types import NO_TARGET
 
 CONFIG = """\
-model: credit-scorer
+model: fraud
 reference: {path: reference.csv}
 columns: {prediction_id: id, timestamp: scored_at, score: score, target: label}
 positive_label: 1
@@ -66,8 +66,33 @@ def _batch(day: int, *, shifted: bool) -> pd.DataFrame:
     return frame
 
 
+def registry_env(project: Path, user: str = "watcher") -> dict[str, str]:
+    """The CLI's registry: the project's SQLite database, acting as ``user``."""
+    home = project / "registry"
+    return {
+        "SIGNOFF_DATABASE_URL": f"sqlite:///{home / 'signoff.db'}",
+        "SIGNOFF_HOME": str(home),
+        "SIGNOFF_USER": user,
+    }
+
+
+def governed_registry(folder: Path, audited: dict[str, Path], versions: int = 1) -> None:
+    """fraud@1.0 (and 2.0…) deployed to production; ``watcher`` holds the monitor role."""
+    home = folder / "registry"
+    clock = FakeClock()
+    with signoff.connect(
+        f"sqlite:///{home / 'signoff.db'}", artifacts=home / "artifacts", clock=clock
+    ) as api:
+        world = build_world(api, clock, folder, audited)
+        for number in range(1, versions + 1):
+            world.deployed(f"{number}.0")
+            clock.advance(days=1)
+        api.registry.add_user("watcher", "watcher@example.org", ["monitor"], actor="admin")
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, audited: dict[str, Path]) -> Path:
+    governed_registry(tmp_path, audited)
     make_batch(4000, seed=1).drop(columns=["id"]).to_csv(tmp_path / "reference.csv", index=False)
     batch = pd.concat(
         [_batch(0, shifted=False), _batch(1, shifted=True), _batch(2, shifted=True)],
@@ -80,13 +105,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(project: Path, *args: str):
+def _run(project: Path, *args: str, batch: str = "batch.csv"):
     runner = CliRunner()
     return runner.invoke(
         app,
-        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / "batch.csv"),
+        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / batch),
          "--output", str(project / "out"), *args],
         catch_exceptions=False,
+        env=registry_env(project),
     )  # fmt: skip
 
 
@@ -115,18 +141,34 @@ def test_run_writes_results_per_window_and_fails_on_an_error_gate(project: Path)
     assert set(second["fairness"]["group"]["groups"]) == {"g1", "g2"}
     assert second["performance"]["label_coverage"] == pytest.approx(0.25)
     assert any(g["name"] == "Data drift" and g["status"] == "FAIL" for g in second["gates"])
-    # consecutive_windows: 2 — the first failing window acts on nothing, the second lists both
+    # consecutive_windows: 2 — the first failing window acts on nothing, the second does both
     assert second["actions"] == []
-    assert {a["action"] for a in third["actions"]} == {"notify", "rollback"}
-    assert all(a["status"] == ACTION_PENDING for a in third["actions"])
+    notify, rollback = third["actions"]
+    assert (notify["action"], notify["status"]) == ("notify", "done")
+    assert (rollback["action"], rollback["status"]) == ("rollback", "skipped")
+    assert rollback["detail"] == NO_TARGET.format(model="fraud")  # 1.0 is the only version
+    assert [w["ledger_seq"] for w in windows] == sorted(w["ledger_seq"] for w in windows)
+    assert document["version"] == "1.0"
     assert document["labels"]["matched_batch_rows"] == 3 * DAY // 4
 
 
+def _measured(document: dict) -> dict:
+    """What was measured, without what recording it added (ledger seqs, actions)."""
+    for window in document["windows"]:
+        for key in ("ledger_seq", "supersedes", "actions"):
+            window.pop(key)
+    return document
+
+
 def test_json_prints_only_the_results_and_is_deterministic(project: Path):
-    first = _run(project, "--json")
-    second = _run(project, "--json")
-    assert first.stdout == second.stdout
-    assert json.loads(first.stdout)["schema"] == "signoff.monitor.results/v1"
+    first = json.loads(_run(project, "--json").stdout)
+    second = json.loads(_run(project, "--json").stdout)
+    assert first["schema"] == "signoff.monitor.results/v1"
+    # the re-run supersedes each window of the first run: both stay in the history
+    assert [w["supersedes"] for w in second["windows"]] == [
+        w["ledger_seq"] for w in first["windows"]
+    ]
+    assert _measured(first) == _measured(second)
 
 
 def test_no_timestamp_means_one_window_and_no_policy_passes(project: Path):
@@ -177,14 +219,65 @@ def test_empty_batch_and_missing_columns_are_data_errors(project: Path):
     assert "Traceback" not in result.output
 
 
-def test_reference_from_the_registry_is_refused_for_now(project: Path):
+def test_reference_from_the_registry_is_the_latest_audits_evaluation_set(
+    project: Path, audited: dict[str, Path]
+):
     (project / "monitor.yaml").write_text(
         CONFIG.replace("{path: reference.csv}", "{audit: latest}")
     )
     result = _run(project)
     assert result.exit_code == 2
-    assert "monitor.yaml:2:" in result.stderr
-    assert NEEDS_REGISTRY.format(value="latest") in " ".join(result.stderr.split())
+    flat = " ".join(result.stderr.split())
+    assert "monitor.yaml: reference.audit:" in flat
+    assert "audit 1 of fraud@1.0 was run on data/holdout.csv (sha256" in flat
+    assert "no file with that content at" in flat
+
+
+GERMAN = """\
+model: fraud
+reference: {audit: latest}
+columns: {score: score, target: credit_risk}
+positive_label: 1
+threshold: 0.5
+features: [duration_months, credit_amount, age, checking_status, savings, housing]
+protected_attributes:
+  sex: {privileged: male}
+bootstrap: {replicates: 50}
+"""
+
+
+def test_audit_latest_scores_the_audits_evaluation_set_with_the_audited_model(
+    project: Path, demo_template: Path, audited: dict[str, Path]
+):
+    from signoff.models import load_model
+
+    shutil.copytree(demo_template / "data", project / "data")
+    shutil.copyfile(audited["good.skops"], project / "model.skops")
+    (project / "german.yaml").write_text(GERMAN)
+    holdout = pd.read_csv(project / "data" / "holdout.csv")
+    model = load_model(project / "model.skops")
+    holdout["score"] = model.scores(holdout, positive_label=1)
+    holdout.to_csv(project / "german-batch.csv", index=False)
+    result = CliRunner().invoke(
+        app,
+        ["monitor", "run", str(project / "german.yaml"), "--batch",
+         str(project / "german-batch.csv"), "--output", str(project / "out"), "--json"],
+        catch_exceptions=False,
+        env=registry_env(project),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    reference = document["reference"]
+    assert reference["audit"] == 1
+    assert (
+        reference["sha256"]
+        == hashlib.sha256((project / "data" / "holdout.csv").read_bytes()).hexdigest()
+    )
+    assert reference["scored_by"] == hashlib.sha256(audited["good.skops"].read_bytes()).hexdigest()
+    # the batch is the reference, scored by the same model: nothing drifts
+    (window,) = document["windows"]
+    assert window["drift"]["drifted"] == []
+    assert window["prediction_drift"]["psi"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_config_errors_point_at_file_and_line(project: Path):
@@ -218,11 +311,17 @@ def test_baseline_writes_the_reference_profile(project: Path):
         app,
         ["monitor", "baseline", str(project / "monitor.yaml"), "--output", str(target)],
         catch_exceptions=False,
+        env=registry_env(project),
     )
     assert result.exit_code == 0, result.output
     profile = profile_from_dict(json.loads(target.read_text()))
     assert profile.rows == 4000
-    assert result.stdout.strip().splitlines()[-1] == profile_sha256(profile)
+    sha = result.stdout.strip().splitlines()[-1]
+    assert sha == profile_sha256(profile)
+    with signoff.connect(registry_env(project)["SIGNOFF_DATABASE_URL"], create=False) as api:
+        (stored,) = api.workflow.monitoring.baselines("fraud")
+        assert (stored.profile_sha256, stored.version, stored.rows) == (sha, "1.0", 4000)
+        assert api.workflow.monitoring.documents([sha])[sha].encode() == target.read_bytes()
 
 
 def test_config_defaults():
@@ -243,12 +342,7 @@ def test_config_defaults():
 
 def test_parquet_batches_are_read_too(project: Path):
     pd.read_csv(project / "batch.csv").to_parquet(project / "batch.parquet")
-    result = CliRunner().invoke(
-        app,
-        ["monitor", "run", str(project / "monitor.yaml"), "--batch", str(project / "batch.parquet"),
-         "--output", str(project / "out"), "--json"],
-        catch_exceptions=False,
-    )  # fmt: skip
+    result = _run(project, "--json", batch="batch.parquet")
     assert result.exit_code == 1
     assert len(json.loads(result.stdout)["windows"]) == 3
 

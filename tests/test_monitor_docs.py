@@ -58,7 +58,7 @@ def _section(text: str, heading: str) -> str:
     return rest[: following.start()] if following else rest
 
 
-@pytest.mark.parametrize("command", ["run", "baseline"])
+@pytest.mark.parametrize("command", ["run", "baseline", "status", "history", "report", "export"])
 def test_every_option_of_the_monitor_commands_is_in_its_section(command: str):
     group = typer.main.get_command(app).commands["monitor"]  # type: ignore[attr-defined]
     section = _section((DOCS / "cli.md").read_text(), f"## `signoff monitor {command}`")

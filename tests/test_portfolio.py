@@ -201,11 +201,8 @@ def test_trends_match_the_raw_events(api: Any, world: Any, clock: FakeClock) -> 
 
 
 def test_monitoring_events_are_read_by_action_name(api: Any, world: Any) -> None:
-    """monitor.window / monitor.alert are not projected (monitoring lands in parallel):
-    they stay ledger facts the portfolio reads by name, and the ledger still verifies."""
-    from signoff.store import PROJECTED_ACTIONS
-
-    assert "monitor.window" not in PROJECTED_ACTIONS
+    """The portfolio reads monitor.window / monitor.alert by action name from the ledger (the
+    same before and after monitoring projected them), and the ledger still verifies."""
     api.ledger.verify()
     # a window that supersedes the failing one clears the finding
     seq = max(
@@ -222,11 +219,15 @@ def test_monitoring_events_are_read_by_action_name(api: Any, world: Any) -> None
             "status": "pass",
             "failed_gates": [],
             "label_coverage": None,
-            "profile_sha256": "2" * 64,
-            "results_sha256": "3" * 64,
+            "profile_sha256": unit.keep("profile", b'{"window":"profile"}'),
+            "results_sha256": unit.keep("results", b'{"status":"pass"}'),
+            "reference_profile_sha256": "4" * 64,
+            "batch_sha256": "5" * 64,
+            "labels_sha256": None,
+            "config_sha256": "6" * 64,
             "supersedes": seq,
         }
-        unit.emit("monitor.window", "model:m11", payload)
+        unit.emit("monitor.window", "version:m11@1", payload)
     assert not any(
         f["kind"] == "monitoring" for f in _rows(api.portfolio.view())["m11"]["findings"]
     )

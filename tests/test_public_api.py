@@ -69,7 +69,7 @@ def test_the_command_line_does_not_load_the_database_layer_until_needed():
     import subprocess
     import sys
 
-    code = "import sys, signoff.cli; print(sorted(m for m in ('sqlalchemy', 'alembic', 'matplotlib', 'weasyprint') if m in sys.modules))"
+    code = "import sys, signoff.cli; print(sorted(m for m in ('sqlalchemy', 'alembic', 'matplotlib', 'weasyprint', 'typst') if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

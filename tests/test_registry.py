@@ -236,7 +236,7 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
     Store(url).dispose()  # an empty file
     with pytest.raises(
         StoreError,
-        match=r"has schema none \(an empty database\); this signoff needs 0004: upgrade it",
+        match=r"has schema none \(an empty database\); this signoff needs 0007: upgrade it",
     ):
         open_store(url)
     store = Store(url)

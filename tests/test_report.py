@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from signoff.cli import app
-from signoff.report import SECTION_TITLES, load_audit, render_report
+from signoff.report import SECTION_TITLES, load_audit, render_report, report_context
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 ENV = {"SOURCE_DATE_EPOCH": EPOCH, "SIGNOFF_USER": "validator"}
@@ -204,3 +205,47 @@ def test_report_command_rerenders_the_same_bytes(out: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     for name in ("report.html", "report.pdf"):
         assert (copy / name).read_bytes() == (out / name).read_bytes(), name
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%?(?![\w.])")
+
+
+def _visible_text(html: str) -> str:
+    """The HTML's visible text outside charts, head and the manifest (as a reader sees it)."""
+    html = re.sub(r"<head>.*?</head>|<svg .*?</svg>", " ", html, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", unescape(text))
+
+
+def test_pdf_text_has_every_gate_value_and_interval(pdf_text: str, results: dict, out: Path):
+    documents = load_audit(out)
+    gates = report_context(documents.results, documents.manifest)["gates"]
+    assert len(gates) == len(results["gates"]) > 0
+    by_name = {g["name"]: g for g in results["gates"]}
+    for row in gates:
+        assert row["value"] in pdf_text, (row["name"], row["value"])
+        assert row["condition"] in pdf_text, (row["name"], row["condition"])
+        if row["ci"]:
+            assert row["ci"] in pdf_text, (row["name"], row["ci"])
+        value = by_name[row["name"]].get("value")
+        if value is not None:  # the printed figure is the one in results.json, rounded
+            assert float(row["value"].rstrip("%")) == pytest.approx(
+                float(value) * (100 if row["value"].endswith("%") else 1), abs=0.0051
+            )
+
+
+def test_html_and_pdf_carry_the_same_figures(out: Path, pdf_text: str):
+    html = (out / "report.html").read_text()
+    numbers = set(_NUMBER.findall(_visible_text(html)))
+    assert len(numbers) > 100
+    pdf_numbers = set(_NUMBER.findall(pdf_text))
+    assert numbers - pdf_numbers == set()
+    charts = re.findall(r'<svg class="chart" id="(chart-[^"]+)".*?</svg>', html, re.DOTALL)
+    assert len(charts) >= 10
+    for match in re.finditer(r'<svg class="chart" id="(chart-[^"]+)"(.*?)</svg>', html, re.DOTALL):
+        labels = [
+            re.sub(r"\s+", " ", t) for t in re.findall(r"<text [^>]*>([^<]+)</text>", match[2])
+        ]
+        assert labels, match[1]
+        for label in labels:  # each chart's title, legend and tick text is drawn in the PDF too
+            assert unescape(label) in pdf_text, (match[1], label)

@@ -74,7 +74,7 @@ def test_parse_formats_keeps_order_and_drops_repeats():
 
 
 def test_pdf_without_the_extra_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "typst", None)  # as if not installed
     _folder(tmp_path, {"overall": {}})
     result = _run("report", str(tmp_path), "--format", "html,pdf")
     assert result.exit_code == 2

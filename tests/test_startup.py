@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 #: Libraries only an audit, a report or a trained model needs.
-HEAVY = ("matplotlib", "pandas", "scipy", "sklearn", "weasyprint")
+HEAVY = ("matplotlib", "pandas", "scipy", "sklearn", "weasyprint", "typst")
 _WRAPPER = """
 import json, sys
 from signoff.cli import main

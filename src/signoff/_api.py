@@ -15,12 +15,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .ledger import Checkpoint, Verification, verify_ledger
 from .portfolio import Portfolio
 from .registry import Clock, Core, Registry, utc_now
 from .store import ArtifactStore, Store, open_store, signoff_home
 from .workflow import Workflow
+
+if TYPE_CHECKING:
+    from ._monitoring import Monitoring
 
 __all__ = ["Ledger", "Signoff", "connect"]
 
@@ -46,6 +50,13 @@ class Signoff:
         self.workflow = Workflow(self.registry)
         self.ledger = Ledger(core.store)
         self.portfolio = Portfolio(core)
+
+    @property
+    def monitor(self) -> Monitoring:
+        """Monitoring of registered models (loads the statistics stack when first used)."""
+        from ._monitoring import Monitoring
+
+        return Monitoring(self)
 
     @property
     def store(self) -> Store:

@@ -11,7 +11,7 @@ The tree::
     ├── StoreError               exit 2   HTTP 503   the registry database cannot be used
     ├── NotFound                 exit 2   HTTP 404   a user, model, version or event not found
     ├── AlreadyExists            exit 2   HTTP 409   a name that is taken
-    ├── WorkflowRefused          exit 4   HTTP 409   refused by the workflow
+    ├── WorkflowRefused          exit 4   HTTP 403   refused by the workflow (its ``rule``)
     └── LedgerVerificationError  exit 5   HTTP 409   the ledger does not verify
 
 Each class carries the CLI exit code (``exit_code``) and the HTTP status
@@ -133,10 +133,14 @@ class AlreadyExists(SignoffError):
 
 
 class WorkflowRefused(SignoffError):
-    """The workflow refused a state change (sign-off, separation of duties, stage rule)."""
+    """The workflow refused a state change (sign-off, separation of duties, stage rule).
+
+    ``rule`` names the rule that applied (``requester_cannot_sign`` …) when there is one.
+    """
 
     exit_code = 4
-    http_status = 409
+    http_status = 403
+    rule: str | None = None
 
 
 class LedgerVerificationError(SignoffError):

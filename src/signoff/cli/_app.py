@@ -90,6 +90,20 @@ def _report_bug(exc: BaseException) -> None:
     err_console.print(escape(internal_error_line(exc)), markup=True, soft_wrap=True)
 
 
+#: What to release when the running command ends (open registries), newest first.
+_ON_EXIT: list[Callable[[], None]] = []
+
+
+def on_exit(release: Callable[[], None]) -> None:
+    """Run ``release`` when the running command ends, however it ends."""
+    _ON_EXIT.append(release)
+
+
+def _release() -> None:
+    while _ON_EXIT:
+        _ON_EXIT.pop()()
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Render a :class:`SignoffError` as one line on stderr and exit with its code.
 
@@ -113,6 +127,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:  # the last resort: never a traceback, never exit 1
             _report_bug(exc)
             raise typer.Exit(INTERNAL_EXIT) from None
+        finally:
+            _release()
 
     return wrapper
 

@@ -32,7 +32,7 @@ def _report_formats(report: str | None) -> tuple[str, ...]:
 
     formats = parse_formats(report)
     if "pdf" in formats and not pdf_available():
-        raise MissingExtraError("The PDF report", "pdf", "weasyprint")
+        raise MissingExtraError("The PDF report", "pdf", "typst")
     return formats
 
 

@@ -21,6 +21,7 @@ from ._registry import (
     log_app,
     model_app,
     open_registry,
+    open_signoff,
     parse_ref,
     version_app,
 )
@@ -248,17 +249,25 @@ def artifact_add(
 @log_app.command("export")
 @handle_errors
 def log_export(
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl: one JSON object per line (the only format).")
+    ] = "jsonl",
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="One JSON object per line (the only format).")
+        bool, typer.Option("--jsonl", help="The same as --format jsonl (kept for scripts).")
     ] = True,
 ) -> None:
-    """One line per audit in the portfolio format.
+    """One line per audit, attached or imported, oldest first, in the shape
+    ``signoff portfolio import`` reads.
 
-    Each line holds model_id, timestamp, gates_passed, team, audit_file,
-    verdict, policy, policy_version and the status of every gate.
+    Each line holds model_id, timestamp, gates_passed, team, audit_file and imported;
+    an attached audit adds verdict, policy, policy_version and the status of every gate,
+    an imported one its import_id.
     """
-    for record in open_registry(write=False).audit_log():
-        print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    if fmt != "jsonl":
+        raise ConfigError(f"expected jsonl (the only format), got {fmt!r}", field="--format")
+    with open_signoff(write=False) as api:  # closed: a server database keeps no connection
+        for record in api.registry.audit_log():
+            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
 def _holder_at(name: str, text: str, *, as_json: bool) -> None:

@@ -16,6 +16,7 @@ from rich.text import Text
 from .._canonical import pretty_json
 from ..errors import ConfigError
 from ._app import app, err_console, handle_errors, out_console
+from ._registry import As, acting_user, open_signoff
 
 __all__ = ["BAD_EPOCH", "RESULTS_FILE", "monitor_app"]
 
@@ -81,7 +82,7 @@ def _table(document: dict[str, Any]) -> Table:
     for window in document["windows"]:
         prediction = window["prediction_drift"] or {}
         coverage = window["performance"]["label_coverage"]
-        actions = ", ".join(sorted({a["action"] for a in window["actions"]}))
+        actions = ", ".join(f"{a['action']} ({a['status']})" for a in window["actions"])
         start = window["start"]
         table.add_row(
             start[:16].replace("T", " ") if start else "whole batch",
@@ -93,7 +94,7 @@ def _table(document: dict[str, Any]) -> Table:
             _fmt(window["quality"]["null_share_change"]),
             f"{coverage:.0%}" if coverage is not None else "—",
             window["verdict"] or "no policy",
-            f"{actions} (pending)" if actions else "—",
+            actions or "—",
         )
     return table
 
@@ -113,15 +114,21 @@ def monitor_run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print monitor-results.json on stdout, nothing else.")
     ] = False,
+    actor: As = None,
 ) -> None:
-    """Profile each window of a batch, measure drift, quality and fairness, judge the policy.
+    """Profile each window of a batch, measure drift, quality and fairness, judge the
+    policy, record every window in the registry and act (notify, automatic rollback).
 
-    Exit 0 when no error gate failed, 1 when one did, 2 config error, 3 data error.
+    The model (or the pinned `NAME@VERSION`) must be in production; the acting user
+    holds the monitor role. Exit 0 when no error gate failed, 1 when one did,
+    2 config error, 3 data error, 4 refused.
     """
-    from ..monitor import run_monitor  # the statistics stack loads only when asked for
     from ._gates import render_gates
 
-    result = run_monitor(config, batch, labels_path=labels, today=_today())
+    user = acting_user(actor)
+    assert user is not None
+    api = open_signoff()
+    result = api.monitor.run(config, batch, labels=labels, actor=user, today=_today())
     text = pretty_json(result.document)
     target = output / RESULTS_FILE
     _write(target, text)
@@ -134,6 +141,14 @@ def monitor_run(
             if outcome is not None and outcome.verdict != "PASS":
                 out_console.print(f"window {window['start'] or 'batch'}:")
                 render_gates(outcome, out_console)
+        for window in result.document["windows"]:
+            for action in window["actions"]:
+                where = action.get("change_request") or action.get("ledger_seq") or ""
+                out_console.print(
+                    f"{action['action']} ({action['severity']}, {action['failing_windows']} "
+                    f"failing windows): {action['status']} — {action['detail']}"
+                    + (f" [{where}]" if where else "")
+                )
         out_console.print(f"wrote {target}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -144,19 +159,29 @@ def monitor_run(
 def monitor_baseline(
     config: ConfigArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="File for the reference profile (JSON).")
-    ] = Path("signoff-monitor/reference-profile.json"),
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the reference profile here (JSON)."),
+    ] = None,
+    actor: As = None,
 ) -> None:
-    """Profile the reference and write it as canonical JSON; prints its SHA-256 last."""
-    from ..monitor import build_baseline, profile_sha256, profile_to_json
-
-    base = build_baseline(config)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    partial.write_bytes(profile_to_json(base.profile))
-    partial.replace(output)
-    features = len(base.spec.features)
+    """Profile the reference of the watched version and store it in the registry
+    (ledgered with its SHA-256, which is printed last)."""
+    user = acting_user(actor)
+    assert user is not None
+    api = open_signoff()
+    record = api.monitor.baseline(config, actor=user)
+    if output is not None:
+        _write_bytes(output, record.profile_json)
     err_console.print(
-        f"profiled {base.profile.rows} reference rows, {features} features → {output}"
+        f"profiled {record.rows} reference rows, {record.features} features of "
+        f"{record.model}@{record.version}; stored in the registry"
+        + (f" and written to {output}" if output else "")
     )
-    out_console.print(profile_sha256(base.profile))
+    out_console.print(record.profile_sha256)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)

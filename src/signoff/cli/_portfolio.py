@@ -20,6 +20,7 @@ from rich.text import Text
 from ..errors import ConfigError
 from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._registry import open_signoff
+from ._regulatory import register as register_import
 
 if TYPE_CHECKING:
     from ..portfolio import PortfolioView
@@ -31,6 +32,7 @@ portfolio_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(portfolio_app, name="portfolio", rich_help_panel="Workflow")
+register_import(portfolio_app)  # `signoff portfolio import` (cli/_regulatory.py)
 
 BOTH_FORMATS = "--json and --csv are alternatives: give one"
 BAD_OUTPUT = "the report is written as .pdf or .html; got {name!r}"

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError, StoreError
-from ._app import app, err_console, handle_errors, out_console
+from ._app import app, err_console, handle_errors, on_exit, out_console
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
     from .._api import Signoff
@@ -125,9 +125,9 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
         from ..ledger import load_private_key
 
         key = load_private_key(Path(os.environ["SIGNOFF_KEY"]))
-    return connect(
-        create=write, after_commit=_deliver_quickly if deliver else None, signing_key=key
-    )
+    api = connect(create=write, after_commit=_deliver_quickly if deliver else None, signing_key=key)
+    on_exit(api.close)  # the database connections are released when the command ends
+    return api
 
 
 def open_registry(*, write: bool = True) -> Registry:

@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import text
 
 from ..errors import ConfigError, LedgerVerificationError
-from ..store import PROJECTED_ACTIONS, CheckpointRow, Store, first_difference, replay, snapshot
+from ..store import (
+    PROJECTED_ACTIONS,
+    CheckpointRow,
+    Store,
+    check_documents,
+    first_difference,
+    replay,
+    snapshot,
+)
 from ._actions import verify_actions
 from ._checkpoint import ORIGIN_INVALID, Checkpoint, sign_checkpoint
 from ._log import get_event, iter_events, leaf_hashes
@@ -103,6 +111,9 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
         verify_signoffs(session)  # personal signatures, against the keys registered before them
         verify_actions(session)  # every action, where governance requires signatures
         check_projections(session)
+        problems = check_documents(session)  # monitoring evidence, content-addressed
+        if problems:
+            raise LedgerVerificationError(problems[0])
     root = root_hash(leaves)
     if checkpoint is None:
         return Verification(len(leaves), root.hex(), None, ())

@@ -6,9 +6,9 @@ quality, fairness and performance, and judges the monitoring policy with the
 audit's policy engine.  See ``docs/monitoring.md``.
 """
 
-from ._baseline import Baseline, build_baseline
+from ._baseline import NEEDS_REGISTRY, Baseline, build_baseline
+from ._chart import Point, line_chart
 from ._config import (
-    NEEDS_REGISTRY,
     ActionsConfig,
     ColumnsConfig,
     DriftConfig,
@@ -20,6 +20,8 @@ from ._config import (
 )
 from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
 from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
+from ._history import COLUMN_METRICS, metric_value, prometheus_text
+from ._inputs import read_table
 from ._metrics import MONITOR_CATALOGUE, MONITOR_METRICS, window_evidence
 from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
 from ._profile import (
@@ -31,7 +33,8 @@ from ._profile import (
     profile_frame,
 )
 from ._quality import ColumnQuality, SchemaDiff, WindowQuality, window_quality
-from ._run import ACTION_PENDING, RESULTS_SCHEMA, MonitorRun, run_monitor
+from ._report import TREND_METRICS, render_monitor_report
+from ._run import RESULTS_SCHEMA, MonitorRun, run_monitor
 from ._serial import (
     PROFILE_SCHEMA,
     merge_profiles,
@@ -56,7 +59,7 @@ from ._stats import (
 from ._windows import Window, split_windows
 
 __all__ = [
-    "ACTION_PENDING",
+    "COLUMN_METRICS",
     "MONITOR_CATALOGUE",
     "MONITOR_METRICS",
     "NEEDS_REGISTRY",
@@ -65,6 +68,7 @@ __all__ = [
     "PROFILE_SCHEMA",
     "PSI_FLOOR",
     "RESULTS_SCHEMA",
+    "TREND_METRICS",
     "ActionsConfig",
     "AttributeSpec",
     "Baseline",
@@ -83,6 +87,7 @@ __all__ = [
     "MonitorRun",
     "NumericCounts",
     "PiiFinding",
+    "Point",
     "PredictionDrift",
     "Profile",
     "ProfileSpec",
@@ -100,10 +105,12 @@ __all__ = [
     "jensen_shannon",
     "ks_binned",
     "ks_exact",
+    "line_chart",
     "load_monitor_config",
     "luhn_valid",
     "make_spec",
     "merge_profiles",
+    "metric_value",
     "numeric_values",
     "prepare_ks",
     "profile_frame",
@@ -111,7 +118,10 @@ __all__ = [
     "profile_sha256",
     "profile_to_dict",
     "profile_to_json",
+    "prometheus_text",
     "psi",
+    "read_table",
+    "render_monitor_report",
     "run_monitor",
     "split_windows",
     "wasserstein_normalised",

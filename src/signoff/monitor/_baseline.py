@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..errors import ConfigError
 from ..evidence import validate_scores
 from ._config import LoadedMonitorConfig, MonitorConfig, load_monitor_config
 from ._inputs import feature_columns, label_codes, read_table, require_columns
@@ -17,7 +18,12 @@ from ._profile import Profile, numeric_values, profile_frame
 from ._spec import AttributeSpec, ProfileSpec, column_kind, make_spec
 from ._stats import prepare_ks
 
-__all__ = ["Baseline", "attribute_specs", "build_baseline", "labels_of", "roles"]
+__all__ = ["NEEDS_REGISTRY", "Baseline", "attribute_specs", "build_baseline", "labels_of", "roles"]
+
+NEEDS_REGISTRY = (
+    "`reference: {audit: latest}` is resolved by the registry: run it with `signoff monitor` "
+    "(the evaluation set of the watched version's latest audit)"
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -71,12 +77,20 @@ def labels_of(frame: pd.DataFrame, config: MonitorConfig) -> NDArray[np.int8]:
     return label_codes(frame[target], config.positive_label)
 
 
-def build_baseline(config_path: str | Path) -> Baseline:
-    """Read the config and the reference, and profile the reference."""
+def build_baseline(config_path: str | Path, *, reference: Path | None = None) -> Baseline:
+    """Read the config and the reference, and profile the reference.
+
+    ``reference`` overrides the config's: the registry passes the evaluation set of the
+    version's latest audit for ``reference: {audit: latest}``.
+    """
     loaded = load_monitor_config(config_path)
     config = loaded.config
-    assert config.reference.path is not None  # {audit: latest} is refused on load
-    path = loaded.resolve(config.reference.path)
+    if reference is not None:
+        path = reference
+    elif config.reference.path is not None:
+        path = loaded.resolve(config.reference.path)
+    else:
+        raise ConfigError(NEEDS_REGISTRY, file=loaded.path, field="reference.audit")
     frame = read_table(path, what="reference")
     attributes = attribute_specs(config)
     needed = {config.columns.score: "columns.score"}

@@ -26,10 +26,8 @@ from pydantic import (
 )
 
 from ..config import BootstrapConfig, ProtectedAttribute, YamlDocument, read_yaml, validation_error
-from ..errors import ConfigError
 
 __all__ = [
-    "NEEDS_REGISTRY",
     "ActionsConfig",
     "ColumnsConfig",
     "DriftConfig",
@@ -41,10 +39,6 @@ __all__ = [
     "window_length",
 ]
 
-NEEDS_REGISTRY = (
-    "`reference: {{audit: {value}}}` needs the registry integration, which is not built yet; "
-    "use `reference: {{path: FILE}}` (the evaluation set as a .csv or .parquet file) for now"
-)
 _WINDOW = re.compile(r"^([1-9][0-9]*)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 Label = int | str | bool
@@ -63,8 +57,8 @@ class ReferenceConfig(_Strict):
     )
     audit: Literal["latest"] | None = Field(
         default=None,
-        description="`latest`: the evaluation set of the version's latest audit "
-        "(needs the registry integration; refused for now).",
+        description="`latest`: the evaluation set of the watched version's latest audit "
+        "in the registry (its data file, found by the hash the audit recorded).",
     )
 
     @model_validator(mode="after")
@@ -123,7 +117,7 @@ class DriftConfig(_Strict):
 
 
 class ActionsConfig(_Strict):
-    """``actions:`` — what a failing window would do (listed as pending for now)."""
+    """``actions:`` — what failing windows do, through the workflow (notify, rollback)."""
 
     info: list[Action] = Field(default_factory=list, description="Actions on a failed info gate.")
     warning: list[Action] = Field(
@@ -233,21 +227,11 @@ def load_monitor_config(path: str | Path) -> LoadedMonitorConfig:
     Raises
     ------
     ConfigError
-        With file, line and column: schema errors, and ``reference: {audit: latest}``,
-        which needs the registry integration.
+        With file, line and column.
     """
     document = read_yaml(path, what="monitor config")
     try:
         config = MonitorConfig.model_validate(document.data)
     except ValidationError as exc:
         raise validation_error(exc, document, model=MonitorConfig) from None
-    if config.reference.audit is not None:
-        line, column = document.locate(("reference", "audit"))
-        raise ConfigError(
-            NEEDS_REGISTRY.format(value=config.reference.audit),
-            file=document.path,
-            field="reference.audit",
-            line=line,
-            column=column,
-        )
     return LoadedMonitorConfig(config, Path(path), document)

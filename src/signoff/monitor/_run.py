@@ -1,9 +1,9 @@
 """``monitor run`` and ``monitor baseline``: read, profile each window, measure, judge.
 
 Everything is read and checked before any window is measured, so a bad input
-fails with one message and nothing is written.  Actions are listed, not
-taken: notify and rollback go through the workflow, which this phase does
-not touch (``ACTION_PENDING``).
+fails with one message and nothing is written.  This module only measures: the
+caller (``signoff.connect(...).monitor``) records each window in the registry and
+takes the actions its failures call for, through the workflow.
 """
 
 from __future__ import annotations
@@ -35,13 +35,12 @@ from ._inputs import (
     require_columns,
 )
 from ._metrics import MONITOR_CATALOGUE, window_evidence
-from ._profile import numeric_values, profile_frame
+from ._profile import Profile, numeric_values, profile_frame
 from ._quality import window_quality
 from ._serial import profile_sha256
 from ._windows import split_windows
 
 __all__ = [
-    "ACTION_PENDING",
     "LABELS_NEED_ID",
     "LABELS_NEED_TARGET",
     "RESULTS_SCHEMA",
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 RESULTS_SCHEMA = "signoff.monitor.results/v1"
-ACTION_PENDING = "pending: needs registry integration"
 LABELS_NEED_ID = "--labels needs `columns.prediction_id` in the monitor config to join on"
 LABELS_NEED_TARGET = "--labels needs `columns.target`: the labels file's column holding the label"
 FloatArray = NDArray[np.float64]
@@ -62,6 +60,9 @@ class MonitorRun:
 
     document: dict[str, Any]
     outcomes: tuple[PolicyOutcome | None, ...]
+    #: Each window's profile, and the reference's (what the registry stores).
+    profiles: tuple[Profile, ...] = ()
+    reference_profile: Profile | None = None
 
     @property
     def exit_code(self) -> int:
@@ -109,31 +110,6 @@ def _outcome(loaded: LoadedPolicy, evidence: Mapping[str, Any], today: dt.date) 
     )
 
 
-def _actions(
-    config: MonitorConfig, outcome: PolicyOutcome | None, streaks: dict[str, int]
-) -> list[dict[str, Any]]:
-    """The actions this window would take; failing windows in a row are counted per severity."""
-    failed = set()
-    if outcome is not None:
-        failed = {
-            g.severity for g in outcome.gates if g.status in ("FAIL", "ERROR", "WARN", "INFO")
-        }
-    out = []
-    for severity in ("error", "warning", "info"):
-        streaks[severity] = streaks.get(severity, 0) + 1 if severity in failed else 0
-        if streaks[severity] >= config.actions.consecutive_windows:
-            for action in getattr(config.actions, severity):
-                out.append(
-                    {
-                        "action": action,
-                        "severity": severity,
-                        "failing_windows": streaks[severity],
-                        "status": ACTION_PENDING,
-                    }
-                )
-    return out
-
-
 def _window_document(
     base: Baseline,
     frame: pd.DataFrame,
@@ -141,7 +117,7 @@ def _window_document(
     end: dt.datetime | None,
     scores: FloatArray,
     labels: NDArray[np.int8],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Profile]:
     config = base.config
     profile = profile_frame(frame, base.spec, scores=scores, labels=labels)
     default, per = _thresholds(config)
@@ -157,7 +133,7 @@ def _window_document(
     )
     options = _fairness_options(config)
     assert profile.table is not None
-    return {
+    document = {
         "start": iso_utc(start) if start is not None else None,
         "end": iso_utc(end) if end is not None else None,
         "rows": len(frame),
@@ -168,6 +144,7 @@ def _window_document(
         "fairness": window_fairness(profile.table, options),
         "performance": window_performance(profile.table, options),
     }
+    return document, profile
 
 
 def run_monitor(
@@ -176,9 +153,14 @@ def run_monitor(
     *,
     labels_path: str | Path | None = None,
     today: dt.date,
+    reference: Path | None = None,
 ) -> MonitorRun:
-    """Profile each window of the batch, measure it against the reference, judge the policy."""
-    base = build_baseline(config_path)
+    """Profile each window of the batch, measure it against the reference, judge the policy.
+
+    ``reference`` is the reference data when the config says ``{audit: latest}`` (the
+    registry resolves it); ``actions`` are left empty for the registry to fill in.
+    """
+    base = build_baseline(config_path, reference=reference)
     config, loaded = base.config, base.loaded
     policy = (
         load_policy(loaded.resolve(config.policy), metrics=MONITOR_CATALOGUE)
@@ -225,15 +207,18 @@ def run_monitor(
 
     documents: list[dict[str, Any]] = []
     outcomes: list[PolicyOutcome | None] = []
-    streaks: dict[str, int] = {}
+    profiles: list[Profile] = []
     for window in windows:
         rows = window.rows
         frame = batch.iloc[rows].reset_index(drop=True)
-        doc = _window_document(base, frame, window.start, window.end, scores[rows], labels[rows])
+        doc, profile = _window_document(
+            base, frame, window.start, window.end, scores[rows], labels[rows]
+        )
+        profiles.append(profile)
         outcome = _outcome(policy, window_evidence(doc), today) if policy is not None else None
         doc["gates"] = [g.to_dict() for g in outcome.gates] if outcome is not None else []
         doc["verdict"] = outcome.verdict if outcome is not None else None
-        doc["actions"] = _actions(config, outcome, streaks)
+        doc["actions"] = []
         documents.append(doc)
         outcomes.append(outcome)
     document = {
@@ -242,6 +227,7 @@ def run_monitor(
         "config": {"path": str(loaded.path), "sha256": loaded.document.text_sha256},
         "reference": {
             "path": str(base.path),
+            "sha256": file_sha256(base.path),
             "rows": base.profile.rows,
             "profile_sha256": profile_sha256(base.profile),
         },
@@ -256,4 +242,4 @@ def run_monitor(
         },
         "windows": documents,
     }
-    return MonitorRun(document, tuple(outcomes))
+    return MonitorRun(document, tuple(outcomes), tuple(profiles), base.profile)

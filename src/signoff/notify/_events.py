@@ -26,6 +26,7 @@ ALL_EVENTS: tuple[str, ...] = (
     "model.rolled_back",
     "emergency.opened",
     "emergency.review_overdue",
+    "monitor.alert",
 )
 BAD_URL = "webhook url must be an http:// or https:// URL with a host, got {url!r}"
 CREDENTIALS_IN_URL = (
@@ -49,6 +50,7 @@ _HEADLINES = {
     "model.rolled_back": "{what} rolled back",
     "emergency.opened": "Emergency change {what} opened",
     "emergency.review_overdue": "Post-incident review of {what} is overdue",
+    "monitor.alert": "Monitoring alert for {what}",
 }
 
 
@@ -178,7 +180,8 @@ def summary_text(event: str, subject: str, payload: Mapping[str, Any]) -> str:
         prefix is dropped.
     payload : Mapping
         The event payload; the keys used when present are ``version`` and
-        ``to_stage`` (or, for a rollback, ``from`` and ``to``), ``roles``,
+        ``to_stage`` (or, for a rollback, ``from`` and ``to``; for a monitoring
+        alert, ``severity``, ``gates``, ``consecutive`` and ``note``), ``roles``,
         ``reason`` and ``actor``.
 
     Returns
@@ -190,9 +193,17 @@ def summary_text(event: str, subject: str, payload: Mapping[str, Any]) -> str:
     line = _HEADLINES.get(event, "{what}: " + event).format(what=what)
     if event == "model.rolled_back":
         moves = (payload.get("from"), payload.get("to"))
+    elif event == "monitor.alert":
+        gates = ", ".join(map(str, payload.get("gates") or ())) or "gates"
+        moves = (
+            f"{payload.get('severity')} gate(s) {gates} failed in "
+            f"{payload.get('consecutive')} window(s) in a row",
+            payload.get("note"),
+        )
     else:
         moves = (payload.get("version"), payload.get("to_stage"))
-    detail = " → ".join(str(part) for part in moves if part)
+    joiner = "; " if event == "monitor.alert" else " → "
+    detail = joiner.join(str(part) for part in moves if part)
     roles = payload.get("roles")
     if roles:
         line += f" ({', '.join(map(str, roles))})"

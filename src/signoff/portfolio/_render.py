@@ -1,26 +1,11 @@
-"""The executive report as bytes: HTML from a template, PDF by WeasyPrint.
-
-``signoff.report`` exports no HTML-to-PDF helper, so the few lines it takes live here,
-pinned the same way: the document dates come from ``dcterms`` meta elements, the file
-identifier is given, and ``SOURCE_DATE_EPOCH`` is set while fonts are subset.
-"""
+"""The executive report as bytes: HTML from a template; PDF typeset from that HTML by
+``signoff.report.html_to_pdf``, the one public way to make signoff's PDFs."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import threading
 from typing import Any
 
-from ..errors import ConfigError, MissingExtraError
-
 __all__ = ["render_html", "render_pdf"]
-
-NO_PANGO = (
-    "PDF reports need the Pango and HarfBuzz system libraries, which could not be loaded "
-    "({detail}); on Debian or Ubuntu run `make system-deps`, or write -o report.html"
-)
-_EPOCH = threading.Lock()
 
 
 def render_html(context: dict[str, Any]) -> str:
@@ -39,23 +24,8 @@ def render_html(context: dict[str, Any]) -> str:
 
 
 def render_pdf(html: str, *, epoch: int, identifier: str) -> bytes:
-    """Lay the HTML out as PDF, the same bytes for the same HTML and ``epoch``."""
-    if importlib.util.find_spec("weasyprint") is None:
-        raise MissingExtraError("The PDF report", "pdf", "weasyprint")
-    try:
-        import weasyprint
-    except OSError as exc:  # cffi cannot dlopen libpango / libharfbuzz
-        raise ConfigError(NO_PANGO.format(detail=exc)) from None
-    with _EPOCH:
-        before = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-        try:
-            pdf: bytes = weasyprint.HTML(string=html).write_pdf(
-                pdf_identifier=identifier.encode("ascii")
-            )
-        finally:
-            if before is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = before
-    return pdf
+    """Typeset the HTML as PDF with ``signoff.report``'s public ``html_to_pdf`` (the same
+    bytes for the same HTML and ``epoch``)."""
+    from ..report import html_to_pdf
+
+    return html_to_pdf(html, epoch=epoch, identifier=identifier)

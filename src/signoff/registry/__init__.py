@@ -15,8 +15,10 @@ from ..store import (
     Artifact,
     ArtifactStore,
     AuditRecord,
+    ImportedAudit,
     Model,
     ModelVersion,
+    ServerToken,
     StageChange,
     Store,
     User,
@@ -26,15 +28,18 @@ from ._core import SYSTEM_ACTOR, Clock, Core, Unit, utc_now
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
-from ._users import UserServices, check_name
+from ._tokens import LOGIN_LINK_TTL, SCOPES, TokenServices, parse_duration, secret_sha256
+from ._users import UserServices, check_label, check_name
 
 if TYPE_CHECKING:
     from ..audit import AuditResult
 
 __all__ = [
     "ARTIFACT_KINDS",
+    "LOGIN_LINK_TTL",
     "RISK_TIERS",
     "ROLES",
+    "SCOPES",
     "STAGES",
     "SYSTEM_ACTOR",
     "Artifact",
@@ -42,17 +47,23 @@ __all__ = [
     "Clock",
     "Core",
     "EvidenceServices",
+    "ImportedAudit",
     "InventoryServices",
     "Model",
     "ModelVersion",
     "Registry",
+    "ServerToken",
     "StageChange",
+    "TokenServices",
     "Unit",
     "User",
     "UserServices",
     "VersionRef",
+    "check_label",
     "check_name",
     "file_sha256",
+    "parse_duration",
+    "secret_sha256",
     "utc_now",
 ]
 
@@ -73,6 +84,7 @@ class Registry:
         self.users = UserServices(core)
         self.inventory = InventoryServices(core)
         self.evidence = EvidenceServices(core)
+        self.tokens = TokenServices(core)
 
     @property
     def clock(self) -> Clock:

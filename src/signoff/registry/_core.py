@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import WorkflowRefused
 from ..ledger import ACTOR_SIGNATURE, LedgerEvent, append_event, sign_action
-from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox
+from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox, keep_document
 
 __all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
 
@@ -75,6 +75,11 @@ class Unit:
     def queue(self, entries: Sequence[OutboxEntry]) -> int:
         """Write notifications to the outbox in this transaction (with the event they announce)."""
         return add_to_outbox(self._session, entries)
+
+    def keep(self, kind: str, body: bytes) -> str:
+        """Store monitoring evidence (canonical JSON) under its SHA-256 in this
+        transaction; an event cites the returned hash."""
+        return keep_document(self._session, kind, body)
 
 
 class Core:

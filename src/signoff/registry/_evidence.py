@@ -10,6 +10,7 @@ are never trusted.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -195,22 +196,52 @@ class EvidenceServices:
             return repo.artifacts(ref)
 
     def audit_log(self) -> Iterator[Mapping[str, Any]]:
-        """One portfolio record per audit.
+        """One portfolio record per audit, oldest first — attached and imported alike.
 
-        Keys: model_id, timestamp, gates_passed, team, audit_file, verdict,
-        policy, policy_version and the status of every gate (as the audit reported it).
+        Keys: model_id, timestamp, gates_passed, team, audit_file (the shape
+        ``signoff portfolio import`` reads) and ``imported``; an attached audit adds
+        verdict, policy, policy_version and the status of every gate (as the audit
+        reported it), an imported one its ``import_id``.
         """
         with self._core.read() as repo:
             rows = repo.all_audits()
+            imported = repo.imported_audits()
+        epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+        records: list[tuple[dt.datetime, dict[str, Any]]] = []
         for audit, model, team in rows:
-            yield {
-                "model_id": f"{model}@{audit.version}",
-                "timestamp": iso_utc(audit.created_at) if audit.created_at else None,
-                "gates_passed": audit.verdict in ("PASS", "PASS WITH WARNINGS"),
-                "team": team,
-                "audit_file": str(self._core.artifacts.path(audit.results_sha256)),
-                "verdict": audit.verdict,
-                "policy": audit.policy_name,
-                "policy_version": audit.policy_version,
-                "gates": dict(audit.gates),
-            }
+            records.append(
+                (
+                    audit.created_at or epoch,
+                    {
+                        "model_id": f"{model}@{audit.version}",
+                        "timestamp": iso_utc(audit.created_at) if audit.created_at else None,
+                        "gates_passed": audit.verdict in ("PASS", "PASS WITH WARNINGS"),
+                        "team": team,
+                        "audit_file": str(self._core.artifacts.path(audit.results_sha256)),
+                        "imported": False,
+                        "verdict": audit.verdict,
+                        "policy": audit.policy_name,
+                        "policy_version": audit.policy_version,
+                        "gates": dict(audit.gates),
+                    },
+                )
+            )
+        for item in imported:
+            records.append(
+                (
+                    item.audited_at,
+                    {
+                        "model_id": f"{item.model}@{item.version}" if item.version else item.model,
+                        "timestamp": iso_utc(item.audited_at),
+                        "gates_passed": item.gates_passed,
+                        "team": item.team,
+                        "audit_file": item.audit_file,
+                        "imported": True,
+                        "import_id": item.number,
+                    },
+                )
+            )
+        # oldest first; ties keep attached audits before imported ones, each in number order
+        order = sorted(range(len(records)), key=lambda i: (records[i][0], i))
+        for i in order:
+            yield records[i][1]

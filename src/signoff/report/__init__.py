@@ -13,7 +13,7 @@ from ._model_card import (
     model_card_context,
     render_model_card,
 )
-from ._pdf import pdf_available
+from ._pdf import html_to_pdf, pdf_available
 from ._render import (
     REPORT_FORMATS,
     SECTION_TITLES,
@@ -31,6 +31,7 @@ __all__ = [
     "SECTION_TITLES",
     "AuditDocuments",
     "ReportFormat",
+    "html_to_pdf",
     "load_audit",
     "model_card_context",
     "parse_formats",

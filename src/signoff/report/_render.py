@@ -22,7 +22,6 @@ from ._fairness import fairness, robustness
 from ._format import num, pct
 from ._pdf import html_to_pdf, pdf_available
 from ._performance import calibration, performance
-from ._svg import chart_style
 from ._verdict import gate_rows, provenance, verdict
 
 __all__ = [
@@ -156,28 +155,27 @@ def report_context(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> d
     """
     config = manifest.get("config") or {}
     gates = gate_rows(results)
-    with chart_style():
-        context = {
-            "title": subject_name(manifest),
-            "signoff_version": manifest.get("signoff_version") or __version__,
-            "created_at": manifest.get("created_at") or "",
-            "results_sha256": manifest.get("results_sha256") or "",
-            "rows": num(results.get("rows")),
-            "ci_label": f"{pct((results.get('bootstrap') or {}).get('confidence'), None)} CI",
-            "sections": SECTION_TITLES,
-            "verdict": verdict(results, gates),
-            "gates": gates,
-            "warnings": list(results.get("warnings", [])),
-            "provenance": provenance(results, manifest),
-            "performance": performance(results),
-            "calibration": calibration(results),
-            "fairness": fairness(results, config),
-            "robustness": robustness(results),
-            "explainability": explainability(results, config),
-            "data_quality": data_quality(results),
-            "reproducibility": reproducibility(manifest),
-        }
-    return context  # charts are Markup from to_svg; every other string is escaped
+    context = {
+        "title": subject_name(manifest),
+        "signoff_version": manifest.get("signoff_version") or __version__,
+        "created_at": manifest.get("created_at") or "",
+        "results_sha256": manifest.get("results_sha256") or "",
+        "rows": num(results.get("rows")),
+        "ci_label": f"{pct((results.get('bootstrap') or {}).get('confidence'), None)} CI",
+        "sections": SECTION_TITLES,
+        "verdict": verdict(results, gates),
+        "gates": gates,
+        "warnings": list(results.get("warnings", [])),
+        "provenance": provenance(results, manifest),
+        "performance": performance(results),
+        "calibration": calibration(results),
+        "fairness": fairness(results, config),
+        "robustness": robustness(results),
+        "explainability": explainability(results, config),
+        "data_quality": data_quality(results),
+        "reproducibility": reproducibility(manifest),
+    }
+    return context  # charts are Markup from Canvas.svg; every other string is escaped
 
 
 def render_report(
@@ -210,7 +208,7 @@ def render_report(
     """
     wanted = parse_formats(formats)
     if "pdf" in wanted and not pdf_available():  # fail before the work, not after
-        raise MissingExtraError("The PDF report", "pdf", "weasyprint")
+        raise MissingExtraError("The PDF report", "pdf", "typst")
     context = report_context(results, manifest)
     context["stylesheet"] = Markup(stylesheet())
     html = jinja_environment().get_template("report.html.j2").render(context)

@@ -6,10 +6,12 @@ from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
+from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_document
 from ._outbox import OutboxEntry, add_to_outbox
 from ._portfolio_reads import CRTransition, EventRecord
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
+from ._reads_tokens import ServerToken
 from ._records import (
     Artifact,
     AuditRecord,
@@ -17,6 +19,7 @@ from ._records import (
     CRState,
     Decision,
     GovernanceRecord,
+    ImportedAudit,
     Model,
     ModelVersion,
     RequiredSignOff,
@@ -46,15 +49,19 @@ __all__ = [
     "Event",
     "EventRecord",
     "GovernanceRecord",
+    "ImportedAudit",
     "LedgerEventRow",
     "Model",
     "ModelVersion",
+    "MonitorBaseline",
+    "MonitorWindow",
     "NotificationRow",
     "OutboxEntry",
     "Replay",
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
+    "ServerToken",
     "SignOff",
     "StageChange",
     "Store",
@@ -63,10 +70,12 @@ __all__ = [
     "WaiverRecord",
     "add_to_outbox",
     "apply_event",
+    "check_documents",
     "database_url",
     "event_time",
     "first_difference",
     "head_revision",
+    "keep_document",
     "lock_writes",
     "name_key",
     "open_store",

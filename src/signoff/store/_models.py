@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -62,10 +64,12 @@ __all__ = [
     "CheckpointRow",
     "EmergencyReviewRow",
     "GovernanceVersionRow",
+    "ImportedAuditRow",
     "LedgerEventRow",
     "ModelRow",
     "NotificationRow",
     "RoleGrantRow",
+    "ServerTokenRow",
     "SignOffRow",
     "StageTransitionRow",
     "TeamRow",
@@ -173,6 +177,30 @@ class AuditRow(Base):
     gates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ImportedAuditRow(Base):
+    """A historical audit record imported from a team's audit log (``portfolio import``).
+
+    Never an audit of a registered version: it is not judged and no CR can rest on it;
+    it records what the team's own log said, which file and line it came from, and who
+    imported it.
+    """
+
+    __tablename__ = "imported_audits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    version: Mapped[str | None] = mapped_column(String(120), default=None)
+    audited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    gates_passed: Mapped[bool] = mapped_column(Boolean)
+    team: Mapped[str] = mapped_column(String(120))
+    audit_file: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class StageTransitionRow(Base):
@@ -323,3 +351,72 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorBaselineRow(Base):
+    """A reference profile recorded for a version (``monitor.baseline``)."""
+
+    __tablename__ = "monitor_baselines"
+    __table_args__ = (Index(None, "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    profile_sha256: Mapped[str] = mapped_column(String(64))
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rows: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorWindowRow(Base):
+    """One monitored window of production data (``monitor.window``); a re-run of the
+    same window (late labels) supersedes it, and both stay."""
+
+    __tablename__ = "monitor_windows"
+    __table_args__ = (Index(None, "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
+    window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    window_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    rows: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # pass | warning | error | unjudged
+    failed_gates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    label_coverage: Mapped[float | None] = mapped_column(Float, default=None)
+    profile_sha256: Mapped[str] = mapped_column(String(64))
+    results_sha256: Mapped[str] = mapped_column(String(64))
+    batch_sha256: Mapped[str] = mapped_column(String(64))
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    superseded_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MonitorDocumentRow(Base):
+    """Monitoring evidence, content-addressed: a profile or a window's results as
+    canonical JSON, stored under its SHA-256 (which a ledger event cites).  Not a
+    projection: ``ledger verify`` re-hashes each body and checks every cited hash."""
+
+    __tablename__ = "monitor_documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # profile | results
+    body: Mapped[str] = mapped_column(Text)
+
+
+class ServerTokenRow(Base):
+    """An API token or a one-time login link of ``signoff serve``: a projection of the
+    ``token.*`` and ``login_link.*`` events.  Only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "server_tokens"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "token" | "login_link"
+    user_name: Mapped[str] = mapped_column(String(120))
+    scope: Mapped[str | None] = mapped_column(String(20), default=None)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ._models import (
     ArtifactRow,
     AuditRow,
+    ImportedAuditRow,
     ModelRow,
     RoleGrantRow,
     StageTransitionRow,
@@ -31,6 +32,8 @@ from ._models import (
     VersionRow,
 )
 from ._project_base import Event, event_time, model_id, user_id, version_id
+from ._project_monitor import MONITOR_HANDLERS
+from ._project_tokens import TOKEN_HANDLERS
 from ._project_workflow import (
     _cr_moved,
     _cr_opened,
@@ -191,6 +194,28 @@ def _audit_attached(session: Session, e: Event, at: dt.datetime) -> None:
         _artifact(session, version, item, e.actor, at)
 
 
+def _audit_imported(session: Session, e: Event, at: dt.datetime) -> None:
+    p = e.payload
+    source = p["source"]
+    session.add(
+        ImportedAuditRow(
+            id=p["import_id"],
+            model_id=model_id(session, p["model"]),
+            version=p.get("version"),
+            audited_at=event_time(p["timestamp"]),
+            gates_passed=bool(p["gates_passed"]),
+            team=p["team"],
+            audit_file=p["audit_file"],
+            source_file=source["file"],
+            source_sha256=source["sha256"],
+            source_line=int(source["line"]),
+            imported_by=e.actor,
+            ledger_seq=e.seq,
+            imported_at=at,
+        )
+    )
+
+
 _CR_STATES = (
     "submitted",
     "in_review",
@@ -211,6 +236,7 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "version.stage_changed": _stage_changed,
     "artifact.added": _artifact_added,
     "audit.attached": _audit_attached,
+    "audit.imported": _audit_imported,
     "cr.opened": _cr_opened,
     "emergency.opened": _cr_opened,
     "cr.signed": _cr_signed,
@@ -222,6 +248,8 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "governance.applied": _governance_decided,
     "governance.rejected": _governance_decided,
     **{f"cr.{state}": _cr_moved for state in _CR_STATES},
+    **MONITOR_HANDLERS,
+    **TOKEN_HANDLERS,
 }
 
 

@@ -21,6 +21,7 @@ from ._models import (
     AuditRow,
     ChangeRequestRow,
     GovernanceVersionRow,
+    ImportedAuditRow,
     ModelRow,
     RoleGrantRow,
     StageTransitionRow,
@@ -32,6 +33,7 @@ from ._models import (
 from ._records import (
     Artifact,
     AuditRecord,
+    ImportedAudit,
     Model,
     ModelVersion,
     StageChange,
@@ -294,6 +296,34 @@ class RegistryReads:
         ).all()
         return [(_audit(a, v), m, t) for a, v, m, t in rows]
 
+    def imported_audits(self, model: str | None = None) -> list[ImportedAudit]:
+        """Historical audit records imported from audit logs, in import order (one query)."""
+        query = (
+            select(ImportedAuditRow, ModelRow.name)
+            .join(ModelRow, ModelRow.id == ImportedAuditRow.model_id)
+            .order_by(ImportedAuditRow.id)
+        )
+        if model is not None:
+            query = query.where(ModelRow.name == model)
+        return [
+            ImportedAudit(
+                r.id,
+                name,
+                r.version,
+                r.audited_at,
+                r.gates_passed,
+                r.team,
+                r.audit_file,
+                r.source_file,
+                r.source_sha256,
+                r.source_line,
+                r.imported_by,
+                r.imported_at,
+                r.ledger_seq,
+            )
+            for r, name in self._session.execute(query)
+        ]
+
     def next_number(self, what: str) -> int:
         """The next CR, waiver, audit or governance number (call under the write lock)."""
         column = {
@@ -301,6 +331,7 @@ class RegistryReads:
             "waiver": WaiverRow.id,
             "audit": AuditRow.id,
             "governance": GovernanceVersionRow.id,
+            "imported_audit": ImportedAuditRow.id,
         }[what]
         return (self._session.scalar(select(func.max(column))) or 0) + 1
 

@@ -22,6 +22,7 @@ __all__ = [
     "CRState",
     "Decision",
     "GovernanceRecord",
+    "ImportedAudit",
     "Model",
     "ModelVersion",
     "RequiredSignOff",
@@ -154,6 +155,26 @@ class AuditRecord:
     created_by: str = ""
     created_at: dt.datetime | None = None
     policy_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedAudit:
+    """A historical audit record imported from a team's audit log: what their log said,
+    where it came from (file, its SHA-256, line) and who imported it, by which event."""
+
+    number: int
+    model: str
+    version: str | None
+    audited_at: dt.datetime
+    gates_passed: bool
+    team: str
+    audit_file: str
+    source_file: str
+    source_sha256: str
+    source_line: int
+    imported_by: str
+    imported_at: dt.datetime
+    ledger_seq: int
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ up case-insensitively after NFKC normalisation (``Alice`` is ``alice``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +27,9 @@ from ._models import (
     VersionRow,
     WaiverRow,
 )
+from ._monitor import MonitorReads
 from ._portfolio_reads import PortfolioReads
+from ._reads_tokens import TokenReads
 from ._records import (
     CRRecord,
     CRState,
@@ -48,7 +51,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(PortfolioReads):
+class Repository(PortfolioReads, MonitorReads, TokenReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 
@@ -184,6 +187,15 @@ class Repository(PortfolioReads):
             .limit(1)
         )
         return state
+
+    def reached(self, state: str) -> dict[int, tuple[dt.datetime, int]]:
+        """``{cr number: (when, seq)}`` of the last time each CR entered ``state`` (one query)."""
+        rows = self._session.execute(
+            select(CRTransitionRow.cr_id, CRTransitionRow.at, CRTransitionRow.ledger_seq)
+            .where(CRTransitionRow.to_state == state)
+            .order_by(CRTransitionRow.id)
+        )
+        return {cr: (at, seq) for cr, at, seq in rows}
 
     def deployed_crs(self, model: str, stage: str) -> list[tuple[CRRecord, int]]:
         """CRs of ``model`` that were deployed to ``stage``, newest deploy first, with its seq."""

@@ -5,6 +5,7 @@ under the write lock."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,16 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
-from ._readiness import Judgement, judge_audit, missing_for, waived
+from ._monitor_types import (
+    SEVERITIES,
+    ActionPlan,
+    RecordedWindow,
+    RunRecord,
+    WindowRecord,
+    watched_ref,
+)
+from ._monitoring import MonitorServices
+from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for, waived
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
 from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force, rules_of
@@ -46,7 +56,9 @@ __all__ = [
     "DECISIONS",
     "NO_POLICY",
     "REFUSALS",
+    "SEVERITIES",
     "TRANSITIONS",
+    "ActionPlan",
     "ApprovalRule",
     "CRState",
     "ChangeRequest",
@@ -61,6 +73,8 @@ __all__ = [
     "HistoryServices",
     "Judgement",
     "LoadedGovernance",
+    "MonitorServices",
+    "RecordedWindow",
     "RequiredSignOff",
     "ReviewEveryDays",
     "RiskRating",
@@ -69,12 +83,14 @@ __all__ = [
     "Rollback",
     "RollbackServices",
     "Rules",
+    "RunRecord",
     "SignOff",
     "StagePolicy",
     "StageRule",
     "VersionFacts",
     "Waiver",
     "WaiverServices",
+    "WindowRecord",
     "Workflow",
     "bundled_governance_path",
     "check_transition",
@@ -84,6 +100,7 @@ __all__ = [
     "flag_overdue",
     "gov_id",
     "judge_audit",
+    "judge_latest_audit",
     "load_governance",
     "missing_for",
     "rate_change",
@@ -91,6 +108,7 @@ __all__ = [
     "rules_in_force",
     "rules_of",
     "waived",
+    "watched_ref",
 ]
 
 
@@ -113,6 +131,7 @@ class Workflow:
         self.histories = HistoryServices(core)
         self.waivers = WaiverServices(core)
         self.emergencies = EmergencyServices(core)
+        self.monitoring = MonitorServices(core)
         core.before_commit.append(self._housekeeping)
 
     def _housekeeping(self, unit: Unit) -> None:
@@ -160,9 +179,9 @@ class Workflow:
             ref, to_stage=to_stage, summary=summary, actor=actor, details=details
         )
 
-    def submit(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Submit a CR for review."""
-        return self.changes.submit(cr, actor=actor)
+    def submit(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
+        """Submit a CR for review (``if_match``: the revision read; refused when stale)."""
+        return self.changes.submit(cr, actor=actor, if_match=if_match)
 
     def sign(
         self,
@@ -173,10 +192,19 @@ class Workflow:
         decision: str,
         comment: str,
         private_key: str | None = None,
+        if_match: int | None = None,
+        attestation: Mapping[str, Any] | None = None,
     ) -> ChangeRequest:
-        """Sign off a CR in a role."""
+        """Sign off a CR in a role; see :meth:`ChangeRequestServices.sign`."""
         return self.changes.sign(
-            cr, actor=actor, role=role, decision=decision, comment=comment, private_key=private_key
+            cr,
+            actor=actor,
+            role=role,
+            decision=decision,
+            comment=comment,
+            private_key=private_key,
+            if_match=if_match,
+            attestation=attestation,
         )
 
     def override_risk(
@@ -189,9 +217,9 @@ class Workflow:
         """Withdraw a CR."""
         return self.deploys.withdraw(cr, actor=actor, reason=reason)
 
-    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Deploy an approved CR."""
-        return self.deploys.deploy(cr, actor=actor)
+    def deploy(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
+        """Deploy an approved CR (``if_match``: the revision read; refused when stale)."""
+        return self.deploys.deploy(cr, actor=actor, if_match=if_match)
 
     def get_cr(self, cr: str) -> ChangeRequest:
         """One CR."""

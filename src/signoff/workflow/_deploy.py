@@ -15,7 +15,7 @@ from ._emergency import check_not_expired
 from ._readiness import view
 from ._rules import rules_in_force
 from ._states import check_transition
-from ._support import guarded, move, only_requester, refuse, settle
+from ._support import check_revision, guarded, move, only_requester, refuse, settle
 
 __all__ = ["DeployServices", "deploy_rows"]
 
@@ -68,7 +68,7 @@ class DeployServices:
 
         return guarded(self._core, actor, cr, "withdraw", work)
 
-    def deploy(self, cr: str, *, actor: str) -> ChangeRequest:
+    def deploy(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
         """Move the approved version into its stage, re-checking everything under the lock.
 
         Readiness (the latest audit judged by the stage policy, waivers in force,
@@ -82,6 +82,7 @@ class DeployServices:
             with self._core.write(actor) as unit:
                 record = unit.repo.cr(cr_number(cr))
                 name = cr_id(record.number)
+                check_revision(unit, self._core, record, if_match)
                 if "operator" not in unit.repo.user(unit.actor).roles:
                     raise refuse("not_operator", user=unit.actor)
                 approvers = {s.user for s in record.signoffs if s.decision == Decision.APPROVE}

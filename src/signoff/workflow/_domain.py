@@ -90,6 +90,9 @@ class ChangeRequest:
     overdue: bool = False  # an emergency change whose review is past due
     expired: bool = False  # an emergency change past its validity, never deployed
     governance: str = ""  # the governance version it is judged by, e.g. "G-2 (… v1.1)"
+    #: The seq of the last event that changed the CR, its sign-offs or its version's
+    #: evidence: a page that read an older revision is stale (the server's ETag).
+    revision: int = 0
 
     @property
     def emergency(self) -> dict[str, Any] | None:

@@ -257,4 +257,5 @@ def view(
         and record.state in ("submitted", "in_review", "approved")
         and now > details.expires_at,
         governance=rules.label,
+        revision=max([record.last_seq, evidence_seq, *(s.ledger_seq for s in signoffs)]),
     )

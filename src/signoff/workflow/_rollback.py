@@ -12,12 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SignoffError
-from ..registry import Core
-from ..store import CRState, Decision, VersionRef
+from ..registry import Core, Unit
+from ..store import CRRecord, CRState, Decision, ModelVersion, VersionRef
 from ._domain import cr_id
 from ._support import move, notify, record_refusal, refuse
 
-__all__ = ["HistoryServices", "Rollback", "RollbackServices"]
+__all__ = [
+    "HistoryServices",
+    "Rollback",
+    "RollbackPlan",
+    "RollbackServices",
+    "apply_rollback",
+    "plan_rollback",
+]
 
 
 @dataclass(frozen=True)
@@ -55,66 +62,89 @@ class RollbackServices:
             roles = set(unit.repo.user(unit.actor).roles)
             if not roles & {"operator", "monitor"}:
                 raise refuse("cannot_roll_back", user=unit.actor)
-            current = unit.repo.holder(model, "production")
-            deployed = unit.repo.deployed_crs(model, "production")
-            rolled_from = {
-                p["from"].partition("@")[2]
-                for _, _, _, p in unit.repo.events(f"model:{model}", ("model.rolled_back",))
-                if p.get("from")
-            }
-            last_rollback = unit.repo.events(f"model:{model}", ("model.rolled_back",))
-            last_deploy = deployed[0][1] if deployed else 0
-            retry = to_version is None and last_rollback and last_rollback[-1][0] > last_deploy
-            left_at = last_rollback[-1][3]["to"].partition("@")[2] if last_rollback else None
-            if retry and current is not None and current.version == left_at:
-                return Rollback(model, current.version, False, last_rollback[-1][3].get("from"))
-            if to_version is not None:
-                unit.repo.version(VersionRef(model, to_version))
-                if not any(cr.version == to_version for cr, _ in deployed):
-                    raise refuse("not_approved_for", ref=f"{model}@{to_version}")
-                target = to_version
-            else:
-                candidates = [
-                    cr.version
-                    for cr, _ in deployed
-                    if cr.version != (current.version if current else None)
-                    and cr.version not in rolled_from
-                    and cr.state != CRState.ROLLED_BACK
-                ]
-                if not candidates:
-                    raise refuse("no_rollback_target", model=model)
-                target = candidates[0]
-            if current is not None and current.version == target:
-                return Rollback(model, target, False, None)
-            payload: dict[str, Any] = {"reason": reason, "to": f"{model}@{target}"}
-            if current is not None:
-                live = [cr for cr, _ in deployed if cr.version == current.version]
-                if live and unit.repo.cr(live[0].number).state == CRState.DEPLOYED:
-                    move(unit, self._core, live[0], "rolled_back", payload)
-                unit.emit(
-                    "version.stage_changed",
-                    f"version:{current.ref}",
-                    {**payload, "from": current.stage, "to": "archived", "why": "rolled back"},
-                )
-            target_version = unit.repo.version(VersionRef(model, target))
-            unit.emit(
-                "version.stage_changed",
-                f"version:{target_version.ref}",
-                {**payload, "from": target_version.stage, "to": "production", "why": "rollback"},
-            )
-            came_from = str(current.ref) if current else None
-            rolled = unit.emit(
-                "model.rolled_back", f"model:{model}", {**payload, "from": came_from}
-            )
-            notify(
-                unit,
-                self._core,
-                "model.rolled_back",
-                f"model:{model}",
-                rolled.seq,
-                {**payload, "from": came_from, "actor": unit.actor},
-            )
-            return Rollback(model, target, True, came_from)
+            plan = plan_rollback(unit, model, to_version)
+            if plan.done is not None:
+                return plan.done
+            if plan.target is None:
+                raise refuse("no_rollback_target", model=model)
+            return apply_rollback(unit, self._core, plan, {"reason": reason})
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    """Where a rollback would take production: ``target`` None when there is nowhere to
+    go, ``done`` set when production is already there (a retry)."""
+
+    model: str
+    current: ModelVersion | None
+    deployed: list[tuple[CRRecord, int]]
+    target: str | None
+    done: Rollback | None = None
+
+
+def plan_rollback(unit: Unit, model: str, to_version: str | None) -> RollbackPlan:
+    """Work out the rollback target under the unit's lock (reads only)."""
+    current = unit.repo.holder(model, "production")
+    deployed = unit.repo.deployed_crs(model, "production")
+    rollbacks = unit.repo.events(f"model:{model}", ("model.rolled_back",))
+    rolled_from = {p["from"].partition("@")[2] for _, _, _, p in rollbacks if p.get("from")}
+    last_deploy = deployed[0][1] if deployed else 0
+    retry = to_version is None and rollbacks and rollbacks[-1][0] > last_deploy
+    left_at = rollbacks[-1][3]["to"].partition("@")[2] if rollbacks else None
+    if retry and current is not None and current.version == left_at:
+        done = Rollback(model, current.version, False, rollbacks[-1][3].get("from"))
+        return RollbackPlan(model, current, deployed, current.version, done)
+    if to_version is not None:
+        unit.repo.version(VersionRef(model, to_version))
+        if not any(cr.version == to_version for cr, _ in deployed):
+            raise refuse("not_approved_for", ref=f"{model}@{to_version}")
+        target: str | None = to_version
+    else:
+        candidates = [
+            cr.version
+            for cr, _ in deployed
+            if cr.version != (current.version if current else None)
+            and cr.version not in rolled_from
+            and cr.state != CRState.ROLLED_BACK
+        ]
+        target = candidates[0] if candidates else None
+    if target is not None and current is not None and current.version == target:
+        return RollbackPlan(model, current, deployed, target, Rollback(model, target, False, None))
+    return RollbackPlan(model, current, deployed, target)
+
+
+def apply_rollback(unit: Unit, core: Core, plan: RollbackPlan, payload: dict[str, Any]) -> Rollback:
+    """Move production to ``plan.target``: the live CR is rolled back, the version
+    archived, the target returned to production, and the rollback announced."""
+    model, current, target = plan.model, plan.current, plan.target
+    assert target is not None
+    payload = {**payload, "to": f"{model}@{target}"}
+    if current is not None:
+        live = [cr for cr, _ in plan.deployed if cr.version == current.version]
+        if live and unit.repo.cr(live[0].number).state == CRState.DEPLOYED:
+            move(unit, core, live[0], "rolled_back", payload)
+        unit.emit(
+            "version.stage_changed",
+            f"version:{current.ref}",
+            {**payload, "from": current.stage, "to": "archived", "why": "rolled back"},
+        )
+    target_version = unit.repo.version(VersionRef(model, target))
+    unit.emit(
+        "version.stage_changed",
+        f"version:{target_version.ref}",
+        {**payload, "from": target_version.stage, "to": "production", "why": "rollback"},
+    )
+    came_from = str(current.ref) if current else None
+    rolled = unit.emit("model.rolled_back", f"model:{model}", {**payload, "from": came_from})
+    notify(
+        unit,
+        core,
+        "model.rolled_back",
+        f"model:{model}",
+        rolled.seq,
+        {**payload, "from": came_from, "actor": unit.actor},
+    )
+    return Rollback(model, target, True, came_from)
 
 
 class HistoryServices:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError, WorkflowRefused
@@ -21,7 +22,7 @@ from ._domain import ChangeRequest, cr_id, cr_number, current_decisions
 from ._readiness import Prefetched, missing_for, view
 from ._risk import RiskThresholds, VersionFacts, rate_change
 from ._rules import Rules, rules_in_force
-from ._support import guarded, move, only_requester, plain, refuse, settle
+from ._support import check_revision, guarded, move, only_requester, plain, refuse, settle
 
 __all__ = ["BOILERPLATE", "ChangeRequestServices", "judge_comment"]
 
@@ -147,12 +148,16 @@ class ChangeRequestServices:
             )
             return self._view(unit, number)
 
-    def submit(self, cr: str, *, actor: str) -> ChangeRequest:
-        """Submit for review once every readiness check passes; else list what is missing."""
+    def submit(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
+        """Submit for review once every readiness check passes; else list what is missing.
+
+        ``if_match``: the revision the caller read; refused when the CR moved on since.
+        """
 
         def work() -> ChangeRequest:
             with self._core.write(actor) as unit:
                 record = unit.repo.cr(cr_number(cr))
+                check_revision(unit, self._core, record, if_match)
                 only_requester(unit, record, "submit")
                 rules = self._rules(unit, record)
                 ref = VersionRef(record.model, record.version)
@@ -183,11 +188,17 @@ class ChangeRequestServices:
         decision: str,
         comment: str,
         private_key: str | None = None,
+        if_match: int | None = None,
+        attestation: Mapping[str, Any] | None = None,
     ) -> ChangeRequest:
         """Record a sign-off; approve the CR once every required role approves and it is ready.
 
         A person's latest decision in a role replaces their earlier one.  A user with a
         registered public key must pass ``private_key``: the sign-off carries a signature.
+        ``if_match`` is the revision the signer read (refused when the CR moved on since);
+        ``attestation`` — how the signer logged in (``login_at``, ``identity_provider``,
+        ``subject``) and the evidence hashes they were shown (``shown_evidence``, refused
+        when they are not the current ones) — is recorded in the event as ``login``.
         """
         if decision not in tuple(Decision):
             raise ConfigError(BAD_DECISION.format(value=decision), field="--decision")
@@ -197,6 +208,7 @@ class ChangeRequestServices:
             with self._core.write(actor) as unit:
                 record = unit.repo.cr(cr_number(cr))
                 name = cr_id(record.number)
+                check_revision(unit, self._core, record, if_match)
                 self._check_signer(unit, record, role)
                 if record.state not in (CRState.SUBMITTED, CRState.IN_REVIEW):
                     move(
@@ -213,7 +225,14 @@ class ChangeRequestServices:
                     "evidence": self._evidence(unit, record),
                 }
                 signature = self._signature(unit, statement, private_key)
-                extra = {"signature": signature} if signature else {}
+                extra: dict[str, Any] = {"signature": signature} if signature else {}
+                if attestation is not None:
+                    shown = attestation.get("shown_evidence")
+                    if shown is not None and dict(shown) != statement["evidence"]:
+                        raise refuse(
+                            "evidence_not_shown", cr=name, shown=shown, now=statement["evidence"]
+                        )
+                    extra["login"] = plain(dict(attestation))
                 unit.emit("cr.signed", name, {**statement, **extra})
                 if decision == Decision.REJECT:
                     move(unit, self._core, record, "rejected", {"by": unit.actor})

@@ -27,6 +27,7 @@ __all__ = [
     "EVIDENCE_ACTIONS",
     "NOTIFIED",
     "REFUSALS",
+    "check_revision",
     "evidence_changed",
     "guarded",
     "move",
@@ -51,6 +52,10 @@ REFUSALS = {
         "{user} already acted on {cr} as {other}; one person cannot fill two required roles"
     ),
     "not_operator": "{user} does not hold the operator role and cannot deploy",
+    "not_monitor": (
+        "{user} does not hold the monitor role and cannot record monitoring runs "
+        "(grant it to the service identity that runs `signoff monitor`)"
+    ),
     "cannot_roll_back": (
         "{user} holds neither the operator nor the monitor role and cannot roll back"
     ),
@@ -71,12 +76,32 @@ REFUSALS = {
         "recorded as proposed by {user}; another risk reviewer must confirm it"
     ),
     "own_review": ("{user} opened emergency change {cr} and cannot close its post-incident review"),
+    "stale_page": (
+        "{cr} changed since it was read (revision {expected}, now {now}); "
+        "read it again and decide on what it says now"
+    ),
+    "evidence_not_shown": (
+        "the evidence of {cr} changed since it was shown (shown {shown}, now {now}); "
+        "read it again before signing"
+    ),
 }
 
 
 def refuse(rule: str, **fields: Any) -> WorkflowRefused:
-    """The refusal for ``rule`` (exit 4), its message filled in."""
-    return WorkflowRefused(REFUSALS[rule].format(**fields))
+    """The refusal for ``rule`` (exit 4), its message filled in and ``rule`` set."""
+    refusal = WorkflowRefused(REFUSALS[rule].format(**fields))
+    refusal.rule = rule
+    return refusal
+
+
+def check_revision(unit: Unit, core: Core, record: CRRecord, expected: int | None) -> None:
+    """Refuse when the CR moved on since the caller read revision ``expected`` (checked
+    under the write lock, so two people acting on one stale page cannot both win)."""
+    if expected is None:
+        return
+    now = view(unit.repo, core.artifacts, record, unit.now, full=False).revision
+    if now != expected:
+        raise refuse("stale_page", cr=cr_id(record.number), expected=expected, now=now)
 
 
 def plain(value: Any) -> Any:

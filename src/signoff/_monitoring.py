@@ -1,0 +1,257 @@
+"""``Signoff.monitor``: measure production batches and record them through the workflow.
+
+The monitor (:mod:`signoff.monitor`) measures; the workflow's monitoring service
+records each window and acts.  This face joins them: it resolves which version is
+watched (its production version unless the config pins one; exit 2 when there is
+none), measures, and records — so the CLI, a server and a script do the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._canonical import canonical_json
+from ._monitoring_reads import MonitoringReads
+from .errors import ConfigError
+from .models import load_model
+from .monitor import (
+    MonitorRun,
+    Profile,
+    build_baseline,
+    load_monitor_config,
+    profile_to_json,
+    read_table,
+    run_monitor,
+)
+from .registry import Registry, VersionRef
+from .workflow import ActionPlan, RunRecord, WindowRecord, Workflow
+
+__all__ = [
+    "AUDIT_DATA_MISSING",
+    "BaselineRecord",
+    "Monitoring",
+    "window_status",
+]
+
+NO_AUDIT = (
+    "`reference: {{audit: latest}}`: {ref} has no audit in the registry; attach one or "
+    "give `reference: {{path: FILE}}`"
+)
+AUDIT_DATA_MISSING = (
+    "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
+    "(sha256 {sha256}); no file with that content at {tried}"
+)
+
+
+def _find(entry: dict[str, Any], config: Path, audit: int, ref: VersionRef) -> Path:
+    """The file an audit manifest names, by path and SHA-256, beside the monitor config
+    or the working directory."""
+    tried = []
+    for base in (config.parent, Path.cwd()):
+        candidate: Path = (base / str(entry["path"])).resolve()
+        tried.append(str(candidate))
+        if candidate.is_file() and _sha256(candidate) == entry["sha256"]:
+            return candidate
+    raise ConfigError(
+        AUDIT_DATA_MISSING.format(
+            audit=audit,
+            ref=ref,
+            path=entry["path"],
+            sha256=entry["sha256"],
+            tried=" or ".join(tried),
+        ),
+        file=config,
+        field="reference.audit",
+    )
+
+
+def window_status(gates: list[dict[str, Any]], judged: bool) -> tuple[str, list[dict[str, Any]]]:
+    """A window's status (the worst failed severity) and its failed gates, in brief."""
+    failed = [
+        {
+            "gate": g["name"],
+            "metric": g["metric"],
+            "severity": g["severity"],
+            "value": g["value"],
+            "threshold": g["threshold"],
+            "attribute": g["attribute"],
+        }
+        for g in gates
+        if g["status"] != "PASS"
+    ]
+    if not judged:
+        return "unjudged", failed
+    severities = {f["severity"] for f in failed}
+    status = next((s for s in ("error", "warning", "info") if s in severities), "pass")
+    return status, failed
+
+
+@dataclass(frozen=True)
+class BaselineRecord:
+    """What ``monitor baseline`` stored."""
+
+    model: str
+    version: str
+    profile_sha256: str
+    rows: int
+    features: int
+    profile_json: bytes
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Monitoring(MonitoringReads):
+    """Monitoring of registered models: baselines, runs, and what they recorded."""
+
+    def __init__(self, signoff: Any) -> None:
+        super().__init__(signoff)
+        self._registry: Registry = signoff.registry
+        self._workflow: Workflow = signoff.workflow
+
+    @contextmanager
+    def _reference(
+        self, config_path: Path, ref: VersionRef
+    ) -> Iterator[tuple[Path | None, dict[str, Any]]]:
+        """The reference data: the config's file, or the evaluation set of the version's
+        latest audit (found by the hash its manifest recorded, and scored with the audited
+        model file when it holds no score column)."""
+        loaded = load_monitor_config(config_path)
+        config = loaded.config
+        if config.reference.path is not None:
+            path = loaded.resolve(config.reference.path)
+            yield None, {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+            return
+        audits = self._registry.list_audits(ref)
+        if not audits:
+            raise ConfigError(NO_AUDIT.format(ref=ref), file=loaded.path, field="reference.audit")
+        audit = audits[-1]
+        artifacts = self._registry.core.artifacts
+        manifest = json.loads(artifacts.get(audit.manifest_sha256))
+        results = json.loads(artifacts.get(audit.results_sha256))
+        inputs = manifest["inputs"]
+        data = _find(inputs["data"], loaded.path, audit.id, ref)
+        described = {"audit": audit.id, "path": str(data), "sha256": inputs["data"]["sha256"]}
+        frame = read_table(data, what="reference")
+        score = config.columns.score
+        if score in frame.columns or not inputs.get("model"):
+            yield data, described
+            return
+        model = load_model(
+            _find(inputs["model"], loaded.path, audit.id, ref),
+            inputs["model"].get("format", "skops"),
+        )
+        frame[score] = model.scores(frame, positive_label=results["positive_label"])
+        with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
+            scored = Path(folder) / "reference.parquet"
+            frame.to_parquet(scored, index=False)
+            yield scored, {**described, "scored_by": inputs["model"]["sha256"]}
+
+    def _record(
+        self,
+        run: MonitorRun | None,
+        config_path: Path,
+        reference: dict[str, Any],
+        reference_profile: Profile,
+    ) -> RunRecord:
+        loaded = load_monitor_config(config_path)
+        config = loaded.config
+        plan = ActionPlan(
+            {
+                "error": tuple(config.actions.error),
+                "warning": tuple(config.actions.warning),
+                "info": tuple(config.actions.info),
+            },
+            config.actions.consecutive_windows,
+        )
+        windows: list[WindowRecord] = []
+        batch, labels = "", None
+        if run is not None:
+            batch = run.document["batch"]["sha256"]
+            labels = (run.document.get("labels") or {}).get("sha256")
+            for doc, window_profile, outcome in zip(
+                run.document["windows"], run.profiles, run.outcomes, strict=True
+            ):
+                status, failed = window_status(doc["gates"], outcome is not None)
+                measured = {k: v for k, v in doc.items() if k != "actions"}
+                windows.append(
+                    WindowRecord(
+                        start=doc["start"],
+                        end=doc["end"],
+                        rows=doc["rows"],
+                        status=status,
+                        failed_gates=failed,
+                        label_coverage=doc["performance"].get("label_coverage"),
+                        profile=profile_to_json(window_profile),
+                        results=canonical_json(measured),
+                    )
+                )
+        return RunRecord(
+            config_sha256=loaded.document.text_sha256,
+            batch_sha256=batch,
+            reference=reference,
+            reference_rows=reference_profile.rows,
+            reference_profile=profile_to_json(reference_profile),
+            windows=windows,
+            actions=plan,
+            labels_sha256=labels,
+        )
+
+    def baseline(self, config: str | Path, *, actor: str) -> BaselineRecord:
+        """Profile the watched version's reference and store it in the registry."""
+        path = Path(config)
+        spec = load_monitor_config(path).config.model
+        version = self.service.watched(spec)
+        ref = VersionRef(version.model, version.version)
+        with self._reference(path, ref) as (source, reference):
+            base = build_baseline(path, reference=source)
+        record = self._record(None, path, reference, base.profile)
+        sha = self.service.record_baseline(spec, ref, record, actor=actor)
+        features = len(base.spec.features)
+        profile = record.reference_profile
+        return BaselineRecord(ref.model, ref.version, sha, base.profile.rows, features, profile)
+
+    def run(
+        self,
+        config: str | Path,
+        batch: str | Path,
+        *,
+        actor: str,
+        labels: str | Path | None = None,
+        today: dt.date | None = None,
+    ) -> MonitorRun:
+        """Measure every window of ``batch``, record each one, and act on failures."""
+        path = Path(config)
+        spec = load_monitor_config(path).config.model
+        version = self.service.watched(spec)
+        ref = VersionRef(version.model, version.version)
+        when = today or self._workflow.clock().date()
+        with self._reference(path, ref) as (source, reference):
+            run = run_monitor(path, batch, labels_path=labels, today=when, reference=source)
+        assert run.reference_profile is not None
+        record = self._record(run, path, reference, run.reference_profile)
+        recorded = self.service.record_run(spec, ref, record, actor=actor)
+        document = {
+            **run.document,
+            "model": ref.model,
+            "version": ref.version,
+            "reference": {**run.document["reference"], **reference},
+        }
+        for window, done in zip(document["windows"], recorded, strict=True):
+            window["ledger_seq"] = done.seq
+            window["supersedes"] = done.supersedes
+            window["actions"] = done.actions
+        return MonitorRun(document, run.outcomes, run.profiles, run.reference_profile)

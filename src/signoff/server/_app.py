@@ -1,0 +1,99 @@
+"""The FastAPI application: routes, sessions, security headers, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from .. import __version__
+from .._api import Signoff, connect
+from . import _api_routes, _ledger_routes, _login, _pages
+from ._auth import api_routes, route_access
+from ._problems import install_handlers
+from ._settings import Settings
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).parent
+NO_RULE = "route {methods} {path} declares no access level (Depends(need(...))); refusing to start"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+DOCS_CSP = (
+    "default-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:"
+)
+
+
+def _oidc_client(settings: Settings) -> object | None:
+    if not settings.oidc:
+        return None
+    from authlib.integrations.starlette_client import OAuth
+
+    oauth = OAuth()
+    client: object = oauth.register(
+        "idp",
+        server_metadata_url=f"{settings.oidc_issuer}/.well-known/openid-configuration",
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+    )
+    return client
+
+
+def create_app(api: Signoff | None = None, settings: Settings | None = None) -> FastAPI:
+    """The application over ``api`` (default: ``signoff.connect()`` with the settings' URL)."""
+    settings = settings or Settings.from_env()
+    api = api or connect(settings.database_url)
+    app = FastAPI(
+        title="signoff",
+        version=__version__,
+        description="ML model governance: the registry, the approval workflow and the ledger.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.api = api
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.oidc = _oidc_client(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="signoff_session",
+        max_age=int(settings.session_max.total_seconds()),
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path == "/docs":
+            response.headers["Content-Security-Policy"] = DOCS_CSP
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    install_handlers(app)
+    for module in (_ledger_routes, _api_routes, _login, _pages):
+        app.include_router(module.router)
+    app.include_router(_ledger_routes.health)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for route in api_routes(app.routes):
+        if route_access(route) is None:
+            raise RuntimeError(NO_RULE.format(methods=sorted(route.methods or ()), path=route.path))
+    return app

@@ -1,0 +1,218 @@
+"""Who is asking, and may they: API tokens, browser sessions, CSRF, access levels.
+
+Every route declares one access level with ``Depends(need(level))``; the app refuses to
+start with a route that declares none, and the security test builds its route × role
+table from the same declarations.
+
+* ``public`` — anyone (health, login, the OpenAPI document);
+* ``read`` — any signed-in person or token (an auditor reads everything);
+* ``write`` — a person, or a ``write`` token, whose roles are not all read-only;
+* ``sign`` — a person in a browser session who logged in at most 15 minutes ago.
+  No token can sign or approve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+
+from .._api import Signoff
+from ..store import ServerToken, User
+from ._problems import Problem
+
+__all__ = [
+    "ACCESS_LEVELS",
+    "Principal",
+    "api_routes",
+    "end_session",
+    "need",
+    "route_access",
+    "start_session",
+]
+
+ACCESS_LEVELS = ("public", "read", "write", "sign")
+READ_ONLY_ROLES = frozenset({"auditor"})
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NOT_SIGNED_IN = "sign in first: a browser session, or an API token in 'Authorization: Bearer'"
+BAD_TOKEN = "the API token is unknown, expired or revoked"
+SCOPE = "a {scope} token cannot {what}; it needs a write token"
+READ_ONLY = "{user} holds only read-only roles ({roles}) and cannot change the registry"
+TOKEN_SIGN = "a token cannot sign or approve: sign-offs come from people, signed in in a browser"
+FRESH = (
+    "a sign-off needs a fresh login (at most {minutes} minutes old; yours is {age} minutes "
+    "old): sign in again"
+)
+CSRF = "the form's CSRF token is missing or wrong: reload the page and try again"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in person (``session``) or a machine (``token``)."""
+
+    user: User
+    via: str  # "session" | "token"
+    scope: str | None = None  # a token's scope
+    token: ServerToken | None = None
+    login_at: dt.datetime | None = None
+    identity_provider: str | None = None
+    subject: str | None = None
+    csrf: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The registry user acting."""
+        return self.user.name
+
+    @property
+    def read_only(self) -> bool:
+        """Holds only read-only roles."""
+        return bool(self.user.roles) and set(self.user.roles) <= READ_ONLY_ROLES
+
+
+def _epoch(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def start_session(
+    request: Request, user: User, *, identity_provider: str, subject: str, now: dt.datetime
+) -> None:
+    """Replace whatever session there was with a new login of ``user``."""
+    request.session.clear()
+    request.session.update(
+        {
+            "user": user.name,
+            "login_at": _epoch(now),
+            "seen": _epoch(now),
+            "idp": identity_provider,
+            "sub": subject,
+            "csrf": secrets.token_urlsafe(24),
+        }
+    )
+
+
+def end_session(request: Request) -> None:
+    """Forget the session."""
+    request.session.clear()
+
+
+def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal | None:
+    data = request.session
+    if "user" not in data:
+        return None
+    settings = request.app.state.settings
+    login_at = dt.datetime.fromtimestamp(data["login_at"], dt.UTC)
+    seen = dt.datetime.fromtimestamp(data["seen"], dt.UTC)
+    if now - login_at > settings.session_max or now - seen > settings.session_idle:
+        data.clear()
+        return None
+    user = api.registry.users.get_user(data["user"])
+    data["seen"] = _epoch(now)
+    return Principal(
+        user,
+        "session",
+        login_at=login_at,
+        identity_provider=data.get("idp"),
+        subject=data.get("sub"),
+        csrf=data.get("csrf"),
+    )
+
+
+def _identify(request: Request) -> Principal | None:
+    api: Signoff = request.app.state.api
+    now = api.core.clock()
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = api.registry.tokens.authenticate(header[7:].strip())
+        if found is None:
+            raise Problem(401, "NotAuthenticated", BAD_TOKEN, rule="token")
+        user, token = found
+        return Principal(user, "token", scope=token.scope, token=token)
+    return _from_session(request, api, now)
+
+
+def _refuse(request: Request, who: Principal, rule: str, message: str) -> Problem:
+    """A 403, recorded in the ledger like the CLI's refusals."""
+    api: Signoff = request.app.state.api
+    api.core.record_refusal(
+        who.name,
+        "access.refused",
+        f"user:{who.name}",
+        {"rule": rule, "message": message, "method": request.method, "path": request.url.path},
+    )
+    return Problem(403, "AccessRefused", message, rule=rule)
+
+
+def _check(request: Request, who: Principal, level: str) -> None:
+    what = f"{request.method} {request.url.path}"
+    if level in ("write", "sign") and who.read_only:
+        roles = ", ".join(who.user.roles)
+        raise _refuse(request, who, "read_only_role", READ_ONLY.format(user=who.name, roles=roles))
+    if level == "write" and who.via == "token" and who.scope != "write":
+        raise _refuse(request, who, "token_scope", SCOPE.format(scope=who.scope, what=what))
+    if level == "sign":
+        if who.via == "token":
+            raise _refuse(request, who, "token_cannot_sign", TOKEN_SIGN)
+        settings = request.app.state.settings
+        assert who.login_at is not None
+        age = request.app.state.api.core.clock() - who.login_at
+        if age > settings.fresh_login:
+            minutes = int(settings.fresh_login.total_seconds() // 60)
+            message = FRESH.format(minutes=minutes, age=int(age.total_seconds() // 60))
+            raise _refuse(request, who, "fresh_login_required", message)
+
+
+async def _csrf(request: Request, who: Principal) -> None:
+    if who.via != "session" or request.method not in UNSAFE:
+        return
+    given = request.headers.get("x-csrf-token")
+    if given is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get("csrf")
+        given = value if isinstance(value, str) else None
+    if not given or not who.csrf or not secrets.compare_digest(given, who.csrf):
+        raise Problem(403, "CSRFRefused", CSRF, rule="csrf")
+
+
+def need(level: str) -> Callable[[Request], Awaitable[Principal | None]]:
+    """The dependency that enforces ``level`` and returns the principal (None: anonymous)."""
+    if level not in ACCESS_LEVELS:
+        raise ValueError(f"unknown access level {level!r}")
+
+    async def dependency(request: Request) -> Principal | None:
+        who = await run_in_threadpool(_identify, request)
+        if level == "public":
+            return who
+        if who is None:
+            raise Problem(401, "NotAuthenticated", NOT_SIGNED_IN, rule="sign_in")
+        await _csrf(request, who)
+        await run_in_threadpool(_check, request, who, level)
+        return who
+
+    dependency.access_level = level  # type: ignore[attr-defined]
+    return dependency
+
+
+def api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every API route, including those of included routers (however FastAPI nests them)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from api_routes(inner.routes)
+
+
+def route_access(route: APIRoute) -> str | None:
+    """The access level a route declares (None: it declares none — a bug)."""
+    levels: list[Any] = [
+        getattr(d.call, "access_level", None) for d in route.dependant.dependencies
+    ]
+    found = [level for level in levels if level is not None]
+    return found[0] if len(found) == 1 else None

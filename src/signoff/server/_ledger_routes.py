@@ -1,0 +1,80 @@
+"""The ledger over HTTP: the tree head, verification (against a pasted checkpoint) and
+inclusion proofs anyone can check offline; plus health and readiness."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from .._api import Signoff
+from ..errors import ConfigError
+from ..ledger import installation_origin, parse_checkpoint, prove_event
+from ..store import schema_status
+from ._auth import Principal, need
+
+__all__ = ["health", "router"]
+
+router = APIRouter(prefix="/api/ledger", tags=["ledger"])
+health = APIRouter(tags=["operations"])
+Reader = Annotated[Principal, Depends(need("read"))]
+Anyone = Annotated[Principal | None, Depends(need("public"))]
+HALF = "a checkpoint needs the public key that signed it (and the reverse)"
+
+
+class VerifyAsk(BaseModel):
+    """Verify the ledger, optionally against a checkpoint kept elsewhere."""
+
+    checkpoint: str | None = Field(default=None, description="The signed note, as pasted.")
+    public_key: str | None = Field(default=None, description="The key that signed it.")
+
+
+def _api(request: Request) -> Signoff:
+    api: Signoff = request.app.state.api
+    return api
+
+
+def verify(api: Signoff, checkpoint: str | None, public_key: str | None) -> dict[str, Any]:
+    """``ledger verify`` (LedgerVerificationError names the first bad seq)."""
+    if (checkpoint is None) != (public_key is None):
+        raise ConfigError(HALF, field="checkpoint")
+    cp = None
+    if checkpoint is not None and public_key is not None:
+        cp = parse_checkpoint(checkpoint, public_key, origin=installation_origin(api.store))
+    result: dict[str, Any] = api.ledger.verify(checkpoint=cp).to_dict()
+    return result
+
+
+@router.get("/head", summary="The ledger's size and root hash, recomputed")
+def head(request: Request, who: Reader) -> dict[str, Any]:
+    return verify(_api(request), None, None)
+
+
+@router.post("/verify", summary="Verify the ledger, optionally against a signed checkpoint")
+def verify_route(request: Request, body: VerifyAsk, who: Reader) -> dict[str, Any]:
+    return verify(_api(request), body.checkpoint, body.public_key)
+
+
+@router.get("/proof/{seq}", summary="An inclusion proof of one event (check it offline)")
+def proof(request: Request, seq: int, who: Reader) -> dict[str, Any]:
+    api = _api(request)
+    doc: dict[str, Any] = prove_event(api.store, seq, origin=installation_origin(api.store))
+    return doc
+
+
+@health.get("/healthz", summary="The process is up")
+def healthz(who: Anyone) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health.get("/readyz", summary="The database answers and has this signoff's schema")
+async def readyz(request: Request, who: Anyone) -> dict[str, Any]:
+    status = await run_in_threadpool(schema_status, _api(request).store)
+    if not status.up_to_date:
+        from ._problems import Problem
+
+        message = f"schema {status.current}, this signoff needs {status.head}"
+        raise Problem(503, "NotReady", message, rule="schema")
+    return {"status": "ready", "schema": status.current}

@@ -1,0 +1,190 @@
+"""Server-rendered pages (Jinja2, no JavaScript): change requests with the sign-off form,
+models, versions and the ledger.  The same core calls as the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from .._api import Signoff
+from ..registry import VersionRef
+from ..store import CRState
+from ..workflow import ChangeRequest
+from ._api_routes import attestation
+from ._auth import Principal, need
+from ._ledger_routes import verify
+from ._present import etag
+
+__all__ = ["router", "sign_roles"]
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Principal, Depends(need("read"))]
+Signer = Annotated[Principal, Depends(need("sign"))]
+_ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+
+
+def _api(request: Request) -> Signoff:
+    api: Signoff = request.app.state.api
+    return api
+
+
+def _page(request: Request, template: str, who: Principal | None, **context: Any) -> Response:
+    context["who"] = who
+    response: Response = request.app.state.templates.TemplateResponse(request, template, context)
+    return response
+
+
+def sign_roles(cr: ChangeRequest, who: Principal) -> list[str]:
+    """The roles ``who`` could sign ``cr`` in (empty: no form; the core decides anyway)."""
+    if who.via != "session" or who.read_only or who.name == cr.requester:
+        return []
+    if cr.state not in (CRState.SUBMITTED, CRState.IN_REVIEW):
+        return []
+    mine = {s.role for s in cr.signoffs if s.user == who.name}
+    roles = [r.role for r in cr.required if r.role in who.user.roles]
+    return [r for r in roles if not (mine - {r})]
+
+
+def shown_evidence(api: Signoff, cr: ChangeRequest) -> dict[str, str | None]:
+    """The evidence hashes a reviewer is shown (the sign-off records them)."""
+    ref = VersionRef(cr.model, cr.version)
+    audits = api.registry.list_audits(ref)
+    latest = {a.kind: a.sha256 for a in api.registry.list_artifacts(ref)}
+    return {
+        "audit_results_sha256": audits[-1].results_sha256 if audits else None,
+        "report_sha256": latest.get("audit_report"),
+        "model_card_sha256": latest.get("model_card"),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, who: Reader) -> Response:
+    return RedirectResponse("/crs", status_code=303)
+
+
+@router.get("/crs", response_class=HTMLResponse)
+def cr_list(request: Request, who: Reader, state: str | None = None) -> Response:
+    crs = _api(request).workflow.list_crs(state=state or None)
+    return _page(request, "crs.html", who, crs=crs, state=state or "")
+
+
+@router.get("/crs/{cr}", response_class=HTMLResponse)
+def cr_page(request: Request, cr: str, who: Reader) -> Response:
+    api = _api(request)
+    found = api.workflow.get_cr(cr)
+    ref = VersionRef(found.model, found.version)
+    audits = api.registry.list_audits(ref)
+    gates = sorted(
+        (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
+    )
+    waivers = {w.gate: w for w in api.workflow.list_waivers(ref)}
+    evidence = shown_evidence(api, found)
+    response = _page(
+        request,
+        "cr.html",
+        who,
+        cr=found,
+        gates=gates,
+        waivers=waivers,
+        audit=audits[-1] if audits else None,
+        evidence=evidence,
+        roles=sign_roles(found, who),
+        etag=etag(found).strip('"'),
+    )
+    response.headers["ETag"] = etag(found)
+    return response
+
+
+@router.post("/crs/{cr}/sign", response_class=HTMLResponse)
+def cr_sign(
+    request: Request,
+    cr: str,
+    who: Signer,
+    role: Annotated[str, Form()],
+    decision: Annotated[str, Form()],
+    comment: Annotated[str, Form()],
+    revision: Annotated[str, Form()],
+    audit_results_sha256: Annotated[str, Form()] = "",
+    report_sha256: Annotated[str, Form()] = "",
+    model_card_sha256: Annotated[str, Form()] = "",
+) -> Response:
+    shown = {
+        "audit_results_sha256": audit_results_sha256 or None,
+        "report_sha256": report_sha256 or None,
+        "model_card_sha256": model_card_sha256 or None,
+    }
+    number = int(revision.removeprefix("r")) if revision.removeprefix("r").isdigit() else -1
+    found = _api(request).workflow.sign(
+        cr,
+        actor=who.name,
+        role=role,
+        decision=decision,
+        comment=comment,
+        if_match=number,
+        attestation=attestation(who, shown),
+    )
+    return RedirectResponse(f"/crs/{found.id}?signed=1", status_code=303)
+
+
+@router.get("/models", response_class=HTMLResponse)
+def model_list(request: Request, who: Reader) -> Response:
+    return _page(request, "models.html", who, models=_api(request).registry.list_models())
+
+
+@router.get("/models/{model}", response_class=HTMLResponse)
+def model_page(request: Request, model: str, who: Reader) -> Response:
+    registry = _api(request).registry
+    found = registry.get_model(model)
+    versions = registry.list_versions(found.name)
+    history = registry.history(found.name)
+    return _page(request, "model.html", who, model=found, versions=versions, history=history)
+
+
+@router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
+def version_page(request: Request, model: str, version: str, who: Reader) -> Response:
+    api, ref = _api(request), VersionRef(model, version)
+    return _page(
+        request,
+        "version.html",
+        who,
+        version=api.registry.get_version(ref),
+        audits=api.registry.list_audits(ref),
+        artifacts=api.registry.list_artifacts(ref),
+        waivers=api.workflow.list_waivers(ref),
+    )
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, who: Reader) -> Response:
+    return _page(request, "ledger.html", who, result=None, error=None, checkpoint="", key="")
+
+
+@router.post("/ledger", response_class=HTMLResponse)
+def ledger_verify(
+    request: Request,
+    who: Reader,
+    checkpoint: Annotated[str, Form()] = "",
+    public_key: Annotated[str, Form()] = "",
+) -> Response:
+    from ..errors import SignoffError
+
+    result, error, status = None, None, 200
+    try:
+        result = verify(_api(request), checkpoint.strip() or None, public_key.strip() or None)
+    except SignoffError as exc:
+        error, status = exc.render(), exc.http_status
+    context = {"result": result, "error": error, "checkpoint": checkpoint, "key": public_key}
+    response = _page(request, "ledger.html", who, **context)
+    response.status_code = status
+    return response
+
+
+@router.get("/ledger/proof", response_class=JSONResponse)
+def proof_download(request: Request, who: Reader, seq: int) -> Response:
+    from ._ledger_routes import proof
+
+    doc = proof(request, seq, who)
+    headers = {"Content-Disposition": f'attachment; filename="signoff-proof-{seq}.json"'}
+    return JSONResponse(doc, headers=headers)

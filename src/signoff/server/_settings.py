@@ -1,0 +1,90 @@
+"""Server settings, read from environment variables (documented in docs/server.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..errors import ConfigError
+
+__all__ = ["LOOPBACK", "Settings"]
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+NEEDS_SECRET = (
+    "SIGNOFF_SECRET_KEY must be set (at least 32 characters) when the server runs several "
+    "workers or is not on loopback: every worker must sign sessions with the same key"
+)
+SHORT_SECRET = "SIGNOFF_SECRET_KEY must be at least 32 characters, got {n}"
+HALF_OIDC = (
+    "OpenID Connect needs SIGNOFF_OIDC_ISSUER, SIGNOFF_OIDC_CLIENT_ID and "
+    "SIGNOFF_OIDC_CLIENT_SECRET together; set: {given}"
+)
+BAD_FLAG = "{name} must be 0 or 1, got {value!r}"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value not in ("0", "1"):
+        raise ConfigError(BAD_FLAG.format(name=name, value=value), field=name)
+    return value == "1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server needs besides the database (which ``signoff.connect`` finds)."""
+
+    secret_key: str
+    public_url: str
+    secure_cookies: bool
+    login_links: bool
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_groups_claim: str = "groups"
+    database_url: str | None = None
+    session_max: dt.timedelta = dt.timedelta(hours=8)
+    session_idle: dt.timedelta = dt.timedelta(minutes=30)
+    fresh_login: dt.timedelta = dt.timedelta(minutes=15)
+
+    @property
+    def oidc(self) -> bool:
+        """Whether OpenID Connect login is configured."""
+        return self.oidc_issuer is not None
+
+    @classmethod
+    def from_env(cls, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> Settings:
+        """Settings from ``SIGNOFF_*`` variables; the host and port say what is loopback."""
+        loopback = host in LOOPBACK
+        secret = os.environ.get("SIGNOFF_SECRET_KEY", "")
+        if not secret:
+            if workers > 1 or not loopback:
+                raise ConfigError(NEEDS_SECRET, field="SIGNOFF_SECRET_KEY")
+            secret = secrets.token_urlsafe(48)  # one process on loopback: sessions die with it
+        elif len(secret) < 32:
+            raise ConfigError(SHORT_SECRET.format(n=len(secret)), field="SIGNOFF_SECRET_KEY")
+        public = os.environ.get("SIGNOFF_PUBLIC_URL") or f"http://{host}:{port}"
+        https = urlsplit(public).scheme == "https"
+        oidc = {
+            "SIGNOFF_OIDC_ISSUER": os.environ.get("SIGNOFF_OIDC_ISSUER") or None,
+            "SIGNOFF_OIDC_CLIENT_ID": os.environ.get("SIGNOFF_OIDC_CLIENT_ID") or None,
+            "SIGNOFF_OIDC_CLIENT_SECRET": os.environ.get("SIGNOFF_OIDC_CLIENT_SECRET") or None,
+        }
+        given = [k for k, v in oidc.items() if v]
+        if given and len(given) != len(oidc):
+            raise ConfigError(HALF_OIDC.format(given=", ".join(given)), field=given[0])
+        return cls(
+            secret_key=secret,
+            public_url=public.rstrip("/"),
+            secure_cookies=_flag("SIGNOFF_SECURE_COOKIES", https),
+            login_links=_flag("SIGNOFF_LOGIN_LINKS", loopback) and loopback,
+            oidc_issuer=oidc["SIGNOFF_OIDC_ISSUER"],
+            oidc_client_id=oidc["SIGNOFF_OIDC_CLIENT_ID"],
+            oidc_client_secret=oidc["SIGNOFF_OIDC_CLIENT_SECRET"],
+            oidc_groups_claim=os.environ.get("SIGNOFF_OIDC_GROUPS_CLAIM") or "groups",
+            database_url=os.environ.get("SIGNOFF_DATABASE_URL") or None,
+        )

@@ -1,0 +1,194 @@
+"""The web UI in a real Chromium (Debian's package, driven by Playwright) against the real
+server and a real OpenID Connect provider (npm ``oidc-provider``), both on loopback.
+
+Set up by ``make browser-deps`` (``make test`` runs it): ``apt-get install chromium`` when
+root, ``npm ci`` in tests/oidc.  Screenshots land in ``tests/screenshots/`` (not committed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the server extra is not installed")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+import signoff  # noqa: E402
+from server_helpers import populate  # noqa: E402
+from signoff.ledger import iter_events  # noqa: E402
+
+HERE = Path(__file__).parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = HERE / "screenshots"
+SIGNOFF = "import sys; from signoff.cli import run; run(sys.argv[1:])"
+COMMENT = "validation report, model card and rollback plan read; numbers match"
+pytestmark = pytest.mark.slow
+if not Path(CHROMIUM).exists():
+    pytest.skip("no /usr/bin/chromium: run `make browser-deps`", allow_module_level=True)
+if shutil.which("node") is None or not (HERE / "oidc" / "node_modules" / "oidc-provider").is_dir():
+    pytest.skip("no oidc-provider: run `make browser-deps` (Node and npm)", allow_module_level=True)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A populated SQLite registry, the OIDC provider and ``signoff serve``, on loopback."""
+    url, artifacts = f"sqlite:///{tmp_path / 'signoff.db'}", tmp_path / "artifacts"
+    with signoff.connect(url, artifacts=artifacts) as api:
+        cr = populate(api, tmp_path)
+    idp_port, port = _port(), _port()
+    base = f"http://127.0.0.1:{port}"
+    accounts = {n: {"email": f"{n}@example.org"} for n in ("anna", "alice", "dave")}
+    idp = subprocess.Popen(
+        ["node", str(HERE / "oidc" / "provider.mjs"), str(idp_port), f"{base}/auth/callback"],
+        env={**os.environ, "ACCOUNTS": json.dumps(accounts)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    issuer = f"http://127.0.0.1:{idp_port}"
+    env = {
+        **os.environ,
+        "SIGNOFF_DATABASE_URL": url,
+        "SIGNOFF_ARTIFACT_ROOT": str(artifacts),
+        "SIGNOFF_SECRET_KEY": "browser-test-secret-key-of-32-characters-or-more",
+        "SIGNOFF_PUBLIC_URL": base,
+        "SIGNOFF_OIDC_ISSUER": issuer,
+        "SIGNOFF_OIDC_CLIENT_ID": "signoff",
+        "SIGNOFF_OIDC_CLIENT_SECRET": "test-client-secret",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", SIGNOFF, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(f"{issuer}/.well-known/openid-configuration", idp)
+        _wait(f"{base}/healthz", server)
+        yield {"base": base, "issuer": issuer, "cr": cr, "url": url, "artifacts": str(artifacts)}
+    finally:
+        for process in (server, idp):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _login(browser, stack, user: str, path: str, **context: object):
+    """A browser context signed in as ``user`` through the identity provider; its page."""
+    page = browser.new_context(**context).new_page()
+    page.goto(stack["base"] + path)
+    assert "/login" in page.url
+    page.get_by_role("link", name="Sign in with your organisation").click()
+    page.fill("input[name=login]", user)
+    page.fill("input[name=password]", "any password: the development login form")
+    page.click("button[type=submit]")
+    page.click("button[type=submit]")  # consent: Continue
+    page.wait_for_url(stack["base"] + path)
+    return page
+
+
+def _signed(stack) -> list:
+    api = signoff.connect(stack["url"], artifacts=stack["artifacts"])
+    with api, api.store.transaction() as session:
+        return [e for e in iter_events(session) if e.action == "cr.signed"]
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_reviewer_logs_in_reads_and_signs(stack, browser):
+    cr = stack["cr"]
+    page = _login(browser, stack, "anna", f"/crs/{cr}", viewport={"width": 1280, "height": 900})
+    assert page.get_by_role("heading", name="Your sign-off").is_visible()
+    assert page.get_by_text("Every readiness check passes").is_visible()
+    _shot(page, "cr-reviewer-1280")
+    page.get_by_label("Approve").check()
+    page.get_by_label("What you checked").fill(COMMENT)
+    page.get_by_role("button", name="Record sign-off").click()
+    assert page.get_by_text("Your sign-off was recorded in the ledger").is_visible()
+    _shot(page, "cr-signed-1280")
+    event = _signed(stack)[-1]
+    assert (event.actor, event.payload["role"]) == ("anna", "approver")
+    login = event.payload["login"]
+    assert (login["identity_provider"], login["subject"]) == (stack["issuer"], "anna")
+    assert login["shown_evidence"] == event.payload["evidence"]
+    assert login["shown_evidence"]["model_card_sha256"] is not None
+
+
+def test_requester_sees_no_form_and_the_api_refuses(stack, browser):
+    cr = stack["cr"]
+    page = _login(browser, stack, "alice", f"/crs/{cr}", viewport={"width": 390, "height": 844})
+    assert page.locator("form[action$='/sign']").count() == 0
+    _shot(page, "cr-requester-phone")
+    me = page.request.get(stack["base"] + "/api/me").json()
+    etag = page.request.get(f"{stack['base']}/api/crs/{cr}").headers["etag"]
+    body = {"role": "requester", "decision": "approve", "comment": COMMENT}
+    refused = page.request.post(
+        f"{stack['base']}/api/crs/{cr}/sign",
+        data=body,
+        headers={"If-Match": etag, "X-CSRF-Token": me["csrf"]},
+    )
+    assert refused.status == 403
+    assert refused.json()["rule"] in ("role_not_required", "requester_cannot_sign")
+    assert _signed(stack) == []
+
+
+def test_a_stale_page_cannot_approve_twice(stack, browser):
+    cr = stack["cr"]
+    first = _login(browser, stack, "dave", f"/crs/{cr}")
+    second = first.context.new_page()
+    second.goto(f"{stack['base']}/crs/{cr}")
+    for page in (first, second):
+        page.get_by_label("Approve").check()
+        page.get_by_label("What you checked").fill(COMMENT)
+    first.get_by_role("button", name="Record sign-off").click()
+    assert first.get_by_text("Your sign-off was recorded").is_visible()
+    second.get_by_role("button", name="Record sign-off").click()
+    assert second.get_by_text("changed since it was read").is_visible()
+    _shot(second, "cr-stale-page")
+    assert [e.actor for e in _signed(stack)] == ["dave"]
