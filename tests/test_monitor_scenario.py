@@ -190,6 +190,11 @@ def test_two_failing_windows_roll_production_back_through_the_workflow(scene: di
     assert 'signoff_monitor_status{model="fraud"} 3' in prom
     assert 'signoff_monitor_alerts_total{model="fraud"} 1' in prom
 
+    # the portfolio reads the same events: fraud is back on 1.0, its monitoring recorded
+    (row,) = json.loads(_cli(scene, "portfolio", "--json").stdout)["models"]
+    assert row["production"] == "1.0"
+    assert row["monitoring"] is None  # 1.0 has not been watched since it came back
+
     # every run, alert and action is in the ledger, and the tables agree with it
     verified = _cli(scene, "ledger", "verify")
     assert verified.exit_code == 0, verified.output
