@@ -37,6 +37,7 @@ def bootstrap_tables(
     """
     flat = table.n.reshape(-1)
     nonzero = np.flatnonzero(flat)
+    every_cell = nonzero.shape[0] == flat.shape[0]
     counts = flat[nonzero]
     total = round(float(counts.sum()))
     if total == 0 or replicates == 0:
@@ -49,6 +50,8 @@ def bootstrap_tables(
         draw = rng.multinomial(total, shares, size=size).astype(np.float64)
 
         def dense(values: FloatArray, size: int = size) -> FloatArray:
+            if every_cell:  # nothing to scatter: the drawn cells are the table's cells
+                return values.reshape((size, *table.n.shape))
             out = np.zeros((size, flat.shape[0]), dtype=np.float64)
             out[:, nonzero] = values
             return out.reshape((size, *table.n.shape))

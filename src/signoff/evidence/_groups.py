@@ -2,10 +2,12 @@
 
 Each attribute becomes codes ``0..G-1`` with readable labels (bands of a
 binned numeric column keep their declared order; other groups are sorted).
-The count table is built once over the *joint* groups — the observed
-combinations of every base attribute — and each attribute's table is a sum
-of joint groups, so all attributes come from one counting pass and one
-bootstrap.
+The count table is built once over the *joint* groups — the combinations of
+every base attribute — and each attribute's table is a sum of joint groups,
+so all attributes come from one counting pass and one bootstrap.
+
+Codes are compact: int8 up to 127 groups, int16 up to 32,767 (``compact``), so
+an attribute costs one or two bytes per row, not eight.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from numpy.typing import NDArray
 from ..config import AuditConfig
 from ..errors import ConfigError, DataError
 
-__all__ = ["Attribute", "JointGroups", "encode_attributes", "joint_groups"]
+__all__ = ["Attribute", "JointGroups", "compact", "encode_attributes", "joint_groups"]
 
 MISSING_GROUP = "(missing)"
 TOO_MANY_GROUPS = (
@@ -38,6 +40,21 @@ SINGLE_GROUP = "has only one group ({group!r}); a fairness audit needs at least 
 OUT_OF_BINS = "{count} value(s) fall outside the bins {bins} (e.g. {example!r})"
 NOT_NUMERIC = "bins need a numeric column; found values such as {example!r}"
 UNKNOWN_PRIVILEGED = "privileged group {value!r} does not occur; groups found: {groups}"
+#: The joint groups are every cell of the base attributes' product while it has at most
+#: this many cells per observed combination (plus a few): then each view is a reshape
+#: and a sum of axes (see ``_views``).  A larger, sparse product keeps observed cells only.
+PRODUCT_SLACK = 2
+PRODUCT_EXTRA = 64
+
+Codes = NDArray[np.signedinteger[Any]]
+
+
+def compact(codes: NDArray[np.signedinteger[Any]], n_groups: int) -> Codes:
+    """``codes`` (``-1``..``n_groups - 1``) in the smallest signed integer type that holds them."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_groups <= np.iinfo(kind).max:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,7 @@ class Attribute:
     """One audited attribute (a protected attribute or an intersection)."""
 
     name: str
-    codes: NDArray[np.intp]
+    codes: Codes  # group of every row, compact (int8 / int16, see ``compact``)
     labels: tuple[str, ...]
     privileged: int | None
     parts: tuple[str, ...]  # base attributes it is made of (itself for a base attribute)
@@ -68,7 +85,7 @@ def _encode(
     *,
     file: Path,
     field: str,
-) -> tuple[NDArray[np.intp], tuple[str, ...]]:
+) -> tuple[Codes, tuple[str, ...]]:
     if spec_bins is not None:
         numeric = pd.to_numeric(values, errors="coerce")
         bad = numeric.isna() & values.notna()
@@ -108,7 +125,7 @@ def _encode(
         codes = np.where(codes < 0, len(out_labels), codes)
         out_labels.append(missing_label(out_labels))
     assert len(set(out_labels)) == len(out_labels), "group labels must be unique"
-    return codes, tuple(out_labels)
+    return compact(codes, len(out_labels)), tuple(out_labels)
 
 
 def missing_label(labels: Sequence[str]) -> str:
@@ -149,24 +166,32 @@ def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -
     return result
 
 
-def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _radix(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], int]:
+    """Mixed-radix code of each row over ``parts`` (first part most significant), and the
+    size of the product."""
+    radix = parts[0].codes.astype(np.intp)
+    size = parts[0].n_groups
+    for part in parts[1:]:
+        radix *= part.n_groups
+        radix += part.codes
+        size *= part.n_groups
+    return radix, size
+
+
+def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], Codes]:
     """Mixed-radix code of each row over ``parts``, compressed to observed values.
 
     Returns the observed radix values (sorted) and each row's index into them.
     A ``bincount`` does it in O(N) when the radix space is small; ``unique``
     (a sort) otherwise.
     """
-    radix = np.zeros_like(parts[0].codes)
-    size = 1
-    for part in parts:
-        radix = radix * part.n_groups + part.codes
-        size *= part.n_groups
+    radix, size = _radix(parts)
     if size <= 4 * radix.shape[0] + 1024:
         present = np.bincount(radix, minlength=size) > 0
-        lookup = np.cumsum(present) - 1
-        return np.flatnonzero(present), lookup[radix].astype(np.intp)
+        lookup = compact(np.cumsum(present) - 1, int(present.sum()))
+        return np.flatnonzero(present), lookup[radix]
     used, codes = np.unique(radix, return_inverse=True)
-    return used, codes.astype(np.intp)
+    return used, compact(codes.reshape(-1), len(used))
 
 
 def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
@@ -190,19 +215,60 @@ def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
 
 @dataclass(frozen=True)
 class JointGroups:
-    """The observed combinations of every base attribute."""
+    """The combinations of every base attribute.
 
-    codes: NDArray[np.intp]  # joint group of every row
+    Either every cell of the product of the base attributes' groups (``shape`` set;
+    a cell without rows is a group with zero rows), or, when that product is much
+    larger than the observed combinations, the observed ones only (``shape`` None).
+    """
+
+    codes: Codes  # joint group of every row
     n_groups: int
-    maps: dict[str, NDArray[np.intp]]  # attribute name → its group for each joint group
+    maps: dict[str, NDArray[np.intp]]  # attribute → its group for each joint group (-1: none)
+    base: tuple[str, ...]  # the base attributes, most significant first
+    shape: tuple[int, ...] | None  # their group counts, when the joint groups are the product
+    present: NDArray[np.bool_]  # joint groups with at least one row
+
+
+def _product_maps(
+    attributes: Sequence[Attribute], base: Sequence[Attribute], present: NDArray[np.bool_]
+) -> dict[str, NDArray[np.intp]]:
+    """Each attribute's group for every cell of the product (-1 where it has none)."""
+    sizes = {b.name: b.n_groups for b in base}
+    position = {b.name: i for i, b in enumerate(base)}
+    digits = np.indices(tuple(sizes.values())).reshape(len(base), -1)
+    maps = {}
+    for attribute in attributes:
+        radix = np.zeros(digits.shape[1], dtype=np.intp)
+        span = 1
+        for part in attribute.parts:
+            radix = radix * sizes[part] + digits[position[part]]
+            span *= sizes[part]
+        observed = np.zeros(span, dtype=bool)
+        observed[radix[present]] = True
+        assert int(observed.sum()) == attribute.n_groups, "groups are the observed combinations"
+        maps[attribute.name] = np.where(observed, np.cumsum(observed) - 1, -1)[radix]
+    return maps
 
 
 def joint_groups(attributes: Sequence[Attribute]) -> JointGroups:
     """Joint groups over the base attributes, and each attribute's map onto them."""
     base = [a for a in attributes if a.parts == (a.name,)]
+    names = tuple(a.name for a in base)
+    radix, size = _radix(base)
+    rows = radix.shape[0]
+    present = np.bincount(radix, minlength=size) > 0 if size <= 4 * rows + 1024 else None
+    if present is not None and size <= PRODUCT_SLACK * int(present.sum()) + PRODUCT_EXTRA:
+        codes = compact(radix, size)
+        del radix
+        shape = tuple(a.n_groups for a in base)
+        return JointGroups(
+            codes, size, _product_maps(attributes, base, present), names, shape, present
+        )
+    del radix
     used, codes = _combine(base)
     # Any row of a joint group carries that group's code of every attribute.
     some_row = np.zeros(len(used), dtype=np.intp)
     some_row[codes] = np.arange(len(codes))
-    maps = {a.name: a.codes[some_row] for a in attributes}
-    return JointGroups(codes, len(used), maps)
+    maps = {a.name: a.codes[some_row].astype(np.intp) for a in attributes}
+    return JointGroups(codes, len(used), maps, names, None, np.ones(len(used), dtype=bool))

@@ -14,6 +14,7 @@ score bins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,19 +69,26 @@ class CountTable:
     def regroup(self, mapping: NDArray[np.intp], n_groups: int) -> CountTable:
         """Sum groups into coarser ones: group ``j`` goes to ``mapping[j]``.
 
-        Used to go from the joint (all-attribute) groups to one attribute's
-        groups, and to the single overall group.
+        Segment sums, never a one-hot product: pass ``k`` adds every target group's
+        ``k``-th source group (sources in increasing order), so each target is
+        ``0 + a[j0] + a[j1] + …`` in the order of its sources, whatever the number of
+        groups.  The audit sums views of product-shaped joint groups by reshaping
+        instead (``evidence._views``); this is the general case.
         """
         counts = np.bincount(mapping, minlength=n_groups)
-        if np.any(counts == 0):
+        if counts.shape[0] > n_groups or np.any(counts == 0):
             raise ValueError("every target group needs at least one source group")
-        onehot = np.zeros((n_groups, mapping.shape[0]))
-        onehot[mapping, np.arange(mapping.shape[0])] = 1.0
+        if n_groups == 1:
+            return self.total()
+        order = np.argsort(mapping, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0]) - (np.cumsum(counts) - counts)[mapping[order]]
+        passes = [np.flatnonzero(rank == k) for k in range(int(counts.max()))]
 
         def fold(a: FloatArray) -> FloatArray:
-            # einsum without BLAS: fast for these small tables, and the same sums in
-            # the same order on every run (byte-identical results)
-            out: FloatArray = np.einsum("hg,...gbk->...hbk", onehot, a)
+            out = np.zeros((*a.shape[:-3], n_groups, *a.shape[-2:]), dtype=np.float64)
+            for sources in passes:
+                out[..., mapping[sources], :, :] += a[..., sources, :, :]
             return out
 
         return CountTable(
@@ -113,7 +121,7 @@ class CountTable:
 def build_table(
     y: NDArray[np.int8],
     scores: FloatArray,
-    groups: NDArray[np.intp],
+    groups: NDArray[np.signedinteger[Any]],
     n_groups: int,
     grid: ScoreGrid,
 ) -> CountTable:
@@ -125,15 +133,20 @@ def build_table(
         True labels, 1 = positive.
     scores : ndarray of float64
         Scores in [0, 1].
-    groups : ndarray of intp
-        Group code of every row, in ``[0, n_groups)``.
+    groups : ndarray of int
+        Group code of every row, in ``[0, n_groups)``; any integer type (int8 / int16
+        codes are widened here, one array at a time).
     n_groups : int
         Number of groups.
     grid : ScoreGrid
         The score bins.
     """
     n_bins = grid.n_bins
-    cell = (groups * 2 + y) * n_bins + grid.assign(scores)
+    cell = groups.astype(np.intp)
+    cell *= 2
+    cell += y
+    cell *= n_bins
+    cell += grid.assign(scores)
     size = n_groups * 2 * n_bins
     shape = (n_groups, 2, n_bins)
 
