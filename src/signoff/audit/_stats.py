@@ -35,7 +35,7 @@ from ..metrics import (
     group_statistics,
     reliability,
     roc_auc_by_group,
-    score_order,
+    score_ranks,
     shift_scenarios,
 )
 
@@ -146,16 +146,20 @@ def compute_statistics(
 
     # Exact ranking point estimates from the raw arrays; the bootstrap's binned
     # values are shifted by the same offset, so intervals sit around them.
-    order = score_order(scores)
+    ranked = score_ranks(y, scores)
     offsets: Values = {}
-    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, order=order)}
+    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
     exact_auc.update(
-        {a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, order=order) for a in attributes}
+        {
+            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
+            for a in attributes
+        }
     )
     for view, auc in exact_auc.items():
         offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
         point[view]["roc_auc"] = auc
-    ap = np.array([average_precision(y, scores, order=order)])
+    ap = np.array([average_precision(y, scores, ranked=ranked)])
+    del ranked
     offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]
     point[OVERALL]["pr_auc"] = ap
 
