@@ -58,8 +58,8 @@ def score_ranks(
     if order is None:
         order = score_order(scores)
     n = order.shape[0]
-    kind = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    run = np.zeros(n, dtype=kind)
+    kind: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    run: NDArray[np.signedinteger[Any]] = np.zeros(n, dtype=kind)
     if n:
         ordered = scores[order]
         np.not_equal(ordered[1:], ordered[:-1], out=run[1:], casting="unsafe")
