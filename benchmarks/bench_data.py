@@ -92,8 +92,8 @@ class Dataset:
 def make_dataset(rows: int, *, seed: int = 20261123) -> Dataset:
     """A seeded synthetic evaluation set of ``rows`` rows."""
     rng = np.random.default_rng(seed)
-    region = rng.choice(len(REGION), size=rows, p=REGION_SHARE).astype(np.intp)
-    age = rng.choice(len(AGE_BAND), size=rows, p=AGE_SHARE).astype(np.intp)
+    region = compact(rng.choice(len(REGION), size=rows, p=REGION_SHARE), len(REGION))
+    age = compact(rng.choice(len(AGE_BAND), size=rows, p=AGE_SHARE), len(AGE_BAND))
     latent = rng.standard_normal(rows) + REGION_SHIFT[region] + AGE_SHIFT[age]
     y = (rng.random(rows) < _expit(-0.8 + 1.6 * latent)).astype(np.int8)
     noise = 0.6 * rng.standard_normal(rows)

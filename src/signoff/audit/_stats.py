@@ -10,7 +10,7 @@ disagree about a definition.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -158,6 +158,8 @@ def compute_statistics(
     for view, auc in exact_auc.items():
         offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
         point[view]["roc_auc"] = auc
+    # The order is spent: drop it before average precision's per-run terms.
+    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
     ap = np.array([average_precision(y, scores, ranked=ranked)])
     del ranked
     offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]

@@ -26,6 +26,8 @@ __all__ = ["CountTable", "build_table", "log_loss_terms"]
 FloatArray = NDArray[np.float64]
 #: The clipping bound of log loss: the float64 machine epsilon, as scikit-learn uses.
 LOG_LOSS_EPS = float(np.finfo(np.float64).eps)
+#: Rows counted at a time by :func:`build_table`.
+BLOCK_ROWS = 1 << 16
 
 
 def log_loss_terms(y: NDArray[np.int8], scores: FloatArray) -> FloatArray:
@@ -125,7 +127,7 @@ def build_table(
     n_groups: int,
     grid: ScoreGrid,
 ) -> CountTable:
-    """Count once: four ``bincount`` passes over the rows.
+    """Count once: one pass over the rows, in blocks of :data:`BLOCK_ROWS`.
 
     Parameters
     ----------
@@ -142,21 +144,22 @@ def build_table(
         The score bins.
     """
     n_bins = grid.n_bins
-    cell = groups.astype(np.intp)
-    cell *= 2
-    cell += y
-    cell *= n_bins
-    cell += grid.assign(scores)
     size = n_groups * 2 * n_bins
-    shape = (n_groups, 2, n_bins)
-
-    def count(weights: FloatArray | None) -> FloatArray:
-        return np.bincount(cell, weights=weights, minlength=size).astype(np.float64).reshape(shape)
-
-    return CountTable(
-        n=count(None),
-        s=count(scores),
-        s2=count(scores * scores),
-        ll=count(log_loss_terms(y, scores)),
-        grid=grid,
-    )
+    sums = np.zeros((4, size), dtype=np.float64)
+    # In blocks of rows, so the per-row temporaries (cell index, weights) stay small
+    # whatever the rows: ``np.add.at`` adds row by row in row order, like one
+    # ``bincount`` over all rows, so the sums are bit-for-bit the same.
+    for start in range(0, y.shape[0], BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block = scores[rows]
+        cell = groups[rows].astype(np.intp)
+        cell *= 2
+        cell += y[rows]
+        cell *= n_bins
+        cell += grid.assign(block)
+        sums[0] += np.bincount(cell, minlength=size)  # whole numbers: exact in any order
+        np.add.at(sums[1], cell, block)
+        np.add.at(sums[2], cell, block * block)
+        np.add.at(sums[3], cell, log_loss_terms(y[rows], block))
+    n, s, s2, ll = (a.reshape(n_groups, 2, n_bins) for a in sums)
+    return CountTable(n=n, s=s, s2=s2, ll=ll, grid=grid)

@@ -20,6 +20,8 @@ from ._counts import ratio
 __all__ = ["Ranked", "average_precision", "roc_auc_by_group", "score_order", "score_ranks"]
 
 FloatArray = NDArray[np.float64]
+#: Rows of the score order handled at a time: per-row temporaries stay this small.
+BLOCK_ROWS = 1 << 16
 
 
 def score_order(scores: FloatArray) -> NDArray[np.intp]:
@@ -91,45 +93,73 @@ def roc_auc_by_group(
     n = ranked.order.shape[0]
     if n == 0:
         return np.full(n_groups, np.nan)
-    if groups is None or n_groups == 1:
-        pos, run = ranked.y, ranked.run
-        size = np.zeros(n_groups, dtype=np.intp)
-        size[0] = n
-    else:
-        small = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
-        key = groups.astype(small, copy=False)[ranked.order]
-        by_group = np.argsort(key, kind="stable")  # radix sort on small integers: O(N)
-        size = np.bincount(key, minlength=n_groups)
-        del key
-        pos, run = ranked.y[by_group], ranked.run[by_group]
-        del by_group
-    # A run starts at a new tied score or at a new group.
+    single = groups is None or n_groups == 1
+    key_type = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
+    seen = np.zeros(n_groups, dtype=np.int64)  # rows of each group in earlier blocks
+    positives = np.zeros(n_groups, dtype=np.int64)
+    twice_rank_sum = np.zeros(n_groups, dtype=np.int64)  # 2 × Σ mean rank of positives
+    start = 0
+    while start < n:
+        # Blocks end where a run of tied scores ends, so no run is split.
+        stop = (
+            n
+            if start + BLOCK_ROWS >= n
+            else int(np.searchsorted(ranked.run, ranked.run[start + BLOCK_ROWS - 1], side="right"))
+        )
+        if single:
+            key = np.zeros(stop - start, dtype=key_type)
+            pos, run = ranked.y[start:stop], ranked.run[start:stop]
+        else:
+            assert groups is not None
+            key = groups[ranked.order[start:stop]].astype(key_type)
+            by_group = np.argsort(key, kind="stable")  # radix sort on small integers: O(N)
+            key, pos, run = (
+                key[by_group],
+                ranked.y[start:stop][by_group],
+                ranked.run[start:stop][by_group],
+            )
+        _add_block(key, pos, run, seen, positives, twice_rank_sum)
+        start = stop
+    # Every sum is a whole number (exact in any order); the float expression is the
+    # one scikit-learn's rank formula gives.
+    counts = positives.astype(np.float64)
+    rank_sum = twice_rank_sum.astype(np.float64) / 2.0
+    u = rank_sum - counts * (counts + 1) / 2.0
+    return ratio(u, counts * (seen - counts))
+
+
+def _add_block(
+    key: NDArray[np.signedinteger[Any]],
+    pos: NDArray[np.int8],
+    run: NDArray[np.signedinteger[Any]],
+    seen: NDArray[np.int64],
+    positives: NDArray[np.int64],
+    twice_rank_sum: NDArray[np.int64],
+) -> None:
+    """Add one block of rows (sorted by group, then score) to the per-group sums."""
+    n = key.shape[0]
+    size = np.bincount(key, minlength=seen.shape[0])
     group_end = np.cumsum(size)
-    group_start = np.concatenate(([0], group_end[:-1]))
-    new_run = np.empty(n, dtype=bool)
+    group_start = group_end - size
+    new_run = np.empty(n, dtype=bool)  # a run starts at a new tied score or a new group
     new_run[0] = True
     np.not_equal(run[1:], run[:-1], out=new_run[1:])
-    del run
     new_run[group_start[size > 0]] = True
     run_start = np.flatnonzero(new_run)
     del new_run
     run_group = np.searchsorted(group_end, run_start, side="right")
     run_length = np.diff(run_start, append=n)
-    mean_rank = run_start - group_start[run_group] + (run_length + 1) / 2.0
+    # 2 × mean rank within the group: first + last rank, ranks counted from 1.
+    twice_rank = 2 * (seen[run_group] + run_start - group_start[run_group]) + run_length + 1
     del run_length
-    # Positives per run as differences of a running count (exact integers): a reduceat
-    # over millions of one-row runs costs far more.
-    seen = np.cumsum(pos, dtype=np.int64)
-    del pos
-    ends = seen[np.append(run_start[1:] - 1, n - 1)]
-    del seen, run_start
-    pos_in_run = np.diff(ends, prepend=0).astype(np.float64)
-    del ends
-    positives = np.bincount(run_group, weights=pos_in_run, minlength=n_groups)
-    negatives = size - positives
-    rank_sum = np.bincount(run_group, weights=mean_rank * pos_in_run, minlength=n_groups)
-    u = rank_sum - positives * (positives + 1) / 2.0
-    return ratio(u, positives * negatives)
+    # Positives per run as differences of a running count: a reduceat over
+    # millions of one-row runs costs far more.
+    running = np.cumsum(pos, dtype=np.int64)
+    pos_in_run = np.diff(running[np.append(run_start[1:] - 1, n - 1)], prepend=0)
+    del running, run_start
+    np.add.at(positives, run_group, pos_in_run)
+    np.add.at(twice_rank_sum, run_group, twice_rank * pos_in_run)
+    seen += size
 
 
 def average_precision(
@@ -145,13 +175,29 @@ def average_precision(
     """
     if ranked is None:
         ranked = score_ranks(y, scores, order=order)
-    hits = ranked.y[::-1].astype(np.float64)
-    if hits.shape[0] == 0 or hits.sum() == 0:
+    n = ranked.y.shape[0]
+    total = int(np.count_nonzero(ranked.y))
+    if n == 0 or total == 0:
         return float("nan")
-    run = ranked.run[::-1]
-    last = np.append(np.flatnonzero(run[1:] != run[:-1]), run.shape[0] - 1)
-    tp = np.cumsum(hits)[last]
-    precision = tp / (last + 1)
-    recall = tp / tp[-1]
-    gained = np.diff(np.concatenate(([0.0], recall)))
-    return float(np.sum(gained * precision))
+    # scikit-learn's step sum over thresholds, highest first: one term per run of tied
+    # scores.  Terms are made run block by run block (ascending scores) and stored in
+    # descending order, so the final sum adds the very terms, in the very order, of
+    # the whole-array formula; only the per-run temporaries are small.
+    runs = int(ranked.run[-1]) + 1
+    terms = np.empty(runs, dtype=np.float64)
+    before = 0  # positives in the rows below the block
+    for k0 in range(0, runs, BLOCK_ROWS):
+        k1 = min(k0 + BLOCK_ROWS, runs)
+        wanted = np.arange(k0, k1 + 1, dtype=ranked.run.dtype)  # same type: no copy of run
+        first = np.searchsorted(ranked.run, wanted, side="left")
+        a, b = int(first[0]), int(first[-1])
+        running = np.concatenate(([0], np.cumsum(ranked.y[a:b], dtype=np.int64)))
+        tp = (total - before - running[first - a]).astype(np.float64)  # at or above each run
+        before += int(running[-1])
+        precision = tp[:-1] / (n - first[:-1])
+        recall = tp / float(total)
+        if k1 == runs:
+            recall[-1] = 0.0  # nothing above the highest run
+        gained = recall[:-1] - recall[1:]
+        terms[runs - k1 : runs - k0] = (gained * precision)[::-1]
+    return float(np.sum(terms))
