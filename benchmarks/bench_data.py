@@ -31,6 +31,7 @@ __all__ = [
     "WIDE",
     "Dataset",
     "audit_config",
+    "config_for",
     "make_dataset",
     "make_wide_dataset",
     "wide_audit_config",
@@ -75,6 +76,7 @@ class Dataset:
     y: NDArray[np.int8]
     scores: NDArray[np.float64]
     attributes: tuple[Attribute, ...]  # base attributes first, then intersections
+    wide: bool = False  # the 81-joint-group set (config: wide_audit_config)
 
     @property
     def rows(self) -> int:
@@ -132,7 +134,7 @@ def make_wide_dataset(rows: int, *, seed: int = 20261129) -> Dataset:
     noise = 0.6 * rng.standard_normal(rows)
     scores = _expit(-0.8 + 1.4 * latent + noise + 0.1 * base["ethnicity"].codes)
     crossed = [_intersect([base[a] for a in combo], file=SYNTHETIC) for combo in WIDE_INTERSECTIONS]
-    return Dataset(y=y, scores=scores, attributes=(*base.values(), *crossed))
+    return Dataset(y=y, scores=scores, attributes=(*base.values(), *crossed), wide=True)
 
 
 def wide_audit_config(*, replicates: int) -> AuditConfig:
@@ -149,3 +151,8 @@ def wide_audit_config(*, replicates: int) -> AuditConfig:
             "bootstrap": {"replicates": replicates, "confidence": 0.95},
         }
     )
+
+
+def config_for(data: Dataset, *, replicates: int) -> AuditConfig:
+    """The audit config that goes with ``data``."""
+    return (wide_audit_config if data.wide else audit_config)(replicates=replicates)
