@@ -19,7 +19,7 @@ import pytest
 from signoff.config import AuditConfig
 from signoff.evidence import (
     CountTable,
-    _groups,
+    _joint,
     bootstrap_tables,
     build_table,
     compact,
@@ -87,8 +87,8 @@ LAYOUTS = ["product", "product with empty cells", "observed only"]
 def layout(name: str, monkeypatch: pytest.MonkeyPatch) -> bool:
     """Force the layout; returns whether the data is sparse."""
     if name == "observed only":
-        monkeypatch.setattr(_groups, "PRODUCT_EXTRA", 0)
-        monkeypatch.setattr(_groups, "PRODUCT_SLACK", 1)
+        monkeypatch.setattr(_joint, "PRODUCT_EXTRA", 0)
+        monkeypatch.setattr(_joint, "PRODUCT_SLACK", 1)
     return name != "product"
 
 
@@ -125,8 +125,8 @@ def test_layouts_product_when_dense_observed_only_when_sparse(monkeypatch) -> No
     assert joint.shape == (3, 2, 4)
     assert joint.n_groups == 24
     # A product much larger than the observed combinations keeps the observed ones only.
-    monkeypatch.setattr(_groups, "PRODUCT_EXTRA", 0)
-    monkeypatch.setattr(_groups, "PRODUCT_SLACK", 1)
+    monkeypatch.setattr(_joint, "PRODUCT_EXTRA", 0)
+    monkeypatch.setattr(_joint, "PRODUCT_SLACK", 1)
     _, attributes, joint, *_ = setup(3000, 3, sparse=True)
     assert joint.shape is None
     assert joint.n_groups < 24

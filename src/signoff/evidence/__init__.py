@@ -3,7 +3,8 @@
 from ._bootstrap import bootstrap_tables
 from ._data import binary_labels, check_columns, validate_scores
 from ._grid import ScoreGrid, make_grid
-from ._groups import Attribute, JointGroups, compact, encode_attributes, joint_groups
+from ._groups import Attribute, compact, encode_attributes
+from ._joint import JointGroups, joint_groups
 from ._table import CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_table
 

@@ -2,9 +2,9 @@
 
 Each attribute becomes codes ``0..G-1`` with readable labels (bands of a
 binned numeric column keep their declared order; other groups are sorted).
-The count table is built once over the *joint* groups — the combinations of
-every base attribute — and each attribute's table is a sum of joint groups,
-so all attributes come from one counting pass and one bootstrap.
+The count table is built once over the *joint* groups (``_joint``) — the
+combinations of every base attribute — and each attribute's table is a sum of
+joint groups, so all attributes come from one counting pass and one bootstrap.
 
 Codes are compact: int8 up to 127 groups, int16 up to 32,767 (``compact``), so
 an attribute costs one or two bytes per row, not eight.
@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from ..config import AuditConfig
 from ..errors import ConfigError, DataError
 
-__all__ = ["Attribute", "JointGroups", "compact", "encode_attributes", "joint_groups"]
+__all__ = ["Attribute", "Codes", "compact", "encode_attributes"]
 
 MISSING_GROUP = "(missing)"
 TOO_MANY_GROUPS = (
@@ -40,12 +40,6 @@ SINGLE_GROUP = "has only one group ({group!r}); a fairness audit needs at least 
 OUT_OF_BINS = "{count} value(s) fall outside the bins {bins} (e.g. {example!r})"
 NOT_NUMERIC = "bins need a numeric column; found values such as {example!r}"
 UNKNOWN_PRIVILEGED = "privileged group {value!r} does not occur; groups found: {groups}"
-#: The joint groups are every cell of the base attributes' product while it has at most
-#: this many cells per observed combination (plus a few): then each view is a reshape
-#: and a sum of axes (see ``_views``).  A larger, sparse product keeps observed cells only.
-PRODUCT_SLACK = 2
-PRODUCT_EXTRA = 64
-
 Codes = NDArray[np.signedinteger[Any]]
 
 
@@ -211,64 +205,3 @@ def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
         labels.append("*".join(reversed(names)))
     assert len(set(labels)) == len(labels), "intersection labels must be unique"
     return Attribute(name, codes, tuple(labels), None, tuple(p.name for p in parts))
-
-
-@dataclass(frozen=True)
-class JointGroups:
-    """The combinations of every base attribute.
-
-    Either every cell of the product of the base attributes' groups (``shape`` set;
-    a cell without rows is a group with zero rows), or, when that product is much
-    larger than the observed combinations, the observed ones only (``shape`` None).
-    """
-
-    codes: Codes  # joint group of every row
-    n_groups: int
-    maps: dict[str, NDArray[np.intp]]  # attribute → its group for each joint group (-1: none)
-    base: tuple[str, ...]  # the base attributes, most significant first
-    shape: tuple[int, ...] | None  # their group counts, when the joint groups are the product
-    present: NDArray[np.bool_]  # joint groups with at least one row
-
-
-def _product_maps(
-    attributes: Sequence[Attribute], base: Sequence[Attribute], present: NDArray[np.bool_]
-) -> dict[str, NDArray[np.intp]]:
-    """Each attribute's group for every cell of the product (-1 where it has none)."""
-    sizes = {b.name: b.n_groups for b in base}
-    position = {b.name: i for i, b in enumerate(base)}
-    digits = np.indices(tuple(sizes.values())).reshape(len(base), -1)
-    maps = {}
-    for attribute in attributes:
-        radix = np.zeros(digits.shape[1], dtype=np.intp)
-        span = 1
-        for part in attribute.parts:
-            radix = radix * sizes[part] + digits[position[part]]
-            span *= sizes[part]
-        observed = np.zeros(span, dtype=bool)
-        observed[radix[present]] = True
-        assert int(observed.sum()) == attribute.n_groups, "groups are the observed combinations"
-        maps[attribute.name] = np.where(observed, np.cumsum(observed) - 1, -1)[radix]
-    return maps
-
-
-def joint_groups(attributes: Sequence[Attribute]) -> JointGroups:
-    """Joint groups over the base attributes, and each attribute's map onto them."""
-    base = [a for a in attributes if a.parts == (a.name,)]
-    names = tuple(a.name for a in base)
-    radix, size = _radix(base)
-    rows = radix.shape[0]
-    present = np.bincount(radix, minlength=size) > 0 if size <= 4 * rows + 1024 else None
-    if present is not None and size <= PRODUCT_SLACK * int(present.sum()) + PRODUCT_EXTRA:
-        codes = compact(radix, size)
-        del radix
-        shape = tuple(a.n_groups for a in base)
-        return JointGroups(
-            codes, size, _product_maps(attributes, base, present), names, shape, present
-        )
-    del radix
-    used, codes = _combine(base)
-    # Any row of a joint group carries that group's code of every attribute.
-    some_row = np.zeros(len(used), dtype=np.intp)
-    some_row[codes] = np.arange(len(codes))
-    maps = {a.name: a.codes[some_row].astype(np.intp) for a in attributes}
-    return JointGroups(codes, len(used), maps, names, None, np.ones(len(used), dtype=bool))

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._groups import Attribute, JointGroups
+from ._groups import Attribute
+from ._joint import JointGroups
 from ._table import CountTable, FloatArray
 
 __all__ = ["View", "plan_views", "view_table"]
