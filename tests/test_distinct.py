@@ -84,3 +84,19 @@ def test_degenerate_frames(shape: tuple[int, int]) -> None:
     assert duplicate_row_count(frame) == int(frame.duplicated().sum())
     quality = data_quality(frame)
     assert quality.duplicate_rows == int(frame.duplicated().sum())
+
+
+def test_a_column_of_distinct_values_means_no_duplicates_but_nulls_do_not() -> None:
+    rows = 1000
+    ids = np.arange(rows, dtype=np.float64)
+    frame = pd.DataFrame({"id": ids, "g": ["a"] * rows})
+    assert data_quality(frame).duplicate_rows == int(frame.duplicated().sum()) == 0
+    ids[[3, 7]] = np.nan  # two missing ids: rows 3 and 7 are now the same row
+    frame = pd.DataFrame({"id": ids, "g": ["a"] * rows})
+    assert data_quality(frame).duplicate_rows == int(frame.duplicated().sum()) == 1
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16", "bool"])
+def test_small_integers_are_counted_exactly(dtype: str) -> None:
+    values = pd.Series(np.array([-3, 0, 5, -3, 200, 0, 1], dtype=np.int64).astype(dtype))
+    assert distinct_count(values) == values.nunique()

@@ -10,12 +10,15 @@ the ``log N`` of a sort) — no table of distinct values is ever built.
   are counted from their keys (NaN and NaT left out; ``-0.0`` equals ``0.0``, as in
   pandas); any other column (text, categories, nullable or time-zone types) is
   counted by pandas.
-* Duplicate rows: a row's hash mixes its columns' keys (a column of another type is
-  keyed by its ``pd.factorize`` code, pandas' own notion of equal values).  Only rows
-  whose hash occurs more than once can be duplicates; those are checked column by
-  column against the first row with the same hash, and only if two different rows
-  share a hash (a collision) does pandas decide on the candidate rows — so a
-  collision costs time and never changes the count.
+* Small integers and booleans are counted by a ``bincount``.
+* Duplicate rows: none when a column without nulls has a distinct value in every row
+  (``data_quality`` knows that from the counts above, and skips the hashing — the usual
+  case, a continuous score).  Otherwise a row's hash mixes its columns' keys (a column
+  of another type is keyed by its ``pd.factorize`` code, pandas' own notion of equal
+  values).  Only rows whose hash occurs more than once can be duplicates; those are
+  checked column by column against the first row with the same hash, and only if two
+  different rows share a hash (a collision) does pandas decide on the candidate rows —
+  so a collision costs time and never changes the count.
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ def distinct_count(series: pd.Series[Any]) -> int:
     if not kind or kind not in "iufbmM":
         return int(series.nunique(dropna=True))
     values = series.to_numpy()
+    if kind in "iub" and values.dtype.itemsize <= 2:  # small integers: a bincount
+        unsigned = values.view(np.uint8 if values.dtype.itemsize == 1 else np.uint16)
+        return int(np.count_nonzero(np.bincount(unsigned.reshape(-1))))
     if kind in "fmM":
         values = values[~pd.isna(values)]
     keys = _numeric_keys(values)

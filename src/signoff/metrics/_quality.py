@@ -185,7 +185,9 @@ def data_quality(frame: pd.DataFrame) -> DataQuality:
         [distinct_count(frame.iloc[:, position]) for position in range(n_columns)],
         dtype=np.int64,
     )
-    duplicate_rows = duplicate_row_count(frame)
+    # A column without nulls whose every value is distinct leaves no duplicate row.
+    all_distinct = bool(np.any((distinct == rows) & (null_counts == 0))) and rows > 0
+    duplicate_rows = 0 if all_distinct else duplicate_row_count(frame)
     columns = []
     for position, name in enumerate(names):
         series = frame.iloc[:, position]
