@@ -23,12 +23,10 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from bench_data import Dataset, audit_config
+from bench_data import Dataset, config_for
 from signoff.audit._stats import Statistics, compute_statistics
 from signoff.evidence import build_table, joint_groups, make_grid
-from signoff.metrics import average_precision, roc_auc_by_group, score_order
+from signoff.metrics import average_precision, roc_auc_by_group, score_ranks
 
 __all__ = ["CoreTimings", "counting_pass", "peak_memory", "run_suite", "time_core"]
 
@@ -38,22 +36,22 @@ SEED = 7
 
 def counting_pass(data: Dataset) -> None:
     """Every pass over the rows that ``compute_statistics`` makes, and nothing else."""
-    config = audit_config(replicates=0)
+    config = config_for(data, replicates=0)
     y, scores, attributes = data.y, data.scores, data.attributes
     grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
     joint = joint_groups(attributes)
     build_table(y, scores, joint.codes, joint.n_groups, grid)
-    order = score_order(scores)
-    roc_auc_by_group(y, scores, np.zeros_like(y, dtype=np.intp), 1, order=order)
+    ranked = score_ranks(y, scores)
+    roc_auc_by_group(y, scores, None, 1, ranked=ranked)
     for attribute in attributes:
-        roc_auc_by_group(y, scores, attribute.codes, attribute.n_groups, order=order)
-    average_precision(y, scores, order=order)
+        roc_auc_by_group(y, scores, attribute.codes, attribute.n_groups, ranked=ranked)
+    average_precision(y, scores, ranked=ranked)
 
 
 def run_suite(data: Dataset, *, replicates: int) -> Statistics:
     """The full metric suite: counts, point estimates and ``replicates`` bootstrap replicates."""
     return compute_statistics(
-        data.y, data.scores, data.attributes, audit_config(replicates=replicates), seed=SEED
+        data.y, data.scores, data.attributes, config_for(data, replicates=replicates), seed=SEED
     )
 
 

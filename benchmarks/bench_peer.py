@@ -1,10 +1,10 @@
 """The peer: fairlearn's ``MetricFrame`` computing the same per-group point estimates.
 
 Six metrics (selection rate, recall/TPR, FPR, precision, accuracy, count) for
-each of the two attributes and their intersection: three ``MetricFrame``
-objects, as a fairlearn user would write it.  Only point estimates — fairlearn
-computes no bootstrap intervals here, signoff's timed suite does 1,000
-replicates on top.
+every audited attribute and intersection (3 for the standard set, 11 for the wide
+one): one ``MetricFrame`` each, as a fairlearn user would write it.  Only point
+estimates — fairlearn computes no bootstrap intervals here, signoff's timed suite
+does 1,000 replicates on top.
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def run_fairlearn(data: Dataset, *, threshold: float = 0.5) -> PeerResult:
     metrics = _metrics()
     base = [a for a in data.attributes if a.parts == (a.name,)]
     columns = {a.name: pd.Series(np.asarray(a.labels, dtype=object)[a.codes]) for a in base}
-    features = {a.name: columns[a.name] for a in base}
-    features["*".join(a.name for a in base)] = pd.DataFrame(columns)
+    features: dict[str, pd.Series | pd.DataFrame] = {a.name: columns[a.name] for a in base}
+    for attribute in data.attributes:
+        if attribute.parts != (attribute.name,):
+            features[attribute.name] = pd.DataFrame({p: columns[p] for p in attribute.parts})
 
     frames = {}
     with warnings.catch_warnings():

@@ -38,7 +38,7 @@ STATS_STEPS = (
     "joint_groups",
     "build_table",
     "_evaluate",
-    "score_order",
+    "score_ranks",
     "roc_auc_by_group",
     "average_precision",
     "percentile_interval",

@@ -74,3 +74,28 @@ def test_lists_and_shows_cost_the_same_for_2_or_8_models(api: Any, tmp_path: Any
     large = {name: _count(api, read) for name, read in reads.items()}
     assert large == small, (small, large)
     assert len(w.list_crs()) == 8
+
+
+def test_the_portfolio_costs_the_same_for_2_or_8_models(api: Any, tmp_path: Any) -> None:
+    r, w = api.registry, api.workflow
+    r.add_user("admin", "admin@example.org", ["admin"], actor=None)
+    r.add_user("alice", "alice@example.org", ["requester"], actor="admin")
+    r.add_user("rita", "rita@example.org", ["risk_reviewer"], actor="admin")
+
+    def adjust(settings: dict) -> None:
+        without_policies(settings)
+        settings["stages"]["production"]["artifacts"] = []
+
+    w.propose_governance(write_governance(tmp_path, adjust), actor="admin")
+    reads = {
+        "portfolio": api.portfolio.view,
+        "portfolio --at": lambda: api.portfolio.view(at=api.core.clock()),
+        "portfolio trends": api.portfolio.trends,
+    }
+    _grow(api, 2, 0)
+    small = {name: _count(api, read) for name, read in reads.items()}
+    _grow(api, 6, 2)
+    large = {name: _count(api, read) for name, read in reads.items()}
+    assert large == small, (small, large)
+    assert small["portfolio"] <= 13, small  # a dozen whole-table reads, whatever the size
+    assert len(api.portfolio.view().rows) == 8

@@ -22,6 +22,7 @@ import yaml
 
 import signoff
 from conftest import write_governance
+from governed import POLICY, SIGNERS
 from signoff._canonical import canonical_json
 from signoff.errors import AlreadyExists, DataError
 from signoff.ledger import check_inclusion_doc, iter_events, leaf_hash, root_hash
@@ -42,22 +43,6 @@ PEOPLE = {
     "anna": ["approver"],
     "olga": ["operator"],
 }
-SIGNERS = (
-    ("dave", "data_reviewer"),
-    ("rita", "risk_reviewer"),
-    ("oscar", "ops_reviewer"),
-    ("anna", "approver"),
-)
-POLICY = {
-    "policy_name": "Fraud production",
-    "version": "1",
-    "gates": [
-        {"name": "Discrimination", "id": "auc", "metric": "roc_auc", "threshold": 0.7,
-         "comparison": "greater_equal", "severity": "error"},
-        {"name": "Small groups", "id": "groups", "metric": "min_group_size", "threshold": 30,
-         "comparison": "greater_equal", "severity": "warning"},
-    ],
-}  # fmt: skip
 CAVEATS = "Not validated for applicants under 21; small foreign-worker group."
 INTENDED = "Flag card transactions for manual fraud review."
 LOG_LINES = [

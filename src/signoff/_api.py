@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .ledger import Checkpoint, Verification, verify_ledger
+from .portfolio import Portfolio
 from .registry import Clock, Core, Registry, utc_now
 from .store import ArtifactStore, Store, open_store, signoff_home
 from .workflow import Workflow
@@ -41,13 +42,14 @@ class Ledger:
 
 
 class Signoff:
-    """One registry: ``.registry``, ``.workflow`` and ``.ledger`` over one core."""
+    """One registry: ``.registry``, ``.workflow``, ``.ledger`` and ``.portfolio`` over one core."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
         self.registry = Registry(core)
         self.workflow = Workflow(self.registry)
         self.ledger = Ledger(core.store)
+        self.portfolio = Portfolio(core)
 
     @property
     def monitor(self) -> Monitoring:

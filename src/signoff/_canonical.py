@@ -56,7 +56,10 @@ def format_number(value: float | int) -> str:
     if value < 0:
         return "-" + format_number(-value)
     # repr() is the shortest string that round-trips: the digits ECMAScript uses too.
-    sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    text = repr(value)
+    if "e" not in text:  # 1e-4 ≤ value < 1e16: the same fixed notation, minus a trailing .0
+        return text[:-2] if text.endswith(".0") else text
+    sign, digit_tuple, exponent = Decimal(text).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0")
     assert isinstance(exponent, int)
     assert not sign
@@ -93,7 +96,9 @@ def _write(value: Any, out: list[str]) -> None:
             if not isinstance(key, str):
                 raise TypeError(KEY_NOT_STRING.format(kind=type(key).__name__))
         out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16_key)):
+        # below U+D800 code point order is UTF-16 order: sort plain strings (fast) then
+        ordered = sorted(value) if all(k < "\ud800" for k in value) else None
+        for i, key in enumerate(ordered or sorted(value, key=_utf16_key)):
             if i:
                 out.append(",")
             out.append(encode_basestring(key))

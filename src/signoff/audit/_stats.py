@@ -10,7 +10,7 @@ disagree about a definition.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,10 +21,13 @@ from ..evidence import (
     CountTable,
     FloatArray,
     ScoreGrid,
+    View,
     bootstrap_tables,
     build_table,
     joint_groups,
     make_grid,
+    plan_views,
+    view_table,
 )
 from ..metrics import (
     average_precision,
@@ -32,7 +35,7 @@ from ..metrics import (
     group_statistics,
     reliability,
     roc_auc_by_group,
-    score_order,
+    score_ranks,
     shift_scenarios,
 )
 
@@ -62,16 +65,13 @@ class Statistics:
     replicates: int
 
 
-def _evaluate(
-    table: CountTable,
-    views: Sequence[tuple[str, NDArray[np.intp], int, int | None]],
-    config: AuditConfig,
-) -> Values:
+def _evaluate(table: CountTable, views: Sequence[View], config: AuditConfig) -> Values:
     out: Values = {}
-    for name, mapping, n_groups, privileged in views:
-        stats = group_statistics(table.regroup(mapping, n_groups))
+    for view in views:
+        name = view.name
+        stats = group_statistics(view_table(table, view))
         if name != OVERALL:
-            stats.update(disparities(stats, privileged=privileged))
+            stats.update(disparities(stats, privileged=view.privileged))
             base, _, shifted = shift_scenarios(
                 stats, delta=config.shift_delta, metric=config.shift_metric
             )
@@ -120,13 +120,14 @@ def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatAr
 
 def _count(
     y: NDArray[np.int8], scores: FloatArray, attributes: Sequence[Attribute], grid: ScoreGrid
-) -> tuple[CountTable, dict[str, NDArray[np.intp]]]:
-    """The count table over the joint groups, and each attribute's map onto them.
+) -> tuple[CountTable, list[View]]:
+    """The count table over the joint groups, and every view of it (overall first).
 
     The per-row joint codes die here, so they do not add to peak memory later.
     """
     joint = joint_groups(attributes)
-    return build_table(y, scores, joint.codes, joint.n_groups, grid), joint.maps
+    table = build_table(y, scores, joint.codes, joint.n_groups, grid)
+    return table, plan_views(attributes, joint, overall=OVERALL)
 
 
 def compute_statistics(
@@ -140,25 +141,27 @@ def compute_statistics(
 ) -> Statistics:
     """Count, bootstrap and summarise every count-based metric."""
     grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
-    table, maps = _count(y, scores, attributes, grid)
-    n_joint = table.n_groups
-    views = [(OVERALL, np.zeros(n_joint, dtype=np.intp), 1, None)] + [
-        (a.name, maps[a.name], a.n_groups, a.privileged) for a in attributes
-    ]
+    table, views = _count(y, scores, attributes, grid)
     point = _evaluate(table, views, config)
 
     # Exact ranking point estimates from the raw arrays; the bootstrap's binned
     # values are shifted by the same offset, so intervals sit around them.
-    order = score_order(scores)
+    ranked = score_ranks(y, scores)
     offsets: Values = {}
-    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, order=order)}
+    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
     exact_auc.update(
-        {a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, order=order) for a in attributes}
+        {
+            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
+            for a in attributes
+        }
     )
     for view, auc in exact_auc.items():
         offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
         point[view]["roc_auc"] = auc
-    ap = np.array([average_precision(y, scores, order=order)])
+    # The order is spent: drop it before average precision's per-run terms.
+    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
+    ap = np.array([average_precision(y, scores, ranked=ranked)])
+    del ranked
     offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]
     point[OVERALL]["pr_auc"] = ap
 
@@ -184,7 +187,7 @@ def compute_statistics(
                 drawn, config.bootstrap.confidence
             )
 
-    bins = {name: reliability(table.regroup(mapping, g)) for name, mapping, g, _ in views}
+    bins = {view.name: reliability(view_table(table, view)) for view in views}
     shares = {
         a.name: shift_scenarios(
             point[a.name], delta=config.shift_delta, metric=config.shift_metric

@@ -1,8 +1,7 @@
 """``signoff inventory export``, ``signoff docs annex-iv`` and ``signoff portfolio import``.
 
-``portfolio import`` is added to a ``portfolio`` group by :func:`register`; the group
-itself belongs to ``cli/_portfolio.py`` (issue 13 part A).  Until that lands, this module
-creates a minimal one so the command runs as ``signoff portfolio import``.
+``portfolio import`` is added by :func:`register` to the ``portfolio`` group, which belongs
+to ``cli/_portfolio.py``.
 """
 
 from __future__ import annotations
@@ -122,13 +121,3 @@ def portfolio_import(
 def register(portfolio_app: typer.Typer) -> None:
     """Add ``import`` to the ``portfolio`` group."""
     portfolio_app.command("import")(handle_errors(portfolio_import))
-
-
-def _own_portfolio_group() -> None:
-    """The minimal ``portfolio`` group (until part A's ``cli/_portfolio.py`` provides it)."""
-    group = typer.Typer(help="The portfolio of models.", no_args_is_help=True)
-    register(group)
-    app.add_typer(group, name="portfolio", rich_help_panel="Registry")
-
-
-_own_portfolio_group()

@@ -2,10 +2,12 @@
 
 Each attribute becomes codes ``0..G-1`` with readable labels (bands of a
 binned numeric column keep their declared order; other groups are sorted).
-The count table is built once over the *joint* groups — the observed
-combinations of every base attribute — and each attribute's table is a sum
-of joint groups, so all attributes come from one counting pass and one
-bootstrap.
+The count table is built once over the *joint* groups (``_joint``) — the
+combinations of every base attribute — and each attribute's table is a sum of
+joint groups, so all attributes come from one counting pass and one bootstrap.
+
+Codes are compact: int8 up to 127 groups, int16 up to 32,767 (``compact``), so
+an attribute costs one or two bytes per row, not eight.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from numpy.typing import NDArray
 from ..config import AuditConfig
 from ..errors import ConfigError, DataError
 
-__all__ = ["Attribute", "JointGroups", "encode_attributes", "joint_groups"]
+__all__ = ["Attribute", "Codes", "compact", "encode_attributes"]
 
 MISSING_GROUP = "(missing)"
 TOO_MANY_GROUPS = (
@@ -38,6 +40,15 @@ SINGLE_GROUP = "has only one group ({group!r}); a fairness audit needs at least 
 OUT_OF_BINS = "{count} value(s) fall outside the bins {bins} (e.g. {example!r})"
 NOT_NUMERIC = "bins need a numeric column; found values such as {example!r}"
 UNKNOWN_PRIVILEGED = "privileged group {value!r} does not occur; groups found: {groups}"
+Codes = NDArray[np.signedinteger[Any]]
+
+
+def compact(codes: NDArray[np.signedinteger[Any]], n_groups: int) -> Codes:
+    """``codes`` (``-1``..``n_groups - 1``) in the smallest signed integer type that holds them."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_groups <= np.iinfo(kind).max:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,7 @@ class Attribute:
     """One audited attribute (a protected attribute or an intersection)."""
 
     name: str
-    codes: NDArray[np.intp]
+    codes: Codes  # group of every row, compact (int8 / int16, see ``compact``)
     labels: tuple[str, ...]
     privileged: int | None
     parts: tuple[str, ...]  # base attributes it is made of (itself for a base attribute)
@@ -68,7 +79,7 @@ def _encode(
     *,
     file: Path,
     field: str,
-) -> tuple[NDArray[np.intp], tuple[str, ...]]:
+) -> tuple[Codes, tuple[str, ...]]:
     if spec_bins is not None:
         numeric = pd.to_numeric(values, errors="coerce")
         bad = numeric.isna() & values.notna()
@@ -108,7 +119,7 @@ def _encode(
         codes = np.where(codes < 0, len(out_labels), codes)
         out_labels.append(missing_label(out_labels))
     assert len(set(out_labels)) == len(out_labels), "group labels must be unique"
-    return codes, tuple(out_labels)
+    return compact(codes, len(out_labels)), tuple(out_labels)
 
 
 def missing_label(labels: Sequence[str]) -> str:
@@ -149,24 +160,32 @@ def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -
     return result
 
 
-def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _radix(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], int]:
+    """Mixed-radix code of each row over ``parts`` (first part most significant), and the
+    size of the product."""
+    radix = parts[0].codes.astype(np.intp)
+    size = parts[0].n_groups
+    for part in parts[1:]:
+        radix *= part.n_groups
+        radix += part.codes
+        size *= part.n_groups
+    return radix, size
+
+
+def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], Codes]:
     """Mixed-radix code of each row over ``parts``, compressed to observed values.
 
     Returns the observed radix values (sorted) and each row's index into them.
     A ``bincount`` does it in O(N) when the radix space is small; ``unique``
     (a sort) otherwise.
     """
-    radix = np.zeros_like(parts[0].codes)
-    size = 1
-    for part in parts:
-        radix = radix * part.n_groups + part.codes
-        size *= part.n_groups
+    radix, size = _radix(parts)
     if size <= 4 * radix.shape[0] + 1024:
         present = np.bincount(radix, minlength=size) > 0
-        lookup = np.cumsum(present) - 1
-        return np.flatnonzero(present), lookup[radix].astype(np.intp)
+        lookup = compact(np.cumsum(present) - 1, int(present.sum()))
+        return np.flatnonzero(present), lookup[radix]
     used, codes = np.unique(radix, return_inverse=True)
-    return used, codes.astype(np.intp)
+    return used, compact(codes.reshape(-1), len(used))
 
 
 def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
@@ -186,23 +205,3 @@ def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
         labels.append("*".join(reversed(names)))
     assert len(set(labels)) == len(labels), "intersection labels must be unique"
     return Attribute(name, codes, tuple(labels), None, tuple(p.name for p in parts))
-
-
-@dataclass(frozen=True)
-class JointGroups:
-    """The observed combinations of every base attribute."""
-
-    codes: NDArray[np.intp]  # joint group of every row
-    n_groups: int
-    maps: dict[str, NDArray[np.intp]]  # attribute name → its group for each joint group
-
-
-def joint_groups(attributes: Sequence[Attribute]) -> JointGroups:
-    """Joint groups over the base attributes, and each attribute's map onto them."""
-    base = [a for a in attributes if a.parts == (a.name,)]
-    used, codes = _combine(base)
-    # Any row of a joint group carries that group's code of every attribute.
-    some_row = np.zeros(len(used), dtype=np.intp)
-    some_row[codes] = np.arange(len(codes))
-    maps = {a.name: a.codes[some_row] for a in attributes}
-    return JointGroups(codes, len(used), maps)

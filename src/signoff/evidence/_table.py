@@ -14,6 +14,7 @@ score bins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,8 @@ __all__ = ["CountTable", "build_table", "log_loss_terms"]
 FloatArray = NDArray[np.float64]
 #: The clipping bound of log loss: the float64 machine epsilon, as scikit-learn uses.
 LOG_LOSS_EPS = float(np.finfo(np.float64).eps)
+#: Rows counted at a time by :func:`build_table`.
+BLOCK_ROWS = 1 << 16
 
 
 def log_loss_terms(y: NDArray[np.int8], scores: FloatArray) -> FloatArray:
@@ -68,19 +71,26 @@ class CountTable:
     def regroup(self, mapping: NDArray[np.intp], n_groups: int) -> CountTable:
         """Sum groups into coarser ones: group ``j`` goes to ``mapping[j]``.
 
-        Used to go from the joint (all-attribute) groups to one attribute's
-        groups, and to the single overall group.
+        Segment sums, never a one-hot product: pass ``k`` adds every target group's
+        ``k``-th source group (sources in increasing order), so each target is
+        ``0 + a[j0] + a[j1] + …`` in the order of its sources, whatever the number of
+        groups.  The audit sums views of product-shaped joint groups by reshaping
+        instead (``evidence._views``); this is the general case.
         """
         counts = np.bincount(mapping, minlength=n_groups)
-        if np.any(counts == 0):
+        if counts.shape[0] > n_groups or np.any(counts == 0):
             raise ValueError("every target group needs at least one source group")
-        onehot = np.zeros((n_groups, mapping.shape[0]))
-        onehot[mapping, np.arange(mapping.shape[0])] = 1.0
+        if n_groups == 1:
+            return self.total()
+        order = np.argsort(mapping, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0]) - (np.cumsum(counts) - counts)[mapping[order]]
+        passes = [np.flatnonzero(rank == k) for k in range(int(counts.max()))]
 
         def fold(a: FloatArray) -> FloatArray:
-            # einsum without BLAS: fast for these small tables, and the same sums in
-            # the same order on every run (byte-identical results)
-            out: FloatArray = np.einsum("hg,...gbk->...hbk", onehot, a)
+            out = np.zeros((*a.shape[:-3], n_groups, *a.shape[-2:]), dtype=np.float64)
+            for sources in passes:
+                out[..., mapping[sources], :, :] += a[..., sources, :, :]
             return out
 
         return CountTable(
@@ -113,11 +123,11 @@ class CountTable:
 def build_table(
     y: NDArray[np.int8],
     scores: FloatArray,
-    groups: NDArray[np.intp],
+    groups: NDArray[np.signedinteger[Any]],
     n_groups: int,
     grid: ScoreGrid,
 ) -> CountTable:
-    """Count once: four ``bincount`` passes over the rows.
+    """Count once: one pass over the rows, in blocks of :data:`BLOCK_ROWS`.
 
     Parameters
     ----------
@@ -125,25 +135,31 @@ def build_table(
         True labels, 1 = positive.
     scores : ndarray of float64
         Scores in [0, 1].
-    groups : ndarray of intp
-        Group code of every row, in ``[0, n_groups)``.
+    groups : ndarray of int
+        Group code of every row, in ``[0, n_groups)``; any integer type (int8 / int16
+        codes are widened here, one array at a time).
     n_groups : int
         Number of groups.
     grid : ScoreGrid
         The score bins.
     """
     n_bins = grid.n_bins
-    cell = (groups * 2 + y) * n_bins + grid.assign(scores)
     size = n_groups * 2 * n_bins
-    shape = (n_groups, 2, n_bins)
-
-    def count(weights: FloatArray | None) -> FloatArray:
-        return np.bincount(cell, weights=weights, minlength=size).astype(np.float64).reshape(shape)
-
-    return CountTable(
-        n=count(None),
-        s=count(scores),
-        s2=count(scores * scores),
-        ll=count(log_loss_terms(y, scores)),
-        grid=grid,
-    )
+    sums = np.zeros((4, size), dtype=np.float64)
+    # In blocks of rows, so the per-row temporaries (cell index, weights) stay small
+    # whatever the rows: ``np.add.at`` adds row by row in row order, like one
+    # ``bincount`` over all rows, so the sums are bit-for-bit the same.
+    for start in range(0, y.shape[0], BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block = scores[rows]
+        cell = groups[rows].astype(np.intp)
+        cell *= 2
+        cell += y[rows]
+        cell *= n_bins
+        cell += grid.assign(block)
+        sums[0] += np.bincount(cell, minlength=size)  # whole numbers: exact in any order
+        np.add.at(sums[1], cell, block)
+        np.add.at(sums[2], cell, block * block)
+        np.add.at(sums[3], cell, log_loss_terms(y[rows], block))
+    n, s, s2, ll = (a.reshape(n_groups, 2, n_bins) for a in sums)
+    return CountTable(n=n, s=s, s2=s2, ll=ll, grid=grid)

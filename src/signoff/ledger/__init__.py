@@ -31,6 +31,7 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ._prefix import LedgerPrefix, ledger_prefix
 from ._proof import PROOF_FORMAT, InclusionProofDoc, check_inclusion_doc, make_inclusion_doc
 from ._signing import check_public_key, sign_statement, verify_statement
 from ._verify import (
@@ -52,6 +53,7 @@ __all__ = [
     "Checkpoint",
     "InclusionProofDoc",
     "LedgerEvent",
+    "LedgerPrefix",
     "Verification",
     "append_event",
     "check_inclusion_doc",
@@ -67,6 +69,7 @@ __all__ = [
     "iter_events",
     "leaf_hash",
     "leaf_hashes",
+    "ledger_prefix",
     "load_private_key",
     "load_public_key",
     "make_inclusion_doc",

@@ -10,7 +10,7 @@ from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
 from ._proxy import ProxyAssociation, proxy_associations
 from ._quality import DataQuality, data_quality
-from ._ranking import average_precision, roc_auc_by_group, score_order
+from ._ranking import Ranked, average_precision, roc_auc_by_group, score_order, score_ranks
 from ._reference import metric_reference
 from ._registry import (
     METRICS,
@@ -35,6 +35,7 @@ __all__ = [
     "MetricSpec",
     "OperatingCurves",
     "ProxyAssociation",
+    "Ranked",
     "ShiftMetric",
     "Table",
     "average_precision",
@@ -51,6 +52,7 @@ __all__ = [
     "reliability",
     "roc_auc_by_group",
     "score_order",
+    "score_ranks",
     "shift_scenarios",
     "spread",
     "table",

@@ -3,7 +3,8 @@
 Every count agrees with pandas on the same frame: nulls are
 ``frame.isna()`` (None, NaN, NaT, ``pd.NA``), duplicate rows are
 ``frame.duplicated(keep="first")`` and distinct values are
-``frame.nunique(dropna=True)``.  A share whose denominator is zero (a frame
+``frame.nunique(dropna=True)`` — computed in time linear in the rows
+(``_distinct``), with the same results.  A share whose denominator is zero (a frame
 with no rows, or no cells) is ``None`` rather than ``0.0``: there is no
 evidence either way, and a policy gate must not pass silently on it.
 """
@@ -17,6 +18,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from ._distinct import distinct_count, duplicate_row_count
 
 __all__ = ["ColumnQuality", "DataQuality", "data_quality"]
 
@@ -178,8 +181,13 @@ def data_quality(frame: pd.DataFrame) -> DataQuality:
         raise ValueError(DUPLICATE_COLUMN_NAMES.format(names=", ".join(repeated)))
     rows, n_columns = frame.shape
     null_counts = frame.isna().sum().to_numpy(dtype=np.int64)
-    distinct = frame.nunique(dropna=True).to_numpy(dtype=np.int64)
-    duplicate_rows = int(frame.duplicated(keep="first").sum())
+    distinct = np.array(
+        [distinct_count(frame.iloc[:, position]) for position in range(n_columns)],
+        dtype=np.int64,
+    )
+    # A column without nulls whose every value is distinct leaves no duplicate row.
+    all_distinct = bool(np.any((distinct == rows) & (null_counts == 0))) and rows > 0
+    duplicate_rows = 0 if all_distinct else duplicate_row_count(frame)
     columns = []
     for position, name in enumerate(names):
         series = frame.iloc[:, position]

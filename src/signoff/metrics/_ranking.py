@@ -9,14 +9,19 @@ one sort plus O(N) per attribute.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ._counts import ratio
 
-__all__ = ["average_precision", "roc_auc_by_group", "score_order"]
+__all__ = ["Ranked", "average_precision", "roc_auc_by_group", "score_order", "score_ranks"]
 
 FloatArray = NDArray[np.float64]
+#: Rows of the score order handled at a time: per-row temporaries stay this small.
+BLOCK_ROWS = 1 << 16
 
 
 def score_order(scores: FloatArray) -> NDArray[np.intp]:
@@ -25,77 +30,174 @@ def score_order(scores: FloatArray) -> NDArray[np.intp]:
     return order
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """The rows in ascending score order, once, for every exact ranking metric.
+
+    Attributes
+    ----------
+    order : ndarray of intp
+        Row order by ascending score (stable).
+    y : ndarray of int8
+        The labels in that order.
+    run : ndarray of int32 (int64 past 2**31 rows)
+        Index of each sorted row's run of tied scores: rows with equal scores share it.
+    """
+
+    order: NDArray[np.intp]
+    y: NDArray[np.int8]
+    run: NDArray[np.signedinteger[Any]]
+
+
+def score_ranks(
+    y: NDArray[np.int8], scores: FloatArray, *, order: NDArray[np.intp] | None = None
+) -> Ranked:
+    """Sort once: the order, the labels in it and the runs of tied scores.
+
+    Each metric then reads the sorted labels and runs through increasing indices
+    (one stream per group), never the raw arrays through the permutation again.
+    """
+    if order is None:
+        order = score_order(scores)
+    n = order.shape[0]
+    kind: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    run: NDArray[np.signedinteger[Any]] = np.zeros(n, dtype=kind)
+    if n:
+        ordered = scores[order]
+        np.not_equal(ordered[1:], ordered[:-1], out=run[1:], casting="unsafe")
+        del ordered
+        np.cumsum(run, out=run)
+    return Ranked(order=order, y=y[order], run=run)
+
+
 def roc_auc_by_group(
     y: NDArray[np.int8],
     scores: FloatArray,
-    groups: NDArray[np.intp] | None,
+    groups: NDArray[np.signedinteger[Any]] | None,
     n_groups: int,
     *,
     order: NDArray[np.intp] | None = None,
+    ranked: Ranked | None = None,
 ) -> FloatArray:
     """ROC AUC of every group, NaN where a group lacks one class.
 
     Equal to ``sklearn.metrics.roc_auc_score`` on each group's rows (ties
     count one half, through average ranks).  ``groups=None`` means one group
-    (the overall AUC).  Works per run of tied scores rather than per row, and
-    frees each temporary as soon as it is used, to keep peak memory low.
+    (the overall AUC).  Works per run of tied scores rather than per row; pass
+    ``ranked`` (:func:`score_ranks`) when computing several: then a call reads
+    the sorted labels and runs group by group, in increasing order, and only the
+    (one- or two-byte) group codes go through the permutation.
     """
-    if order is None:
-        order = score_order(scores)
-    n = order.shape[0]
+    if ranked is None:
+        ranked = score_ranks(y, scores, order=order)
+    n = ranked.order.shape[0]
     if n == 0:
         return np.full(n_groups, np.nan)
-    small = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
-    if groups is None or n_groups == 1:
-        rows, g = order, np.zeros(n, dtype=small)
-    else:
-        key = groups.astype(small)[order]
-        by_group = np.argsort(key, kind="stable")  # radix sort on small integers: O(N)
-        rows, g = order[by_group], key[by_group]
-        del key, by_group
-    s = scores[rows]
-    pos = y[rows]
-    del rows
-    new_run = np.empty(n, dtype=bool)
+    single = groups is None or n_groups == 1
+    key_type = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
+    seen = np.zeros(n_groups, dtype=np.int64)  # rows of each group in earlier blocks
+    positives = np.zeros(n_groups, dtype=np.int64)
+    twice_rank_sum = np.zeros(n_groups, dtype=np.int64)  # 2 × Σ mean rank of positives
+    start = 0
+    while start < n:
+        # Blocks end where a run of tied scores ends, so no run is split.
+        stop = (
+            n
+            if start + BLOCK_ROWS >= n
+            else int(np.searchsorted(ranked.run, ranked.run[start + BLOCK_ROWS - 1], side="right"))
+        )
+        if single:
+            key = np.zeros(stop - start, dtype=key_type)
+            pos, run = ranked.y[start:stop], ranked.run[start:stop]
+        else:
+            assert groups is not None
+            key = groups[ranked.order[start:stop]].astype(key_type)
+            by_group = np.argsort(key, kind="stable")  # radix sort on small integers: O(N)
+            key, pos, run = (
+                key[by_group],
+                ranked.y[start:stop][by_group],
+                ranked.run[start:stop][by_group],
+            )
+        _add_block(key, pos, run, seen, positives, twice_rank_sum)
+        start = stop
+    # Every sum is a whole number (exact in any order); the float expression is the
+    # one scikit-learn's rank formula gives.
+    counts = positives.astype(np.float64)
+    rank_sum = twice_rank_sum.astype(np.float64) / 2.0
+    u = rank_sum - counts * (counts + 1) / 2.0
+    return ratio(u, counts * (seen - counts))
+
+
+def _add_block(
+    key: NDArray[np.signedinteger[Any]],
+    pos: NDArray[np.int8],
+    run: NDArray[np.signedinteger[Any]],
+    seen: NDArray[np.int64],
+    positives: NDArray[np.int64],
+    twice_rank_sum: NDArray[np.int64],
+) -> None:
+    """Add one block of rows (sorted by group, then score) to the per-group sums."""
+    n = key.shape[0]
+    size = np.bincount(key, minlength=seen.shape[0])
+    group_end = np.cumsum(size)
+    group_start = group_end - size
+    new_run = np.empty(n, dtype=bool)  # a run starts at a new tied score or a new group
     new_run[0] = True
-    np.not_equal(s[1:], s[:-1], out=new_run[1:])
-    del s
-    new_run[1:] |= g[1:] != g[:-1]
+    np.not_equal(run[1:], run[:-1], out=new_run[1:])
+    new_run[group_start[size > 0]] = True
     run_start = np.flatnonzero(new_run)
     del new_run
-    size = np.bincount(g, minlength=n_groups)
-    run_group = g[run_start]
-    del g
-    group_start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    run_group = np.searchsorted(group_end, run_start, side="right")
     run_length = np.diff(run_start, append=n)
-    mean_rank = run_start - group_start[run_group] + (run_length + 1) / 2.0
+    # 2 × mean rank within the group: first + last rank, ranks counted from 1.
+    twice_rank = 2 * (seen[run_group] + run_start - group_start[run_group]) + run_length + 1
     del run_length
-    pos_in_run = np.add.reduceat(pos, run_start, dtype=np.float64)
-    del pos, run_start
-    positives = np.bincount(run_group, weights=pos_in_run, minlength=n_groups)
-    negatives = size - positives
-    rank_sum = np.bincount(run_group, weights=mean_rank * pos_in_run, minlength=n_groups)
-    u = rank_sum - positives * (positives + 1) / 2.0
-    return ratio(u, positives * negatives)
+    # Positives per run as differences of a running count: a reduceat over
+    # millions of one-row runs costs far more.
+    running = np.cumsum(pos, dtype=np.int64)
+    pos_in_run = np.diff(running[np.append(run_start[1:] - 1, n - 1)], prepend=0)
+    del running, run_start
+    np.add.at(positives, run_group, pos_in_run)
+    np.add.at(twice_rank_sum, run_group, twice_rank * pos_in_run)
+    seen += size
 
 
 def average_precision(
-    y: NDArray[np.int8], scores: FloatArray, *, order: NDArray[np.intp] | None = None
+    y: NDArray[np.int8],
+    scores: FloatArray,
+    *,
+    order: NDArray[np.intp] | None = None,
+    ranked: Ranked | None = None,
 ) -> float:
     """Average precision, equal to ``sklearn.metrics.average_precision_score``.
 
     NaN when there is no positive row.
     """
-    if order is None:
-        order = score_order(scores)
-    desc = order[::-1]
-    s = scores[desc]
-    hits = y[desc].astype(np.float64)
-    if s.shape[0] == 0 or hits.sum() == 0:
+    if ranked is None:
+        ranked = score_ranks(y, scores, order=order)
+    n = ranked.y.shape[0]
+    total = int(np.count_nonzero(ranked.y))
+    if n == 0 or total == 0:
         return float("nan")
-    last = np.append(np.flatnonzero(s[1:] != s[:-1]), s.shape[0] - 1)
-    tp = np.cumsum(hits)[last]
-    precision = tp / (last + 1)
-    recall = tp / tp[-1]
-    gained = np.diff(np.concatenate(([0.0], recall)))
-    return float(np.sum(gained * precision))
+    # scikit-learn's step sum over thresholds, highest first: one term per run of tied
+    # scores.  Terms are made run block by run block (ascending scores) and stored in
+    # descending order, so the final sum adds the very terms, in the very order, of
+    # the whole-array formula; only the per-run temporaries are small.
+    runs = int(ranked.run[-1]) + 1
+    terms = np.empty(runs, dtype=np.float64)
+    before = 0  # positives in the rows below the block
+    for k0 in range(0, runs, BLOCK_ROWS):
+        k1 = min(k0 + BLOCK_ROWS, runs)
+        wanted = np.arange(k0, k1 + 1, dtype=ranked.run.dtype)  # same type: no copy of run
+        first = np.searchsorted(ranked.run, wanted, side="left")
+        a, b = int(first[0]), int(first[-1])
+        running = np.concatenate(([0], np.cumsum(ranked.y[a:b], dtype=np.int64)))
+        tp = (total - before - running[first - a]).astype(np.float64)  # at or above each run
+        before += int(running[-1])
+        precision = tp[:-1] / (n - first[:-1])
+        recall = tp / float(total)
+        if k1 == runs:
+            recall[-1] = 0.0  # nothing above the highest run
+        gained = recall[:-1] - recall[1:]
+        terms[runs - k1 : runs - k0] = (gained * precision)[::-1]
+    return float(np.sum(terms))

@@ -2,11 +2,13 @@
 the projector that derives every table from the ledger's events, and typed reads."""
 
 from ._artifacts import ArtifactStore
+from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_document
 from ._outbox import OutboxEntry, add_to_outbox
+from ._portfolio_reads import CRTransition, EventRecord
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
 from ._reads_tokens import ServerToken
@@ -40,10 +42,12 @@ __all__ = [
     "AuditRecord",
     "CRRecord",
     "CRState",
+    "CRTransition",
     "CheckpointRow",
     "Decision",
     "Difference",
     "Event",
+    "EventRecord",
     "GovernanceRecord",
     "ImportedAudit",
     "LedgerEventRow",
@@ -53,6 +57,7 @@ __all__ = [
     "MonitorWindow",
     "NotificationRow",
     "OutboxEntry",
+    "Replay",
     "Repository",
     "RequiredSignOff",
     "SchemaStatus",
@@ -75,6 +80,7 @@ __all__ = [
     "name_key",
     "open_store",
     "replay",
+    "replayed",
     "schema_status",
     "signoff_home",
     "snapshot",

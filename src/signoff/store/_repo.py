@@ -28,7 +28,7 @@ from ._models import (
     WaiverRow,
 )
 from ._monitor import MonitorReads
-from ._reads import RegistryReads
+from ._portfolio_reads import PortfolioReads
 from ._reads_tokens import TokenReads
 from ._records import (
     CRRecord,
@@ -51,7 +51,7 @@ NO_WAIVER = "no waiver W-{number}"
 NO_GOVERNANCE = "no governance version G-{number}"
 
 
-class Repository(RegistryReads, MonitorReads, TokenReads):
+class Repository(PortfolioReads, MonitorReads, TokenReads):
     """Typed reads over one open transaction: the registry's, plus change requests,
     waivers, governance versions and facts that live only in the ledger."""
 

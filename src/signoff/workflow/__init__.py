@@ -27,6 +27,7 @@ from ._governance import (
     ApprovalRule,
     Governance,
     LoadedGovernance,
+    ReviewEveryDays,
     StageRule,
     bundled_governance_path,
     load_governance,
@@ -40,10 +41,10 @@ from ._monitor_types import (
     watched_ref,
 )
 from ._monitoring import MonitorServices
-from ._readiness import Judgement, judge_latest_audit, missing_for
+from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for, waived
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
-from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force
+from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force, rules_of
 from ._service import ChangeRequestServices
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
@@ -75,6 +76,7 @@ __all__ = [
     "MonitorServices",
     "RecordedWindow",
     "RequiredSignOff",
+    "ReviewEveryDays",
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
@@ -97,12 +99,15 @@ __all__ = [
     "evidence_changed",
     "flag_overdue",
     "gov_id",
+    "judge_audit",
     "judge_latest_audit",
     "load_governance",
     "missing_for",
     "rate_change",
     "require_signatures",
     "rules_in_force",
+    "rules_of",
+    "waived",
     "watched_ref",
 ]
 

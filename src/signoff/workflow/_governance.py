@@ -26,6 +26,7 @@ __all__ = [
     "ApprovalRule",
     "Governance",
     "LoadedGovernance",
+    "ReviewEveryDays",
     "StageRule",
     "bundled_governance_path",
     "load_governance",
@@ -94,6 +95,19 @@ class EmergencySettings(_Strict):
     review_due_hours: Annotated[int, Field(ge=0, le=720)] = 48  # 0: due at once
 
 
+class ReviewEveryDays(_Strict):
+    """How often a model in production must be reviewed, by risk tier (days after its last
+    approval); the portfolio shows the next review due and flags overdue ones."""
+
+    high: Annotated[int, Field(ge=1, le=3650)] = 90
+    medium: Annotated[int, Field(ge=1, le=3650)] = 180
+    low: Annotated[int, Field(ge=1, le=3650)] = 365
+
+    def days(self, tier: str) -> int:
+        """Days between reviews for ``tier`` (an unknown tier is reviewed as often as high)."""
+        return int(getattr(self, tier)) if tier in ("high", "medium", "low") else self.high
+
+
 class Governance(_Strict):
     """A whole governance config."""
 
@@ -106,6 +120,10 @@ class Governance(_Strict):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     waivers: WaiverSettings = Field(default_factory=WaiverSettings)
     emergency: EmergencySettings = Field(default_factory=EmergencySettings)
+    review_every_days: ReviewEveryDays = Field(
+        default_factory=ReviewEveryDays,
+        description="Days between reviews of a production model, by risk tier.",
+    )
     webhooks: Webhooks = ()
     signatures: Literal["optional", "required"] = Field(
         default="optional",

@@ -10,6 +10,7 @@ Missing evidence fails; a failed warning gate needs a granted waiver still in fo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from .._canonical import canonical_sha256
 from ..errors import LedgerVerificationError, NotFound
 from ..store import (
     ArtifactStore,
+    AuditRecord,
     CRRecord,
     GovernanceRecord,
     Repository,
@@ -32,7 +34,15 @@ from ._rules import Rules, rules_in_force, rules_of
 if TYPE_CHECKING:  # policies (and the metric engine) load only when an audit is judged
     from ..policy import GateResult
 
-__all__ = ["Judgement", "Prefetched", "judge_latest_audit", "missing_for", "view"]
+__all__ = [
+    "Judgement",
+    "Prefetched",
+    "judge_audit",
+    "judge_latest_audit",
+    "missing_for",
+    "view",
+    "waived",
+]
 
 NOT_A_STAGE = "{stage} is not a stage of governance {rules}"
 NO_POLICY_NAMED = (
@@ -68,15 +78,37 @@ def judge_latest_audit(
     today: dt.date,
 ) -> Judgement | None:
     """Evaluate the stage policy on the version's latest attached audit (None: no audit)."""
-    from ..policy import AuditContext, evaluate
-
     audits = repo.audits(ref)
     if not audits:
         return None
-    latest = audits[-1]
-    results = json.loads(artifacts.get(latest.results_sha256))
-    manifest = json.loads(artifacts.get(latest.manifest_sha256))
-    if canonical_sha256(results) != manifest.get("results_sha256"):
+    return judge_audit(audits[-1], artifacts, rules, stage, today)
+
+
+def judge_audit(
+    audit: AuditRecord,
+    artifacts: ArtifactStore,
+    rules: Rules,
+    stage: str,
+    today: dt.date,
+    *,
+    recheck_manifest: bool = True,
+) -> Judgement:
+    """Evaluate the stage policy on one stored audit (its ``results.json``, re-hashed).
+
+    ``recheck_manifest=False`` skips re-encoding the results canonically to compare them
+    with the manifest: the ``audit.attached`` event recorded both files' hashes after that
+    check, and the artifact store re-hashes each file as it reads it, so the pair cannot
+    have changed since (a read-only portfolio of hundreds of audits relies on that)."""
+    from ..policy import AuditContext, evaluate
+
+    raw = artifacts.get(audit.results_sha256)
+    results = json.loads(raw)
+    manifest = json.loads(artifacts.get(audit.manifest_sha256))
+    claimed = manifest.get("results_sha256")
+    # signoff writes results.json as canonical JSON, so its bytes' hash is the canonical hash
+    # (fast); any other form is re-encoded canonically before it is compared (slow)
+    fast = hashlib.sha256(raw).hexdigest() == claimed or not recheck_manifest
+    if not fast and canonical_sha256(results) != claimed:
         raise LedgerVerificationError("results.json no longer matches its manifest")
     run = manifest.get("run") or {}
     context = AuditContext(
@@ -87,10 +119,11 @@ def judge_latest_audit(
         git=manifest.get("git"),
     )
     policy = rules.policies[stage].policy
-    return Judgement(latest.id, tuple(evaluate(policy, results, context)))
+    return Judgement(audit.id, tuple(evaluate(policy, results, context)))
 
 
-def _waived(gate: GateResult, waivers: list[WaiverRecord], now: dt.datetime) -> bool:
+def waived(gate: GateResult, waivers: list[WaiverRecord], now: dt.datetime) -> bool:
+    """Whether a granted waiver for the gate (by name or id) is in force at ``now``."""
     keys = {gate.name, *([gate.id] if gate.id else [])}
     return any(w.gate in keys and w.granted_by is not None and w.until >= now for w in waivers)
 
@@ -134,7 +167,7 @@ def missing_for(
     missing += [
         NEEDS_WAIVER.format(gate=_label(g))
         for g in judged.gates
-        if g.status == "WARN" and not _waived(g, waivers, now)
+        if g.status == "WARN" and not waived(g, waivers, now)
     ]
     return missing
 

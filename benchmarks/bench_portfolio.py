@@ -1,0 +1,215 @@
+"""The portfolio at scale: ``signoff portfolio``, ``--at`` and the executive report.
+
+Builds a registry of MODELS × VERSIONS × AUDITS (default the issue's 500 × 20 × 10, about
+200k ledger events), then times, median of 5:
+
+* ``Signoff.portfolio.view()`` — the live tables (target ≤ 1 s);
+* ``Signoff.portfolio.view(at=…)`` — the ledger replayed into memory (target ≤ 2 s);
+* ``Signoff.portfolio.report(period, fmt="pdf")`` (target ≤ 5 s).
+
+The generator writes through the core's one write path (``Core.write`` → ``Unit.emit``), many
+events per transaction: users, governance, models and CRs through the Python API; versions
+and audits as the same ``version.added`` / ``audit.attached`` events the registry records
+(one real audit of the demo model, under the production policy, attached to every version —
+the registry's check that an audit's model hash is the version's is skipped here).
+
+    .venv/bin/python benchmarks/bench_portfolio.py                 # 500 × 20 × 10, SQLite
+    .venv/bin/python benchmarks/bench_portfolio.py --models 100 --versions 10 --audits 5
+    .venv/bin/python benchmarks/bench_portfolio.py --url postgresql+psycopg://…/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import signoff
+from signoff.registry import VersionRef
+
+POLICY = {
+    "policy_name": "Bench production",
+    "version": "1",
+    "gates": [
+        {
+            "name": "Discrimination",
+            "id": "auc",
+            "metric": "roc_auc",
+            "threshold": 0.7,
+            "comparison": "greater_equal",
+            "severity": "error",
+        },
+        {
+            "name": "Calibration",
+            "id": "ece",
+            "metric": "expected_calibration_error",
+            "threshold": 0.1,
+            "comparison": "less_equal",
+            "severity": "warning",
+        },
+    ],
+}
+TEAMS = ("credit", "fraud", "marketing", "pricing", "collections")
+TIERS = ("high", "medium", "low")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _audit_files(work: Path) -> tuple[dict[str, bytes], dict[str, Any]]:
+    from signoff.demo import write_demo_project
+
+    project = work / "demo"
+    write_demo_project(project)
+    policy = work / "policy.yaml"
+    policy.write_text(yaml.safe_dump(POLICY))
+    result = signoff.audit(project / "audit.yaml", policy=policy)
+    results = result.to_json().encode()
+    claimed = {g["name"]: g["status"] for g in json.loads(results).get("gates", [])}
+    return {"results.json": results, "manifest.json": result.manifest_json().encode()}, claimed
+
+
+def build(url: str, work: Path, models: int, versions: int, audits: int) -> tuple[Any, Clock]:
+    clock = Clock()
+    api = signoff.connect(url, artifacts=work / "artifacts", clock=clock)
+    r, w = api.registry, api.workflow
+    r.add_user("admin", "admin@example.org", ["admin"], actor=None)
+    for name, role in (("alice", "requester"), ("anna", "approver"), ("olga", "operator")):
+        r.add_user(name, f"{name}@example.org", [role], actor="admin")
+    from signoff.workflow import bundled_governance_path
+
+    gov = work / "gov"
+    shutil.copytree(bundled_governance_path().parent / "policies", gov / "policies")
+    (gov / "production.yaml").write_text(yaml.safe_dump(POLICY))
+    settings = yaml.safe_load(bundled_governance_path().read_text())
+    settings["stages"]["production"].update(policy=str(gov / "production.yaml"), artifacts=[])
+    settings["approvals"] = {t: [{"role": "approver", "count": 1}] for t in TIERS}
+    (gov / "governance.yaml").write_text(yaml.safe_dump(settings))
+    w.propose_governance(gov / "governance.yaml", actor="admin")
+    files, claimed = _audit_files(work)
+    hashes = {name: api.core.artifacts.put(data) for name, data in files.items()}
+    audit_id = 0
+    for m in range(models):
+        name = f"model-{m:04d}"
+        r.register_model(
+            name,
+            owner="alice",
+            team=TEAMS[m % len(TEAMS)],
+            use_case="decisions",
+            risk_tier=TIERS[m % 3],
+            actor="alice",
+        )
+        with api.core.write("alice") as unit:
+            for v in range(1, versions + 1):
+                unit.emit(
+                    "version.added",
+                    f"version:{name}@{v}",
+                    {
+                        "model": name,
+                        "version": str(v),
+                        "framework": "sklearn",
+                        "model_sha256": None,
+                        "parent": str(v - 1) if v > 1 else None,
+                        "created_by": "alice",
+                        "stage": "development",
+                    },
+                )
+                for _ in range(audits):
+                    audit_id += 1
+                    unit.emit(
+                        "audit.attached",
+                        f"version:{name}@{v}",
+                        {
+                            "audit_id": audit_id,
+                            "files": hashes,
+                            "results_sha256": hashes["results.json"],
+                            "manifest_sha256": hashes["manifest.json"],
+                            "verdict": None,
+                            "policy": POLICY["policy_name"],
+                            "policy_version": "1",
+                            "policy_sha256": None,
+                            "gates": claimed,
+                        },
+                    )
+        ref = VersionRef(name, str(versions))
+        cr = w.open_cr(ref, to_stage="production", summary="ship", actor="alice").id
+        w.submit(cr, actor="alice")
+        clock.now += dt.timedelta(hours=3)
+        w.sign(
+            cr,
+            actor="anna",
+            role="approver",
+            decision="approve",
+            comment="approver checked the evidence",
+        )
+        w.deploy(cr, actor="olga")
+        clock.now += dt.timedelta(hours=2)
+    return api, clock
+
+
+def median_of(n: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=500)
+    parser.add_argument("--versions", type=int, default=20)
+    parser.add_argument("--audits", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--url", default=None, help="default: a SQLite file in a temporary folder")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-portfolio-"))
+    try:
+        url = args.url or f"sqlite:///{work / 'signoff.db'}"
+        start = time.perf_counter()
+        api, clock = build(url, work, args.models, args.versions, args.audits)
+        built = time.perf_counter() - start
+        with api.core.read() as repo:
+            size = repo.ledger_size()
+        print(
+            f"built {args.models} models × {args.versions} versions × {args.audits} audits: "
+            f"{size} events in {built:.0f} s"
+        )
+        clock.now += dt.timedelta(days=40)
+        middle = clock.now - dt.timedelta(days=20)
+        rows = {
+            "portfolio": (median_of(args.repeats, api.portfolio.view), 1.0),
+            "portfolio --at": (median_of(args.repeats, lambda: api.portfolio.view(at=middle)), 2.0),
+            "portfolio report (pdf)": (
+                median_of(
+                    args.repeats,
+                    lambda: api.portfolio.report(clock.now.strftime("%Y-%m"), fmt="pdf"),
+                ),
+                5.0,
+            ),
+        }
+        for name, (seconds, target) in rows.items():
+            verdict = "PASS" if seconds <= target else "FAIL"
+            print(f"{name:24s} {seconds:8.3f} s   target ≤ {target:.0f} s   {verdict}")
+        api.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Everything the portfolio needs, read from one registry in a fixed number of statements.
+
+The live tables and a replay of a ledger prefix are both :class:`~signoff.store.Repository`
+objects, so the portfolio *now* and *as of a date* are the same computation on different
+reads.  Facts that are only events (monitoring windows and alerts, rollbacks) are read
+from the ledger by action name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store import (
+    AuditRecord,
+    CRRecord,
+    CRTransition,
+    EventRecord,
+    Model,
+    ModelVersion,
+    Repository,
+    WaiverRecord,
+)
+
+__all__ = ["EVENT_ACTIONS", "Facts", "MonitorWindow"]
+
+#: Ledger actions the portfolio reads as events (no table holds them).
+EVENT_ACTIONS = ("model.rolled_back", "monitor.alert", "monitor.window")
+
+
+@dataclass(frozen=True)
+class MonitorWindow:
+    """One recorded monitoring window of a model version."""
+
+    seq: int
+    at: dt.datetime
+    model: str
+    version: str
+    start: str | None
+    end: str | None
+    status: str
+    failed_gates: tuple[dict[str, Any], ...]
+    supersedes: int | None
+
+    @classmethod
+    def from_event(cls, e: EventRecord) -> MonitorWindow:
+        """From a ``monitor.window`` event's payload."""
+        p = e.payload
+        window = p.get("window") or {}
+        supersedes = p.get("supersedes")
+        return cls(
+            e.seq,
+            e.at,
+            str(p.get("model", e.subject.removeprefix("model:"))),
+            str(p.get("version", "")),
+            window.get("start"),
+            window.get("end"),
+            str(p.get("status", "")),
+            tuple(g for g in p.get("failed_gates") or () if isinstance(g, dict)),
+            supersedes if isinstance(supersedes, int) else None,
+        )
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The registry's models, versions, audits, CRs, waivers and event facts."""
+
+    models: list[Model]
+    held: list[ModelVersion]  # the versions now in production or staging
+    audits: list[
+        tuple[AuditRecord, str, str]
+    ]  # (audit, model, team): all, or each version's latest
+    crs: list[CRRecord]
+    transitions: list[CRTransition]
+    waivers: list[WaiverRecord]
+    events: list[EventRecord]
+    by_version: dict[str, list[AuditRecord]] = field(default_factory=dict)
+    cr_moves: dict[int, list[CRTransition]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, repo: Repository, *, all_audits: bool = False) -> Facts:
+        """A dozen statements, whatever the number of models; every audit (trends) or only
+        each version's latest (the status)."""
+        facts = cls(
+            repo.models(),
+            repo.stage_holders(("production", "staging")),
+            repo.audit_rows(latest_only=not all_audits),
+            repo.crs(),
+            repo.cr_transitions(),
+            repo.waivers(),
+            repo.events_by_action(EVENT_ACTIONS),
+        )
+        for audit, model, _ in facts.audits:
+            facts.by_version.setdefault(f"{model}@{audit.version}", []).append(audit)
+        for move in facts.transitions:
+            facts.cr_moves.setdefault(move.cr, []).append(move)
+        return facts
+
+    # -- derived views -----------------------------------------------------------------
+    def holders(self, stage: str) -> dict[str, ModelVersion]:
+        """The version of each model now in ``stage``."""
+        held: dict[str, ModelVersion] = {}
+        for v in self.held:
+            if v.stage == stage:
+                held[v.model] = v
+        return held
+
+    def latest_audit(self, model: str, version: str) -> AuditRecord | None:
+        """The version's latest attached audit."""
+        found = self.by_version.get(f"{model}@{version}")
+        return found[-1] if found else None
+
+    def waivers_of(self, model: str, version: str) -> list[WaiverRecord]:
+        """A version's waivers, oldest first."""
+        return [w for w in self.waivers if w.model == model and w.version == version]
+
+    def crs_by_model(self) -> dict[str, list[CRRecord]]:
+        """Each model's CRs, oldest first."""
+        out: dict[str, list[CRRecord]] = defaultdict(list)
+        for cr in sorted(self.crs, key=lambda c: c.number):
+            out[cr.model].append(cr)
+        return out
+
+    def first_time(self, cr: int, state: str) -> dt.datetime | None:
+        """When the CR first entered ``state`` (None: never)."""
+        return next((m.at for m in self.cr_moves.get(cr, ()) if m.to_state == state), None)
+
+    def last_time(self, cr: int, state: str) -> dt.datetime | None:
+        """When the CR last entered ``state`` (None: never)."""
+        times = [m.at for m in self.cr_moves.get(cr, ()) if m.to_state == state]
+        return times[-1] if times else None
+
+    def windows(self) -> list[MonitorWindow]:
+        """Monitoring windows still in force (a superseded one is dropped), oldest first."""
+        windows = [MonitorWindow.from_event(e) for e in self.events if e.action == "monitor.window"]
+        replaced = {w.supersedes for w in windows if w.supersedes is not None}
+        return [w for w in windows if w.seq not in replaced]
+
+    def of_action(self, action: str) -> list[EventRecord]:
+        """The events of one action, oldest first."""
+        return [e for e in self.events if e.action == action]

@@ -1,0 +1,154 @@
+"""The monthly executive report, computed from the ledger prefix that ends with the period.
+
+One replay of the ledger's events gives the status at each of the last six month ends and
+the state at the end of the period; the report cites (and with a key, signs) the tree size
+and root of exactly that prefix, so the PDF is itself evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from typing import Any, Literal
+
+from ..errors import ConfigError
+from ..ledger import Checkpoint, installation_origin, ledger_prefix, sign_checkpoint
+from ..registry import Core
+from ..store import replayed
+from ..workflow import cr_id, rules_in_force
+from ._context import report_context
+from ._facts import Facts
+from ._render import render_html, render_pdf
+from ._snapshot import Snapshot, trends_of
+from ._view import LedgerHead, PortfolioView, compute_portfolio
+
+__all__ = ["HISTORY_MONTHS", "build_report", "parse_period"]
+
+BAD_PERIOD = "expected a month like 2026-11, got {text!r}"
+NOT_BEGUN = "the period {period} has not begun (now: {now})"
+NO_LEDGER = "the ledger holds no event up to the end of {period}: nothing to report"
+HISTORY_MONTHS = 6
+LIVE_STATES = ("draft", "submitted", "in_review", "approved")
+
+
+def parse_period(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """``2026-11`` → (its first instant, the first instant of the next month), UTC."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
+        raise ConfigError(BAD_PERIOD.format(text=text), field="--period")
+    year, month = (int(part) for part in text.strip().split("-"))
+    if not 1 <= month <= 12 or year < 1970:
+        raise ConfigError(BAD_PERIOD.format(text=text), field="--period")
+    start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+    return start, end
+
+
+def _month_ends(end: dt.datetime, count: int) -> list[tuple[str, dt.datetime]]:
+    out = []
+    year, month = end.year, end.month  # ``end`` is the first instant after the period
+    for _ in range(count):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        first_after = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+        out.append((f"{year:04d}-{month:02d}", first_after - dt.timedelta(seconds=1)))
+    return list(reversed(out))
+
+
+def _open_items(facts: Facts, now: dt.datetime) -> dict[str, str]:
+    items: dict[str, list[str]] = {}
+    for cr in facts.crs:
+        if cr.state in LIVE_STATES:
+            items.setdefault(cr.model, []).append(
+                f"{cr_id(cr.number)} to {cr.to_stage} ({cr.state})"
+            )
+    production = facts.holders("production")
+    for w in facts.waivers:
+        held = production.get(w.model)
+        if held and held.version == w.version and w.granted_by and w.until >= now:
+            items.setdefault(w.model, []).append(f"waiver W-{w.number} until {w.until.date()}")
+    return {model: "; ".join(found) for model, found in items.items()}
+
+
+def build_report(
+    core: Core,
+    period: str,
+    *,
+    fmt: Literal["html", "pdf"],
+    private_key: str | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """The report's bytes and its context (the figures it prints)."""
+    start, end = parse_period(period)
+    now = core.clock()
+    if start > now:
+        raise ConfigError(NOT_BEGUN.format(period=period, now=now.isoformat()), field="--period")
+    as_of = min(end - dt.timedelta(seconds=1), now)
+    prefix = ledger_prefix(core.store, until=as_of)
+    if prefix.size == 0:
+        raise ConfigError(NO_LEDGER.format(period=period), field="--period")
+    history: list[tuple[str, dict[str, int]]] = []
+    events = list(prefix.events)
+    with replayed() as replay:
+        position = 0
+        for label, moment in _month_ends(end, HISTORY_MONTHS):
+            moment = min(moment, as_of)
+            cut = position
+            while cut < len(events) and events[cut].ts <= _ts(moment):
+                cut += 1
+            replay.apply(events[position:cut])
+            position = cut
+            if replay.seq == 0:
+                continue
+            view = _view(core, replay.repo, moment, LedgerHead(replay.seq))
+            history.append((label, view.counts()))
+        replay.apply(events[position:])
+        head = LedgerHead(prefix.size, prefix.root.hex())
+        snap = Snapshot(
+            Facts.read(replay.repo, all_audits=True),
+            rules_in_force(replay.repo, core.artifacts),
+            as_of,
+            head,
+        )
+        final = compute_portfolio(
+            snap.facts, rules=snap.rules, artifacts=core.artifacts, now=as_of, ledger=head
+        )
+        since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
+        trends = trends_of(snap, core, since=since, by="month")
+        open_items = _open_items(snap.facts, as_of)
+    origin = installation_origin(core.store)
+    ledger: dict[str, Any] = {**head.to_dict(), "origin": origin, "signed_note": None}
+    if private_key is not None:
+        checkpoint = Checkpoint(origin=origin, size=prefix.size, root=prefix.root)
+        ledger["signed_note"] = sign_checkpoint(checkpoint, private_key)
+    epoch_text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    created = dt.datetime.fromtimestamp(int(epoch_text), dt.UTC) if epoch_text.isdigit() else as_of
+    context = report_context(
+        period=period,
+        view=final,
+        history=history,
+        trends=trends,
+        open_items=open_items,
+        ledger=ledger,
+        created_at=created,
+    )
+    html = render_html(context)
+    if fmt == "html":
+        return html.encode("utf-8"), context
+    identifier = prefix.root.hex()[:32]
+    return render_pdf(html, epoch=int(created.timestamp()), identifier=identifier), context
+
+
+def _ts(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _view(core: Core, repo: Any, moment: dt.datetime, head: LedgerHead) -> PortfolioView:
+    facts = Facts.read(repo)
+    return compute_portfolio(
+        facts,
+        rules=rules_in_force(repo, core.artifacts),
+        artifacts=core.artifacts,
+        now=moment,
+        ledger=head,
+    )

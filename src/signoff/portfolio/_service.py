@@ -1,0 +1,129 @@
+"""The portfolio service: the one core behind ``signoff portfolio`` and ``Signoff.portfolio``.
+
+Now, it reads the live tables; ``at`` a past moment, it replays the ledger's events up to
+then into an empty in-memory registry and runs the same computation on it, citing the
+tree size and root of that ledger prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ConfigError
+from ..ledger import ledger_prefix
+from ..registry import Core
+from ..store import Repository, replayed
+from ..workflow import rules_in_force
+from ._facts import Facts
+from ._report import build_report
+from ._snapshot import Snapshot, trends_of
+from ._view import LedgerHead, PortfolioView, compute_portfolio
+
+__all__ = ["Portfolio", "parse_moment"]
+
+BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00Z, got {text!r}"
+BEFORE_LEDGER = "{at} is before the ledger began ({first}): nothing was recorded by then"
+EMPTY_LEDGER = "the ledger is empty: nothing was recorded yet"
+IN_FUTURE = "{at} is in the future (now: {now}): the ledger can only say how things stood"
+
+
+def parse_moment(value: str | dt.datetime, *, field: str, end_of_day: bool = True) -> dt.datetime:
+    """A date (its last second, or first with ``end_of_day=False``) or an ISO time, in UTC."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day, dt.time(), dt.UTC)
+            return moment + dt.timedelta(days=1, seconds=-1) if end_of_day else moment
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(BAD_MOMENT.format(text=value), field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class Portfolio:
+    """Portfolio views over one registry's core (``Signoff.portfolio``)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def _read(
+        self, repo: Repository, now: dt.datetime, head: LedgerHead, all_audits: bool
+    ) -> Snapshot:
+        facts = Facts.read(repo, all_audits=all_audits)
+        return Snapshot(facts, rules_in_force(repo, self.core.artifacts), now, head)
+
+    @contextmanager
+    def snapshot(
+        self, at: str | dt.datetime | None = None, *, all_audits: bool = False
+    ) -> Iterator[Snapshot]:
+        """The registry now (live tables), or ``at`` a past moment (replayed from the ledger)."""
+        now = self.core.clock()
+        if at is None:
+            with self.core.read() as repo:
+                yield self._read(repo, now, LedgerHead(repo.ledger_size()), all_audits)
+            return
+        moment = parse_moment(at, field="--at")
+        if moment > now:
+            raise ConfigError(IN_FUTURE.format(at=moment.isoformat(), now=now.isoformat()))
+        prefix = ledger_prefix(self.core.store, until=moment)
+        if prefix.first_ts is None:
+            raise ConfigError(EMPTY_LEDGER, field="--at")
+        if prefix.size == 0:
+            raise ConfigError(
+                BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
+            )
+        with replayed(prefix.events) as replay:
+            head = LedgerHead(prefix.size, prefix.root.hex())
+            yield self._read(replay.repo, moment, head, all_audits)
+
+    def view(
+        self,
+        *,
+        at: str | dt.datetime | None = None,
+        team: str | None = None,
+        status: str | None = None,
+    ) -> PortfolioView:
+        """One row per model: versions, owner, team, risk tier, status and its reason."""
+        with self.snapshot(at) as snap:
+            return compute_portfolio(
+                snap.facts,
+                rules=snap.rules,
+                artifacts=self.core.artifacts,
+                now=snap.now,
+                ledger=snap.ledger,
+                team=team,
+                status=status,
+            )
+
+    def trends(
+        self,
+        *,
+        since: str | dt.datetime | None = None,
+        by: str = "month",
+        at: str | dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Pass rates, failed gates, metrics over versions, velocity, change failure …"""
+        start = None if since is None else parse_moment(since, field="--since", end_of_day=False)
+        with self.snapshot(at, all_audits=True) as snap:
+            return trends_of(snap, self.core, since=start, by=by)
+
+    def report(
+        self, period: str, *, fmt: str = "pdf", private_key: str | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The monthly executive report (``html`` or ``pdf`` bytes) and the figures it prints;
+        with ``private_key`` (text of ``signoff ledger keygen``) its checkpoint is signed."""
+        return _report(self, period, fmt, private_key)
+
+
+def _report(
+    portfolio: Portfolio, period: str, fmt: str, private_key: str | None
+) -> tuple[bytes, dict[str, Any]]:
+    if fmt not in ("html", "pdf"):
+        raise ConfigError(f"unknown report format {fmt!r}; expected html or pdf", field="-o")
+    return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]

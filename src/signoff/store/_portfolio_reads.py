@@ -1,0 +1,146 @@
+"""Reads for the portfolio: every version, every CR transition, events by action — each in
+one query, whatever the number of models.
+
+The portfolio computes the whole organisation's status at once, so it reads tables whole
+(one statement each) instead of model by model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ._models import (
+    AuditRow,
+    ChangeRequestRow,
+    CRTransitionRow,
+    LedgerEventRow,
+    ModelRow,
+    StageTransitionRow,
+    TeamRow,
+    VersionRow,
+)
+from ._project_base import event_time
+from ._reads import RegistryReads
+from ._records import AuditRecord, ModelVersion
+
+__all__ = ["CRTransition", "EventRecord", "PortfolioReads"]
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One ledger event as the portfolio reads it (the time parsed)."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CRTransition:
+    """One state change of a change request."""
+
+    cr: int
+    from_state: str | None
+    to_state: str
+    at: dt.datetime
+    seq: int
+
+
+class PortfolioReads(RegistryReads):
+    """Whole-table reads (one statement each) for portfolio views."""
+
+    def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
+        """The versions whose current stage is one of ``stages`` (three queries; the stage
+        of every version is decided in SQL, only the holders are read)."""
+        latest = (
+            select(StageTransitionRow.version_id, func.max(StageTransitionRow.id).label("last"))
+            .group_by(StageTransitionRow.version_id)
+            .subquery()
+        )
+        held = (
+            select(StageTransitionRow.version_id)
+            .join(latest, StageTransitionRow.id == latest.c.last)
+            .where(StageTransitionRow.to_stage.in_(sorted(stages)))
+        )
+        return self._versions(VersionRow.id.in_(held))
+
+    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]:
+        """Every audit (or each version's latest) with its model and team, by id (one query,
+        plain columns: a hundred thousand audits read in well under a second)."""
+        query = (
+            select(
+                AuditRow.id,
+                VersionRow.version,
+                AuditRow.results_sha256,
+                AuditRow.manifest_sha256,
+                AuditRow.policy_name,
+                AuditRow.policy_version,
+                AuditRow.verdict,
+                AuditRow.gates,
+                AuditRow.created_by,
+                AuditRow.created_at,
+                AuditRow.policy_sha256,
+                ModelRow.name,
+                TeamRow.name,
+            )
+            .join(VersionRow, AuditRow.version_id == VersionRow.id)
+            .join(ModelRow, VersionRow.model_id == ModelRow.id)
+            .join(TeamRow, ModelRow.team_id == TeamRow.id)
+            .order_by(AuditRow.id)
+        )
+        if latest_only:
+            newest = select(func.max(AuditRow.id)).group_by(AuditRow.version_id)
+            query = query.where(AuditRow.id.in_(newest))
+        return [(AuditRecord(*row[:11]), row[11], row[12]) for row in self._session.execute(query)]
+
+    def cr_transitions(self) -> list[CRTransition]:
+        """Every state change of every change request, oldest first (one query)."""
+        rows = self._session.execute(
+            select(
+                CRTransitionRow.cr_id,
+                CRTransitionRow.from_state,
+                CRTransitionRow.to_state,
+                CRTransitionRow.at,
+                CRTransitionRow.ledger_seq,
+            )
+            .join(ChangeRequestRow, ChangeRequestRow.id == CRTransitionRow.cr_id)
+            .order_by(CRTransitionRow.id)
+        )
+        return [CRTransition(*row) for row in rows]
+
+    def events_by_action(self, actions: Collection[str]) -> list[EventRecord]:
+        """The events whose action is one of ``actions``, oldest first (one query).
+
+        Actions no projector knows (``monitor.window``, ``model.rolled_back`` …) are facts
+        only the ledger holds; this reads them by name, so a reader works before and after
+        the code that records them exists.
+        """
+        rows = self._session.execute(
+            select(
+                LedgerEventRow.seq,
+                LedgerEventRow.ts,
+                LedgerEventRow.actor,
+                LedgerEventRow.action,
+                LedgerEventRow.subject,
+                LedgerEventRow.payload,
+            )
+            .where(LedgerEventRow.action.in_(sorted(actions)))
+            .order_by(LedgerEventRow.seq)
+        )
+        return [
+            EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload))
+            for seq, ts, actor, action, subject, payload in rows
+        ]
+
+    def ledger_size(self) -> int:
+        """How many events the ledger holds (its highest seq)."""
+        return self._session.scalar(select(func.max(LedgerEventRow.seq))) or 0

@@ -1,0 +1,180 @@
+"""``signoff portfolio`` on the command line: the same figures as the Python API, bad input
+named, and the executive report read back from the PDF."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+import test_portfolio
+from signoff.ledger import generate_key, ledger_prefix, parse_checkpoint
+
+policy_audits, world = test_portfolio.policy_audits, test_portfolio.world  # shared fixtures
+
+END = "2026-06-30T23:59:59Z"
+
+
+@pytest.fixture
+def run(cli: Any, database_url: str, tmp_path: Path, world: Any, clock: Any) -> Any:
+    clock.advance(days=10)  # the API's clock past the end of June too (the CLI's is the wall clock)
+    env = {
+        "SIGNOFF_DATABASE_URL": database_url,
+        "SIGNOFF_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+        "SOURCE_DATE_EPOCH": "1782864000",
+    }
+
+    def invoke(*args: str) -> Any:
+        return cli("portfolio", *args, env=env)
+
+    return invoke
+
+
+def test_cli_lists_what_the_api_computes(api: Any, world: Any, run: Any) -> None:
+    as_json = run("--at", END, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    assert document == api.portfolio.view(at=END).to_dict()
+    assert (
+        document["ledger"]["size"]
+        == ledger_prefix(
+            api.store, until=dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=dt.UTC), events=False
+        ).size
+    )
+    table = run("--at", END)
+    assert table.exit_code == 0, table.output
+    assert (
+        f"ledger tree size {document['ledger']['size']}, root {document['ledger']['root_hash']}"
+        in table.stdout
+    )
+    for row in document["models"]:
+        assert row["model"] in table.stdout
+    as_csv = run("--at", END, "--csv", "--team", "fraud")
+    assert as_csv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    want = [r for r in document["models"] if r["team"] == "fraud"]
+    assert [(r["model"], r["status"], r["reason"]) for r in rows] == [
+        (r["model"], r["status"], r["reason"]) for r in want
+    ]
+    blocked = json.loads(run("--at", END, "--status", "blocked", "--json").stdout)
+    assert {r["model"] for r in blocked["models"]} == {
+        r["model"] for r in document["models"] if r["status"] == "blocked"
+    }
+    trends = run("trends", "--json", "--by", "risk")
+    assert trends.exit_code == 0, trends.output
+    assert {g["key"] for g in json.loads(trends.stdout)["groups"]} <= {"high", "medium", "low"}
+    shown = run("trends")
+    assert shown.exit_code == 0, shown.output
+    assert "change-failure rate: 1 of" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--team", "nope"), "unknown team 'nope'; teams: credit, fraud, marketing"),
+        (
+            ("--status", "red"),
+            "unknown status 'red'; expected one of: compliant, attention, blocked",
+        ),
+        (("--at", "2025-12-01"), "is before the ledger began (2026-01-05T09:00:00Z)"),
+        (("--at", "yesterday"), "expected a date or time like 2026-11-01"),
+        (("--json", "--csv"), "--json and --csv are alternatives"),
+        (
+            ("trends", "--by", "colour"),
+            "unknown grouping 'colour'; expected one of: month, team, risk",
+        ),
+        (("report", "--period", "2026-13", "-o", "x.pdf"), "expected a month like 2026-11"),
+        (
+            ("report", "--period", "2026-06", "-o", "x.docx"),
+            "the report is written as .pdf or .html",
+        ),
+    ],
+)
+def test_bad_input_is_named_with_exit_2(
+    api: Any, world: Any, run: Any, args: tuple[str, ...], message: str
+) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def _pdf_text(path: Path) -> tuple[str, PdfReader]:
+    reader = PdfReader(path)
+    return "\n".join(page.extract_text() for page in reader.pages), reader
+
+
+def test_the_executive_report_prints_the_figures_of_json(
+    api: Any, world: Any, run: Any, tmp_path: Path
+) -> None:
+    private, public = generate_key("cro")
+    key = tmp_path / "cro.key"
+    key.write_text(private)
+    made = run("report", "--period", "2026-06", "-o", str(tmp_path / "exec.pdf"), "--key", str(key))
+    assert made.exit_code == 0, made.output
+    text, reader = _pdf_text(tmp_path / "exec.pdf")
+    flat = re.sub(r"\s+", " ", text)
+    document = json.loads(run("--at", END, "--json").stdout)
+    counts, total = document["counts"], len(document["models"])
+    in_production = sum(1 for r in document["models"] if r["production"])
+    tight = re.sub(r"\s+", "", text).upper()  # the summary cards: figure and label run together
+    assert f"{total}MODELS" in tight
+    assert f"{in_production}INPRODUCTION" in tight
+    for status, label in (
+        ("compliant", "COMPLIANT"),
+        ("attention", "NEEDATTENTION"),
+        ("blocked", "BLOCKED"),
+    ):
+        assert f"{counts[status]}{label}·{100 * counts[status] / total:.0f}%" in tight
+    for row in document["models"]:
+        cells = [
+            row["model"],
+            row["team"],
+            row["risk_tier"],
+            row["production"] or "–",
+            row["staging"] or "–",
+            row["status"],
+            row["next_review_due"] or "–",
+            row["owner"],
+        ]
+        assert " ".join(cells) in flat, row["model"]
+        if row["status"] != "compliant":
+            assert row["findings"][0]["text"][:40] in flat
+    ledger = document["ledger"]
+    assert f"tree size {ledger['size']}" in flat
+    assert ledger["root_hash"] in flat.replace(" ", "")
+    trends = api.portfolio.trends(at=END, since="2026-01-01")
+    change = trends["change_failure"]
+    assert f"{change['rolled_back']} of {change['deploys']} production deploys rolled back" in flat
+    cover = trends["monitoring_coverage"]
+    assert (
+        f"{cover['monitored_24h']} of {cover['production_models']} production models monitored"
+        in flat
+    )
+    # the signed checkpoint in the PDF verifies with the signer's public key
+    lines = text[text.rindex("signoff.ledger/") :].splitlines()
+    signature = next(line for line in lines if line.startswith("— cro "))
+    # the blank line is layout (lost in extraction), and a page break may fall inside the note
+    note = "\n".join(lines[:3]) + "\n\n" + signature + "\n"
+    checkpoint = parse_checkpoint(note, public)
+    assert (checkpoint.size, checkpoint.root.hex()) == (ledger["size"], ledger["root_hash"])
+    # charts are vectors: no page carries a raster image
+    assert all(len(page.images) == 0 for page in reader.pages)
+    # the same ledger and SOURCE_DATE_EPOCH give the same bytes
+    again = run(
+        "report", "--period", "2026-06", "-o", str(tmp_path / "again.pdf"), "--key", str(key)
+    )
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "exec.pdf").read_bytes()
+    html = run("report", "--period", "2026-06", "-o", str(tmp_path / "exec.html"))
+    assert html.exit_code == 0, html.output
+    page = (tmp_path / "exec.html").read_text()
+    assert page.count("<svg") >= 5
+    assert "Not signed" in page
