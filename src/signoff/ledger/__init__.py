@@ -42,6 +42,7 @@ from ._verify import (
     prove_event,
     verify_ledger,
 )
+from ._writer import WRITER_SIGNATURE, verify_writer
 
 __all__ = [
     "ACTOR_SIGNATURE",
@@ -49,6 +50,7 @@ __all__ = [
     "EMPTY_ROOT",
     "PROOF_FORMAT",
     "UNSIGNED_ACTIONS",
+    "WRITER_SIGNATURE",
     "Checkpoint",
     "InclusionProofDoc",
     "LedgerEvent",
@@ -83,4 +85,5 @@ __all__ = [
     "verify_inclusion",
     "verify_ledger",
     "verify_statement",
+    "verify_writer",
 ]

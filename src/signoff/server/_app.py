@@ -55,6 +55,8 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     """The application over ``api`` (default: ``signoff.connect()`` with the settings' URL)."""
     settings = settings or Settings.from_env()
     api = api or connect(settings.database_url)
+    if settings.writer_key is not None:  # the server signs every event it appends
+        api.core.writer_key = settings.writer_key
     app = FastAPI(
         title="signoff",
         version=__version__,

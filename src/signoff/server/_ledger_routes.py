@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..errors import ConfigError
-from ..ledger import installation_origin, parse_checkpoint, prove_event
+from ..ledger import check_public_key, installation_origin, parse_checkpoint, prove_event
 from ..store import schema_status
 from ._auth import Principal, need
 
@@ -29,6 +29,10 @@ class VerifyAsk(BaseModel):
 
     checkpoint: str | None = Field(default=None, description="The signed note, as pasted.")
     public_key: str | None = Field(default=None, description="The key that signed it.")
+    writer_key: str | None = Field(
+        default=None,
+        description="The server's public writer key: check every event's writer signature.",
+    )
 
 
 def _api(request: Request) -> Signoff:
@@ -36,14 +40,17 @@ def _api(request: Request) -> Signoff:
     return api
 
 
-def verify(api: Signoff, checkpoint: str | None, public_key: str | None) -> dict[str, Any]:
+def verify(
+    api: Signoff, checkpoint: str | None, public_key: str | None, writer_key: str | None = None
+) -> dict[str, Any]:
     """``ledger verify`` (LedgerVerificationError names the first bad seq)."""
     if (checkpoint is None) != (public_key is None):
         raise ConfigError(HALF, field="checkpoint")
     cp = None
     if checkpoint is not None and public_key is not None:
         cp = parse_checkpoint(checkpoint, public_key, origin=installation_origin(api.store))
-    result: dict[str, Any] = api.ledger.verify(checkpoint=cp).to_dict()
+    writer = check_public_key(writer_key) if writer_key is not None else None
+    result: dict[str, Any] = api.ledger.verify(checkpoint=cp, writer_key=writer).to_dict()
     return result
 
 
@@ -54,7 +61,7 @@ def head(request: Request, who: Reader) -> dict[str, Any]:
 
 @router.post("/verify", summary="Verify the ledger, optionally against a signed checkpoint")
 def verify_route(request: Request, body: VerifyAsk, who: Reader) -> dict[str, Any]:
-    return verify(_api(request), body.checkpoint, body.public_key)
+    return verify(_api(request), body.checkpoint, body.public_key, body.writer_key)
 
 
 @router.get("/proof/{seq}", summary="An inclusion proof of one event (check it offline)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
@@ -34,6 +35,17 @@ def _flag(name: str, default: bool) -> bool:
     return value == "1"
 
 
+def _writer_key() -> str | None:
+    """The private key in the file ``SIGNOFF_WRITER_KEY`` names (ConfigError naming the file
+    when it cannot be read or is not a private key)."""
+    path = os.environ.get("SIGNOFF_WRITER_KEY")
+    if not path:
+        return None
+    from ..ledger import load_private_key
+
+    return load_private_key(Path(path))
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the server needs besides the database (which ``signoff.connect`` finds)."""
@@ -50,6 +62,9 @@ class Settings:
     session_max: dt.timedelta = dt.timedelta(hours=8)
     session_idle: dt.timedelta = dt.timedelta(minutes=30)
     fresh_login: dt.timedelta = dt.timedelta(minutes=15)
+    #: The writer's Ed25519 private key (text of ``signoff ledger keygen``), from the file
+    #: ``SIGNOFF_WRITER_KEY`` names: every ledger event the server appends is signed with it.
+    writer_key: str | None = field(default=None, repr=False)
 
     @property
     def oidc(self) -> bool:
@@ -87,4 +102,5 @@ class Settings:
             oidc_client_secret=oidc["SIGNOFF_OIDC_CLIENT_SECRET"],
             oidc_groups_claim=os.environ.get("SIGNOFF_OIDC_GROUPS_CLAIM") or "groups",
             database_url=os.environ.get("SIGNOFF_DATABASE_URL") or None,
+            writer_key=_writer_key(),
         )
