@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ..errors import ConfigError, LedgerVerificationError
 from ..store import (
@@ -180,13 +180,19 @@ def check_projections(session: Any) -> None:
 
 
 def checkpoint_ledger(
-    store: Store, *, private_key_text: str, at: dt.datetime, origin: str | None = None
+    store: Store,
+    *,
+    private_key_text: str,
+    at: dt.datetime,
+    origin: str | None = None,
+    if_changed: bool = False,
 ) -> tuple[Checkpoint, str]:
     """Sign the current tree head and keep a copy in the database.
 
     The signed note is what matters: export it and keep it elsewhere (CI log,
     a git repository, WORM storage, a second party).  The database copy is
-    only a convenience; it is not trusted by ``verify``.
+    only a convenience; it is not trusted by ``verify``.  With ``if_changed`` (a
+    schedule), a note the newest copy already is (same head, same key) is not kept again.
     """
     if origin is None:
         origin = installation_origin(store)
@@ -196,6 +202,12 @@ def checkpoint_ledger(
         leaves = leaf_hashes(session)
         checkpoint = Checkpoint(origin=origin, size=len(leaves), root=root_hash(leaves))
         note = sign_checkpoint(checkpoint, private_key_text)
+        if if_changed:
+            newest = session.scalars(
+                select(CheckpointRow).order_by(CheckpointRow.id.desc()).limit(1)
+            ).first()
+            if newest is not None and newest.note == note:  # Ed25519 signs deterministically
+                return checkpoint, note
         session.add(
             CheckpointRow(
                 size=checkpoint.size, root_hash=checkpoint.root.hex(), note=note, created_at=at

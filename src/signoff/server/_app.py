@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -15,6 +18,7 @@ from .._api import Signoff, connect
 from . import _api_routes, _ledger_routes, _login, _pages
 from ._auth import api_routes, route_access
 from ._problems import install_handlers
+from ._publish import publish_forever
 from ._settings import Settings
 
 __all__ = ["create_app"]
@@ -51,6 +55,35 @@ def _oidc_client(settings: Settings) -> object | None:
     return client
 
 
+def _lifespan(
+    api: Signoff, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the checkpoint schedule with the app, stop it with the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.publishes and settings.checkpoint_key is not None:
+            task = asyncio.create_task(
+                publish_forever(
+                    api,
+                    private_key=settings.checkpoint_key,
+                    interval=settings.checkpoint_interval,
+                    file=settings.checkpoint_file,
+                    git_folder=settings.checkpoint_git,
+                )
+            )
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return lifespan
+
+
 def create_app(api: Signoff | None = None, settings: Settings | None = None) -> FastAPI:
     """The application over ``api`` (default: ``signoff.connect()`` with the settings' URL)."""
     settings = settings or Settings.from_env()
@@ -58,6 +91,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     if settings.writer_key is not None:  # the server signs every event it appends
         api.core.writer_key = settings.writer_key
     app = FastAPI(
+        lifespan=_lifespan(api, settings),
         title="signoff",
         version=__version__,
         description="ML model governance: the registry, the approval workflow and the ledger.",
