@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -15,8 +16,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from .._api import Signoff, connect
-from . import _api_routes, _ledger_routes, _login, _pages
+from . import _api_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
+from ._metrics import RequestMetrics
 from ._problems import install_handlers
 from ._publish import publish_forever
 from ._settings import Settings
@@ -124,10 +126,27 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    app.state.request_metrics = RequestMetrics()
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start, status = time.perf_counter(), 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+            elapsed = time.perf_counter() - start
+            app.state.request_metrics.observe(request.method, route, status, elapsed)
+
     install_handlers(app)
-    for module in (_ledger_routes, _api_routes, _login, _pages):
+    for module in (_ledger_routes, _api_routes, _monitor_routes, _login, _pages):
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)
+    app.include_router(_monitor_routes.metrics)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for route in api_routes(app.routes):
         if route_access(route) is None:

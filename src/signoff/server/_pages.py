@@ -15,6 +15,7 @@ from ..workflow import ChangeRequest
 from ._api_routes import attestation
 from ._auth import Principal, need
 from ._ledger_routes import verify
+from ._monitor_routes import monitoring_section
 from ._present import etag
 
 __all__ = ["router", "sign_roles"]
@@ -139,7 +140,16 @@ def model_page(request: Request, model: str, who: Reader) -> Response:
     found = registry.get_model(model)
     versions = registry.list_versions(found.name)
     history = registry.history(found.name)
-    return _page(request, "model.html", who, model=found, versions=versions, history=history)
+    monitoring = monitoring_section(_api(request), found.name)
+    return _page(
+        request,
+        "model.html",
+        who,
+        model=found,
+        versions=versions,
+        history=history,
+        monitoring=monitoring,
+    )
 
 
 @router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)

@@ -35,6 +35,7 @@ NO_CHECKPOINT_KEY = (
     "publishing checkpoints needs a signing key: set SIGNOFF_CHECKPOINT_KEY "
     "(or SIGNOFF_WRITER_KEY) to a private key file of `signoff ledger keygen`"
 )
+NOT_A_FOLDER = "{path} is not a folder"
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])?")
 _SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -57,6 +58,17 @@ def _key_file(name: str) -> str | None:
     from ..ledger import load_private_key
 
     return load_private_key(Path(path))
+
+
+def _folder(name: str) -> Path | None:
+    """The folder the variable ``name`` names, resolved (ConfigError when it is not one)."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(NOT_A_FOLDER.format(path=path), field=name)
+    return path
 
 
 def parse_interval(text: str) -> float:
@@ -113,6 +125,8 @@ class Settings:
     checkpoint_interval: float = 3600.0
     checkpoint_file: Path | None = None
     checkpoint_git: Path | None = None
+    #: The folder of monitor configs (``<model>.yaml``) batches are measured against.
+    monitor_configs: Path | None = None
 
     @property
     def publishes(self) -> bool:
@@ -158,4 +172,5 @@ class Settings:
             database_url=os.environ.get("SIGNOFF_DATABASE_URL") or None,
             writer_key=writer,
             **_checkpoints(writer),
+            monitor_configs=_folder("SIGNOFF_MONITOR_CONFIGS"),
         )
