@@ -19,6 +19,7 @@ from .._api import Signoff, connect
 from . import _api_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
 from ._metrics import RequestMetrics
+from ._openapi import install_openapi
 from ._problems import install_handlers
 from ._publish import publish_forever
 from ._settings import Settings
@@ -143,6 +144,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
             app.state.request_metrics.observe(request.method, route, status, elapsed)
 
     install_handlers(app)
+    install_openapi(app)
     for module in (_ledger_routes, _api_routes, _monitor_routes, _login, _pages):
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -15,12 +15,16 @@ from ..ledger import check_public_key, installation_origin, parse_checkpoint, pr
 from ..store import schema_status
 from ._auth import Principal, need
 
-__all__ = ["health", "router"]
+__all__ = ["SeqQuery", "health", "router"]
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 health = APIRouter(tags=["operations"])
 Reader = Annotated[Principal, Depends(need("read"))]
 Anyone = Annotated[Principal | None, Depends(need("public"))]
+#: The largest seq a route accepts (the ledger's seq column is a 32-bit integer).
+MAX_SEQ = 2**31 - 1
+SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ, description="The event's seq.")]
+SeqQuery = Annotated[int, Query(ge=1, le=MAX_SEQ, description="The event's seq.")]
 HALF = "a checkpoint needs the public key that signed it (and the reverse)"
 
 
@@ -65,7 +69,7 @@ def verify_route(request: Request, body: VerifyAsk, who: Reader) -> dict[str, An
 
 
 @router.get("/proof/{seq}", summary="An inclusion proof of one event (check it offline)")
-def proof(request: Request, seq: int, who: Reader) -> dict[str, Any]:
+def proof(request: Request, seq: SeqPath, who: Reader) -> dict[str, Any]:
     api = _api(request)
     doc: dict[str, Any] = prove_event(api.store, seq, origin=installation_origin(api.store))
     return doc

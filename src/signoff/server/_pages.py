@@ -14,7 +14,7 @@ from ..store import CRState
 from ..workflow import ChangeRequest
 from ._api_routes import attestation
 from ._auth import Principal, need
-from ._ledger_routes import verify
+from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
 
@@ -192,7 +192,7 @@ def ledger_verify(
 
 
 @router.get("/ledger/proof", response_class=JSONResponse)
-def proof_download(request: Request, who: Reader, seq: int) -> Response:
+def proof_download(request: Request, who: Reader, seq: SeqQuery) -> Response:
     from ._ledger_routes import proof
 
     doc = proof(request, seq, who)
