@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from .._api import Signoff, connect
-from . import _api_routes, _ledger_routes, _login, _monitor_routes, _pages
+from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
@@ -145,7 +145,8 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
 
     install_handlers(app)
     install_openapi(app)
-    for module in (_ledger_routes, _api_routes, _monitor_routes, _login, _pages):
+    routers = (_ledger_routes, _api_routes, _change_routes, _monitor_routes, _login, _pages)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)
     app.include_router(_monitor_routes.metrics)
