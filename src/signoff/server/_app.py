@@ -18,6 +18,7 @@ from .. import __version__
 from .._api import Signoff, connect
 from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
+from ._idempotency import idempotent
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
 from ._problems import install_handlers
@@ -106,6 +107,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
+    app.middleware("http")(idempotent)  # inside the session: it knows who is asking
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

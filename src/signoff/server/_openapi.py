@@ -3,7 +3,8 @@
 FastAPI documents only the success response and a ``422`` in its own shape. Every error
 here leaves as an RFC 9457 problem (``application/problem+json``), so each operation
 documents ``4XX`` (and ``422``) with the :data:`PROBLEM_SCHEMA`, the ``303`` of the
-form posts and logins that redirect, and ``503`` where readiness can fail — so a client
+form posts and logins that redirect, ``503`` where readiness can fail, and the
+``Idempotency-Key`` header every API ``POST`` honours — so a client
 (or schemathesis) can check every response against the document.
 """
 
@@ -39,6 +40,14 @@ _HTML_ERROR = {
     "content": {PROBLEM_JSON: {"schema": _PROBLEM}, "text/html": {"schema": {"type": "string"}}},
 }
 _REDIRECT = {"description": "Done: go to the page in `Location`"}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the same request again with the same key: it is answered once "
+    "(the first successful answer is replayed for 24 hours).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
 
 
 def _document(spec: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +64,8 @@ def _document(spec: dict[str, Any]) -> dict[str, Any]:
             responses["4XX"] = error
             if method == "post" and page:
                 responses["303"] = _REDIRECT
+            if method == "post" and not page:
+                operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
             if path in ("/login", "/auth/callback", "/login/link"):
                 responses["303"] = _REDIRECT
             if path == "/readyz":
