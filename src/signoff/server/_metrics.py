@@ -25,10 +25,6 @@ def _labels(pairs: Iterable[tuple[str, str]]) -> str:
     return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
 
 
-def _number(value: float) -> str:
-    return repr(float(value)) if value != int(value) else str(int(value))
-
-
 class RequestMetrics:
     """Counters and a latency histogram of the requests one process answered."""
 
@@ -71,6 +67,6 @@ class RequestMetrics:
                 for bound, n in zip(BUCKETS, buckets, strict=True):
                     lines.append(f"{name}_bucket{_labels((*base, ('le', str(bound))))} {n}")
                 lines.append(f"{name}_bucket{_labels((*base, ('le', '+Inf')))} {total}")
-                lines.append(f"{name}_sum{_labels(base)} {_number(self._sum[(method, route)])}")
+                lines.append(f"{name}_sum{_labels(base)} {self._sum[(method, route)]!r}")
                 lines.append(f"{name}_count{_labels(base)} {total}")
         return "\n".join(lines) + "\n"

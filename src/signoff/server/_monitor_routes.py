@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -39,6 +40,7 @@ NO_CONFIGS = (
 )
 NO_CONFIG = "no monitor config for {model}: expected {path}"
 OTHER_MODEL = "{path} watches {watched}, not {model}"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
@@ -63,15 +65,11 @@ def _config(request: Request, model: str) -> Path:
 
 
 def _save(upload: UploadFile, folder: Path, name: str) -> Path:
-    """The upload under ``folder``, by its own file name (the reader goes by its suffix)."""
+    """The upload under ``folder``, by its own file name when it is a plain one (the
+    reader goes by its suffix; the run records it)."""
     given = Path(upload.filename or "").name
-    suffix = "".join(Path(given).suffixes[-2:]) or ".csv"
-    safe = (
-        given
-        if given and given.replace(".", "").replace("-", "").replace("_", "").isalnum()
-        else ""
-    )
-    target = folder / name / (safe or f"{name}{suffix}")
+    plain = _PLAIN_NAME.fullmatch(given) is not None
+    target = folder / name / (given if plain else f"{name}{Path(given).suffix or '.csv'}")
     target.parent.mkdir()
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import subprocess
 import tempfile
@@ -25,6 +26,7 @@ from ..ledger import checkpoint_ledger
 
 __all__ = ["Published", "publish_checkpoint", "publish_forever"]
 
+LOG = logging.getLogger("signoff.server")
 CHECKPOINT_NAME = "checkpoint.txt"
 GIT_FAILED = "cannot commit the checkpoint in {folder}: git {args} said: {reason}"
 NOT_A_FOLDER = "{folder} is not a folder"
@@ -145,14 +147,11 @@ async def publish_forever(
 ) -> None:
     """Publish every ``interval`` seconds until cancelled (the app's lifespan cancels it);
     a failed round is logged and retried at the next one."""
-    import logging
-
-    log = logging.getLogger("signoff.server")
     while True:
         try:
             await asyncio.to_thread(
                 publish_checkpoint, api, private_key=private_key, file=file, git_folder=git_folder
             )
         except Exception as exc:  # keep serving: say why, try again at the next round
-            log.warning("checkpoint not published: %s", exc)
+            LOG.warning("checkpoint not published: %s", exc)
         await asyncio.sleep(interval)
