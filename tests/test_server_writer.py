@@ -265,3 +265,16 @@ def test_writer_key_setting_names_a_bad_file(tmp_path, keys, monkeypatch):
     assert "missing.key" in missing.value.render()
     monkeypatch.setenv("SIGNOFF_WRITER_KEY", str(keys["key"]))
     assert Settings.from_env().writer_key == keys["key"].read_text().strip()
+
+
+def test_the_ledger_page_verifies_with_the_writer_key(served, api, keys):
+    audrey = login(served, api, "audrey")
+    token = csrf(audrey)
+    page = audrey.post("/ledger", data={"csrf": token, "writer_key": _public(keys)})
+    assert page.status_code == 200
+    size = len(_rows(api))
+    assert f"{size} event(s) signed by the writer key" in page.text
+    _, other = generate_key("another-writer")
+    wrong = audrey.post("/ledger", data={"csrf": token, "writer_key": other})
+    assert wrong.status_code == 409  # a LedgerVerificationError
+    assert "seq 1: the writer signature" in wrong.text

@@ -168,7 +168,8 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, who: Reader) -> Response:
-    return _page(request, "ledger.html", who, result=None, error=None, checkpoint="", key="")
+    context = {"result": None, "error": None, "checkpoint": "", "key": "", "writer_key": ""}
+    return _page(request, "ledger.html", who, **context)
 
 
 @router.post("/ledger", response_class=HTMLResponse)
@@ -177,15 +178,18 @@ def ledger_verify(
     who: Reader,
     checkpoint: Annotated[str, Form()] = "",
     public_key: Annotated[str, Form()] = "",
+    writer_key: Annotated[str, Form()] = "",
 ) -> Response:
     from ..errors import SignoffError
 
     result, error, status = None, None, 200
+    given = [checkpoint.strip() or None, public_key.strip() or None, writer_key.strip() or None]
     try:
-        result = verify(_api(request), checkpoint.strip() or None, public_key.strip() or None)
+        result = verify(_api(request), *given)
     except SignoffError as exc:
         error, status = exc.render(), exc.http_status
     context = {"result": result, "error": error, "checkpoint": checkpoint, "key": public_key}
+    context["writer_key"] = writer_key
     response = _page(request, "ledger.html", who, **context)
     response.status_code = status
     return response
