@@ -10,24 +10,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..store import (
     AuditRecord,
     CRRecord,
     CRTransition,
     EventRecord,
+    GovernanceRecord,
     Model,
     ModelVersion,
-    Repository,
     WaiverRecord,
 )
 
-__all__ = ["EVENT_ACTIONS", "Facts", "MonitorWindow"]
+__all__ = ["EVENT_ACTIONS", "FactSource", "Facts", "MonitorWindow"]
 
 #: Ledger actions the portfolio reads as events (no table holds them).
 EVENT_ACTIONS = ("model.rolled_back", "monitor.alert", "monitor.window")
+
+
+class FactSource(Protocol):
+    """What the portfolio reads: the live tables (a :class:`~signoff.store.Repository`) or
+    a ledger prefix folded in memory (a :class:`~signoff.store.Fold`) — the same records."""
+
+    def models(self) -> list[Model]: ...
+    def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]: ...
+    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]: ...
+    def crs(self) -> list[CRRecord]: ...
+    def cr_transitions(self) -> list[CRTransition]: ...
+    def waivers(self) -> list[WaiverRecord]: ...
+    def events_by_action(self, actions: Collection[str]) -> list[EventRecord]: ...
+    def governance(self, number: int) -> GovernanceRecord: ...
+    def governance_versions(self, *, state: str | None = None) -> list[GovernanceRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ class Facts:
     cr_moves: dict[int, list[CRTransition]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, repo: Repository, *, all_audits: bool = False) -> Facts:
+    def read(cls, repo: FactSource, *, all_audits: bool = False) -> Facts:
         """A dozen statements, whatever the number of models; every audit (trends) or only
         each version's latest (the status)."""
         facts = cls(
