@@ -52,7 +52,9 @@ def _more_history(api: Any, clock: FakeClock) -> None:
     )
     cr = w.open_cr(VersionRef("m09", "1"), to_stage="staging", summary="try", actor="alice")
     clock.advance(seconds=60)
-    w.override_risk(cr.id, level="high", justification="uses sensitive applicant data", actor="rita")
+    w.override_risk(
+        cr.id, level="high", justification="uses sensitive applicant data", actor="rita"
+    )
     clock.advance(seconds=60)
     w.withdraw(cr.id, actor="alice", reason="not ready")
 
@@ -76,7 +78,9 @@ def test_the_fold_reads_what_the_projector_writes(
             replay.apply(chunk)
             assert _reads(fold) == _reads(replay.repo), f"after seq {replay.seq}"
             cuts += 1
-    assert len(events) > 200 and cuts * 3 >= len(events) and fold.seq == fold.ledger_size() == len(events)
+    assert len(events) > 200
+    assert cuts * 3 >= len(events)
+    assert fold.seq == fold.ledger_size() == len(events)
     with api.core.read() as live:  # the live tables, on both databases
         assert _reads(fold) == _reads(live)
 
@@ -87,5 +91,5 @@ def test_the_fold_refuses_reads_of_events_it_did_not_keep(
 ) -> None:
     fold = Fold(raw_events(api), keep=("monitor.window",))
     assert fold.events_by_action(("monitor.window",))
-    with pytest.raises(ValueError, match="model.rolled_back"):
+    with pytest.raises(ValueError, match=r"model\.rolled_back"):
         fold.events_by_action(("monitor.window", "model.rolled_back"))

@@ -18,7 +18,7 @@ from ..registry import Core
 from ..store import Fold
 from ..workflow import cr_id, rules_in_force
 from ._context import report_context
-from ._facts import EVENT_ACTIONS, Facts, FactSource
+from ._facts import EVENT_ACTIONS, Facts, FactSource, MonitorWindow
 from ._render import render_html, render_pdf
 from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
@@ -91,6 +91,7 @@ def build_report(
     events = list(prefix.events)
     fold = Fold(keep=EVENT_ACTIONS)
     documents: dict[str, Any] = {}  # audit files parsed once for all the month ends
+    windows: dict[int, MonitorWindow] = {}  # and monitoring windows read once
     position = 0
     for label, moment in _month_ends(end, HISTORY_MONTHS):
         moment = min(moment, as_of)
@@ -101,12 +102,15 @@ def build_report(
         position = cut
         if fold.seq == 0:
             continue
-        view = _view(core, fold, moment, LedgerHead(fold.seq), documents)
+        view = _view(core, fold, moment, LedgerHead(fold.seq), documents, windows)
         history.append((label, view.counts()))
     fold.apply(events[position:])
     head = LedgerHead(prefix.size, prefix.root.hex())
     snap = Snapshot(
-        Facts.read(fold, all_audits=True), rules_in_force(fold, core.artifacts), as_of, head
+        Facts.read(fold, all_audits=True, window_cache=windows),
+        rules_in_force(fold, core.artifacts),
+        as_of,
+        head,
     )
     final = compute_portfolio(
         snap.facts,
@@ -152,8 +156,9 @@ def _view(
     moment: dt.datetime,
     head: LedgerHead,
     documents: dict[str, Any],
+    windows: dict[int, MonitorWindow],
 ) -> PortfolioView:
-    facts = Facts.read(repo)
+    facts = Facts.read(repo, window_cache=windows)
     return compute_portfolio(
         facts,
         rules=rules_in_force(repo, core.artifacts),
