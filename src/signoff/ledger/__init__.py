@@ -31,7 +31,7 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ._prefix import LedgerPrefix, ledger_prefix
+from ._prefix import LedgerPrefix, PrefixEvent, ledger_prefix
 from ._proof import PROOF_FORMAT, InclusionProofDoc, check_inclusion_doc, make_inclusion_doc
 from ._signing import check_public_key, sign_statement, verify_statement
 from ._verify import (
@@ -56,6 +56,7 @@ __all__ = [
     "InclusionProofDoc",
     "LedgerEvent",
     "LedgerPrefix",
+    "PrefixEvent",
     "Verification",
     "append_event",
     "check_inclusion_doc",

@@ -30,6 +30,7 @@ from ._writer import WRITER_SIGNATURE, sign_as_writer, writer_statement
 
 __all__ = [
     "LedgerEvent",
+    "RawEvent",
     "append_event",
     "current_root",
     "event_bytes",
@@ -179,8 +180,13 @@ def get_event(session: Session, seq: int) -> LedgerEvent:
     return _row_event(row)
 
 
-def leaf_hashes(session: Session) -> list[bytes]:
-    """Every leaf hash, recomputed from the columns and checked against the stored one.
+#: A ledger row as read: seq, ts, actor, action, subject, payload (canonical JSON text).
+RawEvent = tuple[int, str, str, str, str, str]
+
+
+def leaf_hashes(session: Session, *, keep: list[RawEvent] | None = None) -> list[bytes]:
+    """Every leaf hash, recomputed from the columns and checked against the stored one
+    (and, with ``keep``, every row appended to it: the ledger read once).
 
     Raises
     ------
@@ -204,6 +210,8 @@ def leaf_hashes(session: Session) -> list[bytes]:
             if digest.hex() != stored:
                 raise LedgerVerificationError(EDITED.format(seq=seq))
             leaves.append(digest)
+            if keep is not None:
+                keep.append((seq, ts, actor, action, subject, payload))
             expected += 1
     finally:
         result.close()  # a server-side cursor on PostgreSQL: close it even when we stop early

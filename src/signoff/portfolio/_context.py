@@ -37,6 +37,18 @@ KIND_ADVICE = {
 }
 
 
+#: A recommendation names at most this many models (the attention table lists them all).
+NAMED = 12
+
+
+def _names(models: set[str]) -> str:
+    """The models' names, the first dozen only when there are many (a manager reads this)."""
+    names = sorted(models)
+    if len(names) <= NAMED:
+        return ", ".join(names)
+    return f"{', '.join(names[:NAMED])} and {len(names) - NAMED} more"
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
@@ -56,17 +68,17 @@ def _recommendations(view: PortfolioView, trends: dict[str, Any]) -> list[str]:
                 kinds.setdefault(f.kind, set()).add(row.model.name)
     for (gate, metric), models in sorted(gates.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         advice = ADVICE.get(metric, "fix the failing evidence or waive it with a reason")
-        names = ", ".join(sorted(models))
+        names = _names(models)
         verb = "fails" if len(models) == 1 else "fail"
         out.append(f"{_models(len(models))} {verb} the {gate} gate ({metric}): {advice} — {names}.")
     if expiring:
         out.append(
             f"{_models(len(expiring))}: waivers expire within 30 days: renew with new "
-            f"evidence or fix the gate — {', '.join(sorted(expiring))}."
+            f"evidence or fix the gate — {_names(expiring)}."
         )
     for kind, models in sorted(kinds.items()):
         advice = KIND_ADVICE.get(kind, "act on the findings")
-        out.append(f"{_models(len(models))}: {advice} — {', '.join(sorted(models))}.")
+        out.append(f"{_models(len(models))}: {advice} — {_names(models)}.")
     coverage = trends["monitoring_coverage"]
     missing = coverage["production_models"] - coverage["monitored_24h"]
     if missing > 0:

@@ -10,24 +10,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..store import (
     AuditRecord,
     CRRecord,
     CRTransition,
     EventRecord,
+    GovernanceRecord,
     Model,
     ModelVersion,
-    Repository,
     WaiverRecord,
 )
 
-__all__ = ["EVENT_ACTIONS", "Facts", "MonitorWindow"]
+__all__ = ["EVENT_ACTIONS", "FactSource", "Facts", "MonitorWindow"]
 
 #: Ledger actions the portfolio reads as events (no table holds them).
 EVENT_ACTIONS = ("model.rolled_back", "monitor.alert", "monitor.window")
+
+
+class FactSource(Protocol):
+    """What the portfolio reads: the live tables (a :class:`~signoff.store.Repository`) or
+    a ledger prefix folded in memory (a :class:`~signoff.store.Fold`) — the same records."""
+
+    def models(self) -> list[Model]: ...
+    def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]: ...
+    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]: ...
+    def crs(self) -> list[CRRecord]: ...
+    def cr_transitions(self) -> list[CRTransition]: ...
+    def waivers(self) -> list[WaiverRecord]: ...
+    def events_by_action(self, actions: Collection[str]) -> list[EventRecord]: ...
+    def governance(self, number: int) -> GovernanceRecord: ...
+    def governance_versions(self, *, state: str | None = None) -> list[GovernanceRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -78,11 +94,21 @@ class Facts:
     events: list[EventRecord]
     by_version: dict[str, list[AuditRecord]] = field(default_factory=dict)
     cr_moves: dict[int, list[CRTransition]] = field(default_factory=dict)
+    #: Monitoring windows by the seq of their event (shared by the snapshots of a report).
+    window_cache: dict[int, MonitorWindow] = field(default_factory=dict)
+    in_force: list[list[MonitorWindow]] = field(default_factory=list)  # windows(), once
 
     @classmethod
-    def read(cls, repo: Repository, *, all_audits: bool = False) -> Facts:
+    def read(
+        cls,
+        repo: FactSource,
+        *,
+        all_audits: bool = False,
+        window_cache: dict[int, MonitorWindow] | None = None,
+    ) -> Facts:
         """A dozen statements, whatever the number of models; every audit (trends) or only
-        each version's latest (the status)."""
+        each version's latest (the status). ``window_cache``: windows already read (the
+        month ends of a report share them: a daily monitored portfolio has many)."""
         facts = cls(
             repo.models(),
             repo.stage_holders(("production", "staging")),
@@ -91,6 +117,7 @@ class Facts:
             repo.cr_transitions(),
             repo.waivers(),
             repo.events_by_action(EVENT_ACTIONS),
+            window_cache={} if window_cache is None else window_cache,
         )
         for audit, model, _ in facts.audits:
             facts.by_version.setdefault(f"{model}@{audit.version}", []).append(audit)
@@ -134,9 +161,18 @@ class Facts:
 
     def windows(self) -> list[MonitorWindow]:
         """Monitoring windows still in force (a superseded one is dropped), oldest first."""
-        windows = [MonitorWindow.from_event(e) for e in self.events if e.action == "monitor.window"]
+        if self.in_force:
+            return self.in_force[0]
+        cache = self.window_cache
+        windows = []
+        for e in self.events:
+            if e.action == "monitor.window":
+                if e.seq not in cache:
+                    cache[e.seq] = MonitorWindow.from_event(e)
+                windows.append(cache[e.seq])
         replaced = {w.supersedes for w in windows if w.supersedes is not None}
-        return [w for w in windows if w.seq not in replaced]
+        self.in_force.append([w for w in windows if w.seq not in replaced])
+        return self.in_force[0]
 
     def of_action(self, action: str) -> list[EventRecord]:
         """The events of one action, oldest first."""

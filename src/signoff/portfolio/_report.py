@@ -1,8 +1,8 @@
 """The monthly executive report, computed from the ledger prefix that ends with the period.
 
-One replay of the ledger's events gives the status at each of the last six month ends and
-the state at the end of the period; the report cites (and with a key, signs) the tree size
-and root of exactly that prefix, so the PDF is itself evidence.
+One pass over the ledger's events, folded in memory, gives the status at each of the last
+six month ends and the state at the end of the period; the report cites (and with a key,
+signs) the tree size and root of exactly that prefix, so the PDF is itself evidence.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any, Literal
 from ..errors import ConfigError
 from ..ledger import Checkpoint, installation_origin, ledger_prefix, sign_checkpoint
 from ..registry import Core
-from ..store import replayed
+from ..store import Fold
 from ..workflow import cr_id, rules_in_force
 from ._context import report_context
-from ._facts import Facts
+from ._facts import EVENT_ACTIONS, Facts, FactSource, MonitorWindow
 from ._render import render_html, render_pdf
 from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
@@ -89,33 +89,40 @@ def build_report(
         raise ConfigError(NO_LEDGER.format(period=period), field="--period")
     history: list[tuple[str, dict[str, int]]] = []
     events = list(prefix.events)
-    with replayed() as replay:
-        position = 0
-        for label, moment in _month_ends(end, HISTORY_MONTHS):
-            moment = min(moment, as_of)
-            cut = position
-            while cut < len(events) and events[cut].ts <= _ts(moment):
-                cut += 1
-            replay.apply(events[position:cut])
-            position = cut
-            if replay.seq == 0:
-                continue
-            view = _view(core, replay.repo, moment, LedgerHead(replay.seq))
-            history.append((label, view.counts()))
-        replay.apply(events[position:])
-        head = LedgerHead(prefix.size, prefix.root.hex())
-        snap = Snapshot(
-            Facts.read(replay.repo, all_audits=True),
-            rules_in_force(replay.repo, core.artifacts),
-            as_of,
-            head,
-        )
-        final = compute_portfolio(
-            snap.facts, rules=snap.rules, artifacts=core.artifacts, now=as_of, ledger=head
-        )
-        since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
-        trends = trends_of(snap, core, since=since, by="month")
-        open_items = _open_items(snap.facts, as_of)
+    fold = Fold(keep=EVENT_ACTIONS)
+    documents: dict[str, Any] = {}  # audit files parsed once for all the month ends
+    windows: dict[int, MonitorWindow] = {}  # and monitoring windows read once
+    position = 0
+    for label, moment in _month_ends(end, HISTORY_MONTHS):
+        moment = min(moment, as_of)
+        cut, stamp = position, _ts(moment)
+        while cut < len(events) and events[cut].ts <= stamp:
+            cut += 1
+        fold.apply(events[position:cut])
+        position = cut
+        if fold.seq == 0:
+            continue
+        view = _view(core, fold, moment, LedgerHead(fold.seq), documents, windows)
+        history.append((label, view.counts()))
+    fold.apply(events[position:])
+    head = LedgerHead(prefix.size, prefix.root.hex())
+    snap = Snapshot(
+        Facts.read(fold, all_audits=True, window_cache=windows),
+        rules_in_force(fold, core.artifacts),
+        as_of,
+        head,
+    )
+    final = compute_portfolio(
+        snap.facts,
+        rules=snap.rules,
+        artifacts=core.artifacts,
+        now=as_of,
+        ledger=head,
+        documents=documents,
+    )
+    since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
+    trends = trends_of(snap, core, since=since, by="month")
+    open_items = _open_items(snap.facts, as_of)
     origin = installation_origin(core.store)
     ledger: dict[str, Any] = {**head.to_dict(), "origin": origin, "signed_note": None}
     if private_key is not None:
@@ -143,12 +150,20 @@ def _ts(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _view(core: Core, repo: Any, moment: dt.datetime, head: LedgerHead) -> PortfolioView:
-    facts = Facts.read(repo)
+def _view(
+    core: Core,
+    repo: FactSource,
+    moment: dt.datetime,
+    head: LedgerHead,
+    documents: dict[str, Any],
+    windows: dict[int, MonitorWindow],
+) -> PortfolioView:
+    facts = Facts.read(repo, window_cache=windows)
     return compute_portfolio(
         facts,
         rules=rules_in_force(repo, core.artifacts),
         artifacts=core.artifacts,
         now=moment,
         ledger=head,
+        documents=documents,
     )

@@ -1,8 +1,8 @@
 """The portfolio service: the one core behind ``signoff portfolio`` and ``Signoff.portfolio``.
 
-Now, it reads the live tables; ``at`` a past moment, it replays the ledger's events up to
-then into an empty in-memory registry and runs the same computation on it, citing the
-tree size and root of that ledger prefix.
+Now, it reads the live tables; ``at`` a past moment, it folds the ledger's events up to
+then in memory (:class:`~signoff.store.Fold`: the projector's rules, without SQL) and runs
+the same computation on the result, citing the tree size and root of that ledger prefix.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from ..errors import ConfigError
 from ..ledger import ledger_prefix
 from ..registry import Core
-from ..store import Repository, replayed
+from ..store import Fold
 from ..workflow import rules_in_force
-from ._facts import Facts
+from ._facts import EVENT_ACTIONS, Facts, FactSource
 from ._report import build_report
 from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
@@ -53,7 +53,7 @@ class Portfolio:
         self.core = core
 
     def _read(
-        self, repo: Repository, now: dt.datetime, head: LedgerHead, all_audits: bool
+        self, repo: FactSource, now: dt.datetime, head: LedgerHead, all_audits: bool
     ) -> Snapshot:
         facts = Facts.read(repo, all_audits=all_audits)
         return Snapshot(facts, rules_in_force(repo, self.core.artifacts), now, head)
@@ -62,7 +62,7 @@ class Portfolio:
     def snapshot(
         self, at: str | dt.datetime | None = None, *, all_audits: bool = False
     ) -> Iterator[Snapshot]:
-        """The registry now (live tables), or ``at`` a past moment (replayed from the ledger)."""
+        """The registry now (live tables), or ``at`` a past moment (folded from the ledger)."""
         now = self.core.clock()
         if at is None:
             with self.core.read() as repo:
@@ -78,9 +78,8 @@ class Portfolio:
             raise ConfigError(
                 BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
             )
-        with replayed(prefix.events) as replay:
-            head = LedgerHead(prefix.size, prefix.root.hex())
-            yield self._read(replay.repo, moment, head, all_audits)
+        head = LedgerHead(prefix.size, prefix.root.hex())
+        yield self._read(Fold(prefix.events, keep=EVENT_ACTIONS), moment, head, all_audits)
 
     def view(
         self,

@@ -108,7 +108,12 @@ def _measured(gate: Any) -> str:
 
 
 def _audit_findings(
-    facts: Facts, artifacts: ArtifactStore, rules: Rules, prod: ModelVersion, now: dt.datetime
+    facts: Facts,
+    artifacts: ArtifactStore,
+    rules: Rules,
+    prod: ModelVersion,
+    now: dt.datetime,
+    documents: dict[str, Any] | None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     rule = rules.governance.stages.get("production")
     latest = facts.latest_audit(prod.model, prod.version)
@@ -130,7 +135,13 @@ def _audit_findings(
         return [Finding("blocked", "audit", f"no audit of {prod.ref} is attached")], summary
     try:
         judged = judge_audit(
-            latest, artifacts, rules, "production", now.date(), recheck_manifest=False
+            latest,
+            artifacts,
+            rules,
+            "production",
+            now.date(),
+            recheck_manifest=False,
+            documents=documents,
         )
     except (NotFound, LedgerVerificationError, ValueError) as exc:
         text = f"the latest audit of {prod.ref} cannot be read: {exc}"
@@ -220,12 +231,14 @@ def model_status(
     artifacts: ArtifactStore,
     rules: Rules,
     now: dt.datetime,
+    documents: dict[str, Any] | None = None,
 ) -> ModelStatus:
-    """Judge one model as of ``now`` (``crs``: its change requests, oldest first)."""
+    """Judge one model as of ``now`` (``crs``: its change requests, oldest first;
+    ``documents``: audit files already parsed, by SHA-256, filled as more are read)."""
     findings: list[Finding] = []
     audit = None
     if production is not None:
-        found, audit = _audit_findings(facts, artifacts, rules, production, now)
+        found, audit = _audit_findings(facts, artifacts, rules, production, now, documents)
         findings += found
     findings += _emergency_findings(crs, production, now)
     watched, monitoring = _monitoring(windows, production)

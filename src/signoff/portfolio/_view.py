@@ -102,8 +102,11 @@ def compute_portfolio(
     ledger: LedgerHead,
     team: str | None = None,
     status: str | None = None,
+    documents: dict[str, Any] | None = None,
 ) -> PortfolioView:
-    """The status of every model (of ``team``, with ``status``) as of ``now``."""
+    """The status of every model (of ``team``, with ``status``) as of ``now``; each distinct
+    audit file is parsed once (``documents``: a cache shared by several views)."""
+    documents = {} if documents is None else documents
     check_filters(facts, team, status)
     production, staging = facts.holders("production"), facts.holders("staging")
     crs, windows = facts.crs_by_model(), defaultdict(list)
@@ -120,6 +123,7 @@ def compute_portfolio(
             artifacts=artifacts,
             rules=rules,
             now=now,
+            documents=documents,
         )
         for m in facts.models
         if team is None or m.team == team

@@ -4,6 +4,7 @@ the projector that derives every table from the ledger's events, and typed reads
 from ._artifacts import ArtifactStore
 from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
+from ._fold import Fold
 from ._idempotency import Claim, claim_key, forget_key, keep_answer
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
@@ -50,6 +51,7 @@ __all__ = [
     "Difference",
     "Event",
     "EventRecord",
+    "Fold",
     "GovernanceRecord",
     "ImportedAudit",
     "LedgerEventRow",

@@ -5,7 +5,9 @@ empty in-memory database by the same projector that keeps the live tables, and a
 Every table but the ledger is a function of the ledger's events, so the replay is the
 registry on that date — computed from the ledger alone, whatever the live tables say.
 A :class:`Replay` moves forward only: apply events up to one date, read, apply more,
-read again (the status of a portfolio at every month end costs one replay).
+read again.  It costs about a millisecond per event (one statement per row), so the
+portfolio folds the events in memory instead (:class:`~signoff.store.Fold`); a test checks
+the fold reads the same records as this replay at every cut of a seeded ledger.
 """
 
 from __future__ import annotations

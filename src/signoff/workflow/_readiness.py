@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._canonical import canonical_sha256
 from ..errors import LedgerVerificationError, NotFound
@@ -92,24 +92,31 @@ def judge_audit(
     today: dt.date,
     *,
     recheck_manifest: bool = True,
+    documents: dict[str, Any] | None = None,
 ) -> Judgement:
     """Evaluate the stage policy on one stored audit (its ``results.json``, re-hashed).
 
     ``recheck_manifest=False`` skips re-encoding the results canonically to compare them
     with the manifest: the ``audit.attached`` event recorded both files' hashes after that
     check, and the artifact store re-hashes each file as it reads it, so the pair cannot
-    have changed since (a read-only portfolio of hundreds of audits relies on that)."""
+    have changed since (a read-only portfolio of hundreds of audits relies on that).
+    ``documents`` (with ``recheck_manifest=False``): parsed files by SHA-256, filled as
+    they are read, so a caller judging many audits parses each distinct file once."""
     from ..policy import AuditContext, evaluate
 
-    raw = artifacts.get(audit.results_sha256)
-    results = json.loads(raw)
-    manifest = json.loads(artifacts.get(audit.manifest_sha256))
-    claimed = manifest.get("results_sha256")
-    # signoff writes results.json as canonical JSON, so its bytes' hash is the canonical hash
-    # (fast); any other form is re-encoded canonically before it is compared (slow)
-    fast = hashlib.sha256(raw).hexdigest() == claimed or not recheck_manifest
-    if not fast and canonical_sha256(results) != claimed:
-        raise LedgerVerificationError("results.json no longer matches its manifest")
+    if documents is not None and not recheck_manifest:
+        results = _document(audit.results_sha256, artifacts, documents)
+        manifest = _document(audit.manifest_sha256, artifacts, documents)
+    else:
+        raw = artifacts.get(audit.results_sha256)
+        results = json.loads(raw)
+        manifest = json.loads(artifacts.get(audit.manifest_sha256))
+        claimed = manifest.get("results_sha256")
+        # signoff writes results.json as canonical JSON, so its bytes' hash is the canonical
+        # hash (fast); any other form is re-encoded canonically before it is compared (slow)
+        fast = hashlib.sha256(raw).hexdigest() == claimed or not recheck_manifest
+        if not fast and canonical_sha256(results) != claimed:
+            raise LedgerVerificationError("results.json no longer matches its manifest")
     run = manifest.get("run") or {}
     context = AuditContext(
         today=today,
@@ -120,6 +127,13 @@ def judge_audit(
     )
     policy = rules.policies[stage].policy
     return Judgement(audit.id, tuple(evaluate(policy, results, context)))
+
+
+def _document(sha256: str, artifacts: ArtifactStore, documents: dict[str, Any]) -> Any:
+    """A content-addressed JSON file, parsed once (its hash names its content for good)."""
+    if sha256 not in documents:
+        documents[sha256] = json.loads(artifacts.get(sha256))
+    return documents[sha256]
 
 
 def waived(gate: GateResult, waivers: list[WaiverRecord], now: dt.datetime) -> bool:

@@ -15,14 +15,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
 from .._canonical import canonical_json, canonical_sha256
 from ..errors import ConfigError, LedgerVerificationError, WorkflowRefused
 from ..registry import Core, Unit
-from ..store import ArtifactStore, GovernanceRecord, Repository
+from ..store import ArtifactStore, GovernanceRecord
 from ._governance import NO_POLICY, Governance, bundled_governance_path, load_governance
 
 if TYPE_CHECKING:  # policies (and the metric engine) load only when a policy is read
@@ -132,7 +132,16 @@ def _bundled(artifacts: ArtifactStore) -> Rules:
     return Rules(None, rules.sha256, rules.governance, rules.policies)
 
 
-def rules_in_force(repo: Repository, artifacts: ArtifactStore, number: int | None = None) -> Rules:
+class GovernanceReads(Protocol):
+    """What :func:`rules_in_force` reads: a Repository, or a ledger folded in memory."""
+
+    def governance(self, number: int) -> GovernanceRecord: ...
+    def governance_versions(self, *, state: str | None = None) -> list[GovernanceRecord]: ...
+
+
+def rules_in_force(
+    repo: GovernanceReads, artifacts: ArtifactStore, number: int | None = None
+) -> Rules:
     """Governance version ``number`` (default: the latest applied one)."""
     if number is not None:
         return rules_of(repo.governance(number), artifacts)

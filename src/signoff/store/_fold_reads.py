@@ -1,0 +1,112 @@
+"""The reads of :class:`~signoff.store._fold.Fold`: the same records, in the same order,
+as :class:`~signoff.store.Repository`'s reads of the tables the projector writes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from ..errors import NotFound
+from ._fold_state import FoldState
+from ._portfolio_reads import CRTransition, EventRecord
+from ._records import (
+    AuditRecord,
+    CRRecord,
+    CRState,
+    GovernanceRecord,
+    Model,
+    ModelVersion,
+    RequiredSignOff,
+    WaiverRecord,
+)
+
+__all__ = ["FoldReads"]
+
+NO_GOVERNANCE = "no governance version G-{number}"
+NOT_KEPT = "the fold did not keep the events of {actions}: name them in keep="
+
+
+class FoldReads(FoldState):
+    """Repository-shaped reads of the folded state."""
+
+    #: The actions whose events are kept (set by the fold).
+    kept: frozenset[str] = frozenset()
+
+    def models(self) -> list[Model]:
+        """The inventory, by name."""
+        return [self.models_[name] for name in sorted(self.models_)]
+
+    def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
+        """The versions whose current stage is one of ``stages``, oldest first."""
+        return [
+            v.record(self.stages[ref])
+            for ref, v in self.versions.items()
+            if self.stages[ref] in stages
+        ]
+
+    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]:
+        """Every audit (or each version's latest) with its model and team, by id (each
+        record made when first read: a payload is parsed only if its audit is read)."""
+        found = self.latest.values() if latest_only else self.audits
+        models = self.models_
+        return [
+            (audit.record(), audit.model, models[audit.model].team)
+            for audit in sorted(found, key=lambda a: a.id)
+        ]
+
+    def crs(self) -> list[CRRecord]:
+        """Change requests, newest first."""
+        return [
+            CRRecord(
+                number=c.number,
+                model=c.model,
+                version=c.version,
+                to_stage=c.to_stage,
+                state=CRState(c.state),
+                summary=c.summary,
+                requester=c.requester,
+                baseline=c.baseline,
+                risk_level=c.risk_level,
+                risk=dict(c.risk),
+                required=tuple(
+                    RequiredSignOff(r["role"], int(r.get("count", 1))) for r in c.required
+                ),
+                details=dict(c.details),
+                governance_sha256=c.governance_sha256,
+                governance_version=c.governance_version,
+                created_at=c.created_at,
+                opened_seq=0,
+                signoffs=tuple(c.signoffs),
+                review=c.review,
+                last_seq=c.last_seq,
+            )
+            for _, c in sorted(self.crs_.items(), reverse=True)
+        ]
+
+    def cr_transitions(self) -> list[CRTransition]:
+        """Every state change of every change request, oldest first."""
+        return list(self.transitions)
+
+    def waivers(self) -> list[WaiverRecord]:
+        """Every waiver, oldest first."""
+        return [self.waivers_[n] for n in sorted(self.waivers_)]
+
+    def events_by_action(self, actions: Collection[str]) -> list[EventRecord]:
+        """The events whose action is one of ``actions`` (all of them kept), oldest first."""
+        if not set(actions) <= self.kept:
+            raise ValueError(NOT_KEPT.format(actions=sorted(set(actions) - self.kept)))
+        return [e for e in self.events if e.action in actions]
+
+    def governance_versions(self, *, state: str | None = None) -> list[GovernanceRecord]:
+        """Governance versions, oldest first."""
+        found = [self.governance_[n] for n in sorted(self.governance_)]
+        return [g for g in found if state is None or g.state == state]
+
+    def governance(self, number: int) -> GovernanceRecord:
+        """One governance version; NotFound when absent."""
+        if number not in self.governance_:
+            raise NotFound(NO_GOVERNANCE.format(number=number))
+        return self.governance_[number]
+
+    def ledger_size(self) -> int:
+        """The seq of the last event applied."""
+        return self.seq

@@ -1,0 +1,124 @@
+"""The state :class:`~signoff.store._fold.Fold` keeps: plain containers, one per table the
+portfolio reads, and the mutable parts of a change request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._portfolio_reads import CRTransition, EventRecord
+from ._project_base import Event
+from ._records import AuditRecord, GovernanceRecord, Model, ModelVersion, SignOff, WaiverRecord
+
+__all__ = ["FoldState", "FoldedAudit", "MutableCR", "VersionFacts"]
+
+
+class FoldedAudit:
+    """An ``audit.attached`` event: its id (which orders audits) at once, its record (the
+    rest of the payload) when first asked for."""
+
+    __slots__ = ("_record", "actor", "at", "id", "model", "p", "version")
+
+    def __init__(
+        self, id: int, model: str, version: str, p: Mapping[str, Any], actor: str, at: dt.datetime
+    ) -> None:
+        self.id, self.model, self.version, self.p = id, model, version, p
+        self.actor, self.at = actor, at
+        self._record: AuditRecord | None = None
+
+    def record(self) -> AuditRecord:
+        """The audit as the projector stores it (and the registry reads it back)."""
+        if self._record is None:
+            p = self.p
+            files: Mapping[str, str] = p.get("files", {})
+            self._record = AuditRecord(
+                self.id,
+                self.version,
+                p.get("results_sha256") or files["results.json"],
+                p.get("manifest_sha256") or files["manifest.json"],
+                p.get("policy"),
+                p.get("policy_version"),
+                p.get("verdict"),
+                dict(p.get("gates") or {}),
+                self.actor,
+                self.at,
+                p.get("policy_sha256"),
+            )
+        return self._record
+
+
+class VersionFacts:
+    """A version as ``version.added`` recorded it (its stage is kept apart: it changes)."""
+
+    __slots__ = ("at", "e", "p")
+
+    def __init__(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
+        self.e, self.p, self.at = e, p, at
+
+    def record(self, stage: str) -> ModelVersion:
+        """The version's record in ``stage`` (as the registry's reads build it)."""
+        p = self.p
+        return ModelVersion(
+            model=p["model"],
+            version=p["version"],
+            framework=p["framework"],
+            model_sha256=p.get("model_sha256"),
+            model_uri=p.get("model_uri"),
+            feature_schema=dict(p.get("feature_schema") or {}),
+            training_data_sha256=p.get("training_data_sha256"),
+            training_data_source=p.get("training_data_source"),
+            objective=p.get("objective"),
+            hyperparameters=dict(p.get("hyperparameters") or {}),
+            code_commit=p.get("code_commit"),
+            parent=p["parent"] if p.get("parent") else None,
+            created_by=p.get("created_by", self.e.actor),
+            created_at=self.at,
+            stage=stage,
+            scores_sha256=p.get("scores_sha256"),
+        )
+
+
+@dataclass
+class MutableCR:
+    """A change request while events still change it."""
+
+    number: int
+    model: str
+    version: str
+    to_stage: str
+    summary: str
+    requester: str
+    baseline: str | None
+    risk_level: str
+    risk: dict[str, Any]
+    required: list[dict[str, Any]]
+    details: dict[str, Any]
+    governance_sha256: str
+    governance_version: int | None
+    created_at: dt.datetime
+    state: str = "draft"
+    last_seq: int = 0
+    signoffs: list[SignOff] = field(default_factory=list)
+    review: dict[str, Any] | None = None
+
+
+class FoldState:
+    """What the fold has seen: models, versions and their stages, audits, CRs, waivers,
+    governance versions, and the events kept by action."""
+
+    def __init__(self) -> None:
+        #: The seq of the last event applied (0: none yet).
+        self.seq = 0
+        self.models_: dict[str, Model] = {}
+        self.versions: dict[str, VersionFacts] = {}  # "model@version", in the order added
+        self.stages: dict[str, str] = {}
+        self.audits: list[FoldedAudit] = []
+        self.latest: dict[str, FoldedAudit] = {}  # each version's audit of the highest id
+        self.crs_: dict[int, MutableCR] = {}
+        self.transitions: list[CRTransition] = []
+        self.waivers_: dict[int, WaiverRecord] = {}
+        self.governance_: dict[int, GovernanceRecord] = {}
+        self.events: list[EventRecord] = []
+        self._times: dict[str, dt.datetime] = {}

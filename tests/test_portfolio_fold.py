@@ -1,0 +1,95 @@
+"""``--at`` and the report fold the ledger's events in memory (``signoff.store.Fold``)
+instead of replaying them through the projector into a database: every read the portfolio
+makes must be the same, record for record, at every cut of the ledger — and, at the end,
+the same as the live tables on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import FakeClock
+from portfolio_expected import raw_events
+from signoff.portfolio import EVENT_ACTIONS
+from signoff.registry import VersionRef
+from signoff.store import Fold, replayed
+from test_portfolio import policy_audits, world  # noqa: F401  (the seeded portfolio)
+
+STAGES = ("development", "staging", "production", "archived")
+
+
+def _reads(source: Any) -> str:
+    """Every read of the portfolio (and a few more), as one text: ``repr`` tells an aware
+    datetime from a naive one, ``1`` from ``1.0`` and a tuple from a list."""
+    return repr(
+        {
+            "models": source.models(),
+            "held": source.stage_holders(("production", "staging")),
+            "every version": source.stage_holders(STAGES),
+            "audits": source.audit_rows(),
+            "latest audits": source.audit_rows(latest_only=True),
+            "crs": source.crs(),
+            "transitions": source.cr_transitions(),
+            "waivers": source.waivers(),
+            "events": source.events_by_action(EVENT_ACTIONS),
+            "governance": source.governance_versions(),
+            "applied": source.governance_versions(state="applied"),
+        }
+    )
+
+
+def _more_history(api: Any, clock: FakeClock) -> None:
+    """What the seeded world lacks: a closed post-incident review, a risk override, a
+    withdrawn change."""
+    w = api.workflow
+    (emergency,) = [e.subject for e in raw_events(api) if e.action == "emergency.opened"]
+    w.review_emergency(
+        emergency,
+        findings="the hotfix held; root cause was a stale feature",
+        actions="add a freshness check to the pipeline",
+        actor="rita",
+    )
+    cr = w.open_cr(VersionRef("m09", "1"), to_stage="staging", summary="try", actor="alice")
+    clock.advance(seconds=60)
+    w.override_risk(
+        cr.id, level="high", justification="uses sensitive applicant data", actor="rita"
+    )
+    clock.advance(seconds=60)
+    w.withdraw(cr.id, actor="alice", reason="not ready")
+
+
+def test_the_fold_reads_what_the_projector_writes(
+    api: Any,
+    world: Any,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    _more_history(api, clock)
+    events = raw_events(api)
+    actions = {e.action for e in events}
+    assert {"cr.risk_overridden", "emergency.reviewed", "waiver.granted"} <= actions
+    assert {"model.rolled_back", "monitor.window", "governance.applied"} <= actions
+    fold = Fold(keep=EVENT_ACTIONS)
+    cuts = 0
+    with replayed() as replay:
+        for start in range(0, len(events), 3):
+            chunk = events[start : start + 3]
+            fold.apply(chunk)
+            replay.apply(chunk)
+            assert _reads(fold) == _reads(replay.repo), f"after seq {replay.seq}"
+            cuts += 1
+    assert len(events) > 200
+    assert cuts * 3 >= len(events)
+    assert fold.seq == fold.ledger_size() == len(events)
+    with api.core.read() as live:  # the live tables, on both databases
+        assert _reads(fold) == _reads(live)
+
+
+def test_the_fold_refuses_reads_of_events_it_did_not_keep(
+    api: Any,
+    world: Any,  # noqa: F811
+) -> None:
+    fold = Fold(raw_events(api), keep=("monitor.window",))
+    assert fold.events_by_action(("monitor.window",))
+    with pytest.raises(ValueError, match=r"model\.rolled_back"):
+        fold.events_by_action(("monitor.window", "model.rolled_back"))
