@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, MissingExtraError
+from ._sources import DataSource
 
-__all__ = ["DataFile", "read_data"]
+__all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 
 NOT_FOUND = "evaluation data not found"
 UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
@@ -128,3 +129,16 @@ def read_data(path: Path) -> DataFile:
     if len(frame) == 0:
         raise DataError(EMPTY, file=path)
     return DataFile(path=path, frame=frame, sha256=digest)
+
+
+def read_source(source: DataSource) -> DataFile:
+    """Read every file of ``source`` into one frame (the NumPy engine).
+
+    One file is :func:`read_data` itself; several are read one by one and stacked in
+    name order, and the digest is the data set's (:meth:`DataSource.sha256`).
+    """
+    if len(source.files) == 1:
+        return read_data(source.files[0])
+    frames = [read_data(file).frame for file in source.files]
+    frame = pd.concat(frames, ignore_index=True)
+    return DataFile(path=source.path, frame=frame, sha256=source.sha256())
