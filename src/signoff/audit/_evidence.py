@@ -9,9 +9,11 @@ count-based metric run on the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..config import AuditConfig
+from ..evidence import Attribute
 from ..explain import FeatureImportance, importance_rank, permutation_importances
 from ..metrics import (
     DataQuality,
@@ -36,7 +38,7 @@ class Evidence:
     rows: int
     data_sha256: str
     stats: Statistics
-    attributes: tuple[Any, ...]
+    attributes: tuple[Attribute, ...]
     proxies: tuple[ProxyAssociation, ...]
     importances: list[FeatureImportance] | None
     importance_rank: int | None
@@ -99,7 +101,7 @@ PREDICTIONS_ONLY = "no model given (predictions-only mode): permutation importan
 
 
 def _numpy(
-    config: AuditConfig, source: DataSource, seed: int, progress: Progress | None, base: Any
+    config: AuditConfig, source: DataSource, seed: int, progress: Progress | None, base: Path
 ) -> Evidence:
     inputs = gather_inputs(config, base, source)
     _tick(progress, "reading data and scoring")
@@ -168,7 +170,7 @@ def gather_evidence(
     *,
     seed: int,
     progress: Progress | None,
-    base_dir: Any,
+    base_dir: Path,
 ) -> Evidence:
     """Compute the evidence with ``engine``."""
     if engine == "duckdb":

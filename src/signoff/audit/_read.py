@@ -21,12 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, MissingExtraError
-from ._sources import DataSource
+from ._sources import UNSUPPORTED, DataSource
 
 __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 
 NOT_FOUND = "evaluation data not found"
-UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
 UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the evaluation data has no rows"
 ROW_FIELDS = "this row has {found} field(s), the header has {expected}"

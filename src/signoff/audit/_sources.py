@@ -23,7 +23,13 @@ from typing import Literal
 from ..config import AuditConfig
 from ..errors import DataError, MissingExtraError
 
-__all__ = ["MEMORY_BUDGET", "DataSource", "choose_engine", "find_source"]
+__all__ = [
+    "MEMORY_BUDGET",
+    "UNSUPPORTED",
+    "DataSource",
+    "choose_engine",
+    "find_source",
+]
 
 #: Bytes of (uncompressed) data the in-memory engine takes on under ``engine: auto``.
 MEMORY_BUDGET = 2 << 30
@@ -33,6 +39,7 @@ MISSING_COLUMN = "column {column!r} of {first} is missing here; every file needs
 EXTRA_COLUMN = "column {column!r} is not in {first}; every file needs the same columns"
 OTHER_TYPE = "column {column!r} has the type {kind} here but {first_kind} in {first}"
 UNREADABLE = "could not be read as Parquet: {reason}"
+UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
 Kind = Literal["csv", "parquet"]
 Engine = Literal["numpy", "duckdb"]
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
@@ -153,8 +160,8 @@ def find_source(path: Path) -> DataSource:
     kinds = sorted({f.suffix.lower() for f in files})
     if len(kinds) > 1:
         raise DataError(MIXED.format(kinds=", ".join(kinds)), file=path)
-    if kinds[0] not in _SUFFIXES:  # one named file of another kind: read_data says why
-        return DataSource(path, (files[0],), "csv", files[0].stat().st_size)
+    if kinds[0] not in _SUFFIXES:  # one file, named as such
+        raise DataError(UNSUPPORTED.format(suffix=files[0].suffix or "(no suffix)"), file=path)
     kind: Kind = "parquet" if kinds[0] == ".parquet" else "csv"
     size = _parquet_size(files) if kind == "parquet" else sum(f.stat().st_size for f in files)
     return DataSource(path, tuple(files), kind, size)
