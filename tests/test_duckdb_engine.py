@@ -288,3 +288,44 @@ def test_csv_through_duckdb_equals_numpy(tmp_path: Path) -> None:
     frame = _frame(9, 1500)
     frame.to_csv(tmp_path / "eval.csv", index=False)
     _compare(_run(tmp_path, "eval.csv", "numpy"), _run(tmp_path, "eval.csv", "duckdb"))
+
+
+def test_bunched_scores_and_both_rank_sum_paths(tmp_path: Path) -> None:
+    """Scores within 1e-9 of each other: the grid's slots cannot separate the edges, so the
+    count table falls back to an ASOF join; and the dense and the sorted per-group rank
+    sums of the stream agree with each other and with the NumPy path."""
+    from signoff.audit import _duck_ranks
+    from signoff.evidence import View
+
+    frame = _frame(12, 2000)
+    frame["score"] = 0.5 + np.random.default_rng(1).random(len(frame)).round(3) * 1e-9
+    _write(frame, tmp_path / "eval.parquet")
+    _compare(_run(tmp_path, "eval.parquet", "numpy"), _run(tmp_path, "eval.parquet", "duckdb"))
+
+    rng = np.random.default_rng(3)
+    s = np.sort(rng.integers(0, 50, 5000)).astype(np.float64)
+    combo = rng.integers(0, 6, 5000)
+    n = rng.integers(1, 4, 5000)
+    pos = rng.binomial(n, 0.4)
+    run = np.cumsum(np.concatenate(([True], s[1:] != s[:-1]))) - 1
+    view = View("v", 3, None, np.array([0, 1, 2, 0, 1, 2]), None)
+    dense = _duck_ranks._ViewSums(view, np.array([0, 1, 2, 0, 1, 2]))
+    ranked = _duck_ranks._ViewSums(view, np.array([0, 1, 2, 0, 1, 2]))
+    cut = int(np.searchsorted(s, s[2500]))  # batches end between distinct scores
+    for part in (slice(0, cut), slice(cut, None)):
+        g = dense.groups[combo[part]]
+        dense._add_dense(
+            g, n[part], pos[part], run[part] - run[part][0], int(np.ptp(run[part])) + 1
+        )
+        ranked._add_sorted(g, s[part], n[part], pos[part])
+    np.testing.assert_array_equal(dense.twice, ranked.twice)
+    np.testing.assert_array_equal(dense.seen, ranked.seen)
+    rows = np.repeat(np.arange(5000), n)
+    labels = np.concatenate(
+        [np.r_[np.ones(p), np.zeros(k - p)] for p, k in zip(pos, n, strict=True)]
+    )
+    for group in range(3):
+        mine = rows[np.isin(combo[rows], np.flatnonzero(view.mapping == group))]
+        chosen = np.isin(rows, mine)
+        expected = roc_auc_score(labels[chosen], s[rows][chosen])
+        assert dense.auc()[group] == pytest.approx(expected, abs=1e-12)

@@ -37,6 +37,8 @@ __all__ = ["Ranks", "stream_ranks"]
 BATCH_ROWS = 1 << 18
 #: Average precision's terms summed at a time (exactly rounded), then the block sums.
 TERM_BLOCK = 1 << 16
+#: Most (distinct score × group) cells of a batch counted densely (else sorted by group).
+DENSE_CELLS = 1 << 22
 Int = NDArray[np.int64]
 
 
@@ -79,9 +81,33 @@ class _ViewSums:
         self.positives = np.zeros(view.n_groups, dtype=np.int64)
         self.twice = np.zeros(view.n_groups, dtype=np.int64)
 
-    def add(self, s: NDArray[np.float64], combo: Int, n: Int, pos: Int) -> None:
+    def add(
+        self, s: NDArray[np.float64], combo: Int, n: Int, pos: Int, run: Int, runs: int
+    ) -> None:
+        """Fold one batch in; ``run`` numbers the batch's distinct scores (``runs`` of them)."""
         g = self.groups[combo]
-        order = np.argsort(g, kind="stable")  # by group, scores stay ascending
+        size = self.seen.shape[0]
+        if runs * size <= DENSE_CELLS:
+            self._add_dense(g, n, pos, run, runs)
+        else:
+            self._add_sorted(g, s, n, pos)
+
+    def _add_dense(self, g: Int, n: Int, pos: Int, run: Int, runs: int) -> None:
+        """Few groups: a (distinct score × group) table of counts, no sort."""
+        size = self.seen.shape[0]
+        cell = run * size + g
+        cells = runs * size
+        run_n = np.bincount(cell, weights=n, minlength=cells).astype(np.int64).reshape(runs, size)
+        run_pos = np.bincount(cell, weights=pos, minlength=cells).astype(np.int64)
+        run_pos = run_pos.reshape(runs, size)
+        before = np.cumsum(run_n, axis=0) - run_n + self.seen
+        self.twice += (run_pos * (2 * before + run_n + 1)).sum(axis=0)
+        self.positives += run_pos.sum(axis=0)
+        self.seen += run_n.sum(axis=0)
+
+    def _add_sorted(self, g: Int, s: NDArray[np.float64], n: Int, pos: Int) -> None:
+        """Many groups: rows sorted by group (scores stay ascending), runs per group."""
+        order = np.argsort(g, kind="stable")
         g, s, n, pos = g[order], s[order], n[order], pos[order]
         starts = np.flatnonzero(np.concatenate(([True], (g[1:] != g[:-1]) | (s[1:] != s[:-1]))))
         run_n = np.add.reduceat(n, starts)
@@ -123,14 +149,16 @@ def stream_ranks(
     rows_below = pos_below = runs_before = 0
     for s, k, n, pos in _batches(con):
         combo = np.searchsorted(combos, k)
+        new_run = np.concatenate(([True], s[1:] != s[:-1]))
+        run = np.cumsum(new_run) - 1
+        starts = np.flatnonzero(new_run)
         for view in sums:
-            view.add(s, combo, n, pos)
+            view.add(s, combo, n, pos, run, len(starts))
         upto = rows_below + np.cumsum(n)
         inside = wanted[(wanted >= rows_below) & (wanted < upto[-1])]
         for rank, at in zip(inside, np.searchsorted(upto, inside, side="right"), strict=True):
             found[int(rank)] = float(s[at])
         # Runs of tied scores (all groups together): average precision and the curves.
-        starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
         run_n, run_pos = np.add.reduceat(n, starts), np.add.reduceat(pos, starts)
         rows_at = rows - (rows_below + np.cumsum(run_n) - run_n)  # at or above each run
         tp = positives - (pos_below + np.cumsum(run_pos) - run_pos)
