@@ -106,6 +106,7 @@ class Reduced:
 
 def _first_row(con: Any, source: DataSource, condition: str) -> tuple[Path, int]:
     """The file and 1-based row of the first row meeting ``condition``."""
+    con.execute("SET preserve_insertion_order = true")  # CSV rows numbered in file order
     for file in source.files:
         reader = "read_parquet" if source.kind == "parquet" else "read_csv"
         option = "file_row_number = true" if source.kind == "parquet" else "header = true"
