@@ -100,7 +100,12 @@ def _hex(seq: int, salt: str, length: int = 64) -> str:
 
 
 def synthetic_event(seq: int) -> Event:
-    """A deterministic event shaped like the registry's (``version.added``, ``artifact.added``…)."""
+    """A deterministic event shaped like the registry's (``version.added``, ``artifact.added``…).
+
+    The actions carry a ``bench.`` prefix: payloads the size and shape of the registry's,
+    which the projector leaves alone (they name models no event registered), so this
+    measures the ledger — hashing, appending, verifying — not the projected tables.
+    """
     actor = ACTORS[seq % len(ACTORS)]
     model, version = f"model-{seq % 997}", f"{seq % 53}.{seq % 7}"
     subject = f"version:{model}:{version}"
@@ -113,10 +118,10 @@ def synthetic_event(seq: int) -> Event:
             "training_data_sha256": _hex(seq, "b"),
             "code_commit": _hex(seq, "c", 40),
         }
-        return actor, "version.added", subject, payload
+        return actor, "bench.version_added", subject, payload
     if kind == 1:
         payload = {"kind": "model", "sha256": _hex(seq, "d"), "filename": "model.skops"}
-        return actor, "artifact.added", subject, payload | {"size": 1000 + seq % 90_000}
+        return actor, "bench.artifact_added", subject, payload | {"size": 1000 + seq % 90_000}
     if kind == 2:
         payload = {
             "audit_id": seq,
@@ -126,8 +131,8 @@ def synthetic_event(seq: int) -> Event:
             "policy_version": "1.2.0",
             "gates": {"demographic_parity": "pass", "equalized_odds": "pass"},
         }
-        return actor, "audit.attached", subject, payload
-    return actor, "user.role_granted", f"user:{actor}", {"name": actor, "role": "reviewer"}
+        return actor, "bench.audit_attached", subject, payload
+    return actor, "bench.role_granted", f"user:{actor}", {"name": actor, "role": "reviewer"}
 
 
 def _timestamp(seq: int) -> str:

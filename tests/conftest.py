@@ -18,6 +18,14 @@ from signoff.cli import app
 from signoff.demo import write_demo_project
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """signoff's cache (skops' trusted types) in a session folder, never the user's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIGNOFF_CACHE_DIR", str(tmp_path_factory.mktemp("signoff-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo project (German Credit split, trained skops model, audit.yaml), built once."""

@@ -1,4 +1,4 @@
-"""Permutation importance equals scikit-learn's, for every scoring, with one model call per feature."""
+"""Permutation importance equals scikit-learn's, for every scoring, however the model calls are batched."""
 
 from __future__ import annotations
 
@@ -39,6 +39,46 @@ def test_equals_scikit_learn(demo_template: Path, scoring: str, sklearn_scoring:
         assert item.importance_mean == pytest.approx(expected[item.feature], abs=1e-12)
         assert item.importance_std == pytest.approx(spread[item.feature], abs=1e-12)
     assert [i.rank for i in ours] == list(range(1, len(features) + 1))
+
+
+class _Counting:
+    """The loaded model, counting the calls and rows it is asked to score."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        self.rows: list[int] = []
+
+    def scores(self, frame: pd.DataFrame, **options: object) -> np.ndarray:
+        self.rows.append(len(frame))
+        return self.model.scores(frame, **options)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("call_rows", [1, 3 * 300 * 4, 100_000], ids=["one", "three", "all"])
+def test_batched_calls_change_no_number(
+    demo_template: Path, monkeypatch: pytest.MonkeyPatch, call_rows: int
+):
+    import signoff.explain._permutation as permutation  # the module, not the function
+
+    monkeypatch.setattr(permutation, "CALL_ROWS", call_rows)
+    model = load_model(demo_template / "model.skops")
+    frame = pd.read_csv(demo_template / "data" / "holdout.csv")
+    features = list(model.feature_names or ())
+    y = (frame["credit_risk"] == 1).to_numpy().astype(np.int8)
+    counting = _Counting(model)
+    ours = permutation_importances(
+        counting, frame, y, positive_label=1, features=features, repeats=4, seed=7
+    )
+    per_call = max(1, call_rows // (300 * 4))
+    calls = -(-len(features) // per_call)
+    assert counting.rows[0] == 300  # the baseline
+    assert len(counting.rows) == 1 + calls
+    assert sum(counting.rows[1:]) == len(features) * 300 * 4
+    reference = permutation_importance(
+        model.estimator, frame[features], y, scoring="roc_auc", n_repeats=4, random_state=7
+    )
+    expected = dict(zip(features, reference.importances_mean, strict=True))
+    for item in ours:
+        assert item.importance_mean == pytest.approx(expected[item.feature], abs=1e-12)
 
 
 def test_rank_of_watched_features():

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from signoff.audit._read import NESTED_COLUMN, ROW_FIELDS
+from signoff.audit._read import NESTED_COLUMN, ROW_FIELDS, _check_parsed_rows, _check_rows
 from signoff.cli import app
 from signoff.config._schema import ATTRIBUTE_NAME_STAR, DUPLICATE_LABELS
-from signoff.errors import ConfigError
+from signoff.errors import ConfigError, DataError
 from signoff.evidence._groups import STAR_IN_LABEL, TOO_MANY_GROUPS, missing_label
 from signoff.metrics import METRICS
 from signoff.policy import COMPARISONS, SEVERITIES, AuditContext, Policy, evaluate
@@ -159,6 +159,38 @@ def test_a_csv_row_with_too_few_fields_is_refused_with_its_line(tmp_path: Path):
     result = _audit(tmp_path, _config())
     assert result.exit_code == 3
     assert _said(result, f"data.csv:6: {ROW_FIELDS.format(found=4, expected=6)}")
+
+
+def _row_check(check: object, text: str) -> tuple[int | None, str] | None:
+    try:
+        check(text, Path("data.csv"))  # type: ignore[operator]
+    except DataError as exc:
+        return exc.line, exc.message
+    return None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b,c\n1,2,3\n4,5,6\n",
+        "a,b,c\n1,2,3\n4,5,6",  # no final line end
+        "a,b,c\r\n1,2,3\r\n\r\n4,5\r\n",  # Windows line ends, a blank line, a short row
+        "a,b,c\n\n\n1,2,3\n4,5,6,7\n",  # blank lines before a long row
+        "a,b,c\n1,2,3\n   \n",  # a line of spaces is one field
+        "a,b,c\n1,,\n,,\n1,2\n",  # empty fields count
+        'a,b,c\n1,"2,5",3\n4,5\n',  # quotes: the csv reader decides
+        'a,b,c\n1,"two\nlines",3\n4,5\n',
+        "a,b,c\r1,2,3\r4,5\r",  # old Mac line ends
+    ],
+)
+def test_the_fast_row_check_says_what_the_csv_reader_says(text: str) -> None:
+    assert _row_check(_check_rows, text) == _row_check(_check_parsed_rows, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab, \n\r", max_size=60))
+def test_the_fast_row_check_agrees_on_any_unquoted_text(text: str) -> None:
+    assert _row_check(_check_rows, text) == _row_check(_check_parsed_rows, text)
 
 
 @pytest.mark.parametrize(

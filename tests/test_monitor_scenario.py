@@ -141,6 +141,7 @@ def test_two_failing_windows_roll_production_back_through_the_workflow(scene: di
     assert emergency["requester"] == "watcher"
     assert emergency["state"] == "deployed"
     assert emergency["details"]["emergency"]["incident"] == incident
+    assert emergency["details"]["emergency"]["automatic"] is True
     assert emergency["overdue"] is True
 
     # the monitor identity can roll back, never sign; a person closes the review
@@ -194,6 +195,7 @@ def test_two_failing_windows_roll_production_back_through_the_workflow(scene: di
     (row,) = json.loads(_cli(scene, "portfolio", "--json").stdout)["models"]
     assert row["production"] == "1.0"
     assert row["monitoring"] is None  # 1.0 has not been watched since it came back
+    assert row["last_approval"] == "2026-01-06T09:00:00+00:00"  # 2.0's, not the rollback's
 
     # every run, alert and action is in the ledger, and the tables agree with it
     verified = _cli(scene, "ledger", "verify")

@@ -21,7 +21,7 @@ from signoff.errors import (
 )
 from signoff.ledger._log import iter_events
 from signoff.registry import Registry, VersionRef
-from signoff.store import Store, open_store, schema_status
+from signoff.store import Store, head_revision, open_store, schema_status
 from signoff.store._models import LedgerEventRow, ModelRow
 
 
@@ -236,7 +236,7 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):
     Store(url).dispose()  # an empty file
     with pytest.raises(
         StoreError,
-        match=r"has schema none \(an empty database\); this signoff needs 0007: upgrade it",
+        match=rf"has schema none \(an empty database\); this signoff needs {head_revision()}: upgrade",
     ):
         open_store(url)
     store = Store(url)

@@ -14,10 +14,19 @@ from server_helpers import bearer, csrf, login, populate, settings
 
 #: Which callers each access level lets through (the rest get 401/403 from the server).
 ALLOWED = {
-    "public": {"anonymous", "read_token", "write_token", "auditor", "approver", "stale_login"},
-    "read": {"read_token", "write_token", "auditor", "approver", "stale_login"},
+    "public": {
+        "anonymous",
+        "read_token",
+        "write_token",
+        "monitor_token",
+        "auditor",
+        "approver",
+        "stale_login",
+    },
+    "read": {"read_token", "write_token", "monitor_token", "auditor", "approver", "stale_login"},
     "write": {"write_token", "approver", "stale_login"},
     "sign": {"approver"},
+    "monitor": {"monitor_token", "approver", "stale_login"},
 }
 ACCESS_RULES = {
     "sign_in",
@@ -63,6 +72,7 @@ def test_route_by_role(api, clock, tmp_path: Path):
     from signoff.server import create_app
 
     cr = populate(api, tmp_path)
+    api.registry.add_user("moe", "moe@example.org", ["monitor"], actor="admin")
     app = create_app(api, settings())
     stale = login(app, api, "anna")
     clock.advance(minutes=16)
@@ -70,6 +80,7 @@ def test_route_by_role(api, clock, tmp_path: Path):
         "anonymous": TestClient(app),
         "read_token": TestClient(app, headers=bearer(api, "anna", "read")),
         "write_token": TestClient(app, headers=bearer(api, "anna", "write")),
+        "monitor_token": TestClient(app, headers=bearer(api, "moe", "monitor")),
         "auditor": login(app, api, "audrey"),
         "approver": login(app, api, "anna"),
         "stale_login": stale,
@@ -103,7 +114,7 @@ def test_route_by_role(api, clock, tmp_path: Path):
                 response.text,
             )
     # the table is real: every level both lets someone through and refuses someone
-    for level in ("read", "write", "sign"):
+    for level in ("read", "write", "sign", "monitor"):
         rows = [(m, p) for (m, p, lv) in table if lv == level]
         assert rows, level
         assert any(outcome[(m, p, "approver")] for m, p in rows)

@@ -96,3 +96,39 @@ def test_serve_refuses_settings_that_cannot_work(cli, env):
     half = cli("serve", env={**env, "SIGNOFF_OIDC_ISSUER": "https://idp.example.org"})
     assert half.exit_code == 2
     assert "set: SIGNOFF_OIDC_ISSUER" in half.stderr
+
+
+def test_serve_names_a_bad_writer_key_and_checkpoint_settings(cli, env, tmp_path: Path):
+    from signoff.ledger import generate_key
+
+    missing = cli("serve", env={**env, "SIGNOFF_WRITER_KEY": str(tmp_path / "none.key")})
+    assert missing.exit_code == 2
+    assert "none.key" in missing.stderr
+    _, public = generate_key("signoff-writer")
+    (tmp_path / "writer.pub").write_text(public + "\n")
+    given_public = cli("serve", env={**env, "SIGNOFF_WRITER_KEY": str(tmp_path / "writer.pub")})
+    assert given_public.exit_code == 2
+    assert "writer.pub" in given_public.stderr
+    assert "not a private key" in " ".join(given_public.stderr.split())
+    no_key = cli("serve", env={**env, "SIGNOFF_CHECKPOINT_FILE": str(tmp_path / "cp.txt")})
+    assert no_key.exit_code == 2
+    assert "publishing checkpoints needs a signing key" in " ".join(no_key.stderr.split())
+
+
+def test_serve_says_what_it_does_with_the_ledger(tmp_path: Path, monkeypatch):
+    from signoff.cli._server import describe
+    from signoff.ledger import generate_key
+    from signoff.server import Settings
+
+    assert describe(Settings.from_env())[0].startswith("ledger: events are not signed")
+    private, _ = generate_key("acme-writer")
+    (tmp_path / "w.key").write_text(private + "\n")
+    monkeypatch.setenv("SIGNOFF_WRITER_KEY", str(tmp_path / "w.key"))
+    monkeypatch.setenv("SIGNOFF_CHECKPOINT_FILE", str(tmp_path / "cp.txt"))
+    monkeypatch.setenv("SIGNOFF_CHECKPOINT_INTERVAL", "10m")
+    lines = describe(Settings.from_env())
+    assert lines == [
+        "ledger: every event signed by the writer key acme-writer",
+        f"checkpoints: signed by acme-writer every 600 s to {tmp_path / 'cp.txt'}",
+    ]
+    assert private not in "\n".join(lines)

@@ -8,11 +8,14 @@ fast the commands start is measured in ``benchmarks/bench_cli.py``, not here.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +59,40 @@ def test_the_wrapper_sees_heavy_imports(tmp_path: Path):
     code, modules = _run(tmp_path, "audit", str(tmp_path / "missing.yaml"))
     assert code == 2
     assert {"pandas", "sklearn", "scipy"} <= set(modules)
+
+
+_FREEZE_WRAPPER = """
+import gc, json, sys
+from signoff.cli import main
+sys.argv = ["signoff", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"frozen": gc.get_freeze_count()}), file=sys.stderr)
+"""
+
+
+def _frozen_after(*args: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _FREEZE_WRAPPER, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    return int(json.loads(done.stderr.strip().splitlines()[-1])["frozen"])
+
+
+def test_the_console_script_freezes_what_an_audit_imported(demo: Path, tmp_path: Path):
+    """Everything imported is moved out of the collector's way before the computation."""
+    assert _frozen_after("--version") == 0
+    assert _frozen_after("audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "out")) > 10_000
+
+
+def test_an_audit_inside_another_process_leaves_its_collector_alone(
+    cli: Callable[..., Any], demo: Path, tmp_path: Path
+):
+    before = gc.get_freeze_count()
+    result = cli("audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert gc.get_freeze_count() == before

@@ -35,10 +35,13 @@ class Ledger:
 
     store: Store
 
-    def verify(self, *, checkpoint: Checkpoint | None = None) -> Verification:
-        """Recompute every hash and re-derive every table from the events; see
+    def verify(
+        self, *, checkpoint: Checkpoint | None = None, writer_key: str | None = None
+    ) -> Verification:
+        """Recompute every hash and re-derive every table from the events (and check the
+        server's writer signatures against its public ``writer_key``); see
         :func:`signoff.ledger.verify_ledger`."""
-        return verify_ledger(self.store, checkpoint=checkpoint)
+        return verify_ledger(self.store, checkpoint=checkpoint, writer_key=writer_key)
 
 
 class Signoff:
@@ -82,6 +85,7 @@ def connect(
     clock: Clock = utc_now,
     after_commit: Callable[[Signoff], None] | None = None,
     signing_key: str | None = None,
+    writer_key: str | None = None,
 ) -> Signoff:
     """Open (and, with ``create``, create and migrate) a registry.
 
@@ -105,6 +109,10 @@ def connect(
         The acting person's Ed25519 private key (text of ``signoff ledger keygen``): every
         action they take is signed. Governance ``signatures: required`` refuses unsigned
         actions, and ``ledger verify`` checks every signature.
+    writer_key : str, optional
+        The writer's Ed25519 private key (``signoff serve`` reads ``SIGNOFF_WRITER_KEY``):
+        every ledger event appended through this connection carries its signature, which
+        ``ledger verify --writer-key`` checks.
     """
     store = open_store(url, create=create)
     if artifacts is None:
@@ -115,6 +123,7 @@ def connect(
         artifacts=artifacts if isinstance(artifacts, ArtifactStore) else Path(artifacts),
         clock=clock,
         signing_key=signing_key,
+        writer_key=writer_key,
     )
     api = Signoff(core)
     if after_commit is not None:

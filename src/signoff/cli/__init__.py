@@ -11,10 +11,12 @@ from . import _monitor, _monitor_views, _portfolio, _regulatory, _server  # noqa
 
 # isort: on
 from ._app import app, run
+from ._app import short_lived_process as _short_lived_process
 
 __all__ = ["app", "main", "run"]
 
 
 def main() -> None:
     """Console-script entry point."""
+    _short_lived_process()
     run()

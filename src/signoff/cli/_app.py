@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import sys
@@ -27,6 +28,8 @@ __all__ = [
     "err_console",
     "handle_errors",
     "out_console",
+    "settle_imports",
+    "short_lived_process",
 ]
 
 #: Exit code of an unexpected exception: a bug in signoff, never a failed gate (EX_SOFTWARE).
@@ -55,6 +58,28 @@ def _console(stderr: bool) -> Console:
 
 out_console = _console(stderr=False)
 err_console = _console(stderr=True)
+
+
+_SHORT_LIVED = {"yes": False}
+
+
+def short_lived_process() -> None:
+    """Mark this process as one command that exits when done (the console script)."""
+    _SHORT_LIVED["yes"] = True
+
+
+def settle_imports() -> None:
+    """Call after a command's heavy imports (pandas, scikit-learn, the report engine).
+
+    In a short-lived process everything alive now is moved to the garbage
+    collector's permanent generation (``gc.freeze``): it lives until exit
+    anyway, and otherwise every full collection the computation triggers scans
+    all imported modules, classes and functions again, about half a second of
+    an audit.  A long-lived process (an application calling ``run``, tests,
+    the server) keeps its collector as it is.
+    """
+    if _SHORT_LIVED["yes"]:
+        gc.freeze()
 
 
 def current_user() -> str | None:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._app import app, current_user, err_console, handle_errors, out_console
+from ._app import app, current_user, err_console, handle_errors, out_console, settle_imports
 from ._progress import progress_bars
 
 __all__ = ["OutputFormat", "audit_command"]
@@ -90,6 +90,7 @@ def audit_command(
     from ..audit import audit  # NumPy, pandas and scikit-learn load only when asked for
     from ._render import render_audit
 
+    settle_imports()
     as_json = output_format is OutputFormat.json
     formats = _report_formats(report)  # a bad --report fails before the work
     registry, ref, who = None, None, None

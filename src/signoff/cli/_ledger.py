@@ -140,12 +140,20 @@ def verify(
     ] = None,
     key: Annotated[Path | None, typer.Option(help="Public key that signed the checkpoint.")] = None,
     origin: Origin = None,
+    writer_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The server's public writer key: every event from the first it signed must "
+            "carry its valid signature."
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Recompute every event's hash and the root; with a checkpoint, prove the log only grew.
 
-    Exit 5 names the first bad seq: an edited, moved or deleted event, or (against a
-    checkpoint) a truncated or rewritten log.
+    Exit 5 names the first bad seq: an edited, moved or deleted event, (against a
+    checkpoint) a truncated or rewritten log, or (with --writer-key) an event the server
+    did not sign — inserted, edited or deleted straight in the database.
     """
     from ..ledger import load_public_key, parse_checkpoint, verify_ledger
 
@@ -159,11 +167,14 @@ def verify(
         cp = parse_checkpoint(
             _read(checkpoint_file), load_public_key(key), origin=_origin(origin, store)
         )
-    result = verify_ledger(open_registry(write=False).store, checkpoint=cp)
+    writer = load_public_key(writer_key) if writer_key is not None else None
+    result = verify_ledger(open_registry(write=False).store, checkpoint=cp, writer_key=writer)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
     against = f"; consistent with the checkpoint of {result.checkpoint_size} event(s)" if cp else ""
+    if writer is not None:
+        against += f"; {result.writer_signed} event(s) signed by the writer key"
     out_console.print(f"ledger verified: {result.size} event(s), root {result.root}{against}")
 
 

@@ -116,7 +116,9 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
 
     A command that writes creates the registry when there is none; a read-only command
     (``write=False``) never creates a database or a folder. ``SIGNOFF_KEY`` names the acting
-    person's private key file: every action they take is then signed.
+    person's private key file: every action they take is then signed. ``SIGNOFF_WRITER_KEY``
+    (on the server's host) names the server's writer key: every event is signed as the
+    server signs it.
     """
     from .._api import connect
 
@@ -125,7 +127,17 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
         from ..ledger import load_private_key
 
         key = load_private_key(Path(os.environ["SIGNOFF_KEY"]))
-    api = connect(create=write, after_commit=_deliver_quickly if deliver else None, signing_key=key)
+    writer = None
+    if write and os.environ.get("SIGNOFF_WRITER_KEY"):  # on the server's host: sign as it does
+        from ..ledger import load_private_key
+
+        writer = load_private_key(Path(os.environ["SIGNOFF_WRITER_KEY"]))
+    api = connect(
+        create=write,
+        after_commit=_deliver_quickly if deliver else None,
+        signing_key=key,
+        writer_key=writer,
+    )
     on_exit(api.close)  # the database connections are released when the command ends
     return api
 

@@ -29,6 +29,35 @@ def app_from_env() -> object:
     return create_app(settings=Settings.from_env(**bind))
 
 
+def _key_name(private_key: str) -> str:
+    parts = private_key.split("+", 4)  # PRIVATE+KEY+<name>+<id>+<key>
+    return parts[2] if len(parts) == 5 else "?"
+
+
+def describe(settings: object) -> list[str]:
+    """What the server will do with the ledger, in lines for the operator (no secrets)."""
+    from ..server import Settings
+
+    assert isinstance(settings, Settings)
+    lines = []
+    if settings.writer_key is None:
+        lines.append(
+            "ledger: events are not signed by the server (set SIGNOFF_WRITER_KEY to a key "
+            "file of `signoff ledger keygen`)"
+        )
+    else:
+        lines.append(
+            f"ledger: every event signed by the writer key {_key_name(settings.writer_key)}"
+        )
+    if settings.publishes and settings.checkpoint_key is not None:
+        places = [str(p) for p in (settings.checkpoint_file, settings.checkpoint_git) if p]
+        lines.append(
+            f"checkpoints: signed by {_key_name(settings.checkpoint_key)} every "
+            f"{settings.checkpoint_interval:g} s to {' and '.join(places)}"
+        )
+    return lines
+
+
 @app.command("serve", rich_help_panel="Server")
 @handle_errors
 def serve(
@@ -44,6 +73,8 @@ def serve(
 
     os.environ[BIND_ENV] = json.dumps({"host": host, "port": port, "workers": workers})
     err_console.print(f"signoff serve: {settings.public_url} ({workers} worker(s))")
+    for line in describe(settings):
+        err_console.print(line, markup=False, soft_wrap=True)
     uvicorn.run(
         "signoff.cli._server:app_from_env",
         factory=True,

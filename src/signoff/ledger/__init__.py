@@ -43,6 +43,7 @@ from ._verify import (
     prove_event,
     verify_ledger,
 )
+from ._writer import WRITER_SIGNATURE, verify_writer
 
 __all__ = [
     "ACTOR_SIGNATURE",
@@ -50,6 +51,7 @@ __all__ = [
     "EMPTY_ROOT",
     "PROOF_FORMAT",
     "UNSIGNED_ACTIONS",
+    "WRITER_SIGNATURE",
     "Checkpoint",
     "InclusionProofDoc",
     "LedgerEvent",
@@ -86,4 +88,5 @@ __all__ = [
     "verify_inclusion",
     "verify_ledger",
     "verify_statement",
+    "verify_writer",
 ]

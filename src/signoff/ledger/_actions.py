@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import LedgerVerificationError
 from ._signing import sign_statement, verify_statement
+from ._writer import WRITER_SIGNATURE
 
 __all__ = [
     "ACTOR_SIGNATURE",
@@ -49,7 +50,7 @@ def action_statement(
     actor: str, action: str, subject: str, payload: Mapping[str, Any]
 ) -> dict[str, Any]:
     """What an actor signs: the event without its signature."""
-    body = {k: v for k, v in payload.items() if k != ACTOR_SIGNATURE}
+    body = {k: v for k, v in payload.items() if k not in (ACTOR_SIGNATURE, WRITER_SIGNATURE)}
     return {"actor": actor, "action": action, "subject": subject, "payload": body}
 
 

@@ -26,6 +26,7 @@ from .._canonical import canonical_json
 from ..errors import LedgerVerificationError, NotFound
 from ..store import LedgerEventRow, apply_event, lock_writes
 from ._merkle import leaf_hash, root_hash
+from ._writer import WRITER_SIGNATURE, sign_as_writer, writer_statement
 
 __all__ = [
     "LedgerEvent",
@@ -108,15 +109,22 @@ def append_event(
     subject: str,
     payload: Mapping[str, Any],
     at: dt.datetime,
+    writer_key: str | None = None,
 ) -> LedgerEvent:
     """Append one event inside the caller's transaction and apply it to the tables.
 
     The projector (:func:`signoff.store.apply_event`) is the only writer of the
-    registry's tables, so a change exists if and only if its event does.
+    registry's tables, so a change exists if and only if its event does. With
+    ``writer_key`` (the server's private key) the event carries the writer's signature,
+    chained to the event before it (see :mod:`signoff.ledger._writer`).
     """
     lock_appends(session)
     seq = (session.scalar(select(func.max(LedgerEventRow.seq))) or 0) + 1
     ts = timestamp(at)
+    if writer_key is not None:
+        prev = session.scalar(select(LedgerEventRow.leaf_hash).where(LedgerEventRow.seq == seq - 1))
+        statement = writer_statement(seq, ts, actor, action, subject, payload, prev or "")
+        payload = {**payload, WRITER_SIGNATURE: sign_as_writer(statement, writer_key)}
     payload_json = canonical_json(dict(payload)).decode("utf-8")
     digest = leaf_hash(event_bytes(seq, ts, actor, action, subject, payload_json)).hex()
     session.add(

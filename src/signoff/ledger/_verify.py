@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ..errors import ConfigError, LedgerVerificationError
 from ..store import (
@@ -33,6 +33,7 @@ from ._log import get_event, iter_events, leaf_hashes
 from ._merkle import consistency_proof, root_hash, verify_consistency
 from ._proof import make_inclusion_doc
 from ._signing import verify_signoffs
+from ._writer import verify_writer
 
 __all__ = [
     "DEFAULT_ORIGIN",
@@ -86,6 +87,8 @@ class Verification:
     root: str
     checkpoint_size: int | None
     consistency_proof: tuple[str, ...]
+    #: With a writer key: how many events carry its valid signature.
+    writer_signed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -94,12 +97,17 @@ class Verification:
             "root_hash": self.root,
             "checkpoint_size": self.checkpoint_size,
             "consistency_proof": list(self.consistency_proof),
+            "writer_signed": self.writer_signed,
             "verified": True,
         }
 
 
-def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Verification:
-    """Recompute every leaf and the root; with a checkpoint, prove the log only grew.
+def verify_ledger(
+    store: Store, *, checkpoint: Checkpoint | None = None, writer_key: str | None = None
+) -> Verification:
+    """Recompute every leaf and the root; with a checkpoint, prove the log only grew; with
+    ``writer_key`` (the server's public key), check every event's writer signature from the
+    first one it signed.
 
     Raises
     ------
@@ -108,6 +116,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     """
     with store.transaction() as session:
         leaves = leaf_hashes(session)
+        signed = verify_writer(session, writer_key) if writer_key is not None else None
         verify_signoffs(session)  # personal signatures, against the keys registered before them
         verify_actions(session)  # every action, where governance requires signatures
         check_projections(session)
@@ -116,7 +125,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
             raise LedgerVerificationError(problems[0])
     root = root_hash(leaves)
     if checkpoint is None:
-        return Verification(len(leaves), root.hex(), None, ())
+        return Verification(len(leaves), root.hex(), None, (), signed)
     old = checkpoint.size
     if old > len(leaves):
         raise LedgerVerificationError(
@@ -127,7 +136,7 @@ def verify_ledger(store: Store, *, checkpoint: Checkpoint | None = None) -> Veri
     proof = consistency_proof(old, leaves)
     if not verify_consistency(old, len(leaves), checkpoint.root, root, proof):  # pragma: no cover
         raise LedgerVerificationError(REWRITTEN.format(checkpoint=old, root=checkpoint.root.hex()))
-    return Verification(len(leaves), root.hex(), old, tuple(p.hex() for p in proof))
+    return Verification(len(leaves), root.hex(), old, tuple(p.hex() for p in proof), signed)
 
 
 PROJECTION = (
@@ -171,13 +180,19 @@ def check_projections(session: Any) -> None:
 
 
 def checkpoint_ledger(
-    store: Store, *, private_key_text: str, at: dt.datetime, origin: str | None = None
+    store: Store,
+    *,
+    private_key_text: str,
+    at: dt.datetime,
+    origin: str | None = None,
+    if_changed: bool = False,
 ) -> tuple[Checkpoint, str]:
     """Sign the current tree head and keep a copy in the database.
 
     The signed note is what matters: export it and keep it elsewhere (CI log,
     a git repository, WORM storage, a second party).  The database copy is
-    only a convenience; it is not trusted by ``verify``.
+    only a convenience; it is not trusted by ``verify``.  With ``if_changed`` (a
+    schedule), a note the newest copy already is (same head, same key) is not kept again.
     """
     if origin is None:
         origin = installation_origin(store)
@@ -187,6 +202,12 @@ def checkpoint_ledger(
         leaves = leaf_hashes(session)
         checkpoint = Checkpoint(origin=origin, size=len(leaves), root=root_hash(leaves))
         note = sign_checkpoint(checkpoint, private_key_text)
+        if if_changed:
+            newest = session.scalars(
+                select(CheckpointRow).order_by(CheckpointRow.id.desc()).limit(1)
+            ).first()
+            if newest is not None and newest.note == note:  # Ed25519 signs deterministically
+                return checkpoint, note
         session.add(
             CheckpointRow(
                 size=checkpoint.size, root_hash=checkpoint.root.hex(), note=note, created_at=at

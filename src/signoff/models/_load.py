@@ -19,6 +19,7 @@ from ._boosters import load_lightgbm, load_xgboost
 from ._common import one_line
 from ._loaded import LoadedModel
 from ._onnx import load_onnx
+from ._skops import import_skops_io
 
 __all__ = ["load_model"]
 
@@ -124,12 +125,11 @@ def _plain(value: Any) -> Any:
 
 
 def _load_skops(data: bytes, path: Path, trusted: bool) -> Any:
-    import skops.io
-
-    untrusted = sorted(skops.io.get_untrusted_types(data=data))
+    skops_io = import_skops_io()
+    untrusted = sorted(skops_io.get_untrusted_types(data=data))
     if untrusted and not trusted:
         raise ModelError(UNTRUSTED_TYPES.format(types=", ".join(untrusted)), file=path)
-    return skops.io.loads(data, trusted=untrusted)
+    return skops_io.loads(data, trusted=untrusted)
 
 
 def _load_joblib(data: bytes, path: Path, trusted: bool) -> Any:

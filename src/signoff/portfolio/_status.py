@@ -230,10 +230,10 @@ def model_status(
     findings += _emergency_findings(crs, production, now)
     watched, monitoring = _monitoring(windows, production)
     findings += watched
-    approvals = [
+    approvals = [  # an automatic rollback returns to an approved version: not a review
         t
         for cr in crs
-        if cr.to_stage == "production"
+        if cr.to_stage == "production" and not (cr.details.get("emergency") or {}).get("automatic")
         for t in [facts.last_time(cr.number, "approved")]
         if t is not None and t <= now
     ]

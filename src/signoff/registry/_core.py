@@ -50,6 +50,8 @@ class Unit:
     #: The acting person's private key, when they sign their actions (``signatures:
     #: required`` in the governance makes it mandatory).
     signing_key: str | None = None
+    #: The writer's private key (the server's): every event carries its signature.
+    writer_key: str | None = None
     #: Every event this unit appended, in order (housekeeping reads them before commit).
     emitted: list[LedgerEvent] = field(default_factory=list)
 
@@ -68,6 +70,7 @@ class Unit:
             subject=subject,
             payload=payload,
             at=self.now,
+            writer_key=self.writer_key,
         )
         self.emitted.append(event)
         return event
@@ -92,10 +95,14 @@ class Core:
         artifacts: ArtifactStore | Path | None = None,
         clock: Clock = utc_now,
         signing_key: str | None = None,
+        writer_key: str | None = None,
     ) -> None:
         self.store = store
         #: The private key of whoever acts through this core (see :class:`Unit`).
         self.signing_key = signing_key
+        #: The writer's private key: set, every event appended carries its signature (the
+        #: server sets it; see ``signoff.ledger.verify_writer``).
+        self.writer_key = writer_key
         if artifacts is None:
             artifacts = Path(".signoff") / "artifacts"
         self.artifacts = (
@@ -123,6 +130,7 @@ class Core:
                     subject=subject,
                     payload=payload,
                     at=self.clock(),
+                    writer_key=self.writer_key,
                 )
 
     @contextmanager
@@ -148,7 +156,7 @@ class Core:
                         READ_ONLY.format(name=user.name, roles=", ".join(user.roles))
                     )
                 name = user.name
-            unit = Unit(repo, name, self.clock(), session, self.signing_key)
+            unit = Unit(repo, name, self.clock(), session, self.signing_key, self.writer_key)
             yield unit
             for hook in self.before_commit:
                 hook(unit)

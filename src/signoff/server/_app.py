@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -12,9 +16,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from .._api import Signoff, connect
-from . import _api_routes, _ledger_routes, _login, _pages
+from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
+from ._idempotency import idempotent
+from ._metrics import RequestMetrics
+from ._openapi import install_openapi
 from ._problems import install_handlers
+from ._publish import publish_forever
 from ._settings import Settings
 
 __all__ = ["create_app"]
@@ -51,11 +59,43 @@ def _oidc_client(settings: Settings) -> object | None:
     return client
 
 
+def _lifespan(
+    api: Signoff, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the checkpoint schedule with the app, stop it with the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.publishes and settings.checkpoint_key is not None:
+            task = asyncio.create_task(
+                publish_forever(
+                    api,
+                    private_key=settings.checkpoint_key,
+                    interval=settings.checkpoint_interval,
+                    file=settings.checkpoint_file,
+                    git_folder=settings.checkpoint_git,
+                )
+            )
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return lifespan
+
+
 def create_app(api: Signoff | None = None, settings: Settings | None = None) -> FastAPI:
     """The application over ``api`` (default: ``signoff.connect()`` with the settings' URL)."""
     settings = settings or Settings.from_env()
     api = api or connect(settings.database_url)
+    if settings.writer_key is not None:  # the server signs every event it appends
+        api.core.writer_key = settings.writer_key
     app = FastAPI(
+        lifespan=_lifespan(api, settings),
         title="signoff",
         version=__version__,
         description="ML model governance: the registry, the approval workflow and the ledger.",
@@ -67,6 +107,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
+    app.middleware("http")(idempotent)  # inside the session: it knows who is asking
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -88,10 +129,29 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    app.state.request_metrics = RequestMetrics()
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start, status = time.perf_counter(), 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+            elapsed = time.perf_counter() - start
+            app.state.request_metrics.observe(request.method, route, status, elapsed)
+
     install_handlers(app)
-    for module in (_ledger_routes, _api_routes, _login, _pages):
+    install_openapi(app)
+    routers = (_ledger_routes, _api_routes, _change_routes, _monitor_routes, _login, _pages)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)
+    app.include_router(_monitor_routes.metrics)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for route in api_routes(app.routes):
         if route_access(route) is None:

@@ -9,6 +9,8 @@ table from the same declarations.
 * ``write`` — a person, or a ``write`` token, whose roles are not all read-only;
 * ``sign`` — a person in a browser session who logged in at most 15 minutes ago.
   No token can sign or approve.
+* ``monitor`` — a person, or a ``monitor`` token, whose roles are not all read-only
+  (recording a monitoring run; the core then requires the ``monitor`` role).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ __all__ = [
     "start_session",
 ]
 
-ACCESS_LEVELS = ("public", "read", "write", "sign")
+ACCESS_LEVELS = ("public", "read", "write", "sign", "monitor")
 READ_ONLY_ROLES = frozenset({"auditor"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_SIGNED_IN = "sign in first: a browser session, or an API token in 'Authorization: Bearer'"
@@ -151,11 +153,14 @@ def _refuse(request: Request, who: Principal, rule: str, message: str) -> Proble
 
 def _check(request: Request, who: Principal, level: str) -> None:
     what = f"{request.method} {request.url.path}"
-    if level in ("write", "sign") and who.read_only:
+    if level in ("write", "sign", "monitor") and who.read_only:
         roles = ", ".join(who.user.roles)
         raise _refuse(request, who, "read_only_role", READ_ONLY.format(user=who.name, roles=roles))
     if level == "write" and who.via == "token" and who.scope != "write":
         raise _refuse(request, who, "token_scope", SCOPE.format(scope=who.scope, what=what))
+    if level == "monitor" and who.via == "token" and who.scope != "monitor":
+        message = SCOPE.format(scope=who.scope, what=what).replace("a write token", "a monitor one")
+        raise _refuse(request, who, "token_scope", message)
     if level == "sign":
         if who.via == "token":
             raise _refuse(request, who, "token_cannot_sign", TOKEN_SIGN)

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..errors import ConfigError
-from ..ledger import installation_origin, parse_checkpoint, prove_event
+from ..ledger import check_public_key, installation_origin, parse_checkpoint, prove_event
 from ..store import schema_status
 from ._auth import Principal, need
 
-__all__ = ["health", "router"]
+__all__ = ["SeqQuery", "health", "router"]
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 health = APIRouter(tags=["operations"])
 Reader = Annotated[Principal, Depends(need("read"))]
 Anyone = Annotated[Principal | None, Depends(need("public"))]
+#: The largest seq a route accepts (the ledger's seq column is a 32-bit integer).
+MAX_SEQ = 2**31 - 1
+SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ, description="The event's seq.")]
+SeqQuery = Annotated[int, Query(ge=1, le=MAX_SEQ, description="The event's seq.")]
 HALF = "a checkpoint needs the public key that signed it (and the reverse)"
 
 
@@ -29,6 +33,10 @@ class VerifyAsk(BaseModel):
 
     checkpoint: str | None = Field(default=None, description="The signed note, as pasted.")
     public_key: str | None = Field(default=None, description="The key that signed it.")
+    writer_key: str | None = Field(
+        default=None,
+        description="The server's public writer key: check every event's writer signature.",
+    )
 
 
 def _api(request: Request) -> Signoff:
@@ -36,14 +44,17 @@ def _api(request: Request) -> Signoff:
     return api
 
 
-def verify(api: Signoff, checkpoint: str | None, public_key: str | None) -> dict[str, Any]:
+def verify(
+    api: Signoff, checkpoint: str | None, public_key: str | None, writer_key: str | None = None
+) -> dict[str, Any]:
     """``ledger verify`` (LedgerVerificationError names the first bad seq)."""
     if (checkpoint is None) != (public_key is None):
         raise ConfigError(HALF, field="checkpoint")
     cp = None
     if checkpoint is not None and public_key is not None:
         cp = parse_checkpoint(checkpoint, public_key, origin=installation_origin(api.store))
-    result: dict[str, Any] = api.ledger.verify(checkpoint=cp).to_dict()
+    writer = check_public_key(writer_key) if writer_key is not None else None
+    result: dict[str, Any] = api.ledger.verify(checkpoint=cp, writer_key=writer).to_dict()
     return result
 
 
@@ -54,11 +65,11 @@ def head(request: Request, who: Reader) -> dict[str, Any]:
 
 @router.post("/verify", summary="Verify the ledger, optionally against a signed checkpoint")
 def verify_route(request: Request, body: VerifyAsk, who: Reader) -> dict[str, Any]:
-    return verify(_api(request), body.checkpoint, body.public_key)
+    return verify(_api(request), body.checkpoint, body.public_key, body.writer_key)
 
 
 @router.get("/proof/{seq}", summary="An inclusion proof of one event (check it offline)")
-def proof(request: Request, seq: int, who: Reader) -> dict[str, Any]:
+def proof(request: Request, seq: SeqPath, who: Reader) -> dict[str, Any]:
     api = _api(request)
     doc: dict[str, Any] = prove_event(api.store, seq, origin=installation_origin(api.store))
     return doc

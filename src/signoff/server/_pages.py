@@ -14,7 +14,8 @@ from ..store import CRState
 from ..workflow import ChangeRequest
 from ._api_routes import attestation
 from ._auth import Principal, need
-from ._ledger_routes import verify
+from ._ledger_routes import SeqQuery, verify
+from ._monitor_routes import monitoring_section
 from ._present import etag
 
 __all__ = ["router", "sign_roles"]
@@ -139,7 +140,16 @@ def model_page(request: Request, model: str, who: Reader) -> Response:
     found = registry.get_model(model)
     versions = registry.list_versions(found.name)
     history = registry.history(found.name)
-    return _page(request, "model.html", who, model=found, versions=versions, history=history)
+    monitoring = monitoring_section(_api(request), found.name)
+    return _page(
+        request,
+        "model.html",
+        who,
+        model=found,
+        versions=versions,
+        history=history,
+        monitoring=monitoring,
+    )
 
 
 @router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
@@ -158,7 +168,8 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
 
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, who: Reader) -> Response:
-    return _page(request, "ledger.html", who, result=None, error=None, checkpoint="", key="")
+    context = {"result": None, "error": None, "checkpoint": "", "key": "", "writer_key": ""}
+    return _page(request, "ledger.html", who, **context)
 
 
 @router.post("/ledger", response_class=HTMLResponse)
@@ -167,22 +178,25 @@ def ledger_verify(
     who: Reader,
     checkpoint: Annotated[str, Form()] = "",
     public_key: Annotated[str, Form()] = "",
+    writer_key: Annotated[str, Form()] = "",
 ) -> Response:
     from ..errors import SignoffError
 
     result, error, status = None, None, 200
+    given = [checkpoint.strip() or None, public_key.strip() or None, writer_key.strip() or None]
     try:
-        result = verify(_api(request), checkpoint.strip() or None, public_key.strip() or None)
+        result = verify(_api(request), *given)
     except SignoffError as exc:
         error, status = exc.render(), exc.http_status
     context = {"result": result, "error": error, "checkpoint": checkpoint, "key": public_key}
+    context["writer_key"] = writer_key
     response = _page(request, "ledger.html", who, **context)
     response.status_code = status
     return response
 
 
 @router.get("/ledger/proof", response_class=JSONResponse)
-def proof_download(request: Request, who: Reader, seq: int) -> Response:
+def proof_download(request: Request, who: Reader, seq: SeqQuery) -> Response:
     from ._ledger_routes import proof
 
     doc = proof(request, seq, who)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
@@ -23,6 +26,18 @@ HALF_OIDC = (
     "SIGNOFF_OIDC_CLIENT_SECRET together; set: {given}"
 )
 BAD_FLAG = "{name} must be 0 or 1, got {value!r}"
+BAD_INTERVAL = "expected a duration such as 30s, 10m, 1h or 1d (at least 0.1 s), got {text!r}"
+NO_TARGET = (
+    "SIGNOFF_CHECKPOINT_INTERVAL or SIGNOFF_CHECKPOINT_KEY is set but no place to publish: "
+    "set SIGNOFF_CHECKPOINT_FILE and/or SIGNOFF_CHECKPOINT_GIT"
+)
+NO_CHECKPOINT_KEY = (
+    "publishing checkpoints needs a signing key: set SIGNOFF_CHECKPOINT_KEY "
+    "(or SIGNOFF_WRITER_KEY) to a private key file of `signoff ledger keygen`"
+)
+NOT_A_FOLDER = "{path} is not a folder"
+_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])?")
+_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -32,6 +47,57 @@ def _flag(name: str, default: bool) -> bool:
     if value not in ("0", "1"):
         raise ConfigError(BAD_FLAG.format(name=name, value=value), field=name)
     return value == "1"
+
+
+def _key_file(name: str) -> str | None:
+    """The private key in the file the variable ``name`` names (ConfigError naming the file
+    when it cannot be read or is not a private key)."""
+    path = os.environ.get(name)
+    if not path:
+        return None
+    from ..ledger import load_private_key
+
+    return load_private_key(Path(path))
+
+
+def _folder(name: str) -> Path | None:
+    """The folder the variable ``name`` names, resolved (ConfigError when it is not one)."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(NOT_A_FOLDER.format(path=path), field=name)
+    return path
+
+
+def parse_interval(text: str) -> float:
+    """``30s``, ``10m``, ``1h``, ``1d`` or plain seconds (``0.5``) → seconds."""
+    match = _INTERVAL.fullmatch(text.strip())
+    seconds = float(match.group(1)) * _SECONDS[match.group(2) or "s"] if match else 0.0
+    if seconds < 0.1:
+        raise ConfigError(BAD_INTERVAL.format(text=text), field="SIGNOFF_CHECKPOINT_INTERVAL")
+    return seconds
+
+
+def _checkpoints(writer: str | None) -> dict[str, Any]:
+    """The scheduled-checkpoint settings (a target needs a key, a key or interval a target)."""
+    file = os.environ.get("SIGNOFF_CHECKPOINT_FILE") or None
+    git = os.environ.get("SIGNOFF_CHECKPOINT_GIT") or None
+    interval = os.environ.get("SIGNOFF_CHECKPOINT_INTERVAL") or None
+    key = _key_file("SIGNOFF_CHECKPOINT_KEY") or writer
+    if file is None and git is None:
+        if interval is not None or os.environ.get("SIGNOFF_CHECKPOINT_KEY"):
+            raise ConfigError(NO_TARGET, field="SIGNOFF_CHECKPOINT_FILE")
+        return {}
+    if key is None:
+        raise ConfigError(NO_CHECKPOINT_KEY, field="SIGNOFF_CHECKPOINT_KEY")
+    return {
+        "checkpoint_key": key,
+        "checkpoint_interval": parse_interval(interval) if interval else 3600.0,
+        "checkpoint_file": Path(file) if file else None,
+        "checkpoint_git": Path(git) if git else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -50,6 +116,22 @@ class Settings:
     session_max: dt.timedelta = dt.timedelta(hours=8)
     session_idle: dt.timedelta = dt.timedelta(minutes=30)
     fresh_login: dt.timedelta = dt.timedelta(minutes=15)
+    #: The writer's Ed25519 private key (text of ``signoff ledger keygen``), from the file
+    #: ``SIGNOFF_WRITER_KEY`` names: every ledger event the server appends is signed with it.
+    writer_key: str | None = field(default=None, repr=False)
+    #: Scheduled checkpoints: the signing key (``SIGNOFF_CHECKPOINT_KEY``, else the writer
+    #: key), every ``checkpoint_interval`` seconds, to a file and/or a git repository folder.
+    checkpoint_key: str | None = field(default=None, repr=False)
+    checkpoint_interval: float = 3600.0
+    checkpoint_file: Path | None = None
+    checkpoint_git: Path | None = None
+    #: The folder of monitor configs (``<model>.yaml``) batches are measured against.
+    monitor_configs: Path | None = None
+
+    @property
+    def publishes(self) -> bool:
+        """Whether the server publishes checkpoints on a schedule."""
+        return self.checkpoint_file is not None or self.checkpoint_git is not None
 
     @property
     def oidc(self) -> bool:
@@ -74,6 +156,7 @@ class Settings:
             "SIGNOFF_OIDC_CLIENT_ID": os.environ.get("SIGNOFF_OIDC_CLIENT_ID") or None,
             "SIGNOFF_OIDC_CLIENT_SECRET": os.environ.get("SIGNOFF_OIDC_CLIENT_SECRET") or None,
         }
+        writer = _key_file("SIGNOFF_WRITER_KEY")
         given = [k for k, v in oidc.items() if v]
         if given and len(given) != len(oidc):
             raise ConfigError(HALF_OIDC.format(given=", ".join(given)), field=given[0])
@@ -87,4 +170,7 @@ class Settings:
             oidc_client_secret=oidc["SIGNOFF_OIDC_CLIENT_SECRET"],
             oidc_groups_claim=os.environ.get("SIGNOFF_OIDC_GROUPS_CLAIM") or "groups",
             database_url=os.environ.get("SIGNOFF_DATABASE_URL") or None,
+            writer_key=writer,
+            **_checkpoints(writer),
+            monitor_configs=_folder("SIGNOFF_MONITOR_CONFIGS"),
         )

@@ -4,6 +4,7 @@ the projector that derives every table from the ledger's events, and typed reads
 from ._artifacts import ArtifactStore
 from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
+from ._idempotency import Claim, claim_key, forget_key, keep_answer
 from ._migrations import SchemaStatus, head_revision, open_store, schema_status, upgrade
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_document
@@ -44,6 +45,7 @@ __all__ = [
     "CRState",
     "CRTransition",
     "CheckpointRow",
+    "Claim",
     "Decision",
     "Difference",
     "Event",
@@ -71,10 +73,13 @@ __all__ = [
     "add_to_outbox",
     "apply_event",
     "check_documents",
+    "claim_key",
     "database_url",
     "event_time",
     "first_difference",
+    "forget_key",
     "head_revision",
+    "keep_answer",
     "keep_document",
     "lock_writes",
     "name_key",

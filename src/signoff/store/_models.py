@@ -420,3 +420,20 @@ class ServerTokenRow(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(120), default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class IdempotencyRow(Base):
+    """A POST the server answered under an ``Idempotency-Key``: replayed, not re-run, when
+    the same caller sends the same key again. Not a projection: a cache of answers (the
+    changes themselves are in the ledger), kept for a day."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("caller", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    caller: Mapped[str] = mapped_column(String(200))  # who: a user's session or a token
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request
+    status: Mapped[int | None] = mapped_column(Integer, default=None)  # None: in progress
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    body: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -34,7 +34,9 @@ def _cr_opened(session: Session, e: Event, at: dt.datetime) -> None:
     if emergency:
         details = {
             "emergency": {
-                k: p[k] for k in ("incident", "reason", "expires_at", "review_due_at") if k in p
+                k: p[k]
+                for k in ("incident", "reason", "expires_at", "review_due_at", "automatic")
+                if k in p
             }
         }
         risk = p.get("risk") or _emergency_risk(p["incident"])

@@ -1,0 +1,83 @@
+"""Break-glass and undo over HTTP: emergency changes, their post-incident review, and
+rollback — the CLI's `cr emergency`, `cr review` and `rollback`, the same core rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from .._api import Signoff
+from ..registry import VersionRef
+from ._auth import Principal, need
+from ._present import cr_json, etag, plain
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["registry and workflow"])
+Writer = Annotated[Principal, Depends(need("write"))]
+
+
+class EmergencyAsk(BaseModel):
+    """A break-glass change: one on-call approver, an expiry, a review due."""
+
+    version: str = Field(description="MODEL@VERSION", examples=["credit@1.3"])
+    to_stage: str = Field(examples=["production"])
+    incident: str = Field(description="The incident id.", examples=["INC-4711"])
+    reason: str
+
+
+class ReviewAsk(BaseModel):
+    """The post-incident review of an emergency change (not by its requester)."""
+
+    findings: str = Field(description="What happened (at least 15 characters).")
+    actions: str = Field(description="What will change (at least 15 characters).")
+
+
+class RollbackAsk(BaseModel):
+    """Production back to the last version approved for it (or ``to_version``)."""
+
+    reason: str
+    to_version: str | None = Field(default=None, description="A version approved before.")
+
+
+def _api(request: Request) -> Signoff:
+    api: Signoff = request.app.state.api
+    return api
+
+
+@router.post("/emergencies", status_code=201, summary="Open a break-glass change (submitted)")
+def open_emergency(
+    request: Request, body: EmergencyAsk, who: Writer, response: Response
+) -> dict[str, Any]:
+    found = _api(request).workflow.open_emergency(
+        VersionRef.parse(body.version),
+        to_stage=body.to_stage,
+        incident=body.incident,
+        reason=body.reason,
+        actor=who.name,
+    )
+    response.headers["Location"] = f"/api/crs/{found.id}"
+    response.headers["ETag"] = etag(found)
+    return cr_json(found)
+
+
+@router.post("/crs/{cr}/review", summary="Close an emergency change's post-incident review")
+def review(
+    request: Request, cr: str, body: ReviewAsk, who: Writer, response: Response
+) -> dict[str, Any]:
+    found = _api(request).workflow.review_emergency(
+        cr, findings=body.findings, actions=body.actions, actor=who.name
+    )
+    response.headers["ETag"] = etag(found)
+    return cr_json(found)
+
+
+@router.post("/models/{model}/rollback", summary="Roll production back (the operator)")
+def rollback(request: Request, model: str, body: RollbackAsk, who: Writer) -> dict[str, Any]:
+    done = _api(request).workflow.rollback(
+        model, actor=who.name, reason=body.reason, to_version=body.to_version
+    )
+    result: dict[str, Any] = plain(done)
+    return result
