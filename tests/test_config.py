@@ -232,7 +232,7 @@ BAD = {
     "unknown nested key": (
         edit("  target: approved", "  tagret: approved"),
         ":7:3: data: unknown key 'tagret' (did you mean 'target'?); "
-        "allowed keys here: features, path, positive_label, score_column, target",
+        "allowed keys here: engine, features, path, positive_label, score_column, target",
     ),
     "unknown key under a named attribute": (
         edit("    privileged: male", "    privileged: male\n    colum: gender"),

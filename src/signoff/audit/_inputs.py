@@ -22,7 +22,8 @@ from ..evidence import (
     validate_scores,
 )
 from ..models import LoadedModel, load_model
-from ._read import read_data
+from ._read import read_data, read_source
+from ._sources import DataSource
 
 __all__ = ["AuditInputs", "gather_inputs", "resolve"]
 
@@ -59,10 +60,12 @@ def resolve(base_dir: Path, path: str) -> Path:
     return candidate if candidate.is_absolute() else base_dir / candidate
 
 
-def gather_inputs(config: AuditConfig, base_dir: Path) -> AuditInputs:
-    """Read and check the data and model named by the config."""
+def gather_inputs(
+    config: AuditConfig, base_dir: Path, source: DataSource | None = None
+) -> AuditInputs:
+    """Read and check the data (``source``, default ``data.path``) and the model."""
     data_path = resolve(base_dir, config.data.path)
-    data = read_data(data_path)
+    data = read_source(source) if source is not None else read_data(data_path)
     frame = data.frame
 
     needed = {config.data.target: "data.target"}

@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, MissingExtraError
+from ._sources import UNSUPPORTED, DataSource
 
-__all__ = ["DataFile", "read_data"]
+__all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 
 NOT_FOUND = "evaluation data not found"
-UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
 UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the evaluation data has no rows"
 ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
@@ -160,3 +160,16 @@ def read_data(path: Path) -> DataFile:
     if len(frame) == 0:
         raise DataError(EMPTY, file=path)
     return DataFile(path=path, frame=frame, sha256=digest)
+
+
+def read_source(source: DataSource) -> DataFile:
+    """Read every file of ``source`` into one frame (the NumPy engine).
+
+    One file is :func:`read_data` itself; several are read one by one and stacked in
+    name order, and the digest is the data set's (:meth:`DataSource.sha256`).
+    """
+    if len(source.files) == 1:
+        return read_data(source.files[0])
+    frames = [read_data(file).frame for file in source.files]
+    frame = pd.concat(frames, ignore_index=True)
+    return DataFile(path=source.path, frame=frame, sha256=source.sha256())

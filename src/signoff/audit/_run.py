@@ -12,14 +12,13 @@ from typing import Any
 from .._canonical import canonical_sha256
 from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
 from ..errors import ConfigError
-from ..explain import importance_rank, permutation_importances
-from ..metrics import ProxyAssociation, data_quality, operating_curves, proxy_associations
 from ._assemble import assemble_results
+from ._evidence import gather_evidence
 from ._gating import PolicyInput, apply_policy, as_loaded_policy, policy_manifest_entry
-from ._inputs import AuditInputs, gather_inputs
+from ._inputs import resolve
 from ._manifest import build_manifest
 from ._result import AuditResult
-from ._stats import compute_statistics
+from ._sources import choose_engine, find_source
 
 __all__ = ["Progress", "audit", "timestamp_from_environment"]
 
@@ -62,61 +61,6 @@ def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig)
         parsed, seed_set = config_from_mapping(config), "seed" in config
     digest = canonical_sha256(parsed.model_dump(mode="json"))
     return _Source(parsed, Path.cwd(), "<python>", digest, seed_set)
-
-
-def _tick(progress: Progress | None, stage: str) -> None:
-    if progress is not None:
-        progress(stage, 1, 1)
-
-
-def _explain(
-    inputs: AuditInputs,
-    config: AuditConfig,
-    proxies: tuple[ProxyAssociation, ...],
-    seed: int,
-    progress: Progress | None,
-) -> tuple[Any, int | None, list[str], str | None]:
-    protected_columns = {config.attribute_column(a) for a in config.protected_attributes}
-    watched = sorted(
-        (
-            protected_columns
-            | set(config.proxies)
-            | {
-                p.feature
-                for p in proxies
-                if p.value is not None and p.value >= config.proxy_threshold
-            }
-        )
-        & set(inputs.features)
-    )
-    if inputs.model is None:
-        return (
-            None,
-            None,
-            watched,
-            "no model given (predictions-only mode): permutation importance skipped",
-        )
-    if config.explain.permutation_repeats == 0:
-        return (
-            None,
-            None,
-            watched,
-            "permutation importance turned off (explain.permutation_repeats: 0)",
-        )
-    importances = permutation_importances(
-        inputs.model,
-        inputs.frame,
-        inputs.y,
-        positive_label=config.data.positive_label,
-        features=inputs.features,
-        scoring=config.explain.scoring,
-        threshold=config.threshold,
-        repeats=config.explain.permutation_repeats,
-        max_rows=config.explain.max_rows,
-        seed=seed,
-    )
-    _tick(progress, "permutation importance")
-    return importances, importance_rank(importances, watched), watched, None
 
 
 def audit(
@@ -172,41 +116,37 @@ def audit(
     if trust_model and cfg.model is not None:
         cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update={"trusted": True})})
 
-    inputs = gather_inputs(cfg, source.base_dir)
-    _tick(progress, "reading data and scoring")
-    stats = compute_statistics(
-        inputs.y, inputs.scores, inputs.attributes, cfg, seed=cfg.seed, progress=progress
+    data = find_source(resolve(source.base_dir, cfg.data.path))
+    evidence = gather_evidence(
+        cfg,
+        data,
+        choose_engine(cfg, data),
+        seed=cfg.seed,
+        progress=progress,
+        base_dir=source.base_dir,
     )
-    feature_frame = inputs.frame[list(inputs.features)]
-    protected_columns = {cfg.attribute_column(a) for a in cfg.protected_attributes}
-    candidates = feature_frame[[c for c in feature_frame.columns if c not in protected_columns]]
-    proxies = proxy_associations(candidates, {a.name: a.codes for a in inputs.attributes})
-    _tick(progress, "proxy detection")
-    importances, rank, watched, note = _explain(inputs, cfg, proxies, cfg.seed, progress)
-    quality = data_quality(inputs.frame)
-
     results = assemble_results(
         config=cfg,
-        rows=len(inputs.frame),
-        stats=stats,
-        attributes=inputs.attributes,
-        importances=importances,
-        importance_rank=rank,
-        watched_features=watched,
-        proxies=proxies,
-        quality=quality,
-        explain_note=note,
-        curves=operating_curves(inputs.y, inputs.scores),
+        rows=evidence.rows,
+        stats=evidence.stats,
+        attributes=evidence.attributes,
+        importances=evidence.importances,
+        importance_rank=evidence.importance_rank,
+        watched_features=evidence.watched,
+        proxies=evidence.proxies,
+        quality=evidence.quality,
+        explain_note=evidence.note,
+        curves=evidence.curves,
     )
     files: dict[str, dict[str, Any]] = {
         "config": {"path": source.name, "sha256": source.sha256},
-        "data": {"path": cfg.data.path, "sha256": inputs.data_sha256, "rows": len(inputs.frame)},
+        "data": {"path": cfg.data.path, "sha256": evidence.data_sha256, "rows": evidence.rows},
     }
-    if cfg.model is not None and inputs.model is not None:
+    if cfg.model is not None and evidence.model is not None:
         files["model"] = {
             "path": cfg.model.path,
             "format": cfg.model.format,
-            "sha256": inputs.model.sha256,
+            "sha256": evidence.model.sha256,
         }
     when = created_at or timestamp_from_environment()
 

@@ -20,7 +20,6 @@ from ..evidence import (
     Attribute,
     CountTable,
     FloatArray,
-    ScoreGrid,
     View,
     bootstrap_tables,
     build_table,
@@ -39,7 +38,15 @@ from ..metrics import (
     shift_scenarios,
 )
 
-__all__ = ["OVERALL", "Statistics", "compute_statistics", "percentile_interval"]
+__all__ = [
+    "OVERALL",
+    "Counted",
+    "Statistics",
+    "compute_statistics",
+    "count_arrays",
+    "percentile_interval",
+    "summarise",
+]
 
 OVERALL = "__overall__"
 Progress = Callable[[str, int, int], None]
@@ -118,16 +125,53 @@ def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatAr
     return pick(tail), pick(1.0 - tail)
 
 
-def _count(
-    y: NDArray[np.int8], scores: FloatArray, attributes: Sequence[Attribute], grid: ScoreGrid
-) -> tuple[CountTable, list[View]]:
-    """The count table over the joint groups, and every view of it (overall first).
+@dataclass(frozen=True)
+class Counted:
+    """What every engine computes from the rows; the rest works on it alone.
 
-    The per-row joint codes die here, so they do not add to peak memory later.
+    Attributes
+    ----------
+    table : CountTable
+        Over the joint groups of every protected attribute.
+    views : list of View
+        How each view (overall first) sums from the joint groups.
+    exact_auc : dict
+        View → exact ROC AUC of each group (from the rows, not the bins).
+    average_precision : float
+        Exact average precision overall.
     """
+
+    table: CountTable
+    views: list[View]
+    exact_auc: dict[str, FloatArray]
+    average_precision: float
+
+
+def count_arrays(
+    y: NDArray[np.int8], scores: FloatArray, attributes: Sequence[Attribute], config: AuditConfig
+) -> Counted:
+    """The NumPy engine: count the rows held in memory.
+
+    The per-row joint codes and the score order die here, so they do not add to peak
+    memory later.
+    """
+    grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
     joint = joint_groups(attributes)
     table = build_table(y, scores, joint.codes, joint.n_groups, grid)
-    return table, plan_views(attributes, joint, overall=OVERALL)
+    views = plan_views(attributes, joint, overall=OVERALL)
+    del joint
+    ranked = score_ranks(y, scores)
+    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
+    exact_auc.update(
+        {
+            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
+            for a in attributes
+        }
+    )
+    # The order is spent: drop it before average precision's per-run terms.
+    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
+    ap = average_precision(y, scores, ranked=ranked)
+    return Counted(table, views, exact_auc, ap)
 
 
 def compute_statistics(
@@ -139,29 +183,30 @@ def compute_statistics(
     seed: int,
     progress: Progress | None = None,
 ) -> Statistics:
-    """Count, bootstrap and summarise every count-based metric."""
-    grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
-    table, views = _count(y, scores, attributes, grid)
+    """Count, bootstrap and summarise every count-based metric (the NumPy engine)."""
+    counted = count_arrays(y, scores, attributes, config)
+    return summarise(counted, attributes, config, seed=seed, progress=progress)
+
+
+def summarise(
+    counted: Counted,
+    attributes: Sequence[Attribute],
+    config: AuditConfig,
+    *,
+    seed: int,
+    progress: Progress | None = None,
+) -> Statistics:
+    """Point estimates and bootstrap intervals from the count table, whatever the engine."""
+    table, views = counted.table, counted.views
     point = _evaluate(table, views, config)
 
-    # Exact ranking point estimates from the raw arrays; the bootstrap's binned
-    # values are shifted by the same offset, so intervals sit around them.
-    ranked = score_ranks(y, scores)
+    # Exact ranking point estimates from the rows; the bootstrap's binned values are
+    # shifted by the same offset, so intervals sit around them.
     offsets: Values = {}
-    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
-    exact_auc.update(
-        {
-            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
-            for a in attributes
-        }
-    )
-    for view, auc in exact_auc.items():
+    for view, auc in counted.exact_auc.items():
         offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
         point[view]["roc_auc"] = auc
-    # The order is spent: drop it before average precision's per-run terms.
-    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
-    ap = np.array([average_precision(y, scores, ranked=ranked)])
-    del ranked
+    ap = np.array([counted.average_precision])
     offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]
     point[OVERALL]["pr_auc"] = ap
 

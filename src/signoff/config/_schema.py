@@ -41,6 +41,13 @@ ATTRIBUTE_NAME_STAR = (
     "attribute name {name!r} contains '*', which signoff uses to name intersections; "
     "rename it (the data column can keep its name: set `column:`)"
 )
+SPARK_NOT_BUILT = (
+    "the spark engine is not built yet; use duckdb (out of core, on one machine) or numpy"
+)
+DUCKDB_NEEDS_SCORES = (
+    "data.engine duckdb audits scores already in the data (data.score_column); scoring a "
+    "model over data that does not fit in memory is not built yet: use engine numpy"
+)
 DUPLICATE_LABELS = "labels must be unique; {label!r} names more than one band"
 
 
@@ -67,7 +74,10 @@ class ModelConfig(_Strict):
 class DataConfig(_Strict):
     """``data:`` — the evaluation set."""
 
-    path: str = Field(description="Evaluation data (.csv or .parquet), relative to the config.")
+    path: str = Field(
+        description="Evaluation data, relative to the config: a .csv or .parquet file, a folder "
+        "of them, or a glob such as 'scores/*.parquet' (files with one schema)."
+    )
     target: str = Field(description="Column holding the true label.")
     positive_label: Label = Field(default=1, description="The favourable outcome.")
     score_column: str | None = Field(
@@ -80,6 +90,19 @@ class DataConfig(_Strict):
         description="The model's input columns; default: the model's own feature names, "
         "else every column except target, score and protected attributes.",
     )
+    engine: Literal["auto", "numpy", "duckdb", "spark"] = Field(
+        default="auto",
+        description="Who computes the evidence: numpy (in memory), duckdb (out of core, "
+        "predictions-only; the `duckdb` extra) or auto: numpy while the data fits the memory "
+        "budget, duckdb past it.",
+    )
+
+    @field_validator("engine")
+    @classmethod
+    def _built(cls, v: str) -> str:
+        if v == "spark":
+            raise ValueError(SPARK_NOT_BUILT)
+        return v
 
 
 class ProtectedAttribute(_Strict):
@@ -278,6 +301,8 @@ class AuditConfig(_Strict):
             raise ValueError(
                 "give either a model (model.path) or a score column (data.score_column)"
             )
+        if self.data.engine == "duckdb" and self.data.score_column is None:
+            raise ValueError(DUCKDB_NEEDS_SCORES)
         return self
 
     def attribute_column(self, name: str) -> str:

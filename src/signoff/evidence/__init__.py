@@ -1,30 +1,54 @@
 """Evidence: the evaluation set read once and reduced to a count table."""
 
 from ._bootstrap import bootstrap_tables
-from ._data import binary_labels, check_columns, validate_scores
-from ._grid import ScoreGrid, make_grid
-from ._groups import Attribute, compact, encode_attributes
+from ._data import (
+    SCORES_NAN,
+    SCORES_NOT_NUMERIC,
+    SCORES_RANGE,
+    TARGET_NULLS,
+    binary_labels,
+    check_columns,
+    validate_scores,
+)
+from ._grid import (
+    ScoreGrid,
+    make_grid,
+    make_grid_from_order,
+    quantile_ranks,
+    quantiles_from_order,
+)
+from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
-from ._table import CountTable, FloatArray, build_table, log_loss_terms
+from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_table
 
 __all__ = [
+    "LOG_LOSS_EPS",
+    "SCORES_NAN",
+    "SCORES_NOT_NUMERIC",
+    "SCORES_RANGE",
+    "TARGET_NULLS",
     "Attribute",
     "CountTable",
     "FloatArray",
     "JointGroups",
     "ScoreGrid",
     "View",
+    "add_intersections",
     "binary_labels",
     "bootstrap_tables",
     "build_table",
     "check_columns",
     "compact",
+    "encode_attribute",
     "encode_attributes",
     "joint_groups",
     "log_loss_terms",
     "make_grid",
+    "make_grid_from_order",
     "plan_views",
+    "quantile_ranks",
+    "quantiles_from_order",
     "validate_scores",
     "view_table",
 ]

@@ -25,7 +25,14 @@ from numpy.typing import NDArray
 from ..config import AuditConfig
 from ..errors import ConfigError, DataError
 
-__all__ = ["Attribute", "Codes", "compact", "encode_attributes"]
+__all__ = [
+    "Attribute",
+    "Codes",
+    "add_intersections",
+    "compact",
+    "encode_attribute",
+    "encode_attributes",
+]
 
 MISSING_GROUP = "(missing)"
 TOO_MANY_GROUPS = (
@@ -131,33 +138,51 @@ def missing_label(labels: Sequence[str]) -> str:
     return label
 
 
+def encode_attribute(values: pd.Series, name: str, config: AuditConfig, *, file: Path) -> Attribute:
+    """One protected attribute's groups, with every check, from its column's values.
+
+    The codes follow ``values`` row by row.  An engine that cannot hold the column
+    passes its *distinct* values (nulls included) instead: labels and the code of each
+    value are the same either way, since a value's group does not depend on the others.
+    """
+    spec = config.protected_attributes[name]
+    field = f"protected_attributes.{name}"
+    codes, labels = _encode(values, spec.bins, spec.labels, file=file, field=field)
+    if len(labels) < 2:
+        raise DataError(SINGLE_GROUP.format(group=labels[0]), file=file, field=field)
+    if len(labels) > config.max_groups:
+        message = TOO_MANY_GROUPS.format(count=len(labels), limit=config.max_groups)
+        raise DataError(message, file=file, field=field)
+    privileged = None
+    if spec.privileged is not None:
+        wanted = str(spec.privileged)
+        if wanted not in labels:
+            raise ConfigError(
+                UNKNOWN_PRIVILEGED.format(value=spec.privileged, groups=", ".join(labels)),
+                field=f"{field}.privileged",
+            )
+        privileged = labels.index(wanted)
+    return Attribute(name, codes, labels, privileged, (name,))
+
+
+def add_intersections(
+    base: Sequence[Attribute], config: AuditConfig, *, file: Path
+) -> list[Attribute]:
+    """The base attributes followed by every configured intersection of them."""
+    by_name = {a.name: a for a in base}
+    result = list(base)
+    for combo in config.intersections:
+        result.append(_intersect([by_name[a] for a in combo], file=file))
+    return result
+
+
 def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -> list[Attribute]:
     """Every protected attribute, then every intersection, as group codes."""
-    attributes: dict[str, Attribute] = {}
-    for name, spec in config.protected_attributes.items():
-        field = f"protected_attributes.{name}"
-        codes, labels = _encode(
-            frame[config.attribute_column(name)], spec.bins, spec.labels, file=file, field=field
-        )
-        if len(labels) < 2:
-            raise DataError(SINGLE_GROUP.format(group=labels[0]), file=file, field=field)
-        if len(labels) > config.max_groups:
-            message = TOO_MANY_GROUPS.format(count=len(labels), limit=config.max_groups)
-            raise DataError(message, file=file, field=field)
-        privileged = None
-        if spec.privileged is not None:
-            wanted = str(spec.privileged)
-            if wanted not in labels:
-                raise ConfigError(
-                    UNKNOWN_PRIVILEGED.format(value=spec.privileged, groups=", ".join(labels)),
-                    field=f"{field}.privileged",
-                )
-            privileged = labels.index(wanted)
-        attributes[name] = Attribute(name, codes, labels, privileged, (name,))
-    result = list(attributes.values())
-    for combo in config.intersections:
-        result.append(_intersect([attributes[a] for a in combo], file=file))
-    return result
+    base = [
+        encode_attribute(frame[config.attribute_column(name)], name, config, file=file)
+        for name in config.protected_attributes
+    ]
+    return add_intersections(base, config, file=file)
 
 
 def _radix(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], int]:

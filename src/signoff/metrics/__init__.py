@@ -5,12 +5,19 @@ The registry (:data:`METRICS`) names every metric signoff computes, and
 """
 
 from ._counts import GROUP_STATISTICS, group_statistics, ratio, reliability
-from ._curves import OperatingCurves, operating_curves
+from ._curves import OperatingCurves, curve_points, curves_from_counts, operating_curves
 from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
 from ._proxy import ProxyAssociation, proxy_associations
-from ._quality import DataQuality, data_quality
-from ._ranking import Ranked, average_precision, roc_auc_by_group, score_order, score_ranks
+from ._quality import ColumnQuality, DataQuality, column_kind, data_quality, quality_from_columns
+from ._ranking import (
+    Ranked,
+    auc_from_rank_sums,
+    average_precision,
+    roc_auc_by_group,
+    score_order,
+    score_ranks,
+)
 from ._reference import metric_reference
 from ._registry import (
     METRICS,
@@ -31,6 +38,7 @@ __all__ = [
     "SECTIONS",
     "SHIFT_METRICS",
     "TABLES",
+    "ColumnQuality",
     "DataQuality",
     "MetricSpec",
     "OperatingCurves",
@@ -38,9 +46,13 @@ __all__ = [
     "Ranked",
     "ShiftMetric",
     "Table",
+    "auc_from_rank_sums",
     "average_precision",
     "closest_metrics",
     "cohens_h",
+    "column_kind",
+    "curve_points",
+    "curves_from_counts",
     "data_quality",
     "disparities",
     "get_metric",
@@ -48,6 +60,7 @@ __all__ = [
     "metric_reference",
     "operating_curves",
     "proxy_associations",
+    "quality_from_columns",
     "ratio",
     "reliability",
     "roc_auc_by_group",

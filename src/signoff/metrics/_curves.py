@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["OperatingCurves", "operating_curves"]
+__all__ = ["OperatingCurves", "curve_points", "curves_from_counts", "operating_curves"]
 
 _DIGITS = 6  # plotting coordinates: a millionth is far below what a chart shows
 
@@ -80,14 +80,35 @@ def operating_curves(
     if positive.size == 0 or negative.size == 0:
         return None
     distinct = np.unique(scores)[::-1]  # decreasing
-    if distinct.size > max_points:
-        keep = np.unique(np.linspace(0, distinct.size - 1, max_points).round().astype(np.intp))
-        distinct = distinct[keep]
+    distinct = distinct[curve_points(distinct.size, max_points=max_points)]
     tp = positive.size - np.searchsorted(positive, distinct, side="left")
     fp = negative.size - np.searchsorted(negative, distinct, side="left")
+    return curves_from_counts(distinct, tp, fp, positives=positive.size, negatives=negative.size)
+
+
+def curve_points(distinct: int, *, max_points: int = 200) -> NDArray[np.intp]:
+    """Which of ``distinct`` thresholds (in decreasing order) the curves keep."""
+    if distinct <= max_points:
+        return np.arange(distinct, dtype=np.intp)
+    kept: NDArray[np.intp] = np.unique(
+        np.linspace(0, distinct - 1, max_points).round().astype(np.intp)
+    )
+    return kept
+
+
+def curves_from_counts(
+    thresholds: NDArray[np.float64],
+    tp: NDArray[np.int64],
+    fp: NDArray[np.int64],
+    *,
+    positives: int,
+    negatives: int,
+) -> OperatingCurves:
+    """The curves from counts at each threshold: positive and negative rows scored at or
+    above it (what an engine that never holds the scores can count)."""
     return OperatingCurves(
-        threshold=tuple(float(t) for t in distinct),
-        false_positive_rate=tuple(float(v) for v in fp / negative.size),
-        true_positive_rate=tuple(float(v) for v in tp / positive.size),
+        threshold=tuple(float(t) for t in thresholds),
+        false_positive_rate=tuple(float(v) for v in fp / negatives),
+        true_positive_rate=tuple(float(v) for v in tp / positives),
         precision=tuple(float(v) for v in tp / (tp + fp)),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +22,13 @@ import pandas as pd
 
 from ._distinct import distinct_count, duplicate_row_count
 
-__all__ = ["ColumnQuality", "DataQuality", "data_quality"]
+__all__ = [
+    "ColumnQuality",
+    "DataQuality",
+    "column_kind",
+    "data_quality",
+    "quality_from_columns",
+]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime"]
 
@@ -131,7 +138,8 @@ class DataQuality:
         }
 
 
-def _kind(series: pd.Series[Any]) -> ColumnKind:
+def column_kind(series: pd.Series[Any]) -> ColumnKind:
+    """The kind a column of this pandas type is reported as."""
     kind = series.dtype.kind
     if kind == "b":
         return "boolean"
@@ -191,7 +199,7 @@ def data_quality(frame: pd.DataFrame) -> DataQuality:
     columns = []
     for position, name in enumerate(names):
         series = frame.iloc[:, position]
-        kind = _kind(series)
+        kind = column_kind(series)
         low, high = _range(series) if kind == "numeric" else (None, None)
         columns.append(
             ColumnQuality(
@@ -205,12 +213,20 @@ def data_quality(frame: pd.DataFrame) -> DataQuality:
                 max=high,
             )
         )
+    return quality_from_columns(rows, columns, duplicate_rows)
+
+
+def quality_from_columns(
+    rows: int, columns: Sequence[ColumnQuality], duplicate_rows: int
+) -> DataQuality:
+    """The frame's quality from its columns' (however they were counted)."""
+    nulls = sum(column.null_count for column in columns)
     return DataQuality(
         rows=rows,
-        columns=n_columns,
+        columns=len(columns),
         duplicate_rows=duplicate_rows,
         duplicate_share=_share(duplicate_rows, rows),
-        null_share=_share(int(null_counts.sum()), rows * n_columns),
+        null_share=_share(nulls, rows * len(columns)),
         constant_columns=tuple(column.name for column in columns if column.constant),
         column_quality=tuple(columns),
     )

@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 
 from ._counts import ratio
 
-__all__ = ["Ranked", "average_precision", "roc_auc_by_group", "score_order", "score_ranks"]
+__all__ = [
+    "Ranked",
+    "auc_from_rank_sums",
+    "average_precision",
+    "roc_auc_by_group",
+    "score_order",
+    "score_ranks",
+]
 
 FloatArray = NDArray[np.float64]
 #: Rows of the score order handled at a time: per-row temporaries stay this small.
@@ -120,12 +127,23 @@ def roc_auc_by_group(
             )
         _add_block(key, pos, run, seen, positives, twice_rank_sum)
         start = stop
-    # Every sum is a whole number (exact in any order); the float expression is the
-    # one scikit-learn's rank formula gives.
+    return auc_from_rank_sums(positives, seen, twice_rank_sum)
+
+
+def auc_from_rank_sums(
+    positives: NDArray[np.int64], rows: NDArray[np.int64], twice_rank_sum: NDArray[np.int64]
+) -> FloatArray:
+    """ROC AUC of every group from whole-number sums: its positives, its rows and twice the
+    sum of the positives' mean ranks (ties share their mean rank, ranks counted from 1).
+
+    Every sum is a whole number (exact in any order, so any engine that counts them gets
+    the same AUC, bit for bit); the float expression is the one scikit-learn's rank
+    formula gives.  NaN where a group lacks one class.
+    """
     counts = positives.astype(np.float64)
     rank_sum = twice_rank_sum.astype(np.float64) / 2.0
     u = rank_sum - counts * (counts + 1) / 2.0
-    return ratio(u, counts * (seen - counts))
+    return ratio(u, counts * (rows.astype(np.float64) - counts))
 
 
 def _add_block(

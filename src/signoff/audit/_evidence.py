@@ -1,0 +1,178 @@
+"""The evidence of one audit, by the engine ``data.engine`` picks.
+
+NumPy reads the data into memory and computes everything from the arrays; DuckDB
+(``_duck``, ``_duck_evidence``) reduces the data in SQL and never holds its rows.  Both
+hand :func:`~._stats.summarise` the same count table, so the bootstrap and every
+count-based metric run on the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import AuditConfig
+from ..evidence import Attribute
+from ..explain import FeatureImportance, importance_rank, permutation_importances
+from ..metrics import (
+    DataQuality,
+    OperatingCurves,
+    ProxyAssociation,
+    data_quality,
+    operating_curves,
+    proxy_associations,
+)
+from ._inputs import AuditInputs, gather_inputs
+from ._sources import DataSource, Engine
+from ._stats import OVERALL, Counted, Progress, Statistics, count_arrays, summarise
+
+__all__ = ["Evidence", "gather_evidence"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything ``results.json`` is assembled from, and what the manifest hashes."""
+
+    engine: Engine
+    rows: int
+    data_sha256: str
+    stats: Statistics
+    attributes: tuple[Attribute, ...]
+    proxies: tuple[ProxyAssociation, ...]
+    importances: list[FeatureImportance] | None
+    importance_rank: int | None
+    watched: list[str]
+    note: str | None
+    quality: DataQuality
+    curves: OperatingCurves | None
+    model: Any
+
+
+def _tick(progress: Progress | None, stage: str) -> None:
+    if progress is not None:
+        progress(stage, 1, 1)
+
+
+def _watched(
+    features: tuple[str, ...], config: AuditConfig, proxies: tuple[ProxyAssociation, ...]
+) -> list[str]:
+    protected_columns = {config.attribute_column(a) for a in config.protected_attributes}
+    strong = {
+        p.feature for p in proxies if p.value is not None and p.value >= config.proxy_threshold
+    }
+    return sorted((protected_columns | set(config.proxies) | strong) & set(features))
+
+
+def _explain(
+    inputs: AuditInputs,
+    config: AuditConfig,
+    proxies: tuple[ProxyAssociation, ...],
+    seed: int,
+    progress: Progress | None,
+) -> tuple[Any, int | None, list[str], str | None]:
+    watched = _watched(inputs.features, config, proxies)
+    if inputs.model is None:
+        return None, None, watched, PREDICTIONS_ONLY
+    if config.explain.permutation_repeats == 0:
+        return (
+            None,
+            None,
+            watched,
+            "permutation importance turned off (explain.permutation_repeats: 0)",
+        )
+    importances = permutation_importances(
+        inputs.model,
+        inputs.frame,
+        inputs.y,
+        positive_label=config.data.positive_label,
+        features=inputs.features,
+        scoring=config.explain.scoring,
+        threshold=config.threshold,
+        repeats=config.explain.permutation_repeats,
+        max_rows=config.explain.max_rows,
+        seed=seed,
+    )
+    _tick(progress, "permutation importance")
+    return importances, importance_rank(importances, watched), watched, None
+
+
+PREDICTIONS_ONLY = "no model given (predictions-only mode): permutation importance skipped"
+
+
+def _numpy(
+    config: AuditConfig, source: DataSource, seed: int, progress: Progress | None, base: Path
+) -> Evidence:
+    inputs = gather_inputs(config, base, source)
+    _tick(progress, "reading data and scoring")
+    counted = count_arrays(inputs.y, inputs.scores, inputs.attributes, config)
+    stats = summarise(counted, inputs.attributes, config, seed=seed, progress=progress)
+    feature_frame = inputs.frame[list(inputs.features)]
+    protected_columns = {config.attribute_column(a) for a in config.protected_attributes}
+    candidates = feature_frame[[c for c in feature_frame.columns if c not in protected_columns]]
+    proxies = proxy_associations(candidates, {a.name: a.codes for a in inputs.attributes})
+    _tick(progress, "proxy detection")
+    importances, rank, watched, note = _explain(inputs, config, proxies, seed, progress)
+    return Evidence(
+        engine="numpy",
+        rows=len(inputs.frame),
+        data_sha256=inputs.data_sha256,
+        stats=stats,
+        attributes=inputs.attributes,
+        proxies=tuple(proxies),
+        importances=importances,
+        importance_rank=rank,
+        watched=watched,
+        note=note,
+        quality=data_quality(inputs.frame),
+        curves=operating_curves(inputs.y, inputs.scores),
+        model=inputs.model,
+    )
+
+
+def _duckdb(
+    config: AuditConfig, source: DataSource, seed: int, progress: Progress | None
+) -> Evidence:
+    from ._duck import connect, reduce_rows
+    from ._duck_evidence import duck_evidence
+
+    con = connect()
+    try:
+        reduced = reduce_rows(config, source, con)
+        _tick(progress, "reading data and scoring")
+        found = duck_evidence(reduced, config, OVERALL)
+    finally:
+        con.close()
+    counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
+    stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
+    features = tuple(config.data.features or ())
+    return Evidence(
+        engine="duckdb",
+        rows=reduced.rows,
+        data_sha256=source.sha256(),
+        stats=stats,
+        attributes=reduced.attributes,
+        proxies=(),
+        importances=None,
+        importance_rank=None,
+        watched=_watched(features, config, ()),
+        note=PREDICTIONS_ONLY,
+        quality=found.quality,
+        curves=found.curves,
+        model=None,
+    )
+
+
+def gather_evidence(
+    config: AuditConfig,
+    source: DataSource,
+    engine: Engine,
+    *,
+    seed: int,
+    progress: Progress | None,
+    base_dir: Path,
+) -> Evidence:
+    """Compute the evidence with ``engine``."""
+    if engine == "duckdb":
+        return _duckdb(config, source, seed, progress)
+    return _numpy(config, source, seed, progress, base_dir)

@@ -1,0 +1,177 @@
+"""Where the evaluation data is: one file, a folder of files or a glob, and which engine.
+
+``data.path`` may name a .csv or .parquet file, a folder (its .parquet files, else its
+.csv files, in name order, subfolders included) or a glob (``scores/*.parquet``).  Files
+of one data set must agree on their columns and types: the first file that differs
+from the first one is named, with the column.  The manifest's ``data.sha256`` is the
+file's SHA-256 for one file; for several, the SHA-256 of one line per file,
+``<sha256>  <path relative to the pattern's folder>``, in name order.
+
+``data.engine: auto`` picks NumPy while the data fits :data:`MEMORY_BUDGET` (the
+uncompressed size Parquet records in its footer, or a CSV file's size), DuckDB past it
+(predictions-only; a config with a model stays on NumPy).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..config import AuditConfig
+from ..errors import DataError, MissingExtraError
+
+__all__ = [
+    "MEMORY_BUDGET",
+    "UNSUPPORTED",
+    "DataSource",
+    "choose_engine",
+    "find_source",
+]
+
+#: Bytes of (uncompressed) data the in-memory engine takes on under ``engine: auto``.
+MEMORY_BUDGET = 2 << 30
+NO_MATCH = "no .csv or .parquet file matches this path"
+MIXED = "the files are of two kinds ({kinds}); one data set is all .csv or all .parquet"
+MISSING_COLUMN = "column {column!r} of {first} is missing here; every file needs the same columns"
+EXTRA_COLUMN = "column {column!r} is not in {first}; every file needs the same columns"
+OTHER_TYPE = "column {column!r} has the type {kind} here but {first_kind} in {first}"
+UNREADABLE = "could not be read as Parquet: {reason}"
+UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
+Kind = Literal["csv", "parquet"]
+Engine = Literal["numpy", "duckdb"]
+_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The files of one evaluation set."""
+
+    path: Path  # as the config names it, resolved
+    files: tuple[Path, ...]
+    kind: Kind
+    size: int  # bytes in memory, estimated (Parquet footers), or the CSV files' size
+
+    def sha256(self) -> str:
+        """The manifest's ``data.sha256`` (see the module docstring)."""
+        if len(self.files) == 1:
+            return _file_sha256(self.files[0])
+        root = self.path if self.path.is_dir() else _fixed_prefix(self.path)
+        lines = "".join(f"{_file_sha256(f)}  {_relative(f, root)}\n" for f in sorted(self.files))
+        return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def _relative(file: Path, root: Path) -> str:
+    try:
+        return file.relative_to(root).as_posix()
+    except ValueError:
+        return file.as_posix()
+
+
+def _fixed_prefix(pattern: Path) -> Path:
+    """The folder part of a glob before its first wildcard."""
+    parts = []
+    for part in pattern.parts:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        return found or sorted(p for p in path.rglob("*.csv") if p.is_file())
+    if glob.has_magic(str(path)):
+        matched = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+        return [p for p in matched if p.is_file() and p.suffix.lower() in _SUFFIXES]
+    return []
+
+
+def _parquet_size(files: list[Path]) -> int:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    first = None
+    size = 0
+    for file in files:
+        try:
+            meta = pq.read_metadata(file)
+            schema = meta.schema.to_arrow_schema()
+        except Exception as exc:  # pyarrow raises many types for bad files
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DataError(UNREADABLE.format(reason=reason), file=file) from None
+        size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if first is None:
+            first = (file, schema)
+            continue
+        _same_schema(file, schema, first[0], first[1])
+    return size
+
+
+def _same_schema(file: Path, schema: object, first: Path, first_schema: object) -> None:
+    import pyarrow as pa
+
+    assert isinstance(schema, pa.Schema)
+    assert isinstance(first_schema, pa.Schema)
+    names = schema.names
+    for field in first_schema:
+        if field.name not in names:
+            message = MISSING_COLUMN.format(column=field.name, first=first.name)
+            raise DataError(message, file=file, field=field.name)
+        kind = schema.field(field.name).type
+        if kind != field.type:
+            message = OTHER_TYPE.format(
+                column=field.name, kind=kind, first_kind=field.type, first=first.name
+            )
+            raise DataError(message, file=file, field=field.name)
+    for name in names:
+        if name not in first_schema.names:
+            raise DataError(EXTRA_COLUMN.format(column=name, first=first.name), file=file)
+
+
+def find_source(path: Path) -> DataSource:
+    """The files ``path`` names, checked to form one data set.
+
+    Raises
+    ------
+    DataError
+        Nothing matches, files of two kinds, or Parquet files whose columns differ
+        (naming the file and the column).
+    """
+    files = _files(path)
+    if not files:
+        if path.is_file() or (not path.exists() and not glob.has_magic(str(path))):
+            raise DataError("evaluation data not found", file=path)
+        raise DataError(NO_MATCH, file=path)
+    kinds = sorted({f.suffix.lower() for f in files})
+    if len(kinds) > 1:
+        raise DataError(MIXED.format(kinds=", ".join(kinds)), file=path)
+    if kinds[0] not in _SUFFIXES:  # one file, named as such
+        raise DataError(UNSUPPORTED.format(suffix=files[0].suffix or "(no suffix)"), file=path)
+    kind: Kind = "parquet" if kinds[0] == ".parquet" else "csv"
+    size = _parquet_size(files) if kind == "parquet" else sum(f.stat().st_size for f in files)
+    return DataSource(path, tuple(files), kind, size)
+
+
+def choose_engine(config: AuditConfig, source: DataSource) -> Engine:
+    """The engine that computes the evidence (``data.engine``, ``auto`` resolved)."""
+    engine = config.data.engine
+    if engine in ("numpy", "duckdb"):
+        return engine
+    if config.data.score_column is None or source.size <= MEMORY_BUDGET:
+        return "numpy"
+    return "duckdb"
