@@ -209,3 +209,16 @@ def test_checkpoint_out_into_a_missing_folder_is_exit_2(
     result = _run(env, "ledger", "checkpoint", "--key", key, "--out", str(target))
     assert result.exit_code == 2
     assert _said(result, f"--out: {NO_FOLDER.format(folder=target.parent)}")
+
+
+@pytest.mark.parametrize("seq", [0, -1, 2**31, 10**20])
+def test_a_seq_outside_the_ledger_is_not_found_on_both_databases(api: object, seq: int):
+    """A seq past the INTEGER column once overflowed the driver (exit 70): now NotFound."""
+    from signoff.errors import NotFound
+    from signoff.ledger import prove_event
+
+    api.registry.add_user("ada", "ada@example.org", ["admin"], actor=None)  # type: ignore[attr-defined]
+    with pytest.raises(NotFound) as missing:
+        prove_event(api.store, seq)  # type: ignore[attr-defined]
+    assert missing.value.exit_code == 2
+    assert f"ledger event {seq} does not exist" in missing.value.message

@@ -20,7 +20,15 @@ from ._checkpoint import (
     parse_checkpoint,
     sign_checkpoint,
 )
-from ._log import LedgerEvent, append_event, current_root, get_event, iter_events, leaf_hashes
+from ._log import (
+    MAX_SEQ,
+    LedgerEvent,
+    append_event,
+    current_root,
+    get_event,
+    iter_events,
+    leaf_hashes,
+)
 from ._merkle import (
     EMPTY_ROOT,
     consistency_proof,
@@ -49,6 +57,7 @@ __all__ = [
     "ACTOR_SIGNATURE",
     "DEFAULT_ORIGIN",
     "EMPTY_ROOT",
+    "MAX_SEQ",
     "PROOF_FORMAT",
     "UNSIGNED_ACTIONS",
     "WRITER_SIGNATURE",

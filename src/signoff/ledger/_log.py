@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 NO_EVENT = "ledger event {seq} does not exist; the ledger has {size} event(s)"
+
+#: The largest seq the INTEGER column holds on every supported database.
+MAX_SEQ = 2**31 - 1
 GAP = "seq {seq}: missing — the ledger jumps from {previous} to {found} (an event was deleted)"
 EDITED = (
     "seq {seq}: the stored event does not match its leaf hash "
@@ -172,8 +175,9 @@ def iter_events(
 
 
 def get_event(session: Session, seq: int) -> LedgerEvent:
-    """One event; NotFound with the ledger's size when absent."""
-    row = session.get(LedgerEventRow, seq)
+    """One event; NotFound with the ledger's size when absent (any seq out of range too:
+    a seq past the INTEGER column is absent, not a database overflow)."""
+    row = session.get(LedgerEventRow, seq) if 1 <= seq <= MAX_SEQ else None
     if row is None:
         size = session.scalar(select(func.count()).select_from(LedgerEventRow)) or 0
         raise NotFound(NO_EVENT.format(seq=seq, size=size))

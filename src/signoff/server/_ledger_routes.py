@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..errors import ConfigError
-from ..ledger import check_public_key, installation_origin, parse_checkpoint, prove_event
+from ..ledger import (
+    MAX_SEQ,
+    check_public_key,
+    installation_origin,
+    parse_checkpoint,
+    prove_event,
+)
 from ..store import schema_status
 from ._auth import Principal, need
 
@@ -22,7 +28,6 @@ health = APIRouter(tags=["operations"])
 Reader = Annotated[Principal, Depends(need("read"))]
 Anyone = Annotated[Principal | None, Depends(need("public"))]
 #: The largest seq a route accepts (the ledger's seq column is a 32-bit integer).
-MAX_SEQ = 2**31 - 1
 SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ, description="The event's seq.")]
 SeqQuery = Annotated[int, Query(ge=1, le=MAX_SEQ, description="The event's seq.")]
 HALF = "a checkpoint needs the public key that signed it (and the reverse)"
