@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from conftest import NO_POLICY_REASON, write_governance
+from governed import POLICY as GOVERNED_POLICY
 from signoff.registry import VersionRef
 
 PEOPLE = {
@@ -24,28 +25,7 @@ PEOPLE = {
     "carl": ["on_call"],
     "mona": ["monitor"],
 }
-POLICY = {
-    "policy_name": "Portfolio production",
-    "version": "1",
-    "gates": [
-        {
-            "name": "Discrimination",
-            "id": "auc",
-            "metric": "roc_auc",
-            "threshold": 0.7,
-            "comparison": "greater_equal",
-            "severity": "error",
-        },
-        {
-            "name": "Small groups",
-            "id": "groups",
-            "metric": "min_group_size",
-            "threshold": 30,
-            "comparison": "greater_equal",
-            "severity": "warning",
-        },
-    ],
-}
+POLICY = {**GOVERNED_POLICY, "policy_name": "Portfolio production"}  # the same two gates
 # name: (team, risk tier)
 MODELS = {
     "m01": ("credit", "high"),
