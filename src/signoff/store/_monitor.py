@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ._models import (
+    LedgerEventRow,
     ModelRow,
     MonitorBaselineRow,
     MonitorDocumentRow,
@@ -147,6 +148,19 @@ class MonitorReads:
         if since is not None:
             rows = [w for w in rows if (w.start or w.at) >= since]
         return sorted(rows, key=_window_order)
+
+    def monitor_alert_counts(self) -> dict[str, int]:
+        """Model name → how many ``monitor.alert`` events name one of its versions (one query)."""
+        rows = self._session.execute(
+            select(LedgerEventRow.subject, func.count())
+            .where(LedgerEventRow.action == "monitor.alert")
+            .group_by(LedgerEventRow.subject)
+        )
+        counts: dict[str, int] = {}
+        for subject, count in rows:
+            model = subject.removeprefix("version:").rpartition("@")[0]
+            counts[model] = counts.get(model, 0) + count
+        return counts
 
     def monitor_baselines(self, model: str | None = None) -> list[MonitorBaseline]:
         """Recorded reference profiles, oldest first."""

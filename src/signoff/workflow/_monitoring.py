@@ -173,6 +173,7 @@ class MonitorServices:
         with self._core.read() as repo:
             models = [repo.model(model)] if model else repo.models()
             windows = repo.monitor_windows(model=model, current_only=True)
+            alert_counts = repo.monitor_alert_counts()
             out = []
             for m in models:
                 holder = repo.holder(m.name, "production")
@@ -181,9 +182,7 @@ class MonitorServices:
                     continue
                 watched = [w for w in mine if holder and w.version == holder.version] or mine
                 latest = watched[-1] if watched else None
-                alerts = 0
-                for v in repo.versions(m.name):
-                    alerts += len(repo.events(f"version:{m.name}@{v.version}", ("monitor.alert",)))
+                alerts = alert_counts.get(m.name, 0)
                 out.append(
                     {
                         "model": m.name,
