@@ -29,7 +29,7 @@ from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
 from ._tokens import LOGIN_LINK_TTL, SCOPES, TokenServices, parse_duration, secret_sha256
-from ._users import UserServices, check_label, check_name
+from ._users import UserServices, check_exclusive, check_label, check_name
 
 if TYPE_CHECKING:
     from ..audit import AuditResult
@@ -59,6 +59,7 @@ __all__ = [
     "User",
     "UserServices",
     "VersionRef",
+    "check_exclusive",
     "check_label",
     "check_name",
     "file_sha256",
