@@ -13,7 +13,7 @@ from ..registry import VersionRef
 from ..store import CRState
 from ..workflow import ChangeRequest
 from ._api_routes import attestation
-from ._auth import Principal, need
+from ._auth import Principal, need, span
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+STALE_LOGIN = "Your login is {age} old; a sign-off needs one at most {limit} old."
 
 
 def _api(request: Request) -> Signoff:
@@ -46,6 +47,15 @@ def sign_roles(cr: ChangeRequest, who: Principal) -> list[str]:
     mine = {s.role for s in cr.signoffs if s.user == who.name}
     roles = [r.role for r in cr.required if r.role in who.user.roles]
     return [r for r in roles if not (mine - {r})]
+
+
+def _stale_login(request: Request, who: Principal) -> str | None:
+    """Why a sign-off would be refused now for want of a fresh login (None: it is fresh)."""
+    if who.login_at is None:
+        return None
+    age = _api(request).core.clock() - who.login_at
+    limit = request.app.state.settings.fresh_login
+    return None if age <= limit else STALE_LOGIN.format(limit=span(limit), age=span(age))
 
 
 def shown_evidence(api: Signoff, cr: ChangeRequest) -> dict[str, str | None]:
@@ -93,6 +103,7 @@ def cr_page(request: Request, cr: str, who: Reader) -> Response:
         evidence=evidence,
         roles=sign_roles(found, who),
         etag=etag(found).strip('"'),
+        stale_login=_stale_login(request, who),
     )
     response.headers["ETag"] = etag(found)
     return response
