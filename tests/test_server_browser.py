@@ -256,7 +256,8 @@ def test_a_signoff_without_a_fresh_login_is_refused(stack, browser):
     _shot(page, "cr-stale-login")
     page.get_by_role("link", name="Read it again").click()  # the form says why, too
     warning = page.locator("form[action$='/sign'] [role=alert]").inner_text()
-    assert warning.startswith("Your login is ") and "Sign in again" in warning
+    assert warning.startswith("Your login is ")
+    assert "Sign in again" in warning
     me = page.request.get(stack["base"] + "/api/me").json()
     etag = page.request.get(f"{stack['base']}/api/crs/{cr}").headers["etag"]
     body = {"role": "approver", "decision": "approve", "comment": COMMENT}
