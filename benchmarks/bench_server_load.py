@@ -310,7 +310,8 @@ def main() -> None:
     machine = _machine()
     with tempfile.TemporaryDirectory(prefix="signoff-load-") as folder:
         work = Path(folder)
-        built = prepared(args.template, args.url, args.models, args.reviewers, args.clients)
+        readers = max(args.clients, 50)  # a smaller run reuses the 50-reader template
+        built = prepared(args.template, args.url, args.models, args.reviewers, readers)
         print(
             f"registry: {args.models} models, {built['events']} events, "
             f"built in {built['build_seconds']} s"
@@ -362,7 +363,8 @@ def main() -> None:
         },
     }
     print(
-        f"{args.clients} clients, {args.seconds:g} s, {args.workers} workers, PostgreSQL; "
+        f"{args.clients} clients (think {args.think:g} s), {args.seconds:g} s, {args.workers} "
+        "workers, PostgreSQL; "
         f"load before {machine['load_before']}, after reads {machine['load_after_reads']}"
     )
     print("| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | target |")
