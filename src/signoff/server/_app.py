@@ -18,6 +18,7 @@ from .. import __version__
 from .._api import Signoff, connect
 from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
 from ._auth import api_routes, route_access
+from ._cache import PageCache
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
@@ -104,6 +105,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         redoc_url=None,
     )
     app.state.api = api
+    app.state.page_cache = PageCache(api)  # page data by the ledger's tree size
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
