@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +17,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from .._api import Signoff, connect
-from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
+from . import (
+    _admin_routes,
+    _api_routes,
+    _change_routes,
+    _history_routes,
+    _ledger_routes,
+    _login,
+    _monitor_routes,
+    _pages,
+    _portfolio_routes,
+    _registry_routes,
+)
 from ._auth import api_routes, route_access
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
@@ -147,7 +159,9 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
 
     install_handlers(app)
     install_openapi(app)
-    routers = (_ledger_routes, _api_routes, _change_routes, _monitor_routes, _login, _pages)
+    routers: tuple[ModuleType, ...] = (_ledger_routes, _api_routes, _change_routes)
+    routers += (_monitor_routes, _login, _pages)
+    routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)
