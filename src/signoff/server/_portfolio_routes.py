@@ -59,7 +59,7 @@ def trends(
         200: {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/json": {"schema": {"type": "object"}},
             }
         }
     },
