@@ -26,8 +26,10 @@ from . import (
     _login,
     _monitor_routes,
     _pages,
+    _portfolio_pages,
     _portfolio_routes,
     _registry_routes,
+    _version_pages,
 )
 from ._auth import api_routes, route_access
 from ._idempotency import idempotent
@@ -162,6 +164,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     routers: tuple[ModuleType, ...] = (_ledger_routes, _api_routes, _change_routes)
     routers += (_monitor_routes, _login, _pages)
     routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
+    routers += (_portfolio_pages, _version_pages)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

@@ -152,20 +152,6 @@ def model_page(request: Request, model: str, who: Reader) -> Response:
     )
 
 
-@router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
-def version_page(request: Request, model: str, version: str, who: Reader) -> Response:
-    api, ref = _api(request), VersionRef(model, version)
-    return _page(
-        request,
-        "version.html",
-        who,
-        version=api.registry.get_version(ref),
-        audits=api.registry.list_audits(ref),
-        artifacts=api.registry.list_artifacts(ref),
-        waivers=api.workflow.list_waivers(ref),
-    )
-
-
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(request: Request, who: Reader) -> Response:
     context = {"result": None, "error": None, "checkpoint": "", "key": "", "writer_key": ""}

@@ -1,0 +1,160 @@
+"""The version page: the audit report and the model card embedded (user content: served
+apart, sandboxed, under a strict CSP), the artifacts with their hashes and downloads, the
+lineage (the version's and its latest audit manifest's hashes, the parent) and the diff
+against the version in production — metrics and gates side by side."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .._api import Signoff
+from ..errors import NotFound
+from ..registry import Artifact, AuditRecord, VersionRef
+from ._auth import Principal, need
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Principal, Depends(need("read"))]
+#: The page may frame its own sandboxed documents; nothing else changes from the default.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+#: A stored report or card is user content: no script, no request out, its own origin.
+EMBED_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+NO_REPORT = "{ref} has no audit: there is no report to show"
+NO_CARD = "{ref} has no model card and no audit to render one from"
+_ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+
+
+def _api(request: Request) -> Signoff:
+    api: Signoff = request.app.state.api
+    return api
+
+
+def _json(api: Signoff, sha256: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(api.core.artifacts.get(sha256))
+    return document
+
+
+def _documents(api: Signoff, audit: AuditRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+    return _json(api, audit.results_sha256), _json(api, audit.manifest_sha256)
+
+
+def _attached_with(artifacts: list[Artifact], audit: AuditRecord, name: str) -> Artifact | None:
+    """The file ``name`` attached together with ``audit`` (the same ledger event)."""
+    found = [a for a in artifacts if a.filename == name and a.created_at == audit.created_at]
+    return found[-1] if found else None
+
+
+def _card(artifacts: list[Artifact], audit: AuditRecord | None) -> Artifact | None:
+    cards = [a for a in artifacts if a.kind == "model_card"]
+    if cards:
+        return cards[-1]
+    return _attached_with(artifacts, audit, "model_card.html") if audit is not None else None
+
+
+def _value(metric: Any) -> float | None:
+    found = metric.get("value") if isinstance(metric, dict) else metric
+    return float(found) if isinstance(found, int | float) else None
+
+
+def _diff(api: Signoff, mine: AuditRecord | None, theirs: AuditRecord | None) -> dict[str, Any]:
+    """Overall metrics and gate statuses of two audits, side by side."""
+    ours = _json(api, mine.results_sha256)["overall"] if mine else {}
+    prod = _json(api, theirs.results_sha256)["overall"] if theirs else {}
+    metrics = []
+    for name in [*ours, *(n for n in prod if n not in ours)]:
+        a, b = _value(ours.get(name)), _value(prod.get(name))
+        metrics.append((name, a, b, None if a is None or b is None else a - b))
+    gates_a, gates_b = (mine.gates if mine else {}), (theirs.gates if theirs else {})
+    names = sorted(
+        set(gates_a) | set(gates_b),
+        key=lambda g: (
+            min(_ORDER.get(str(gates_a.get(g)), 3), _ORDER.get(str(gates_b.get(g)), 3)),
+            g,
+        ),
+    )
+    gates = [(g, gates_a.get(g), gates_b.get(g)) for g in names]
+    return {"metrics": metrics, "gates": gates}
+
+
+@router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
+def version_page(request: Request, model: str, version: str, who: Reader) -> Response:
+    api, ref = _api(request), VersionRef(model, version)
+    found = api.registry.get_version(ref)
+    audits = api.registry.list_audits(ref)
+    artifacts = api.registry.list_artifacts(ref)
+    audit = audits[-1] if audits else None
+    manifest = _json(api, audit.manifest_sha256) if audit else None
+    production = next(
+        (v for v in api.registry.list_versions(found.model) if v.stage == "production"), None
+    )
+    diff = None
+    if production is not None and production.version != found.version:
+        theirs = api.registry.list_audits(production.ref)
+        diff = _diff(api, audit, theirs[-1] if theirs else None)
+    context = {
+        "who": who,
+        "version": found,
+        "audits": audits,
+        "audit": audit,
+        "manifest": manifest,
+        "artifacts": artifacts,
+        "card": _card(artifacts, audit),
+        "waivers": api.workflow.list_waivers(ref),
+        "production": production,
+        "diff": diff,
+    }
+    page: Response = request.app.state.templates.TemplateResponse(request, "version.html", context)
+    page.headers["Content-Security-Policy"] = PAGE_CSP
+    return page
+
+
+def _embedded(data: bytes, filename: str) -> Response:
+    html = filename.endswith(".html")
+    return Response(
+        data,
+        media_type="text/html; charset=utf-8" if html else "text/plain; charset=utf-8",
+        headers={"Content-Security-Policy": EMBED_CSP, "X-Frame-Options": "SAMEORIGIN"},
+    )
+
+
+@router.get("/models/{model}/versions/{version}/report", response_class=HTMLResponse)
+def report(request: Request, model: str, version: str, who: Reader) -> Response:
+    """The latest audit's stored report.html, else one rendered from its stored results."""
+    api, ref = _api(request), VersionRef(model, version)
+    audits = api.registry.list_audits(ref)
+    if not audits:
+        raise NotFound(NO_REPORT.format(ref=ref))
+    stored = _attached_with(api.registry.list_artifacts(ref), audits[-1], "report.html")
+    if stored is not None:
+        return _embedded(api.core.artifacts.get(stored.sha256), "report.html")
+    from ..report import render_report
+
+    results, manifest = _documents(api, audits[-1])
+    return _embedded(render_report(results, manifest, formats=("html",))["report.html"], ".html")
+
+
+@router.get("/models/{model}/versions/{version}/card", response_class=HTMLResponse)
+def card(request: Request, model: str, version: str, who: Reader) -> Response:
+    """The version's model card artifact (or its audit's), else one rendered from the audit."""
+    api, ref = _api(request), VersionRef(model, version)
+    audits = api.registry.list_audits(ref)
+    found = _card(api.registry.list_artifacts(ref), audits[-1] if audits else None)
+    if found is not None:
+        return _embedded(api.core.artifacts.get(found.sha256), found.filename)
+    if not audits:
+        raise NotFound(NO_CARD.format(ref=ref))
+    from ..report import render_model_card
+
+    results, manifest = _documents(api, audits[-1])
+    return _embedded(render_model_card(results, manifest)["model_card.html"], ".html")
