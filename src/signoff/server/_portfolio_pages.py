@@ -50,6 +50,9 @@ def portfolio_page(
         context["error"], code = exc.render(), exc.http_status
     else:
         context["view"] = view.to_dict()
+        order = {s: i for i, s in enumerate(reversed(STATUSES))}  # blocked, attention, …
+        rows = sorted(context["view"]["models"], key=lambda r: (order[r["status"]], r["model"]))
+        context["rows"] = rows
         context["charts"] = portfolio_charts(view, trends)
     templates = request.app.state.templates
     page: Response = templates.TemplateResponse(

@@ -67,24 +67,49 @@ def _value(metric: Any) -> float | None:
     return float(found) if isinstance(found, int | float) else None
 
 
+def _trend(name: str, delta: float | None) -> str:
+    """``better``, ``worse`` or ``same``, by the metric registry's direction ('' unknown)."""
+    from ..metrics import METRICS
+
+    spec = METRICS.get(name)
+    if delta is None or spec is None:
+        return ""
+    if abs(delta) < 1e-12:
+        return "same"
+    return "better" if (delta > 0) == (spec.direction == "higher") else "worse"
+
+
+def _judged(api: Signoff, audit: AuditRecord | None, stage: str) -> dict[str, Any]:
+    """The stage policy's gates on ``audit``, as the workflow judges them, by name."""
+    from ..workflow import judge_audit
+
+    rules = api.workflow.rules()
+    if audit is None or stage not in rules.policies:
+        return {}
+    judged = judge_audit(audit, api.core.artifacts, rules, stage, api.core.clock().date())
+    return {g.name: g for g in judged.gates}
+
+
 def _diff(api: Signoff, mine: AuditRecord | None, theirs: AuditRecord | None) -> dict[str, Any]:
-    """Overall metrics and gate statuses of two audits, side by side."""
+    """Overall metrics, and the production policy's gates, of two audits side by side."""
     ours = _json(api, mine.results_sha256)["overall"] if mine else {}
     prod = _json(api, theirs.results_sha256)["overall"] if theirs else {}
     metrics = []
     for name in [*ours, *(n for n in prod if n not in ours)]:
         a, b = _value(ours.get(name)), _value(prod.get(name))
-        metrics.append((name, a, b, None if a is None or b is None else a - b))
-    gates_a, gates_b = (mine.gates if mine else {}), (theirs.gates if theirs else {})
-    names = sorted(
-        set(gates_a) | set(gates_b),
-        key=lambda g: (
-            min(_ORDER.get(str(gates_a.get(g)), 3), _ORDER.get(str(gates_b.get(g)), 3)),
-            g,
-        ),
-    )
-    gates = [(g, gates_a.get(g), gates_b.get(g)) for g in names]
-    return {"metrics": metrics, "gates": gates}
+        delta = None if a is None or b is None else a - b
+        metrics.append({"name": name, "mine": a, "theirs": b, "delta": delta})
+        metrics[-1]["trend"] = _trend(name, delta)
+    gates_a, gates_b = _judged(api, mine, "production"), _judged(api, theirs, "production")
+
+    def rank(name: str) -> tuple[int, str]:
+        statuses = [g.status for g in (gates_a.get(name), gates_b.get(name)) if g is not None]
+        return (min((_ORDER.get(s, 3) for s in statuses), default=3), name)
+
+    names = sorted(set(gates_a) | set(gates_b), key=rank)
+    gates = [(n, gates_a.get(n), gates_b.get(n)) for n in names]
+    policy = api.workflow.rules().policies.get("production")
+    return {"metrics": metrics, "gates": gates, "policy": policy}
 
 
 @router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
@@ -98,6 +123,7 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
     production = next(
         (v for v in api.registry.list_versions(found.model) if v.stage == "production"), None
     )
+    card_found = _card(artifacts, audit)
     diff = None
     if production is not None and production.version != found.version:
         theirs = api.registry.list_audits(production.ref)
@@ -109,7 +135,8 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
         "audit": audit,
         "manifest": manifest,
         "artifacts": artifacts,
-        "card": _card(artifacts, audit),
+        "card": card_found,
+        "card_text": _card_text(api, card_found),
         "waivers": api.workflow.list_waivers(ref),
         "production": production,
         "diff": diff,
@@ -117,6 +144,16 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
     page: Response = request.app.state.templates.TemplateResponse(request, "version.html", context)
     page.headers["Content-Security-Policy"] = PAGE_CSP
     return page
+
+
+def _card_text(api: Signoff, card: Artifact | None) -> str | None:
+    """A text model card (Markdown, plain text) shown in the page itself, escaped."""
+    if card is None or card.filename.endswith((".html", ".htm", ".pdf")) or card.size > 200_000:
+        return None
+    try:
+        return api.core.artifacts.get(card.sha256).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _embedded(data: bytes, filename: str) -> Response:
