@@ -44,8 +44,9 @@ def portfolio_page(
     }
     code = 200
     try:
-        view = api.portfolio.view(at=at or None, team=team or None, status=status or None)
-        trends = api.portfolio.trends(at=at or None)
+        view, trends = api.portfolio.dashboard(
+            at=at or None, team=team or None, status=status or None
+        )
     except SignoffError as exc:  # a bad filter: say so above the form, keep the form
         context["error"], code = exc.render(), exc.http_status
     else:
