@@ -179,3 +179,22 @@ def test_the_version_in_production_and_a_version_without_audit(auditor, world):
     assert "No audit attached yet." in _text(bare.text)
     assert auditor.get("/models/fraud/versions/5.0/report").status_code == 404
     assert auditor.get("/models/fraud/versions/5.0/card").status_code == 404
+
+
+def test_a_sign_off_form_with_a_revision_in_other_digits_is_a_stale_page(app, world):
+    """'²' is a digit to str.isdigit, not to int(): the form's revision is then no
+    revision at all — refused as a stale page (412), never a 500."""
+    from server_helpers import csrf
+
+    cr = world.opened(world.version("6.0"))
+    anna = login(app, world.api, "anna")
+    form = {
+        "csrf": csrf(anna),
+        "role": "approver",
+        "decision": "approve",
+        "comment": "read the report and the model card carefully",
+        "revision": "r²",
+    }
+    answer = anna.post(f"/crs/{cr}/sign", data=form, headers={"Accept": "text/html"})
+    assert answer.status_code == 412, answer.text
+    assert world.w.get_cr(cr).signoffs == ()

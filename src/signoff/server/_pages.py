@@ -116,7 +116,8 @@ def cr_sign(
         "report_sha256": report_sha256 or None,
         "model_card_sha256": model_card_sha256 or None,
     }
-    number = int(revision.removeprefix("r")) if revision.removeprefix("r").isdigit() else -1
+    digits = revision.removeprefix("r")
+    number = int(digits) if digits.isascii() and digits.isdigit() else -1
     found = _api(request).workflow.sign(
         cr,
         actor=who.name,
