@@ -198,3 +198,60 @@ def test_a_sign_off_form_with_a_revision_in_other_digits_is_a_stale_page(app, wo
     answer = anna.post(f"/crs/{cr}/sign", data=form, headers={"Accept": "text/html"})
     assert answer.status_code == 412, answer.text
     assert world.w.get_cr(cr).signoffs == ()
+
+
+def test_a_crafted_audit_is_refused_at_upload_and_shown_without_a_500(
+    auditor, world, app, tmp_path
+):
+    """Results and a manifest of the wrong shapes (bound to the version, hashes matching):
+    the upload is refused as `signoff report` refuses them (422); attached anyway through
+    the Python API, the page shows what it can and the report says it cannot be rendered
+    (422, the CLI's message) — never a 500."""
+    import io
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from server_helpers import bearer
+    from signoff._canonical import canonical_sha256
+
+    ref = VersionRef("fraud", "7.0")
+    world.r.add_version(
+        ref, framework="sklearn", model_file=world.audited["good.skops"], actor="alice"
+    )
+    model = world.r.get_version(ref).model_sha256
+    results = {"overall": 5, "gates": [1, {"name": {}}], "policy": "x", "by_attribute": 5}
+    manifest = {
+        "inputs": {"model": {"sha256": model}, "data": 5, "config": []},
+        "git": [1],
+        "seed": {"a": 1},
+        "results_sha256": canonical_sha256(results),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("results.json", json.dumps(results))
+        archive.writestr("manifest.json", json.dumps(manifest))
+    writer = TestClient(app, headers=bearer(world.api, "alice", "write"))
+    refused = writer.post(
+        "/api/models/fraud/versions/7.0/audits", files={"archive": ("x.zip", buffer.getvalue())}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith(
+        "x.zip: does not have the structure `signoff audit` writes"
+    )
+    assert world.r.list_audits(ref) == []
+
+    folder = tmp_path / "crafted"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    world.r.attach_audit(ref, folder, actor="alice")  # the core takes any bound folder
+    (audit,) = world.r.list_audits(ref)
+    assert (audit.gates, audit.policy_name, audit.verdict) == ({}, None, None)
+    page = auditor.get("/models/fraud/versions/7.0")
+    assert page.status_code == 200, page.text
+    assert model in _text(page.text)
+    for path in ("report", "card"):
+        shown = auditor.get(f"/models/fraud/versions/7.0/{path}", headers={"Accept": "text/html"})
+        assert shown.status_code == 422, shown.text
+        assert "does not have the structure `signoff audit` writes" in html.unescape(shown.text)

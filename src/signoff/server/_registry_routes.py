@@ -182,12 +182,29 @@ def attach_audit(
         folder = Path(temporary)
         entries = read_archive(save_upload(archive, folder, "audit.archive"), name=shown)
         files, reports = audit_files(entries, name=shown)
+        _renders(files, shown)
         audit = folder / "audit"
         audit.mkdir()
         for name, data in files.items():  # fixed names: results.json, manifest.json
             (audit / name).write_bytes(data)
         found = api.registry.attach_audit(ref, audit, actor=who.name, reports=reports)
     return {**plain(found), "id": found.id}
+
+
+def _renders(files: dict[str, bytes], shown: str) -> None:
+    """Refuse results and a manifest that `signoff report` could not render: an uploaded
+    audit is hostile input, and the registry, the pages and the policy read it later."""
+    import json
+
+    from ..errors import DataError
+    from ..report import NOT_AUDIT_SHAPE, render_report
+
+    try:
+        documents = [json.loads(files[n]) for n in ("results.json", "manifest.json")]
+        render_report(*documents, formats=("html",))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+        raise DataError(NOT_AUDIT_SHAPE.format(problem=problem), file=shown) from None
 
 
 @router.get(

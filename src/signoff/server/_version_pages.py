@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .._api import Signoff
-from ..errors import NotFound
+from ..errors import InputError, NotFound
 from ..registry import Artifact, AuditRecord, VersionRef
 from ._auth import Principal, need
 
@@ -33,6 +33,8 @@ EMBED_CSP = (
 NO_REPORT = "{ref} has no audit: there is no report to show"
 NO_CARD = "{ref} has no model card and no audit to render one from"
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+#: What reading an audit of another shape than ``signoff audit`` writes raises.
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 def _api(request: Request) -> Signoff:
@@ -67,6 +69,49 @@ def _value(metric: Any) -> float | None:
     return float(found) if isinstance(found, int | float) else None
 
 
+def _lineage(manifest: dict[str, Any] | None) -> dict[str, str] | None:
+    """What the page shows of an audit manifest (user content: only plain values kept)."""
+    if manifest is None:
+        return None
+
+    def at(*keys: str) -> str:
+        value: Any = manifest
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return str(value) if isinstance(value, str | int | float) else ""
+
+    git = manifest.get("git")
+    return {
+        "model_sha256": at("inputs", "model", "sha256"),
+        "data_path": at("inputs", "data", "path"),
+        "data_rows": at("inputs", "data", "rows"),
+        "data_sha256": at("inputs", "data", "sha256"),
+        "config_sha256": at("inputs", "config", "sha256"),
+        "signoff_version": at("signoff_version"),
+        "git_commit": at("git", "commit") if isinstance(git, dict) else at("git"),
+        "seed": at("seed"),
+    }
+
+
+def _overall(api: Signoff, audit: AuditRecord | None) -> dict[str, Any]:
+    """An audit's overall metrics ({} when its results, user content, have none)."""
+    found = _json(api, audit.results_sha256).get("overall") if audit is not None else None
+    return found if isinstance(found, dict) else {}
+
+
+def _rendered(render: Any, api: Signoff, audit: AuditRecord, name: str) -> Response:
+    """A document rendered from an audit's stored files; 422 when they are not what
+    ``signoff audit`` writes (an attached audit is user content), as the CLI says."""
+    from ..report import NOT_AUDIT_SHAPE
+
+    try:
+        data: bytes = render(*_documents(api, audit))[name]
+    except SHAPE_ERRORS as exc:
+        problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+        raise InputError(NOT_AUDIT_SHAPE.format(problem=problem), file="results.json") from None
+    return _embedded(data, name)
+
+
 def _trend(name: str, delta: float | None) -> str:
     """``better``, ``worse`` or ``same``, by the metric registry's direction ('' unknown)."""
     from ..metrics import METRICS
@@ -86,14 +131,16 @@ def _judged(api: Signoff, audit: AuditRecord | None, stage: str) -> dict[str, An
     rules = api.workflow.rules()
     if audit is None or stage not in rules.policies:
         return {}
-    judged = judge_audit(audit, api.core.artifacts, rules, stage, api.core.clock().date())
+    try:
+        judged = judge_audit(audit, api.core.artifacts, rules, stage, api.core.clock().date())
+    except SHAPE_ERRORS:  # stored results of another shape (user content): nothing to show
+        return {}
     return {g.name: g for g in judged.gates}
 
 
 def _diff(api: Signoff, mine: AuditRecord | None, theirs: AuditRecord | None) -> dict[str, Any]:
     """Overall metrics, and the production policy's gates, of two audits side by side."""
-    ours = _json(api, mine.results_sha256)["overall"] if mine else {}
-    prod = _json(api, theirs.results_sha256)["overall"] if theirs else {}
+    ours, prod = _overall(api, mine), _overall(api, theirs)
     metrics = []
     for name in [*ours, *(n for n in prod if n not in ours)]:
         a, b = _value(ours.get(name)), _value(prod.get(name))
@@ -133,7 +180,7 @@ def version_page(request: Request, model: str, version: str, who: Reader) -> Res
         "version": found,
         "audits": audits,
         "audit": audit,
-        "manifest": manifest,
+        "lineage": _lineage(manifest),
         "artifacts": artifacts,
         "card": card_found,
         "card_text": _card_text(api, card_found),
@@ -177,8 +224,9 @@ def report(request: Request, model: str, version: str, who: Reader) -> Response:
         return _embedded(api.core.artifacts.get(stored.sha256), "report.html")
     from ..report import render_report
 
-    results, manifest = _documents(api, audits[-1])
-    return _embedded(render_report(results, manifest, formats=("html",))["report.html"], ".html")
+    return _rendered(
+        lambda r, m: render_report(r, m, formats=("html",)), api, audits[-1], "report.html"
+    )
 
 
 @router.get("/models/{model}/versions/{version}/card", response_class=HTMLResponse)
@@ -193,5 +241,4 @@ def card(request: Request, model: str, version: str, who: Reader) -> Response:
         raise NotFound(NO_CARD.format(ref=ref))
     from ..report import render_model_card
 
-    results, manifest = _documents(api, audits[-1])
-    return _embedded(render_model_card(results, manifest)["model_card.html"], ".html")
+    return _rendered(render_model_card, api, audits[-1], "model_card.html")
