@@ -283,3 +283,88 @@ def test_a_signoff_without_a_fresh_login_is_refused(stack, browser):
     page.get_by_role("button", name="Record sign-off").click()
     assert page.get_by_text("Your sign-off was recorded in the ledger").is_visible()
     assert [e.actor for e in _signed(stack)] == ["anna"]
+
+
+@pytest.fixture
+def world_stack(tmp_path: Path, audited: dict[str, Path]) -> Iterator[dict[str, str]]:
+    """``tests/governed.py``'s world behind ``signoff serve`` and the OIDC provider: fraud
+    1.0 and 2.0 deployed, 3.0 a worse candidate, and two more teams' models."""
+    from conftest import FakeClock
+    from governed import build_world
+
+    url, artifacts = f"sqlite:///{tmp_path / 'signoff.db'}", tmp_path / "artifacts"
+    clock = FakeClock()
+    with signoff.connect(url, artifacts=artifacts, clock=clock) as api:
+        world = build_world(api, clock, tmp_path, audited)
+        world.deployed("1.0")
+        clock.advance(days=20)
+        world.deployed("2.0")
+        world.version("3.0", model="bad", waive=False)
+        for name, team, tier in (("credit", "lending", "high"), ("churn", "marketing", "low")):
+            api.registry.register_model(
+                name, owner="alice", team=team, use_case=f"{name} model", risk_tier=tier,
+                actor="alice",
+            )  # fmt: skip
+    yield from _serve(tmp_path, url, artifacts, ("erin", "anna"))
+
+
+def _serve(
+    tmp_path: Path, url: str, artifacts: Path, people: tuple[str, ...]
+) -> Iterator[dict[str, str]]:
+    idp_port, port = _port(), _port()
+    base = f"http://127.0.0.1:{port}"
+    accounts = {n: {"email": f"{n}@example.org"} for n in people}
+    idp = subprocess.Popen(
+        ["node", str(HERE / "oidc" / "provider.mjs"), str(idp_port), f"{base}/auth/callback"],
+        env={**os.environ, "ACCOUNTS": json.dumps(accounts)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    issuer = f"http://127.0.0.1:{idp_port}"
+    env = {
+        **os.environ,
+        "SIGNOFF_DATABASE_URL": url,
+        "SIGNOFF_ARTIFACT_ROOT": str(artifacts),
+        "SIGNOFF_SECRET_KEY": "browser-test-secret-key-of-32-characters-or-more",
+        "SIGNOFF_PUBLIC_URL": base,
+        "SIGNOFF_OIDC_ISSUER": issuer,
+        "SIGNOFF_OIDC_CLIENT_ID": "signoff",
+        "SIGNOFF_OIDC_CLIENT_SECRET": "test-client-secret",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", SIGNOFF, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(f"{issuer}/.well-known/openid-configuration", idp)
+        _wait(f"{base}/healthz", server)
+        yield {"base": base, "issuer": issuer, "url": url, "artifacts": str(artifacts)}
+    finally:
+        for process in (server, idp):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "suffix"),
+    [({"width": 1280, "height": 900}, "1280"), ({"width": 390, "height": 844}, "phone")],
+)
+def test_portfolio_and_version_pages(world_stack, browser, viewport, suffix):
+    page = _login(browser, world_stack, "erin", "/portfolio", viewport=viewport)
+    assert page.get_by_role("heading", name="Portfolio").is_visible()
+    rows = page.locator("table.portfolio tbody tr")
+    assert rows.count() == 3
+    assert page.locator("svg#chart-status").is_visible()
+    _shot(page, f"portfolio-{suffix}")
+    page.get_by_label("Team", exact=True).select_option("risk")
+    page.get_by_role("button", name="Show").click()
+    assert page.locator("table.portfolio tbody tr").count() == 1
+    page.get_by_role("link", name="fraud", exact=True).click()
+    page.goto(world_stack["base"] + "/models/fraud/versions/3.0")
+    report = page.frame_locator("iframe.embed >> nth=0")
+    assert report.locator("body").inner_text(timeout=10_000).strip()  # framed, not blocked
+    assert page.get_by_role("heading", name="Against production").is_visible()
+    assert page.locator("text=roc_auc").first.is_visible()
+    _shot(page, f"version-{suffix}")

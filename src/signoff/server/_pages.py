@@ -139,7 +139,8 @@ def cr_sign(
         "report_sha256": report_sha256 or None,
         "model_card_sha256": model_card_sha256 or None,
     }
-    number = int(revision.removeprefix("r")) if revision.removeprefix("r").isdigit() else -1
+    digits = revision.removeprefix("r")
+    number = int(digits) if digits.isascii() and digits.isdigit() else -1
     found = _api(request).workflow.sign(
         cr,
         actor=who.name,
@@ -172,20 +173,6 @@ def model_page(request: Request, model: str, who: Reader) -> Response:
         versions=versions,
         history=history,
         monitoring=monitoring,
-    )
-
-
-@router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
-def version_page(request: Request, model: str, version: str, who: Reader) -> Response:
-    api, ref = _api(request), VersionRef(model, version)
-    return _page(
-        request,
-        "version.html",
-        who,
-        version=api.registry.get_version(ref),
-        audits=api.registry.list_audits(ref),
-        artifacts=api.registry.list_artifacts(ref),
-        waivers=api.workflow.list_waivers(ref),
     )
 
 
