@@ -1,0 +1,309 @@
+"""The Spark engine, part 2: every piece of evidence from ``agg``, by Spark.
+
+* Runs of tied scores: ``agg`` grouped by score, with the rows and positives below each
+  run from a window function.  They give the order statistics of the score grid (so
+  the grid is ``np.quantile``'s, edge for edge), average precision (scikit-learn's step
+  sum, one term per distinct score) and the operating points of the curves.
+* Exact ROC AUC per group of every view: ``agg`` joined to each view's group of each
+  combination, grouped by (view, group, score); a window per (view, group) in score
+  order counts the rows below each score, so every positive's rank (ties share their
+  mean rank, as scikit-learn) is summed as a whole number, exact in any order.
+* The count table: one ``groupBy`` over joint groups × score bins.  A score's bin is
+  ``np.searchsorted(lower, s, "right") - 1`` (NumPy's own function, in Arrow batches on
+  the executors), so the counts — and the bootstrap drawn from them — are the NumPy
+  path's exactly; score sums are added as DECIMAL (fixed point, so the result does not
+  depend on the partitioning) and agree with NumPy's float sums to about 1e-15.
+* Data quality: null and distinct counts, ranges and duplicate rows, with pandas'
+  notion of missing (NaN is missing) and of equal values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import AuditConfig
+from ..evidence import (
+    LOG_LOSS_EPS,
+    CountTable,
+    FloatArray,
+    ScoreGrid,
+    View,
+    joint_groups,
+    make_grid_from_order,
+    plan_views,
+    quantile_ranks,
+)
+from ..metrics import (
+    ColumnQuality,
+    DataQuality,
+    OperatingCurves,
+    auc_from_rank_sums,
+    column_kind,
+    curve_points,
+    curves_from_counts,
+    quality_from_columns,
+)
+from ._spark import SparkReduced, is_float, is_number, missing
+
+__all__ = ["SparkEvidence", "spark_evidence"]
+
+_FIXED = "decimal(38,24)"  # sums of scores, squares and log-loss terms: 14 integer digits
+
+
+@dataclass(frozen=True)
+class SparkEvidence:
+    """What the NumPy path computes from the arrays, computed by Spark."""
+
+    grid: ScoreGrid
+    table: CountTable
+    views: list[View]
+    exact_auc: dict[str, FloatArray]
+    average_precision: float
+    curves: OperatingCurves | None
+    quality: DataQuality
+
+
+def _small(spark: Any, **columns: Any) -> Any:
+    """A small driver-side table as a DataFrame (broadcast in joins)."""
+    import pyarrow as pa
+
+    return spark.createDataFrame(pa.table(columns))
+
+
+def _runs(agg: Any) -> Any:
+    """One row per distinct score: its rows, positives, and the rows and positives below."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    runs = agg.groupBy("s").agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
+    below = Window.orderBy("s").rowsBetween(Window.unboundedPreceding, -1)
+    return runs.select(
+        "s",
+        "n",
+        "pos",
+        F.coalesce(F.sum("n").over(below), F.lit(0)).alias("below"),
+        F.coalesce(F.sum("pos").over(below), F.lit(0)).alias("pos_below"),
+        (F.row_number().over(Window.orderBy("s")) - 1).alias("run"),
+    )
+
+
+def _order_statistics(runs: Any, wanted: np.ndarray) -> dict[int, float]:
+    """The score at each wanted 0-based rank."""
+    import pyarrow as pa
+
+    ranks = np.sort(np.asarray(wanted, dtype=np.int64))
+
+    def holding(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            below = batch.column("below").to_numpy(zero_copy_only=False)
+            n = batch.column("n").to_numpy(zero_copy_only=False)
+            keep = np.searchsorted(ranks, below + n) > np.searchsorted(ranks, below)
+            yield batch.filter(pa.array(keep))
+
+    found = runs.select("s", "n", "below").mapInArrow(holding, "s double, n long, below long")
+    table = found.toArrow()
+    s, n, below = (table.column(c).to_numpy() for c in ("s", "n", "below"))
+    out: dict[int, float] = {}
+    for rank in ranks:
+        at = int(np.searchsorted(below + n, rank, side="right"))
+        out[int(rank)] = float(s[at])
+    return out
+
+
+def _ranking(runs: Any, rows: int, positives: int, distinct: int) -> tuple[float, Any]:
+    """Average precision and the curves' operating points (thresholds descending)."""
+    from pyspark.sql import functions as F
+
+    average_precision = float("nan")
+    if positives:
+        tp = F.lit(positives) - F.col("pos_below")
+        term = (F.col("pos") / positives) * (tp / (F.lit(rows) - F.col("below")))
+        average_precision = float(runs.where("pos > 0").select(F.sum(term)).first()[0])
+    kept = (distinct - 1 - curve_points(distinct)).astype(np.int64)
+    points = (
+        runs.where(F.col("run").isin([int(k) for k in kept]))
+        .select("s", "n", "pos", "below", "pos_below")
+        .orderBy(F.col("s").desc())
+        .toArrow()
+    )
+    s = points.column("s").to_numpy()
+    tp_at = positives - points.column("pos_below").to_numpy()
+    rows_at = rows - points.column("below").to_numpy()
+    curves = None
+    if positives and rows - positives:
+        curves = curves_from_counts(
+            s, tp_at.astype(np.int64), (rows_at - tp_at).astype(np.int64),
+            positives=positives, negatives=rows - positives,
+        )  # fmt: skip
+    return average_precision, curves
+
+
+def _auc(reduced: SparkReduced, views: list[Any], groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Exact ROC AUC per group of every view, from whole-number rank sums."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    k = np.concatenate([reduced.combos for _ in views])
+    v = np.repeat(np.arange(len(views), dtype=np.int64), len(reduced.combos))
+    g = np.concatenate([groups[view.name] for view in views])
+    mapping = _small(reduced.spark, k=k, v=v, g=g.astype(np.int64))
+    cells = (
+        reduced.agg.join(F.broadcast(mapping), "k")
+        .groupBy("v", "g", "s")
+        .agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
+    )
+    order = Window.partitionBy("v", "g").orderBy("s")
+    below = F.coalesce(F.sum("n").over(order.rowsBetween(Window.unboundedPreceding, -1)), F.lit(0))
+    sums = (
+        cells.withColumn("below", below)
+        .groupBy("v", "g")
+        .agg(
+            F.sum("n").alias("n"),
+            F.sum("pos").alias("pos"),
+            F.sum(F.col("pos") * (2 * F.col("below") + F.col("n") + 1)).alias("twice"),
+        )
+        .toArrow()
+    )
+    out = {}
+    for i, view in enumerate(views):
+        here = sums.filter(np.asarray(sums.column("v").to_numpy() == i))
+        at = here.column("g").to_numpy()
+        seen, pos, twice = (np.zeros(view.n_groups, dtype=np.int64) for _ in range(3))
+        seen[at] = here.column("n").to_numpy()
+        pos[at] = here.column("pos").to_numpy()
+        twice[at] = here.column("twice").to_numpy()
+        out[view.name] = auc_from_rank_sums(pos, seen, twice)
+    return out
+
+
+def _table(reduced: SparkReduced, grid: ScoreGrid, joint_codes: np.ndarray, size: int) -> Any:
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    lower = np.asarray(grid.lower, dtype=np.float64)
+
+    def binned(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            s = batch.column("s").to_numpy(zero_copy_only=False)
+            bins = np.searchsorted(lower, s, side="right") - 1
+            yield pa.RecordBatch.from_arrays(
+                [*batch.columns, pa.array(bins.astype(np.int64))],
+                names=[*batch.schema.names, "bin"],
+            )
+
+    agg = reduced.agg.select("k", "s", "n", "pos")
+    with_bins = agg.mapInArrow(binned, "k long, s double, n long, pos long, bin long")
+    joint = _small(reduced.spark, k=reduced.combos, g=joint_codes.astype(np.int64))
+    p = F.greatest(F.least(F.col("s"), F.lit(1.0 - LOG_LOSS_EPS)), F.lit(LOG_LOSS_EPS))
+    neg = F.col("n") - F.col("pos")
+    sums = [
+        F.sum((w * value).cast(_FIXED)).cast("double")
+        for w in (F.col("pos"), neg)
+        for value in (
+            F.col("s"),
+            F.col("s") * F.col("s"),
+            -F.log(p) if w is not neg else -F.log(1 - p),
+        )
+    ]
+    found = (
+        with_bins.join(F.broadcast(joint), "k")
+        .groupBy("g", "bin")
+        .agg(F.sum("pos"), F.sum(neg), *sums)
+        .collect()
+    )
+    shape = (size, 2, grid.n_bins)
+    n, s, s2, ll = (np.zeros(shape) for _ in range(4))
+    for g, b, pos, negatives, s1, q1, l1, s0, q0, l0 in found:
+        n[g, 1, b], n[g, 0, b] = pos, negatives
+        s[g, 1, b], s2[g, 1, b], ll[g, 1, b] = s1, q1, l1
+        s[g, 0, b], s2[g, 0, b], ll[g, 0, b] = s0, q0, l0
+    return CountTable(n=n, s=s, s2=s2, ll=ll, grid=grid)
+
+
+def _quality(reduced: SparkReduced, score: str, score_distinct: int) -> DataQuality:
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    frame, rows = reduced.frame, reduced.rows
+    parts = []
+    for column, kind in zip(reduced.columns, reduced.kinds, strict=True):
+        c = F.col(f"`{column}`")
+        valid = ~F.isnan(c) if is_float(kind) else F.lit(True)
+        parts.append(F.count_if(missing(column, kind)))
+        if is_number(kind) and not kind.startswith("decimal"):
+            parts += [
+                F.min(F.when(valid, c)).cast("double"),
+                F.max(F.when(valid, c)).cast("double"),
+            ]
+        else:
+            parts += [F.lit(None), F.lit(None)]
+        if column in reduced.distinct or (column == score and is_number(kind)):
+            parts.append(F.lit(None))
+        else:
+            parts.append(F.count_distinct(F.when(~missing(column, kind), c)))
+    counted = frame.select(*parts).first()
+    columns = []
+    for i, (column, field) in enumerate(zip(reduced.columns, frame.schema.fields, strict=True)):
+        nulls, low, high, distinct = counted[4 * i : 4 * i + 4]
+        if column in reduced.distinct:
+            distinct = int(reduced.distinct[column].nunique(dropna=True))
+        elif distinct is None:
+            distinct = score_distinct
+        arrow = to_arrow_type(field.dataType)
+        sample = pa.table({column: pa.array([None] * min(int(nulls), 1), type=arrow)})
+        kind = column_kind(sample.to_pandas()[column])
+        numeric = kind == "numeric" and low is not None
+        columns.append(
+            ColumnQuality(
+                name=column,
+                dtype=kind,
+                null_count=int(nulls),
+                null_share=int(nulls) / rows,
+                distinct=int(distinct),
+                constant=int(distinct) <= 1,
+                min=float(low) if numeric else None,
+                max=float(high) if numeric else None,
+            )
+        )
+    unique_rows = any(c.null_count == 0 and c.distinct == rows for c in columns)
+    duplicates = 0 if unique_rows else rows - frame.distinct().count()
+    return quality_from_columns(rows, columns, duplicates)
+
+
+def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> SparkEvidence:
+    """Grid, count table, exact ranking metrics, curves and data quality, from ``agg``."""
+    from pyspark.sql import functions as F
+
+    joint = joint_groups(reduced.attributes)
+    views = plan_views(reduced.attributes, joint, overall=overall)
+    codes = joint.codes.astype(np.intp)
+    groups = {v.name: v.mapping[codes].astype(np.int64) for v in views}
+    runs = _runs(reduced.agg).cache()
+    try:
+        distinct, positives = runs.select(F.count(F.lit(1)), F.sum("pos")).first()
+        distinct, positives = int(distinct), int(positives or 0)
+        order = _order_statistics(runs, quantile_ranks(reduced.rows, 100))
+        grid = make_grid_from_order(
+            reduced.rows,
+            lambda wanted: np.array([order[int(r)] for r in wanted]),
+            threshold=config.threshold,
+            calibration_bins=config.calibration_bins,
+        )
+        average_precision, curves = _ranking(runs, reduced.rows, positives, distinct)
+    finally:
+        runs.unpersist()
+    assert config.data.score_column is not None
+    return SparkEvidence(
+        grid=grid,
+        table=_table(reduced, grid, joint.codes, joint.n_groups),
+        views=views,
+        exact_auc=_auc(reduced, views, groups),
+        average_precision=average_precision,
+        curves=curves,
+        quality=_quality(reduced, config.data.score_column, distinct),
+    )
