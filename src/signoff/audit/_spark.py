@@ -69,7 +69,7 @@ LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.driver.memory": "2g",
-    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.shuffle.partitions": "4",
     "spark.sql.session.timeZone": "UTC",
 }
 NO_SESSION = (
@@ -198,45 +198,89 @@ def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> t
     raise AssertionError("a row counted as bad was not found again")
 
 
-def _distinct(frame: Any, column: str) -> Any:
-    return frame.select(frame[f"`{column}`"].alias("v")).distinct().toArrow()
+def _facts(frame: Any, config: AuditConfig, kinds: dict[str, str], s: Any) -> dict[str, Any]:
+    """One pass: rows, the target's nulls, the scores' NaNs and range, and the distinct
+    values of the target and of every attribute's column (Arrow arrays, null included)."""
+    from pyspark.sql import functions as F
+
+    target = config.data.target
+    columns = [target] + [config.attribute_column(a) for a in config.protected_attributes]
+    columns = list(dict.fromkeys(columns))
+    parts = [
+        F.count(F.lit(1)).alias("rows"),
+        F.count_if(missing(target, kinds[target])).alias("target_nulls"),
+        F.count_if(s.isNull() | F.isnan(s)).alias("nan"),
+        F.min(s).alias("low"),
+        F.max(s).alias("high"),
+    ]
+    for i, column in enumerate(columns):
+        c = F.col(f"`{column}`")
+        parts += [F.collect_set(c).alias(f"set{i}"), F.count_if(c.isNull()).alias(f"null{i}")]
+    row = frame.select(*parts).toArrow()
+    found = {name: row.column(name)[0].as_py() for name in ("rows", "target_nulls", "nan")}
+    found["low"], found["high"] = row.column("low")[0].as_py(), row.column("high")[0].as_py()
+    for i, column in enumerate(columns):
+        values = row.column(f"set{i}").combine_chunks().flatten()
+        if row.column(f"null{i}")[0].as_py():
+            values = pa_concat(values, pa_null(values.type))
+        found[column] = values
+    return found
 
 
-def _target(frame: Any, config: AuditConfig, kinds: dict[str, str], where: Path) -> Any:
+def pa_concat(values: Any, more: Any) -> Any:
+    """Two Arrow arrays as one."""
+    import pyarrow as pa
+
+    return pa.concat_arrays([values, more])
+
+
+def pa_null(kind: Any) -> Any:
+    """An Arrow array holding one null."""
+    import pyarrow as pa
+
+    return pa.array([None], type=kind)
+
+
+def _target(values: Any, config: AuditConfig, nulls: int, where: Path) -> Any:
     import pyarrow as pa
 
     target = config.data.target
-    count = frame.where(missing(target, kinds[target])).count()
-    if count:
-        raise DataError(TARGET_NULLS.format(count=count), file=where, field="data.target")
-    values = _distinct(frame, target)
-    table = values.to_pandas().rename(columns={"v": target})
-    y = binary_labels(table, target, config.data.positive_label, file=where)
-    return values.append_column("y", pa.array(y, pa.int64()))
+    if nulls:
+        raise DataError(TARGET_NULLS.format(count=nulls), file=where, field="data.target")
+    table = pa.table({"v": values})
+    y = binary_labels(table.to_pandas().rename(columns={"v": target}), target,
+                      config.data.positive_label, file=where)  # fmt: skip
+    return table.append_column("y", pa.array(y, pa.int64()))
 
 
-def _scores(frame: Any, column: str, kind: str, where: Path, files: tuple[Path, ...]) -> Any:
+def _score(column: str, kind: str) -> Any:
+    """The score as a double (null where a text value is not a number)."""
+    from pyspark.sql import functions as F
+
+    c = F.col(f"`{column}`")
+    return c.cast("double") if is_number(kind) or kind == "boolean" else c.try_cast("double")
+
+
+def _check_scores(
+    frame: Any, column: str, kind: str, facts: dict[str, Any], where: Path, files: tuple[Path, ...]
+) -> None:
     from pyspark.sql import functions as F
 
     field = "data.score_column"
-    c = F.col(f"`{column}`")
-    s = c.cast("double") if is_number(kind) or kind == "boolean" else c.try_cast("double")
+    c, s = F.col(f"`{column}`"), _score(column, kind)
     if not is_number(kind) and kind != "boolean":
         bad = frame.where(c.isNotNull() & s.isNull()).select(c).limit(1).collect()
         if bad:
             message = SCORES_NOT_NUMERIC.format(example=bad[0][0])
             raise DataError(message, file=where, field=field)
-    nan = s.isNull() | F.isnan(s)
-    count = frame.where(nan).count()
-    if count:
-        file, row = _first_row(frame, files, nan)
-        raise DataError(SCORES_NAN.format(count=count, row=row), file=file, field=field)
-    low, high = frame.select(F.min(s), F.max(s)).first()
+    if facts["nan"]:
+        file, row = _first_row(frame, files, s.isNull() | F.isnan(s))
+        raise DataError(SCORES_NAN.format(count=facts["nan"], row=row), file=file, field=field)
+    low, high = facts["low"], facts["high"]
     if low < 0.0 or high > 1.0:
         file, row = _first_row(frame, files, (s < 0) | (s > 1))
         message = SCORES_RANGE.format(low=float(low), high=float(high), row=row)
         raise DataError(message, file=file, field=field)
-    return s
 
 
 def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -> None:
@@ -270,20 +314,22 @@ def reduce_frame(
     kinds = tuple(kind for _, kind in frame.dtypes)
     kind = dict(zip(columns, kinds, strict=True))
     _check_columns(config, columns, where)
-    rows = frame.count()
-    if rows == 0:
-        raise DataError(EMPTY, file=where)
-    labels = _target(frame, config, kind, where)
     score = config.data.score_column
     assert score is not None
-    s = _scores(frame, score, kind[score], where, files)
+    s = _score(score, kind[score])
+    facts = _facts(frame, config, kind, s)
+    rows = int(facts["rows"])
+    if rows == 0:
+        raise DataError(EMPTY, file=where)
     target = config.data.target
+    labels = _target(facts[target], config, int(facts["target_nulls"]), where)
+    _check_scores(frame, score, kind[score], facts, where, files)
     distinct = {target: labels.column("v").to_pandas().rename(target)}
     base: list[Attribute] = []
     maps = []
     for i, name in enumerate(config.protected_attributes):
         column = config.attribute_column(name)
-        values = _distinct(frame, column)
+        values = pa.table({"v": facts[column]})
         series = values.column("v").to_pandas().rename(column)
         attribute = encode_attribute(series, name, config, file=where)
         codes = pa.array(np.asarray(attribute.codes, dtype=np.int64))
