@@ -168,14 +168,14 @@ def test_dataframe_through_the_python_api(spark: Any, tmp_path: Path) -> None:
     _write(frame, tmp_path / "eval.parquet")
     from_files = _run(tmp_path, "eval.parquet", "spark", replicates=0)
     data = spark.read.parquet(str(tmp_path / "eval.parquet")).repartition(3)
-    result = signoff.audit(_config("unused.parquet", "auto", replicates=0), data=data)
+    document = yaml.safe_load((tmp_path / "audit-spark.yaml").read_text())  # keys sorted
+    document["data"].update({"path": "unused.parquet", "engine": "auto"})
+    result = signoff.audit(document, data=data)
     _compare(from_files, result.results)
     entry = result.manifest["inputs"]["data"]
     assert entry["path"] == "<spark DataFrame>"
     assert entry["rows"] == len(frame)
-    reordered = signoff.audit(
-        _config("unused.parquet", "spark", replicates=0), data=data.orderBy("score")
-    )
+    reordered = signoff.audit(document, data=data.orderBy("score"))
     assert reordered.manifest["inputs"]["data"]["sha256"] == entry["sha256"]
     y, s = frame["label"].to_numpy(), frame["score"].to_numpy()
     got = result.results
@@ -190,7 +190,107 @@ def test_dataframe_through_the_python_api(spark: Any, tmp_path: Path) -> None:
             assert auc is None
         else:
             assert auc == pytest.approx(roc_auc_score(labels, rows["score"]), abs=1e-12)
-    with pytest.raises(ConfigError, match="data.engine is numpy"):
+    with pytest.raises(ConfigError, match=r"data\.engine is numpy"):
         signoff.audit(_config("unused.parquet", "numpy"), data=data)
     with pytest.raises(ConfigError, match="takes a Spark DataFrame"):
         signoff.audit(_config("unused.parquet", "spark"), data=frame)
+
+
+def test_bad_input_names_file_column_and_row(spark: Any, tmp_path: Path) -> None:
+    """A glob matching nothing, files whose schemas differ, CSV, NaN scores."""
+    frame = _frame(5, 600)
+    (tmp_path / "parts").mkdir()
+    _write(frame.iloc[:300], tmp_path / "parts" / "a.parquet")
+    other = frame.iloc[300:].assign(grade=frame["grade"].iloc[300:].astype(str))
+    _write(other, tmp_path / "parts" / "b.parquet")
+    with pytest.raises(DataError, match=r"no \.csv or \.parquet file matches") as nothing:
+        _run(tmp_path, "none/*.parquet", "spark")
+    assert "none/*.parquet" in str(nothing.value)
+    with pytest.raises(
+        DataError,
+        match=r"column 'grade' has the type (large_)?string here but double in a\.parquet",
+    ) as mixed:
+        _run(tmp_path, "parts/*.parquet", "spark")
+    assert "b.parquet" in str(mixed.value)
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    with pytest.raises(DataError, match="the spark engine reads Parquet files"):
+        _run(tmp_path, "eval.csv", "spark")
+    broken = frame.copy()
+    broken.loc[[7, 9], "score"] = np.nan
+    _write(broken, tmp_path / "nan.parquet")
+    with pytest.raises(DataError, match=r"2 row\(s\) are missing or NaN \(first at row 8\)") as nan:
+        _run(tmp_path, "nan.parquet", "spark")
+    assert "nan.parquet" in str(nan.value)
+    assert "data.score_column" in str(nan.value)
+
+
+def _cli(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    _write(_frame(6, 100), tmp_path / "eval.parquet")
+    (tmp_path / "audit.yaml").write_text(yaml.safe_dump(_config("eval.parquet", "spark")))
+    code = (
+        "import sys\n" + script + "from signoff.cli import main\n"
+        f"sys.argv = ['signoff', 'audit', {str(tmp_path / 'audit.yaml')!r}, '-o', "
+        f"{str(tmp_path / 'out')!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+
+
+def test_missing_extra_is_named(tmp_path: Path) -> None:
+    """Without pyspark the engine says which extra to install (exit 2)."""
+    done = _cli(tmp_path, "sys.modules['pyspark'] = None\n")
+    assert done.returncode == 2, done.stderr
+    assert "signoff[spark]" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_session_that_cannot_start_says_why(tmp_path: Path) -> None:
+    """No Java runtime: exit 3 (the data cannot be read), saying why and what to install."""
+    done = _cli(tmp_path, "", JAVA_HOME=str(tmp_path / "no-java"), PATH="/nonexistent")
+    assert done.returncode == 3, done.stderr
+    assert "could not start a Spark session (master 'local[2]')" in done.stderr
+    assert "openjdk-17-jre-headless" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
+    """The rank sums merged from score ranges equal those of a window per group, and
+    scikit-learn's AUC, on ties spread over many small partitions."""
+    from signoff.audit import _spark_ranks
+    from signoff.evidence import View
+
+    rng = np.random.default_rng(4)
+    rows = 4000
+    s = rng.integers(0, 60, rows) / 59.0  # heavy ties
+    k = rng.integers(0, 6, rows)
+    y = (rng.random(rows) < 0.3 + 0.4 * s).astype(np.int64)
+    y[k == 5] = 1  # a one-class combination
+    data = spark.createDataFrame(pa.table({"k": k, "s": s, "y": y}))
+    agg = data.groupBy("k", "s").agg({"*": "count", "y": "sum"})
+    agg = agg.withColumnRenamed("count(1)", "n").withColumnRenamed("sum(y)", "pos")
+    combos = np.arange(6)
+    views = [
+        View("pairs", 3, None, np.array([0, 0, 1, 1, 2, 2]), None),
+        View("all", 1, None, np.zeros(6, dtype=np.intp), None),
+        View("odd", 2, None, np.array([0, 1, 0, 1, 0, 1]), None),
+    ]
+    groups = {view.name: view.mapping.astype(np.int64) for view in views}
+    merged = _spark_ranks.rank_sums(agg, combos, views, groups)
+    windows = _spark_ranks.rank_sums_by_windows(agg, combos, views, groups)
+    for view in views:
+        np.testing.assert_array_equal(merged[view.name], windows[view.name])
+        for group in range(view.n_groups):
+            chosen = view.mapping[k] == group
+            labels = y[chosen]
+            if labels.min() == labels.max():
+                assert np.isnan(merged[view.name][group])
+            else:
+                expected = roc_auc_score(labels, s[chosen])
+                assert merged[view.name][group] == pytest.approx(expected, abs=1e-12)

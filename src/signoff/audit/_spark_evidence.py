@@ -41,13 +41,11 @@ from ..metrics import (
     ColumnQuality,
     DataQuality,
     OperatingCurves,
-    auc_from_rank_sums,
     column_kind,
-    curve_points,
-    curves_from_counts,
     quality_from_columns,
 )
 from ._spark import SparkReduced, is_float, is_number, missing
+from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
 
 __all__ = ["SparkEvidence", "spark_evidence"]
 
@@ -72,112 +70,6 @@ def _small(spark: Any, **columns: Any) -> Any:
     import pyarrow as pa
 
     return spark.createDataFrame(pa.table(columns))
-
-
-def _runs(agg: Any) -> Any:
-    """One row per distinct score: its rows, positives, and the rows and positives below."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    runs = agg.groupBy("s").agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
-    below = Window.orderBy("s").rowsBetween(Window.unboundedPreceding, -1)
-    return runs.select(
-        "s",
-        "n",
-        "pos",
-        F.coalesce(F.sum("n").over(below), F.lit(0)).alias("below"),
-        F.coalesce(F.sum("pos").over(below), F.lit(0)).alias("pos_below"),
-        (F.row_number().over(Window.orderBy("s")) - 1).alias("run"),
-    )
-
-
-def _order_statistics(runs: Any, wanted: np.ndarray) -> dict[int, float]:
-    """The score at each wanted 0-based rank."""
-    import pyarrow as pa
-
-    ranks = np.sort(np.asarray(wanted, dtype=np.int64))
-
-    def holding(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            below = batch.column("below").to_numpy(zero_copy_only=False)
-            n = batch.column("n").to_numpy(zero_copy_only=False)
-            keep = np.searchsorted(ranks, below + n) > np.searchsorted(ranks, below)
-            yield batch.filter(pa.array(keep))
-
-    found = runs.select("s", "n", "below").mapInArrow(holding, "s double, n long, below long")
-    table = found.toArrow()
-    s, n, below = (table.column(c).to_numpy() for c in ("s", "n", "below"))
-    out: dict[int, float] = {}
-    for rank in ranks:
-        at = int(np.searchsorted(below + n, rank, side="right"))
-        out[int(rank)] = float(s[at])
-    return out
-
-
-def _ranking(runs: Any, rows: int, positives: int, distinct: int) -> tuple[float, Any]:
-    """Average precision and the curves' operating points (thresholds descending)."""
-    from pyspark.sql import functions as F
-
-    average_precision = float("nan")
-    if positives:
-        tp = F.lit(positives) - F.col("pos_below")
-        term = (F.col("pos") / positives) * (tp / (F.lit(rows) - F.col("below")))
-        average_precision = float(runs.where("pos > 0").select(F.sum(term)).first()[0])
-    kept = (distinct - 1 - curve_points(distinct)).astype(np.int64)
-    points = (
-        runs.where(F.col("run").isin([int(k) for k in kept]))
-        .select("s", "n", "pos", "below", "pos_below")
-        .orderBy(F.col("s").desc())
-        .toArrow()
-    )
-    s = points.column("s").to_numpy()
-    tp_at = positives - points.column("pos_below").to_numpy()
-    rows_at = rows - points.column("below").to_numpy()
-    curves = None
-    if positives and rows - positives:
-        curves = curves_from_counts(
-            s, tp_at.astype(np.int64), (rows_at - tp_at).astype(np.int64),
-            positives=positives, negatives=rows - positives,
-        )  # fmt: skip
-    return average_precision, curves
-
-
-def _auc(reduced: SparkReduced, views: list[Any], groups: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Exact ROC AUC per group of every view, from whole-number rank sums."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    k = np.concatenate([reduced.combos for _ in views])
-    v = np.repeat(np.arange(len(views), dtype=np.int64), len(reduced.combos))
-    g = np.concatenate([groups[view.name] for view in views])
-    mapping = _small(reduced.spark, k=k, v=v, g=g.astype(np.int64))
-    cells = (
-        reduced.agg.join(F.broadcast(mapping), "k")
-        .groupBy("v", "g", "s")
-        .agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
-    )
-    order = Window.partitionBy("v", "g").orderBy("s")
-    below = F.coalesce(F.sum("n").over(order.rowsBetween(Window.unboundedPreceding, -1)), F.lit(0))
-    sums = (
-        cells.withColumn("below", below)
-        .groupBy("v", "g")
-        .agg(
-            F.sum("n").alias("n"),
-            F.sum("pos").alias("pos"),
-            F.sum(F.col("pos") * (2 * F.col("below") + F.col("n") + 1)).alias("twice"),
-        )
-        .toArrow()
-    )
-    out = {}
-    for i, view in enumerate(views):
-        here = sums.filter(np.asarray(sums.column("v").to_numpy() == i))
-        at = here.column("g").to_numpy()
-        seen, pos, twice = (np.zeros(view.n_groups, dtype=np.int64) for _ in range(3))
-        seen[at] = here.column("n").to_numpy()
-        pos[at] = here.column("pos").to_numpy()
-        twice[at] = here.column("twice").to_numpy()
-        out[view.name] = auc_from_rank_sums(pos, seen, twice)
-    return out
 
 
 def _table(reduced: SparkReduced, grid: ScoreGrid, joint_codes: np.ndarray, size: int) -> Any:
@@ -283,18 +175,18 @@ def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> 
     views = plan_views(reduced.attributes, joint, overall=overall)
     codes = joint.codes.astype(np.intp)
     groups = {v.name: v.mapping[codes].astype(np.int64) for v in views}
-    runs = _runs(reduced.agg).cache()
+    runs = runs_of(reduced.agg).cache()
     try:
         distinct, positives = runs.select(F.count(F.lit(1)), F.sum("pos")).first()
         distinct, positives = int(distinct), int(positives or 0)
-        order = _order_statistics(runs, quantile_ranks(reduced.rows, 100))
+        order = order_statistics(runs, quantile_ranks(reduced.rows, 100))
         grid = make_grid_from_order(
             reduced.rows,
             lambda wanted: np.array([order[int(r)] for r in wanted]),
             threshold=config.threshold,
             calibration_bins=config.calibration_bins,
         )
-        average_precision, curves = _ranking(runs, reduced.rows, positives, distinct)
+        average_precision, curves = ranking(runs, reduced.rows, positives, distinct)
     finally:
         runs.unpersist()
     assert config.data.score_column is not None
@@ -302,7 +194,7 @@ def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> 
         grid=grid,
         table=_table(reduced, grid, joint.codes, joint.n_groups),
         views=views,
-        exact_auc=_auc(reduced, views, groups),
+        exact_auc=rank_sums(reduced.agg, reduced.combos, views, groups),
         average_precision=average_precision,
         curves=curves,
         quality=_quality(reduced, config.data.score_column, distinct),

@@ -43,6 +43,7 @@ from ._serial import (
     profile_to_dict,
     profile_to_json,
 )
+from ._spark import profile_spark
 from ._spec import AttributeSpec, ProfileSpec, make_spec
 from ._stats import (
     PSI_FLOOR,
@@ -114,6 +115,7 @@ __all__ = [
     "numeric_values",
     "prepare_ks",
     "profile_frame",
+    "profile_spark",
     "profile_from_dict",
     "profile_sha256",
     "profile_to_dict",
