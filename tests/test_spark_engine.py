@@ -264,6 +264,7 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
     """The rank sums merged from score ranges equal those of a window per group, and
     scikit-learn's AUC, on ties spread over many small partitions."""
     from signoff.audit import _spark_ranks
+    from signoff.audit._spark import quiet
     from signoff.evidence import View
 
     rng = np.random.default_rng(4)
@@ -282,8 +283,9 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
         View("odd", 2, None, np.array([0, 1, 0, 1, 0, 1]), None),
     ]
     groups = {view.name: view.mapping.astype(np.int64) for view in views}
-    merged = _spark_ranks.rank_sums(agg, combos, views, groups)
-    windows = _spark_ranks.rank_sums_by_windows(agg, combos, views, groups)
+    with quiet():
+        merged = _spark_ranks.rank_sums(agg, combos, views, groups)
+        windows = _spark_ranks.rank_sums_by_windows(agg, combos, views, groups)
     for view in views:
         np.testing.assert_array_equal(merged[view.name], windows[view.name])
         for group in range(view.n_groups):

@@ -12,6 +12,7 @@ addition.  The executors need signoff installed (``pip install 'signoff[spark]'`
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +58,10 @@ def profile_spark(frame: Any, spec: ProfileSpec, *, label_column: str | None = N
             text = profile_to_json(found)
             yield pa.RecordBatch.from_arrays([pa.array([text], pa.binary())], ["profile"])
 
-    documents = frame.mapInArrow(partition, "profile binary").toArrow().column("profile")
+    with warnings.catch_warnings():  # PySpark warns about pandas 3; mapInArrow is Arrow's
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+        profiles = frame.mapInArrow(partition, "profile binary")
+        documents = profiles.toArrow().column("profile")
     empty = frame.limit(0).toArrow().to_pandas()
     if label_column is not None:
         empty = empty.drop(columns=[label_column])
