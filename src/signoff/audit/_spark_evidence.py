@@ -8,11 +8,12 @@
   combination, grouped by (view, group, score); a window per (view, group) in score
   order counts the rows below each score, so every positive's rank (ties share their
   mean rank, as scikit-learn) is summed as a whole number, exact in any order.
-* The count table: one ``groupBy`` over joint groups × score bins.  A score's bin is
-  ``np.searchsorted(lower, s, "right") - 1`` (NumPy's own function, in Arrow batches on
-  the executors), so the counts — and the bootstrap drawn from them — are the NumPy
-  path's exactly; score sums are added as DECIMAL (fixed point, so the result does not
-  depend on the partitioning) and agree with NumPy's float sums to about 1e-15.
+* The count table: each partition of ``agg`` binned on the executors as NumPy bins a
+  score (``np.searchsorted(lower, s, "right") - 1``) and summed per (joint group, bin)
+  in score order; the partial sums are merged by one ``groupBy`` (sums as DECIMAL: fixed
+  point, so the merge does not depend on the order partitions finish in).  Counts — and
+  the bootstrap drawn from them — are the NumPy path's exactly; score sums agree with
+  NumPy's row-order float sums to about 1e-15.
 * Data quality: null and distinct counts, ranges and duplicate rows, with pandas'
   notion of missing (NaN is missing) and of equal values.
 """
@@ -72,41 +73,56 @@ def _small(spark: Any, **columns: Any) -> Any:
     return spark.createDataFrame(pa.table(columns))
 
 
+def _partial_sums(lower: np.ndarray, combos: np.ndarray, joint: np.ndarray, eps: float) -> Any:
+    """The executors' step: each row of ``agg`` binned as NumPy bins a score, and the
+    partition's sums per (joint group, bin), added in score order (a canonical order, so
+    the partial sums do not depend on the order rows arrive in).  NumPy and pyarrow
+    only: executors need no signoff."""
+
+    def partial(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        table = pa.Table.from_batches(list(batches))
+        if table.num_rows == 0:
+            return
+        s = table.column("s").to_numpy()
+        g = joint[np.searchsorted(combos, table.column("k").to_numpy())]
+        bins = np.searchsorted(lower, s, side="right") - 1
+        order = np.lexsort((s, bins, g))
+        s, g, bins = s[order], g[order], bins[order]
+        n = table.column("n").to_numpy().astype(np.int64)[order]
+        pos = table.column("pos").to_numpy().astype(np.int64)[order]
+        neg = n - pos
+        starts = np.flatnonzero(
+            np.concatenate(([True], (g[1:] != g[:-1]) | (bins[1:] != bins[:-1])))
+        )
+        p = np.clip(s, eps, 1.0 - eps)
+        columns = {"g": g[starts], "bin": bins[starts].astype(np.int64)}
+        columns["pos"] = np.add.reduceat(pos, starts)
+        columns["neg"] = np.add.reduceat(neg, starts)
+        for name, w in (("1", pos.astype(np.float64)), ("0", neg.astype(np.float64))):
+            loss = -np.log(p) if name == "1" else -np.log1p(-p)
+            for value, term in (("s", s), ("q", s * s), ("l", loss)):
+                columns[value + name] = np.add.reduceat(w * term, starts)
+        yield pa.RecordBatch.from_pydict({k: pa.array(v) for k, v in columns.items()})
+
+    return partial
+
+
 def _table(reduced: SparkReduced, grid: ScoreGrid, joint_codes: np.ndarray, size: int) -> Any:
-    import pyarrow as pa
     from pyspark.sql import functions as F
 
-    lower = np.asarray(grid.lower, dtype=np.float64)
-
-    def binned(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            s = batch.column("s").to_numpy(zero_copy_only=False)
-            bins = np.searchsorted(lower, s, side="right") - 1
-            yield pa.RecordBatch.from_arrays(
-                [*batch.columns, pa.array(bins.astype(np.int64))],
-                names=[*batch.schema.names, "bin"],
-            )
-
-    agg = reduced.agg.select("k", "s", "n", "pos")
-    with_bins = agg.mapInArrow(binned, "k long, s double, n long, pos long, bin long")
-    joint = _small(reduced.spark, k=reduced.combos, g=joint_codes.astype(np.int64))
-    p = F.greatest(F.least(F.col("s"), F.lit(1.0 - LOG_LOSS_EPS)), F.lit(LOG_LOSS_EPS))
-    neg = F.col("n") - F.col("pos")
-    sums = [
-        F.sum((w * value).cast(_FIXED)).cast("double")
-        for w in (F.col("pos"), neg)
-        for value in (
-            F.col("s"),
-            F.col("s") * F.col("s"),
-            -F.log(p) if w is not neg else -F.log(1 - p),
-        )
-    ]
-    found = (
-        with_bins.join(F.broadcast(joint), "k")
-        .groupBy("g", "bin")
-        .agg(F.sum("pos"), F.sum(neg), *sums)
-        .collect()
+    partial = _partial_sums(
+        np.asarray(grid.lower, dtype=np.float64),
+        reduced.combos,
+        np.asarray(joint_codes, dtype=np.int64),
+        LOG_LOSS_EPS,
     )
+    names = ("s1", "q1", "l1", "s0", "q0", "l0")
+    schema = "g long, bin long, pos long, neg long, " + ", ".join(f"{c} double" for c in names)
+    partials = reduced.agg.select("k", "s", "n", "pos").mapInArrow(partial, schema)
+    sums = [F.sum(F.col(c).cast(_FIXED)).cast("double") for c in names]
+    found = partials.groupBy("g", "bin").agg(F.sum("pos"), F.sum("neg"), *sums).collect()
     shape = (size, 2, grid.n_bins)
     n, s, s2, ll = (np.zeros(shape) for _ in range(4))
     for g, b, pos, negatives, s1, q1, l1, s0, q0, l0 in found:
