@@ -56,7 +56,7 @@ SPEC = make_spec(
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    from signoff.audit._spark import quiet, session
+    from signoff.audit._spark_session import quiet, session
 
     with quiet():
         return session()

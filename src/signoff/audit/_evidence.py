@@ -173,8 +173,9 @@ def spark_evidence(
     frame: Any = None,
 ) -> Evidence:
     """The evidence computed by Spark, from ``source``'s Parquet files or a DataFrame."""
-    from ._spark import FRAME, frame_digest, quiet, read_parquet, reduce_frame, session
+    from ._spark import reduce_frame
     from ._spark_evidence import spark_evidence as from_agg
+    from ._spark_session import FRAME, frame_digest, quiet, read_parquet, session
 
     with quiet():
         spark = session()

@@ -1,4 +1,4 @@
-"""The Spark engine, part 1: the session, and the rows checked and reduced by Spark.
+"""The Spark engine, part 1: the rows checked and reduced by Spark (session: ``_spark_session``).
 
 The rows stay in Spark; the driver sees only small tables.  The checks are those of the
 NumPy and DuckDB paths, made on what Spark can count: the target's nulls and distinct
@@ -11,21 +11,10 @@ Then one ``groupBy`` reduces the rows to ``agg``: per (combination of the attrib
 groups ``k``, distinct score ``s``) the rows ``n`` and positives ``pos``, partial counts
 of every partition merged by Spark's shuffle.  Everything else (``_spark_evidence``) is
 computed from ``agg``.
-
-The session: the active one when there is one (a cluster's, a notebook's), else a local
-one, master ``SIGNOFF_SPARK_MASTER`` (default ``local[2]``), with the settings in
-:data:`LOCAL_SETTINGS` and Python workers running this interpreter (``PYSPARK_PYTHON``
-when set).  A session that cannot start (no Java, a bad master) is an
-:class:`~signoff.errors.InputError` (exit 3) saying why.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
-from ..errors import ConfigError, DataError, InputError, MissingExtraError
+from ..errors import ConfigError, DataError
 from ..evidence import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -48,109 +37,15 @@ from ..evidence import (
     encode_attribute,
 )
 from ._read import EMPTY
+from ._spark_session import FRAME, is_number, missing
 
-__all__ = [
-    "FRAME",
-    "LOCAL_SETTINGS",
-    "SparkReduced",
-    "frame_digest",
-    "quiet",
-    "read_parquet",
-    "reduce_frame",
-    "session",
-]
+__all__ = ["SparkReduced", "reduce_frame"]
 
-#: What messages name as the file when the data is a DataFrame handed to the Python API.
-FRAME = Path("<spark DataFrame>")
-DEFAULT_MASTER = "local[2]"
-#: Settings of a local session signoff starts (an active session is used as it is).
-LOCAL_SETTINGS = {
-    "spark.app.name": "signoff",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.driver.memory": "2g",
-    "spark.sql.shuffle.partitions": "4",
-    "spark.sql.session.timeZone": "UTC",
-}
-NO_SESSION = (
-    "the spark engine could not start a Spark session (master {master!r}): {reason}; "
-    "Spark needs a Java 17+ runtime (Debian: openjdk-17-jre-headless; `make java-deps`)"
-)
-NO_CSV = "the spark engine reads Parquet files; convert the CSV files or use engine duckdb"
 NO_PROXIES = (
     "the spark engine does not compute proxy statistics, and columns {columns} would be "
     "checked as proxies; list the features to check in data.features ([] for none) or use "
     "engine numpy"
 )
-FLOATS = ("float", "double")
-_NUMBERS = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
-
-
-@contextmanager
-def quiet() -> Iterator[None]:
-    """PySpark warns that it does not fully support pandas 3; the paths used here are Arrow's."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-        yield
-
-
-def session() -> Any:
-    """The active Spark session, or a local one (see the module docstring)."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise MissingExtraError("The spark engine", "spark", "pyspark") from None
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    master = os.environ.get("SIGNOFF_SPARK_MASTER") or DEFAULT_MASTER
-    builder = SparkSession.builder.master(master)
-    for key, value in LOCAL_SETTINGS.items():
-        builder = builder.config(key, value)
-    # Python workers run this interpreter (its NumPy and pyarrow), unless told otherwise.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    try:
-        with quiet():
-            spark = builder.getOrCreate()
-    except Exception as exc:  # py4j and PySpark raise many kinds when the JVM cannot start
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(NO_SESSION.format(master=master, reason=reason)) from None
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
-def frame_digest(frame: Any) -> str:
-    """The manifest's ``data.sha256`` for a DataFrame: its rows, whatever their order.
-
-    SHA-256 of ``rows=<n>``, the schema, and the exact sum of every row's ``xxhash64``
-    (Spark's hash of all columns): one pass, no ordering, the same on any partitioning.
-    """
-    import hashlib
-
-    from pyspark.sql import functions as F
-
-    hashed = F.xxhash64(*(F.col(f"`{c}`") for c in frame.columns)).cast("decimal(20,0)")
-    rows, total = frame.select(F.count(F.lit(1)), F.sum(hashed)).first()
-    text = f"rows={rows}\nschema={frame.schema.simpleString()}\nxxhash64={total}\n"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def is_float(kind: str) -> bool:
-    """A Spark type whose values may be NaN."""
-    return kind in FLOATS
-
-
-def is_number(kind: str) -> bool:
-    """A Spark numeric type."""
-    return kind.startswith(_NUMBERS)
-
-
-def missing(column: str, kind: str) -> Any:
-    """The value is missing as pandas sees it (null, or NaN in a float column)."""
-    from pyspark.sql import functions as F
-
-    c = F.col(f"`{column}`")
-    return (c.isNull() | F.isnan(c)) if is_float(kind) else c.isNull()
 
 
 @dataclass(frozen=True)
@@ -168,13 +63,6 @@ class SparkReduced:
     distinct: dict[str, pd.Series]  # column → its distinct values (target, attributes)
     attributes: tuple[Attribute, ...]  # codes: one per combination ``k`` (ascending)
     combos: np.ndarray  # the combinations ``k`` in ascending order
-
-
-def read_parquet(spark: Any, files: tuple[Path, ...], kind: str, where: Path) -> Any:
-    """The rows of the data set's Parquet files."""
-    if kind != "parquet":
-        raise DataError(NO_CSV, file=where, field="data.engine")
-    return spark.read.parquet(*(str(f) for f in files))
 
 
 def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> tuple[Path, str]:
@@ -201,6 +89,7 @@ def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> t
 def _facts(frame: Any, config: AuditConfig, kinds: dict[str, str], s: Any) -> dict[str, Any]:
     """One pass: rows, the target's nulls, the scores' NaNs and range, and the distinct
     values of the target and of every attribute's column (Arrow arrays, null included)."""
+    import pyarrow as pa
     from pyspark.sql import functions as F
 
     target = config.data.target
@@ -222,23 +111,9 @@ def _facts(frame: Any, config: AuditConfig, kinds: dict[str, str], s: Any) -> di
     for i, column in enumerate(columns):
         values = row.column(f"set{i}").combine_chunks().flatten()
         if row.column(f"null{i}")[0].as_py():
-            values = pa_concat(values, pa_null(values.type))
+            values = pa.concat_arrays([values, pa.array([None], type=values.type)])
         found[column] = values
     return found
-
-
-def pa_concat(values: Any, more: Any) -> Any:
-    """Two Arrow arrays as one."""
-    import pyarrow as pa
-
-    return pa.concat_arrays([values, more])
-
-
-def pa_null(kind: Any) -> Any:
-    """An Arrow array holding one null."""
-    import pyarrow as pa
-
-    return pa.array([None], type=kind)
 
 
 def _target(values: Any, config: AuditConfig, nulls: int, where: Path) -> Any:

@@ -45,8 +45,9 @@ from ..metrics import (
     column_kind,
     quality_from_columns,
 )
-from ._spark import SparkReduced, is_float, is_number, missing
+from ._spark import SparkReduced
 from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
+from ._spark_session import is_float, is_number, missing
 
 __all__ = ["SparkEvidence", "spark_evidence"]
 
