@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps browser-deps demo test lint typecheck bench bench-ledger bench-cli docs clean
+.PHONY: setup system-deps browser-deps java-deps demo test lint typecheck bench bench-ledger bench-cli docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,23 @@ browser-deps:
 	    echo "note: the browser tests need Node and npm (tests/oidc); they will skip"; \
 	fi
 
+# The Spark engine (`data.engine: spark`, the `spark` extra) runs on a Java 17+ runtime. When
+# `java` is missing and we are root with apt-get, Debian's headless JRE is installed;
+# otherwise this says what to install, and the Spark tests skip saying why.
+JAVA_PACKAGE := openjdk-17-jre-headless
+
+java-deps:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing a Java runtime for the Spark engine: $(JAVA_PACKAGE)"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(JAVA_PACKAGE) >/dev/null \
+	     || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	         --no-install-recommends $(JAVA_PACKAGE) >/dev/null)) \
+	    || echo "note: could not install $(JAVA_PACKAGE); the Spark tests will skip"; \
+	else \
+	    echo "note: the Spark engine needs Java 17+ (Debian package $(JAVA_PACKAGE)); the Spark tests will skip"; \
+	fi
+
 setup: $(STAMP) system-deps
 
 demo: setup
@@ -65,7 +82,7 @@ typecheck: setup
 
 # The tests start their own throwaway PostgreSQL (scripts/with-postgres) so the store
 # suite runs on SQLite and PostgreSQL alike.
-test: lint typecheck browser-deps
+test: lint typecheck browser-deps java-deps
 	scripts/with-postgres $(BIN)/pytest
 
 bench: setup

@@ -236,7 +236,7 @@ def test_feature_columns_refused_with_what_is_missing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"engine": "spark"}, "the spark engine is not built yet"),
+        ({"engine": "spark", "score_column": None}, "data.engine spark audits scores already"),
         ({"score_column": None}, "data.engine duckdb audits scores already in the data"),
     ],
 )

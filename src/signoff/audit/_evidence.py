@@ -1,8 +1,9 @@
 """The evidence of one audit, by the engine ``data.engine`` picks.
 
 NumPy reads the data into memory and computes everything from the arrays; DuckDB
-(``_duck``, ``_duck_evidence``) reduces the data in SQL and never holds its rows.  Both
-hand :func:`~._stats.summarise` the same count table, so the bootstrap and every
+(``_duck``, ``_duck_evidence``) reduces the data in SQL and Spark (``_spark``,
+``_spark_evidence``) by ``groupBy``, and neither holds the rows.  All three hand
+:func:`~._stats.summarise` the same count table, so the bootstrap and every
 count-based metric run on the same numbers.
 """
 
@@ -27,7 +28,7 @@ from ._inputs import AuditInputs, gather_inputs
 from ._sources import DataSource, Engine
 from ._stats import OVERALL, Counted, Progress, Statistics, count_arrays, summarise
 
-__all__ = ["Evidence", "gather_evidence"]
+__all__ = ["Evidence", "gather_evidence", "spark_evidence"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,54 @@ def _duckdb(
     )
 
 
+def spark_evidence(
+    config: AuditConfig,
+    seed: int,
+    progress: Progress | None,
+    *,
+    source: DataSource | None = None,
+    frame: Any = None,
+) -> Evidence:
+    """The evidence computed by Spark, from ``source``'s Parquet files or a DataFrame."""
+    from ._spark import reduce_frame
+    from ._spark_evidence import spark_evidence as from_agg
+    from ._spark_session import FRAME, frame_digest, quiet, read_parquet, session
+
+    with quiet():
+        spark = session()
+        if frame is None:
+            assert source is not None
+            where, files = source.path, source.files
+            frame = read_parquet(spark, files, source.kind, where)
+        else:
+            where, files = FRAME, ()
+        reduced = reduce_frame(config, spark, frame, where=where, files=files)
+        try:
+            _tick(progress, "reading data and scoring")
+            found = from_agg(reduced, config, OVERALL)
+            digest = source.sha256() if source is not None else frame_digest(frame)
+        finally:
+            reduced.agg.unpersist()
+    counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
+    stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
+    features = tuple(config.data.features or ())
+    return Evidence(
+        engine="spark",
+        rows=reduced.rows,
+        data_sha256=digest,
+        stats=stats,
+        attributes=reduced.attributes,
+        proxies=(),
+        importances=None,
+        importance_rank=None,
+        watched=_watched(features, config, ()),
+        note=PREDICTIONS_ONLY,
+        quality=found.quality,
+        curves=found.curves,
+        model=None,
+    )
+
+
 def gather_evidence(
     config: AuditConfig,
     source: DataSource,
@@ -175,4 +224,6 @@ def gather_evidence(
     """Compute the evidence with ``engine``."""
     if engine == "duckdb":
         return _duckdb(config, source, seed, progress)
+    if engine == "spark":
+        return spark_evidence(config, seed, progress, source=source)
     return _numpy(config, source, seed, progress, base_dir)

@@ -13,7 +13,7 @@ from .._canonical import canonical_sha256
 from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
 from ..errors import ConfigError
 from ._assemble import assemble_results
-from ._evidence import gather_evidence
+from ._evidence import gather_evidence, spark_evidence
 from ._gating import PolicyInput, apply_policy, as_loaded_policy, policy_manifest_entry
 from ._inputs import resolve
 from ._manifest import build_manifest
@@ -25,6 +25,10 @@ __all__ = ["Progress", "audit", "timestamp_from_environment"]
 #: ``progress(stage, done, total)`` — called as work advances; the CLI draws bars from it.
 Progress = Callable[[str, int, int], None]
 
+FRAME_PATH = "<spark DataFrame>"
+NOT_A_FRAME = "data= takes a Spark DataFrame (pyspark.sql.DataFrame); got {kind}"
+FRAME_ENGINE = "data= (a Spark DataFrame) is audited by the spark engine; data.engine is {engine}"
+FRAME_SCORES = "data= (a Spark DataFrame) needs the scores in a column: set data.score_column"
 BAD_SEED = "seed must be a whole number ≥ 0; got {value}"
 BAD_EPOCH = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got {value!r}"
 
@@ -63,6 +67,19 @@ def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig)
     return _Source(parsed, Path.cwd(), "<python>", digest, seed_set)
 
 
+def _frame_config(config: AuditConfig, data: Any) -> AuditConfig:
+    """The config for a DataFrame handed over as ``data=``: the spark engine."""
+    kind = type(data)
+    if not (kind.__module__.startswith("pyspark.") and kind.__name__ == "DataFrame"):
+        raise ConfigError(NOT_A_FRAME.format(kind=f"{kind.__module__}.{kind.__name__}"))
+    if config.data.engine not in ("auto", "spark"):
+        raise ConfigError(FRAME_ENGINE.format(engine=config.data.engine), field="data.engine")
+    if config.data.score_column is None:
+        raise ConfigError(FRAME_SCORES, field="data.score_column")
+    data_config = config.data.model_copy(update={"engine": "spark"})
+    return config.model_copy(update={"data": data_config})
+
+
 def audit(
     config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig,
     *,
@@ -74,6 +91,7 @@ def audit(
     run_by: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
+    data: Any = None,
 ) -> AuditResult:
     """Audit a model on an evaluation set.
 
@@ -100,6 +118,11 @@ def audit(
         The command line that ran it, recorded in the manifest.
     progress : callable, optional
         ``progress(stage, done, total)``, called as work advances.
+    data : pyspark.sql.DataFrame, optional
+        The evaluation set as a Spark DataFrame, in place of the files ``data.path``
+        names: the spark engine computes the evidence (``data.engine`` must be ``auto``
+        or ``spark``), and the manifest records ``<spark DataFrame>`` with a digest of
+        its rows.
 
     Returns
     -------
@@ -116,15 +139,21 @@ def audit(
     if trust_model and cfg.model is not None:
         cfg = cfg.model_copy(update={"model": cfg.model.model_copy(update={"trusted": True})})
 
-    data = find_source(resolve(source.base_dir, cfg.data.path))
-    evidence = gather_evidence(
-        cfg,
-        data,
-        choose_engine(cfg, data),
-        seed=cfg.seed,
-        progress=progress,
-        base_dir=source.base_dir,
-    )
+    data_path = cfg.data.path
+    if data is not None:
+        cfg = _frame_config(cfg, data)
+        data_path = FRAME_PATH
+        evidence = spark_evidence(cfg, cfg.seed, progress, frame=data)
+    else:
+        found = find_source(resolve(source.base_dir, cfg.data.path))
+        evidence = gather_evidence(
+            cfg,
+            found,
+            choose_engine(cfg, found),
+            seed=cfg.seed,
+            progress=progress,
+            base_dir=source.base_dir,
+        )
     results = assemble_results(
         config=cfg,
         rows=evidence.rows,
@@ -140,7 +169,7 @@ def audit(
     )
     files: dict[str, dict[str, Any]] = {
         "config": {"path": source.name, "sha256": source.sha256},
-        "data": {"path": cfg.data.path, "sha256": evidence.data_sha256, "rows": evidence.rows},
+        "data": {"path": data_path, "sha256": evidence.data_sha256, "rows": evidence.rows},
     }
     if cfg.model is not None and evidence.model is not None:
         files["model"] = {

@@ -41,7 +41,7 @@ OTHER_TYPE = "column {column!r} has the type {kind} here but {first_kind} in {fi
 UNREADABLE = "could not be read as Parquet: {reason}"
 UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
 Kind = Literal["csv", "parquet"]
-Engine = Literal["numpy", "duckdb"]
+Engine = Literal["numpy", "duckdb", "spark"]
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 
 
@@ -170,7 +170,7 @@ def find_source(path: Path) -> DataSource:
 def choose_engine(config: AuditConfig, source: DataSource) -> Engine:
     """The engine that computes the evidence (``data.engine``, ``auto`` resolved)."""
     engine = config.data.engine
-    if engine in ("numpy", "duckdb"):
+    if engine in ("numpy", "duckdb", "spark"):
         return engine
     if config.data.score_column is None or source.size <= MEMORY_BUDGET:
         return "numpy"

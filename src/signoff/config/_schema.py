@@ -41,11 +41,8 @@ ATTRIBUTE_NAME_STAR = (
     "attribute name {name!r} contains '*', which signoff uses to name intersections; "
     "rename it (the data column can keep its name: set `column:`)"
 )
-SPARK_NOT_BUILT = (
-    "the spark engine is not built yet; use duckdb (out of core, on one machine) or numpy"
-)
-DUCKDB_NEEDS_SCORES = (
-    "data.engine duckdb audits scores already in the data (data.score_column); scoring a "
+ENGINE_NEEDS_SCORES = (
+    "data.engine {engine} audits scores already in the data (data.score_column); scoring a "
     "model over data that does not fit in memory is not built yet: use engine numpy"
 )
 DUPLICATE_LABELS = "labels must be unique; {label!r} names more than one band"
@@ -93,16 +90,10 @@ class DataConfig(_Strict):
     engine: Literal["auto", "numpy", "duckdb", "spark"] = Field(
         default="auto",
         description="Who computes the evidence: numpy (in memory), duckdb (out of core, "
-        "predictions-only; the `duckdb` extra) or auto: numpy while the data fits the memory "
+        "predictions-only; the `duckdb` extra), spark (Parquet or a Spark DataFrame, "
+        "predictions-only; the `spark` extra) or auto: numpy while the data fits the memory "
         "budget, duckdb past it.",
     )
-
-    @field_validator("engine")
-    @classmethod
-    def _built(cls, v: str) -> str:
-        if v == "spark":
-            raise ValueError(SPARK_NOT_BUILT)
-        return v
 
 
 class ProtectedAttribute(_Strict):
@@ -301,8 +292,8 @@ class AuditConfig(_Strict):
             raise ValueError(
                 "give either a model (model.path) or a score column (data.score_column)"
             )
-        if self.data.engine == "duckdb" and self.data.score_column is None:
-            raise ValueError(DUCKDB_NEEDS_SCORES)
+        if self.data.engine in ("duckdb", "spark") and self.data.score_column is None:
+            raise ValueError(ENGINE_NEEDS_SCORES.format(engine=self.data.engine))
         return self
 
     def attribute_column(self, name: str) -> str:

@@ -43,6 +43,7 @@ from ._serial import (
     profile_to_dict,
     profile_to_json,
 )
+from ._spark import profile_spark
 from ._spec import AttributeSpec, ProfileSpec, make_spec
 from ._stats import (
     PSI_FLOOR,
@@ -116,6 +117,7 @@ __all__ = [
     "profile_frame",
     "profile_from_dict",
     "profile_sha256",
+    "profile_spark",
     "profile_to_dict",
     "profile_to_json",
     "prometheus_text",
