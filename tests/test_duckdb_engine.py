@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from signoff.audit import audit
 from signoff.cli import app
 from signoff.config import config_from_mapping
-from signoff.errors import ConfigError, DataError
+from signoff.errors import DataError
 
 pytest.importorskip("duckdb")
 
@@ -224,13 +224,68 @@ def test_bad_scores_name_file_and_row(tmp_path: Path) -> None:
     assert str(caught.value.file).endswith("b.parquet")
 
 
-def test_feature_columns_refused_with_what_is_missing(tmp_path: Path) -> None:
-    _write(_frame(4, 200), tmp_path / "eval.parquet")
-    config = _config("eval.parquet", "duckdb")
-    del config["data"]["features"]
-    (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
-    with pytest.raises(ConfigError, match=r"does not compute proxy statistics yet.*'note'"):
-        audit(tmp_path / "audit.yaml")
+def _proxy_frame(seed: int, rows: int) -> pd.DataFrame:
+    """Every kind of feature column the proxy statistics meet."""
+    frame = _frame(seed, rows)
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    frame["count"] = rng.integers(0, 7, n)  # integers: η
+    frame["same_as_region"] = frame["region"].map({"north": "n", "south": "s"})  # nulls: V
+    frame["flag"] = rng.random(n) < 0.3  # booleans: V
+    frame["id"] = [f"row{i}" for i in range(n)]  # one category per row
+    frame["constant"] = 5.0  # η undefined
+    frame["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**6, n), "s")
+    frame["waited"] = pd.to_timedelta(rng.integers(0, 10**5, n), "s")  # durations: η
+    frame["skewed"] = np.where(frame["region"] == "tiny", 1e9, rng.normal(size=n))
+    return frame
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_proxy_statistics_equal_numpy(tmp_path: Path, seed: int) -> None:
+    """Every feature column (no ``data.features``) against every attribute and
+    intersection: the same measure and the same value as the NumPy path, to 1e-12."""
+    _write(_proxy_frame(seed, 400), tmp_path / "eval.parquet")
+    results = {}
+    for engine in ("numpy", "duckdb"):
+        config = _config("eval.parquet", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    proxies = results["duckdb"]["proxies"]
+    features = {p["feature"] for p in proxies}
+    assert features == {
+        "note",
+        "level",
+        "count",
+        "same_as_region",
+        "flag",
+        "id",
+        "constant",
+        "when",
+        "waited",
+        "skewed",
+    }
+    assert {p["feature"]: p["measure"] for p in proxies}["when"] == "correlation_ratio"
+    assert {p["feature"]: p["measure"] for p in proxies}["flag"] == "cramers_v"
+    pair = {(p["feature"], p["attribute"]): p["value"] for p in proxies}
+    assert pair[("same_as_region", "region")] == pytest.approx(1.0, abs=1e-12)
+    assert pair[("constant", "region")] is None
+    _compare(results["numpy"], results["duckdb"])
+
+
+def test_proxy_statistics_equal_numpy_on_csv(tmp_path: Path) -> None:
+    frame = _proxy_frame(6, 300).drop(columns=["when", "flag", "waited"])
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    results = {}
+    for engine in ("numpy", "duckdb"):
+        config = _config("eval.csv", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    assert len(results["duckdb"]["proxies"]) == 7 * 6
+    _compare(results["numpy"], results["duckdb"])
 
 
 @pytest.mark.parametrize(

@@ -135,27 +135,30 @@ def _duckdb(
 ) -> Evidence:
     from ._duck import connect, reduce_rows
     from ._duck_evidence import duck_evidence
+    from ._duck_proxy import duck_proxies
 
     con = connect()
     try:
         reduced = reduce_rows(config, source, con)
         _tick(progress, "reading data and scoring")
         found = duck_evidence(reduced, config, OVERALL)
+        protected = {config.attribute_column(a) for a in config.protected_attributes}
+        proxies = duck_proxies(reduced, [f for f in reduced.features if f not in protected])
+        _tick(progress, "proxy detection")
     finally:
         con.close()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
     stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
-    features = tuple(config.data.features or ())
     return Evidence(
         engine="duckdb",
         rows=reduced.rows,
         data_sha256=source.sha256(),
         stats=stats,
         attributes=reduced.attributes,
-        proxies=(),
+        proxies=proxies,
         importances=None,
         importance_rank=None,
-        watched=_watched(features, config, ()),
+        watched=_watched(reduced.features, config, proxies),
         note=PREDICTIONS_ONLY,
         quality=found.quality,
         curves=found.curves,
