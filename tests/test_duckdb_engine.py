@@ -288,19 +288,63 @@ def test_proxy_statistics_equal_numpy_on_csv(tmp_path: Path) -> None:
     _compare(results["numpy"], results["duckdb"])
 
 
+def test_model_scored_in_bounded_batches_equals_numpy(
+    demo: Path, edit_config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model file over Parquet parts: scored 64 rows at a time into Parquet, then
+    counted by DuckDB; results.json equals the NumPy engine's (explainability aside:
+    permutation importance needs the rows in memory), and the scoring bar counts rows."""
+    from signoff.audit import _duck_score
+
+    monkeypatch.setattr(_duck_score, "BATCH_ROWS", 64)
+    config = yaml.safe_load((demo / "audit.yaml").read_text())
+    frame = pd.read_csv(demo / config["data"]["path"])
+    (demo / "parts").mkdir()
+    _write(frame.iloc[:130], demo / "parts" / "a.parquet")
+    _write(frame.iloc[130:], demo / "parts" / "b.parquet")
+    results, seen = {}, []
+    for engine in ("numpy", "duckdb"):
+
+        def change(data: dict[str, Any], engine: str = engine) -> None:
+            data["data"]["path"] = "parts"
+            data["data"]["engine"] = engine
+
+        path = edit_config(demo, change)
+        results[engine] = audit(path, progress=lambda *a: seen.append(a)).results
+    scoring = [(done, total) for stage, done, total in seen if stage == "scoring"]
+    assert len(scoring) == 6  # 64 + 64 + 2 rows, then 64 + 64 + 42
+    assert scoring[-1] == (len(frame), len(frame))
+    numpy_side, duck_side = results["numpy"], results["duckdb"]
+    assert numpy_side["explainability"]["features"] is not None
+    assert duck_side["explainability"]["features"] is None
+    assert any("not computed by the duckdb engine" in w for w in duck_side["warnings"])
+    assert duck_side["overall"].pop("protected_attribute_importance_rank")["value"] is None
+    numpy_side["overall"].pop("protected_attribute_importance_rank")
+    for key in numpy_side:
+        if key not in ("explainability", "warnings"):
+            _compare(numpy_side[key], duck_side[key], key)
+    assert len(duck_side["proxies"]) > 10
+    columns = duck_side["data_quality"]["column_quality"]
+    assert "__signoff_score__" not in columns
+
+
+def test_model_over_csv_refused_clearly(demo: Path, edit_config: Any) -> None:
+    path = edit_config(demo, lambda data: data["data"].update({"engine": "duckdb"}))
+    result = CliRunner().invoke(app, ["audit", str(path), "-o", str(demo / "out")])
+    assert result.exit_code == 2, result.output
+    assert "scores a model over Parquet files only" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"engine": "spark"}, "the spark engine is not built yet"),
-        ({"score_column": None}, "data.engine duckdb audits scores already in the data"),
     ],
 )
 def test_engine_config_refusals(tmp_path: Path, change: dict[str, Any], message: str) -> None:
     config = _config("eval.parquet", "duckdb")
     config["data"].update(change)
-    if change.get("score_column", "") is None:
-        del config["data"]["score_column"]
-        config["model"] = {"path": "model.skops"}
     (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "audit.yaml"), "-o", "out"])
     assert result.exit_code == 2, result.output

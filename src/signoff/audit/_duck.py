@@ -41,8 +41,11 @@ from ..evidence import (
 from ._read import EMPTY
 from ._sources import DataSource
 
-__all__ = ["Reduced", "connect", "quote", "reduce_rows"]
+__all__ = ["SCORED", "Reduced", "connect", "quote", "reduce_rows"]
 
+#: The score column of a file the engine scored itself (``_duck_score``): not a column of
+#: the user's data, so data quality and proxy statistics leave it out.
+SCORED = "__signoff_score__"
 #: DuckDB's memory limit: past it, sorts and aggregates spill to a temporary folder.
 MEMORY_LIMIT = "2GB"
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
@@ -242,8 +245,8 @@ def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
         con=con,
         source=source,
         rows=rows,
-        columns=columns,
-        kinds=kinds,
+        columns=tuple(c for c in columns if c != SCORED),
+        kinds=tuple(k for c, k in zip(columns, kinds, strict=True) if c != SCORED),
         distinct=distinct,
         attributes=tuple(attributes),
         combos=combos,

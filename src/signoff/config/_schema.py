@@ -44,10 +44,6 @@ ATTRIBUTE_NAME_STAR = (
 SPARK_NOT_BUILT = (
     "the spark engine is not built yet; use duckdb (out of core, on one machine) or numpy"
 )
-DUCKDB_NEEDS_SCORES = (
-    "data.engine duckdb audits scores already in the data (data.score_column); scoring a "
-    "model over data that does not fit in memory is not built yet: use engine numpy"
-)
 DUPLICATE_LABELS = "labels must be unique; {label!r} names more than one band"
 
 
@@ -301,8 +297,6 @@ class AuditConfig(_Strict):
             raise ValueError(
                 "give either a model (model.path) or a score column (data.score_column)"
             )
-        if self.data.engine == "duckdb" and self.data.score_column is None:
-            raise ValueError(DUCKDB_NEEDS_SCORES)
         return self
 
     def attribute_column(self, name: str) -> str:
