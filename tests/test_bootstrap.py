@@ -19,13 +19,18 @@ import pytest
 import signoff
 from signoff.audit._stats import percentile_interval
 from signoff.evidence import (
+    Attribute,
     CountTable,
+    View,
     bootstrap_counts,
     bootstrap_tables,
     build_table,
+    choose_mode,
     coarse_table,
+    joint_groups,
     log_loss_terms,
     make_grid,
+    plan_views,
     replicate_tables,
 )
 from signoff.metrics import (
@@ -495,3 +500,48 @@ def test_replicate_tables_are_the_coarse_sums_of_the_fine_replicates(bootstraps:
             )
         np.testing.assert_array_equal(binned_roc_auc(counts), on_fine["roc_auc"])
         np.testing.assert_array_equal(binned_average_precision(counts), on_fine["pr_auc"])
+
+
+def _two_attribute_views(data: dict[str, Any]) -> tuple[CountTable, list[View]]:
+    g = Attribute("g", data["groups"].astype(np.int8), ("a", "b", "c"), None, ("g",))
+    h_codes = (np.arange(data["y"].shape[0]) % 2).astype(np.int8)
+    h = Attribute("h", h_codes, ("x", "y"), None, ("h",))
+    joint = joint_groups([g, h])
+    table = build_table(data["y"], data["s"], joint.codes, joint.n_groups, data["grid"])
+    return table, plan_views([g, h], joint, overall="all")
+
+
+def test_views_mode_draws_the_joint_modes_distribution(data: dict[str, Any]) -> None:
+    """The per-view draws (coarse joint cells, then each view's bins conditionally) give
+    every view's statistics the distribution the joint draws give: mean and standard
+    deviation within Monte-Carlo error (as the row-bootstrap test above), and every view
+    agrees with the others on the confusion counts (label × decision) of every replicate."""
+    table, views = _two_attribute_views(data)
+    assert choose_mode(table, views) in ("joint", "views")
+    drawn: dict[str, dict[str, list[np.ndarray]]] = {"joint": {}, "views": {}}
+    for mode, seed in (("joint", 21), ("views", 22)):
+        for chunk in replicate_tables(
+            table, replicates=REPLICATES, rng=np.random.default_rng(seed), views=views, mode=mode
+        ):
+            totals = []
+            for view in views:
+                coarse, fine = chunk.view(view)
+                np.testing.assert_array_equal(fine.sum(axis=(1, 2, 3)), N)
+                tb = table.grid.threshold_bin  # counts per label and decision, all groups:
+                totals.append([fine[..., :tb].sum(axis=(1, 3)), fine[..., tb:].sum(axis=(1, 3))])
+                stats = group_statistics(coarse, ranking=False)
+                stats["roc_auc"] = binned_roc_auc(fine)
+                for name in ("accuracy", "brier_score", "expected_calibration_error", "roc_auc"):
+                    for index in range(view.n_groups):
+                        key = f"{view.name}.{name}[{index}]"
+                        drawn[mode].setdefault(key, []).append(stats[name][:, index])
+            for other in totals[1:]:
+                np.testing.assert_allclose(other, totals[0], rtol=0, atol=1e-9)
+    assert drawn["joint"].keys() == drawn["views"].keys()
+    for key in drawn["joint"]:
+        a = np.concatenate(drawn["joint"][key])
+        b = np.concatenate(drawn["views"][key])
+        sigma = 0.5 * (a.std(ddof=1) + b.std(ddof=1))
+        tol = Z_MC * np.sqrt(2.0 / REPLICATES) * sigma
+        assert a.mean() == pytest.approx(b.mean(), abs=tol), key
+        assert a.std(ddof=1) == pytest.approx(b.std(ddof=1), rel=0.10), key

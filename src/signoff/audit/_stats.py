@@ -27,7 +27,6 @@ from ..evidence import (
     make_grid,
     plan_views,
     replicate_tables,
-    view_counts,
     view_table,
 )
 from ..metrics import (
@@ -87,7 +86,7 @@ def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: Aud
     for view in views:
         name = view.name
         if isinstance(table, Replicates):
-            coarse, fine = table.split(view_counts(table.stacked, view))
+            coarse, fine = table.view(view)
             stats = group_statistics(coarse, ranking=False)
             stats["roc_auc"] = binned_roc_auc(fine)
             if name == OVERALL:
@@ -231,7 +230,7 @@ def summarise(
     samples: dict[str, dict[str, list[FloatArray]]] = {v: {} for v in point}
     done = 0
     rng = np.random.default_rng(seed)
-    for chunk in replicate_tables(table, replicates=replicates, rng=rng):
+    for chunk in replicate_tables(table, replicates=replicates, rng=rng, views=views):
         for view, stats in _evaluate(chunk, views, config).items():
             for metric, values in stats.items():
                 samples[view].setdefault(metric, []).append(values)

@@ -19,7 +19,7 @@ from ._grid import (
 )
 from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
-from ._replicates import Replicates, coarse_grid, coarse_table, replicate_tables
+from ._replicates import Mode, Replicates, choose_mode, coarse_grid, coarse_table, replicate_tables
 from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_counts, view_table
 
@@ -34,6 +34,7 @@ __all__ = [
     "CountTable",
     "FloatArray",
     "JointGroups",
+    "Mode",
     "Replicates",
     "ScoreGrid",
     "View",
@@ -43,6 +44,7 @@ __all__ = [
     "bootstrap_tables",
     "build_table",
     "check_columns",
+    "choose_mode",
     "coarse_grid",
     "coarse_table",
     "compact",

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from ._table import CountTable, FloatArray
 
-__all__ = ["BOOTSTRAP_SCHEME", "bootstrap_counts", "bootstrap_tables"]
+__all__ = ["BOOTSTRAP_SCHEME", "bootstrap_counts", "bootstrap_tables", "draw_counts"]
 
 #: Recorded in results and manifests, so intervals of two schemes are told apart.
 BOOTSTRAP_SCHEME = "count-table multinomial, Poisson adjusted to N (scheme 2)"
@@ -74,23 +74,30 @@ def bootstrap_counts(
     in the CPU caches while every view is summed from them.
     """
     flat = table.n.reshape(-1)
-    nonzero = np.flatnonzero(flat)
-    if nonzero.shape[0] == 0 or replicates == 0:
+    if not np.any(flat) or replicates == 0:
         return
     if chunk is None:
         chunk = max(10, min(100, CHUNK_CELLS // flat.shape[0]))
-    counts = np.rint(flat[nonzero]).astype(np.int64)
-    dense = nonzero.shape[0] == flat.shape[0]
     for start in range(0, replicates, chunk):
-        size = min(chunk, replicates - start)
-        x = rng.poisson(counts, size=(size, counts.shape[0]))
-        _adjust(x, counts, rng)
-        if dense:
-            out = x.astype(np.float64)
-        else:
-            out = np.zeros((size, flat.shape[0]), dtype=np.float64)
-            out[:, nonzero] = x
-        yield out.reshape((size, *table.n.shape))
+        yield draw_counts(table.n, min(chunk, replicates - start), rng)
+
+
+def draw_counts(n: FloatArray, size: int, rng: np.random.Generator) -> FloatArray:
+    """``size`` replicates of the cell counts ``n`` (any shape): shape ``(size, *n.shape)``.
+
+    Each replicate is Multinomial(N, n / N), drawn as the module docstring says.
+    """
+    flat = n.reshape(-1)
+    nonzero = np.flatnonzero(flat)
+    counts = np.rint(flat[nonzero]).astype(np.int64)
+    x = rng.poisson(counts, size=(size, counts.shape[0]))
+    _adjust(x, counts, rng)
+    if nonzero.shape[0] == flat.shape[0]:
+        out = x.astype(np.float64)
+    else:
+        out = np.zeros((size, flat.shape[0]), dtype=np.float64)
+        out[:, nonzero] = x
+    return out.reshape((size, *n.shape))
 
 
 def bootstrap_tables(
