@@ -545,3 +545,28 @@ def test_views_mode_draws_the_joint_modes_distribution(data: dict[str, Any]) -> 
         tol = Z_MC * np.sqrt(2.0 / REPLICATES) * sigma
         assert a.mean() == pytest.approx(b.mean(), abs=tol), key
         assert a.std(ddof=1) == pytest.approx(b.std(ddof=1), rel=0.10), key
+
+
+def test_mode_follows_the_cells_to_draw(data: dict[str, Any]) -> None:
+    """Few narrow views of a wide product: per-view draws; a product as fine as its views:
+    the joint draws."""
+    table, views = _two_attribute_views(data)
+    assert choose_mode(table, views) == "joint"
+    rng = np.random.default_rng(5)
+    rows = 20_000
+    attributes = [
+        Attribute(
+            name, rng.integers(0, 4, rows).astype(np.int8), ("w", "x", "y", "z"), None, (name,)
+        )
+        for name in "abcde"
+    ]
+    joint = joint_groups(attributes)
+    assert joint.n_groups == 4**5
+    s = rng.random(rows)
+    y = (rng.random(rows) < s).astype(np.int8)
+    wide = build_table(y, s, joint.codes, joint.n_groups, make_grid(s, threshold=0.5))
+    narrow = plan_views(attributes, joint, overall="all")
+    assert choose_mode(wide, narrow) == "views"
+    chunk = next(replicate_tables(wide, replicates=3, rng=rng, views=narrow))
+    assert chunk.by_view is not None
+    assert set(chunk.by_view) == {v.name for v in narrow}
