@@ -88,9 +88,9 @@ class DataConfig(_Strict):
     )
     engine: Literal["auto", "numpy", "duckdb", "spark"] = Field(
         default="auto",
-        description="Who computes the evidence: numpy (in memory), duckdb (out of core, "
-        "predictions-only; the `duckdb` extra) or auto: numpy while the data fits the memory "
-        "budget, duckdb past it.",
+        description="Who computes the evidence: numpy (in memory), duckdb (out of core; a "
+        "model file is scored in batches first; the `duckdb` extra) or auto: numpy while the "
+        "data fits the memory budget, duckdb past it.",
     )
 
     @field_validator("engine")
