@@ -13,6 +13,11 @@ system's temporary folder; kept for the next run, and its generation time report
 Each audit runs as its own ``signoff audit`` process; its wall time and peak RSS (the
 child's ``ru_maxrss``) are measured.  At 10M rows the two engines' results.json are
 compared: every number equal to 1e-12, everything else identical.
+
+``--peer all`` (or ``base``: the four attributes alone) also runs pandas + scikit-learn +
+fairlearn on the same 10M-row file as its own process (``bench_scale_peer.py``: count,
+selection rate, TPR, FPR, precision, accuracy and ROC AUC per group of every view, whole
+process), checks its values against signoff's to 1e-9 and prints the ratios.
 """
 
 from __future__ import annotations
@@ -71,8 +76,8 @@ def config(folder: Path, parts: int, engine: str, replicates: int) -> Path:
     return file
 
 
-def measure(cfg: Path, out: Path) -> tuple[float, float]:
-    """Run ``signoff audit`` as a child; its wall seconds and peak RSS in GiB."""
+def _child(command: list[str]) -> tuple[float, float, int, str]:
+    """Run ``command``; its wall seconds, peak RSS in GiB, exit code and stdout."""
     script = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
@@ -81,15 +86,46 @@ def measure(cfg: Path, out: Path) -> tuple[float, float]:
         "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(wall, rss, code)\n"
     )
-    command = [sys.executable, "-c", "from signoff.cli import main; main()"]
-    command += ["audit", str(cfg), "-o", str(out)]
     done = subprocess.run(
         [sys.executable, "-c", script, *command], capture_output=True, text=True, check=False
     )
-    wall, rss, code = done.stdout.split()[-3:]
+    *lines, last = done.stdout.strip().splitlines()
+    wall, rss, code = last.split()
     if int(code) not in (0, 1):
-        raise SystemExit(f"signoff audit failed ({code}):\n{done.stderr[-2000:]}")
-    return float(wall), int(rss) / 2**20
+        raise SystemExit(f"{command[1:4]} failed ({code}):\n{done.stderr[-2000:]}")
+    return float(wall), int(rss) / 2**20, int(code), "\n".join(lines)
+
+
+def measure(cfg: Path, out: Path) -> tuple[float, float]:
+    """Run ``signoff audit`` as a child; its wall seconds and peak RSS in GiB."""
+    command = [sys.executable, "-c", "from signoff.cli import main; main()"]
+    command += ["audit", str(cfg), "-o", str(out)]
+    wall, rss, _, _ = _child(command)
+    return wall, rss
+
+
+def peer(file: Path, views: str) -> tuple[float, float, dict[str, Any]]:
+    """pandas + scikit-learn + fairlearn as a child: wall seconds, peak RSS, its values."""
+    script = Path(__file__).resolve().parent / "bench_scale_peer.py"
+    wall, rss, _, out = _child([sys.executable, str(script), str(file), "--views", views])
+    return wall, rss, json.loads(out.splitlines()[-1])["values"]
+
+
+def peer_agreement(results: dict[str, Any], values: dict[str, Any]) -> tuple[float, int]:
+    """Largest difference between the peer's per-group values and signoff's, and how many."""
+    worst, compared = 0.0, 0
+    for view, metrics in values.items():
+        groups = results["by_attribute"][view]["groups"]
+        for metric, by_group in metrics.items():
+            if set(by_group) != set(groups):
+                raise SystemExit(f"{view} {metric}: the peer's groups are not signoff's")
+            for label, theirs in by_group.items():
+                mine = groups[label][metric]["value"]
+                if mine is None or math.isnan(theirs):  # scikit-learn says 0 where signoff
+                    continue  # says undefined (a group without positives, say)
+                worst = max(worst, abs(float(mine) - theirs))
+                compared += 1
+    return worst, compared
 
 
 def compare(a: Any, b: Any, path: str = "") -> float:
@@ -117,6 +153,12 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=default)
     parser.add_argument("--replicates", type=int, default=1000)
     parser.add_argument("--skip-numpy", action="store_true", help="no NumPy run at 10M rows")
+    parser.add_argument(
+        "--peer",
+        choices=("none", "base", "all"),
+        default="none",
+        help="pandas + scikit-learn + fairlearn at 10M rows: every view, or the four attributes",
+    )
     args = parser.parse_args()
     folder: Path = args.folder
     parts = 10 if args.large else 1
@@ -138,6 +180,18 @@ def main() -> None:
     if "numpy" in results:
         worst = compare(results["numpy"], results["duckdb"])
         print(f"10M: DuckDB equals NumPy (largest difference {worst:.1e})")
+    if args.peer != "none":
+        wall, rss, values = peer(folder / "part-000.parquet", args.peer)
+        rows.append((f"10M rows, pandas + scikit-learn + fairlearn ({args.peer})", wall, rss))
+        worst, compared = peer_agreement(results["duckdb"], values)
+        print(
+            f"10M peer ({args.peer} views): {wall:.1f} s, peak RSS {rss:.2f} GiB; "
+            f"{compared} values, largest difference {worst:.1e}"
+        )
+        if worst > 1e-9:
+            raise SystemExit(f"the peer disagrees with signoff by {worst:.1e}")
+        for name, signoff_wall, _ in rows[:-1]:
+            print(f"  peer / {name}: {wall / signoff_wall:.1f}×")
     if args.large:
         wall, rss = measure(config(folder, parts, "duckdb", args.replicates), folder / "out-10")
         rows.append(("100M rows, duckdb", wall, rss))

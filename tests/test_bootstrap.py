@@ -18,8 +18,28 @@ import pytest
 
 import signoff
 from signoff.audit._stats import percentile_interval
-from signoff.evidence import CountTable, bootstrap_tables, build_table, log_loss_terms, make_grid
-from signoff.metrics import disparities, group_statistics, roc_auc_by_group
+from signoff.evidence import (
+    Attribute,
+    CountTable,
+    View,
+    bootstrap_counts,
+    bootstrap_tables,
+    build_table,
+    choose_mode,
+    coarse_table,
+    joint_groups,
+    log_loss_terms,
+    make_grid,
+    plan_views,
+    replicate_tables,
+)
+from signoff.metrics import (
+    binned_average_precision,
+    binned_roc_auc,
+    disparities,
+    group_statistics,
+    roc_auc_by_group,
+)
 
 N = 2000
 REPLICATES = 2000
@@ -383,3 +403,170 @@ def test_percentile_interval_with_exactly_half_undefined() -> None:
     np.testing.assert_allclose(
         [low[0], high[0]], np.nanpercentile(samples[:, 0], [5, 95]), rtol=1e-12
     )
+
+
+# --- the draws: Multinomial(N, p) exactly (scheme 2: Poisson, adjusted to N) -----------------
+
+
+def _small_table(counts: list[float]) -> CountTable:
+    """A table of one group whose cells hold ``counts`` rows (label 0, then label 1)."""
+    n = np.asarray(counts, dtype=np.float64).reshape(1, 2, -1)
+    grid = make_grid(np.linspace(0.0, 1.0, 50), threshold=0.5, quantile_bins=0)
+    assert grid.n_bins == n.shape[-1]
+    return CountTable(n=n, s=n * 0.25, s2=n * 0.0625, ll=n * 0.5, grid=grid)
+
+
+@pytest.mark.parametrize(
+    "rows", [(7, 0, 3, 12, 1, 9, 0, 4, 2, 2, 5), (400, 1, 0, 30, 2, 3, 60, 0, 0, 4, 0)]
+)
+def test_draws_have_the_multinomial_mean_and_covariance(rows: tuple[int, ...]) -> None:
+    """E[X_c] = N·p_c and Cov(X_c, X_d) = N·p_c·(δ_cd − p_d), cell by cell.
+
+    With R replicates, a sample mean has standard error √(Var X_c / R) and a sample
+    covariance √((Var X_c·Var X_d + Cov²) / R) (the normal-theory value; the counts here
+    are far from degenerate); every one of the cells' means and covariances must lie
+    within 4.5 standard errors (with 11·12/2 + 11 = 77 checks, a false alarm has
+    probability below 77 × 7e-6 ≈ 5e-4 — and the seed is fixed, so the test is
+    deterministic).  Cells without rows must stay empty; every replicate holds N rows.
+    With N of a few dozen to a few hundred rows the Poisson total misses N by about √N
+    either way, so about half the replicates had rows removed and half had rows added:
+    both adjustments are exercised.
+    """
+    counts = [*rows, *rows[::-1]][: 2 * 11]
+    table = _small_table(counts)
+    n_total = float(sum(counts))
+    p = np.asarray(counts) / n_total
+    replicates = 40_000
+    draws = np.concatenate(
+        list(
+            bootstrap_counts(table, replicates=replicates, rng=np.random.default_rng(9), chunk=5000)
+        )
+    ).reshape(replicates, -1)
+    np.testing.assert_array_equal(draws.sum(axis=1), n_total)
+    assert np.all(draws[:, p == 0] == 0)
+
+    mean = n_total * p
+    cov = n_total * (np.diag(p) - np.outer(p, p))
+    var = np.diag(cov)
+    se_mean = np.sqrt(var / replicates)
+    full = p > 0
+    np.testing.assert_array_less(np.abs(draws.mean(axis=0) - mean)[full], 4.5 * se_mean[full])
+    sample_cov = np.cov(draws, rowvar=False)
+    se_cov = np.sqrt((np.outer(var, var) + cov**2) / replicates)
+    both = np.outer(full, full)
+    np.testing.assert_array_less(np.abs(sample_cov - cov)[both], 4.5 * se_cov[both])
+
+
+def test_draws_of_one_cell_are_binomial() -> None:
+    """One cell's count over many replicates against Binomial(N, p_c), value by value
+    (χ² goodness of fit over values with expected frequency ≥ 5)."""
+    from scipy import stats
+
+    counts = [3, 5, 8, 0, 13, 21, 34, 1, 2, 1, 1] * 2
+    table = _small_table(counts)
+    n_total, replicates = int(sum(counts)), 50_000
+    draws = np.concatenate(
+        list(bootstrap_counts(table, replicates=replicates, rng=np.random.default_rng(4)))
+    ).reshape(replicates, -1)
+    for cell in (0, 5, 7):
+        pmf = stats.binom.pmf(np.arange(n_total + 1), n_total, counts[cell] / n_total)
+        observed = np.bincount(draws[:, cell].astype(np.intp), minlength=n_total + 1)
+        keep = pmf * replicates >= 5
+        expected = pmf[keep] * replicates
+        got = observed[keep]
+        rest = replicates - got.sum()
+        chi2 = stats.chisquare([*got, rest], [*expected, replicates - expected.sum()])
+        assert chi2.pvalue > 1e-4, (cell, chi2)
+
+
+def test_replicate_tables_are_the_coarse_sums_of_the_fine_replicates(bootstraps: dict) -> None:
+    """What the audit evaluates: the same draws, fine counts kept, sums on the coarse grid."""
+    table = bootstraps["table"]
+    fine = bootstrap_tables(table, replicates=60, rng=np.random.default_rng(8), chunk=25)
+    pairs = replicate_tables(table, replicates=60, rng=np.random.default_rng(8), chunk=25)
+    for full, chunk in zip(fine, pairs, strict=True):
+        coarse, counts = chunk.split(chunk.stacked)
+        np.testing.assert_array_equal(counts, full.n)
+        want = coarse_table(full)
+        for field in ("n", "s", "s2", "ll"):
+            np.testing.assert_array_equal(getattr(coarse, field), getattr(want, field), field)
+        # Every statistic but the binned ranking ones is the same on either grid.
+        on_fine, on_coarse = group_statistics(full), group_statistics(coarse)
+        for name, values in on_fine.items():
+            if name in ("roc_auc", "pr_auc"):
+                continue
+            np.testing.assert_allclose(
+                on_coarse[name], values, rtol=1e-12, atol=1e-15, err_msg=name
+            )
+        np.testing.assert_array_equal(binned_roc_auc(counts), on_fine["roc_auc"])
+        np.testing.assert_array_equal(binned_average_precision(counts), on_fine["pr_auc"])
+
+
+def _two_attribute_views(data: dict[str, Any]) -> tuple[CountTable, list[View]]:
+    g = Attribute("g", data["groups"].astype(np.int8), ("a", "b", "c"), None, ("g",))
+    h_codes = (np.arange(data["y"].shape[0]) % 2).astype(np.int8)
+    h = Attribute("h", h_codes, ("x", "y"), None, ("h",))
+    joint = joint_groups([g, h])
+    table = build_table(data["y"], data["s"], joint.codes, joint.n_groups, data["grid"])
+    return table, plan_views([g, h], joint, overall="all")
+
+
+def test_views_mode_draws_the_joint_modes_distribution(data: dict[str, Any]) -> None:
+    """The per-view draws (coarse joint cells, then each view's bins conditionally) give
+    every view's statistics the distribution the joint draws give: mean and standard
+    deviation within Monte-Carlo error (as the row-bootstrap test above), and every view
+    agrees with the others on the confusion counts (label × decision) of every replicate."""
+    table, views = _two_attribute_views(data)
+    assert choose_mode(table, views) in ("joint", "views")
+    drawn: dict[str, dict[str, list[np.ndarray]]] = {"joint": {}, "views": {}}
+    for mode, seed in (("joint", 21), ("views", 22)):
+        for chunk in replicate_tables(
+            table, replicates=REPLICATES, rng=np.random.default_rng(seed), views=views, mode=mode
+        ):
+            totals = []
+            for view in views:
+                coarse, fine = chunk.view(view)
+                np.testing.assert_array_equal(fine.sum(axis=(1, 2, 3)), N)
+                tb = table.grid.threshold_bin  # counts per label and decision, all groups:
+                totals.append([fine[..., :tb].sum(axis=(1, 3)), fine[..., tb:].sum(axis=(1, 3))])
+                stats = group_statistics(coarse, ranking=False)
+                stats["roc_auc"] = binned_roc_auc(fine)
+                for name in ("accuracy", "brier_score", "expected_calibration_error", "roc_auc"):
+                    for index in range(view.n_groups):
+                        key = f"{view.name}.{name}[{index}]"
+                        drawn[mode].setdefault(key, []).append(stats[name][:, index])
+            for other in totals[1:]:
+                np.testing.assert_allclose(other, totals[0], rtol=0, atol=1e-9)
+    assert drawn["joint"].keys() == drawn["views"].keys()
+    for key in drawn["joint"]:
+        a = np.concatenate(drawn["joint"][key])
+        b = np.concatenate(drawn["views"][key])
+        sigma = 0.5 * (a.std(ddof=1) + b.std(ddof=1))
+        tol = Z_MC * np.sqrt(2.0 / REPLICATES) * sigma
+        assert a.mean() == pytest.approx(b.mean(), abs=tol), key
+        assert a.std(ddof=1) == pytest.approx(b.std(ddof=1), rel=0.10), key
+
+
+def test_mode_follows_the_cells_to_draw(data: dict[str, Any]) -> None:
+    """Few narrow views of a wide product: per-view draws; a product as fine as its views:
+    the joint draws."""
+    table, views = _two_attribute_views(data)
+    assert choose_mode(table, views) == "joint"
+    rng = np.random.default_rng(5)
+    rows = 20_000
+    attributes = [
+        Attribute(
+            name, rng.integers(0, 4, rows).astype(np.int8), ("w", "x", "y", "z"), None, (name,)
+        )
+        for name in "abcde"
+    ]
+    joint = joint_groups(attributes)
+    assert joint.n_groups == 4**5
+    s = rng.random(rows)
+    y = (rng.random(rows) < s).astype(np.int8)
+    wide = build_table(y, s, joint.codes, joint.n_groups, make_grid(s, threshold=0.5))
+    narrow = plan_views(attributes, joint, overall="all")
+    assert choose_mode(wide, narrow) == "views"
+    chunk = next(replicate_tables(wide, replicates=3, rng=rng, views=narrow))
+    assert chunk.by_view is not None
+    assert set(chunk.by_view) == {v.name for v in narrow}

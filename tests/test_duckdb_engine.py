@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from signoff.audit import audit
 from signoff.cli import app
 from signoff.config import config_from_mapping
-from signoff.errors import ConfigError, DataError
+from signoff.errors import DataError
 
 pytest.importorskip("duckdb")
 
@@ -224,28 +224,127 @@ def test_bad_scores_name_file_and_row(tmp_path: Path) -> None:
     assert str(caught.value.file).endswith("b.parquet")
 
 
-def test_feature_columns_refused_with_what_is_missing(tmp_path: Path) -> None:
-    _write(_frame(4, 200), tmp_path / "eval.parquet")
-    config = _config("eval.parquet", "duckdb")
-    del config["data"]["features"]
-    (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
-    with pytest.raises(ConfigError, match=r"does not compute proxy statistics yet.*'note'"):
-        audit(tmp_path / "audit.yaml")
+def _proxy_frame(seed: int, rows: int) -> pd.DataFrame:
+    """Every kind of feature column the proxy statistics meet."""
+    frame = _frame(seed, rows)
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    frame["count"] = rng.integers(0, 7, n)  # integers: η
+    frame["same_as_region"] = frame["region"].map({"north": "n", "south": "s"})  # nulls: V
+    frame["flag"] = rng.random(n) < 0.3  # booleans: V
+    frame["id"] = [f"row{i}" for i in range(n)]  # one category per row
+    frame["constant"] = 5.0  # η undefined
+    frame["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**6, n), "s")
+    frame["waited"] = pd.to_timedelta(rng.integers(0, 10**5, n), "s")  # durations: η
+    frame["skewed"] = np.where(frame["region"] == "tiny", 1e9, rng.normal(size=n))
+    return frame
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_proxy_statistics_equal_numpy(tmp_path: Path, seed: int) -> None:
+    """Every feature column (no ``data.features``) against every attribute and
+    intersection: the same measure and the same value as the NumPy path, to 1e-12."""
+    _write(_proxy_frame(seed, 400), tmp_path / "eval.parquet")
+    results = {}
+    for engine in ("numpy", "duckdb"):
+        config = _config("eval.parquet", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    proxies = results["duckdb"]["proxies"]
+    features = {p["feature"] for p in proxies}
+    assert features == {
+        "note",
+        "level",
+        "count",
+        "same_as_region",
+        "flag",
+        "id",
+        "constant",
+        "when",
+        "waited",
+        "skewed",
+    }
+    assert {p["feature"]: p["measure"] for p in proxies}["when"] == "correlation_ratio"
+    assert {p["feature"]: p["measure"] for p in proxies}["flag"] == "cramers_v"
+    pair = {(p["feature"], p["attribute"]): p["value"] for p in proxies}
+    assert pair[("same_as_region", "region")] == pytest.approx(1.0, abs=1e-12)
+    assert pair[("constant", "region")] is None
+    _compare(results["numpy"], results["duckdb"])
+
+
+def test_proxy_statistics_equal_numpy_on_csv(tmp_path: Path) -> None:
+    frame = _proxy_frame(6, 300).drop(columns=["when", "flag", "waited"])
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    results = {}
+    for engine in ("numpy", "duckdb"):
+        config = _config("eval.csv", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    assert len(results["duckdb"]["proxies"]) == 7 * 6
+    _compare(results["numpy"], results["duckdb"])
+
+
+def test_model_scored_in_bounded_batches_equals_numpy(
+    demo: Path, edit_config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model file over Parquet parts: scored 64 rows at a time into Parquet, then
+    counted by DuckDB; results.json equals the NumPy engine's (explainability aside:
+    permutation importance needs the rows in memory), and the scoring bar counts rows."""
+    from signoff.audit import _duck_score
+
+    monkeypatch.setattr(_duck_score, "BATCH_ROWS", 64)
+    config = yaml.safe_load((demo / "audit.yaml").read_text())
+    frame = pd.read_csv(demo / config["data"]["path"])
+    (demo / "parts").mkdir()
+    _write(frame.iloc[:130], demo / "parts" / "a.parquet")
+    _write(frame.iloc[130:], demo / "parts" / "b.parquet")
+    results, seen = {}, []
+    for engine in ("numpy", "duckdb"):
+
+        def change(data: dict[str, Any], engine: str = engine) -> None:
+            data["data"]["path"] = "parts"
+            data["data"]["engine"] = engine
+
+        path = edit_config(demo, change)
+        results[engine] = audit(path, progress=lambda *a: seen.append(a)).results
+    scoring = [(done, total) for stage, done, total in seen if stage == "scoring"]
+    assert len(scoring) == 6  # 64 + 64 + 2 rows, then 64 + 64 + 42
+    assert scoring[-1] == (len(frame), len(frame))
+    numpy_side, duck_side = results["numpy"], results["duckdb"]
+    assert numpy_side["explainability"]["features"] is not None
+    assert duck_side["explainability"]["features"] is None
+    assert any("not computed by the duckdb engine" in w for w in duck_side["warnings"])
+    assert duck_side["overall"].pop("protected_attribute_importance_rank")["value"] is None
+    numpy_side["overall"].pop("protected_attribute_importance_rank")
+    for key in numpy_side:
+        if key not in ("explainability", "warnings"):
+            _compare(numpy_side[key], duck_side[key], key)
+    assert len(duck_side["proxies"]) > 10
+    columns = duck_side["data_quality"]["column_quality"]
+    assert "__signoff_score__" not in columns
+
+
+def test_model_over_csv_refused_clearly(demo: Path, edit_config: Any) -> None:
+    path = edit_config(demo, lambda data: data["data"].update({"engine": "duckdb"}))
+    result = CliRunner().invoke(app, ["audit", str(path), "-o", str(demo / "out")])
+    assert result.exit_code == 2, result.output
+    assert "scores a model over Parquet files only" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"engine": "spark", "score_column": None}, "data.engine spark audits scores already"),
-        ({"score_column": None}, "data.engine duckdb audits scores already in the data"),
     ],
 )
 def test_engine_config_refusals(tmp_path: Path, change: dict[str, Any], message: str) -> None:
     config = _config("eval.parquet", "duckdb")
     config["data"].update(change)
-    if change.get("score_column", "") is None:
-        del config["data"]["score_column"]
-        config["model"] = {"path": "model.skops"}
     (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "audit.yaml"), "-o", "out"])
     assert result.exit_code == 2, result.output

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..config import AuditConfig
-from ..evidence import Attribute
+from ..evidence import BOOTSTRAP_SCHEME, Attribute
 from ..explain import FeatureImportance
 from ..metrics import METRICS, DataQuality, OperatingCurves, ProxyAssociation, two_proportion_power
 from ._stats import OVERALL, Statistics
@@ -198,6 +198,7 @@ def assemble_results(
             "replicates": stats.replicates,
             "confidence": config.bootstrap.confidence,
             "method": "multinomial resampling of the count table, percentile intervals",
+            "scheme": BOOTSTRAP_SCHEME,
         },
         "overall": overall,
         "confusion_matrix": {

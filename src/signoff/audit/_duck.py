@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
-from ..errors import ConfigError, DataError, MissingExtraError
+from ..errors import DataError, MissingExtraError
 from ..evidence import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -41,15 +41,13 @@ from ..evidence import (
 from ._read import EMPTY
 from ._sources import DataSource
 
-__all__ = ["Reduced", "connect", "quote", "reduce_rows"]
+__all__ = ["SCORED", "Reduced", "connect", "quote", "reduce_rows"]
 
+#: The score column of a file the engine scored itself (``_duck_score``): not a column of
+#: the user's data, so data quality and proxy statistics leave it out.
+SCORED = "__signoff_score__"
 #: DuckDB's memory limit: past it, sorts and aggregates spill to a temporary folder.
 MEMORY_LIMIT = "2GB"
-NO_PROXIES = (
-    "the duckdb engine does not compute proxy statistics yet, and columns {columns} would be "
-    "checked as proxies; list the features to check in data.features ([] for none) or use "
-    "engine numpy"
-)
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
 
 
@@ -102,6 +100,7 @@ class Reduced:
     distinct: dict[str, pd.Series]  # column → its distinct values (target, attributes)
     attributes: tuple[Attribute, ...]  # codes: one per combination ``k`` (ascending)
     combos: np.ndarray  # the combinations ``k`` in ascending order
+    features: tuple[str, ...]  # the feature columns (protected ones are not checked as proxies)
 
 
 def _first_row(con: Any, source: DataSource, condition: str) -> tuple[Path, int]:
@@ -203,13 +202,8 @@ def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
     for feature in config.data.features or []:
         needed.setdefault(feature, "data.features")
     check_columns(pd.DataFrame(columns=list(columns)), needed, file=source.path)
-    protected = {config.attribute_column(a) for a in config.protected_attributes}
     listed = config.data.features
     features = [c for c in columns if c not in needed] if listed is None else listed
-    features = [f for f in features if f not in protected]
-    if features:
-        shown = ", ".join(repr(f) for f in features[:5]) + (", …" if len(features) > 5 else "")
-        raise ConfigError(NO_PROXIES.format(columns=shown), field="data.features")
 
     rows = int(con.execute("SELECT count(*) FROM src").fetchall()[0][0])
     if rows == 0:
@@ -231,6 +225,8 @@ def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
         for i, a in enumerate(base)
     )
     target = quote(config.data.target)
+    # Every row with its joint combination ``__k``: what proxy statistics group by.
+    con.execute(f"CREATE TEMP VIEW keyed AS SELECT {key} AS __k, src.* FROM src {joins}")
     con.execute(
         "CREATE TEMP TABLE agg AS SELECT k, s, count(*)::BIGINT AS n, "
         "count_if(y = 1)::BIGINT AS pos FROM "
@@ -249,11 +245,12 @@ def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
         con=con,
         source=source,
         rows=rows,
-        columns=columns,
-        kinds=kinds,
+        columns=tuple(c for c in columns if c != SCORED),
+        kinds=tuple(k for c, k in zip(columns, kinds, strict=True) if c != SCORED),
         distinct=distinct,
         attributes=tuple(attributes),
         combos=combos,
+        features=tuple(features),
     )
 
 

@@ -9,6 +9,7 @@ count-based metric run on the same numbers.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from ..metrics import (
     operating_curves,
     proxy_associations,
 )
-from ._inputs import AuditInputs, gather_inputs
+from ..models import load_model
+from ._inputs import AuditInputs, gather_inputs, resolve
 from ._sources import DataSource, Engine
 from ._stats import OVERALL, Counted, Progress, Statistics, count_arrays, summarise
 
@@ -98,6 +100,10 @@ def _explain(
     return importances, importance_rank(importances, watched), watched, None
 
 
+DUCKDB_NO_IMPORTANCE = (
+    "permutation importance is not computed by the duckdb engine (it rescores rows held in "
+    "memory): use engine numpy on a sample for it"
+)
 PREDICTIONS_ONLY = "no model given (predictions-only mode): permutation importance skipped"
 
 
@@ -132,35 +138,51 @@ def _numpy(
 
 
 def _duckdb(
-    config: AuditConfig, source: DataSource, seed: int, progress: Progress | None
+    config: AuditConfig,
+    source: DataSource,
+    seed: int,
+    progress: Progress | None,
+    base: Path,
 ) -> Evidence:
     from ._duck import connect, reduce_rows
     from ._duck_evidence import duck_evidence
+    from ._duck_proxy import duck_proxies
+    from ._duck_score import score_to_parquet
 
-    con = connect()
-    try:
-        reduced = reduce_rows(config, source, con)
-        _tick(progress, "reading data and scoring")
-        found = duck_evidence(reduced, config, OVERALL)
-    finally:
-        con.close()
+    model = None
+    data_sha256 = source.sha256()
+    with tempfile.TemporaryDirectory(prefix="signoff-scored-") as folder:
+        if config.model is not None:  # score in bounded batches into Parquet first
+            model = load_model(
+                resolve(base, config.model.path), config.model.format, trusted=config.model.trusted
+            )
+            source, config = score_to_parquet(config, source, model, Path(folder), progress)
+        con = connect()
+        try:
+            reduced = reduce_rows(config, source, con)
+            _tick(progress, "reading data and scoring")
+            found = duck_evidence(reduced, config, OVERALL)
+            protected = {config.attribute_column(a) for a in config.protected_attributes}
+            proxies = duck_proxies(reduced, [f for f in reduced.features if f not in protected])
+            _tick(progress, "proxy detection")
+        finally:
+            con.close()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
     stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
-    features = tuple(config.data.features or ())
     return Evidence(
         engine="duckdb",
         rows=reduced.rows,
-        data_sha256=source.sha256(),
+        data_sha256=data_sha256,
         stats=stats,
         attributes=reduced.attributes,
-        proxies=(),
+        proxies=proxies,
         importances=None,
         importance_rank=None,
-        watched=_watched(features, config, ()),
-        note=PREDICTIONS_ONLY,
+        watched=_watched(reduced.features, config, proxies),
+        note=PREDICTIONS_ONLY if model is None else DUCKDB_NO_IMPORTANCE,
         quality=found.quality,
         curves=found.curves,
-        model=None,
+        model=model,
     )
 
 
@@ -223,7 +245,7 @@ def gather_evidence(
 ) -> Evidence:
     """Compute the evidence with ``engine``."""
     if engine == "duckdb":
-        return _duckdb(config, source, seed, progress)
+        return _duckdb(config, source, seed, progress, base_dir)
     if engine == "spark":
         return spark_evidence(config, seed, progress, source=source)
     return _numpy(config, source, seed, progress, base_dir)

@@ -25,7 +25,7 @@ from ..models import LoadedModel, load_model
 from ._read import read_data, read_source
 from ._sources import DataSource
 
-__all__ = ["AuditInputs", "gather_inputs", "resolve"]
+__all__ = ["AuditInputs", "feature_columns", "gather_inputs", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ class AuditInputs:
     features: tuple[str, ...]
 
 
-def _feature_columns(
+def feature_columns(
     config: AuditConfig, frame: pd.DataFrame, model: LoadedModel | None
 ) -> tuple[str, ...]:
+    """The model's input columns: listed, else the model's own names, else the rest."""
     if config.data.features is not None:
         return tuple(config.data.features)
     if model is not None and model.feature_names is not None:
@@ -85,7 +86,7 @@ def gather_inputs(
         model = load_model(
             resolve(base_dir, config.model.path), config.model.format, trusted=config.model.trusted
         )
-    features = _feature_columns(config, frame, model)
+    features = feature_columns(config, frame, model)
 
     if config.data.score_column is not None:
         scores = validate_scores(

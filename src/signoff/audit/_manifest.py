@@ -2,7 +2,8 @@
 
 Hashes of the model, data and config files, the resolved config, the seed,
 package and Python versions, the platform, the git commit (and whether the
-checkout was dirty) and the canonical hash of ``results.json``.  Paths are
+checkout was dirty), the bootstrap scheme (how replicates are drawn: the same seed gives
+other intervals under another scheme) and the canonical hash of ``results.json``.  Paths are
 written as the config gives them, never absolute, and the timestamp comes
 from the caller, so the same inputs give the same bytes on every machine
 layout.
@@ -20,6 +21,7 @@ from typing import Any
 
 from .. import __version__
 from .._canonical import canonical_sha256
+from ..evidence import BOOTSTRAP_SCHEME
 
 __all__ = ["MANIFEST_SCHEMA", "PACKAGES", "build_manifest", "git_state"]
 
@@ -85,6 +87,7 @@ def build_manifest(
         "run_by": run_by,
         "command": command,
         "seed": seed,
+        "bootstrap_scheme": BOOTSTRAP_SCHEME,
         "run": run or {"strict": False, "seed_set": False},
         "inputs": inputs,
         "config": config,

@@ -20,16 +20,19 @@ from ..evidence import (
     Attribute,
     CountTable,
     FloatArray,
+    Replicates,
     View,
-    bootstrap_tables,
     build_table,
     joint_groups,
     make_grid,
     plan_views,
+    replicate_tables,
     view_table,
 )
 from ..metrics import (
     average_precision,
+    binned_average_precision,
+    binned_roc_auc,
     disparities,
     group_statistics,
     reliability,
@@ -72,11 +75,24 @@ class Statistics:
     replicates: int
 
 
-def _evaluate(table: CountTable, views: Sequence[View], config: AuditConfig) -> Values:
+def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Values:
+    """Every statistic of every view of the observed table or of a chunk of replicates.
+
+    Replicates carry coarse-grid sums and fine counts: the binned ranking statistics
+    come from the fine counts — ROC AUC for every view, average precision for the
+    overall view only (the only place it is reported).
+    """
     out: Values = {}
     for view in views:
         name = view.name
-        stats = group_statistics(view_table(table, view))
+        if isinstance(table, Replicates):
+            coarse, fine = table.view(view)
+            stats = group_statistics(coarse, ranking=False)
+            stats["roc_auc"] = binned_roc_auc(fine)
+            if name == OVERALL:
+                stats["pr_auc"] = binned_average_precision(fine)
+        else:
+            stats = group_statistics(view_table(table, view))
         if name != OVERALL:
             stats.update(disparities(stats, privileged=view.privileged))
             base, _, shifted = shift_scenarios(
@@ -214,11 +230,11 @@ def summarise(
     samples: dict[str, dict[str, list[FloatArray]]] = {v: {} for v in point}
     done = 0
     rng = np.random.default_rng(seed)
-    for chunk in bootstrap_tables(table, replicates=replicates, rng=rng):
+    for chunk in replicate_tables(table, replicates=replicates, rng=rng, views=views):
         for view, stats in _evaluate(chunk, views, config).items():
             for metric, values in stats.items():
                 samples[view].setdefault(metric, []).append(values)
-        done += chunk.n.shape[0]
+        done += chunk.size
         if progress is not None:
             progress("bootstrap", done, replicates)
 

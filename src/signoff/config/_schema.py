@@ -43,7 +43,7 @@ ATTRIBUTE_NAME_STAR = (
 )
 ENGINE_NEEDS_SCORES = (
     "data.engine {engine} audits scores already in the data (data.score_column); scoring a "
-    "model over data that does not fit in memory is not built yet: use engine numpy"
+    "model on Spark is not built yet: use engine duckdb or numpy"
 )
 DUPLICATE_LABELS = "labels must be unique; {label!r} names more than one band"
 
@@ -89,10 +89,10 @@ class DataConfig(_Strict):
     )
     engine: Literal["auto", "numpy", "duckdb", "spark"] = Field(
         default="auto",
-        description="Who computes the evidence: numpy (in memory), duckdb (out of core, "
-        "predictions-only; the `duckdb` extra), spark (Parquet or a Spark DataFrame, "
-        "predictions-only; the `spark` extra) or auto: numpy while the data fits the memory "
-        "budget, duckdb past it.",
+        description="Who computes the evidence: numpy (in memory), duckdb (out of core; a "
+        "model file is scored in batches first; the `duckdb` extra), spark (Parquet or a Spark "
+        "DataFrame, predictions-only; the `spark` extra) or auto: numpy while the data fits the "
+        "memory budget, duckdb past it.",
     )
 
 
@@ -292,7 +292,7 @@ class AuditConfig(_Strict):
             raise ValueError(
                 "give either a model (model.path) or a score column (data.score_column)"
             )
-        if self.data.engine in ("duckdb", "spark") and self.data.score_column is None:
+        if self.data.engine == "spark" and self.data.score_column is None:
             raise ValueError(ENGINE_NEEDS_SCORES.format(engine=self.data.engine))
         return self
 

@@ -1,6 +1,6 @@
 """Evidence: the evaluation set read once and reduced to a count table."""
 
-from ._bootstrap import bootstrap_tables
+from ._bootstrap import BOOTSTRAP_SCHEME, bootstrap_counts, bootstrap_tables
 from ._data import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -19,10 +19,12 @@ from ._grid import (
 )
 from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
+from ._replicates import Mode, Replicates, choose_mode, coarse_grid, coarse_table, replicate_tables
 from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
-from ._views import View, plan_views, view_table
+from ._views import View, plan_views, view_counts, view_table
 
 __all__ = [
+    "BOOTSTRAP_SCHEME",
     "LOG_LOSS_EPS",
     "SCORES_NAN",
     "SCORES_NOT_NUMERIC",
@@ -32,13 +34,19 @@ __all__ = [
     "CountTable",
     "FloatArray",
     "JointGroups",
+    "Mode",
+    "Replicates",
     "ScoreGrid",
     "View",
     "add_intersections",
     "binary_labels",
+    "bootstrap_counts",
     "bootstrap_tables",
     "build_table",
     "check_columns",
+    "choose_mode",
+    "coarse_grid",
+    "coarse_table",
     "compact",
     "encode_attribute",
     "encode_attributes",
@@ -49,6 +57,8 @@ __all__ = [
     "plan_views",
     "quantile_ranks",
     "quantiles_from_order",
+    "replicate_tables",
     "validate_scores",
+    "view_counts",
     "view_table",
 ]

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from ._grid import ScoreGrid
 
-__all__ = ["CountTable", "build_table", "log_loss_terms"]
+__all__ = ["CountTable", "build_table", "log_loss_terms", "regroup_array"]
 
 FloatArray = NDArray[np.float64]
 #: The clipping bound of log loss: the float64 machine epsilon, as scikit-learn uses.
@@ -41,6 +41,24 @@ def log_loss_terms(y: NDArray[np.int8], scores: FloatArray) -> FloatArray:
     eps = LOG_LOSS_EPS
     p = np.clip(scores, eps, 1.0 - eps)
     out: FloatArray = -np.where(y == 1, np.log(p), np.log1p(-p))
+    return out
+
+
+def regroup_array(a: FloatArray, mapping: NDArray[np.intp], n_groups: int) -> FloatArray:
+    """Sum axis -3 of ``a`` into ``n_groups`` groups: group ``j`` goes to ``mapping[j]``.
+
+    Segment sums, never a one-hot product: pass ``k`` adds every target group's ``k``-th
+    source group (sources in increasing order), so each target is ``0 + a[j0] + a[j1] + …``
+    in the order of its sources, whatever the number of groups.
+    """
+    counts = np.bincount(mapping, minlength=n_groups)
+    order = np.argsort(mapping, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0]) - (np.cumsum(counts) - counts)[mapping[order]]
+    out = np.zeros((*a.shape[:-3], n_groups, *a.shape[-2:]), dtype=np.float64)
+    for k in range(int(counts.max())):
+        sources = np.flatnonzero(rank == k)
+        out[..., mapping[sources], :, :] += a[..., sources, :, :]
     return out
 
 
@@ -82,19 +100,12 @@ class CountTable:
             raise ValueError("every target group needs at least one source group")
         if n_groups == 1:
             return self.total()
-        order = np.argsort(mapping, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0]) - (np.cumsum(counts) - counts)[mapping[order]]
-        passes = [np.flatnonzero(rank == k) for k in range(int(counts.max()))]
-
-        def fold(a: FloatArray) -> FloatArray:
-            out = np.zeros((*a.shape[:-3], n_groups, *a.shape[-2:]), dtype=np.float64)
-            for sources in passes:
-                out[..., mapping[sources], :, :] += a[..., sources, :, :]
-            return out
-
         return CountTable(
-            n=fold(self.n), s=fold(self.s), s2=fold(self.s2), ll=fold(self.ll), grid=self.grid
+            n=regroup_array(self.n, mapping, n_groups),
+            s=regroup_array(self.s, mapping, n_groups),
+            s2=regroup_array(self.s2, mapping, n_groups),
+            ll=regroup_array(self.ll, mapping, n_groups),
+            grid=self.grid,
         )
 
     def total(self) -> CountTable:

@@ -23,9 +23,9 @@ from numpy.typing import NDArray
 
 from ._groups import Attribute
 from ._joint import JointGroups
-from ._table import CountTable, FloatArray
+from ._table import CountTable, FloatArray, regroup_array
 
-__all__ = ["View", "plan_views", "view_table"]
+__all__ = ["View", "plan_views", "view_counts", "view_table"]
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,13 @@ def view_table(table: CountTable, view: View) -> CountTable:
         ll=_fold(table.ll, view),
         grid=table.grid,
     )
+
+
+def view_counts(counts: FloatArray, view: View) -> FloatArray:
+    """One array of shape ``(*batch, J, 2, B)`` (e.g. a table's counts) summed into a view."""
+    if view.shape is not None:
+        return _fold(counts, view)
+    if view.n_groups == 1:
+        out: FloatArray = counts.sum(axis=-3, keepdims=True)
+        return out
+    return regroup_array(counts, view.mapping, view.n_groups)

@@ -4,7 +4,14 @@ The registry (:data:`METRICS`) names every metric signoff computes, and
 :data:`TABLES` which of them each report and terminal table shows.
 """
 
-from ._counts import GROUP_STATISTICS, group_statistics, ratio, reliability
+from ._counts import (
+    GROUP_STATISTICS,
+    binned_average_precision,
+    binned_roc_auc,
+    group_statistics,
+    ratio,
+    reliability,
+)
 from ._curves import OperatingCurves, curve_points, curves_from_counts, operating_curves
 from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
@@ -48,6 +55,8 @@ __all__ = [
     "Table",
     "auc_from_rank_sums",
     "average_precision",
+    "binned_average_precision",
+    "binned_roc_auc",
     "closest_metrics",
     "cohens_h",
     "column_kind",

@@ -12,7 +12,14 @@ import numpy as np
 
 from ..evidence import CountTable, FloatArray
 
-__all__ = ["GROUP_STATISTICS", "group_statistics", "ratio", "reliability"]
+__all__ = [
+    "GROUP_STATISTICS",
+    "binned_average_precision",
+    "binned_roc_auc",
+    "group_statistics",
+    "ratio",
+    "reliability",
+]
 
 #: Names returned by :func:`group_statistics`, in report order.
 GROUP_STATISTICS: tuple[str, ...] = (
@@ -45,9 +52,8 @@ def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     >>> ratio(np.array([1.0, 2.0]), np.array([4.0, 0.0]))
     array([0.25,  nan])
     """
-    num, den = np.broadcast_arrays(numerator, denominator)
-    out = np.full(num.shape, np.nan, dtype=np.float64)
-    np.divide(num, den, out=out, where=den > 0)
+    out = np.full(np.broadcast_shapes(np.shape(numerator), np.shape(denominator)), np.nan)
+    np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
     return out
 
 
@@ -68,6 +74,16 @@ def _binned_average_precision(pos: FloatArray, neg: FloatArray) -> FloatArray:
     return ratio(steps, pos.sum(axis=-1))
 
 
+def binned_roc_auc(counts: FloatArray) -> FloatArray:
+    """ROC AUC of each group from row counts of shape ``(*batch, G, 2, B)`` (ties in a bin)."""
+    return _binned_roc_auc(counts[..., 1, :], counts[..., 0, :])
+
+
+def binned_average_precision(counts: FloatArray) -> FloatArray:
+    """Average precision of each group from row counts of shape ``(*batch, G, 2, B)``."""
+    return _binned_average_precision(counts[..., 1, :], counts[..., 0, :])
+
+
 def reliability(table: CountTable) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per calibration bin: row count, sum of labels, sum of scores.
 
@@ -80,11 +96,13 @@ def reliability(table: CountTable) -> tuple[FloatArray, FloatArray, FloatArray]:
     return counts, labels, scores
 
 
-def group_statistics(table: CountTable) -> dict[str, FloatArray]:
+def group_statistics(table: CountTable, *, ranking: bool = True) -> dict[str, FloatArray]:
     """Every per-group statistic, each of shape ``(*batch, G)``.
 
     Definitions follow scikit-learn (``ŷ = [s ≥ threshold]``); see
-    ``docs/metrics.md`` for each.
+    ``docs/metrics.md`` for each.  ``ranking=False`` leaves out the binned ranking
+    statistics (``roc_auc``, ``pr_auc``), the only ones that read the fine bins: the
+    bootstrap computes them from fine counts and the rest from a coarse-grid table.
     """
     tb = table.grid.threshold_bin
     neg, pos = table.n[..., 0, :], table.n[..., 1, :]
@@ -102,7 +120,7 @@ def group_statistics(table: CountTable) -> dict[str, FloatArray]:
     per_bin_gap = ratio(gap, cal_count)
     mce = np.where(cal_count > 0, per_bin_gap, -np.inf).max(axis=-1)
 
-    return {
+    out = {
         "count": count,
         "share": ratio(count, count.sum(axis=-1, keepdims=True)),
         "base_rate": ratio(positives, count),
@@ -113,8 +131,8 @@ def group_statistics(table: CountTable) -> dict[str, FloatArray]:
         "specificity": ratio(tn, tn + fp),
         "false_positive_rate": ratio(fp, fp + tn),
         "f1": ratio(2.0 * tp, 2.0 * tp + fp + fn),
-        "roc_auc": _binned_roc_auc(pos, neg),
-        "pr_auc": _binned_average_precision(pos, neg),
+        "roc_auc": _binned_roc_auc(pos, neg) if ranking else count,
+        "pr_auc": _binned_average_precision(pos, neg) if ranking else count,
         "brier_score": ratio(squared_error, count),
         "log_loss": ratio(table.ll.sum(axis=(-2, -1)), count),
         "expected_calibration_error": ratio(gap.sum(axis=-1), count),
@@ -124,3 +142,6 @@ def group_statistics(table: CountTable) -> dict[str, FloatArray]:
         "true_negatives": tn,
         "false_negatives": fn,
     }
+    if not ranking:
+        del out["roc_auc"], out["pr_auc"]
+    return out

@@ -78,12 +78,14 @@ def shift_scenarios(
     share = ratio(count, total)  # (*batch, G)
     n_groups = count.shape[-1]
     target = np.stack([share + delta, share - delta], axis=-1).clip(0.0, 1.0)  # (*batch, G, 2)
-    own = ratio(target, share[..., None])
-    rest = ratio(1.0 - target, 1.0 - share[..., None])
-    eye = np.eye(n_groups, dtype=bool)[:, None, :]  # (G, 1, G): scenario group == row group
-    weights = np.where(eye, own[..., :, :, None], rest[..., :, :, None])  # (*batch, G, 2, G)
-    weights = np.nan_to_num(weights, nan=0.0)
-    shifted_parts = [(weights * p[..., None, None, :]).sum(axis=-1) for p in parts]
+    # Scenario (g, ±): group g's rows weigh ``own``, every other row ``rest`` (0 where the
+    # share makes the weight undefined), so each reweighted count is
+    # rest · (the total − group g's) + own · group g's: O(G) per scenario, not O(G²).
+    own = np.nan_to_num(ratio(target, share[..., None]), nan=0.0)  # (*batch, G, 2)
+    rest = np.nan_to_num(ratio(1.0 - target, 1.0 - share[..., None]), nan=0.0)
+    shifted_parts = [
+        rest * (p.sum(axis=-1, keepdims=True) - p)[..., None] + own * p[..., None] for p in parts
+    ]
     shifted = _metric(metric, *shifted_parts).reshape((*count.shape[:-1], 2 * n_groups))
     base = _metric(metric, *[p.sum(axis=-1) for p in parts])
     shares = np.stack(

@@ -1,0 +1,200 @@
+"""Bootstrap replicates in the form the audit evaluates them: coarse sums, fine counts.
+
+Every statistic except the binned ranking ones (ROC AUC, average precision) reads the
+table's bins only through the decision threshold and the calibration bins.  So each
+replicate is handed over as
+
+* a count table on the *coarse grid* — the bins between consecutive calibration edges
+  and the threshold (at most K + 1 bins): counts and score sums of the fine replicate
+  summed within each coarse bin, the very numbers the fine table would give these
+  statistics, and
+* the fine row counts, which the ranking statistics read.
+
+Summing a view's sums over 11 coarse bins instead of ~110 fine ones is what makes
+evaluating a replicate cheap; the draws themselves are :func:`bootstrap_counts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._bootstrap import CHUNK_CELLS, bootstrap_counts, draw_counts
+from ._grid import ScoreGrid
+from ._table import CountTable, FloatArray
+from ._views import View, view_counts, view_table
+
+__all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
+
+Mode = Literal["joint", "views"]
+
+
+def _starts(grid: ScoreGrid) -> NDArray[np.intp]:
+    starts: NDArray[np.intp] = np.unique(
+        np.concatenate(([0, grid.threshold_bin], grid.calibration_starts)).astype(np.intp)
+    )
+    return starts
+
+
+def coarse_grid(grid: ScoreGrid) -> ScoreGrid:
+    """The grid of the calibration edges and the threshold only."""
+    starts = _starts(grid)
+    return ScoreGrid(
+        lower=grid.lower[starts],
+        threshold=grid.threshold,
+        threshold_bin=int(np.searchsorted(starts, grid.threshold_bin)),
+        calibration_starts=np.searchsorted(starts, grid.calibration_starts).astype(np.intp),
+    )
+
+
+def coarse_table(table: CountTable) -> CountTable:
+    """``table`` with its fine bins summed into the coarse grid's bins."""
+    starts = _starts(table.grid)
+    n, s, s2, ll = (
+        np.add.reduceat(a, starts, axis=-1) for a in (table.n, table.s, table.s2, table.ll)
+    )
+    return CountTable(n=n, s=s, s2=s2, ll=ll, grid=coarse_grid(table.grid))
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """A chunk of bootstrap replicates: fine counts and coarse sums side by side.
+
+    ``stacked`` has shape ``(size, J, 2, B + 3·K')``: along the last axis the fine row
+    counts (B bins), then the sums of scores, squared scores and log-loss terms on the
+    coarse grid (K' bins each).  One array, so a view sums it in one pass
+    (:func:`~._views.view_counts`), and :meth:`split` turns a view's sum back into a
+    coarse-grid table and fine counts.
+    """
+
+    stacked: FloatArray
+    fine_bins: int
+    starts: NDArray[np.intp]
+    grid: ScoreGrid  # the coarse grid
+    by_view: dict[str, FloatArray] | None = None  # per-view mode: each view's own stack
+
+    @property
+    def size(self) -> int:
+        """Replicates in the chunk."""
+        return int(self.stacked.shape[0])
+
+    def view(self, view: View) -> tuple[CountTable, FloatArray]:
+        """(coarse-grid table, fine counts) of one view of the chunk."""
+        if self.by_view is not None:
+            return self.split(self.by_view[view.name])
+        return self.split(view_counts(self.stacked, view))
+
+    def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
+        """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
+        b, k = self.fine_bins, self.grid.n_bins
+        counts = stacked[..., :b]
+        n = np.add.reduceat(counts, self.starts, axis=-1)
+        s, s2, ll = (stacked[..., b + i * k : b + (i + 1) * k] for i in range(3))
+        return CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid), counts
+
+
+def _stack(n: FloatArray, means: list[FloatArray], starts: NDArray[np.intp], k: int) -> FloatArray:
+    b = n.shape[-1]
+    stacked = np.empty((*n.shape[:-1], b + 3 * k))
+    stacked[..., :b] = n
+    for i, mean in enumerate(means):
+        stacked[..., b + i * k : b + (i + 1) * k] = np.add.reduceat(n * mean, starts, axis=-1)
+    return stacked
+
+
+def _means(table: CountTable) -> list[FloatArray]:
+    full = table.n > 0
+    return [
+        np.divide(a, table.n, out=np.zeros(table.n.shape), where=full)
+        for a in (table.s, table.s2, table.ll)
+    ]
+
+
+def _sides(n: FloatArray, tb: int) -> FloatArray:
+    """Counts per (…, label, side of the threshold): shape (…, 2, 2)."""
+    return np.stack((n[..., :tb].sum(axis=-1), n[..., tb:].sum(axis=-1)), axis=-1)
+
+
+def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
+    """``joint`` when the joint table has fewer non-empty cells than the views together
+    (counted at twice the cost: a conditional binomial costs about two Poisson draws)."""
+    joint = int(np.count_nonzero(table.n))
+    split = sum(int(np.count_nonzero(view_table(table, v).n)) for v in views)
+    return "joint" if joint <= 2 * split else "views"
+
+
+def replicate_tables(
+    table: CountTable,
+    *,
+    replicates: int,
+    rng: np.random.Generator,
+    chunk: int | None = None,
+    views: Sequence[View] = (),
+    mode: Mode | Literal["auto"] = "auto",
+) -> Iterator[Replicates]:
+    """Bootstrap replicates of ``table``, a chunk at a time, as :class:`Replicates`.
+
+    ``joint`` mode draws every fine cell of the joint table (:func:`bootstrap_counts`);
+    the coarse sums equal :func:`coarse_table` of the replicate's fine table.  ``views``
+    mode, for a wide product of groups read through few narrow views, draws the joint
+    table's coarse cells (joint group × label × side of the threshold) and then, for each
+    view, splits its cells' counts across their score bins conditionally
+    (Multinomial(count, the bins' shares in the view's cell)): each view's table is then
+    distributed exactly as under the row bootstrap, and the views agree on every coarse
+    count; only the bins of two views are drawn independently, and no statistic reads
+    the bins of two views together.  ``auto`` picks the cheaper (:func:`choose_mode`).
+    """
+    if mode == "auto":
+        mode = choose_mode(table, views) if views else "joint"
+    starts = _starts(table.grid)
+    grid = coarse_grid(table.grid)
+    b, k, tb = table.grid.n_bins, grid.n_bins, table.grid.threshold_bin
+    if mode == "joint":
+        means = _means(table)
+        for n in bootstrap_counts(table, replicates=replicates, rng=rng, chunk=chunk):
+            yield Replicates(_stack(n, means, starts, k), b, starts, grid)
+        return
+    if not np.any(table.n) or replicates == 0:
+        return
+    tables = {v.name: view_table(table, v) for v in views}
+    shares = {}
+    for name, t in tables.items():
+        side = _sides(t.n, tb)[..., None]
+        lo = np.divide(
+            t.n[..., :tb],
+            side[..., 0, :],
+            out=np.zeros(t.n[..., :tb].shape),
+            where=side[..., 0, :] > 0,
+        )
+        hi = np.divide(
+            t.n[..., tb:],
+            side[..., 1, :],
+            out=np.zeros(t.n[..., tb:].shape),
+            where=side[..., 1, :] > 0,
+        )
+        shares[name] = (lo, hi)
+    view_means = {name: _means(t) for name, t in tables.items()}
+    coarse = _sides(table.n, tb)
+    chunk = chunk or max(
+        10, min(100, CHUNK_CELLS // max(1, sum(t.n.size for t in tables.values())))
+    )
+    for start in range(0, replicates, chunk):
+        size = min(chunk, replicates - start)
+        drawn = draw_counts(coarse, size, rng)  # (size, J, 2, 2)
+        by_view = {}
+        for view in views:
+            cells = view_counts(drawn, view).astype(np.int64)  # (size, G, 2, 2)
+            lo, hi = shares[view.name]
+            parts = [
+                rng.multinomial(cells[..., i], p)
+                if p.shape[-1]
+                else np.zeros((*cells.shape[:-1], 0))
+                for i, p in enumerate((lo, hi))
+            ]
+            n = np.concatenate(parts, axis=-1).astype(np.float64)
+            by_view[view.name] = _stack(n, view_means[view.name], starts, k)
+        yield Replicates(drawn, b, starts, grid, by_view)
