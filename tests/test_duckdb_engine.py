@@ -345,6 +345,8 @@ def test_model_over_csv_refused_clearly(demo: Path, edit_config: Any) -> None:
 def test_engine_config_refusals(tmp_path: Path, change: dict[str, Any], message: str) -> None:
     config = _config("eval.parquet", "duckdb")
     config["data"].update(change)
+    if change.get("score_column", "") is None:
+        config["model"] = {"path": "model.skops"}  # a model to score, instead of scores
     (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "audit.yaml"), "-o", "out"])
     assert result.exit_code == 2, result.output
