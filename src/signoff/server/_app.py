@@ -16,8 +16,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from .._api import Signoff, connect
-from . import _api_routes, _change_routes, _ledger_routes, _login, _monitor_routes, _pages
+from . import (
+    _api_routes,
+    _change_routes,
+    _cli_login,
+    _ledger_routes,
+    _login,
+    _monitor_routes,
+    _pages,
+)
 from ._auth import api_routes, route_access
+from ._cli_login import renew_stamp
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
@@ -127,6 +136,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         if request.url.path == "/docs":
             response.headers["Content-Security-Policy"] = DOCS_CSP
         response.headers.setdefault("Cache-Control", "no-store")
+        renew_stamp(request, response)  # a CLI session's idle clock restarts
         return response
 
     app.state.request_metrics = RequestMetrics()
@@ -147,7 +157,15 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
 
     install_handlers(app)
     install_openapi(app)
-    routers = (_ledger_routes, _api_routes, _change_routes, _monitor_routes, _login, _pages)
+    routers = (
+        _ledger_routes,
+        _api_routes,
+        _change_routes,
+        _monitor_routes,
+        _login,
+        _cli_login,
+        _pages,
+    )
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

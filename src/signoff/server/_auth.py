@@ -59,7 +59,7 @@ class Principal:
     """A signed-in person (``session``) or a machine (``token``)."""
 
     user: User
-    via: str  # "session" | "token"
+    via: str  # "session" | "token" | "cli" (a person's `signoff login` session)
     scope: str | None = None  # a token's scope
     token: ServerToken | None = None
     login_at: dt.datetime | None = None
@@ -131,7 +131,12 @@ def _identify(request: Request) -> Principal | None:
     now = api.core.clock()
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        found = api.registry.tokens.authenticate(header[7:].strip())
+        secret = header[7:].strip()
+        if secret.startswith("sod_"):  # a person's `signoff login` session
+            from ._cli_login import cli_principal
+
+            return cli_principal(request, api, secret, now)
+        found = api.registry.tokens.authenticate(secret)
         if found is None:
             raise Problem(401, "NotAuthenticated", BAD_TOKEN, rule="token")
         user, token = found
