@@ -26,7 +26,7 @@ from . import (
     _pages,
 )
 from ._auth import api_routes, route_access
-from ._cli_login import renew_stamp
+from ._cli_session import renew_stamp
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi

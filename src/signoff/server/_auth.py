@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute
 
 from .._api import Signoff
 from ..store import ServerToken, User
+from ._cli_session import PREFIX as CLI_PREFIX
+from ._cli_session import cli_session
 from ._problems import Problem
 
 __all__ = [
@@ -132,10 +134,18 @@ def _identify(request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         secret = header[7:].strip()
-        if secret.startswith("sod_"):  # a person's `signoff login` session
-            from ._cli_login import cli_principal
-
-            return cli_principal(request, api, secret, now)
+        if secret.startswith(CLI_PREFIX):  # a person's `signoff login` session
+            user, session, login = cli_session(request, api, secret, now)
+            login_at = dt.datetime.fromisoformat(login["login_at"])
+            idp, subject = login["identity_provider"], login["subject"]
+            return Principal(
+                user,
+                "cli",
+                token=session,
+                login_at=login_at,
+                identity_provider=idp,
+                subject=subject,
+            )
         found = api.registry.tokens.authenticate(secret)
         if found is None:
             raise Problem(401, "NotAuthenticated", BAD_TOKEN, rule="token")

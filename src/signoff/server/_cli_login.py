@@ -29,22 +29,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from .._time import iso_utc
 from ._auth import Principal, need
+from ._cli_session import PREFIX, serializer, stamp
 from ._problems import Problem
 
-__all__ = ["PREFIX", "STAMP_HEADER", "cli_principal", "renew_stamp", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["sign in"])
 Anyone = Annotated[Principal | None, Depends(need("public"))]
 Reader = Annotated[Principal, Depends(need("read"))]
 
-PREFIX = "sod_"
-STAMP_HEADER = "Signoff-Session"
 REQUEST_TTL = dt.timedelta(minutes=10)
 POLL_INTERVAL = 1
 _ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels, no look-alikes: no words, no 0/O
@@ -52,16 +51,7 @@ BAD_REQUEST = "this CLI login request is unknown or was altered: run `signoff lo
 EXPIRED = "this CLI login request expired (after 10 minutes): run `signoff login` again"
 PENDING = "not confirmed yet: open the page, check the code and confirm it"
 BROWSER_ONLY = "a CLI login is confirmed by a person signed in in a browser, not by a token"
-SESSION_ENDED = (
-    "your CLI login ended (8 hours after the browser login, 30 minutes idle, or "
-    "`signoff logout`): run `signoff login` again"
-)
-NO_STAMP = f"a CLI session sends its {STAMP_HEADER} header (from `signoff login`)"
 NOT_CLI = "only a CLI session (`signoff login`) can log out here"
-
-
-def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.settings.secret_key, salt=f"signoff-{purpose}")
 
 
 def _device_code(request: Request, blob: str) -> str:
@@ -78,7 +68,7 @@ def _api(request: Request) -> Signoff:
 def _open_request(request: Request, blob: str) -> dict[str, Any]:
     """The login request a blob stands for; 400 when forged, expired when too old."""
     try:
-        data: dict[str, Any] = _serializer(request, "cli-login").loads(blob)
+        data: dict[str, Any] = serializer(request, "cli-login").loads(blob)
     except BadSignature:
         raise Problem(400, "InvalidRequest", BAD_REQUEST, rule="invalid_request") from None
     issued = dt.datetime.fromtimestamp(int(data["t"]), dt.UTC)
@@ -110,7 +100,7 @@ def start(request: Request, who: Anyone) -> LoginRequest:
     code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
     now = _api(request).core.clock()
     payload = {"u": code, "t": int(now.timestamp()), "n": secrets.token_hex(8)}
-    blob = _serializer(request, "cli-login").dumps(payload)
+    blob = serializer(request, "cli-login").dumps(payload)
     return LoginRequest(
         request=blob,
         device_code=_device_code(request, blob),
@@ -153,11 +143,6 @@ def confirm(request: Request, request_blob: str, who: Reader) -> Response:
     return _page(request, request_blob, who, done=True)
 
 
-def _stamp(request: Request, session_id: str, now: dt.datetime) -> str:
-    seen = {"id": session_id, "seen": int(now.timestamp())}
-    return str(_serializer(request, "cli-session").dumps(seen))
-
-
 @router.post("/api/cli-login/token", summary="Poll a CLI login; the session once confirmed")
 def token(request: Request, body: Poll, who: Anyone) -> dict[str, Any]:
     _open_request(request, body.request)
@@ -171,34 +156,10 @@ def token(request: Request, body: Poll, who: Anyone) -> dict[str, Any]:
     return {
         "user": user.name,
         "session": session.id,
-        "stamp": _stamp(request, session.id, now),
+        "stamp": stamp(request, session.id, now),
         "login_at": login["login_at"],
         "expires_at": iso_utc(session.expires_at),
     }
-
-
-def cli_principal(request: Request, api: Signoff, secret: str, now: dt.datetime) -> Principal:
-    """The person a CLI session stands for (401 when it ended); renews its stamp."""
-    found = api.registry.tokens.cli_session(secret)
-    if found is None:
-        raise Problem(401, "NotAuthenticated", SESSION_ENDED, rule="cli_session")
-    user, session, login = found
-    try:
-        stamp = _serializer(request, "cli-session").loads(request.headers.get(STAMP_HEADER, ""))
-    except BadSignature:
-        raise Problem(401, "NotAuthenticated", NO_STAMP, rule="cli_session") from None
-    seen = dt.datetime.fromtimestamp(int(stamp["seen"]), dt.UTC)
-    if stamp.get("id") != session.id or now - seen > request.app.state.settings.session_idle:
-        raise Problem(401, "NotAuthenticated", SESSION_ENDED, rule="cli_session")
-    request.state.cli_stamp = _stamp(request, session.id, now)
-    return Principal(
-        user,
-        "cli",
-        token=session,
-        login_at=dt.datetime.fromisoformat(login["login_at"]),
-        identity_provider=login["identity_provider"],
-        subject=login["subject"],
-    )
 
 
 @router.post("/api/cli-login/logout", summary="End this CLI session (`signoff logout`)")
@@ -208,10 +169,3 @@ def logout(request: Request, who: Reader) -> dict[str, Any]:
     ended = _api(request).registry.tokens.end_cli_session(who.token.id, actor=who.name)
     revoked = iso_utc(ended.revoked_at) if ended.revoked_at else None
     return {"session": ended.id, "revoked_at": revoked}
-
-
-def renew_stamp(request: Request, response: Response) -> None:
-    """Put a CLI session's renewed stamp on the answer (its idle clock restarts)."""
-    stamp = getattr(request.state, "cli_stamp", None)
-    if stamp:
-        response.headers[STAMP_HEADER] = stamp
