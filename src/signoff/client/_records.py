@@ -42,6 +42,10 @@ class Record:
             return tuple(value)
         return _moment(name, value)
 
+    def fields(self) -> dict[str, Any]:
+        """Every field, as attribute access gives it (the core record's ``__dict__``)."""
+        return {k: getattr(self, k) for k in self._data if k not in self.EXTRA}
+
     def as_plain(self) -> dict[str, Any]:
         """The record as the CLI's ``--json`` prints it."""
         return {k: v for k, v in self._data.items() if k not in self.EXTRA}
