@@ -47,12 +47,17 @@ REMOTE = {
     ("whoami",),
 }
 #: Options the API cannot take yet: such a command runs on the server's host.
-LOCAL_OPTIONS = {"--artifact", "--key", "--at", "--origin", "--audit", "--checkpoint", "--mine"}
+LOCAL_OPTIONS = {"--artifact", "--key", "--at", "--origin", "--audit", "--mine"}
+#: ``ledger verify`` sends its checkpoint and key files' text to the server.
+SENT_AS_TEXT = {("ledger", "verify"): {"--key"}}
 
 
 def goes_remote(args: tuple[str, ...]) -> bool:
     """Whether the runner sends this command line through the server."""
-    if LOCAL_OPTIONS & set(args):
+    local = LOCAL_OPTIONS - SENT_AS_TEXT.get(tuple(args[:2]), set())
+    if tuple(args[:2]) == ("ledger", "prove"):
+        local = local | {"--checkpoint"}
+    if local & set(args):
         return False
     return tuple(args[:1]) in REMOTE or tuple(args[:2]) in REMOTE
 

@@ -11,7 +11,6 @@ import json
 import os
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
 
@@ -41,7 +40,11 @@ def remote_mode() -> bool:
 
 def command_name() -> str:
     """The running command, as typed (``signoff user add``)."""
-    context = click.get_current_context(silent=True)
+    try:  # Typer 0.2x carries its own copy of Click, with its own context stack
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - a Typer on the public Click
+        from click import get_current_context  # type: ignore[no-redef]
+    context = get_current_context(silent=True)
     return f"`{context.command_path}`" if context is not None else "this command"
 
 
@@ -132,9 +135,10 @@ def logout() -> None:
     if load(client.url) is None:
         err_console.print(escape(f"not signed in to {client.url}; nothing to do"))
         return
-    ended = "ended"
+    ended, signed_in = "ended", Client(str(remote_url()))
+    on_exit(signed_in.close)
     try:
-        Client(str(remote_url())).json("POST", "/api/cli-login/logout")
+        signed_in.json("POST", "/api/cli-login/logout")
     except SignoffError as exc:  # ended already, or the server is away: forget it anyway
         ended = f"forgotten here (the server said: {exc.render()})"
     forget(client.url)
