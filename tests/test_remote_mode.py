@@ -55,7 +55,8 @@ def _confirm_in_browser(url: str, api, page: str, code: str) -> None:
     with httpx.Client(base_url=url) as browser:
         assert browser.post("/login/link", data={"token": secret}).status_code in (200, 303)
         shown = browser.get(page)
-        assert code in shown.text and "anna" in shown.text
+        assert code in shown.text
+        assert "anna" in shown.text
         csrf = browser.get("/api/me").json()["csrf"]
         assert browser.post(page, data={"csrf": csrf}).status_code == 200
 
@@ -91,7 +92,8 @@ def test_signoff_login_whoami_as_and_logout(world, cli, tmp_path: Path):
 
     me = cli("whoami", "--json", env=_env(url, folder))
     assert me.exit_code == 0, me.output
-    assert json.loads(me.stdout)["user"] == "anna" and json.loads(me.stdout)["via"] == "cli"
+    assert json.loads(me.stdout)["user"] == "anna"
+    assert json.loads(me.stdout)["via"] == "cli"
     plain = cli("whoami", env=_env(url, folder))
     assert "anna (approver) via `signoff login`, logged in at" in plain.stdout
 
@@ -102,9 +104,8 @@ def test_signoff_login_whoami_as_and_logout(world, cli, tmp_path: Path):
         env=_env(url, folder),
     )
     assert other.exit_code == 4
-    assert "rita cannot be acted as here" in other.stderr and "(anna, by `signoff login`)" in (
-        other.stderr
-    )
+    assert "rita cannot be acted as here" in other.stderr
+    assert "(anna, by `signoff login`)" in (other.stderr)
     signed = cli(
         *("cr", "sign", cr, "--role", "approver", "--decision", "approve"),
         *("--comment", "validation report read", "--as", "anna", "--json"),
@@ -115,11 +116,13 @@ def test_signoff_login_whoami_as_and_logout(world, cli, tmp_path: Path):
     assert api.workflow.get_cr(cr).signoffs[0].user == "anna"
 
     out = cli("logout", env=_env(url, folder))
-    assert out.exit_code == 0 and "the session is ended" in out.stderr
+    assert out.exit_code == 0
+    assert "the session is ended" in out.stderr
     assert url not in json.loads(stored.read_text())
     after = cli("whoami", env=_env(url, folder))
     assert after.exit_code == 2
-    assert "not signed in to" in after.stderr and "signoff login" in after.stderr
+    assert "not signed in to" in after.stderr
+    assert "signoff login" in after.stderr
     revoked = [t for t in api.registry.tokens.list_tokens() if t.kind == "cli_session"]
     assert revoked == []  # CLI sessions are not API tokens: `token list` does not show them
 
@@ -177,11 +180,14 @@ def test_what_the_api_does_not_offer_is_refused_by_name(world, cli, tmp_path: Pa
         assert f"`signoff {args[0]}" in refused.stderr
     assert not (tmp_path / "cfg" / "no-database").exists()
     away = cli("model", "list", env={**remote, "SIGNOFF_URL": "http://127.0.0.1:9"})
-    assert away.exit_code == 2 and "cannot reach the signoff server" in away.stderr
+    assert away.exit_code == 2
+    assert "cannot reach the signoff server" in away.stderr
     bad = cli("model", "list", env={**remote, "SIGNOFF_URL": "ftp://x"})
-    assert bad.exit_code == 2 and "SIGNOFF_URL must be an http://" in bad.stderr
+    assert bad.exit_code == 2
+    assert "SIGNOFF_URL must be an http://" in bad.stderr
     forged = cli("model", "list", env={**remote, "SIGNOFF_TOKEN": "sot_nope"})
-    assert forged.exit_code == 2 and "unknown, expired or revoked" in forged.stderr
+    assert forged.exit_code == 2
+    assert "unknown, expired or revoked" in forged.stderr
 
 
 def test_remote_ledger_verify_finds_a_dba_edit_and_proofs_check_offline(world, cli, tmp_path: Path):

@@ -62,7 +62,8 @@ def _cli_client(app, started: dict, stamp: str):
 def test_login_flow_session_sign_and_logout(app, api, cr, clock):
     started = _start(app)
     assert started["device_code"].startswith("sod_")
-    assert len(started["user_code"]) == 9 and started["user_code"][4] == "-"
+    assert len(started["user_code"]) == 9
+    assert started["user_code"][4] == "-"
     pending = _poll(app, started)
     assert pending.status_code == 400
     assert pending.json()["rule"] == "authorization_pending"
@@ -87,14 +88,16 @@ def test_login_flow_session_sign_and_logout(app, api, cr, clock):
     payload = created[0].payload
     expected = hashlib.sha256(started["device_code"].encode()).hexdigest()
     assert payload["secret_sha256"] == expected
-    assert payload["identity_provider"] == "login-link" and payload["subject"] == "anna"
+    assert payload["identity_provider"] == "login-link"
+    assert payload["subject"] == "anna"
     assert started["device_code"] not in repr(payload)
     verify_ledger(api.store)  # raises when a table differs from the replay
 
     cli = _cli_client(app, started, answer["stamp"])
     me = cli.get("/api/me")
     assert me.status_code == 200
-    assert me.json()["user"] == "anna" and me.json()["via"] == "cli"
+    assert me.json()["user"] == "anna"
+    assert me.json()["via"] == "cli"
     stamp = me.headers["Signoff-Session"]
 
     # a sign-off from the CLI session: its login (the browser's) is 2 minutes old
@@ -118,14 +121,16 @@ def test_login_flow_session_sign_and_logout(app, api, cr, clock):
         json={"role": "approver", "decision": "approve", "comment": "validation report read"},
         headers={"If-Match": cli.get(f"/api/crs/{cr}").headers["ETag"]},
     )
-    assert stale.status_code == 403 and stale.json()["rule"] == "fresh_login_required"
+    assert stale.status_code == 403
+    assert stale.json()["rule"] == "fresh_login_required"
 
     # the request expired (10 minutes), and logout revokes the session
     assert _poll(app, started).json()["rule"] == "expired_token"
     out = _cli_client(app, started, stale.headers["Signoff-Session"]).post("/api/cli-login/logout")
     assert out.status_code == 200, out.text
     after = _cli_client(app, started, out.headers.get("Signoff-Session", stamp)).get("/api/me")
-    assert after.status_code == 401 and after.json()["rule"] == "cli_session"
+    assert after.status_code == 401
+    assert after.json()["rule"] == "cli_session"
     verify_ledger(api.store)  # raises when a table differs from the replay
 
 
@@ -138,7 +143,8 @@ def test_idle_and_lifetime_limits_and_forgeries(app, api, cr, clock):
     assert alive.status_code == 200
     clock.advance(minutes=31)  # 31 minutes after the last request: idle
     idle = _cli_client(app, started, alive.headers["Signoff-Session"]).get("/api/me")
-    assert idle.status_code == 401 and idle.json()["rule"] == "cli_session"
+    assert idle.status_code == 401
+    assert idle.json()["rule"] == "cli_session"
     assert "run `signoff login` again" in idle.json()["detail"]
 
     # a stamp is needed, and a stamp of another session does not do
@@ -192,7 +198,9 @@ def test_only_a_browser_session_confirms_and_tokens_cannot(app, api, cr):
     assert anonymous.status_code == 401
     token = TestClient(app, client=LOCAL, headers=bearer(api, "alice", "write"))
     refused = token.post(page)
-    assert refused.status_code == 403 and refused.json()["rule"] == "browser_session_required"
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "browser_session_required"
     no_csrf = login(app, api, "alice").post(page)
-    assert no_csrf.status_code == 403 and no_csrf.json()["rule"] == "csrf"
+    assert no_csrf.status_code == 403
+    assert no_csrf.json()["rule"] == "csrf"
     assert _poll(app, started).json()["rule"] == "authorization_pending"
