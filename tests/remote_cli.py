@@ -69,19 +69,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_server(database_url: str, artifacts: Path) -> Iterator[str]:
-    """`signoff serve` (uvicorn, one worker) on 127.0.0.1 over ``database_url``; its URL."""
+def live_app(app: Any) -> Iterator[str]:
+    """An ASGI app served by uvicorn (one worker) on 127.0.0.1 in a thread; its URL."""
     import uvicorn
 
-    import signoff
-    from server_helpers import settings
-    from signoff.server import create_app
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    api = signoff.connect(database_url, artifacts=artifacts)
-    app = create_app(api, settings(public_url=url))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    port = app.state.settings.public_url.rsplit(":", 1)[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=int(port), log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -91,10 +86,31 @@ def live_server(database_url: str, artifacts: Path) -> Iterator[str]:
             raise RuntimeError("the live server did not start")
         time.sleep(0.02)
     try:
-        yield url
+        yield app.state.settings.public_url
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def serve(api: Any, **overrides: Any) -> Any:
+    """`signoff serve`'s app over ``api``, for a free loopback port (see :func:`live_app`)."""
+    from server_helpers import settings
+    from signoff.server import create_app
+
+    url = f"http://127.0.0.1:{_free_port()}"
+    return create_app(api, settings(public_url=url, **overrides))
+
+
+@contextlib.contextmanager
+def live_server(database_url: str, artifacts: Path) -> Iterator[str]:
+    """`signoff serve` on 127.0.0.1 over ``database_url`` (its own connection); its URL."""
+    import signoff
+
+    api = signoff.connect(database_url, artifacts=artifacts)
+    try:
+        with live_app(serve(api)) as url:
+            yield url
+    finally:
         api.close()
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from ._credentials import config_dir, credentials_file, forget, load
 from ._errors import RemoteBug, error_from_problem
-from ._facade import NOT_REMOTE, RemoteSignoff, not_remote
+from ._facade import RemoteSignoff
 from ._http import STAMP_HEADER, Client, remote_url
+from ._parts import NOT_REMOTE, not_remote
 from ._records import Record, RemoteCR
 
 __all__ = [

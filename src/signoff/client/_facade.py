@@ -9,38 +9,15 @@ does not offer yet is refused, naming the command, instead of opening a database
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from ..errors import ConfigError
 from ._http import Client
+from ._parts import Part, RemoteLedger, RemoteMonitor, not_remote, seg
 from ._records import Record, RemoteCR, RollbackRecord, records
 
-__all__ = ["NOT_REMOTE", "RemoteSignoff", "not_remote"]
-
-NOT_REMOTE = (
-    "{what} is not available in remote mode yet (SIGNOFF_URL is set): the server has no "
-    "route for it; run it on the server's host without SIGNOFF_URL"
-)
+__all__ = ["RemoteSignoff"]
 
 
-def not_remote(what: str) -> ConfigError:
-    """The refusal of something the server's API does not offer yet."""
-    return ConfigError(NOT_REMOTE.format(what=what))
-
-
-def _seg(value: object) -> str:
-    return quote(str(value), safe="")
-
-
-class _Part:
-    def __init__(self, client: Client, what: str) -> None:
-        self._client, self._what = client, what
-
-    def __getattr__(self, name: str) -> Any:
-        raise not_remote(self._what)
-
-
-class RemoteRegistry(_Part):
+class RemoteRegistry(Part):
     """Models, versions and their evidence, read from the server."""
 
     def __init__(self, client: Client, what: str) -> None:
@@ -50,13 +27,13 @@ class RemoteRegistry(_Part):
 
     def _model(self, name: str) -> dict[str, Any]:
         if name not in self._models:
-            self._models[name] = self._client.json("GET", f"/api/models/{_seg(name)}")
+            self._models[name] = self._client.json("GET", f"/api/models/{seg(name)}")
         return self._models[name]
 
     def _version(self, ref: Any) -> dict[str, Any]:
         key = f"{ref.model}@{ref.version}"
         if key not in self._versions:
-            path = f"/api/models/{_seg(ref.model)}/versions/{_seg(ref.version)}"
+            path = f"/api/models/{seg(ref.model)}/versions/{seg(ref.version)}"
             self._versions[key] = self._client.json("GET", path)
         return self._versions[key]
 
@@ -90,7 +67,7 @@ class RemoteRegistry(_Part):
 _VERSION_PARTS = ("audits", "artifacts", "waivers")
 
 
-class RemoteWorkflow(_Part):
+class RemoteWorkflow(Part):
     """Change requests, sign-offs, waivers, emergencies and rollback, through the API."""
 
     def __init__(self, client: Client, what: str, registry: RemoteRegistry) -> None:
@@ -98,7 +75,7 @@ class RemoteWorkflow(_Part):
         self._registry = registry
 
     def get_cr(self, cr: str) -> RemoteCR:
-        return RemoteCR(self._client.json("GET", f"/api/crs/{_seg(cr)}"))
+        return RemoteCR(self._client.json("GET", f"/api/crs/{seg(cr)}"))
 
     def list_crs(
         self,
@@ -118,7 +95,7 @@ class RemoteWorkflow(_Part):
 
     def _transition(self, cr: str, step: str, body: dict[str, Any] | None = None) -> RemoteCR:
         shown = self.get_cr(cr)
-        path = f"/api/crs/{_seg(shown.id)}/{step}"
+        path = f"/api/crs/{seg(shown.id)}/{step}"
         headers = {"If-Match": shown.etag}
         return RemoteCR(self._client.json("POST", path, json=body or {}, headers=headers))
 
@@ -153,7 +130,7 @@ class RemoteWorkflow(_Part):
             "comment": comment,
             "shown_evidence": self._evidence(shown),
         }
-        path = f"/api/crs/{_seg(shown.id)}/sign"
+        path = f"/api/crs/{seg(shown.id)}/sign"
         headers = {"If-Match": shown.etag}
         return RemoteCR(self._client.json("POST", path, json=body, headers=headers))
 
@@ -169,12 +146,12 @@ class RemoteWorkflow(_Part):
         }
 
     def request_waiver(self, ref: Any, *, gate: str, reason: str, until: Any, actor: str) -> Record:
-        path = f"/api/models/{_seg(ref.model)}/versions/{_seg(ref.version)}/waivers"
+        path = f"/api/models/{seg(ref.model)}/versions/{seg(ref.version)}/waivers"
         body = {"gate": gate, "reason": reason, "until": until.date().isoformat()}
         return Record(self._client.json("POST", path, json=body))
 
     def grant_waiver(self, waiver: str, *, actor: str) -> Record:
-        return Record(self._client.json("POST", f"/api/waivers/{_seg(waiver)}/grant"))
+        return Record(self._client.json("POST", f"/api/waivers/{seg(waiver)}/grant"))
 
     def list_waivers(self, ref: Any) -> list[Any]:
         return self._registry.list_waivers(ref)
@@ -189,58 +166,14 @@ class RemoteWorkflow(_Part):
 
     def review_emergency(self, cr: str, *, findings: str, actions: str, actor: str) -> RemoteCR:
         body = {"findings": findings, "actions": actions}
-        return RemoteCR(self._client.json("POST", f"/api/crs/{_seg(cr)}/review", json=body))
+        return RemoteCR(self._client.json("POST", f"/api/crs/{seg(cr)}/review", json=body))
 
     def rollback(
         self, model: str, *, actor: str, reason: str, to_version: str | None = None
     ) -> RollbackRecord:
         body = {"reason": reason, "to_version": to_version}
-        found = self._client.json("POST", f"/api/models/{_seg(model)}/rollback", json=body)
+        found = self._client.json("POST", f"/api/models/{seg(model)}/rollback", json=body)
         return RollbackRecord(found)
-
-
-class RemoteLedger(_Part):
-    """The ledger's verification and proofs, computed by the server."""
-
-    def verify(self, **texts: str | None) -> dict[str, Any]:
-        found: dict[str, Any] = self._client.json("POST", "/api/ledger/verify", json=texts)
-        return found
-
-    def prove(self, seq: int) -> dict[str, Any]:
-        found: dict[str, Any] = self._client.json("GET", f"/api/ledger/proof/{int(seq)}")
-        return found
-
-
-class RemoteMonitor(_Part):
-    """Monitoring status, history and report, read from the server."""
-
-    def status(self, model: str | None = None) -> list[dict[str, Any]]:
-        if model is None:
-            rows: list[dict[str, Any]] = self._client.items("/api/monitor")
-            return rows
-        row = self._client.json("GET", f"/api/monitor/{_seg(model)}")
-        row.pop("alert_events", None)
-        return [row]
-
-    def history(
-        self,
-        model: str,
-        metric: str,
-        *,
-        column: str | None = None,
-        attribute: str | None = None,
-        since: Any = None,
-    ) -> list[dict[str, Any]]:
-        query = {"metric": metric, "column": column, "attribute": attribute}
-        if since is not None:
-            query["since"] = since.isoformat()
-        params = {k: v for k, v in query.items() if v is not None}
-        path = f"/api/monitor/{_seg(model)}/history"
-        items: list[dict[str, Any]] = self._client.json("GET", path, params=params)["items"]
-        return items
-
-    def report(self, model: str) -> str:
-        return self._client.request("GET", f"/api/monitor/{_seg(model)}/report").text
 
 
 class RemoteSignoff:
