@@ -18,10 +18,10 @@ from test_server_monitor import batch, configs  # noqa: F401  (the server's moni
 
 def test_monitor_run_remote_then_status_and_history_as_locally(
     world,
-    configs: Path,
-    batch: Path,
+    configs: Path,  # noqa: F811  (test_server_monitor's fixture)
+    batch: Path,  # noqa: F811
     cli,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ):
     world.deployed("1.0")
     world.r.add_user("watcher", "watcher@example.org", ["monitor"], actor="admin")
