@@ -6,6 +6,7 @@ through the server print exactly what they print locally."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,14 @@ def test_monitor_run_remote_then_status_and_history_as_locally(
             there, here = cli(*args, env=remote), cli(*args, env=local)
             assert there.exit_code == here.exit_code == 0, there.output
             assert there.stdout == here.stdout, args
+        there = cli("monitor", "report", "fraud", "-o", str(tmp_path / "r.html"), env=remote)
+        here = cli("monitor", "report", "fraud", "-o", str(tmp_path / "l.html"), env=local)
+        assert there.exit_code == here.exit_code == 0, there.output
+        # the same page but for the moment it was made (the server's clock is the test's)
+        made = re.compile(r"generated \S+Z")
+        remote_page = made.sub("", (tmp_path / "r.html").read_text())
+        assert remote_page == made.sub("", (tmp_path / "l.html").read_text())
+        assert "generated 2026-01-05T09:00:00Z" in (tmp_path / "r.html").read_text()
         table = cli(
             *("monitor", "run", str(configs / "fraud.yaml"), "--batch", str(batch)),
             *("-o", str(out)),
