@@ -213,3 +213,28 @@ def test_remote_ledger_verify_finds_a_dba_edit_and_proofs_check_offline(world, c
     tampered = cli("ledger", "verify", env=remote)
     assert tampered.exit_code == 5
     assert "seq 2: the stored event does not match its leaf hash" in tampered.stderr
+
+
+def test_a_remote_command_loads_no_database_layer_and_no_web_framework(world, tmp_path: Path):
+    """Remote `model list` in a fresh interpreter: the server's answer, and none of
+    SQLAlchemy, FastAPI, httpx or the audit engine imported (start-up: bench_cli.py)."""
+    from test_startup import _WRAPPER, HEAVY
+
+    url, api, _ = world
+    token = bearer(api, "audrey", "read")["Authorization"].removeprefix("Bearer ")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, **_env(url, tmp_path / "cfg", SIGNOFF_TOKEN=token)}
+    env.update(PYTHONPATH=src, NO_COLOR="1")
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, "model", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0, done.stderr
+    assert [m["name"] for m in json.loads(done.stdout)] == ["fraud"]
+    roots = {m.split(".")[0] for m in report["modules"]}
+    assert roots & {"sqlalchemy", "alembic", "fastapi", "starlette", "httpx", *HEAVY} == set()
+    assert "signoff.store" not in report["modules"]

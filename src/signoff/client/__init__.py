@@ -1,6 +1,6 @@
 """The CLI as a client of ``signoff serve`` (remote mode: ``SIGNOFF_URL`` is set).
 
-Small on purpose: HTTP (httpx), the stored login and the server's JSON as records —
+Small on purpose: HTTP (the standard library's), the stored login and the server's JSON as records —
 never FastAPI or SQLAlchemy, so a remote command starts fast.  Problems (RFC 9457)
 come back as the CLI's own errors, with the same message and exit code.
 """

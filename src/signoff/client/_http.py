@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from ..errors import ConfigError, StoreError
 from . import _credentials
 from ._errors import error_from_problem
+from ._transport import Response, Transport, TransportError
 
 __all__ = ["STAMP_HEADER", "Client", "remote_url"]
 
@@ -43,7 +42,7 @@ class Client:
         self.url = url
         self.token = token
         self.session = None if token or anonymous else _credentials.load(url)
-        self._http = httpx.Client(base_url=url, timeout=60.0)
+        self._http = Transport(url)
 
     @classmethod
     def from_environment(cls, *, anonymous: bool = False) -> Client:
@@ -75,13 +74,10 @@ class Client:
             }
         return {}
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
         """One request; a problem answer raised as the CLI's error for it."""
         headers = {**self._headers(), **kwargs.pop("headers", {})}
-        try:
-            response = self._http.request(method, path, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise StoreError(UNREACHABLE.format(url=self.url, why=exc)) from None
+        response = self._send(method, path, headers=headers, **kwargs)
         stamp = response.headers.get(STAMP_HEADER)
         if self.session is not None and stamp and stamp != self.session.get("stamp"):
             self.session["stamp"] = stamp  # the idle clock restarted: keep the renewal
@@ -95,6 +91,12 @@ class Client:
                 raise ConfigError(NOT_SIGNED_IN.format(url=self.url))
             raise error_from_problem(response.status_code, body)
         return response
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+        try:
+            return self._http.request(method, path, **kwargs)
+        except TransportError as exc:
+            raise StoreError(UNREACHABLE.format(url=self.url, why=exc)) from None
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """A request's JSON answer."""
@@ -129,7 +131,7 @@ class Client:
         deadline = time.monotonic() + float(started["expires_in"])
         body = {"request": started["request"], "device_code": started["device_code"]}
         while time.monotonic() < deadline:
-            response = self._http.post("/api/cli-login/token", json=body)
+            response = self._send("POST", "/api/cli-login/token", json=body)
             if response.status_code == 200:
                 session = {**response.json(), "device_code": started["device_code"]}
                 _credentials.save(self.url, session)
