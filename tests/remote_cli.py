@@ -120,7 +120,7 @@ def login_through_browser(url: str, api: Any, user: str, config_dir: Path) -> di
     from signoff.client import Client
 
     _, secret = api.registry.tokens.create_login_link(user, actor=user)
-    browser = httpx.Client(base_url=url)
+    browser = httpx.Client(base_url=url, timeout=60)  # a loaded machine: be patient
     signed_in = browser.post("/login/link", data={"token": secret}, follow_redirects=False)
     assert signed_in.status_code == 303, signed_in.text
     csrf = browser.get("/api/me").json()["csrf"]

@@ -52,7 +52,7 @@ def _env(url: str, folder: Path, **more: str) -> dict[str, str]:
 def _confirm_in_browser(url: str, api, page: str, code: str) -> None:
     """anna, signed in in her browser (a login link), opens the page and confirms the code."""
     _, secret = api.registry.tokens.create_login_link("anna", actor="anna")
-    with httpx.Client(base_url=url) as browser:
+    with httpx.Client(base_url=url, timeout=60) as browser:
         assert browser.post("/login/link", data={"token": secret}).status_code in (200, 303)
         shown = browser.get(page)
         assert code in shown.text
