@@ -49,9 +49,7 @@ class Client:
         """The server of ``SIGNOFF_URL``, as ``SIGNOFF_TOKEN`` or the stored login."""
         url = remote_url()
         if url is None:
-            raise ConfigError(
-                "set SIGNOFF_URL to the signoff server's address", field="SIGNOFF_URL"
-            )
+            raise ConfigError(NO_URL, field="SIGNOFF_URL")
         token = os.environ.get("SIGNOFF_TOKEN", "").strip() or None
         return cls(url, token=None if anonymous else token, anonymous=anonymous)
 

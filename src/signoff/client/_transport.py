@@ -1,6 +1,10 @@
 """HTTP/1.1 over the standard library (``http.client``): one kept-alive connection per
 command.  httpx would add about a third to a remote command's start-up, for nothing a
-CLI needs here: JSON bodies, query strings, and one multipart upload."""
+CLI needs here: JSON bodies, query strings, and one multipart upload.
+
+Every POST carries an ``Idempotency-Key``: when a kept-alive connection turns out closed
+and the request is sent again, the server answers the repetition from its first answer
+instead of doing the thing twice."""
 
 from __future__ import annotations
 
@@ -78,8 +82,11 @@ class Transport:
         files: dict[str, tuple[str, IO[bytes]]] | None = None,
     ) -> Response:
         """One request; :class:`TransportError` when the server cannot be reached."""
-        target = self._prefix + path + (f"?{urlencode(params)}" if params else "")
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        target = self._prefix + path + (f"?{urlencode(query)}" if query else "")
         sent = {"Accept": "application/json", **(headers or {})}
+        if method == "POST":  # the retry below sends the same key: the server replays it
+            sent.setdefault("Idempotency-Key", secrets.token_urlsafe(24))
         body: bytes | None = None
         if files is not None:
             body, sent["Content-Type"] = _multipart(files)
