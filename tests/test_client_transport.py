@@ -26,7 +26,7 @@ def server() -> Iterator[tuple[str, list[dict]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             seen.append(
                 {
@@ -45,7 +45,7 @@ def server() -> Iterator[tuple[str, list[dict]]]:
             self.end_headers()
             self.wfile.write(answer)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
             answer = b'{"items": [], "next": null}'
             self.send_response(200)
