@@ -83,6 +83,8 @@ def test_a_dropped_post_is_sent_again_with_the_same_key(server):
 
 def test_an_unreachable_server_is_named():
     client = Client("http://127.0.0.1:9", token="x")
-    with pytest.raises(StoreError, match=r"cannot reach the signoff server at http://127\.0\.0\.1:9"):
+    with pytest.raises(
+        StoreError, match=r"cannot reach the signoff server at http://127\.0\.0\.1:9"
+    ):
         client.json("GET", "/api/models")
     client.close()
