@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConfigError, StoreError
+from ..errors import ConfigError, StoreError, WorkflowRefused
 from . import _credentials
 from ._errors import error_from_problem
 from ._transport import Response, Transport, TransportError
@@ -22,6 +22,8 @@ NOT_JSON = "the server at {url} did not answer JSON ({status}): is SIGNOFF_URL a
 NOT_SIGNED_IN = (
     "not signed in to {url}: run `signoff login` (a person) or set SIGNOFF_TOKEN (a machine)"
 )
+FRESH_RULE = "fresh_login_required"
+FRESH_HINT = ", then run `signoff login` again (it takes the new browser login's time)"
 LOGIN_TIMEOUT = "the login was not confirmed within {minutes} minutes: run `signoff login` again"
 
 
@@ -87,7 +89,10 @@ class Client:
                 body = None
             if response.status_code == 401 and not self.signed_in:
                 raise ConfigError(NOT_SIGNED_IN.format(url=self.url))
-            raise error_from_problem(response.status_code, body)
+            error = error_from_problem(response.status_code, body)
+            if isinstance(error, WorkflowRefused) and error.rule == FRESH_RULE and self.session:
+                error.message += FRESH_HINT  # a CLI session has its browser login's time
+            raise error
         return response
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Response:
