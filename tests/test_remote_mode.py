@@ -144,7 +144,16 @@ def test_same_json_as_local_and_tokens_cannot_sign(world, cli, tmp_path: Path):
         ("cr", "show", cr, "--json"),
         ("cr", "list", "--json"),
         ("model", "list"),
+        ("model", "show", "fraud"),
+        ("model", "history", "fraud"),
+        ("model", "history", "fraud", "--json"),
+        ("version", "list", "fraud"),
+        ("version", "show", "fraud@1.0"),
+        ("waiver", "list", "fraud@1.0", "--json"),
         ("cr", "show", cr),
+        ("cr", "list"),
+        ("cr", "list", "--state", "submitted", "--waiting-for", "approver", "--json"),
+        ("ledger", "verify", "--json"),
     ):
         there, here = cli(*args, env=remote), cli(*args, env=local)
         assert there.exit_code == here.exit_code == 0, there.output
