@@ -79,7 +79,10 @@ def test_login_flow_session_sign_and_logout(app, api, cr, clock):
     assert answer["login_at"] == browser_login.isoformat().replace("+00:00", "Z")
     # polling again, or confirming again, makes no second session
     assert _poll(app, started).json()["session"] == answer["session"]
-    _confirm(anna, started)
+    page = started["verification_uri_complete"].removeprefix("http://testserver")
+    again = anna.post(page, data={"csrf": csrf(anna)}, headers={"Accept": "application/json"})
+    assert again.status_code == 409
+    assert again.json()["rule"] == "already_confirmed"
 
     # ledgered, hashed: the event carries the SHA-256 of the device code, never the code
     with api.store.transaction() as session:

@@ -51,6 +51,7 @@ BAD_REQUEST = "this CLI login request is unknown or was altered: run `signoff lo
 EXPIRED = "this CLI login request expired (after 10 minutes): run `signoff login` again"
 PENDING = "not confirmed yet: open the page, check the code and confirm it"
 BROWSER_ONLY = "a CLI login is confirmed by a person signed in in a browser, not by a token"
+CONFIRMED = "this CLI login was confirmed already; run `signoff login` again for another"
 NOT_CLI = "only a CLI session (`signoff login`) can log out here"
 
 
@@ -132,7 +133,7 @@ def confirm(request: Request, request_blob: str, who: Reader) -> Response:
     if who.via != "session" or who.login_at is None:
         raise Problem(403, "AccessRefused", BROWSER_ONLY, rule="browser_session_required")
     settings = request.app.state.settings
-    _api(request).registry.tokens.create_cli_session(
+    made = _api(request).registry.tokens.create_cli_session(
         who.name,
         secret=_device_code(request, request_blob),
         login_at=who.login_at,
@@ -140,6 +141,8 @@ def confirm(request: Request, request_blob: str, who: Reader) -> Response:
         identity_provider=who.identity_provider or "",
         subject=who.subject or who.name,
     )
+    if made is None:  # confirmed before (by this person or another): nothing changes
+        raise Problem(409, "AlreadyConfirmed", CONFIRMED, rule="already_confirmed")
     return _page(request, request_blob, who, done=True)
 
 
