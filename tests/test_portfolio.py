@@ -231,3 +231,18 @@ def test_monitoring_events_are_read_by_action_name(api: Any, world: Any) -> None
     assert not any(
         f["kind"] == "monitoring" for f in _rows(api.portfolio.view())["m11"]["findings"]
     )
+
+
+def test_the_dashboard_reads_once_what_view_and_trends_read(
+    api: Any, world: Any, clock: FakeClock
+) -> None:
+    """``Portfolio.dashboard`` (the web page's one read) equals ``view`` and ``trends``,
+    now, as of a past date, and filtered."""
+    past = "2026-03-01"
+    for at, team, status in ((None, None, None), (past, None, None), (None, None, "blocked")):
+        view, trends = api.portfolio.dashboard(at=at, team=team, status=status)
+        assert view.to_dict() == api.portfolio.view(at=at, team=team, status=status).to_dict()
+        assert trends == api.portfolio.trends(at=at)
+    team = api.portfolio.view().rows[0].model.team
+    view, _ = api.portfolio.dashboard(team=team)
+    assert view.to_dict() == api.portfolio.view(team=team).to_dict()

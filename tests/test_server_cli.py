@@ -96,6 +96,24 @@ def test_serve_refuses_settings_that_cannot_work(cli, env):
     half = cli("serve", env={**env, "SIGNOFF_OIDC_ISSUER": "https://idp.example.org"})
     assert half.exit_code == 2
     assert "set: SIGNOFF_OIDC_ISSUER" in half.stderr
+    longer = cli("serve", env={**env, "SIGNOFF_FRESH_LOGIN": "16m"})
+    assert longer.exit_code == 2
+    assert "SIGNOFF_FRESH_LOGIN may only shorten" in " ".join(longer.stderr.split())
+    garbled = cli("serve", env={**env, "SIGNOFF_FRESH_LOGIN": "soon"})
+    assert garbled.exit_code == 2
+    assert "SIGNOFF_FRESH_LOGIN" in garbled.stderr
+
+
+def test_a_shorter_fresh_login_window(monkeypatch):
+    import datetime as dt
+
+    from signoff.server import Settings
+
+    assert Settings.from_env().fresh_login == dt.timedelta(minutes=15)
+    monkeypatch.setenv("SIGNOFF_FRESH_LOGIN", "90s")
+    assert Settings.from_env().fresh_login == dt.timedelta(seconds=90)
+    monkeypatch.setenv("SIGNOFF_FRESH_LOGIN", "15m")
+    assert Settings.from_env().fresh_login == dt.timedelta(minutes=15)
 
 
 def test_serve_names_a_bad_writer_key_and_checkpoint_settings(cli, env, tmp_path: Path):

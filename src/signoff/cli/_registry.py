@@ -274,10 +274,7 @@ def user_grant(
     as_json: Json = False,
 ) -> None:
     """Grant a role to a user (admins only; never to themselves)."""
-    api = open_signoff()
-    user = api.registry.grant_role(
-        name, role, actor=str(acting_user(actor)), known_roles=_roles(api)
-    )
+    user = open_signoff().workflow.grant_role(name, role, actor=str(acting_user(actor)))
     emit(user, as_json=as_json, new_id=user.name)
 
 

@@ -58,6 +58,22 @@ def describe(settings: object) -> list[str]:
     return lines
 
 
+def _check_writer_key(url: str | None, private_key: str) -> None:
+    """Refuse to start with a writer key that is not the one in force (exit 2): its
+    events would break the chain `ledger verify --writer-key` follows."""
+    from .._api import connect
+    from ..errors import ConfigError
+    from ..ledger import check_in_force, last_writer_signed, public_key_of
+
+    with connect(url) as api, api.store.transaction() as session:
+        if last_writer_signed(session) is None:
+            return  # the first key: nothing signed yet
+        try:
+            check_in_force(session, public_key_of(private_key))
+        except ConfigError as exc:
+            raise ConfigError(exc.message, field="SIGNOFF_WRITER_KEY") from None
+
+
 @app.command("serve", rich_help_panel="Server")
 @handle_errors
 def serve(
@@ -69,6 +85,8 @@ def serve(
     from ..server import Settings  # names the `server` extra when it is missing
 
     settings = Settings.from_env(host=host, port=port, workers=workers)
+    if settings.writer_key is not None:
+        _check_writer_key(settings.database_url, settings.writer_key)
     import uvicorn
 
     os.environ[BIND_ENV] = json.dumps({"host": host, "port": port, "workers": workers})

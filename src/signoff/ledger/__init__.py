@@ -18,6 +18,7 @@ from ._checkpoint import (
     load_private_key,
     load_public_key,
     parse_checkpoint,
+    public_key_of,
     sign_checkpoint,
 )
 from ._log import (
@@ -51,7 +52,15 @@ from ._verify import (
     prove_event,
     verify_ledger,
 )
-from ._writer import WRITER_SIGNATURE, verify_writer
+from ._writer import (
+    WRITER_ROTATED,
+    WRITER_SIGNATURE,
+    check_in_force,
+    last_writer_signed,
+    rotation_payload,
+    verify_writer,
+    writer_key_in_force,
+)
 
 __all__ = [
     "ACTOR_SIGNATURE",
@@ -60,6 +69,7 @@ __all__ = [
     "MAX_SEQ",
     "PROOF_FORMAT",
     "UNSIGNED_ACTIONS",
+    "WRITER_ROTATED",
     "WRITER_SIGNATURE",
     "Checkpoint",
     "InclusionProofDoc",
@@ -68,6 +78,7 @@ __all__ = [
     "PrefixEvent",
     "Verification",
     "append_event",
+    "check_in_force",
     "check_inclusion_doc",
     "check_projections",
     "check_public_key",
@@ -79,6 +90,7 @@ __all__ = [
     "inclusion_proof",
     "installation_origin",
     "iter_events",
+    "last_writer_signed",
     "leaf_hash",
     "leaf_hashes",
     "ledger_prefix",
@@ -88,7 +100,9 @@ __all__ = [
     "node_hash",
     "parse_checkpoint",
     "prove_event",
+    "public_key_of",
     "root_hash",
+    "rotation_payload",
     "sign_action",
     "sign_checkpoint",
     "sign_statement",
@@ -99,4 +113,5 @@ __all__ = [
     "verify_ledger",
     "verify_statement",
     "verify_writer",
+    "writer_key_in_force",
 ]

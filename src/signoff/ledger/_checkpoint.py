@@ -40,6 +40,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "parse_checkpoint",
+    "public_key_of",
     "sign_checkpoint",
 ]
 
@@ -174,6 +175,13 @@ def generate_key(name: str) -> tuple[str, str]:
     seed = base64.b64encode(_ED25519 + key.private_bytes_raw()).decode("ascii")
     public = base64.b64encode(_ED25519 + public_raw).decode("ascii")
     return f"PRIVATE+KEY+{name}+{key_id}+{seed}", f"{name}+{key_id}+{public}"
+
+
+def public_key_of(private_key_text: str) -> str:
+    """The public key text of a private key text (ConfigError when malformed)."""
+    name, key_id, key = _private_key(private_key_text)
+    public = base64.b64encode(_ED25519 + key.public_key().public_bytes_raw()).decode("ascii")
+    return f"{name}+{key_id.hex()}+{public}"
 
 
 def _load(path: str | Path, check: Callable[[str], object]) -> str:

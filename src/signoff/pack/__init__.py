@@ -12,6 +12,7 @@ from pathlib import Path
 from .._canonical import parse_json, pretty_json
 from ..errors import InputError, LedgerVerificationError
 from ._anchor import LEDGER_PROOF, check_anchor
+from ._archive import audit_files, read_archive
 from ._build import OUTPUT_FILES, SUMS, PackContents, collect_pack, sha256sums, zip_bytes
 from ._verify import PackVerification, verify_pack
 from ._zipread import MAX_ENTRIES, MAX_RATIO, MAX_TOTAL_BYTES, RATIO_FLOOR
@@ -26,9 +27,11 @@ __all__ = [
     "SUMS",
     "PackContents",
     "PackVerification",
+    "audit_files",
     "build_pack",
     "check_anchor",
     "collect_pack",
+    "read_archive",
     "sha256sums",
     "verify_pack",
     "zip_bytes",

@@ -77,10 +77,13 @@ def _check_name(name: str) -> None:
         raise _fail(name, NAME_NOT_NORMALISED.format(normal=normal))
 
 
-def _check_entry(info: zipfile.ZipInfo) -> None:
+def _check_entry(info: zipfile.ZipInfo, *, folders: bool = False) -> None:
     name = info.filename
     if name.endswith("/"):
-        raise _fail(name, NOT_REGULAR)
+        if not folders or info.file_size:
+            raise _fail(name, NOT_REGULAR)
+        _check_name(name[:-1])  # an empty folder entry, as `zip -r` writes: named, not read
+        return
     _check_name(name)
     mode = info.external_attr >> 16
     if info.create_system == 3 and mode:  # Unix attributes recorded
@@ -101,12 +104,12 @@ def _check_entry(info: zipfile.ZipInfo) -> None:
             raise _fail(name, message)
 
 
-def _check_directory(infos: list[zipfile.ZipInfo], path: Path) -> None:
+def _check_directory(infos: list[zipfile.ZipInfo], path: Path, *, folders: bool = False) -> None:
     if len(infos) > MAX_ENTRIES:
         raise _fail(str(path), TOO_MANY_ENTRIES.format(count=len(infos), limit=MAX_ENTRIES))
     seen: set[str] = set()
     for info in infos:
-        _check_entry(info)
+        _check_entry(info, folders=folders)
         if info.filename in seen:
             raise _fail(info.filename, NAME_TWICE)
         seen.add(info.filename)
@@ -127,8 +130,11 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, pa
     return b"".join(blocks)
 
 
-def read_pack_entries(path: Path) -> dict[str, bytes]:
+def read_pack_entries(path: Path, *, folders: bool = False) -> dict[str, bytes]:
     """Every entry of the zip at ``path``, after the checks in the module docstring.
+
+    With ``folders`` (a zipped audit folder, as ``zip -r`` makes it), empty folder
+    entries (``name/``) are allowed, checked like any name and left out of the result.
 
     Raises
     ------
@@ -145,10 +151,12 @@ def read_pack_entries(path: Path) -> dict[str, bytes]:
         raise _fail(str(path), NOT_A_ZIP.format(reason=exc)) from None
     with archive:
         infos = archive.infolist()
-        _check_directory(infos, path)
+        _check_directory(infos, path, folders=folders)
         files: dict[str, bytes] = {}
         budget = MAX_TOTAL_BYTES
         for info in infos:
+            if info.filename.endswith("/"):
+                continue
             try:
                 data = _read_entry(archive, info, budget, path)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:

@@ -1,6 +1,7 @@
 """The portfolio: every model's compliance status, trends and the monthly executive report,
 computed from the registry — and, as of any past date, from the ledger alone."""
 
+from ._context import portfolio_charts
 from ._facts import EVENT_ACTIONS, Facts, MonitorWindow
 from ._service import Portfolio, parse_moment
 from ._snapshot import Snapshot
@@ -24,4 +25,5 @@ __all__ = [
     "Status",
     "parse_moment",
     "percentiles",
+    "portfolio_charts",
 ]

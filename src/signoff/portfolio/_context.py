@@ -11,7 +11,7 @@ from ._status import STATUSES
 from ._svg import bar_chart, line_chart, stacked_bars
 from ._view import PortfolioView, row_dict
 
-__all__ = ["report_context"]
+__all__ = ["portfolio_charts", "report_context"]
 
 IMPACT = {
     "blocked": "production runs on evidence that fails policy",
@@ -138,6 +138,39 @@ def _models(n: int) -> str:
     return "1 model" if n == 1 else f"{n} models"
 
 
+def portfolio_charts(view: PortfolioView, trends: dict[str, Any]) -> dict[str, str]:
+    """The portfolio's SVG charts (the report's and the dashboard's): models by status,
+    status by team, the gate pass rate by period and approval velocity by risk tier."""
+    counts = view.counts()
+    teams = sorted({r.model.team for r in view.rows})
+    by_team: dict[str, list[int]] = {
+        s: [sum(1 for r in view.rows if r.model.team == t and r.status == s) for t in teams]
+        for s in STATUSES
+    }
+    groups = trends["groups"]
+    velocity = trends["velocity"]
+    tiers = [t for t in ("high", "medium", "low", "unknown") if t in velocity]
+    return {
+        "status": stacked_bars(
+            "status", "Models by status", ["all models"], {s: [counts[s]] for s in STATUSES}
+        ),
+        "teams": stacked_bars("teams", "Status by team", teams, by_team),
+        "pass_rate": line_chart(
+            "pass-rate",
+            f"Gate pass rate by {trends['by']}",
+            [g["key"] for g in groups],
+            {"gate pass rate": [g["pass_rate"] for g in groups]},
+        ),
+        "velocity": bar_chart(
+            "velocity",
+            "Median hours from CR opened to approved, by risk tier",
+            tiers,
+            [velocity[t]["approved"]["median_hours"] or 0.0 for t in tiers],
+            unit=" h",
+        ),
+    }
+
+
 def report_context(
     *,
     period: str,
@@ -152,40 +185,15 @@ def report_context(
     counts = view.counts()
     total = len(view.rows)
     in_production = sum(1 for r in view.rows if r.production is not None)
-    teams = sorted({r.model.team for r in view.rows})
-    by_team: dict[str, list[int]] = {
-        s: [sum(1 for r in view.rows if r.model.team == t and r.status == s) for t in teams]
-        for s in STATUSES
-    }
     months = [m for m, _ in history]
-    groups = trends["groups"]
-    velocity = trends["velocity"]
-    tiers = [t for t in ("high", "medium", "low", "unknown") if t in velocity]
-    charts = {
-        "status": stacked_bars(
-            "status", "Models by status", ["all models"], {s: [counts[s]] for s in STATUSES}
-        ),
-        "teams": stacked_bars("teams", "Status by team", teams, by_team),
-        "history": stacked_bars(
-            "history",
-            "Status at each month end",
-            months,
-            {s: [c[s] for _, c in history] for s in STATUSES},
-        ),
-        "pass_rate": line_chart(
-            "pass-rate",
-            "Gate pass rate by month",
-            [g["key"] for g in groups],
-            {"gate pass rate": [g["pass_rate"] for g in groups]},
-        ),
-        "velocity": bar_chart(
-            "velocity",
-            "Median hours from CR opened to approved, by risk tier",
-            tiers,
-            [velocity[t]["approved"]["median_hours"] or 0.0 for t in tiers],
-            unit=" h",
-        ),
-    }
+    tiers = [t for t in ("high", "medium", "low", "unknown") if t in trends["velocity"]]
+    charts = portfolio_charts(view, trends)
+    charts["history"] = stacked_bars(
+        "history",
+        "Status at each month end",
+        months,
+        {s: [c[s] for _, c in history] for s in STATUSES},
+    )
     return {
         "title": f"Model portfolio report — {period}",
         "period": period,

@@ -100,6 +100,27 @@ class Portfolio:
                 status=status,
             )
 
+    def dashboard(
+        self,
+        *,
+        at: str | dt.datetime | None = None,
+        team: str | None = None,
+        status: str | None = None,
+    ) -> tuple[PortfolioView, dict[str, Any]]:
+        """:meth:`view` and :meth:`trends` (by month) from one read of the registry, as the
+        dashboard page shows them (the executive report computes both from one snapshot too)."""
+        with self.snapshot(at, all_audits=True) as snap:
+            view = compute_portfolio(
+                snap.facts,
+                rules=snap.rules,
+                artifacts=self.core.artifacts,
+                now=snap.now,
+                ledger=snap.ledger,
+                team=team,
+                status=status,
+            )
+            return view, trends_of(snap, self.core, since=None, by="month")
+
     def trends(
         self,
         *,

@@ -29,7 +29,8 @@ from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
 from ._tokens import LOGIN_LINK_TTL, SCOPES, TokenServices, parse_duration, secret_sha256
-from ._users import UserServices, check_label, check_name
+from ._users import UserServices, check_exclusive, check_label, check_name
+from ._writer_keys import WriterKeyServices
 
 if TYPE_CHECKING:
     from ..audit import AuditResult
@@ -59,6 +60,8 @@ __all__ = [
     "User",
     "UserServices",
     "VersionRef",
+    "WriterKeyServices",
+    "check_exclusive",
     "check_label",
     "check_name",
     "file_sha256",
@@ -85,6 +88,7 @@ class Registry:
         self.inventory = InventoryServices(core)
         self.evidence = EvidenceServices(core)
         self.tokens = TokenServices(core)
+        self.writer_keys = WriterKeyServices(core)
 
     @property
     def clock(self) -> Clock:

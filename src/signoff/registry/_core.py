@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox
 __all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
 
 Clock = Callable[[], dt.datetime]
+T = TypeVar("T")
 READ_ONLY = "{name} holds only read-only roles ({roles}) and cannot change the registry"
 #: The actor of events signoff records on its own (an overdue review it noticed).
 SYSTEM_ACTOR = "signoff"
@@ -74,6 +75,10 @@ class Unit:
         )
         self.emitted.append(event)
         return event
+
+    def read_ledger(self, query: Callable[[Session], T]) -> T:
+        """Run a read of the raw ledger (a ``signoff.ledger`` function) in this transaction."""
+        return query(self._session)
 
     def queue(self, entries: Sequence[OutboxEntry]) -> int:
         """Write notifications to the outbox in this transaction (with the event they announce)."""

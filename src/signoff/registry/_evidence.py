@@ -53,11 +53,20 @@ MISMATCH = (
 REPORT_NAMES = ("report.html", "report.pdf", "model_card.md", "model_card.html")
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else empty (uploaded files are hostile)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _bound(version: ModelVersion, manifest: Mapping[str, Any], file: Path | str) -> None:
     """Refuse evidence that is not about this version."""
-    inputs = manifest.get("inputs") or {}
-    model = (inputs.get("model") or {}).get("sha256")
-    data = (inputs.get("data") or {}).get("sha256")
+    inputs = _mapping(manifest.get("inputs"))
+    model = _text(_mapping(inputs.get("model")).get("sha256"))
+    data = _text(_mapping(inputs.get("data")).get("sha256"))
     ref = str(version.ref)
     if version.model_sha256 is not None:
         if model is None:
@@ -145,7 +154,11 @@ class EvidenceServices:
         manifest = _load("manifest.json", files["manifest.json"], where)
         if not isinstance(results, dict) or not isinstance(manifest, dict):
             raise DataError(MISMATCH, file=where)
-        if canonical_sha256(results) != manifest.get("results_sha256"):
+        try:
+            hashed = canonical_sha256(results)
+        except (ValueError, TypeError):  # integers beyond 2**53, lone surrogates
+            raise DataError(MISMATCH, file=where) from None
+        if hashed != manifest.get("results_sha256"):
             raise DataError(MISMATCH, file=where)
         for name, data in (reports or {}).items():
             if name in REPORT_NAMES:
@@ -153,8 +166,13 @@ class EvidenceServices:
         with self._core.read() as repo:
             _bound(repo.version(ref), manifest, where)
         hashes = {name: self._core.artifacts.put(data) for name, data in files.items()}
-        policy = results.get("policy") or {}
-        claimed = {g["name"]: g["status"] for g in results.get("gates", []) if "name" in g}
+        policy = _mapping(results.get("policy"))
+        gates = results.get("gates")
+        claimed = {
+            g["name"]: g["status"]
+            for g in (gates if isinstance(gates, list) else [])
+            if isinstance(g, dict) and isinstance(g.get("name"), str) and _text(g.get("status"))
+        }
         kinds = {"results.json": "audit_results", "manifest.json": "audit_manifest"}
         with self._core.write(actor) as unit:
             _bound(unit.repo.version(ref), manifest, where)  # again, under the lock
@@ -176,10 +194,10 @@ class EvidenceServices:
                         }
                         for name, sha in hashes.items()
                     ],
-                    "verdict": policy.get("verdict"),
-                    "policy": policy.get("policy_name"),
-                    "policy_version": policy.get("version"),
-                    "policy_sha256": policy.get("sha256"),
+                    "verdict": _text(policy.get("verdict")),
+                    "policy": _text(policy.get("policy_name")),
+                    "policy_version": _text(policy.get("version")),
+                    "policy_sha256": _text(policy.get("sha256")),
                     "gates": claimed,
                 },
             )

@@ -21,7 +21,7 @@ from ..store import User, name_key
 from ._core import SYSTEM_ACTOR, Core, Unit
 from ._domain import ROLES
 
-__all__ = ["UserServices", "check_label", "check_name"]
+__all__ = ["UserServices", "check_exclusive", "check_label", "check_name"]
 
 TAKEN = "a user named {name!r} already exists"
 SIMILAR = "a user named {other!r} already exists; names are compared ignoring case"
@@ -44,6 +44,10 @@ ROTATE = (
 )
 OLD_KEY_WRONG = "the old key given is not the one {user} registered"
 RESERVED = "{name!r} is reserved for signoff's own events"
+EXCLUSIVE = (
+    "{user} cannot hold both {role} and {other}: the governance's separation of duties "
+    "(separation_of_duties.exclusive_roles) forbids one person to hold both"
+)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _NAME_CHARS = re.compile(r"[\w][\w.\-]{0,119}")
 
@@ -83,6 +87,15 @@ def check_label(text: str, *, what: str) -> str:
     if not normal or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
         raise ConfigError(BAD_LABEL.format(what=what, name=text))
     return normal
+
+
+def check_exclusive(user: str, roles: set[str], exclusive: Sequence[tuple[str, str]]) -> None:
+    """WorkflowRefused (rule ``exclusive_roles``) when ``roles`` hold both of a pair."""
+    for first, second in exclusive:
+        if first in roles and second in roles:
+            refusal = WorkflowRefused(EXCLUSIVE.format(user=user, role=first, other=second))
+            refusal.rule = "exclusive_roles"
+            raise refusal
 
 
 class UserServices:
@@ -148,9 +161,16 @@ class UserServices:
             return unit.repo.user(name)
 
     def grant_role(
-        self, name: str, role: str, *, actor: str, known_roles: Sequence[str] = ROLES
+        self,
+        name: str,
+        role: str,
+        *,
+        actor: str,
+        known_roles: Sequence[str] = ROLES,
+        exclusive: Sequence[tuple[str, str]] = (),
     ) -> User:
-        """Grant ``role`` to a user (admins only, never to themselves)."""
+        """Grant ``role`` to a user (admins only, never to themselves, never one of an
+        ``exclusive`` pair of roles to someone who holds the other)."""
         if role not in known_roles:
             raise ConfigError(
                 BAD_ROLE.format(role=role, roles=", ".join(known_roles)), field="--role"
@@ -160,6 +180,7 @@ class UserServices:
             user = unit.repo.user(name)
             if user.name == unit.actor:
                 raise WorkflowRefused(SELF_GRANT.format(actor=unit.actor))
+            check_exclusive(user.name, set(user.roles) | {role}, exclusive)
             if role not in user.roles:
                 unit.emit(
                     "user.role_granted", f"user:{user.name}", {"name": user.name, "role": role}

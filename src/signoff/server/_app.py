@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,15 +18,22 @@ from starlette.middleware.sessions import SessionMiddleware
 from .. import __version__
 from .._api import Signoff, connect
 from . import (
+    _admin_routes,
     _api_routes,
     _change_routes,
     _cli_login,
+    _history_routes,
     _ledger_routes,
     _login,
     _monitor_routes,
     _pages,
+    _portfolio_pages,
+    _portfolio_routes,
+    _registry_routes,
+    _version_pages,
 )
 from ._auth import api_routes, route_access
+from ._cache import PageCache
 from ._cli_session import renew_stamp
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
@@ -113,6 +121,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         redoc_url=None,
     )
     app.state.api = api
+    app.state.page_cache = PageCache(api)  # page data by the ledger's tree size
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
@@ -157,15 +166,10 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
 
     install_handlers(app)
     install_openapi(app)
-    routers = (
-        _ledger_routes,
-        _api_routes,
-        _change_routes,
-        _monitor_routes,
-        _login,
-        _cli_login,
-        _pages,
-    )
+    routers: tuple[ModuleType, ...] = (_ledger_routes, _api_routes, _change_routes)
+    routers += (_monitor_routes, _login, _cli_login, _pages)
+    routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
+    routers += (_portfolio_pages, _version_pages)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

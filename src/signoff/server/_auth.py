@@ -38,6 +38,7 @@ __all__ = [
     "end_session",
     "need",
     "route_access",
+    "span",
     "start_session",
 ]
 
@@ -49,10 +50,7 @@ BAD_TOKEN = "the API token is unknown, expired or revoked"
 SCOPE = "a {scope} token cannot {what}; it needs a write token"
 READ_ONLY = "{user} holds only read-only roles ({roles}) and cannot change the registry"
 TOKEN_SIGN = "a token cannot sign or approve: sign-offs come from people, signed in in a browser"
-FRESH = (
-    "a sign-off needs a fresh login (at most {minutes} minutes old; yours is {age} minutes "
-    "old): sign in again"
-)
+FRESH = "a sign-off needs a fresh login (at most {limit} old; yours is {age} old): sign in again"
 CSRF = "the form's CSRF token is missing or wrong: reload the page and try again"
 
 
@@ -78,6 +76,13 @@ class Principal:
     def read_only(self) -> bool:
         """Holds only read-only roles."""
         return bool(self.user.roles) and set(self.user.roles) <= READ_ONLY_ROLES
+
+
+def span(length: dt.timedelta) -> str:
+    """``15 minutes``, ``1 minute``, ``40 seconds`` (whole units, rounded down)."""
+    seconds = int(length.total_seconds())
+    amount, unit = (seconds // 60, "minute") if seconds >= 60 else (seconds, "second")
+    return f"{amount} {unit}{'' if amount == 1 else 's'}"
 
 
 def _epoch(moment: dt.datetime) -> int:
@@ -183,8 +188,7 @@ def _check(request: Request, who: Principal, level: str) -> None:
         assert who.login_at is not None
         age = request.app.state.api.core.clock() - who.login_at
         if age > settings.fresh_login:
-            minutes = int(settings.fresh_login.total_seconds() // 60)
-            message = FRESH.format(minutes=minutes, age=int(age.total_seconds() // 60))
+            message = FRESH.format(limit=span(settings.fresh_login), age=span(age))
             raise _refuse(request, who, "fresh_login_required", message)
 
 

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._api import Signoff
+from ..errors import WorkflowRefused
 from ._auth import Principal, end_session, need, start_session
 from ._problems import Problem
 from ._settings import LOOPBACK
@@ -112,7 +113,8 @@ async def oidc_callback(request: Request, who: Anyone) -> Response:
     except OAuthError as exc:
         raise Problem(401, "NotAuthenticated", OIDC_FAILED.format(why=exc.description)) from None
     claims: dict[str, Any] = dict(token.get("userinfo") or {})
-    if not claims.get("email"):  # providers that keep the ID token minimal
+    groups_claim = request.app.state.settings.oidc_groups_claim
+    if not claims.get("email") or groups_claim not in claims:  # a minimal ID token
         claims.update(dict(await client.userinfo(token=token)))
     email = str(claims.get("email") or "")
     api: Signoff = request.app.state.api
@@ -122,11 +124,31 @@ async def oidc_callback(request: Request, who: Anyone) -> Response:
         raise Problem(403, "AccessRefused", NO_USER.format(email=email), rule="unknown_user")
     target = _safe_next(request.session.get("next"))
     issuer = request.app.state.settings.oidc_issuer
+    subject = str(claims["sub"])
+    try:
+        synced = await run_in_threadpool(
+            api.workflow.sync_roles,
+            match[0].name,
+            _groups(claims.get(groups_claim)),
+            issuer=issuer,
+            subject=subject,
+        )
+    except WorkflowRefused as refusal:  # recorded by the core
+        raise Problem(403, "AccessRefused", str(refusal), rule=refusal.rule) from None
     start_session(
         request,
-        match[0],
+        synced.user,
         identity_provider=issuer,
-        subject=str(claims["sub"]),
+        subject=subject,
         now=api.core.clock(),
     )
     return RedirectResponse(target, status_code=303)
+
+
+def _groups(value: Any) -> list[str]:
+    """The groups claim: a list of names (a single string counts as one; absent: none)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if isinstance(v, str | int)]
+    return []

@@ -13,7 +13,8 @@ from ..registry import VersionRef
 from ..store import CRState
 from ..workflow import ChangeRequest
 from ._api_routes import attestation
-from ._auth import Principal, need
+from ._auth import Principal, need, span
+from ._cache import PageCache
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+STALE_LOGIN = "Your login is {age} old; a sign-off needs one at most {limit} old."
 
 
 def _api(request: Request) -> Signoff:
@@ -48,6 +50,15 @@ def sign_roles(cr: ChangeRequest, who: Principal) -> list[str]:
     return [r for r in roles if not (mine - {r})]
 
 
+def _stale_login(request: Request, who: Principal) -> str | None:
+    """Why a sign-off would be refused now for want of a fresh login (None: it is fresh)."""
+    if who.login_at is None:
+        return None
+    age = _api(request).core.clock() - who.login_at
+    limit = request.app.state.settings.fresh_login
+    return None if age <= limit else STALE_LOGIN.format(limit=span(limit), age=span(age))
+
+
 def shown_evidence(api: Signoff, cr: ChangeRequest) -> dict[str, str | None]:
     """The evidence hashes a reviewer is shown (the sign-off records them)."""
     ref = VersionRef(cr.model, cr.version)
@@ -65,23 +76,34 @@ def home(request: Request, who: Reader) -> Response:
     return RedirectResponse("/crs", status_code=303)
 
 
+def _cached(request: Request) -> PageCache:
+    cache: PageCache = request.app.state.page_cache
+    return cache
+
+
 @router.get("/crs", response_class=HTMLResponse)
 def cr_list(request: Request, who: Reader, state: str | None = None) -> Response:
-    crs = _api(request).workflow.list_crs(state=state or None)
+    api = _api(request)
+    crs = _cached(request).get(("crs", state or ""), lambda: api.workflow.list_crs(state=state))
     return _page(request, "crs.html", who, crs=crs, state=state or "")
+
+
+def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str, Any], Any]:
+    """What a CR page shows, whoever reads it (cached by the ledger's tree size)."""
+    found = api.workflow.get_cr(cr)
+    ref = VersionRef(found.model, found.version)
+    audits = api.registry.list_audits(ref)
+    waivers = {w.gate: w for w in api.workflow.list_waivers(ref)}
+    return found, audits, waivers, shown_evidence(api, found)
 
 
 @router.get("/crs/{cr}", response_class=HTMLResponse)
 def cr_page(request: Request, cr: str, who: Reader) -> Response:
     api = _api(request)
-    found = api.workflow.get_cr(cr)
-    ref = VersionRef(found.model, found.version)
-    audits = api.registry.list_audits(ref)
+    found, audits, waivers, evidence = _cached(request).get(("cr", cr), lambda: _cr_data(api, cr))
     gates = sorted(
         (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
     )
-    waivers = {w.gate: w for w in api.workflow.list_waivers(ref)}
-    evidence = shown_evidence(api, found)
     response = _page(
         request,
         "cr.html",
@@ -93,6 +115,7 @@ def cr_page(request: Request, cr: str, who: Reader) -> Response:
         evidence=evidence,
         roles=sign_roles(found, who),
         etag=etag(found).strip('"'),
+        stale_login=_stale_login(request, who),
     )
     response.headers["ETag"] = etag(found)
     return response
@@ -116,7 +139,8 @@ def cr_sign(
         "report_sha256": report_sha256 or None,
         "model_card_sha256": model_card_sha256 or None,
     }
-    number = int(revision.removeprefix("r")) if revision.removeprefix("r").isdigit() else -1
+    digits = revision.removeprefix("r")
+    number = int(digits) if digits.isascii() and digits.isdigit() else -1
     found = _api(request).workflow.sign(
         cr,
         actor=who.name,
@@ -149,20 +173,6 @@ def model_page(request: Request, model: str, who: Reader) -> Response:
         versions=versions,
         history=history,
         monitoring=monitoring,
-    )
-
-
-@router.get("/models/{model}/versions/{version}", response_class=HTMLResponse)
-def version_page(request: Request, model: str, version: str, who: Reader) -> Response:
-    api, ref = _api(request), VersionRef(model, version)
-    return _page(
-        request,
-        "version.html",
-        who,
-        version=api.registry.get_version(ref),
-        audits=api.registry.list_audits(ref),
-        artifacts=api.registry.list_artifacts(ref),
-        waivers=api.workflow.list_waivers(ref),
     )
 
 

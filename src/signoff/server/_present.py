@@ -56,7 +56,7 @@ def revision_from(request: Request, cr: str, what: str) -> int:
             428, "PreconditionRequired", NEED_IF_MATCH.format(what=what, cr=cr), rule="if_match"
         )
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.startswith("r") or not text[1:].isdigit():
+    if not text.startswith("r") or not (text[1:].isascii() and text[1:].isdigit()):
         raise Problem(
             412, "PreconditionFailed", BAD_IF_MATCH.format(cr=cr, value=value), rule="if_match"
         )

@@ -36,6 +36,12 @@ NO_CHECKPOINT_KEY = (
     "(or SIGNOFF_WRITER_KEY) to a private key file of `signoff ledger keygen`"
 )
 NOT_A_FOLDER = "{path} is not a folder"
+#: A sign-off needs a login at most this old (SIGNOFF_FRESH_LOGIN may only shorten it).
+FRESH_LOGIN = dt.timedelta(minutes=15)
+FRESH_TOO_LONG = (
+    "SIGNOFF_FRESH_LOGIN may only shorten how old a sign-off's login may be: at most 15m, "
+    "got {text!r}"
+)
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])?")
 _SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -71,13 +77,24 @@ def _folder(name: str) -> Path | None:
     return path
 
 
-def parse_interval(text: str) -> float:
+def parse_interval(text: str, *, field: str = "SIGNOFF_CHECKPOINT_INTERVAL") -> float:
     """``30s``, ``10m``, ``1h``, ``1d`` or plain seconds (``0.5``) → seconds."""
     match = _INTERVAL.fullmatch(text.strip())
     seconds = float(match.group(1)) * _SECONDS[match.group(2) or "s"] if match else 0.0
     if seconds < 0.1:
-        raise ConfigError(BAD_INTERVAL.format(text=text), field="SIGNOFF_CHECKPOINT_INTERVAL")
+        raise ConfigError(BAD_INTERVAL.format(text=text), field=field)
     return seconds
+
+
+def _fresh_login() -> dt.timedelta:
+    """``SIGNOFF_FRESH_LOGIN``: a shorter window than 15 minutes (never a longer one)."""
+    text = os.environ.get("SIGNOFF_FRESH_LOGIN") or None
+    if text is None:
+        return FRESH_LOGIN
+    seconds = parse_interval(text, field="SIGNOFF_FRESH_LOGIN")
+    if seconds > FRESH_LOGIN.total_seconds():
+        raise ConfigError(FRESH_TOO_LONG.format(text=text), field="SIGNOFF_FRESH_LOGIN")
+    return dt.timedelta(seconds=seconds)
 
 
 def _checkpoints(writer: str | None) -> dict[str, Any]:
@@ -115,7 +132,7 @@ class Settings:
     database_url: str | None = None
     session_max: dt.timedelta = dt.timedelta(hours=8)
     session_idle: dt.timedelta = dt.timedelta(minutes=30)
-    fresh_login: dt.timedelta = dt.timedelta(minutes=15)
+    fresh_login: dt.timedelta = FRESH_LOGIN
     #: The writer's Ed25519 private key (text of ``signoff ledger keygen``), from the file
     #: ``SIGNOFF_WRITER_KEY`` names: every ledger event the server appends is signed with it.
     writer_key: str | None = field(default=None, repr=False)
@@ -170,6 +187,7 @@ class Settings:
             oidc_client_secret=oidc["SIGNOFF_OIDC_CLIENT_SECRET"],
             oidc_groups_claim=os.environ.get("SIGNOFF_OIDC_GROUPS_CLAIM") or "groups",
             database_url=os.environ.get("SIGNOFF_DATABASE_URL") or None,
+            fresh_login=_fresh_login(),
             writer_key=writer,
             **_checkpoints(writer),
             monitor_configs=_folder("SIGNOFF_MONITOR_CONFIGS"),

@@ -66,6 +66,17 @@ def _role_granted(session: Session, e: Event, at: dt.datetime) -> None:
     )
 
 
+def _role_revoked(session: Session, e: Event, at: dt.datetime) -> None:
+    user = user_id(session, e.payload["name"])
+    row = session.scalar(
+        select(RoleGrantRow).where(
+            RoleGrantRow.user_id == user, RoleGrantRow.role == e.payload["role"]
+        )
+    )
+    assert row is not None
+    session.delete(row)
+
+
 def _key_registered(session: Session, e: Event, at: dt.datetime) -> None:
     row = session.get(UserRow, user_id(session, e.payload["name"]))
     assert row is not None
@@ -229,6 +240,7 @@ _CR_STATES = (
 _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "user.added": _user_added,
     "user.role_granted": _role_granted,
+    "user.role_revoked": _role_revoked,
     "user.key_registered": _key_registered,
     "team.created": _team_created,
     "model.registered": _model_registered,

@@ -5,11 +5,11 @@ under the write lock."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..registry import Clock, Registry, Unit, VersionRef
+from ..registry import Clock, Registry, Unit, User, VersionRef
 from ..store import (
     ArtifactStore,
     CRState,
@@ -32,6 +32,7 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
+from ._identity import IdentityServices, RoleSync
 from ._monitor_types import (
     SEVERITIES,
     ActionPlan,
@@ -71,6 +72,7 @@ __all__ = [
     "GovernanceRecord",
     "GovernanceServices",
     "HistoryServices",
+    "IdentityServices",
     "Judgement",
     "LoadedGovernance",
     "MonitorServices",
@@ -80,6 +82,7 @@ __all__ = [
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
+    "RoleSync",
     "Rollback",
     "RollbackServices",
     "Rules",
@@ -132,6 +135,7 @@ class Workflow:
         self.waivers = WaiverServices(core)
         self.emergencies = EmergencyServices(core)
         self.monitoring = MonitorServices(core)
+        self.identity = IdentityServices(core)
         core.before_commit.append(self._housekeeping)
 
     def _housekeeping(self, unit: Unit) -> None:
@@ -276,6 +280,24 @@ class Workflow:
     def flag_overdue_reviews(self, *, actor: str | None = None) -> list[str]:
         """Record any post-incident review that is past due."""
         return self.emergencies.flag_overdue_reviews(actor=actor)
+
+    # identity
+    def grant_role(self, name: str, role: str, *, actor: str) -> User:
+        """Grant a role under the governance in force: its roles, its exclusive pairs."""
+        governance = self.rules().governance
+        return self.registry.users.grant_role(
+            name,
+            role,
+            actor=actor,
+            known_roles=governance.roles,
+            exclusive=governance.separation_of_duties.exclusive_roles,
+        )
+
+    def sync_roles(
+        self, name: str, groups: Iterable[str], *, issuer: str, subject: str
+    ) -> RoleSync:
+        """Sync a person's roles to their provider groups (see :class:`IdentityServices`)."""
+        return self.identity.sync_roles(name, groups, issuer=issuer, subject=subject)
 
     # governance
     def propose_governance(self, path: str | Path, *, actor: str) -> GovernanceRecord:

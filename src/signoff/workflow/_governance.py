@@ -25,6 +25,7 @@ __all__ = [
     "NO_POLICY",
     "ApprovalRule",
     "Governance",
+    "IdentitySettings",
     "LoadedGovernance",
     "ReviewEveryDays",
     "StageRule",
@@ -33,6 +34,10 @@ __all__ = [
 ]
 
 RiskLevel = Literal["low", "medium", "high"]
+#: Roles a provider group may not grant: admins are made by admins (and the ledger shows
+#: who), the monitor is a service identity that signs in with a token, never a browser.
+UNMAPPED_ROLES = frozenset({"admin", "monitor"})
+UNMAPPED = "{role} cannot come from a provider group; an admin grants it by hand"
 
 
 class _Strict(BaseModel):
@@ -70,6 +75,16 @@ class SeparationOfDuties(_Strict):
     requester_cannot_sign: bool = True
     one_role_per_person: bool = True
     deployer_not_approver: bool = True
+    #: Pairs of roles no one person may hold at once (``[[requester, approver]]``): a grant
+    #: that would give someone both is refused, by hand or from their provider's groups.
+    exclusive_roles: tuple[tuple[str, str], ...] = ()
+
+    def conflict(self, roles: set[str] | frozenset[str]) -> tuple[str, str] | None:
+        """The first exclusive pair ``roles`` holds both of (None: no conflict)."""
+        for first, second in self.exclusive_roles:
+            if first in roles and second in roles:
+                return (first, second)
+        return None
 
 
 class RiskSettings(_Strict):
@@ -93,6 +108,29 @@ class EmergencySettings(_Strict):
     approver_role: str = "on_call"
     max_duration_hours: Annotated[int, Field(ge=1, le=720)] = 72
     review_due_hours: Annotated[int, Field(ge=0, le=720)] = 48  # 0: due at once
+
+
+class IdentitySettings(_Strict):
+    """Provider groups → signoff roles: at each OpenID Connect login a person's roles that
+    the mapping names are synced to what their groups grant (see docs/server.md)."""
+
+    groups: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="A provider group's name → the signoff roles its members hold.",
+    )
+
+    @property
+    def governed_roles(self) -> frozenset[str]:
+        """Every role the mapping names: the provider's to give and take away."""
+        return frozenset(role for roles in self.groups.values() for role in roles)
+
+    def roles_for(self, groups: set[str] | frozenset[str]) -> dict[str, tuple[str, ...]]:
+        """Each role ``groups`` grant → the groups that grant it (sorted)."""
+        granted: dict[str, list[str]] = {}
+        for group in sorted(groups):
+            for role in self.groups.get(group, ()):
+                granted.setdefault(role, []).append(group)
+        return {role: tuple(by) for role, by in granted.items()}
 
 
 class ReviewEveryDays(_Strict):
@@ -125,6 +163,10 @@ class Governance(_Strict):
         description="Days between reviews of a production model, by risk tier.",
     )
     webhooks: Webhooks = ()
+    identity: IdentitySettings = Field(
+        default_factory=IdentitySettings,
+        description="Provider groups → signoff roles, synced at each OpenID Connect login.",
+    )
     signatures: Literal["optional", "required"] = Field(
         default="optional",
         description="`required`: every human action carries its actor's Ed25519 signature.",
@@ -154,9 +196,35 @@ class Governance(_Strict):
                     known = ", ".join(self.roles)
                     where = f"approvals.{level}"
                     raise ValueError(f"{where}: unknown role {approval.role!r}; roles: {known}")
+        self._check_identity()
         if self.risk.low_shift > self.risk.high_shift:
             raise ValueError("risk.low_shift must not exceed risk.high_shift")
         return self
+
+    def _check_identity(self) -> None:
+        known = ", ".join(self.roles)
+        for pair in self.separation_of_duties.exclusive_roles:
+            for role in pair:
+                if role not in self.roles:
+                    where = "separation_of_duties.exclusive_roles"
+                    raise ValueError(f"{where}: unknown role {role!r}; roles: {known}")
+            if pair[0] == pair[1]:
+                raise ValueError(
+                    f"separation_of_duties.exclusive_roles: {list(pair)} names one role twice"
+                )
+        for group, roles in self.identity.groups.items():
+            where = f"identity.groups.{group}"
+            for role in roles:
+                if role not in self.roles:
+                    raise ValueError(f"{where}: unknown role {role!r}; roles: {known}")
+                if role in UNMAPPED_ROLES:
+                    raise ValueError(f"{where}: {UNMAPPED.format(role=role)}")
+            clash = self.separation_of_duties.conflict(frozenset(roles))
+            if clash is not None:
+                raise ValueError(
+                    f"{where}: grants both {clash[0]} and {clash[1]}, which "
+                    "separation_of_duties.exclusive_roles forbids one person to hold"
+                )
 
 
 @dataclass(frozen=True)

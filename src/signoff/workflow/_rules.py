@@ -46,7 +46,7 @@ def gov_id(number: int) -> str:
 
 def _gov_number(text: str) -> int:
     body = text.strip().upper().removeprefix("G-")
-    if not body.isdigit() or len(body) > 9:
+    if not (body.isascii() and body.isdigit()) or len(body) > 9:
         raise ConfigError(BAD_GID.format(text=text))
     return int(body)
 
