@@ -2,8 +2,10 @@
 
 ``python benchmarks/bench_cli.py`` (``make bench-cli``) times the small commands
 people and scripts run most, against their targets: ``signoff --version``
-(≤ 0.3 s) and ``signoff model list`` on an empty registry (≤ 0.6 s), the
-median wall time of 10 runs each, printed as a table.  ``--strict`` exits 1
+(≤ 0.3 s), ``signoff model list`` on an empty registry (≤ 0.6 s) and the same in
+remote mode — ``SIGNOFF_URL`` pointing at a ``signoff serve`` started on loopback
+over that registry, ``SIGNOFF_TOKEN`` a read token (≤ 0.6 s; skipped without the
+``server`` extra) — the median wall time of 10 runs each, printed as a table.  ``--strict`` exits 1
 when a target is missed.  These figures are interpreter start plus imports:
 the heavy libraries (pandas, scikit-learn, SciPy) must not load for them.
 
@@ -56,6 +58,8 @@ STARTUP_COMMANDS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("signoff model list (empty registry)", ("model", "list"), 0.6),
 )
 RUNS = 10
+#: Remote mode's start-up target: the CLI as the server's client (no database layer).
+REMOTE_TARGET = 0.6
 
 
 def signoff_executable() -> str:
@@ -163,6 +167,50 @@ def median_wall(arguments: tuple[str, ...], *, env: dict[str, str], runs: int = 
     return statistics.median(times)
 
 
+@contextmanager
+def remote_server(env: dict[str, str]) -> Iterator[dict[str, str] | None]:
+    """``signoff serve`` on a free loopback port over ``env``'s registry, with a user and a
+    read token; yields the environment of a remote command (None without the extra)."""
+    import importlib.util
+    import json
+    import socket
+    import urllib.request
+
+    if importlib.util.find_spec("fastapi") is None:
+        yield None
+        return
+    signoff = signoff_executable()
+
+    def run(*arguments: str) -> str:
+        done = subprocess.run(
+            [signoff, *arguments], env=env, check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
+    run("user", "add", "benchmark", "--email", "b@example.org", "--role", "admin")
+    secret = json.loads(run("token", "create", "benchmark", "--json"))["secret"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([signoff, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("signoff serve did not start") from None
+                time.sleep(0.1)
+        yield env | {"SIGNOFF_URL": url, "SIGNOFF_TOKEN": secret, "SIGNOFF_USER": ""}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time the small commands against their targets; print one table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,12 +225,17 @@ def main(argv: list[str] | None = None) -> int:
         env = _env() | {"SIGNOFF_HOME": home}
         subprocess.run([signoff_executable(), "db", "upgrade"], env=env, check=True,
                        capture_output=True)  # fmt: skip
-        for what, arguments, target in STARTUP_COMMANDS:
-            median = median_wall(arguments, env=env, runs=args.runs)
-            passed = median <= target
-            missed += not passed
-            result = "[green]PASS[/]" if passed else "[red]FAIL[/]"
-            table.add_row(what, f"{median:.3f}", f"{target:.1f}", result)
+        rows = [(what, arguments, target, env) for what, arguments, target in STARTUP_COMMANDS]
+        with remote_server(env) as remote:
+            if remote is not None:
+                what = "signoff model list (remote mode: SIGNOFF_URL)"
+                rows.append((what, ("model", "list"), REMOTE_TARGET, remote))
+            for what, arguments, target, run_env in rows:
+                median = median_wall(arguments, env=run_env, runs=args.runs)
+                passed = median <= target
+                missed += not passed
+                result = "[green]PASS[/]" if passed else "[red]FAIL[/]"
+                table.add_row(what, f"{median:.3f}", f"{target:.1f}", result)
     Console().print(table)
     return 1 if missed and args.strict else 0
 

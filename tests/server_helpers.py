@@ -79,3 +79,23 @@ def bearer(api: Any, user: str, scope: str, days: int = 30) -> dict[str, str]:
         user, scope=scope, expires=dt.timedelta(days=days), actor=user
     )
     return {"Authorization": f"Bearer {secret}"}
+
+
+def cli_login(app: Any, api: Any, user: str) -> Any:
+    """A TestClient acting as ``user``'s `signoff login` session: the device flow started,
+    confirmed in ``user``'s browser session (a login link), then polled."""
+    from fastapi.testclient import TestClient
+
+    anonymous = TestClient(app, client=LOCAL)
+    started = anonymous.post("/api/cli-login").json()
+    browser = login(app, api, user)
+    page = started["verification_uri_complete"].removeprefix("http://testserver")
+    assert browser.post(page, data={"csrf": csrf(browser)}).status_code == 200
+    body = {"request": started["request"], "device_code": started["device_code"]}
+    answer = anonymous.post("/api/cli-login/token", json=body)
+    assert answer.status_code == 200, answer.text
+    headers = {
+        "Authorization": f"Bearer {started['device_code']}",
+        "Signoff-Session": answer.json()["stamp"],
+    }
+    return TestClient(app, client=LOCAL, headers=headers)

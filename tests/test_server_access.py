@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 
-from server_helpers import bearer, csrf, login, populate, settings
+from server_helpers import bearer, cli_login, csrf, login, populate, settings
 
 #: Which callers each access level lets through (the rest get 401/403 from the server).
 ALLOWED = {
@@ -22,11 +22,20 @@ ALLOWED = {
         "auditor",
         "approver",
         "stale_login",
+        "cli_session",
     },
-    "read": {"read_token", "write_token", "monitor_token", "auditor", "approver", "stale_login"},
-    "write": {"write_token", "approver", "stale_login"},
-    "sign": {"approver"},
-    "monitor": {"monitor_token", "approver", "stale_login"},
+    "read": {
+        "read_token",
+        "write_token",
+        "monitor_token",
+        "auditor",
+        "approver",
+        "stale_login",
+        "cli_session",
+    },
+    "write": {"write_token", "approver", "stale_login", "cli_session"},
+    "sign": {"approver", "cli_session"},  # `signoff login` with a fresh browser login
+    "monitor": {"monitor_token", "approver", "stale_login", "cli_session"},
 }
 ACCESS_RULES = {
     "sign_in",
@@ -64,6 +73,7 @@ def test_a_route_without_a_rule_is_caught(api):
 def _fill(path: str, cr: str) -> str:
     values = {"cr": cr, "model": "fraud", "version": "1.0", "seq": "1", "waiver": "W-1"}
     values |= {"sha256": "0" * 64, "user": "anna", "gid": "G-1"}
+    values["request_blob"] = "not-a-login-request"
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
@@ -85,13 +95,15 @@ def test_route_by_role(api, clock, tmp_path: Path):
         "auditor": login(app, api, "audrey"),
         "approver": login(app, api, "anna"),
         "stale_login": stale,
+        "cli_session": cli_login(app, api, "anna"),
     }
     tokens = {
         name: csrf(c)
         for name, c in callers.items()
         if name in ("auditor", "approver", "stale_login")
     }
-    table = sorted(route_table(app), key=lambda r: r[1] == "/logout")  # sign out last
+    signing_out = {"/api/cli-login/logout": 1, "/logout": 2}
+    table = sorted(route_table(app), key=lambda r: signing_out.get(r[1], 0))  # sign out last
     assert len(table) >= 30
     outcome = {}
     for method, path, level in table:

@@ -210,7 +210,8 @@ def version_show(
     version = registry.get_version(parsed)
     audits, artifacts = registry.list_audits(parsed), registry.list_artifacts(parsed)
     table = PlainTable("field", "value")
-    for key, value in version.__dict__.items():
+    fields = version.fields() if hasattr(version, "fields") else version.__dict__  # remote: JSON
+    for key, value in fields.items():
         table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
     table.add_row("audits", ", ".join(f"#{a.id} {a.verdict or 'no policy'}" for a in audits) or "—")
     table.add_row("artifacts", ", ".join(f"{a.kind}:{a.filename}" for a in artifacts) or "—")

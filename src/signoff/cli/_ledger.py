@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,8 @@ from ..errors import ConfigError, InputError, LedgerVerificationError, NotFound
 from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._files import UNREADABLE, read_text
 from ._registry import Json, open_registry
+from ._remote import remote_mode
+from ._remote_ledger import prove_remote, verify_remote
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -157,25 +159,36 @@ def verify(
     """
     from ..ledger import load_public_key, parse_checkpoint, verify_ledger
 
+    if checkpoint_file is not None and key is None:
+        raise ConfigError("--checkpoint needs --key (the public key that signed it)", field="--key")
+    if remote_mode():  # the server verifies its own database: the same checks, its answer
+        found = verify_remote(checkpoint_file, key, origin, writer_key)
+        _print_verification(found, checkpoint_file is not None, writer_key is not None, as_json)
+        return
     cp = None
     if checkpoint_file is not None:
-        if key is None:
-            raise ConfigError(
-                "--checkpoint needs --key (the public key that signed it)", field="--key"
-            )
+        assert key is not None
         store = open_registry(write=False).store
         cp = parse_checkpoint(
             _read(checkpoint_file), load_public_key(key), origin=_origin(origin, store)
         )
     writer = load_public_key(writer_key) if writer_key is not None else None
     result = verify_ledger(open_registry(write=False).store, checkpoint=cp, writer_key=writer)
+    _print_verification(result.to_dict(), cp is not None, writer is not None, as_json)
+
+
+def _print_verification(result: dict[str, Any], cp: bool, writer: bool, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps(result, indent=2))
         return
-    against = f"; consistent with the checkpoint of {result.checkpoint_size} event(s)" if cp else ""
-    if writer is not None:
-        against += f"; {result.writer_signed} event(s) signed by the writer key"
-    out_console.print(f"ledger verified: {result.size} event(s), root {result.root}{against}")
+    against = (
+        f"; consistent with the checkpoint of {result['checkpoint_size']} event(s)" if cp else ""
+    )
+    if writer:
+        against += f"; {result['writer_signed']} event(s) signed by the writer key"
+    out_console.print(
+        f"ledger verified: {result['size']} event(s), root {result['root_hash']}{against}"
+    )
 
 
 @ledger_app.command("prove")
@@ -205,6 +218,9 @@ def prove(
 
     if (seq is None) == (audit is None):
         raise ConfigError(SEQ_OR_AUDIT)
+    if remote_mode():
+        print(json.dumps(prove_remote(seq, audit, checkpoint_file, origin), indent=2))
+        return
     cp, note = None, None
     if checkpoint_file is not None:
         if key is None:

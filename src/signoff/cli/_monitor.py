@@ -17,6 +17,8 @@ from .._canonical import pretty_json
 from ..errors import ConfigError
 from ._app import app, err_console, handle_errors, out_console
 from ._registry import As, acting_user, open_signoff
+from ._remote import remote_mode
+from ._remote_monitor import run_remote
 
 __all__ = ["BAD_EPOCH", "RESULTS_FILE", "monitor_app"]
 
@@ -127,21 +129,31 @@ def monitor_run(
 
     user = acting_user(actor)
     assert user is not None
-    api = open_signoff()
-    result = api.monitor.run(config, batch, labels=labels, actor=user, today=_today())
-    text = pretty_json(result.document)
+    if remote_mode():  # the server measures the upload against its own <model>.yaml
+        document, code = run_remote(config, batch, labels, today=_today())
+        outcomes: tuple[Any, ...] = (None,) * len(document["windows"])
+    else:
+        result = open_signoff().monitor.run(
+            config, batch, labels=labels, actor=user, today=_today()
+        )
+        document, outcomes, code = result.document, result.outcomes, result.exit_code
+    text = pretty_json(document)
     target = output / RESULTS_FILE
     _write(target, text)
     if as_json:
         sys.stdout.write(text)
         err_console.print(f"wrote {target}")
     else:
-        out_console.print(_table(result.document))
-        for window, outcome in zip(result.document["windows"], result.outcomes, strict=True):
+        out_console.print(_table(document))
+        for window, outcome in zip(document["windows"], outcomes, strict=True):
             if outcome is not None and outcome.verdict != "PASS":
                 out_console.print(f"window {window['start'] or 'batch'}:")
                 render_gates(outcome, out_console)
-        for window in result.document["windows"]:
+            elif outcome is None and window.get("verdict") not in (None, "PASS"):
+                failed = [g for g in window.get("gates", []) if g.get("status") != "PASS"]
+                names = ", ".join(f"{g.get('name')} {g.get('status')}" for g in failed)
+                out_console.print(f"window {window['start'] or 'batch'}: {names}")
+        for window in document["windows"]:
             for action in window["actions"]:
                 where = action.get("change_request") or action.get("ledger_seq") or ""
                 out_console.print(
@@ -150,8 +162,8 @@ def monitor_run(
                     + (f" [{where}]" if where else "")
                 )
         out_console.print(f"wrote {target}")
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    if code:
+        raise typer.Exit(code)
 
 
 @monitor_app.command("baseline")

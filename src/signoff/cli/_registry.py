@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,7 @@ from rich.table import Table
 from .._time import iso_utc
 from ..errors import ConfigError, StoreError
 from ._app import app, err_console, handle_errors, on_exit, out_console
+from ._remote import command_name, remote_actor, remote_mode, remote_signoff
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
     from .._api import Signoff
@@ -49,7 +50,12 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
 
 def acting_user(value: str | None, *, required: bool = True) -> str | None:
-    """``--as``, else ``SIGNOFF_USER``; ConfigError when required and absent."""
+    """``--as``, else ``SIGNOFF_USER``; ConfigError when required and absent.
+
+    In remote mode the signed-in person (refused, exit 4, when ``--as`` names another).
+    """
+    if remote_mode():
+        return remote_actor(value)
     actor = value or os.environ.get("SIGNOFF_USER") or None
     if actor is None and required:
         raise ConfigError(NO_ACTOR, field="--as")
@@ -69,6 +75,10 @@ def parse_ref(text: str) -> VersionRef:
 
 
 def _default_store(*, create: bool = True) -> Store:
+    if remote_mode():  # never a local database when the server is the registry
+        from ..client import not_remote
+
+        raise not_remote(command_name())
     from ..store import Store, database_url
 
     return Store(database_url(), create=create)
@@ -120,6 +130,8 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
     (on the server's host) names the server's writer key: every event is signed as the
     server signs it.
     """
+    if remote_mode():  # SIGNOFF_URL: the server's API, the same calls (see signoff.client)
+        return cast("Signoff", remote_signoff())
     from .._api import connect
 
     key = None
@@ -153,6 +165,8 @@ def open_workflow(*, write: bool = True) -> Workflow:
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "as_plain"):  # a record the server sent (remote mode): its JSON
+        return _plain(value.as_plain())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):

@@ -156,3 +156,60 @@ class TokenServices:
             unit.actor = link.user
             unit.emit("login_link.used", f"user:{link.user}", {"id": link.id})
             return unit.repo.user(link.user)
+
+    def create_cli_session(
+        self,
+        user: str,
+        *,
+        secret: str,
+        login_at: dt.datetime,
+        lifetime: dt.timedelta,
+        identity_provider: str,
+        subject: str,
+    ) -> ServerToken | None:
+        """The personal session ``signoff login`` asked for, confirmed by ``user`` in a
+        browser session that logged in at ``login_at``; None when ``secret`` was confirmed
+        already.  It ends ``lifetime`` after that login, as the browser session does."""
+        with self._core.write(user, check_actor=False) as unit:
+            if unit.repo.token_by_secret_hash(secret_sha256(secret)) is not None:
+                return None
+            owner = unit.repo.user(user)
+            unit.actor = owner.name
+            session_id = "cli-" + secrets.token_hex(6)
+            unit.emit(
+                "cli_session.created",
+                f"user:{owner.name}",
+                {
+                    "id": session_id,
+                    "user": owner.name,
+                    "expires_at": _iso(login_at + lifetime),
+                    "login_at": _iso(login_at),
+                    "identity_provider": identity_provider,
+                    "subject": subject,
+                    "secret_sha256": secret_sha256(secret),
+                },
+            )
+            return unit.repo.token(session_id)
+
+    def cli_session(self, secret: str) -> tuple[User, ServerToken, dict[str, str]] | None:
+        """The user, session and login (``login_at``, ``identity_provider``, ``subject``)
+        a CLI session's secret stands for, when usable now; else None."""
+        with self._core.read() as repo:
+            found = repo.token_by_secret_hash(secret_sha256(secret))
+            if found is None or found.kind != "cli_session":
+                return None
+            if not found.usable(self._core.clock()):
+                return None
+            created = repo.events(f"user:{found.user}", ["cli_session.created"])
+            login = [p for _, _, _, p in created if p.get("id") == found.id]
+            keys = ("login_at", "identity_provider", "subject")
+            return repo.user(found.user), found, {k: str(login[-1][k]) for k in keys}
+
+    def end_cli_session(self, session_id: str, *, actor: str) -> ServerToken:
+        """End a CLI session (``signoff logout``): revoked like a token, in the ledger."""
+        with self._core.write(actor, check_actor=False) as unit:
+            found = unit.repo.token(session_id)
+            self._acting_for(unit, actor, found.user, "end a CLI session")
+            if found.revoked_at is None:
+                unit.emit("cli_session.revoked", f"user:{found.user}", {"id": found.id})
+            return unit.repo.token(found.id)

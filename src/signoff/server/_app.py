@@ -21,6 +21,7 @@ from . import (
     _admin_routes,
     _api_routes,
     _change_routes,
+    _cli_login,
     _history_routes,
     _ledger_routes,
     _login,
@@ -33,6 +34,7 @@ from . import (
 )
 from ._auth import api_routes, route_access
 from ._cache import PageCache
+from ._cli_session import renew_stamp
 from ._idempotency import idempotent
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
@@ -143,6 +145,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         if request.url.path == "/docs":
             response.headers["Content-Security-Policy"] = DOCS_CSP
         response.headers.setdefault("Cache-Control", "no-store")
+        renew_stamp(request, response)  # a CLI session's idle clock restarts
         return response
 
     app.state.request_metrics = RequestMetrics()
@@ -164,7 +167,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     install_handlers(app)
     install_openapi(app)
     routers: tuple[ModuleType, ...] = (_ledger_routes, _api_routes, _change_routes)
-    routers += (_monitor_routes, _login, _pages)
+    routers += (_monitor_routes, _login, _cli_login, _pages)
     routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
     routers += (_portfolio_pages, _version_pages)
     for module in routers:

@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute
 
 from .._api import Signoff
 from ..store import ServerToken, User
+from ._cli_session import PREFIX as CLI_PREFIX
+from ._cli_session import cli_session
 from ._problems import Problem
 
 __all__ = [
@@ -57,7 +59,7 @@ class Principal:
     """A signed-in person (``session``) or a machine (``token``)."""
 
     user: User
-    via: str  # "session" | "token"
+    via: str  # "session" | "token" | "cli" (a person's `signoff login` session)
     scope: str | None = None  # a token's scope
     token: ServerToken | None = None
     login_at: dt.datetime | None = None
@@ -136,7 +138,20 @@ def _identify(request: Request) -> Principal | None:
     now = api.core.clock()
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        found = api.registry.tokens.authenticate(header[7:].strip())
+        secret = header[7:].strip()
+        if secret.startswith(CLI_PREFIX):  # a person's `signoff login` session
+            user, session, login = cli_session(request, api, secret, now)
+            login_at = dt.datetime.fromisoformat(login["login_at"])
+            idp, subject = login["identity_provider"], login["subject"]
+            return Principal(
+                user,
+                "cli",
+                token=session,
+                login_at=login_at,
+                identity_provider=idp,
+                subject=subject,
+            )
+        found = api.registry.tokens.authenticate(secret)
         if found is None:
             raise Problem(401, "NotAuthenticated", BAD_TOKEN, rule="token")
         user, token = found

@@ -1,4 +1,5 @@
-"""Projector handlers for the server's credentials: API tokens and one-time login links.
+"""Projector handlers for the server's credentials: API tokens, one-time login links and
+the personal sessions of `signoff login` (CLI sessions).
 
 The events carry only the SHA-256 of each secret; the secret itself is shown once to
 whoever created it and is never stored.
@@ -16,12 +17,16 @@ from ._project_base import Event, event_time
 __all__ = ["TOKEN_HANDLERS"]
 
 
+#: The kind of row an event family creates (a CLI login's session: ``cli_session``).
+_KINDS = {"login_link": "login_link", "cli_session": "cli_session"}
+
+
 def _created(session: Session, e: Event, at: dt.datetime) -> None:
     p = e.payload
     session.add(
         ServerTokenRow(
             id=p["id"],
-            kind="login_link" if e.action.startswith("login_link.") else "token",
+            kind=_KINDS.get(e.action.partition(".")[0], "token"),
             user_name=p["user"],
             scope=p.get("scope"),
             secret_sha256=p["secret_sha256"],
@@ -49,4 +54,6 @@ TOKEN_HANDLERS = {
     "token.revoked": _revoked,
     "login_link.created": _created,
     "login_link.used": _used,
+    "cli_session.created": _created,
+    "cli_session.revoked": _revoked,
 }

@@ -1,0 +1,97 @@
+"""What every remote part shares, and the read-mostly parts: the ledger and monitoring."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import ConfigError
+from ._http import Client
+
+__all__ = ["NOT_REMOTE", "Part", "RemoteLedger", "RemoteMonitor", "not_remote", "seg"]
+
+NOT_REMOTE = (
+    "{what} is not available in remote mode yet (SIGNOFF_URL is set): the server has no "
+    "route for it; run it on the server's host without SIGNOFF_URL"
+)
+
+
+def not_remote(what: str) -> ConfigError:
+    """The refusal of something the server's API does not offer yet."""
+    return ConfigError(NOT_REMOTE.format(what=what))
+
+
+def seg(value: object) -> str:
+    """One path segment, quoted."""
+    return quote(str(value), safe="")
+
+
+class Part:
+    """A part of the remote registry: whatever it does not offer is refused by name."""
+
+    def __init__(self, client: Client, what: str) -> None:
+        self._client, self._what = client, what
+
+    def __getattr__(self, name: str) -> Any:
+        raise not_remote(self._what)
+
+
+class RemoteLedger(Part):
+    """The ledger's verification and proofs, computed by the server."""
+
+    def verify(self, **texts: str | None) -> dict[str, Any]:
+        found: dict[str, Any] = self._client.json("POST", "/api/ledger/verify", json=texts)
+        return found
+
+    def prove(self, seq: int) -> dict[str, Any]:
+        found: dict[str, Any] = self._client.json("GET", f"/api/ledger/proof/{int(seq)}")
+        return found
+
+
+class RemoteMonitor(Part):
+    """Monitoring status, history and report, read from the server."""
+
+    def status(self, model: str | None = None) -> list[dict[str, Any]]:
+        if model is None:
+            rows: list[dict[str, Any]] = self._client.items("/api/monitor")
+            return rows
+        row = self._client.json("GET", f"/api/monitor/{seg(model)}")
+        row.pop("alert_events", None)
+        return [row]
+
+    def history(
+        self,
+        model: str,
+        metric: str,
+        *,
+        column: str | None = None,
+        attribute: str | None = None,
+        since: Any = None,
+    ) -> list[dict[str, Any]]:
+        query = {"metric": metric, "column": column, "attribute": attribute}
+        if since is not None:
+            query["since"] = since.isoformat()
+        params = {k: v for k, v in query.items() if v is not None}
+        path = f"/api/monitor/{seg(model)}/history"
+        items: list[dict[str, Any]] = self._client.json("GET", path, params=params)["items"]
+        return items
+
+    def upload_batch(
+        self, model: str, batch: Path, *, labels: Path | None, today: dt.date
+    ) -> dict[str, Any]:
+        """``monitor run`` on the server: the batch (and labels) measured against the
+        server's ``<model>.yaml``; its monitor-results document."""
+        path = f"/api/monitor/{seg(model)}/batches"
+        with contextlib.ExitStack() as files:
+            parts = {"batch": (batch.name, files.enter_context(batch.open("rb")))}
+            if labels is not None:
+                parts["labels"] = (labels.name, files.enter_context(labels.open("rb")))
+            params = {"today": today.isoformat()}
+            found: dict[str, Any] = self._client.json("POST", path, files=parts, params=params)
+        return found
+
+    def report(self, model: str) -> str:
+        return self._client.request("GET", f"/api/monitor/{seg(model)}/report").text
