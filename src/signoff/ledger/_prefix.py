@@ -11,16 +11,20 @@ events checks each leaf and keeps the prefix's events with their payloads parsed
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .._gc import paused_gc
+from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
-from ._log import RawEvent, leaf_hashes, timestamp
+from ._log import EDITED, GAP, RawEvent, leaf_hashes, timestamp
 from ._merkle import root_hash
 
 __all__ = ["LazyPayload", "LedgerPrefix", "PrefixEvent", "ledger_prefix"]
@@ -58,9 +62,16 @@ def ledger_prefix(
     LedgerVerificationError
         An event of the ledger no longer matches its leaf hash, or one is missing.
     """
-    rows: list[RawEvent] = []
+    with paused_gc():  # a million small objects and no cycles: see signoff._gc
+        return _prefix(store, until, events)
+
+
+def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPrefix:
     with store.transaction() as session:
-        leaves = leaf_hashes(session, keep=rows if events else None)
+        if events:
+            leaves, rows = _checked_rows(session)
+        else:
+            leaves, rows = leaf_hashes(session), []
         first_ts = session.scalar(select(LedgerEventRow.ts).where(LedgerEventRow.seq == 1))
         size = len(leaves)
         if until is not None:
@@ -72,7 +83,6 @@ def ledger_prefix(
                 )
                 or 0
             )
-        ids = _audit_ids(session, size) if events else {}
     loads = json.loads
     read = tuple(  # seqs run 1, 2, … without a gap (checked): the prefix is the first rows
         PrefixEvent(
@@ -81,46 +91,98 @@ def ledger_prefix(
             actor,
             action,
             subject,
-            loads(payload) if seq not in ids else LazyPayload(payload, audit_id=ids[seq]),
+            loads(payload) if action not in PEEKED else _payload(payload, action, *peek),
         )
-        for seq, ts, actor, action, subject, payload in rows[:size]
+        for seq, ts, actor, action, subject, payload, *peek in rows[:size]
     )
     return LedgerPrefix(size, root_hash(leaves[:size]), read, first_ts)
 
 
-#: The ``audit_id`` of each ``audit.attached`` event, read by the database from the payload
-#: (where it is a JSON integer): the most numerous events, most of which a reader never
-#: opens (the status reads each version's latest audit only).
-_AUDIT_IDS = {
-    "sqlite": "SELECT seq, json_extract(payload, '$.audit_id') FROM ledger_events "
-    "WHERE action = 'audit.attached' AND seq <= :size "
-    "AND json_type(payload, '$.audit_id') = 'integer'",
-    "postgresql": "SELECT seq, payload::json ->> 'audit_id' FROM ledger_events "
-    "WHERE action = 'audit.attached' AND seq <= :size "
-    "AND json_typeof(payload::json -> 'audit_id') = 'number'",
+#: What the database reads of the payloads of the most numerous events, which a reader
+#: mostly never opens: each ``audit.attached`` event's ``audit_id`` where it is a JSON
+#: integer (the status reads each version's latest audit only), each ``monitor.window``
+#: event's status, end and the window it supersedes (the portfolio reads a few windows).
+_LEDGER = "SELECT seq, ts, actor, action, subject, payload, leaf_hash, {peek}"
+_PEEK = {
+    "sqlite": "CASE WHEN action = 'audit.attached' "
+    "AND json_type(payload, '$.audit_id') = 'integer' "
+    "THEN json_extract(payload, '$.audit_id') END, "
+    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.status') END, "
+    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.window.end') END, "
+    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.supersedes') END "
+    "FROM ledger_events ORDER BY seq",
+    "postgresql": "CASE WHEN action = 'audit.attached' "
+    "AND json_typeof(j -> 'audit_id') = 'number' THEN j ->> 'audit_id' END, "
+    "CASE WHEN action = 'monitor.window' THEN j ->> 'status' END, "
+    "CASE WHEN action = 'monitor.window' THEN j -> 'window' ->> 'end' END, "
+    "CASE WHEN action = 'monitor.window' THEN j ->> 'supersedes' END "
+    "FROM (SELECT *, CASE WHEN action IN ('audit.attached', 'monitor.window') "
+    "THEN payload::json END AS j FROM ledger_events OFFSET 0) AS e ORDER BY seq",
 }
+PEEKED = frozenset({"audit.attached", "monitor.window"})
+#: What is read of each event: its columns, then ``audit_id``, status, end, supersedes.
+Row = tuple[int, str, str, str, str, str, Any, Any, Any, Any]
 
 
-def _audit_ids(session: Session, size: int) -> dict[int, int]:
-    query = _AUDIT_IDS.get(session.get_bind().dialect.name)
-    if query is None:
-        return {}
-    found: dict[int, int] = {}
-    for seq, value in session.execute(text(query), {"size": size}):
-        digits = str(value)
+def _checked_rows(session: Session) -> tuple[list[bytes], list[Row]]:
+    """Every leaf hash, checked as :func:`leaf_hashes` checks them, and every row with what
+    the database read of its payload, in one pass over the ledger.  The rows are all kept,
+    so they are fetched whole, straight from the driver."""
+    peek = _PEEK.get(session.get_bind().dialect.name)
+    if peek is None:  # another database: the payloads are read in full
+        rows: list[RawEvent] = []
+        return leaf_hashes(session, keep=rows), [(*row, None, None, None, None) for row in rows]
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_LEDGER.format(peek=peek))
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    leaves: list[bytes] = []
+    kept: list[Row] = []
+    expected = 1
+    s, sha256 = encode_basestring, hashlib.sha256
+    for seq, ts, actor, action, subject, payload, stored, *read in fetched:
+        if seq != expected:
+            raise LedgerVerificationError(
+                GAP.format(seq=expected, previous=expected - 1, found=seq)
+            )
+        # the leaf hash as event_bytes and leaf_hash make it, without two calls per event
+        digest = sha256(
+            f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
+            f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
+        ).digest()
+        if digest.hex() != stored:
+            raise LedgerVerificationError(EDITED.format(seq=seq))
+        leaves.append(digest)
+        kept.append((seq, ts, actor, action, subject, payload, *read))
+        expected += 1
+    return leaves, kept
+
+
+def _payload(payload: str, action: str, audit_id: Any, status: Any, end: Any, sup: Any) -> Any:
+    """The payload: left unparsed, with what the database read of it, for an audit whose
+    ``audit_id`` is a JSON integer and for a monitoring window; parsed for the rest."""
+    if action == "monitor.window":
+        if isinstance(sup, str):  # PostgreSQL's ->> reads text
+            sup = json.loads(sup)
+        return LazyPayload(payload, peek={"status": status, "window.end": end, "supersedes": sup})
+    if audit_id is not None:
+        digits = str(audit_id)
         if digits.isdigit() and (digits == "0" or not digits.startswith("0")):
-            found[seq] = int(digits)
-    return found
+            return LazyPayload(payload, peek={"audit_id": int(digits)})
+    return json.loads(payload)
 
 
 class LazyPayload(Mapping[str, Any]):
     """An event's payload (canonical JSON text, its leaf hash checked) parsed on first use;
-    ``audit_id`` is known without parsing."""
+    ``peek``: what the database read of it (``audit_id``; a window's ``status``,
+    ``window.end`` and ``supersedes``), known without parsing."""
 
-    __slots__ = ("_audit_id", "_parsed", "_text")
+    __slots__ = ("_parsed", "_text", "peek")
 
-    def __init__(self, text: str, *, audit_id: int) -> None:
-        self._text, self._audit_id = text, audit_id
+    def __init__(self, text: str, *, peek: Mapping[str, Any]) -> None:
+        self._text, self.peek = text, peek
         self._parsed: dict[str, Any] | None = None
 
     def _data(self) -> dict[str, Any]:
@@ -129,14 +191,14 @@ class LazyPayload(Mapping[str, Any]):
         return self._parsed
 
     def __getitem__(self, key: str) -> Any:
-        if key == "audit_id":
-            return self._audit_id
+        if key == "audit_id" and key in self.peek:
+            return self.peek[key]
         return self._data()[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         """``payload.get(key)`` without the generic Mapping detour (records read eight)."""
-        if key == "audit_id":
-            return self._audit_id
+        if key == "audit_id" and key in self.peek:
+            return self.peek[key]
         return self._data().get(key, default)
 
     def __iter__(self) -> Iterator[str]:

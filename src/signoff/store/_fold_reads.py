@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ..errors import NotFound
-from ._fold_state import FoldState
+from ._fold_windows import FoldWindows
 from ._portfolio_reads import CRTransition, EventRecord
 from ._records import (
     AuditRecord,
@@ -25,7 +25,7 @@ NO_GOVERNANCE = "no governance version G-{number}"
 NOT_KEPT = "the fold did not keep the events of {actions}: name them in keep="
 
 
-class FoldReads(FoldState):
+class FoldReads(FoldWindows):
     """Repository-shaped reads of the folded state."""
 
     #: The actions whose events are kept (set by the fold).

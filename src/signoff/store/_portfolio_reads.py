@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ._models import (
     AuditRow,
@@ -21,6 +21,7 @@ from ._models import (
     CRTransitionRow,
     LedgerEventRow,
     ModelRow,
+    MonitorWindowRow,
     StageTransitionRow,
     TeamRow,
     VersionRow,
@@ -29,7 +30,7 @@ from ._project_base import event_time
 from ._reads import RegistryReads
 from ._records import AuditRecord, ModelVersion
 
-__all__ = ["CRTransition", "EventRecord", "PortfolioReads"]
+__all__ = ["CRTransition", "EventRecord", "PortfolioReads", "WindowEvent"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ class CRTransition:
     to_state: str
     at: dt.datetime
     seq: int
+
+
+@dataclass(frozen=True)
+class WindowEvent:
+    """A ``monitor.window`` event and whether it is still in force (no later window of the
+    ledger names it in ``supersedes``)."""
+
+    event: EventRecord
+    in_force: bool
 
 
 class PortfolioReads(RegistryReads):
@@ -139,6 +149,54 @@ class PortfolioReads(RegistryReads):
         return [
             EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload))
             for seq, ts, actor, action, subject, payload in rows
+        ]
+
+    def window_events(self, *, since: dt.datetime) -> list[WindowEvent]:
+        """The ``monitor.window`` events the portfolio reads, oldest first (one statement,
+        whatever the number of windows): each version's last window in force (the latest
+        end, a window without one before any with; then the highest seq), every window in
+        force recorded after ``since``, and every failed one (status ``error``), in force
+        or not.  The ``monitor_windows`` projection picks them; their events are read."""
+        w = MonitorWindowRow
+        ranked = (
+            select(
+                w.ledger_seq,
+                func.row_number()
+                .over(
+                    partition_by=w.version_id,
+                    order_by=(w.window_end.desc().nulls_last(), w.ledger_seq.desc()),
+                )
+                .label("rank"),
+            )
+            .where(w.superseded_by.is_(None))
+            .subquery()
+        )
+        last = select(ranked.c.ledger_seq).where(ranked.c.rank == 1)
+        wanted = or_(
+            w.ledger_seq.in_(last),
+            and_(w.superseded_by.is_(None), w.at > since),
+            w.status == "error",
+        )
+        rows = self._session.execute(
+            select(
+                LedgerEventRow.seq,
+                LedgerEventRow.ts,
+                LedgerEventRow.actor,
+                LedgerEventRow.action,
+                LedgerEventRow.subject,
+                LedgerEventRow.payload,
+                w.superseded_by,
+            )
+            .join(w, w.ledger_seq == LedgerEventRow.seq)
+            .where(wanted)
+            .order_by(LedgerEventRow.seq)
+        )
+        return [
+            WindowEvent(
+                EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload)),
+                replaced is None,
+            )
+            for seq, ts, actor, action, subject, payload, replaced in rows
         ]
 
     def ledger_size(self) -> int:
