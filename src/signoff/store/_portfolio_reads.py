@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from ._models import (
     AuditRow,
@@ -82,6 +82,21 @@ class PortfolioReads(RegistryReads):
             .where(StageTransitionRow.to_stage.in_(sorted(stages)))
         )
         return self._versions(VersionRow.id.in_(held))
+
+    def all_versions(self) -> list[ModelVersion]:
+        """Every version of every model with its current stage, oldest first (two queries,
+        whatever their number)."""
+        last = (
+            select(StageTransitionRow.version_id, func.max(StageTransitionRow.id).label("last"))
+            .group_by(StageTransitionRow.version_id)
+            .subquery()
+        )
+        stages = self._session.execute(
+            select(StageTransitionRow.version_id, StageTransitionRow.to_stage).join(
+                last, StageTransitionRow.id == last.c.last
+            )
+        )
+        return self._versions(true(), stages={row[0]: row[1] for row in stages})
 
     def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]:
         """Every audit (or each version's latest) with its model and team, by id (one query,
