@@ -38,6 +38,8 @@ def _reads(source: Any) -> str:
             "every version": source.stage_holders(STAGES),
             "audits": source.audit_rows(),
             "latest audits": source.audit_rows(latest_only=True),
+            "held audits": source.audit_rows(latest_only=True, stages=("production", "staging")),
+            "staged audits": source.audit_rows(stages=("staging",)),
             "crs": source.crs(),
             "transitions": source.cr_transitions(),
             "waivers": source.waivers(),

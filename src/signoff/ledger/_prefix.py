@@ -68,12 +68,8 @@ def ledger_prefix(
 
 def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPrefix:
     with store.transaction() as session:
-        if events:
-            leaves, rows = _checked_rows(session)
-        else:
-            leaves, rows = leaf_hashes(session), []
         first_ts = session.scalar(select(LedgerEventRow.ts).where(LedgerEventRow.seq == 1))
-        size = len(leaves)
+        size = None
         if until is not None:
             size = (
                 session.scalar(
@@ -83,19 +79,12 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
                 )
                 or 0
             )
-    loads = json.loads
-    read = tuple(  # seqs run 1, 2, … without a gap (checked): the prefix is the first rows
-        PrefixEvent(
-            seq,
-            ts,
-            actor,
-            action,
-            subject,
-            loads(payload) if action not in PEEKED else _payload(payload, action, *peek),
-        )
-        for seq, ts, actor, action, subject, payload, *peek in rows[:size]
-    )
-    return LedgerPrefix(size, root_hash(leaves[:size]), read, first_ts)
+        if events:
+            leaves, read = _checked_events(session, size)
+        else:
+            leaves, read = leaf_hashes(session), []
+    size = len(leaves) if size is None else size
+    return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
 
 
 #: What the database reads of the payloads of the most numerous events, which a reader
@@ -120,18 +109,18 @@ _PEEK = {
     "THEN payload::json END AS j FROM ledger_events OFFSET 0) AS e ORDER BY seq",
 }
 PEEKED = frozenset({"audit.attached", "monitor.window"})
-#: What is read of each event: its columns, then ``audit_id``, status, end, supersedes.
-Row = tuple[int, str, str, str, str, str, Any, Any, Any, Any]
 
 
-def _checked_rows(session: Session) -> tuple[list[bytes], list[Row]]:
-    """Every leaf hash, checked as :func:`leaf_hashes` checks them, and every row with what
-    the database read of its payload, in one pass over the ledger.  The rows are all kept,
-    so they are fetched whole, straight from the driver."""
+def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], list[PrefixEvent]]:
+    """Every leaf hash, checked as :func:`leaf_hashes` checks them, and the first ``size``
+    events (default: all) with what the database read of their payloads, in one pass over
+    the ledger.  The rows are all kept, so they are fetched whole, straight from the
+    driver."""
     peek = _PEEK.get(session.get_bind().dialect.name)
     if peek is None:  # another database: the payloads are read in full
         rows: list[RawEvent] = []
-        return leaf_hashes(session, keep=rows), [(*row, None, None, None, None) for row in rows]
+        every = leaf_hashes(session, keep=rows)
+        return every, [PrefixEvent(*row[:5], json.loads(row[5])) for row in rows[:size]]
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_LEDGER.format(peek=peek))
@@ -139,9 +128,10 @@ def _checked_rows(session: Session) -> tuple[list[bytes], list[Row]]:
     finally:
         cursor.close()
     leaves: list[bytes] = []
-    kept: list[Row] = []
+    kept: list[PrefixEvent] = []
+    last = len(fetched) if size is None else size
     expected = 1
-    s, sha256 = encode_basestring, hashlib.sha256
+    s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
     for seq, ts, actor, action, subject, payload, stored, *read in fetched:
         if seq != expected:
             raise LedgerVerificationError(
@@ -155,7 +145,9 @@ def _checked_rows(session: Session) -> tuple[list[bytes], list[Row]]:
         if digest.hex() != stored:
             raise LedgerVerificationError(EDITED.format(seq=seq))
         leaves.append(digest)
-        kept.append((seq, ts, actor, action, subject, payload, *read))
+        if seq <= last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+            value = loads(payload) if action not in PEEKED else _payload(payload, action, *read)
+            kept.append(PrefixEvent(seq, ts, actor, action, subject, value))
         expected += 1
     return leaves, kept
 
@@ -185,10 +177,13 @@ class LazyPayload(Mapping[str, Any]):
         self._text, self.peek = text, peek
         self._parsed: dict[str, Any] | None = None
 
-    def _data(self) -> dict[str, Any]:
+    def parsed(self) -> dict[str, Any]:
+        """The payload parsed (once)."""
         if self._parsed is None:
             self._parsed = json.loads(self._text)
         return self._parsed
+
+    _data = parsed
 
     def __getitem__(self, key: str) -> Any:
         if key == "audit_id" and key in self.peek:

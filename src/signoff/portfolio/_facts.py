@@ -32,6 +32,8 @@ __all__ = ["EVENT_ACTIONS", "RECENT", "FactSource", "Facts", "MonitorWindow"]
 #: Ledger actions the portfolio reads as events (no table holds them); monitoring windows
 #: are read apart (:meth:`FactSource.window_events`).
 EVENT_ACTIONS = ("model.rolled_back", "monitor.alert")
+#: The stages whose versions the status reads (with their latest audit only).
+HELD = ("production", "staging")
 #: Monitoring coverage counts the windows recorded in this span before now.
 RECENT = dt.timedelta(hours=24)
 
@@ -42,7 +44,9 @@ class FactSource(Protocol):
 
     def models(self) -> list[Model]: ...
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]: ...
-    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]: ...
+    def audit_rows(
+        self, *, latest_only: bool = False, stages: Collection[str] | None = None
+    ) -> list[tuple[AuditRecord, str, str]]: ...
     def crs(self) -> list[CRRecord]: ...
     def cr_transitions(self) -> list[CRTransition]: ...
     def waivers(self) -> list[WaiverRecord]: ...
@@ -104,9 +108,8 @@ class Facts:
 
     models: list[Model]
     held: list[ModelVersion]  # the versions now in production or staging
-    audits: list[
-        tuple[AuditRecord, str, str]
-    ]  # (audit, model, team): all, or each version's latest
+    #: (audit, model, team): all, or the latest of each version in production or staging
+    audits: list[tuple[AuditRecord, str, str]]
     crs: list[CRRecord]
     transitions: list[CRTransition]
     waivers: list[WaiverRecord]
@@ -128,13 +131,13 @@ class Facts:
         window_cache: dict[int, MonitorWindow] | None = None,
     ) -> Facts:
         """A dozen statements, whatever the number of models; every audit (trends) or only
-        each version's latest (the status); the monitoring windows the status and trends
-        read as of ``now``. ``window_cache``: windows already read (the month ends of a
-        report share them)."""
+        the latest of each version in production or staging (the status); the monitoring
+        windows the status and trends read as of ``now``. ``window_cache``: windows already
+        read (the month ends of a report share them)."""
         facts = cls(
             repo.models(),
-            repo.stage_holders(("production", "staging")),
-            repo.audit_rows(latest_only=not all_audits),
+            repo.stage_holders(HELD),
+            repo.audit_rows() if all_audits else repo.audit_rows(latest_only=True, stages=HELD),
             repo.crs(),
             repo.cr_transitions(),
             repo.waivers(),
