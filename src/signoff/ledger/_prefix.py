@@ -104,11 +104,10 @@ _PEEK = {
     "AND json_typeof(j -> 'audit_id') = 'number' THEN j ->> 'audit_id' END, "
     "CASE WHEN action = 'monitor.window' THEN j ->> 'status' END, "
     "CASE WHEN action = 'monitor.window' THEN j -> 'window' ->> 'end' END, "
-    "CASE WHEN action = 'monitor.window' THEN j ->> 'supersedes' END "
+    "CASE WHEN action = 'monitor.window' THEN (j -> 'supersedes')::text END "
     "FROM (SELECT *, CASE WHEN action IN ('audit.attached', 'monitor.window') "
     "THEN payload::json END AS j FROM ledger_events OFFSET 0) AS e ORDER BY seq",
 }
-PEEKED = frozenset({"audit.attached", "monitor.window"})
 
 
 def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], list[PrefixEvent]]:
@@ -116,7 +115,9 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
     events (default: all) with what the database read of their payloads, in one pass over
     the ledger.  The rows are all kept, so they are fetched whole, straight from the
     driver."""
-    peek = _PEEK.get(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    peek = _PEEK.get(dialect)
+    json_text = dialect == "postgresql"  # a window's supersedes comes as JSON text
     if peek is None:  # another database: the payloads are read in full
         rows: list[RawEvent] = []
         every = leaf_hashes(session, keep=rows)
@@ -132,7 +133,7 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
     last = len(fetched) if size is None else size
     expected = 1
     s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
-    for seq, ts, actor, action, subject, payload, stored, *read in fetched:
+    for seq, ts, actor, action, subject, payload, stored, audit_id, status, end, sup in fetched:
         if seq != expected:
             raise LedgerVerificationError(
                 GAP.format(seq=expected, previous=expected - 1, found=seq)
@@ -145,25 +146,26 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
         if digest.hex() != stored:
             raise LedgerVerificationError(EDITED.format(seq=seq))
         leaves.append(digest)
-        if seq <= last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
-            value = loads(payload) if action not in PEEKED else _payload(payload, action, *read)
-            kept.append(PrefixEvent(seq, ts, actor, action, subject, value))
+        if seq > last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+            pass
+        elif action == "monitor.window":
+            if json_text and sup is not None:
+                sup = loads(sup)
+            known = {"status": status, "window.end": end, "supersedes": sup}
+            kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
+        elif audit_id is not None and (type(audit_id) is int or _digits(audit_id)):
+            known = {"audit_id": int(audit_id)}
+            kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
+        else:
+            kept.append(PrefixEvent(seq, ts, actor, action, subject, loads(payload)))
         expected += 1
     return leaves, kept
 
 
-def _payload(payload: str, action: str, audit_id: Any, status: Any, end: Any, sup: Any) -> Any:
-    """The payload: left unparsed, with what the database read of it, for an audit whose
-    ``audit_id`` is a JSON integer and for a monitoring window; parsed for the rest."""
-    if action == "monitor.window":
-        if isinstance(sup, str):  # PostgreSQL's ->> reads text
-            sup = json.loads(sup)
-        return LazyPayload(payload, peek={"status": status, "window.end": end, "supersedes": sup})
-    if audit_id is not None:
-        digits = str(audit_id)
-        if digits.isdigit() and (digits == "0" or not digits.startswith("0")):
-            return LazyPayload(payload, peek={"audit_id": int(digits)})
-    return json.loads(payload)
+def _digits(text: Any) -> bool:
+    """A non-negative JSON integer as text (PostgreSQL's ->> of an ``audit_id``)."""
+    digits = str(text)
+    return digits.isdigit() and (digits == "0" or not digits.startswith("0"))
 
 
 class LazyPayload(Mapping[str, Any]):
@@ -173,7 +175,7 @@ class LazyPayload(Mapping[str, Any]):
 
     __slots__ = ("_parsed", "_text", "peek")
 
-    def __init__(self, text: str, *, peek: Mapping[str, Any]) -> None:
+    def __init__(self, text: str, peek: Mapping[str, Any]) -> None:
         self._text, self.peek = text, peek
         self._parsed: dict[str, Any] | None = None
 

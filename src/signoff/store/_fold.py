@@ -42,7 +42,8 @@ class Fold(FoldReads):
 
     def __init__(self, events: Iterable[Event] = (), *, keep: Collection[str] = ()) -> None:
         """``keep``: actions whose events :meth:`events_by_action` returns (facts only the
-        ledger holds: rollbacks, monitoring windows and alerts)."""
+        ledger holds: rollbacks, monitoring alerts).  Monitoring windows are always folded
+        for :meth:`window_events`, and kept whole too only when named here."""
         super().__init__()
         self.kept = frozenset(keep)
         self._handlers: dict[str, Callable[[Event, Mapping[str, Any], dt.datetime], None]] = {
