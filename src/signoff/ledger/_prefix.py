@@ -92,21 +92,18 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
 #: integer (the status reads each version's latest audit only), each ``monitor.window``
 #: event's status, end and the window it supersedes (the portfolio reads a few windows).
 _LEDGER = "SELECT seq, ts, actor, action, subject, payload, leaf_hash, {peek}"
+AUDIT_ID = '{"audit_id":'
 _PEEK = {
-    "sqlite": "CASE WHEN action = 'audit.attached' "
-    "AND json_type(payload, '$.audit_id') = 'integer' "
-    "THEN json_extract(payload, '$.audit_id') END, "
-    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.status') END, "
+    "sqlite": "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.status') END, "
     "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.window.end') END, "
     "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.supersedes') END "
     "FROM ledger_events ORDER BY seq",
-    "postgresql": "CASE WHEN action = 'audit.attached' "
-    "AND json_typeof(j -> 'audit_id') = 'number' THEN j ->> 'audit_id' END, "
-    "CASE WHEN action = 'monitor.window' THEN j ->> 'status' END, "
-    "CASE WHEN action = 'monitor.window' THEN j -> 'window' ->> 'end' END, "
-    "CASE WHEN action = 'monitor.window' THEN (j -> 'supersedes')::text END "
-    "FROM (SELECT *, CASE WHEN action IN ('audit.attached', 'monitor.window') "
-    "THEN payload::json END AS j FROM ledger_events OFFSET 0) AS e ORDER BY seq",
+    # one parse of each window's payload (json_to_record), not one per field
+    "postgresql": "w.status, w.\"window\" ->> 'end', w.supersedes::text "
+    "FROM (SELECT * FROM ledger_events ORDER BY seq OFFSET 0) AS e "
+    "LEFT JOIN LATERAL json_to_record(CASE WHEN action = 'monitor.window' "
+    'THEN payload::json END) AS w(status text, "window" json, supersedes json) ON true '
+    "ORDER BY seq",
 }
 
 
@@ -124,6 +121,8 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
         return every, [PrefixEvent(*row[:5], json.loads(row[5])) for row in rows[:size]]
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
+        if json_text:  # compiling this one scan costs more than it saves
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(_LEDGER.format(peek=peek))
         fetched = cursor.fetchall()
     finally:
@@ -133,7 +132,7 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
     last = len(fetched) if size is None else size
     expected = 1
     s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
-    for seq, ts, actor, action, subject, payload, stored, audit_id, status, end, sup in fetched:
+    for seq, ts, actor, action, subject, payload, stored, status, end, sup in fetched:
         if seq != expected:
             raise LedgerVerificationError(
                 GAP.format(seq=expected, previous=expected - 1, found=seq)
@@ -153,8 +152,8 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
                 sup = loads(sup)
             known = {"status": status, "window.end": end, "supersedes": sup}
             kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
-        elif audit_id is not None and (type(audit_id) is int or _digits(audit_id)):
-            known = {"audit_id": int(audit_id)}
+        elif action == "audit.attached" and (audit_id := _audit_id(payload)) is not None:
+            known = {"audit_id": audit_id}
             kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
         else:
             kept.append(PrefixEvent(seq, ts, actor, action, subject, loads(payload)))
@@ -162,10 +161,20 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
     return leaves, kept
 
 
-def _digits(text: Any) -> bool:
-    """A non-negative JSON integer as text (PostgreSQL's ->> of an ``audit_id``)."""
-    digits = str(text)
-    return digits.isdigit() and (digits == "0" or not digits.startswith("0"))
+def _audit_id(payload: str) -> int | None:
+    """An ``audit.attached`` payload's ``audit_id`` read from its text without parsing it,
+    when that is certain to be what parsing gives: canonical JSON (sorted keys) begins with
+    it, no other ``"audit_id"`` (nor any ``\\u`` escape that could spell one) follows, and it
+    is a plain non-negative integer.  None: parse the payload instead."""
+    if not payload.startswith(AUDIT_ID) or "\\u" in payload or payload.count('"audit_id"') > 1:
+        return None
+    end = len(AUDIT_ID)
+    while end < len(payload) and payload[end] not in ",}":
+        end += 1
+    digits = payload[len(AUDIT_ID) : end]
+    if digits.isascii() and digits.isdigit() and (digits == "0" or digits[0] != "0"):
+        return int(digits)
+    return None
 
 
 class LazyPayload(Mapping[str, Any]):
