@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -92,7 +93,7 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
 #: integer (the status reads each version's latest audit only), each ``monitor.window``
 #: event's status, end and the window it supersedes (the portfolio reads a few windows).
 _LEDGER = "SELECT seq, ts, actor, action, subject, payload, leaf_hash, {peek}"
-AUDIT_ID = '{"audit_id":'
+AUDIT_ID = re.compile(r'\{"audit_id":(0|[1-9][0-9]*)[,}]')
 _PEEK = {
     "sqlite": "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.status') END, "
     "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.window.end') END, "
@@ -166,15 +167,10 @@ def _audit_id(payload: str) -> int | None:
     when that is certain to be what parsing gives: canonical JSON (sorted keys) begins with
     it, no other ``"audit_id"`` (nor any ``\\u`` escape that could spell one) follows, and it
     is a plain non-negative integer.  None: parse the payload instead."""
-    if not payload.startswith(AUDIT_ID) or "\\u" in payload or payload.count('"audit_id"') > 1:
+    found = AUDIT_ID.match(payload)
+    if found is None or "\\u" in payload or payload.count('"audit_id"') > 1:
         return None
-    end = len(AUDIT_ID)
-    while end < len(payload) and payload[end] not in ",}":
-        end += 1
-    digits = payload[len(AUDIT_ID) : end]
-    if digits.isascii() and digits.isdigit() and (digits == "0" or digits[0] != "0"):
-        return int(digits)
-    return None
+    return int(found[1])
 
 
 class LazyPayload(Mapping[str, Any]):
