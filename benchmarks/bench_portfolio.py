@@ -172,7 +172,7 @@ def build(
 def add_windows(api: Any, clock: Clock, models: int, versions: int, days: int) -> None:
     """``days`` daily monitoring windows of every model's production version, day by day
     (the ledger's times only grow): ``monitor.window`` events, as ``monitor run`` records
-    them, mostly passing, some warning or failing — the portfolio reads every one."""
+    them, mostly passing, some warning or failing (the portfolio reads a few per model)."""
     drift = [{"gate": "Score drift", "metric": "psi", "value": 0.31, "threshold": 0.25}]
     for day in range(days):
         start = clock.now.replace(hour=0, minute=0, second=0)

@@ -5,6 +5,7 @@ the same as the live tables on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -19,6 +20,14 @@ from test_portfolio import policy_audits, world  # noqa: F401  (the seeded portf
 STAGES = ("development", "staging", "production", "archived")
 
 
+#: ``window_events(since=…)`` at each of these (before everything: every window in force).
+SINCE = (
+    dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(2026, 6, 24, 19, tzinfo=dt.UTC),  # the world's last day
+    dt.datetime(2026, 6, 24, 21, 20, tzinfo=dt.UTC),  # amid the windows _more_history adds
+)
+
+
 def _reads(source: Any) -> str:
     """Every read of the portfolio (and a few more), as one text: ``repr`` tells an aware
     datetime from a naive one, ``1`` from ``1.0`` and a tuple from a list."""
@@ -29,10 +38,13 @@ def _reads(source: Any) -> str:
             "every version": source.stage_holders(STAGES),
             "audits": source.audit_rows(),
             "latest audits": source.audit_rows(latest_only=True),
+            "held audits": source.audit_rows(latest_only=True, stages=("production", "staging")),
+            "staged audits": source.audit_rows(stages=("staging",)),
             "crs": source.crs(),
             "transitions": source.cr_transitions(),
             "waivers": source.waivers(),
             "events": source.events_by_action(EVENT_ACTIONS),
+            "windows": [source.window_events(since=since) for since in SINCE],
             "governance": source.governance_versions(),
             "applied": source.governance_versions(state="applied"),
         }
@@ -41,7 +53,7 @@ def _reads(source: Any) -> str:
 
 def _more_history(api: Any, clock: FakeClock) -> None:
     """What the seeded world lacks: a closed post-incident review, a risk override, a
-    withdrawn change."""
+    withdrawn change, monitoring windows re-run (superseded, one of them a version's last)."""
     w = api.workflow
     (emergency,) = [e.subject for e in raw_events(api) if e.action == "emergency.opened"]
     w.review_emergency(
@@ -57,6 +69,23 @@ def _more_history(api: Any, clock: FakeClock) -> None:
     )
     clock.advance(seconds=60)
     w.withdraw(cr.id, actor="alice", reason="not ready")
+    windows = [e for e in raw_events(api) if e.action == "monitor.window"]
+    for old, status in ((windows[-1], "pass"), (windows[0], "warning")):
+        clock.advance(seconds=60)
+        with api.core.write("mona") as unit:
+            payload = {**old.payload, "status": status, "supersedes": old.seq}
+            unit.emit("monitor.window", old.subject, payload)
+    # more windows of one version, not recorded in the order of their ends: a backfill, a
+    # tie (the later seq is last), a window without an end (before every one with)
+    template = windows[0]  # m07@2, in March
+    now = clock()
+    for days, status in ((2, "warning"), (5, "error"), (None, "pass"), (2, "pass")):
+        clock.advance(minutes=30)
+        end = None if days is None else (now - dt.timedelta(days=days)).isoformat()
+        with api.core.write("mona") as unit:
+            window = {"start": None, "end": end}
+            payload = {**template.payload, "window": window, "status": status}
+            unit.emit("monitor.window", template.subject, payload)
 
 
 def test_the_fold_reads_what_the_projector_writes(
@@ -69,6 +98,7 @@ def test_the_fold_reads_what_the_projector_writes(
     actions = {e.action for e in events}
     assert {"cr.risk_overridden", "emergency.reviewed", "waiver.granted"} <= actions
     assert {"model.rolled_back", "monitor.window", "governance.applied"} <= actions
+    assert sum(1 for e in events if e.payload.get("supersedes")) == 2
     fold = Fold(keep=EVENT_ACTIONS)
     cuts = 0
     with replayed() as replay:

@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from conftest import without_policies, write_governance
 from signoff.registry import VersionRef
+from signoff.regulatory import inventory
 
 
 @contextmanager
@@ -91,6 +92,7 @@ def test_the_portfolio_costs_the_same_for_2_or_8_models(api: Any, tmp_path: Any)
         "portfolio": api.portfolio.view,
         "portfolio --at": lambda: api.portfolio.view(at=api.core.clock()),
         "portfolio trends": api.portfolio.trends,
+        "inventory export": lambda: inventory(api.core),
     }
     _grow(api, 2, 0)
     small = {name: _count(api, read) for name, read in reads.items()}
@@ -98,4 +100,6 @@ def test_the_portfolio_costs_the_same_for_2_or_8_models(api: Any, tmp_path: Any)
     large = {name: _count(api, read) for name, read in reads.items()}
     assert large == small, (small, large)
     assert small["portfolio"] <= 13, small  # a dozen whole-table reads, whatever the size
+    assert small["inventory export"] <= 12, small  # was six more per model
     assert len(api.portfolio.view().rows) == 8
+    assert len(inventory(api.core)) == 8

@@ -2,8 +2,9 @@
 
 The live tables and a replay of a ledger prefix are both :class:`~signoff.store.Repository`
 objects, so the portfolio *now* and *as of a date* are the same computation on different
-reads.  Facts that are only events (monitoring windows and alerts, rollbacks) are read
-from the ledger by action name.
+reads.  Facts that are only events (monitoring alerts, rollbacks) are read from the ledger
+by action name; of the monitoring windows, only those the portfolio needs (each version's
+last one in force, the last day's, the failed ones).
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ from ..store import (
     Model,
     ModelVersion,
     WaiverRecord,
+    WindowEvent,
 )
 
-__all__ = ["EVENT_ACTIONS", "FactSource", "Facts", "MonitorWindow"]
+__all__ = ["EVENT_ACTIONS", "RECENT", "FactSource", "Facts", "MonitorWindow"]
 
-#: Ledger actions the portfolio reads as events (no table holds them).
-EVENT_ACTIONS = ("model.rolled_back", "monitor.alert", "monitor.window")
+#: Ledger actions the portfolio reads as events (no table holds them); monitoring windows
+#: are read apart (:meth:`FactSource.window_events`).
+EVENT_ACTIONS = ("model.rolled_back", "monitor.alert")
+#: The stages whose versions the status reads (with their latest audit only).
+HELD = ("production", "staging")
+#: Monitoring coverage counts the windows recorded in this span before now.
+RECENT = dt.timedelta(hours=24)
 
 
 class FactSource(Protocol):
@@ -37,11 +44,14 @@ class FactSource(Protocol):
 
     def models(self) -> list[Model]: ...
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]: ...
-    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]: ...
+    def audit_rows(
+        self, *, latest_only: bool = False, stages: Collection[str] | None = None
+    ) -> list[tuple[AuditRecord, str, str]]: ...
     def crs(self) -> list[CRRecord]: ...
     def cr_transitions(self) -> list[CRTransition]: ...
     def waivers(self) -> list[WaiverRecord]: ...
     def events_by_action(self, actions: Collection[str]) -> list[EventRecord]: ...
+    def window_events(self, *, since: dt.datetime) -> list[WindowEvent]: ...
     def governance(self, number: int) -> GovernanceRecord: ...
     def governance_versions(self, *, state: str | None = None) -> list[GovernanceRecord]: ...
 
@@ -59,6 +69,7 @@ class MonitorWindow:
     status: str
     failed_gates: tuple[dict[str, Any], ...]
     supersedes: int | None
+    end_at: dt.datetime | None  # ``end`` as a time (None: none or not a time)
 
     @classmethod
     def from_event(cls, e: EventRecord) -> MonitorWindow:
@@ -76,7 +87,19 @@ class MonitorWindow:
             str(p.get("status", "")),
             tuple(g for g in p.get("failed_gates") or () if isinstance(g, dict)),
             supersedes if isinstance(supersedes, int) else None,
+            _moment(window.get("end")),
         )
+
+
+def _moment(text: Any) -> dt.datetime | None:
+    """An ISO time as the projector reads a window's end (naive: taken as UTC)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -85,13 +108,13 @@ class Facts:
 
     models: list[Model]
     held: list[ModelVersion]  # the versions now in production or staging
-    audits: list[
-        tuple[AuditRecord, str, str]
-    ]  # (audit, model, team): all, or each version's latest
+    #: (audit, model, team): all, or the latest of each version in production or staging
+    audits: list[tuple[AuditRecord, str, str]]
     crs: list[CRRecord]
     transitions: list[CRTransition]
     waivers: list[WaiverRecord]
-    events: list[EventRecord]
+    events: list[EventRecord]  # rollbacks and monitoring alerts
+    window_events: list[WindowEvent]  # the monitoring windows the portfolio reads
     by_version: dict[str, list[AuditRecord]] = field(default_factory=dict)
     cr_moves: dict[int, list[CRTransition]] = field(default_factory=dict)
     #: Monitoring windows by the seq of their event (shared by the snapshots of a report).
@@ -103,20 +126,23 @@ class Facts:
         cls,
         repo: FactSource,
         *,
+        now: dt.datetime,
         all_audits: bool = False,
         window_cache: dict[int, MonitorWindow] | None = None,
     ) -> Facts:
         """A dozen statements, whatever the number of models; every audit (trends) or only
-        each version's latest (the status). ``window_cache``: windows already read (the
-        month ends of a report share them: a daily monitored portfolio has many)."""
+        the latest of each version in production or staging (the status); the monitoring
+        windows the status and trends read as of ``now``. ``window_cache``: windows already
+        read (the month ends of a report share them)."""
         facts = cls(
             repo.models(),
-            repo.stage_holders(("production", "staging")),
-            repo.audit_rows(latest_only=not all_audits),
+            repo.stage_holders(HELD),
+            repo.audit_rows() if all_audits else repo.audit_rows(latest_only=True, stages=HELD),
             repo.crs(),
             repo.cr_transitions(),
             repo.waivers(),
             repo.events_by_action(EVENT_ACTIONS),
+            repo.window_events(since=now - RECENT),
             window_cache={} if window_cache is None else window_cache,
         )
         for audit, model, _ in facts.audits:
@@ -160,19 +186,25 @@ class Facts:
         return times[-1] if times else None
 
     def windows(self) -> list[MonitorWindow]:
-        """Monitoring windows still in force (a superseded one is dropped), oldest first."""
+        """The monitoring windows read that are still in force, oldest first: each
+        version's last one and those of the last day (enough for the status and the
+        coverage; no window a later one supersedes)."""
         if self.in_force:
             return self.in_force[0]
         cache = self.window_cache
         windows = []
-        for e in self.events:
-            if e.action == "monitor.window":
+        for found in self.window_events:
+            e = found.event
+            if found.in_force:
                 if e.seq not in cache:
                     cache[e.seq] = MonitorWindow.from_event(e)
                 windows.append(cache[e.seq])
-        replaced = {w.supersedes for w in windows if w.supersedes is not None}
-        self.in_force.append([w for w in windows if w.seq not in replaced])
-        return self.in_force[0]
+        self.in_force.append(windows)
+        return windows
+
+    def failed_windows(self) -> list[EventRecord]:
+        """Every window that failed (status ``error``), superseded or not, oldest first."""
+        return [w.event for w in self.window_events if w.event.payload.get("status") == "error"]
 
     def of_action(self, action: str) -> list[EventRecord]:
         """The events of one action, oldest first."""

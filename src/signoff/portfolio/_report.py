@@ -107,7 +107,7 @@ def build_report(
     fold.apply(events[position:])
     head = LedgerHead(prefix.size, prefix.root.hex())
     snap = Snapshot(
-        Facts.read(fold, all_audits=True, window_cache=windows),
+        Facts.read(fold, now=as_of, all_audits=True, window_cache=windows),
         rules_in_force(fold, core.artifacts),
         as_of,
         head,
@@ -158,7 +158,7 @@ def _view(
     documents: dict[str, Any],
     windows: dict[int, MonitorWindow],
 ) -> PortfolioView:
-    facts = Facts.read(repo, window_cache=windows)
+    facts = Facts.read(repo, now=moment, window_cache=windows)
     return compute_portfolio(
         facts,
         rules=rules_in_force(repo, core.artifacts),

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._gc import paused_gc
 from ..errors import ConfigError
 from ..ledger import ledger_prefix
 from ..registry import Core
@@ -55,7 +56,7 @@ class Portfolio:
     def _read(
         self, repo: FactSource, now: dt.datetime, head: LedgerHead, all_audits: bool
     ) -> Snapshot:
-        facts = Facts.read(repo, all_audits=all_audits)
+        facts = Facts.read(repo, now=now, all_audits=all_audits)
         return Snapshot(facts, rules_in_force(repo, self.core.artifacts), now, head)
 
     @contextmanager
@@ -63,6 +64,10 @@ class Portfolio:
         self, at: str | dt.datetime | None = None, *, all_audits: bool = False
     ) -> Iterator[Snapshot]:
         """The registry now (live tables), or ``at`` a past moment (folded from the ledger)."""
+        with paused_gc():  # a large portfolio reads many small objects, and no cycles
+            yield from self._snapshot(at, all_audits)
+
+    def _snapshot(self, at: str | dt.datetime | None, all_audits: bool) -> Iterator[Snapshot]:
         now = self.core.clock()
         if at is None:
             with self.core.read() as repo:
@@ -146,4 +151,5 @@ def _report(
 ) -> tuple[bytes, dict[str, Any]]:
     if fmt not in ("html", "pdf"):
         raise ConfigError(f"unknown report format {fmt!r}; expected html or pdf", field="-o")
-    return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]
+    with paused_gc():
+        return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]

@@ -194,6 +194,16 @@ def _emergency_findings(
     return findings
 
 
+#: Orders before every window end.
+_NO_END = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _last(w: MonitorWindow) -> tuple[bool, dt.datetime, int]:
+    """The last window of a version has the latest end (one without an end comes first),
+    then the highest seq — the order of the ``monitor_windows`` projection's times."""
+    return (w.end_at is not None, w.end_at or _NO_END, w.seq)
+
+
 def _monitoring(
     windows: list[MonitorWindow], prod: ModelVersion | None
 ) -> tuple[list[Finding], dict[str, Any] | None]:
@@ -202,7 +212,7 @@ def _monitoring(
     mine = [w for w in windows if w.model == prod.model and w.version == prod.version]
     if not mine:
         return [], None
-    last = max(mine, key=lambda w: (w.end or "", w.seq))
+    last = max(mine, key=_last)
     summary = {"window_start": last.start, "window_end": last.end, "status": last.status}
     gates = ", ".join(
         f"{g.get('gate')} ({g.get('metric')} = {g.get('value')}, threshold {g.get('threshold')})"

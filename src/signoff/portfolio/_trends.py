@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ConfigError, NotFound
 from ..store import ArtifactStore, Model
-from ._facts import Facts
+from ._facts import RECENT, Facts
 
 __all__ = ["BY", "compute_trends", "percentiles"]
 
@@ -206,12 +206,8 @@ def _time_to_restore(facts: Facts, start: dt.datetime, now: dt.datetime) -> dict
         if cr.to_stage == "production" and when is not None:
             deployed_at[(cr.model, cr.version)].append(when)
     signals: dict[str, list[dt.datetime]] = defaultdict(list)
-    for e in facts.events:
-        bad = e.action == "monitor.alert" or (
-            e.action == "monitor.window" and e.payload.get("status") == "error"
-        )
-        if bad:
-            signals[str(e.payload.get("model", ""))].append(e.at)
+    for e in [*facts.of_action("monitor.alert"), *facts.failed_windows()]:
+        signals[str(e.payload.get("model", ""))].append(e.at)
     hours: list[float] = []
     without = 0
     for e in facts.of_action("model.rolled_back"):
@@ -231,9 +227,7 @@ def _time_to_restore(facts: Facts, start: dt.datetime, now: dt.datetime) -> dict
 
 def _coverage(facts: Facts, now: dt.datetime) -> dict[str, Any]:
     production = facts.holders("production")
-    recent = {
-        (w.model, w.version) for w in facts.windows() if now - dt.timedelta(hours=24) < w.at <= now
-    }
+    recent = {(w.model, w.version) for w in facts.windows() if now - RECENT < w.at <= now}
     covered = sum(1 for v in production.values() if (v.model, v.version) in recent)
     return {
         "production_models": len(production),

@@ -1,7 +1,8 @@
 """The model inventory as supervisors ask for it (SR 26-2 / OCC 2026-13, EU AI Act Art. 49).
 
 One row per model, computed in one read transaction from the registry's tables (which
-``ledger verify`` re-derives from the ledger):
+``ledger verify`` re-derives from the ledger), in a dozen statements whatever the number of
+models (each table read whole):
 
 * the current version is the one in production, else in staging, else the newest;
 * the last validation is the current version's latest attached audit, judged here by the
@@ -22,9 +23,9 @@ from typing import Any
 
 from .._time import iso_utc
 from ..errors import LedgerVerificationError, NotFound
-from ..registry import Core, ModelVersion, VersionRef
-from ..store import Repository, WaiverRecord
-from ..workflow import NO_POLICY, Rules, judge_latest_audit, rules_in_force
+from ..registry import Core, ModelVersion
+from ..store import AuditRecord, WaiverRecord
+from ..workflow import NO_POLICY, Rules, judge_audit, rules_in_force
 from ._interim import interim_next_review_due, interim_status
 
 __all__ = ["INVENTORY_COLUMNS", "current_version", "inventory", "verdict_of"]
@@ -72,18 +73,16 @@ def _in_force(waiver: WaiverRecord, now: dt.datetime) -> bool:
 
 
 def _judged(
-    repo: Repository, core: Core, rules: Rules, ref: VersionRef, now: dt.datetime
+    core: Core, rules: Rules, latest: AuditRecord, now: dt.datetime
 ) -> tuple[str, list[tuple[str, str | None, str]]]:
     """The production policy's verdict on the latest audit, and its (gate, status) pairs."""
     rule = rules.governance.stages.get("production")
     if rule is None or rule.policy in (None, NO_POLICY) or "production" not in rules.policies:
         return f"not judged (governance {rules.label} sets no production policy)", []
     try:
-        judged = judge_latest_audit(repo, core.artifacts, rules, ref, "production", now.date())
+        judged = judge_audit(latest, core.artifacts, rules, "production", now.date())
     except (NotFound, LedgerVerificationError, ValueError) as exc:
         return f"unreadable ({exc})", []
-    if judged is None:  # pragma: no cover - callers judge only versions with an audit
-        return NOT_RECORDED, []
     pairs: list[tuple[str, str | None, str]] = [(g.name, g.id, g.status) for g in judged.gates]
     return verdict_of([s for _, _, s in pairs]), pairs
 
@@ -111,8 +110,14 @@ def inventory(core: Core) -> list[dict[str, Any]]:
                 production_crs.setdefault(cr.model, []).append(cr.number)
         waivers = repo.waivers()
         imported = repo.imported_audits()
+        versions_of: dict[str, list[ModelVersion]] = {}
+        for v in repo.all_versions():
+            versions_of.setdefault(v.model, []).append(v)
+        latest_audit = {
+            (model, audit.version): audit for audit, model, _ in repo.audit_rows(latest_only=True)
+        }
         for model in repo.models():
-            versions = repo.versions(model.name)
+            versions = versions_of.get(model.name, [])
             current = current_version(versions)
             row: dict[str, Any] = {
                 "id": model.name,
@@ -144,10 +149,9 @@ def inventory(core: Core) -> list[dict[str, Any]]:
                 for w in mine
                 if _in_force(w, now) or w.granted_by is None
             ]
-            audits = repo.audits(current.ref) if current else []
-            if current is not None and audits:
-                latest = audits[-1]
-                verdict, gates = _judged(repo, core, rules, current.ref, now)
+            latest = latest_audit.get((model.name, current.version)) if current else None
+            if current is not None and latest is not None:
+                verdict, gates = _judged(core, rules, latest, now)
                 waived = {
                     w.gate for w in mine if w.version == current.version and _in_force(w, now)
                 }

@@ -10,7 +10,7 @@ from ._migrations import SchemaStatus, head_revision, open_store, schema_status,
 from ._models import CheckpointRow, LedgerEventRow, NotificationRow
 from ._monitor import MonitorBaseline, MonitorWindow, check_documents, keep_document
 from ._outbox import OutboxEntry, add_to_outbox
-from ._portfolio_reads import CRTransition, EventRecord
+from ._portfolio_reads import CRTransition, EventRecord, WindowEvent
 from ._project import PROJECTED_ACTIONS, Event, apply_event, event_time
 from ._reads import name_key
 from ._reads_tokens import ServerToken
@@ -72,6 +72,7 @@ __all__ = [
     "User",
     "VersionRef",
     "WaiverRecord",
+    "WindowEvent",
     "add_to_outbox",
     "apply_event",
     "check_documents",

@@ -34,17 +34,21 @@ from ._records import (
 
 __all__ = ["Fold"]
 
+WINDOW = "monitor.window"
+
 
 class Fold(FoldReads):
     """The portfolio's view of the registry, folded from ledger events in memory."""
 
     def __init__(self, events: Iterable[Event] = (), *, keep: Collection[str] = ()) -> None:
         """``keep``: actions whose events :meth:`events_by_action` returns (facts only the
-        ledger holds: rollbacks, monitoring windows and alerts)."""
+        ledger holds: rollbacks, monitoring alerts).  Monitoring windows are always folded
+        for :meth:`window_events`, and kept whole too only when named here."""
         super().__init__()
         self.kept = frozenset(keep)
         self._handlers: dict[str, Callable[[Event, Mapping[str, Any], dt.datetime], None]] = {
             **dict.fromkeys(self.kept, self._event),
+            "monitor.window": self._window_kept if WINDOW in self.kept else self._window,
             "model.registered": self._model_registered,
             "version.added": self._version_added,
             "version.stage_changed": self._stage_changed,
@@ -198,3 +202,7 @@ class Fold(FoldReads):
 
     def _event(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
         self.events.append(EventRecord(e.seq, at, e.actor, e.action, e.subject, dict(p)))
+
+    def _window_kept(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
+        self._window(e, p, at)
+        self._event(e, p, at)

@@ -3,10 +3,11 @@ as :class:`~signoff.store.Repository`'s reads of the tables the projector writes
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from ..errors import NotFound
-from ._fold_state import FoldState
+from ._fold_state import FoldedAudit
+from ._fold_windows import FoldWindows
 from ._portfolio_reads import CRTransition, EventRecord
 from ._records import (
     AuditRecord,
@@ -25,7 +26,7 @@ NO_GOVERNANCE = "no governance version G-{number}"
 NOT_KEPT = "the fold did not keep the events of {actions}: name them in keep="
 
 
-class FoldReads(FoldState):
+class FoldReads(FoldWindows):
     """Repository-shaped reads of the folded state."""
 
     #: The actions whose events are kept (set by the fold).
@@ -43,10 +44,16 @@ class FoldReads(FoldState):
             if self.stages[ref] in stages
         ]
 
-    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]:
-        """Every audit (or each version's latest) with its model and team, by id (each
-        record made when first read: a payload is parsed only if its audit is read)."""
-        found = self.latest.values() if latest_only else self.audits
+    def audit_rows(
+        self, *, latest_only: bool = False, stages: Collection[str] | None = None
+    ) -> list[tuple[AuditRecord, str, str]]:
+        """Every audit (or each version's latest; of the versions now in one of ``stages``)
+        with its model and team, by id (each record made when first read: a payload is
+        parsed only if its audit is read)."""
+        found: Iterable[FoldedAudit] = self.latest.values() if latest_only else self.audits
+        if stages is not None:
+            held = self.stages
+            found = [a for a in found if held[f"{a.model}@{a.version}"] in stages]
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)

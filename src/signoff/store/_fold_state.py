@@ -32,6 +32,9 @@ class FoldedAudit:
         """The audit as the projector stores it (and the registry reads it back)."""
         if self._record is None:
             p = self.p
+            parsed = getattr(p, "parsed", None)  # a payload read lazily: parse it once
+            if parsed is not None:
+                p = parsed()
             files: Mapping[str, str] = p.get("files", {})
             self._record = AuditRecord(
                 self.id,

@@ -217,6 +217,7 @@ class StageTransitionRow(Base):
 
 class LedgerEventRow(Base):
     __tablename__ = "ledger_events"
+    __table_args__ = (Index(None, "action", "seq"),)  # facts only events hold, by action
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     ts: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, exactly as hashed
     actor: Mapped[str] = mapped_column(String(120))
@@ -374,7 +375,13 @@ class MonitorWindowRow(Base):
     same window (late labels) supersedes it, and both stay."""
 
     __tablename__ = "monitor_windows"
-    __table_args__ = (Index(None, "version_id"),)
+    __table_args__ = (
+        Index(None, "version_id"),
+        # each version's last window in force, the recent ones, the failed ones (portfolio)
+        Index("ix_monitor_windows_last", "version_id", "superseded_by", "window_end", "ledger_seq"),
+        Index(None, "at"),
+        Index(None, "status"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_events.seq"), unique=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))

@@ -13,7 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, true, union
+from sqlalchemy.orm import aliased
 
 from ._models import (
     AuditRow,
@@ -21,6 +22,7 @@ from ._models import (
     CRTransitionRow,
     LedgerEventRow,
     ModelRow,
+    MonitorWindowRow,
     StageTransitionRow,
     TeamRow,
     VersionRow,
@@ -29,7 +31,7 @@ from ._project_base import event_time
 from ._reads import RegistryReads
 from ._records import AuditRecord, ModelVersion
 
-__all__ = ["CRTransition", "EventRecord", "PortfolioReads"]
+__all__ = ["CRTransition", "EventRecord", "PortfolioReads", "WindowEvent"]
 
 
 @dataclass(frozen=True)
@@ -55,27 +57,44 @@ class CRTransition:
     seq: int
 
 
+@dataclass(frozen=True)
+class WindowEvent:
+    """A ``monitor.window`` event and whether it is still in force (no later window of the
+    ledger names it in ``supersedes``)."""
+
+    event: EventRecord
+    in_force: bool
+
+
 class PortfolioReads(RegistryReads):
     """Whole-table reads (one statement each) for portfolio views."""
 
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
         """The versions whose current stage is one of ``stages`` (three queries; the stage
         of every version is decided in SQL, only the holders are read)."""
-        latest = (
+        return self._versions(VersionRow.id.in_(_held(stages)))
+
+    def all_versions(self) -> list[ModelVersion]:
+        """Every version of every model with its current stage, oldest first (two queries,
+        whatever their number)."""
+        last = (
             select(StageTransitionRow.version_id, func.max(StageTransitionRow.id).label("last"))
             .group_by(StageTransitionRow.version_id)
             .subquery()
         )
-        held = (
-            select(StageTransitionRow.version_id)
-            .join(latest, StageTransitionRow.id == latest.c.last)
-            .where(StageTransitionRow.to_stage.in_(sorted(stages)))
+        stages = self._session.execute(
+            select(StageTransitionRow.version_id, StageTransitionRow.to_stage).join(
+                last, StageTransitionRow.id == last.c.last
+            )
         )
-        return self._versions(VersionRow.id.in_(held))
+        return self._versions(true(), stages={row[0]: row[1] for row in stages})
 
-    def audit_rows(self, *, latest_only: bool = False) -> list[tuple[AuditRecord, str, str]]:
-        """Every audit (or each version's latest) with its model and team, by id (one query,
-        plain columns: a hundred thousand audits read in well under a second)."""
+    def audit_rows(
+        self, *, latest_only: bool = False, stages: Collection[str] | None = None
+    ) -> list[tuple[AuditRecord, str, str]]:
+        """Every audit (or each version's latest; of the versions now in one of ``stages``)
+        with its model and team, by id (one query, plain columns: a hundred thousand audits
+        read in well under a second)."""
         query = (
             select(
                 AuditRow.id,
@@ -100,6 +119,8 @@ class PortfolioReads(RegistryReads):
         if latest_only:
             newest = select(func.max(AuditRow.id)).group_by(AuditRow.version_id)
             query = query.where(AuditRow.id.in_(newest))
+        if stages is not None:
+            query = query.where(AuditRow.version_id.in_(_held(stages)))
         return [(AuditRecord(*row[:11]), row[11], row[12]) for row in self._session.execute(query)]
 
     def cr_transitions(self) -> list[CRTransition]:
@@ -141,6 +162,63 @@ class PortfolioReads(RegistryReads):
             for seq, ts, actor, action, subject, payload in rows
         ]
 
+    def window_events(self, *, since: dt.datetime) -> list[WindowEvent]:
+        """The ``monitor.window`` events the portfolio reads, oldest first (one statement,
+        whatever the number of windows): each version's last window in force (the latest
+        end, a window without one before any with; then the highest seq), every window in
+        force recorded after ``since``, and every failed one (status ``error``), in force
+        or not.  The ``monitor_windows`` projection picks them; their events are read."""
+        w, other = MonitorWindowRow, aliased(MonitorWindowRow)
+        versions = select(w.version_id).distinct().subquery()
+        last = (  # per version, one search of ix_monitor_windows_last
+            select(other.ledger_seq)
+            .where(other.version_id == versions.c.version_id, other.superseded_by.is_(None))
+            .order_by(other.window_end.desc().nulls_last(), other.ledger_seq.desc())
+            .limit(1)
+            .correlate(versions)
+            .scalar_subquery()
+        )
+        wanted = union(
+            select(last).select_from(versions),
+            select(w.ledger_seq).where(w.superseded_by.is_(None), w.at > since),
+            select(w.ledger_seq).where(w.status == "error"),
+        ).subquery()
+        rows = self._session.execute(
+            select(
+                LedgerEventRow.seq,
+                LedgerEventRow.ts,
+                LedgerEventRow.actor,
+                LedgerEventRow.action,
+                LedgerEventRow.subject,
+                LedgerEventRow.payload,
+                w.superseded_by,
+            )
+            .join(w, w.ledger_seq == LedgerEventRow.seq)
+            .where(w.ledger_seq.in_(select(wanted.c[0])))
+            .order_by(LedgerEventRow.seq)
+        )
+        return [
+            WindowEvent(
+                EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload)),
+                replaced is None,
+            )
+            for seq, ts, actor, action, subject, payload, replaced in rows
+        ]
+
     def ledger_size(self) -> int:
         """How many events the ledger holds (its highest seq)."""
         return self._session.scalar(select(func.max(LedgerEventRow.seq))) or 0
+
+
+def _held(stages: Collection[str]) -> Select[int]:
+    """The ids of the versions whose current stage (their last transition) is in ``stages``."""
+    last = (
+        select(StageTransitionRow.version_id, func.max(StageTransitionRow.id).label("last"))
+        .group_by(StageTransitionRow.version_id)
+        .subquery()
+    )
+    return (
+        select(StageTransitionRow.version_id)
+        .join(last, StageTransitionRow.id == last.c.last)
+        .where(StageTransitionRow.to_stage.in_(sorted(stages)))
+    )

@@ -176,7 +176,9 @@ class RegistryReads:
         )
         return {row[0]: row[1] for row in rows}
 
-    def _versions(self, where: Any) -> list[ModelVersion]:
+    def _versions(self, where: Any, stages: dict[int, str] | None = None) -> list[ModelVersion]:
+        """The versions ``where`` selects, oldest first; ``stages``: each one's current
+        stage by version id, when the caller read them already."""
         parent = aliased(VersionRow)
         rows = self._session.execute(
             select(VersionRow, ModelRow.name, parent.version)
@@ -185,7 +187,8 @@ class RegistryReads:
             .where(where)
             .order_by(VersionRow.id)
         ).all()
-        stages = self._stages(v.id for v, _, _ in rows)
+        if stages is None:
+            stages = self._stages(v.id for v, _, _ in rows)
         return [
             ModelVersion(
                 model=model,
