@@ -178,3 +178,19 @@ def test_the_executive_report_prints_the_figures_of_json(
     page = (tmp_path / "exec.html").read_text()
     assert page.count("<svg") >= 5
     assert "Not signed" in page
+
+
+def test_report_ignores_a_source_date_epoch_in_other_digits(
+    cli: Any, database_url: str, tmp_path: Path, world: Any
+) -> None:
+    """``SOURCE_DATE_EPOCH=²`` is not a time: the report dates itself as without one (was a
+    ValueError from ``int('²')``, exit 70)."""
+    env = {
+        "SIGNOFF_DATABASE_URL": database_url,
+        "SIGNOFF_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+        "SOURCE_DATE_EPOCH": "²",
+    }
+    out = tmp_path / "exec.html"
+    result = cli("portfolio", "report", "--period", "2026-06", "-o", str(out), env=env)
+    assert result.exit_code == 0, result.output
+    assert "<svg" in out.read_text()

@@ -17,7 +17,9 @@ standard library::
     def is_from_signoff(headers, body: bytes, secret: str, seen: set[str]) -> bool:
         delivery = headers["X-Signoff-Delivery"]
         timestamp = headers["X-Signoff-Timestamp"]
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return False
+        if abs(time.time() - int(timestamp)) > 300:
             return False  # too old (or from the future): a replay
         message = f"{delivery}.{timestamp}.".encode() + body  # the raw body, unparsed
         mac = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

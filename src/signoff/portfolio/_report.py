@@ -129,7 +129,11 @@ def build_report(
         checkpoint = Checkpoint(origin=origin, size=prefix.size, root=prefix.root)
         ledger["signed_note"] = sign_checkpoint(checkpoint, private_key)
     epoch_text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    created = dt.datetime.fromtimestamp(int(epoch_text), dt.UTC) if epoch_text.isdigit() else as_of
+    created = (
+        dt.datetime.fromtimestamp(int(epoch_text), dt.UTC)
+        if epoch_text.isascii() and epoch_text.isdigit()
+        else as_of
+    )
     context = report_context(
         period=period,
         view=final,
