@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,6 @@ from ..evidence import (
     CountTable,
     FloatArray,
     ScoreGrid,
-    View,
     joint_groups,
     make_grid_from_order,
     plan_views,
@@ -35,30 +33,17 @@ from ..evidence import (
 from ..metrics import (
     ColumnQuality,
     DataQuality,
-    OperatingCurves,
     column_kind,
     curves_from_counts,
     quality_from_columns,
 )
 from ._duck import Reduced, is_float, is_number, missing, quote, register_map
 from ._duck_ranks import stream_ranks
+from ._engine_evidence import EngineEvidence
 
-__all__ = ["DuckEvidence", "duck_evidence"]
+__all__ = ["duck_evidence"]
 
 _FIXED = "DECIMAL(38, 24)"  # sums of scores, squares and log-loss terms: 14 integer digits
-
-
-@dataclass(frozen=True)
-class DuckEvidence:
-    """What the NumPy path computes from the arrays, computed in SQL."""
-
-    grid: ScoreGrid
-    table: CountTable
-    views: list[View]
-    exact_auc: dict[str, FloatArray]
-    average_precision: float
-    curves: OperatingCurves | None
-    quality: DataQuality
 
 
 def _slots(lower: FloatArray) -> tuple[int, Any] | None:
@@ -217,7 +202,7 @@ def _quality(reduced: Reduced, score: str, score_distinct: int) -> DataQuality:
     return quality_from_columns(rows, columns, duplicates)
 
 
-def duck_evidence(reduced: Reduced, config: AuditConfig, overall: str) -> DuckEvidence:
+def duck_evidence(reduced: Reduced, config: AuditConfig, overall: str) -> EngineEvidence:
     """Grid, count table, exact ranking metrics, curves and data quality, from ``agg``."""
     con = reduced.con
     joint = joint_groups(reduced.attributes)
@@ -257,7 +242,7 @@ def duck_evidence(reduced: Reduced, config: AuditConfig, overall: str) -> DuckEv
             negatives=negatives,
         )
     assert config.data.score_column is not None
-    return DuckEvidence(
+    return EngineEvidence(
         grid=grid,
         table=_table(con, grid, joint.n_groups),
         views=views,

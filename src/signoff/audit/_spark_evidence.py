@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,9 +29,7 @@ from ..config import AuditConfig
 from ..evidence import (
     LOG_LOSS_EPS,
     CountTable,
-    FloatArray,
     ScoreGrid,
-    View,
     joint_groups,
     make_grid_from_order,
     plan_views,
@@ -41,30 +38,17 @@ from ..evidence import (
 from ..metrics import (
     ColumnQuality,
     DataQuality,
-    OperatingCurves,
     column_kind,
     quality_from_columns,
 )
+from ._engine_evidence import EngineEvidence
 from ._spark import SparkReduced
 from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
 from ._spark_session import is_float, is_number, missing
 
-__all__ = ["SparkEvidence", "spark_evidence"]
+__all__ = ["spark_evidence"]
 
 _FIXED = "decimal(38,24)"  # sums of scores, squares and log-loss terms: 14 integer digits
-
-
-@dataclass(frozen=True)
-class SparkEvidence:
-    """What the NumPy path computes from the arrays, computed by Spark."""
-
-    grid: ScoreGrid
-    table: CountTable
-    views: list[View]
-    exact_auc: dict[str, FloatArray]
-    average_precision: float
-    curves: OperatingCurves | None
-    quality: DataQuality
 
 
 def _small(spark: Any, **columns: Any) -> Any:
@@ -184,7 +168,7 @@ def _quality(reduced: SparkReduced, score: str, score_distinct: int) -> DataQual
     return quality_from_columns(rows, columns, duplicates)
 
 
-def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> SparkEvidence:
+def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> EngineEvidence:
     """Grid, count table, exact ranking metrics, curves and data quality, from ``agg``."""
     from pyspark.sql import functions as F
 
@@ -207,7 +191,7 @@ def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> 
     finally:
         runs.unpersist()
     assert config.data.score_column is not None
-    return SparkEvidence(
+    return EngineEvidence(
         grid=grid,
         table=_table(reduced, grid, joint.codes, joint.n_groups),
         views=views,
