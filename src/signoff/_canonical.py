@@ -27,6 +27,7 @@ __all__ = [
     "canonical_json",
     "canonical_sha256",
     "format_number",
+    "json_object_option",
     "parse_json",
     "pretty_json",
 ]
@@ -193,3 +194,32 @@ def parse_json(text: str | bytes) -> Any:
     if _depth(text) > MAX_DEPTH:
         raise ValueError(TOO_DEEP.format(limit=MAX_DEPTH))
     return json.loads(text, parse_constant=_refuse_constant, parse_float=_float)
+
+
+BAD_JSON_OBJECT = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
+
+
+def json_object_option(text: str | None, field: str) -> dict[str, Any] | None:
+    """A JSON object given as text (``--hyperparameters``, a form field), as RFC 8785 hashes it.
+
+    ``None`` stays ``None``; anything but one JSON object that canonical JSON can hash
+    (it goes into the ledger) is a :class:`~signoff.errors.ConfigError` naming ``field``.
+    """
+    from .errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        value = parse_json(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(BAD_JSON_OBJECT.format(reason=exc.msg), field=field) from None
+    except ValueError as exc:  # NaN, 1e999, a 5,000-digit integer, deep nesting
+        raise ConfigError(BAD_JSON_OBJECT.format(reason=exc), field=field) from None
+    if not isinstance(value, dict):
+        reason = f"got {type(value).__name__}"
+        raise ConfigError(BAD_JSON_OBJECT.format(reason=reason), field=field)
+    try:
+        canonical_json(value)
+    except ValueError as exc:
+        raise ConfigError(BAD_JSON_OBJECT.format(reason=exc), field=field) from None
+    return value

@@ -29,27 +29,12 @@ from ._registry import (
 __all__: list[str] = []
 
 BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00, got {text!r}"
-BAD_JSON = "expected a JSON object, e.g. '{{\"max_depth\": 6}}'; {reason}"
 
 
 def _json_option(text: str | None, field: str) -> dict[str, object] | None:
-    if text is None:
-        return None
-    from .._canonical import canonical_json, parse_json
+    from .._canonical import json_object_option  # lazily: the CLI starts without it
 
-    try:
-        value = parse_json(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(BAD_JSON.format(reason=exc.msg), field=field) from None
-    except ValueError as exc:  # NaN, 1e999, a 5,000-digit integer, deep nesting
-        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
-    if not isinstance(value, dict):
-        raise ConfigError(BAD_JSON.format(reason=f"got {type(value).__name__}"), field=field)
-    try:
-        canonical_json(value)  # it is hashed into the ledger: it must be RFC 8785 JSON
-    except ValueError as exc:
-        raise ConfigError(BAD_JSON.format(reason=exc), field=field) from None
-    return value
+    return json_object_option(text, field)
 
 
 @model_app.command("register")
