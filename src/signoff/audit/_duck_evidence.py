@@ -31,7 +31,6 @@ from ..evidence import (
     plan_views,
 )
 from ..metrics import (
-    ColumnQuality,
     DataQuality,
     column_kind,
     curves_from_counts,
@@ -39,7 +38,7 @@ from ..metrics import (
 )
 from ._duck import Reduced, is_float, is_number, missing, quote, register_map
 from ._duck_ranks import stream_ranks
-from ._engine_evidence import EngineEvidence
+from ._engine_evidence import EngineEvidence, column_quality
 
 __all__ = ["duck_evidence"]
 
@@ -175,19 +174,7 @@ def _quality(reduced: Reduced, score: str, score_distinct: int) -> DataQuality:
         kind = column_kind(sample.to_pandas()[column])
         if column in durations and low is not None:  # pandas: timedeltas, in seconds
             low, high = low / durations[column], high / durations[column]
-        numeric = kind == "numeric" and low is not None
-        columns.append(
-            ColumnQuality(
-                name=column,
-                dtype=kind,
-                null_count=int(nulls),
-                null_share=int(nulls) / rows,
-                distinct=int(distinct),
-                constant=int(distinct) <= 1,
-                min=float(low) if numeric else None,
-                max=float(high) if numeric else None,
-            )
-        )
+        columns.append(column_quality(column, kind, rows, nulls, distinct, low, high))
     unique_rows = any(c.null_count == 0 and c.distinct == rows for c in columns)
     duplicates = 0
     if not unique_rows:

@@ -36,12 +36,11 @@ from ..evidence import (
     quantile_ranks,
 )
 from ..metrics import (
-    ColumnQuality,
     DataQuality,
     column_kind,
     quality_from_columns,
 )
-from ._engine_evidence import EngineEvidence
+from ._engine_evidence import EngineEvidence, column_quality
 from ._spark import SparkReduced
 from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
 from ._spark_session import is_float, is_number, missing
@@ -150,19 +149,7 @@ def _quality(reduced: SparkReduced, score: str, score_distinct: int) -> DataQual
         arrow = to_arrow_type(field.dataType)
         sample = pa.table({column: pa.array([None] * min(int(nulls), 1), type=arrow)})
         kind = column_kind(sample.to_pandas()[column])
-        numeric = kind == "numeric" and low is not None
-        columns.append(
-            ColumnQuality(
-                name=column,
-                dtype=kind,
-                null_count=int(nulls),
-                null_share=int(nulls) / rows,
-                distinct=int(distinct),
-                constant=int(distinct) <= 1,
-                min=float(low) if numeric else None,
-                max=float(high) if numeric else None,
-            )
-        )
+        columns.append(column_quality(column, kind, rows, nulls, distinct, low, high))
     unique_rows = any(c.null_count == 0 and c.distinct == rows for c in columns)
     duplicates = 0 if unique_rows else rows - frame.distinct().count()
     return quality_from_columns(rows, columns, duplicates)

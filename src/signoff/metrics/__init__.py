@@ -16,7 +16,14 @@ from ._curves import OperatingCurves, curve_points, curves_from_counts, operatin
 from ._fairness import DISPARITY_METRICS, disparities, spread
 from ._power import cohens_h, two_proportion_power
 from ._proxy import ProxyAssociation, proxy_associations
-from ._quality import ColumnQuality, DataQuality, column_kind, data_quality, quality_from_columns
+from ._quality import (
+    ColumnKind,
+    ColumnQuality,
+    DataQuality,
+    column_kind,
+    data_quality,
+    quality_from_columns,
+)
 from ._ranking import (
     Ranked,
     auc_from_rank_sums,
@@ -45,6 +52,7 @@ __all__ = [
     "SECTIONS",
     "SHIFT_METRICS",
     "TABLES",
+    "ColumnKind",
     "ColumnQuality",
     "DataQuality",
     "MetricSpec",
