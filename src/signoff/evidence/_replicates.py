@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._bootstrap import CHUNK_CELLS, bootstrap_counts, draw_counts
+from ._bootstrap import CHUNK_CELLS, CellSampler, bootstrap_counts
 from ._grid import ScoreGrid
 from ._table import CountTable, FloatArray
 from ._views import View, view_counts, view_table
@@ -182,9 +182,10 @@ def replicate_tables(
     chunk = chunk or max(
         10, min(100, CHUNK_CELLS // max(1, sum(t.n.size for t in tables.values())))
     )
+    sampler = CellSampler(coarse)
     for start in range(0, replicates, chunk):
         size = min(chunk, replicates - start)
-        drawn = draw_counts(coarse, size, rng)  # (size, J, 2, 2)
+        drawn = sampler.draw(size, rng)  # (size, J, 2, 2)
         by_view = {}
         for view in views:
             cells = view_counts(drawn, view).astype(np.int64)  # (size, G, 2, 2)
