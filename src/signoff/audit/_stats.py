@@ -83,10 +83,11 @@ def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: Aud
     overall view only (the only place it is reported).
     """
     out: Values = {}
+    split = table.views(views) if isinstance(table, Replicates) else {}
     for view in views:
         name = view.name
         if isinstance(table, Replicates):
-            coarse, fine = table.view(view)
+            coarse, fine = split[name]
             stats = group_statistics(coarse, ranking=False)
             stats["roc_auc"] = binned_roc_auc(fine)
             if name == OVERALL:

@@ -64,36 +64,30 @@ def _adjust(x: NDArray[np.int32], counts: NDArray[np.int64], rng: np.random.Gene
     """
     total = int(counts.sum())
     cells = x.shape[1]
+    flat = x.reshape(-1)
     drawn = x.sum(axis=1, dtype=np.int64)
     over = np.flatnonzero(drawn > total)
     if over.shape[0]:
         need = drawn[over] - total
-        running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
-        base = np.cumsum(np.concatenate(([0], drawn[over][:-1])))
+        base = np.concatenate(([0], np.cumsum(drawn[over])[:-1]))  # positions, row by row
         chosen = np.empty(0, dtype=np.int64)
-        short = need.copy()
+        short = need
         while short.any():
             rows = np.repeat(np.arange(over.shape[0]), short)
             picked = base[rows] + rng.integers(0, drawn[over][rows])
-            chosen = np.unique(np.concatenate((chosen, picked)))
-            owner = np.searchsorted(base, chosen, side="right") - 1
-            short = need - np.bincount(owner, minlength=over.shape[0])
-        flat = np.searchsorted(running, chosen, side="right")
-        x[over] -= (
-            np.bincount(flat, minlength=over.shape[0] * cells).reshape(-1, cells).astype(x.dtype)
-        )
+            chosen = np.sort(np.concatenate((chosen, picked)))
+            chosen = chosen[np.concatenate(([True], chosen[1:] != chosen[:-1]))]
+            short = need - np.bincount(
+                np.searchsorted(base, chosen, side="right") - 1, minlength=over.shape[0]
+            )
+        running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
+        at = np.searchsorted(running, chosen, side="right")  # in x[over], flattened
+        np.subtract.at(flat, over[at // cells] * cells + at % cells, 1)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
-        missing = total - drawn[under]
-        rows = np.repeat(np.arange(under.shape[0]), missing)
-        cell = np.searchsorted(
-            np.cumsum(counts), rng.integers(0, total, size=rows.shape[0]), side="right"
-        )
-        x[under] += (
-            np.bincount(rows * cells + cell, minlength=under.shape[0] * cells)
-            .reshape(-1, cells)
-            .astype(x.dtype)
-        )
+        rows = np.repeat(under, total - drawn[under])
+        picked = rng.integers(0, total, size=rows.shape[0])
+        np.add.at(flat, rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"), 1)
 
 
 class CellSampler:

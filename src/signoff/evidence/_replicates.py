@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from ._bootstrap import CHUNK_CELLS, CellSampler, bootstrap_counts
 from ._grid import ScoreGrid
 from ._table import CountTable, FloatArray
-from ._views import View, view_counts, view_table
+from ._views import View, view_counts, view_counts_shared, view_table
 
 __all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
 
@@ -87,6 +87,14 @@ class Replicates:
         if self.by_view is not None:
             return self.split(self.by_view[view.name])
         return self.split(view_counts(self.stacked, view))
+
+    def views(self, views: Sequence[View]) -> dict[str, tuple[CountTable, FloatArray]]:
+        """:meth:`view` of every view, the joint array summed once per shared marginal
+        (:func:`~._views.view_counts_shared`)."""
+        if self.by_view is not None:
+            return {v.name: self.split(self.by_view[v.name]) for v in views}
+        summed = view_counts_shared(self.stacked, views)
+        return {v.name: self.split(summed[v.name]) for v in views}
 
     def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
         """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
