@@ -82,12 +82,17 @@ def _adjust(x: NDArray[np.int32], counts: NDArray[np.int64], rng: np.random.Gene
             )
         running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
         at = np.searchsorted(running, chosen, side="right")  # in x[over], flattened
-        np.subtract.at(flat, over[at // cells] * cells + at % cells, 1)
+        cell, times = np.unique(over[at // cells] * cells + at % cells, return_counts=True)
+        flat[cell] -= times.astype(flat.dtype)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
         rows = np.repeat(under, total - drawn[under])
         picked = rng.integers(0, total, size=rows.shape[0])
-        np.add.at(flat, rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"), 1)
+        cell, times = np.unique(
+            rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"),
+            return_counts=True,
+        )
+        flat[cell] += times.astype(flat.dtype)
 
 
 class CellSampler:

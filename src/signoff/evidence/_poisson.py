@@ -104,7 +104,7 @@ class PoissonTables:
         at = np.minimum(start[gtable] + first, cdf.shape[0] - 1)
         self.step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
         self.scale = m.astype(np.float64)[self.table_of]
-        self.offset = guide_start.astype(np.float64)[self.table_of]
+        self.offset = guide_start.astype(np.intp)[self.table_of]
         self.lam, self.lo, self.hi, self.below = lam, lo, hi, below
         self.cdf, self.shift, self.widest = cdf, start - lo, int(size.max())
 
@@ -119,17 +119,22 @@ class PoissonTables:
         rows = max(1, BLOCK_VALUES // max(1, self.cells))
         for begin in range(0, size, rows):
             u = rng.random((min(rows, size - begin), self.cells))
-            index = u * self.scale
-            index += self.offset
-            at = index.astype(np.intp)
-            x = self.guide.take(at)
-            x += u >= self.step.take(at)
-            hard = np.flatnonzero(x < 0)
-            if hard.shape[0]:
-                table = self.table_of[hard % self.cells]
-                x.reshape(-1)[hard] = self._search(u.reshape(-1)[hard], table, ~x.reshape(-1)[hard])
-            out[begin : begin + x.shape[0]] = x
+            out[begin : begin + u.shape[0]] = self.invert(u)
         return out
+
+    def invert(self, u: NDArray[np.float64]) -> NDArray[np.int32]:
+        """The count of every cell for uniforms ``u`` of shape ``(rows, cells)``: the
+        smallest ``k`` with ``F_c(k) > u``."""
+        at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
+        at += self.offset  # added as integers: a float sum could round into the next interval
+        x: NDArray[np.int32] = self.guide.take(at)
+        x += u >= self.step.take(at)
+        hard = np.flatnonzero(x < 0)
+        if hard.shape[0]:
+            flat = x.reshape(-1)
+            table = self.table_of[hard % self.cells]
+            flat[hard] = self._search(u.reshape(-1)[hard], table, ~flat[hard])
+        return x
 
     def _search(
         self, u: NDArray[np.float64], table: NDArray[np.intp], start: NDArray[np.int32]
