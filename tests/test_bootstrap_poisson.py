@@ -71,7 +71,10 @@ def test_same_generator_state_same_draws_however_split(monkeypatch) -> None:
 def test_shared_view_sums_are_the_one_by_one_view_sums(extra: tuple[str, ...]) -> None:
     rng = np.random.default_rng(8)
     rows = 5000
-    base = {name: rng.integers(0, k, rows).astype(np.int8) for name, k in zip("abc", (3, 2, 4))}
+    base = {
+        name: rng.integers(0, k, rows).astype(np.int8)
+        for name, k in zip("abc", (3, 2, 4), strict=True)
+    }
     attributes = [
         Attribute(name, codes, tuple("wxyz"[: int(codes.max()) + 1]), None, (name,))
         for name, codes in base.items()
