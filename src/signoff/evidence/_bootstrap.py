@@ -69,30 +69,36 @@ def _adjust(x: NDArray[np.int32], counts: NDArray[np.int64], rng: np.random.Gene
     over = np.flatnonzero(drawn > total)
     if over.shape[0]:
         need = drawn[over] - total
-        base = np.concatenate(([0], np.cumsum(drawn[over])[:-1]))  # positions, row by row
+        ends = np.cumsum(drawn[over])  # positions of the rows to thin, row after row
+        base = ends - drawn[over]
         chosen = np.empty(0, dtype=np.int64)
         short = need
         while short.any():
             rows = np.repeat(np.arange(over.shape[0]), short)
             picked = base[rows] + rng.integers(0, drawn[over][rows])
             chosen = np.sort(np.concatenate((chosen, picked)))
-            chosen = chosen[np.concatenate(([True], chosen[1:] != chosen[:-1]))]
-            short = need - np.bincount(
-                np.searchsorted(base, chosen, side="right") - 1, minlength=over.shape[0]
-            )
+            chosen = chosen[_firsts(chosen)]
+            short = need - np.diff(np.searchsorted(chosen, np.concatenate(([0], ends))))
         running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
-        at = np.searchsorted(running, chosen, side="right")  # in x[over], flattened
-        cell, times = np.unique(over[at // cells] * cells + at % cells, return_counts=True)
-        flat[cell] -= times.astype(flat.dtype)
+        at = np.searchsorted(running, chosen, side="right")  # sorted, in x[over] flattened
+        first = np.flatnonzero(_firsts(at))
+        times = np.diff(np.append(first, at.shape[0]))
+        at = at[first]
+        flat[over[at // cells] * cells + at % cells] -= times.astype(flat.dtype)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
         rows = np.repeat(under, total - drawn[under])
         picked = rng.integers(0, total, size=rows.shape[0])
-        cell, times = np.unique(
-            rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"),
-            return_counts=True,
-        )
-        flat[cell] += times.astype(flat.dtype)
+        key = np.sort(rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"))
+        first = np.flatnonzero(_firsts(key))
+        flat[key[first]] += np.diff(np.append(first, key.shape[0])).astype(flat.dtype)
+
+
+def _firsts(ordered: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Where each run of equal values of a sorted array starts."""
+    out = np.ones(ordered.shape[0], dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=out[1:])
+    return out
 
 
 class CellSampler:
