@@ -101,3 +101,27 @@ def test_shared_view_sums_are_the_one_by_one_view_sums(extra: tuple[str, ...]) -
         np.testing.assert_allclose(
             shared_sums[view.name], view_counts(sums, view), rtol=1e-13, err_msg=view.name
         )
+
+
+def test_cells_beyond_the_table_budget_are_drawn_directly_and_still_poisson(monkeypatch) -> None:
+    """With room for the small means' tables only, the large means are drawn with
+    ``rng.poisson``; every cell's draws are still Poisson and the counts deterministic."""
+    from signoff.evidence import _poisson
+
+    monkeypatch.setattr(_poisson, "TABLE_BUDGET", 400)
+    tables = PoissonTables(MEANS)
+    assert 0 < tables.tabulated.shape[0] < MEANS.shape[0]
+    assert set(MEANS[tables.direct]) >= {1209.0, 40_000.0}
+    draws = tables.draw(60_000, np.random.default_rng(4))
+    np.testing.assert_array_equal(draws, tables.draw(60_000, np.random.default_rng(4)))
+    for cell, lam in enumerate(MEANS):
+        k = np.arange(int(lam + 12 * np.sqrt(lam) + 30))
+        pmf = stats.poisson.pmf(k, lam)
+        observed = np.bincount(draws[:, cell], minlength=k.shape[0])[: k.shape[0]]
+        keep = pmf * draws.shape[0] >= 5
+        expected = pmf[keep] * draws.shape[0]
+        got = observed[keep]
+        chi2 = stats.chisquare(
+            [*got, draws.shape[0] - got.sum()], [*expected, draws.shape[0] - expected.sum()]
+        )
+        assert chi2.pvalue > 1e-4, (lam, chi2)

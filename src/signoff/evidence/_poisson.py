@@ -28,6 +28,8 @@ __all__ = ["PoissonTables"]
 BLOCK_VALUES = 1 << 18
 _ABOVE = 2.0  # a comparison value no uniform reaches
 GUIDE = 32.0  # guide intervals per standard deviation (at least)
+#: Table entries (CDF values and guide intervals) built at most: about 24 MiB.
+TABLE_BUDGET = 1 << 21
 
 
 def _cdf(
@@ -61,16 +63,28 @@ class PoissonTables:
 
     def __init__(self, lam: NDArray[np.float64]) -> None:
         # Cells of one mean share a table (counts are whole numbers: few distinct means).
-        lam, self.table_of = np.unique(np.asarray(lam, dtype=np.float64), return_inverse=True)
-        tables = lam.shape[0]
+        # Tables are built for the smallest means while their entries fit TABLE_BUDGET;
+        # cells of larger means (a large table's many distinct, large counts) are drawn
+        # with ``rng.poisson`` instead.
+        every = np.asarray(lam, dtype=np.float64)
+        lam, of = np.unique(every, return_inverse=True)
         sd = np.sqrt(lam)
         lo = np.maximum(0, np.floor(lam - 5.0 * sd)).astype(np.int64)
         hi = np.ceil(lam + 6.0 * sd + 3.0).astype(np.int64)
         size = hi - lo + 1
-        start = np.concatenate(([0], np.cumsum(size)[:-1]))
-        cdf, below = _cdf(lam, lo, size)
         m = np.left_shift(1, np.ceil(np.log2(GUIDE * (sd + 1.0))).astype(np.int64))
-        guide_start = np.concatenate(([0], np.cumsum(m)[:-1]))
+        fits = np.cumsum(size + m) <= TABLE_BUDGET  # a prefix: means ascending
+        self.tabulated = np.flatnonzero(fits[of])
+        self.direct = np.flatnonzero(~fits[of])
+        self.direct_lam = every[self.direct]
+        self.table_of = of[self.tabulated]
+        self.total = int(every.shape[0])
+        lam, sd = lam[fits], sd[fits]
+        lo, hi, size, m = lo[fits], hi[fits], size[fits], m[fits]
+        tables = lam.shape[0]
+        start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+        cdf, below = _cdf(lam, lo, size)
+        guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
         owner = np.repeat(np.arange(tables), size)
         # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
         # smallest table index whose value exceeds the interval's start; the values
@@ -106,25 +120,38 @@ class PoissonTables:
         self.scale = m.astype(np.float64)[self.table_of]
         self.offset = guide_start.astype(np.intp)[self.table_of]
         self.lam, self.lo, self.hi, self.below = lam, lo, hi, below
-        self.cdf, self.shift, self.widest = cdf, start - lo, int(size.max())
+        self.cdf, self.shift = cdf, start - lo
+        self.widest = int(size.max()) if tables else 0
 
     @property
     def cells(self) -> int:
         """Cells drawn (one column of :meth:`draw` each)."""
-        return int(self.table_of.shape[0])
+        return self.total
 
     def draw(self, size: int, rng: np.random.Generator) -> NDArray[np.int32]:
-        """``size`` independent draws of every cell: shape ``(size, cells)``."""
-        out = np.empty((size, self.cells), dtype=np.int32)
-        rows = max(1, BLOCK_VALUES // max(1, self.cells))
+        """``size`` independent draws of every cell: shape ``(size, cells)``.
+
+        Block by block of rows: the uniforms of the tabulated cells, then (if any)
+        ``rng.poisson`` for the others.
+        """
+        out = np.empty((size, self.total), dtype=np.int32)
+        rows = max(1, BLOCK_VALUES // max(1, self.total))
+        everything = self.direct.shape[0] == 0
         for begin in range(0, size, rows):
-            u = rng.random((min(rows, size - begin), self.cells))
-            out[begin : begin + u.shape[0]] = self.invert(u)
+            block = out[begin : begin + min(rows, size - begin)]
+            u = rng.random((block.shape[0], self.tabulated.shape[0]))
+            if everything:
+                block[:] = self.invert(u)
+                continue
+            block[:, self.tabulated] = self.invert(u)
+            block[:, self.direct] = rng.poisson(
+                self.direct_lam, (block.shape[0], self.direct.shape[0])
+            )
         return out
 
     def invert(self, u: NDArray[np.float64]) -> NDArray[np.int32]:
-        """The count of every cell for uniforms ``u`` of shape ``(rows, cells)``: the
-        smallest ``k`` with ``F_c(k) > u``."""
+        """The counts of the tabulated cells for uniforms ``u`` of shape ``(rows, cells
+        tabulated)``: the smallest ``k`` with ``F_c(k) > u``."""
         at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
         at += self.offset  # added as integers: a float sum could round into the next interval
         x: NDArray[np.int32] = self.guide.take(at)
@@ -132,7 +159,7 @@ class PoissonTables:
         hard = np.flatnonzero(x < 0)
         if hard.shape[0]:
             flat = x.reshape(-1)
-            table = self.table_of[hard % self.cells]
+            table = self.table_of[hard % u.shape[1]]
             flat[hard] = self._search(u.reshape(-1)[hard], table, ~flat[hard])
         return x
 
@@ -156,7 +183,8 @@ class PoissonTables:
             result[low] = self._tail(u[low], table[low], up=False)
         if high.any():
             result[high] = self._tail(u[high], table[high], up=True)
-        return result.astype(np.int32)
+        found: NDArray[np.int32] = result.astype(np.int32)
+        return found
 
     def _tail(
         self, u: NDArray[np.float64], table: NDArray[np.intp], *, up: bool
