@@ -53,7 +53,7 @@ BOOTSTRAP_SCHEME = "count-table multinomial, Poisson by table inversion adjusted
 CHUNK_CELLS = 1 << 20
 
 
-def _adjust(x: NDArray[np.int32], counts: NDArray[np.int64], rng: np.random.Generator) -> None:
+def _adjust(x: NDArray[np.integer], counts: NDArray[np.int64], rng: np.random.Generator) -> None:
     """Bring every row of Poisson counts ``x`` to ``counts.sum()`` rows, in place.
 
     All rows of the chunk at once: the rows to remove are positions among each row's

@@ -128,13 +128,15 @@ class PoissonTables:
         """Cells drawn (one column of :meth:`draw` each)."""
         return self.total
 
-    def draw(self, size: int, rng: np.random.Generator) -> NDArray[np.int32]:
+    def draw(self, size: int, rng: np.random.Generator) -> NDArray[np.integer]:
         """``size`` independent draws of every cell: shape ``(size, cells)``.
 
         Block by block of rows: the uniforms of the tabulated cells, then (if any)
         ``rng.poisson`` for the others.
         """
-        out = np.empty((size, self.total), dtype=np.int32)
+        # int32 holds the counts unless a cell has a billion rows (its draws then int64).
+        wide = self.direct_lam.shape[0] and float(self.direct_lam.max()) > 2.0**30
+        out = np.empty((size, self.total), dtype=np.int64 if wide else np.int32)
         rows = max(1, BLOCK_VALUES // max(1, self.total))
         everything = self.direct.shape[0] == 0
         for begin in range(0, size, rows):
