@@ -1,20 +1,24 @@
-"""Poisson counts for fixed means, drawn many times: inversion through per-cell tables.
+"""Poisson counts for fixed means, drawn many times: inversion through tabulated CDFs.
 
 The bootstrap draws ``Poisson(n_c)`` for the same cells ``c`` (the same means) in every
-replicate, so each cell's distribution is tabulated once and each draw is one uniform
-``u`` inverted: the count is the smallest ``k`` with ``F_c(k) > u`` (``F_c`` the
-cell's Poisson CDF) — the inversion method, exact up to the precision of ``F_c`` (its
-lower tail from ``scipy.special.pdtr``, then the probabilities ``exp(k log λ − λ −
-log k!)`` added up: relative error about 1e-15) and to the 2⁻⁵³ grid of the uniforms.
+replicate, so each distinct mean's distribution is tabulated once (cells of one mean
+share a table: counts are whole numbers, so a table of 16,000 cells has a few hundred
+distinct means) and each draw is one uniform ``u`` inverted: the count is the smallest
+``k`` with ``F(k) > u`` (``F`` the Poisson CDF) — the inversion method, exact up to the
+precision of ``F`` (its lower tail from ``scipy.special.pdtr``, then the probabilities
+``exp(k log λ − λ − log k!)`` added up: relative error about 1e-15) and to the 2⁻⁵³
+grid of the uniforms.
 
 A draw costs one uniform, one guide lookup and one comparison, whatever the mean:
-each cell's table spans ``λ − 5√λ … λ + 6√λ + 3`` and a *guide* cuts ``[0, 1)`` into
-``M_c = 2^m ≥ 8(√λ + 1)`` equal intervals (a power of two, so ``u·M_c`` is exact).  An
-interval holding no value of ``F_c`` gives the count outright; one holding a single
-value ``F_c(k)`` gives ``k`` or ``k + 1`` by one comparison with ``u``.  Intervals
-holding more values (the tails, where ``F_c`` climbs slowly) or reaching outside the
-table are searched value by value, and outside the table with ``scipy.special.pdtr``
-itself, so the tails are inverted exactly too.
+each table spans ``λ − 5√λ … λ + 6√λ + 3`` and a *guide* cuts ``[0, 1)`` into
+``M = 2^m ≥ 32(√λ + 1)`` equal intervals (a power of two, so ``u·M`` is exact).  An
+interval holding no value of ``F`` gives the count outright; one holding a single
+value ``F(k)`` gives ``k`` or ``k + 1`` by one comparison with ``u``.  Intervals
+holding more values (the tails, where ``F`` climbs slowly; about 1 % of draws) or
+reaching outside the table take a binary search in the table, and outside it an
+exact search with ``scipy.special.pdtr`` itself.  Tables are built for the smallest
+means while they fit :data:`TABLE_BUDGET` entries; cells of larger means are drawn
+with ``rng.poisson``.
 """
 
 from __future__ import annotations
