@@ -405,7 +405,7 @@ def test_percentile_interval_with_exactly_half_undefined() -> None:
     )
 
 
-# --- the draws: Multinomial(N, p) exactly (scheme 2: Poisson, adjusted to N) -----------------
+# --- the draws: Multinomial(N, p) exactly (scheme 3: Poisson by inversion, adjusted to N) ----
 
 
 def _small_table(counts: list[float]) -> CountTable:
