@@ -405,7 +405,7 @@ def test_percentile_interval_with_exactly_half_undefined() -> None:
     )
 
 
-# --- the draws: Multinomial(N, p) exactly (scheme 2: Poisson, adjusted to N) -----------------
+# --- the draws: Multinomial(N, p) exactly (scheme 3: Poisson by inversion, adjusted to N) ----
 
 
 def _small_table(counts: list[float]) -> CountTable:
@@ -570,3 +570,23 @@ def test_mode_follows_the_cells_to_draw(data: dict[str, Any]) -> None:
     chunk = next(replicate_tables(wide, replicates=3, rng=rng, views=narrow))
     assert chunk.by_view is not None
     assert set(chunk.by_view) == {v.name for v in narrow}
+
+
+@pytest.mark.parametrize("replicates", [1, 2, 3, 40, 1000])
+def test_percentile_interval_by_partition_is_the_sorted_one_exactly(replicates: int) -> None:
+    """With every replicate defined only four order statistics are put in place
+    (``np.partition``); the interval is bit for bit the one from fully sorted samples."""
+    rng = np.random.default_rng(replicates)
+    samples = rng.normal(size=(replicates, 7, 3))
+    samples[:, 0, 0] = 1.5  # ties
+    got = percentile_interval(samples, 0.95)
+    ordered = np.sort(samples, axis=0)
+    last = replicates - 1
+    tail = (1.0 - 0.95) / 2.0  # as percentile_interval computes it
+    for out, q in zip(got, (tail, 1.0 - tail), strict=True):
+        pos = q * last
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, last)
+        frac = pos - lo
+        lo_v, hi_v = ordered[lo], np.where(frac > 0, ordered[hi], ordered[lo])
+        np.testing.assert_array_equal(out, lo_v + frac * (hi_v - lo_v))

@@ -23,10 +23,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._bootstrap import CHUNK_CELLS, bootstrap_counts, draw_counts
+from ._bootstrap import CHUNK_CELLS, CellSampler, bootstrap_counts
 from ._grid import ScoreGrid
 from ._table import CountTable, FloatArray
-from ._views import View, view_counts, view_table
+from ._views import View, view_counts, view_counts_shared, view_table
 
 __all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
 
@@ -87,6 +87,14 @@ class Replicates:
         if self.by_view is not None:
             return self.split(self.by_view[view.name])
         return self.split(view_counts(self.stacked, view))
+
+    def views(self, views: Sequence[View]) -> dict[str, tuple[CountTable, FloatArray]]:
+        """:meth:`view` of every view, the joint array summed once per shared marginal
+        (:func:`~._views.view_counts_shared`)."""
+        if self.by_view is not None:
+            return {v.name: self.split(self.by_view[v.name]) for v in views}
+        summed = view_counts_shared(self.stacked, views)
+        return {v.name: self.split(summed[v.name]) for v in views}
 
     def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
         """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
@@ -182,9 +190,10 @@ def replicate_tables(
     chunk = chunk or max(
         10, min(100, CHUNK_CELLS // max(1, sum(t.n.size for t in tables.values())))
     )
+    sampler = CellSampler(coarse)
     for start in range(0, replicates, chunk):
         size = min(chunk, replicates - start)
-        drawn = draw_counts(coarse, size, rng)  # (size, J, 2, 2)
+        drawn = sampler.draw(size, rng)  # (size, J, 2, 2)
         by_view = {}
         for view in views:
             cells = view_counts(drawn, view).astype(np.int64)  # (size, G, 2, 2)
