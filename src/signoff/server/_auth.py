@@ -121,7 +121,9 @@ def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal
     if now - login_at > settings.session_max or now - seen > settings.session_idle:
         data.clear()
         return None
-    user = api.registry.users.get_user(data["user"])
+    name = data["user"]  # the person's record at the request's state (one query when kept)
+    cache = request.app.state.page_cache
+    user = cache.get(("user", name), lambda: api.registry.users.get_user(name), request)
     data["seen"] = _epoch(now)
     return Principal(
         user,

@@ -84,7 +84,9 @@ def _cached(request: Request) -> PageCache:
 @router.get("/crs", response_class=HTMLResponse)
 def cr_list(request: Request, who: Reader, state: str | None = None) -> Response:
     api = _api(request)
-    crs = _cached(request).get(("crs", state or ""), lambda: api.workflow.list_crs(state=state))
+    crs = _cached(request).get(
+        ("crs", state or ""), lambda: api.workflow.list_crs(state=state), request
+    )
     return _page(request, "crs.html", who, crs=crs, state=state or "")
 
 
@@ -100,7 +102,9 @@ def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str,
 @router.get("/crs/{cr}", response_class=HTMLResponse)
 def cr_page(request: Request, cr: str, who: Reader) -> Response:
     api = _api(request)
-    found, audits, waivers, evidence = _cached(request).get(("cr", cr), lambda: _cr_data(api, cr))
+    found, audits, waivers, evidence = _cached(request).get(
+        ("cr", cr), lambda: _cr_data(api, cr), request
+    )
     gates = sorted(
         (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
     )
