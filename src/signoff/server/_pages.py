@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .._api import Signoff
@@ -25,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+PAGE_SIZE = 50  # change requests on one page of /crs
 STALE_LOGIN = "Your login is {age} old; a sign-off needs one at most {limit} old."
 
 
@@ -82,12 +83,27 @@ def _cached(request: Request) -> PageCache:
 
 
 @router.get("/crs", response_class=HTMLResponse)
-def cr_list(request: Request, who: Reader, state: str | None = None) -> Response:
+def cr_list(
+    request: Request,
+    who: Reader,
+    state: str | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Newest first, PAGE_SIZE at a time (read a page at a time from the database)."""
     api = _api(request)
     crs = _cached(request).get(
-        ("crs", state or ""), lambda: api.workflow.list_crs(state=state), request
+        ("crs", state or "", offset),
+        lambda: api.workflow.list_crs(state=state, limit=PAGE_SIZE + 1, offset=offset),
+        request,
     )
-    return _page(request, "crs.html", who, crs=crs, state=state or "")
+    pages = {
+        "first": offset + 1,
+        "last": offset + min(len(crs), PAGE_SIZE),
+        "newer": max(offset - PAGE_SIZE, 0) if offset else None,
+        "older": offset + PAGE_SIZE if len(crs) > PAGE_SIZE else None,
+    }
+    context = {"crs": crs[:PAGE_SIZE], "state": state or "", "pages": pages}
+    return _page(request, "crs.html", who, **context)
 
 
 def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str, Any], Any]:
