@@ -15,6 +15,7 @@ from ..workflow import ChangeRequest
 from ._api_routes import attestation
 from ._auth import Principal, need, span
 from ._cache import PageCache
+from ._drafts import forget_draft, take_draft
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
@@ -136,6 +137,7 @@ def cr_page(request: Request, cr: str, who: Reader) -> Response:
         roles=sign_roles(found, who),
         etag=etag(found).strip('"'),
         stale_login=_stale_login(request, who),
+        draft=take_draft(request, found.id),
     )
     response.headers["ETag"] = etag(found)
     return response
@@ -170,6 +172,7 @@ def cr_sign(
         if_match=number,
         attestation=attestation(who, shown),
     )
+    forget_draft(request)
     return RedirectResponse(f"/crs/{found.id}?signed=1", status_code=303)
 
 
