@@ -223,6 +223,8 @@ def need(level: str) -> Callable[[Request], Awaitable[Principal | None]]:
         if who is None:
             raise Problem(401, "NotAuthenticated", NOT_SIGNED_IN, rule="sign_in")
         await _csrf(request, who)
+        if level == "read":  # being signed in is all reading needs (no thread hop)
+            return who
         try:
             await run_in_threadpool(_check, request, who, level)
         except Problem as refused:
