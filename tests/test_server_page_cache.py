@@ -68,14 +68,17 @@ def test_an_unknown_cr_is_not_cached(api, tmp_path: Path):
     assert app.state.page_cache.hits == 1  # the reader's record only, never the page
 
 
-def _more_crs(api, count: int) -> list[str]:
-    """``count`` more submitted CRs (fraud 1.1, 1.2, …, each to staging)."""
+def _more_crs(api, count: int, first: int = 1) -> list[str]:
+    """``count`` more submitted CRs (fraud 1.FIRST, …, each to staging)."""
     from signoff.registry import VersionRef
 
     ids = []
-    for i in range(1, count + 1):
+    for i in range(first, first + count):
         ref = VersionRef("fraud", f"1.{i}")
         api.registry.add_version(ref, framework="sklearn", actor="alice")
+        for kind in ("model_card", "validation_report", "rollback_plan"):
+            content = f"{kind} {ref.version}".encode()
+            api.registry.add_artifact(ref, kind, content, filename=f"{kind}.md", actor="alice")
         cr = api.workflow.open_cr(ref, to_stage="staging", summary=f"try {i}", actor="alice")
         api.workflow.submit(cr.id, actor="alice")
         ids.append(str(cr.id))
@@ -109,14 +112,14 @@ def test_the_cr_list_is_paged_newest_first_and_a_new_cr_shows_at_once(
             break
         offset += 2
     assert pages == [everything[0:2], everything[2:4], everything[4:5]]
-    assert 'href="/crs?offset=0" rel="prev"' in text
+    assert 'href="/crs?offset=2" rel="prev"' in text  # the last page leads back
     # the database pages the same way whatever the filter (state in SQL, waiting_for after)
     for filters in ({}, {"state": "submitted"}, {"waiting_for": "approver"}):
         full = [c.id for c in api.workflow.list_crs(**filters)]
         for start in range(0, 6):
             paged = api.workflow.list_crs(**filters, limit=2, offset=start)
             assert [c.id for c in paged] == full[start : start + 2]
-    newest = _more_crs(api, 1)[0]  # not yet read at this state: the next request shows it
+    newest = _more_crs(api, 1, first=5)[0]  # not yet read at this state: the next request shows it
     assert shown("/crs")[0] == [newest, everything[0]]
     assert reader.get("/crs?offset=-1", headers=HTML).status_code == 422
 
