@@ -105,7 +105,7 @@ class Person:
 
 
 async def _chunks(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0], 16)
         if size == 0:

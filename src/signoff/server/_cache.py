@@ -93,4 +93,4 @@ class PageCache:
             finally:
                 with self._lock:
                     self._flights.pop(full, None)
-        return value  # type: ignore[no-any-return]
+        return value
