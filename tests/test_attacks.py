@@ -160,6 +160,25 @@ def edited_gates_with_a_recomputed_hash(w: World) -> Callable[[], Any]:
     return lambda: w.w.submit(cr, actor="alice")  # the registry judges it itself
 
 
+def malformed_results_with_a_recomputed_hash(w: World) -> Callable[[], Any]:
+    """A results.json of the wrong shape (hash recomputed) is judged an error, not a crash."""
+    from signoff._canonical import canonical_sha256
+
+    ref = w.version("1.0", audit=False, waive=False)
+    folder = w.tmp / "malformed"
+    shutil.copytree(w.audited["good"], folder)
+    results = json.loads((folder / "results.json").read_text())
+    results["overall"] = dict.fromkeys(results["overall"], "0.99")  # every value a string
+    results["by_attribute"] = []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["results_sha256"] = canonical_sha256(results)
+    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    w.r.attach_audit(ref, folder, actor="alice")
+    cr = w.opened(ref, submit=False)
+    return lambda: w.w.submit(cr, actor="alice")
+
+
 # -- 8. only the ledger table was protected --------------------------------------------
 def sql_approves_a_cr(w: World) -> Callable[[], Any]:
     cr = w.opened(w.version("1.0"))
@@ -613,6 +632,13 @@ ROWS: list[tuple[str, Attack, type[SignoffError], int, str]] = [
         WorkflowRefused,
         4,
         r"fails the production policy 'Fraud production' v1: 'Discrimination'",
+    ),
+    (
+        "malformed results, recomputed hash",
+        malformed_results_with_a_recomputed_hash,
+        WorkflowRefused,
+        4,
+        r"fails the production policy 'Fraud production' v1",
     ),
     # 8. tables behind the ledger's back
     (

@@ -265,3 +265,114 @@ def test_the_worst_failure_decides_and_else_the_closest_pass():
         _gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.5)
     )
     assert (neither.attribute, neither.value) == ("age", 0.12)  # closest to the threshold
+
+
+def _malformed(path: str, value: Any) -> dict[str, Any]:
+    """The standard results with the part at dotted ``path`` replaced by ``value``."""
+    results = _results()
+    *parents, last = path.split(".")
+    node = results
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return results
+
+
+@pytest.mark.parametrize(
+    ("gate", "path", "value", "said"),
+    [
+        (
+            _gate(comparison="greater_equal", threshold=0.5),
+            "overall",
+            [1, 2],
+            "at overall: expected an object, got an array",
+        ),
+        (
+            _gate(comparison="greater_equal", threshold=0.5),
+            "overall.accuracy",
+            0.8,
+            "at overall.accuracy: expected an object, got the num",
+        ),
+        (
+            _gate(comparison="greater_equal", threshold=0.5),
+            "overall.accuracy.value",
+            "0.8",
+            "overall.accuracy.value: expected a number or",
+        ),
+        (
+            _gate(comparison="greater_equal", threshold=0.5),
+            "overall.accuracy.value",
+            True,
+            "expected a number or null, got a boolean",
+        ),
+        (
+            _gate(comparison="greater_equal", threshold=0.5),
+            "overall.accuracy.ci",
+            [0.7],
+            "overall.accuracy.ci: expected [low, high] or nu",
+        ),
+        (
+            _gate(comparison="greater_equal", threshold=0.5, use_confidence_bound=True),
+            "overall.accuracy.ci",
+            ["a", 1],
+            "overall.accuracy.ci[0]: expected a number or null, got the string 'a'",
+        ),
+        (
+            _gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.1),
+            "by_attribute",
+            "sex",
+            "at by_attribute: expected an object, got the string 'sex'",
+        ),
+        (
+            _gate(metric="demographic_parity_difference", comparison="less_than", threshold=0.1),
+            "by_attribute.age",
+            None,
+            "at by_attribute.age: expected an object, got null",
+        ),
+        (
+            _gate(metric="recall", comparison="greater_equal", threshold=0.5, attributes=["sex"]),
+            "by_attribute.sex.groups",
+            [],
+            "at by_attribute.sex.groups: expected an object, got an array",
+        ),
+        (
+            _gate(metric="recall", comparison="greater_equal", threshold=0.5, attributes=["sex"]),
+            "by_attribute.sex.groups.b.recall.value",
+            {},
+            "by_attribute.sex.groups.b.recall.value: expected a number or null, got a dict",
+        ),
+    ],
+)
+def test_malformed_results_are_an_error_gate_naming_the_place_never_a_crash(
+    gate, path, value, said
+):
+    # results.json attached through the Python API (or edited before it was hashed) can
+    # have any shape: the gate says where and what was expected, and never passes
+    [result] = _run(gate, results=_malformed(path, value))
+    assert result.status == "ERROR"
+    assert said in result.message
+    assert result.message.startswith("results.json is malformed at ")
+    assert "signoff audit" in result.remediation
+
+
+def test_a_results_document_that_is_not_an_object_is_an_error_gate():
+    policy = Policy(
+        policy_name="p", version="1", gates=(_gate(comparison="greater_equal", threshold=0.5),)
+    )
+    [result, *_] = evaluate(policy, ["not", "an", "object"], AuditContext(today=TODAY))  # type: ignore[arg-type]
+    assert result.status == "ERROR"
+    assert "at the top level: expected an object, got an array" in result.message
+
+
+def test_a_manifest_git_block_of_the_wrong_shape_is_not_a_clean_commit():
+    policy = Policy(
+        policy_name="p", version="1", gates=(), reproducibility={"git_commit_required": True}
+    )
+    git = {"commit": "abc123def456"}  # no "dirty": never taken as clean
+    [check] = [
+        g
+        for g in evaluate(policy, _results(), AuditContext(today=TODAY, git=git))
+        if g.kind == "reproducibility"
+    ]
+    assert check.status == "FAIL"
+    assert "uncommitted changes" in check.message

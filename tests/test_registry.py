@@ -174,6 +174,23 @@ def test_auditor_is_read_only(registry: Registry):
     assert [m.name for m in registry.list_models()] == ["credit"]
 
 
+def test_a_person_with_no_role_reads_but_cannot_write(registry: Registry):
+    """Least privilege: no role (never granted, or every group's role removed at a login)
+    means read-only, like an auditor — and the refusal says how to get one."""
+    _seed(registry)
+    registry.add_user("nora", "nora@example.org", [], actor="alice")
+    with pytest.raises(WorkflowRefused, match=re.escape("nora holds no role and cannot change")):
+        registry.register_model(
+            "fraud", owner="nora", team="risk", use_case="x", risk_tier="low", actor="nora"
+        )
+    assert [m.name for m in registry.list_models()] == ["credit"]  # reading needs no role
+    registry.grant_role("nora", "requester", actor="alice")
+    registry.register_model(
+        "fraud", owner="nora", team="risk", use_case="x", risk_tier="low", actor="nora"
+    )
+    assert [m.name for m in registry.list_models()] == ["credit", "fraud"]
+
+
 def test_attach_audit_checks_results_against_manifest(
     registry: Registry, demo: Path, tmp_path: Path
 ):

@@ -383,6 +383,37 @@ def test_annex_iv_says_not_recorded_and_zips_deterministically(seeded: Any, cli,
     assert cli("docs", "annex-iv", "churn@9", "-o", str(tmp_path / "x"), env=env).exit_code == 2
 
 
+def test_annex_iv_and_readiness_of_a_malformed_audit_say_so_never_crash(
+    seeded: Any, audited: dict[str, Path], tmp_path: Path
+):
+    """results.json of the wrong shape, attached through the Python API with its manifest
+    hash recomputed: the annex says "not recorded"/"malformed", the gates are errors."""
+    from signoff._canonical import canonical_sha256
+
+    folder = tmp_path / "malformed"
+    shutil.copytree(audited["bad"], folder)
+    results = json.loads((folder / "results.json").read_text())
+    results["overall"]["accuracy"] = {"value": "high", "ci": [0.1]}
+    results["overall"]["roc_auc"] = [0.9]
+    results["by_attribute"] = {"sex": ["not", "an", "object"]}
+    results["data_quality"] = ["rows"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["results_sha256"] = canonical_sha256(results)
+    manifest["run"] = "strict"
+    manifest["git"] = {"commit": 42}
+    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    ref = VersionRef("churn", "2.1")
+    seeded.registry.attach_audit(ref, folder, actor="alice")
+    doc = annex_iv(seeded.core, ref)
+    claims = [c["text"] for s in doc["sections"] for c in s["claims"]]
+    assert "accuracy not recorded (malformed in results.json)." in claims
+    assert not any("Representation by" in c for c in claims)
+    risk = next(sec for sec in doc["sections"] if sec["id"] == "risk")
+    gates = [c["text"] for c in risk["claims"]]
+    assert any(t.startswith("Gate 'Discrimination'") and ": ERROR against" in t for t in gates)
+
+
 # -- the audit-log import ------------------------------------------------------------------
 def test_import_records_history_and_exports_it_back(seeded: Any, cli, database_url: str,
                                                     tmp_path: Path):  # fmt: skip

@@ -287,3 +287,22 @@ def test_pages_show_the_form_only_to_who_may_sign(app, api, cr):
     assert 'action="/crs/CR-1/sign"' not in mine
     for path in ("/crs", "/models", "/models/fraud", "/models/fraud/versions/1.0"):
         assert alice.get(path).status_code == 200, path
+
+
+def test_a_person_with_no_role_reads_and_is_refused_writes(app, api, cr):
+    """Least privilege: no role (e.g. removed from every mapped group) is read-only."""
+    api.registry.add_user("nora", "nora@example.org", [], actor="admin")
+    nora = login(app, api, "nora")
+    page = nora.get(f"/crs/{cr}")
+    assert page.status_code == 200
+    assert "first fraud model" in page.text
+    assert 'action="/crs/CR-1/sign"' not in page.text
+    refused = nora.post(
+        "/api/models",
+        json={"name": "x", "owner": "nora", "team": "risk", "use_case": "y", "risk_tier": "low"},
+        headers={"X-CSRF-Token": csrf(nora)},
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["rule"] == "read_only_role"
+    assert refused.json()["detail"].startswith("nora holds no role and cannot change the registry")
+    assert [m.name for m in api.registry.list_models()] == ["fraud"]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .._results import Malformed, estimate, mapping
 from ..metrics import METRICS, MetricSpec
 from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE
 from ._result import GateResult, Measurement, Status
@@ -22,6 +23,7 @@ __all__ = ["AuditContext", "evaluate", "passes"]
 
 UNKNOWN_METRIC = "unknown metric {name!r}; `signoff metrics` lists the known names"
 UNKNOWN_METRIC_REMEDY = "use a canonical metric name (`signoff metrics`)"
+MALFORMED_REMEDY = "re-run `signoff audit`: results.json was not written by it or was edited"
 
 _FAILED: dict[str, Status] = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 #: What --strict checks even when the policy does not ask (a clean git checkout
@@ -96,19 +98,39 @@ def _shortfall(gate: Gate, judged: float | None) -> float:
 
 def _measurements(
     gate: Gate, results: Mapping[str, Any], metrics: Mapping[str, MetricSpec]
-) -> list[tuple[str | None, str | None, Any]]:
-    """(attribute, group, entry) for everything the gate judges; KeyError names a bad scope."""
+) -> list[tuple[str | None, str | None, Any, str]]:
+    """(attribute, group, entry, path) for everything the gate judges.
+
+    KeyError names a bad scope; :class:`Malformed` a results document of the wrong shape."""
     levels = metrics[gate.metric].levels
-    blocks = results["by_attribute"]
+    results = mapping(results, "the top level")
     if gate.attributes is None and "overall" in levels:
-        return [(None, None, results["overall"].get(gate.metric))]
+        overall = mapping(results.get("overall"), "overall")
+        return [(None, None, overall.get(gate.metric), f"overall.{gate.metric}")]
+    blocks = mapping(results.get("by_attribute"), "by_attribute")
     names = list(gate.attributes) if gate.attributes is not None else list(blocks)
     unknown = [n for n in names if n not in blocks]
     if unknown:
         raise KeyError(f"attribute(s) {unknown} are not in the audit; audited: {', '.join(blocks)}")
     if "attribute" in levels:
-        return [(n, None, blocks[n].get(gate.metric)) for n in names]
-    return [(n, g, e.get(gate.metric)) for n in names for g, e in blocks[n]["groups"].items()]
+        return [
+            (
+                n,
+                None,
+                mapping(blocks[n], f"by_attribute.{n}").get(gate.metric),
+                f"by_attribute.{n}.{gate.metric}",
+            )
+            for n in names
+        ]
+    found: list[tuple[str | None, str | None, Any, str]] = []
+    for n in names:
+        groups = mapping(
+            mapping(blocks[n], f"by_attribute.{n}").get("groups"), f"by_attribute.{n}.groups"
+        )
+        for g, e in groups.items():
+            where = f"by_attribute.{n}.groups.{g}"
+            found.append((n, g, mapping(e, where).get(gate.metric), f"{where}.{gate.metric}"))
+    return found
 
 
 def _where(attribute: str | None, group: str | None) -> str:
@@ -150,14 +172,15 @@ def _metric_gate(
         return _gate_result(gate, None, (), "ERROR", message, UNKNOWN_METRIC_REMEDY)
     try:
         found = _measurements(gate, results, metrics)
+        estimates = [estimate(entry, path) for *_, entry, path in found]
     except KeyError as exc:
         return _gate_result(
             gate, None, (), "ERROR", str(exc.args[0]), "fix the gate's `attributes`"
         )
+    except Malformed as exc:
+        return _gate_result(gate, None, (), "ERROR", str(exc), MALFORMED_REMEDY)
     measurements = []
-    for attribute, group, entry in found:
-        value = entry.get("value") if entry else None
-        ci = entry.get("ci") if entry else None
+    for (attribute, group, _, _), (value, ci) in zip(found, estimates, strict=True):
         judged, ok = _judge(gate, value, ci)
         bounds = (ci[0], ci[1]) if ci else None
         measurements.append(Measurement(attribute, group, value, bounds, judged, ok))
@@ -233,12 +256,12 @@ def _check(
 def _reproducibility(policy: Policy, context: AuditContext) -> list[GateResult]:
     req = policy.reproducibility
     git = context.git
-    clean = git is not None and not git["dirty"]
+    clean = git is not None and git.get("dirty") is False
     if git is None:
         where = "the config is not in a git checkout"
     else:
         where = f"commit {git['commit'][:12]}" + (
-            " with uncommitted changes" if git["dirty"] else ""
+            " with uncommitted changes" if git.get("dirty") is not False else ""
         )
     strict = "the audit ran with --strict" if context.strict else "the audit did not run --strict"
     seed = "the config sets a seed" if context.seed_set else "the config does not set `seed`"

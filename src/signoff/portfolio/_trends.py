@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._results import overall_value
 from ..errors import ConfigError, NotFound
 from ..store import ArtifactStore, Model
 from ._facts import RECENT, Facts
@@ -93,12 +94,11 @@ def _metric_trends(
                     cache[audit.results_sha256] = json.loads(artifacts.get(audit.results_sha256))
                 except (NotFound, ValueError):
                     cache[audit.results_sha256] = {}
-            overall = cache[audit.results_sha256].get("overall") or {}
             for metric in metrics:
-                value = (overall.get(metric) or {}).get("value")
-                if isinstance(value, int | float):
+                value = overall_value(cache[audit.results_sha256], metric)
+                if value is not None:
                     series.setdefault(metric, []).append(
-                        {"version": version, "audit": audit.id, "value": float(value)}
+                        {"version": version, "audit": audit.id, "value": value}
                     )
         if series:
             out[model] = series

@@ -24,7 +24,7 @@ from ..store import (
     User,
     VersionRef,
 )
-from ._core import SYSTEM_ACTOR, Clock, Core, Unit, utc_now
+from ._core import SYSTEM_ACTOR, Clock, Core, Unit, read_only_refusal, utc_now
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
@@ -66,6 +66,7 @@ __all__ = [
     "check_name",
     "file_sha256",
     "parse_duration",
+    "read_only_refusal",
     "secret_sha256",
     "utc_now",
 ]

@@ -24,15 +24,31 @@ from ..errors import WorkflowRefused
 from ..ledger import ACTOR_SIGNATURE, LedgerEvent, append_event, sign_action
 from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox, keep_document
 
-__all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "utc_now"]
+__all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "read_only_refusal", "utc_now"]
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
 READ_ONLY = "{name} holds only read-only roles ({roles}) and cannot change the registry"
+NO_ROLE = (
+    "{name} holds no role and cannot change the registry (least privilege: reading needs "
+    "none); an admin grants one with `signoff user grant`"
+)
 #: The actor of events signoff records on its own (an overdue review it noticed).
 SYSTEM_ACTOR = "signoff"
 #: Roles that can read everything and change nothing.
 READ_ONLY_ROLES = frozenset({"auditor"})
+
+
+def read_only_refusal(name: str, roles: Sequence[str]) -> str | None:
+    """Why a person holding ``roles`` may not change the registry (``None``: they may).
+
+    Only roles that write grant writing: a person with no role — never granted one, or
+    removed from every group the identity provider maps — reads, like an auditor."""
+    if not roles:
+        return NO_ROLE.format(name=name)
+    if set(roles) <= READ_ONLY_ROLES:
+        return READ_ONLY.format(name=name, roles=", ".join(roles))
+    return None
 
 
 def utc_now() -> dt.datetime:
@@ -148,7 +164,8 @@ class Core:
     def write(self, actor: str | None, *, check_actor: bool = True) -> Iterator[Unit]:
         """A unit of work acting as ``actor``, under the write lock from its first read.
 
-        ``actor`` must be a registered user who holds a role that may write; the
+        ``actor`` must be a registered user who holds a role that may write (no role, or
+        only read-only ones, is refused: :func:`read_only_refusal`); the
         unit's ``actor`` is the user's canonical name (``Alice`` acts as ``alice``).
         """
         with self.store.transaction(write=True) as session:
@@ -156,10 +173,9 @@ class Core:
             name = actor or SYSTEM_ACTOR
             if check_actor and actor is not None:
                 user = repo.user(actor)
-                if user.roles and set(user.roles) <= READ_ONLY_ROLES:
-                    raise WorkflowRefused(
-                        READ_ONLY.format(name=user.name, roles=", ".join(user.roles))
-                    )
+                refusal = read_only_refusal(user.name, user.roles)
+                if refusal is not None:
+                    raise WorkflowRefused(refusal)
                 name = user.name
             unit = Unit(repo, name, self.clock(), session, self.signing_key, self.writer_key)
             yield unit

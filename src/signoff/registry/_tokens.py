@@ -15,7 +15,7 @@ import secrets
 
 from ..errors import ConfigError, WorkflowRefused
 from ..store import ServerToken, User
-from ._core import READ_ONLY_ROLES, Core, Unit
+from ._core import Core, Unit, read_only_refusal
 
 __all__ = [
     "LOGIN_LINK_TTL",
@@ -32,7 +32,6 @@ MAX_TOKEN_LIFE = dt.timedelta(days=366)
 BAD_SCOPE = "scope must be one of: read, write, monitor; got {value!r}"
 BAD_DURATION = "expected a duration like 90d, 12h or 30m (at most 366d), got {text!r}"
 NOT_YOURS = "{actor} cannot {what} for {user}: only {user} or an admin can"
-READ_ONLY_SCOPE = "{user} holds only read-only roles ({roles}); a token for them can only read"
 MONITOR_SCOPE = "a monitor token is for a user who holds the monitor role; {user} does not"
 ALREADY_REVOKED = "token {id} was already revoked"
 _DURATION = re.compile(r"(\d{1,4})([dhm])")
@@ -84,10 +83,9 @@ class TokenServices:
             raise ConfigError(BAD_SCOPE.format(value=scope), field="--scope")
         with self._core.write(actor, check_actor=False) as unit:
             _, owner = self._acting_for(unit, actor, user, "create a token")
-            if scope != "read" and set(owner.roles) <= READ_ONLY_ROLES:
-                raise WorkflowRefused(
-                    READ_ONLY_SCOPE.format(user=owner.name, roles=", ".join(owner.roles))
-                )
+            refusal = read_only_refusal(owner.name, owner.roles)
+            if scope != "read" and refusal is not None:
+                raise WorkflowRefused(f"{refusal}: only a read token can be made for them")
             if scope == "monitor" and "monitor" not in owner.roles:
                 raise WorkflowRefused(MONITOR_SCOPE.format(user=owner.name))
             secret = "sot_" + secrets.token_urlsafe(32)

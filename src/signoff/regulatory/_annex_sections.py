@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._results import Malformed, estimate
 from ..ledger import LedgerEvent
 from ._annex_facts import Claim, Facts, Section
 
@@ -40,10 +41,18 @@ def _num(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _measure(name: str, m: Mapping[str, Any]) -> str:
-    ci = m.get("ci")
+def _dict(value: Any) -> Mapping[str, Any]:
+    """A part of results.json (user content: any shape) as a mapping, {} when it is not."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _measure(name: str, m: Any) -> str:
+    try:
+        value, ci = estimate(m, name)
+    except Malformed:
+        return f"{name} not recorded (malformed in results.json)"
     interval = f" (95% interval {_num(ci[0])} to {_num(ci[1])})" if ci else ""
-    return f"{name} {_num(m.get('value'))}{interval}"
+    return f"{name} {_num(value)}{interval}"
 
 
 def general_section(f: Facts) -> Section:
@@ -132,22 +141,24 @@ def lineage_section(f: Facts) -> Section:
 
 def data_section(f: Facts) -> Section:
     data = Section("data", "Data governance", "Annex IV point 2(d)")
-    quality = f.results.get("data_quality")
+    quality = _dict(f.results.get("data_quality"))
+    constant = quality.get("constant_columns")
+    constant = [str(c) for c in constant] if isinstance(constant, list) else []
     if quality:
         data.claims.append(
             Claim(
                 f"Evaluation data: {quality.get('rows')} rows, {quality.get('columns')} columns, "
                 f"duplicate share {_num(quality.get('duplicate_share'))}, null share "
                 f"{_num(quality.get('null_share'))}, constant columns "
-                f"{', '.join(quality.get('constant_columns') or []) or 'none'}.",
+                f"{', '.join(constant) or 'none'}.",
                 f.res_cite,
             )
         )
-    for attribute, block in sorted((f.results.get("by_attribute") or {}).items()):
+    for attribute, block in sorted(_dict(f.results.get("by_attribute")).items()):
         parts = [
             f"{group}: {_measure('count', g['count'])}, {_measure('share', g['share'])}"
-            for group, g in sorted((block.get("groups") or {}).items())
-            if "count" in g and "share" in g
+            for group, g in sorted(_dict(_dict(block).get("groups")).items())
+            if isinstance(g, Mapping) and "count" in g and "share" in g
         ]
         if parts:
             data.claims.append(
@@ -202,11 +213,11 @@ def risk_section(f: Facts) -> Section:
 
 def accuracy_section(f: Facts) -> Section:
     accuracy = Section("accuracy", "Accuracy, robustness and metrics", "Annex IV points 2(g), 4")
-    overall = f.results.get("overall") or {}
+    overall = _dict(f.results.get("overall"))
     for name in ACCURACY_METRICS:
         if isinstance(overall.get(name), dict):
             accuracy.claims.append(Claim(_measure(name, overall[name]) + ".", f.res_cite))
-    shift = f.results.get("shift") or {}
+    shift = _dict(f.results.get("shift"))
     if isinstance(overall.get("max_shift_degradation"), dict):
         accuracy.claims.append(
             Claim(

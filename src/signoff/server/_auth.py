@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from .._api import Signoff
+from ..registry import read_only_refusal
 from ..store import ServerToken, User
 from ._cli_session import PREFIX as CLI_PREFIX
 from ._cli_session import cli_session
@@ -44,12 +45,10 @@ __all__ = [
 ]
 
 ACCESS_LEVELS = ("public", "read", "write", "sign", "monitor")
-READ_ONLY_ROLES = frozenset({"auditor"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_SIGNED_IN = "sign in first: a browser session, or an API token in 'Authorization: Bearer'"
 BAD_TOKEN = "the API token is unknown, expired or revoked"
 SCOPE = "a {scope} token cannot {what}; it needs a write token"
-READ_ONLY = "{user} holds only read-only roles ({roles}) and cannot change the registry"
 TOKEN_SIGN = "a token cannot sign or approve: sign-offs come from people, signed in in a browser"
 FRESH = "a sign-off needs a fresh login (at most {limit} old; yours is {age} old): sign in again"
 CSRF = "the form's CSRF token is missing or wrong: reload the page and try again"
@@ -75,8 +74,8 @@ class Principal:
 
     @property
     def read_only(self) -> bool:
-        """Holds only read-only roles."""
-        return bool(self.user.roles) and set(self.user.roles) <= READ_ONLY_ROLES
+        """Holds no role that writes (none at all, or only read-only ones)."""
+        return read_only_refusal(self.user.name, self.user.roles) is not None
 
 
 def span(length: dt.timedelta) -> str:
@@ -180,9 +179,9 @@ def _refuse(request: Request, who: Principal, rule: str, message: str) -> Proble
 
 def _check(request: Request, who: Principal, level: str) -> None:
     what = f"{request.method} {request.url.path}"
-    if level in ("write", "sign", "monitor") and who.read_only:
-        roles = ", ".join(who.user.roles)
-        raise _refuse(request, who, "read_only_role", READ_ONLY.format(user=who.name, roles=roles))
+    refusal = read_only_refusal(who.name, who.user.roles)
+    if level in ("write", "sign", "monitor") and refusal is not None:
+        raise _refuse(request, who, "read_only_role", refusal)
     if level == "write" and who.via == "token" and who.scope != "write":
         raise _refuse(request, who, "token_scope", SCOPE.format(scope=who.scope, what=what))
     if level == "monitor" and who.via == "token" and who.scope != "monitor":

@@ -117,13 +117,16 @@ def judge_audit(
         fast = hashlib.sha256(raw).hexdigest() == claimed or not recheck_manifest
         if not fast and canonical_sha256(results) != claimed:
             raise LedgerVerificationError("results.json no longer matches its manifest")
-    run = manifest.get("run") or {}
+    # the manifest's parts are read defensively: one attached through the Python API may
+    # have any shape under its hash, and a judgement must never crash on it
+    run = manifest.get("run") if isinstance(manifest.get("run"), dict) else {}
+    git = manifest.get("git")
     context = AuditContext(
         today=today,
-        strict=bool(run.get("strict", False)),
+        strict=run.get("strict") is True,
         seed_set=bool(run.get("seed_set", manifest.get("seed") is not None)),
         manifest_written=True,
-        git=manifest.get("git"),
+        git=git if isinstance(git, dict) and isinstance(git.get("commit"), str) else None,
     )
     policy = rules.policies[stage].policy
     return Judgement(audit.id, tuple(evaluate(policy, results, context)))

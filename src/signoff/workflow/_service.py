@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from .._results import overall_value
 from ..errors import ConfigError, WorkflowRefused
 from ..ledger import sign_statement, verify_statement
 from ..registry import Core, Unit
@@ -80,9 +81,9 @@ class ChangeRequestServices:
         if audits:
             results = json.loads(self._core.artifacts.get(audits[-1].results_sha256))
             for name in rules.governance.risk.key_metrics:
-                value = (results.get("overall", {}).get(name) or {}).get("value")
-                if isinstance(value, int | float):
-                    metrics[name] = float(value)
+                value = overall_value(results, name)  # user content: any shape
+                if value is not None:
+                    metrics[name] = value
         return VersionFacts(
             version.feature_schema,
             version.training_data_sha256,
