@@ -254,7 +254,9 @@ def test_a_signoff_without_a_fresh_login_is_refused(stack, browser):
     assert alert.startswith(f"a sign-off needs a fresh login (at most {FRESH_SECONDS} seconds")
     assert page.get_by_text("fresh_login_required").is_visible()
     _shot(page, "cr-stale-login")
+    assert page.get_by_text("What you typed is kept").is_visible()
     page.get_by_role("link", name="Read it again").click()  # the form says why, too
+    assert page.get_by_label("What you checked").input_value() == COMMENT  # kept
     warning = page.locator("form[action$='/sign'] [role=alert]").inner_text()
     assert warning.startswith("Your login is ")
     assert "Sign in again" in warning
@@ -278,8 +280,8 @@ def test_a_signoff_without_a_fresh_login_is_refused(stack, browser):
     page.get_by_role("link", name="Sign in again").click()
     page.get_by_role("link", name="Sign in with your organisation").click()
     page.wait_for_url(stack["base"] + f"/crs/{cr}")
-    page.get_by_label("Approve").check()
-    page.get_by_label("What you checked").fill(COMMENT)
+    assert page.get_by_label("Approve").is_checked()  # what was typed survived the login
+    assert page.get_by_label("What you checked").input_value() == COMMENT
     page.get_by_role("button", name="Record sign-off").click()
     assert page.get_by_text("Your sign-off was recorded in the ledger").is_visible()
     assert [e.actor for e in _signed(stack)] == ["anna"]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -34,8 +33,8 @@ from . import (
 )
 from ._auth import api_routes, route_access
 from ._cache import PageCache
-from ._cli_session import renew_stamp
-from ._idempotency import idempotent
+from ._edge import Edge
+from ._idempotency import Idempotency
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
 from ._problems import install_handlers
@@ -46,18 +45,6 @@ __all__ = ["create_app"]
 
 HERE = Path(__file__).parent
 NO_RULE = "route {methods} {path} declares no access level (Depends(need(...))); refusing to start"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
-DOCS_CSP = (
-    "default-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:"
-)
 
 
 def _oidc_client(settings: Settings) -> object | None:
@@ -125,7 +112,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
-    app.middleware("http")(idempotent)  # inside the session: it knows who is asking
+    app.add_middleware(Idempotency)  # inside the session: it knows who is asking
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -134,35 +121,8 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path == "/docs":
-            response.headers["Content-Security-Policy"] = DOCS_CSP
-        response.headers.setdefault("Cache-Control", "no-store")
-        renew_stamp(request, response)  # a CLI session's idle clock restarts
-        return response
-
     app.state.request_metrics = RequestMetrics()
-
-    @app.middleware("http")
-    async def count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start, status = time.perf_counter(), 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-            elapsed = time.perf_counter() - start
-            app.state.request_metrics.observe(request.method, route, status, elapsed)
+    app.add_middleware(Edge, metrics=app.state.request_metrics)  # headers, counts, latency
 
     install_handlers(app)
     install_openapi(app)

@@ -30,6 +30,7 @@ from ..registry import read_only_refusal
 from ..store import ServerToken, User
 from ._cli_session import PREFIX as CLI_PREFIX
 from ._cli_session import cli_session
+from ._drafts import DRAFT, carry_draft, keep_draft
 from ._problems import Problem
 
 __all__ = [
@@ -91,7 +92,9 @@ def _epoch(moment: dt.datetime) -> int:
 def start_session(
     request: Request, user: User, *, identity_provider: str, subject: str, now: dt.datetime
 ) -> None:
-    """Replace whatever session there was with a new login of ``user``."""
+    """Replace whatever session there was with a new login of ``user`` (the same person's
+    sign-off draft, refused for a stale login, is kept)."""
+    draft = carry_draft(request, user.name)
     request.session.clear()
     request.session.update(
         {
@@ -103,6 +106,8 @@ def start_session(
             "csrf": secrets.token_urlsafe(24),
         }
     )
+    if draft:
+        request.session[DRAFT] = draft
 
 
 def end_session(request: Request) -> None:
@@ -120,7 +125,9 @@ def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal
     if now - login_at > settings.session_max or now - seen > settings.session_idle:
         data.clear()
         return None
-    user = api.registry.users.get_user(data["user"])
+    name = data["user"]  # the person's record at the request's state (one query when kept)
+    cache = request.app.state.page_cache
+    user = cache.get(("user", name), lambda: api.registry.users.get_user(name), request)
     data["seen"] = _epoch(now)
     return Principal(
         user,
@@ -215,7 +222,14 @@ def need(level: str) -> Callable[[Request], Awaitable[Principal | None]]:
         if who is None:
             raise Problem(401, "NotAuthenticated", NOT_SIGNED_IN, rule="sign_in")
         await _csrf(request, who)
-        await run_in_threadpool(_check, request, who, level)
+        if level == "read":  # being signed in is all reading needs (no thread hop)
+            return who
+        try:
+            await run_in_threadpool(_check, request, who, level)
+        except Problem as refused:
+            if refused.rule == "fresh_login_required":
+                await keep_draft(request)  # signing in again loses nothing typed
+            raise
         return who
 
     dependency.access_level = level  # type: ignore[attr-defined]

@@ -1,19 +1,19 @@
 """A CLI session (``signoff login``) on each request: the device code names the session in
 ``server_tokens``, the signed ``Signoff-Session`` stamp carries its last request's time and
-is renewed on every answer (30 minutes idle end it, as a browser session)."""
+is renewed on every answer by ``_edge.Edge`` (30 minutes idle end it, as a browser session)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import Request, Response
+from fastapi import Request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .._api import Signoff
 from ..store import ServerToken, User
 from ._problems import Problem
 
-__all__ = ["PREFIX", "STAMP_HEADER", "cli_session", "renew_stamp", "serializer", "stamp"]
+__all__ = ["PREFIX", "STAMP_HEADER", "cli_session", "serializer", "stamp"]
 
 PREFIX = "sod_"
 STAMP_HEADER = "Signoff-Session"
@@ -53,10 +53,3 @@ def cli_session(
         raise Problem(401, "NotAuthenticated", SESSION_ENDED, rule="cli_session")
     request.state.cli_stamp = stamp(request, session.id, now)
     return found
-
-
-def renew_stamp(request: Request, response: Response) -> None:
-    """Put a CLI session's renewed stamp on the answer (its idle clock restarts)."""
-    renewed = getattr(request.state, "cli_stamp", None)
-    if renewed:
-        response.headers[STAMP_HEADER] = renewed

@@ -24,12 +24,14 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._api import Signoff
 from ..store import claim_key, forget_key, keep_answer
 from ._problems import PROBLEM_JSON, problem_body
 
-__all__ = ["KEEP", "caller_of_token", "fingerprint", "idempotent"]
+__all__ = ["KEEP", "Idempotency", "caller_of_token", "fingerprint", "idempotent"]
 
 KEEP = dt.timedelta(hours=24)
 #: The headers of an answer that are replayed with it.
@@ -133,3 +135,21 @@ async def idempotent(
     kept = {k: v for k, v in response.headers.items() if k.lower() in REPLAYED_HEADERS}
     await run_in_threadpool(keep_answer, api.store, caller, key, response.status_code, kept, text)
     return answer
+
+
+class Idempotency:
+    """The middleware, entered only by what it concerns (a POST under ``/api/`` with an
+    ``Idempotency-Key``); every other request passes straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.keyed = BaseHTTPMiddleware(app, dispatch=idempotent)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        keyed = (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith("/api/")
+            and any(name == b"idempotency-key" for name, _ in scope["headers"])
+        )
+        await (self.keyed if keyed else self.app)(scope, receive, send)

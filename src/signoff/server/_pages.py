@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .._api import Signoff
@@ -15,6 +15,7 @@ from ..workflow import ChangeRequest
 from ._api_routes import attestation
 from ._auth import Principal, need, span
 from ._cache import PageCache
+from ._drafts import forget_draft, take_draft
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
@@ -25,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+PAGE_SIZE = 50  # change requests on one page of /crs
 STALE_LOGIN = "Your login is {age} old; a sign-off needs one at most {limit} old."
 
 
@@ -82,10 +84,27 @@ def _cached(request: Request) -> PageCache:
 
 
 @router.get("/crs", response_class=HTMLResponse)
-def cr_list(request: Request, who: Reader, state: str | None = None) -> Response:
+def cr_list(
+    request: Request,
+    who: Reader,
+    state: str | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Newest first, PAGE_SIZE at a time (read a page at a time from the database)."""
     api = _api(request)
-    crs = _cached(request).get(("crs", state or ""), lambda: api.workflow.list_crs(state=state))
-    return _page(request, "crs.html", who, crs=crs, state=state or "")
+    crs = _cached(request).get(
+        ("crs", state or "", offset),
+        lambda: api.workflow.list_crs(state=state, limit=PAGE_SIZE + 1, offset=offset),
+        request,
+    )
+    pages = {
+        "first": offset + 1,
+        "last": offset + min(len(crs), PAGE_SIZE),
+        "newer": max(offset - PAGE_SIZE, 0) if offset else None,
+        "older": offset + PAGE_SIZE if len(crs) > PAGE_SIZE else None,
+    }
+    context = {"crs": crs[:PAGE_SIZE], "state": state or "", "pages": pages}
+    return _page(request, "crs.html", who, **context)
 
 
 def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str, Any], Any]:
@@ -100,7 +119,9 @@ def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str,
 @router.get("/crs/{cr}", response_class=HTMLResponse)
 def cr_page(request: Request, cr: str, who: Reader) -> Response:
     api = _api(request)
-    found, audits, waivers, evidence = _cached(request).get(("cr", cr), lambda: _cr_data(api, cr))
+    found, audits, waivers, evidence = _cached(request).get(
+        ("cr", cr), lambda: _cr_data(api, cr), request
+    )
     gates = sorted(
         (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
     )
@@ -116,6 +137,7 @@ def cr_page(request: Request, cr: str, who: Reader) -> Response:
         roles=sign_roles(found, who),
         etag=etag(found).strip('"'),
         stale_login=_stale_login(request, who),
+        draft=take_draft(request, found.id),
     )
     response.headers["ETag"] = etag(found)
     return response
@@ -150,6 +172,7 @@ def cr_sign(
         if_match=number,
         attestation=attestation(who, shown),
     )
+    forget_draft(request)
     return RedirectResponse(f"/crs/{found.id}?signed=1", status_code=303)
 
 

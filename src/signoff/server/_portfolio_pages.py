@@ -1,17 +1,26 @@
 """The portfolio dashboard page: the ``signoff portfolio`` table with its filters (team,
 status, as of a date) and the portfolio report's charts, each model linking to its page.
-The same core calls as ``GET /api/portfolio`` and ``/api/portfolio/trends``."""
+The same core calls as ``GET /api/portfolio`` and ``/api/portfolio/trends``.
+
+What lies below the filters is the same for everyone at one registry state, so it is
+computed and rendered once per (filters, tree size, minute) in each worker (the page
+cache); only the page's frame — who is signed in, their CSRF token — is rendered per
+request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from .._api import Signoff
 from ..errors import SignoffError
 from ._auth import Principal, need
+from ._cache import PageCache
 
 __all__ = ["router"]
 
@@ -25,36 +34,54 @@ def _api(request: Request) -> Signoff:
     return api
 
 
+def _board(request: Request, filters: dict[str, str]) -> Markup:
+    """The counts, table and charts for ``filters``, rendered (SignoffError: a bad filter)."""
+    from ..portfolio import STATUSES, portfolio_charts
+
+    view, trends = _api(request).portfolio.dashboard(
+        at=filters["at"] or None, team=filters["team"] or None, status=filters["status"] or None
+    )
+    shown = view.to_dict()
+    order = {s: i for i, s in enumerate(reversed(STATUSES))}  # blocked, attention, …
+    rows = sorted(shown["models"], key=lambda r: (order[r["status"]], r["model"]))
+    chosen = {k: v for k, v in filters.items() if v}
+    template = request.app.state.templates.env.get_template("_portfolio_body.html")
+    html = template.render(
+        view=shown,
+        rows=rows,
+        filters=filters,
+        charts=portfolio_charts(view, trends),
+        query=f"?{urlencode(chosen)}" if chosen else "",
+    )
+    return Markup(html)
+
+
 @router.get("/portfolio", response_class=HTMLResponse)
 def portfolio_page(
     request: Request, who: Reader, team: Filter = "", status: Filter = "", at: Filter = ""
 ) -> Response:
-    from ..portfolio import STATUSES, portfolio_charts
+    from ..portfolio import STATUSES
 
     api = _api(request)
-    teams = sorted({m.team for m in api.registry.list_models()})
+    cache: PageCache = request.app.state.page_cache
+    filters = {"team": team, "status": status, "at": at}
+    teams = cache.get(
+        ("teams",), lambda: sorted({m.team for m in api.registry.list_models()}), request
+    )
     context: dict[str, Any] = {
         "who": who,
-        "filters": {"team": team, "status": status, "at": at},
+        "filters": filters,
         "teams": teams,
         "statuses": STATUSES,
         "error": None,
-        "view": None,
-        "charts": {},
+        "body": None,
     }
     code = 200
     try:
-        view, trends = api.portfolio.dashboard(
-            at=at or None, team=team or None, status=status or None
-        )
+        key = ("portfolio", team, status, at)
+        context["body"] = cache.get(key, lambda: _board(request, filters), request)
     except SignoffError as exc:  # a bad filter: say so above the form, keep the form
         context["error"], code = exc.render(), exc.http_status
-    else:
-        context["view"] = view.to_dict()
-        order = {s: i for i, s in enumerate(reversed(STATUSES))}  # blocked, attention, …
-        rows = sorted(context["view"]["models"], key=lambda r: (order[r["status"]], r["model"]))
-        context["rows"] = rows
-        context["charts"] = portfolio_charts(view, trends)
     templates = request.app.state.templates
     page: Response = templates.TemplateResponse(
         request, "portfolio.html", context, status_code=code

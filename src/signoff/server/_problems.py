@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from ..errors import SignoffError, WorkflowRefused
+from ._drafts import refused_comment
 
 __all__ = ["PROBLEM_JSON", "Problem", "install_handlers", "problem_body"]
 
@@ -65,7 +66,10 @@ def _render(request: Request, body: dict[str, Any]) -> Response:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         templates = request.app.state.templates
         page: Response = templates.TemplateResponse(
-            request, "error.html", {"problem": body}, status_code=body["status"]
+            request,
+            "error.html",
+            {"problem": body, "unkept": refused_comment(request)},
+            status_code=body["status"],
         )
         return page
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON)

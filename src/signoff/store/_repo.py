@@ -72,8 +72,11 @@ class Repository(PortfolioReads, MonitorReads, TokenReads):
         requester: str | None = None,
         states: Sequence[str] | None = None,
         emergency_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[CRRecord]:
-        """Change requests, newest first, filtered in SQL (five queries whatever their number)."""
+        """Change requests, newest first, filtered in SQL (five queries whatever their number);
+        ``limit``/``offset``: one page of them, paged in SQL too."""
         base = aliased(VersionRow)
         latest = (
             select(CRTransitionRow.cr_id, func.max(CRTransitionRow.id).label("last"))
@@ -110,6 +113,8 @@ class Repository(PortfolioReads, MonitorReads, TokenReads):
             query = query.where(CRTransitionRow.to_state.in_(list(states)))
         if emergency_only:
             query = query.where(ChangeRequestRow.risk_level == "emergency")
+        if limit is not None or offset:
+            query = query.limit(limit).offset(offset)
         rows = self._session.execute(query).all()
         ids = [r[0].id for r in rows]
         signoffs = self._signoffs(ids)

@@ -356,9 +356,12 @@ class ChangeRequestServices:
         mine: str | None = None,
         waiting_for: str | None = None,
         overdue: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[ChangeRequest]:
         """CRs, newest first; filtered by state, requester, a role still needed, or an
-        overdue post-incident review / expired emergency change."""
+        overdue post-incident review / expired emergency change. ``limit``/``offset``: one
+        page of them (read from the database alone when only state and requester filter)."""
         states: tuple[str, ...] | None = (state,) if state else None
         if waiting_for is not None:
             states = tuple(
@@ -367,7 +370,14 @@ class ChangeRequestServices:
         now = self._core.clock()
         with self._core.read() as repo:
             who = repo.user(mine).name if mine is not None else None
-            records = repo.crs(states=states, requester=who, emergency_only=overdue)
+            in_sql = waiting_for is None and not overdue
+            records = repo.crs(
+                states=states,
+                requester=who,
+                emergency_only=overdue,
+                limit=limit if in_sql else None,
+                offset=offset if in_sql else 0,
+            )
             ahead = Prefetched.read(repo)
             crs = [
                 view(repo, self._core.artifacts, r, now, full=False, prefetched=ahead)
@@ -377,4 +387,6 @@ class ChangeRequestServices:
             crs = [c for c in crs if c.overdue or c.expired]
         if waiting_for is not None:
             crs = [c for c in crs if any(o["role"] == waiting_for for o in c.outstanding())]
+        if not in_sql and (limit is not None or offset):
+            crs = crs[offset : None if limit is None else offset + limit]
         return crs
