@@ -42,7 +42,8 @@ TOLERANCE = 1e-12
 @pytest.fixture(scope="module")
 def spark() -> Any:
     """One local session for the module (Spark's start-up is slow); its logs quiet."""
-    from signoff.audit._spark_session import quiet, session
+    from signoff.engines import spark_quiet as quiet
+    from signoff.engines import spark_session as session
 
     with quiet():
         return session()
@@ -264,7 +265,7 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
     """The rank sums merged from score ranges equal those of a window per group, and
     scikit-learn's AUC, on ties spread over many small partitions."""
     from signoff.audit import _spark_ranks
-    from signoff.audit._spark_session import quiet
+    from signoff.engines import spark_quiet as quiet
     from signoff.evidence import View
 
     rng = np.random.default_rng(4)

@@ -56,7 +56,8 @@ SPEC = make_spec(
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    from signoff.audit._spark_session import quiet, session
+    from signoff.engines import spark_quiet as quiet
+    from signoff.engines import spark_session as session
 
     with quiet():
         return session()

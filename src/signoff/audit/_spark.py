@@ -1,4 +1,4 @@
-"""The Spark engine, part 1: the rows checked and reduced by Spark (session: ``_spark_session``).
+"""The Spark engine, part 1: the rows checked and reduced by Spark (session: ``signoff.engines``).
 
 The rows stay in Spark; the driver sees only small tables.  The checks are those of the
 NumPy and DuckDB paths, made on what Spark can count: the target's nulls and distinct
@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
+from ..engines import SPARK_FRAME as FRAME
+from ..engines import spark_is_number as is_number
+from ..engines import spark_missing as missing
 from ..errors import ConfigError, DataError
 from ..evidence import (
     SCORES_NAN,
@@ -37,7 +40,6 @@ from ..evidence import (
     encode_attribute,
 )
 from ._read import EMPTY
-from ._spark_session import FRAME, is_number, missing
 
 __all__ = ["SparkReduced", "reduce_frame"]
 

@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 
 from ..config import AuditConfig
+from ..engines import spark_is_float as is_float
+from ..engines import spark_is_number as is_number
+from ..engines import spark_missing as missing
 from ..evidence import (
     LOG_LOSS_EPS,
     CountTable,
@@ -43,7 +46,6 @@ from ..metrics import (
 from ._engine_evidence import EngineEvidence, column_quality
 from ._spark import SparkReduced
 from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
-from ._spark_session import is_float, is_number, missing
 
 __all__ = ["spark_evidence"]
 
