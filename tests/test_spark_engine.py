@@ -149,6 +149,27 @@ def test_spark_equals_numpy_and_duckdb(spark: Any, tmp_path: Path) -> None:
         _compare(_run(tmp_path, "eval.parquet", "duckdb", replicates=200), on_spark)
 
 
+def test_duration_columns_in_seconds_as_pandas_gives_them(spark: Any, tmp_path: Path) -> None:
+    """Parquet durations (Spark reads their ticks as integers): min/max in seconds, as the
+    NumPy and DuckDB engines report them."""
+    frame = _frame(8, 600)
+    rng = np.random.default_rng(8)
+    waited = pd.to_timedelta(rng.integers(1, 10**5, len(frame)), "s")
+    frame["waited"] = waited
+    frame["latency"] = pd.to_timedelta(rng.integers(5, 900, len(frame)), "ms").astype(
+        "timedelta64[ms]"
+    )
+    _write(frame, tmp_path / "eval.parquet")
+    results = {e: _run(tmp_path, "eval.parquet", e) for e in ("numpy", "spark", "duckdb")}
+    for engine, found in results.items():
+        columns = found["data_quality"]["column_quality"]
+        assert columns["waited"]["min"] == waited.min().total_seconds(), engine
+        assert columns["waited"]["max"] == waited.max().total_seconds(), engine
+        assert columns["latency"]["max"] == frame["latency"].max().total_seconds(), engine
+    _compare(results["numpy"], results["spark"])
+    _compare(results["duckdb"], results["spark"])
+
+
 @settings(
     max_examples=3,  # Spark is slow: few examples, each a real run
     deadline=None,
@@ -297,3 +318,33 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
             else:
                 expected = roc_auc_score(labels, s[chosen])
                 assert merged[view.name][group] == pytest.approx(expected, abs=1e-12)
+
+
+def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
+    """The runs of tied scores from per-range windows shifted by the ranges below equal one
+    window over every score, and NumPy's cumulative sums over the sorted distinct scores."""
+    from signoff.audit import _spark_ranks
+    from signoff.engines import spark_quiet as quiet
+
+    rng = np.random.default_rng(11)
+    rows = 5000
+    s = rng.integers(0, 700, rows) / 699.0
+    y = (rng.random(rows) < s).astype(np.int64)
+    k = rng.integers(0, 4, rows)
+    data = spark.createDataFrame(pa.table({"k": k, "s": s, "y": y})).repartition(5)
+    agg = data.groupBy("k", "s").agg({"*": "count", "y": "sum"})
+    agg = agg.withColumnRenamed("count(1)", "n").withColumnRenamed("sum(y)", "pos")
+    with quiet():
+        runs = _spark_ranks.runs_of(agg)
+        assert runs.rdd.getNumPartitions() > 1
+        ranged = runs.orderBy("s").toArrow()
+        runs.unpersist()
+        single = _spark_ranks.runs_by_one_window(agg).orderBy("s").toArrow()
+    assert ranged.to_pydict() == single.to_pydict()
+    values, inverse = np.unique(s, return_inverse=True)
+    n = np.bincount(inverse)
+    pos = np.bincount(inverse, weights=y).astype(np.int64)
+    assert ranged.column("s").to_numpy().tolist() == values.tolist()
+    assert ranged.column("below").to_numpy().tolist() == (np.cumsum(n) - n).tolist()
+    assert ranged.column("pos_below").to_numpy().tolist() == (np.cumsum(pos) - pos).tolist()
+    assert ranged.column("run").to_numpy().tolist() == list(range(len(values)))

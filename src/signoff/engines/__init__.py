@@ -8,7 +8,15 @@ alike.
 
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
-from ._sources import MEMORY_BUDGET, UNSUPPORTED, DataSource, Engine, Kind, find_source
+from ._sources import (
+    MEMORY_BUDGET,
+    UNSUPPORTED,
+    DataSource,
+    Engine,
+    Kind,
+    duration_units,
+    find_source,
+)
 from ._spark_session import FRAME as SPARK_FRAME
 from ._spark_session import LOCAL_SETTINGS as SPARK_LOCAL_SETTINGS
 from ._spark_session import frame_digest as spark_frame_digest
@@ -28,6 +36,7 @@ __all__ = [
     "Engine",
     "Kind",
     "duckdb_connect",
+    "duration_units",
     "find_source",
     "quote",
     "spark_frame_digest",

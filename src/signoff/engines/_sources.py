@@ -25,6 +25,7 @@ __all__ = [
     "MEMORY_BUDGET",
     "UNSUPPORTED",
     "DataSource",
+    "duration_units",
     "find_source",
 ]
 
@@ -163,3 +164,21 @@ def find_source(path: Path, *, what: str = "evaluation data") -> DataSource:
     kind: Kind = "parquet" if kinds[0] == ".parquet" else "csv"
     size = _parquet_size(files) if kind == "parquet" else sum(f.stat().st_size for f in files)
     return DataSource(path, tuple(files), kind, size)
+
+
+def duration_units(files: tuple[Path, ...]) -> dict[str, float]:
+    """Parquet duration columns (DuckDB and Spark read them as integers) → ticks per second.
+
+    pandas reads them as timedeltas and reports their min/max in seconds; an engine
+    divides its integer min/max by these.  Not Parquet (no files, CSV): none.
+    """
+    if not files or files[0].suffix.lower() != ".parquet":
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(files[0])
+    ticks = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+    return {
+        field.name: ticks[field.type.unit] for field in schema if pa.types.is_duration(field.type)
+    }

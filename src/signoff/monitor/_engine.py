@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..engines import DataSource
+from ..engines import DataSource, spark_quiet
 from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline import Baseline
@@ -165,6 +165,18 @@ def engine_windows(
     length: dt.timedelta | None,
 ) -> tuple[list[WindowInput], int]:
     """Every window of the batch, oldest first, and the batch's rows, counted by ``engine``."""
+    with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
+        return _engine_windows(base, source, engine, needed=needed, length=length)
+
+
+def _engine_windows(
+    base: Baseline,
+    source: DataSource,
+    engine: str,
+    *,
+    needed: dict[str, str],
+    length: dt.timedelta | None,
+) -> tuple[list[WindowInput], int]:
     config = base.config
     db = open_batch(engine, source, where=source.path)
     try:

@@ -61,7 +61,10 @@ class SqlBatch:
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """A small table for joins."""
         if self.engine == "spark":
-            self.handle.createDataFrame(frame).createOrReplaceTempView(name)
+            import pyarrow as pa
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self.handle.createDataFrame(table).createOrReplaceTempView(name)
         else:
             self.handle.register(name, frame)
 
