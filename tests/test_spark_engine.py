@@ -334,15 +334,18 @@ def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
     data = spark.createDataFrame(pa.table({"k": k, "s": s, "y": y})).repartition(5)
     agg = data.groupBy("k", "s").agg({"*": "count", "y": "sum"})
     agg = agg.withColumnRenamed("count(1)", "n").withColumnRenamed("sum(y)", "pos")
+    values, inverse = np.unique(s, return_inverse=True)
+    n = np.bincount(inverse)
+    wanted = np.array([0, 1, 17, rows // 2, rows - 2, rows - 1])
     with quiet():
         runs = _spark_ranks.runs_of(agg)
         assert runs.rdd.getNumPartitions() > 1
         ranged = runs.orderBy("s").toArrow()
+        order = _spark_ranks.order_statistics(runs, wanted)  # runs come back unordered
         runs.unpersist()
         single = _spark_ranks.runs_by_one_window(agg).orderBy("s").toArrow()
     assert ranged.to_pydict() == single.to_pydict()
-    values, inverse = np.unique(s, return_inverse=True)
-    n = np.bincount(inverse)
+    assert [order[int(r)] for r in wanted] == np.sort(s)[wanted].tolist()
     pos = np.bincount(inverse, weights=y).astype(np.int64)
     assert ranged.column("s").to_numpy().tolist() == values.tolist()
     assert ranged.column("below").to_numpy().tolist() == (np.cumsum(n) - n).tolist()

@@ -135,6 +135,7 @@ def order_statistics(runs: Any, wanted: np.ndarray) -> dict[int, float]:
 
     found = runs.select("s", "n", "below").mapInArrow(holding, "s double, n long, below long")
     table = found.toArrow()
+    table = table.take(np.argsort(table.column("below").to_numpy(), kind="stable"))  # ranges
     s, n, below = (table.column(c).to_numpy() for c in ("s", "n", "below"))
     out: dict[int, float] = {}
     for rank in ranks:

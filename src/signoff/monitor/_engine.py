@@ -12,7 +12,6 @@ PII check reads the rows at :func:`~._pii.sample_positions` of each window.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,9 +21,9 @@ from ..engines import DataSource, spark_quiet
 from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline import Baseline
+from ._batch import Raw, WindowInput
 from ._inputs import EMPTY, NO_FEATURES, require_columns
 from ._pii import find_pii_sampled, sample_positions
-from ._profile import Profile
 from ._quality import WindowColumns
 from ._spec import column_kind
 from ._sql import SqlBatch, open_batch
@@ -34,20 +33,7 @@ from ._windows import moment, parse_timestamps
 __all__ = ["BAD_ROWS", "WindowInput", "engine_windows"]
 
 FloatArray = NDArray[np.float64]
-Raw = dict[str, tuple[FloatArray, FloatArray]]  # column → (reference sorted, window values)
 BAD_ROWS = "{count} row(s) fail the check of {what}; the in-memory check found none"
-
-
-@dataclass(frozen=True)
-class WindowInput:
-    """One window as the measures need it, whoever counted it."""
-
-    start: dt.datetime | None
-    end: dt.datetime | None
-    rows: int
-    profile: Profile
-    raw: Raw
-    columns: WindowColumns
 
 
 def _is_text(series: pd.Series) -> bool:

@@ -15,32 +15,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from .._time import iso_utc
-from ..engines import MEMORY_BUDGET, DataSource, find_source
-from ..errors import ConfigError, DataError
-from ..evidence import validate_scores
+from ..errors import ConfigError
 from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
-from ._baseline import Baseline, build_baseline, labels_of, roles
-from ._config import LoadedMonitorConfig, MonitorConfig, window_length
+from ._baseline import Baseline, build_baseline, roles
+from ._batch import NO_BATCH, WindowInput, batch_source, numpy_windows
+from ._config import MonitorConfig, window_length
 from ._drift import Thresholds, compare_profiles
-from ._engine import WindowInput, engine_windows
+from ._engine import engine_windows
 from ._fairness import FairnessOptions, window_fairness, window_performance
 from ._inputs import (
-    NO_FEATURES,
     LabelJoin,
     file_sha256,
-    join_labels,
-    read_table,
-    require_columns,
 )
 from ._metrics import MONITOR_CATALOGUE, window_evidence
-from ._profile import Profile, numeric_values, profile_frame
-from ._quality import WindowColumns, window_quality
+from ._profile import Profile
+from ._quality import window_quality
 from ._serial import profile_sha256
-from ._windows import split_windows
 
 __all__ = [
     "LABELS_ENGINE",
@@ -60,7 +53,6 @@ LABELS_ENGINE = (
     "--labels is joined in memory: data.engine {engine} cannot join late labels yet; "
     "use engine numpy, or put the labels in the batch's target column"
 )
-NO_BATCH = "no batch: give --batch, or `data.path` in the monitor config"
 FloatArray = NDArray[np.float64]
 
 
@@ -144,80 +136,6 @@ def _window_document(base: Baseline, window: WindowInput) -> dict[str, Any]:
     }
 
 
-def batch_source(loaded: LoadedMonitorConfig, batch: str | Path | None) -> tuple[DataSource, str]:
-    """The batch's files (``--batch``, else ``data.path``) and the engine that counts them."""
-    data = loaded.config.data
-    if batch is not None:
-        path = Path(batch)
-    elif data.path is not None:
-        path = loaded.resolve(data.path)
-    else:
-        raise ConfigError(NO_BATCH, file=loaded.path, field="data.path")
-    source = find_source(path, what="batch file")
-    engine: str = data.engine
-    if engine == "auto":
-        engine = "numpy" if source.size <= MEMORY_BUDGET else "duckdb"
-    return source, engine
-
-
-def _read_batch(source: DataSource) -> pd.DataFrame:
-    frames = [read_table(f, what="batch") for f in source.files]
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-
-
-def _numpy_windows(
-    base: Baseline,
-    source: DataSource,
-    *,
-    needed: dict[str, str],
-    length: dt.timedelta | None,
-    labels_path: str | Path | None,
-) -> tuple[list[WindowInput], int, LabelJoin | None]:
-    """The windows of a batch read into memory."""
-    config = base.config
-    batch_file = source.path
-    batch = _read_batch(source)
-    require_columns(batch, needed, what="batch", file=batch_file)
-    features = base.spec.features
-    if features and not any(f in batch.columns for f in features):
-        shown = ", ".join(features[:10]) + (", …" if len(features) > 10 else "")
-        present = ", ".join(map(str, batch.columns))
-        raise DataError(NO_FEATURES.format(expected=shown, present=present), file=batch_file)
-    scores = validate_scores(batch[config.columns.score], file=batch_file, field="columns.score")
-    labels = labels_of(batch, config)
-    joined: LabelJoin | None = None
-    if labels_path is not None:
-        labels_file = Path(labels_path)
-        assert config.columns.prediction_id is not None
-        assert config.columns.target is not None
-        joined = join_labels(
-            batch[config.columns.prediction_id],
-            read_table(labels_file, what="labels file"),
-            id_column=config.columns.prediction_id,
-            target=config.columns.target,
-            positive_label=config.positive_label,
-            file=labels_file,
-            existing=labels,
-        )
-        labels = joined.labels
-    windows = split_windows(
-        batch, timestamp=config.columns.timestamp, length=length, file=batch_file
-    )
-    inputs = []
-    for window in windows:
-        rows = window.rows
-        frame = batch.iloc[rows].reset_index(drop=True)
-        profile = profile_frame(frame, base.spec, scores=scores[rows], labels=labels[rows])
-        raw = {
-            c: (ordered, numeric_values(frame[c]))
-            for c, ordered in base.sorted_values.items()
-            if c in frame.columns
-        }
-        columns = WindowColumns.of_frame(frame, base.kinds)
-        inputs.append(WindowInput(window.start, window.end, len(frame), profile, raw, columns))
-    return inputs, len(batch), joined
-
-
 def run_monitor(
     config_path: str | Path,
     batch_path: str | Path | None = None,
@@ -256,7 +174,7 @@ def run_monitor(
     length = window_length(config.window) if config.window else None
     joined: LabelJoin | None = None
     if engine == "numpy":
-        inputs, rows, joined = _numpy_windows(
+        inputs, rows, joined = numpy_windows(
             base, source, needed=needed, length=length, labels_path=labels_path
         )
     else:
