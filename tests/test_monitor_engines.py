@@ -43,7 +43,8 @@ bootstrap: {{replicates: 50}}
 
 
 def _frame(seed: int, rows: int, *, shift: float = 0.0) -> pd.DataFrame:
-    """Nulls, ±∞, unseen categories, tied scores, unlabelled rows, e-mail addresses."""
+    """Nulls, ±∞, unseen categories, tied scores, unlabelled rows, e-mail addresses,
+    yes/no text and booleans."""
     rng = np.random.default_rng(seed)
     x = rng.normal(shift, 1.0, rows)
     x[rng.random(rows) < 0.05] = np.nan
@@ -75,6 +76,8 @@ def _frame(seed: int, rows: int, *, shift: float = 0.0) -> pd.DataFrame:
             "region": region,
             "age": age,
             "contact": contact,
+            "answer": rng.choice(np.array(["yes", "no"]), rows),  # DuckDB's CSV sniffer: BOOLEAN
+            "flag": rng.random(rows) < 0.3,  # true booleans
             "score": score,
             "label": label,
         }

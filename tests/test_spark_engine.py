@@ -351,3 +351,24 @@ def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
     assert ranged.column("below").to_numpy().tolist() == (np.cumsum(n) - n).tolist()
     assert ranged.column("pos_below").to_numpy().tolist() == (np.cumsum(pos) - pos).tolist()
     assert ranged.column("run").to_numpy().tolist() == list(range(len(values)))
+
+
+def test_proxy_statistics_equal_numpy(spark: Any, tmp_path: Path) -> None:
+    """Every feature column against every attribute and intersection on Spark: the NumPy
+    path's measure and value (to 1e-12), the whole results.json too."""
+    from test_duckdb_engine import _proxy_frame
+
+    _write(_proxy_frame(4, 400), tmp_path / "eval.parquet")
+    results = {}
+    for engine in ("numpy", "spark"):
+        config = _config("eval.parquet", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    proxies = results["spark"]["proxies"]
+    measures = {p["feature"]: p["measure"] for p in proxies}
+    assert measures["when"] == measures["waited"] == measures["level"] == "correlation_ratio"
+    assert measures["flag"] == measures["id"] == "cramers_v"
+    assert len(proxies) == len(results["numpy"]["proxies"]) > 0
+    _compare(results["numpy"], results["spark"])

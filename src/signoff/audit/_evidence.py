@@ -202,6 +202,7 @@ def spark_evidence(
     from ..engines import spark_session as session
     from ._spark import reduce_frame
     from ._spark_evidence import spark_evidence as from_agg
+    from ._spark_proxy import spark_proxies
 
     with quiet():
         spark = session()
@@ -215,22 +216,25 @@ def spark_evidence(
         try:
             _tick(progress, "reading data and scoring")
             found = from_agg(reduced, config, OVERALL)
+            protected = {config.attribute_column(a) for a in config.protected_attributes}
+            proxies = spark_proxies(reduced, [f for f in reduced.features if f not in protected])
+            _tick(progress, "proxy detection")
             digest = source.sha256() if source is not None else frame_digest(frame)
         finally:
             reduced.agg.unpersist()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
     stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
-    features = tuple(config.data.features or ())
+    features = reduced.features
     return Evidence(
         engine="spark",
         rows=reduced.rows,
         data_sha256=digest,
         stats=stats,
         attributes=reduced.attributes,
-        proxies=(),
+        proxies=proxies,
         importances=None,
         importance_rank=None,
-        watched=_watched(features, config, ()),
+        watched=_watched(features, config, proxies),
         note=PREDICTIONS_ONLY,
         quality=found.quality,
         curves=found.curves,

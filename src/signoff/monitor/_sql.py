@@ -24,6 +24,7 @@ __all__ = ["SqlBatch", "number", "open_batch"]
 _DUCK_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
 _SPARK_NUMBERS = ("tinyint", "smallint", "int", "bigint", "float", "double")
 _DUCK_TIMES = ("TIMESTAMP", "DATE")
+_PANDAS_BOOLEANS = {"True", "TRUE", "true", "False", "FALSE", "false", None}
 _SPARK_TIMES = ("timestamp", "date")
 
 
@@ -129,6 +130,25 @@ class SqlBatch:
             self.handle.close()
 
 
+def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:
+    """CSV files with pandas' types: DuckDB's sniffer also reads dates, times and yes/no
+    as such, pandas reads them as text (and only true/false as booleans)."""
+    reader = con.read_csv(files)
+    text = {}
+    for column, kind in zip(reader.columns, (str(t) for t in reader.types), strict=True):
+        if kind.startswith(("DATE", "TIME")):
+            text[column] = "VARCHAR"
+        elif kind == "BOOLEAN":
+            raw = con.read_csv(files, all_varchar=True)
+            quoted = '"' + column.replace('"', '""') + '"'
+            found = {
+                v for (v,) in raw.query("raw", f"SELECT DISTINCT {quoted} FROM raw").fetchall()
+            }
+            if not found <= _PANDAS_BOOLEANS:
+                text[column] = "VARCHAR"
+    return con.read_csv(files, dtype=text) if text else reader
+
+
 def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     """The batch's files as the view ``batch`` of a DuckDB connection or a Spark session."""
     files = [str(f) for f in source.files]
@@ -144,7 +164,10 @@ def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     con = duckdb_connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = true")  # CSV rows numbered in file order
-    reader = con.read_parquet(files) if source.kind == "parquet" else con.read_csv(files)
+    if source.kind == "parquet":
+        reader = con.read_parquet(files)
+    else:
+        reader = _csv_as_pandas_reads_it(con, files)
     reader.create_view("batch")
     types = {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
     return SqlBatch("duckdb", con, source, tuple(reader.columns), types)
