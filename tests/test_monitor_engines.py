@@ -251,3 +251,32 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("give --batch, or `data.path`")):
         run_monitor(config, today=TODAY)
     assert pq.read_schema(tmp_path / "batch.parquet").names[0] == "id"
+
+
+@pytest.mark.parametrize("block", [7, 1000, 1 << 16])
+def test_sample_rows_found_by_blocks_of_each_file(tmp_path: Path, block: int) -> None:
+    """The PII sample's rows, found through per-(window, file, block) counts, are the rows
+    at the sample positions of each window of the files concatenated in name order."""
+    from signoff.engines import find_source
+    from signoff.monitor._engine import sampled_rows
+    from signoff.monitor._pii import sample_positions
+    from signoff.monitor._sql import open_batch
+
+    batch = _frame(12, 9000)
+    (tmp_path / "parts").mkdir()
+    for i in range(3):
+        batch.iloc[i * 3000 : (i + 1) * 3000].to_parquet(tmp_path / "parts" / f"p{i}.parquet")
+    db = open_batch("duckdb", find_source(tmp_path / "parts"), where=tmp_path)
+    try:
+        db.window = "CAST(epoch_us(CAST(scored_at AS TIMESTAMPTZ)) // 86400000000 AS BIGINT) AS __w"
+        day = batch["epoch"] // 86_400
+        rows = {int(w): int(n) for w, n in day.value_counts().sort_index().items()}
+        found = sampled_rows(db, rows, ["contact"], block=block)
+    finally:
+        db.close()
+    for w, n in rows.items():
+        window = batch[(day == w).to_numpy()].reset_index(drop=True)
+        positions, _ = sample_positions(n)
+        assert positions is not None  # > 2,000 rows: a sample is drawn
+        expected = window["contact"].iloc[positions].tolist()
+        assert found[found["__w"] == w]["contact"].tolist() == expected

@@ -30,9 +30,11 @@ from ._sql import SqlBatch, open_batch
 from ._sql_profile import sql_profiles
 from ._windows import moment, parse_timestamps
 
-__all__ = ["BAD_ROWS", "WindowInput", "engine_windows"]
+__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "engine_windows", "sampled_rows"]
 
 FloatArray = NDArray[np.float64]
+#: Rows of a file numbered together when the PII sample is picked (see :func:`sampled_rows`).
+BLOCK = 1 << 16
 BAD_ROWS = "{count} row(s) fail the check of {what}; the in-memory check found none"
 
 
@@ -101,6 +103,56 @@ def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
     return out
 
 
+def sampled_rows(
+    db: SqlBatch, rows: dict[int, int], text: list[str], *, block: int = BLOCK
+) -> pd.DataFrame:
+    """The rows at each window's sample positions (its rows numbered in file order).
+
+    No sort of a whole window: the rows are counted per (window, file, block of
+    ``BLOCK`` rows of the file), the driver finds the block and the rank in it of each
+    wanted position, and only those blocks are numbered — small sorts, in parallel.
+    """
+    numbering = f"CAST(floor(__i / {int(block)}) AS BIGINT) AS __b"
+    source = f"SELECT {db.window}, *, {numbering} FROM ({db.file_order()})"
+    blocks = db.fetch(f"SELECT __w, __f, __b, count(*) AS n FROM ({source}) GROUP BY 1, 2, 3")
+    blocks = blocks.sort_values(["__w", "__f", "__b"], kind="stable").reset_index(drop=True)
+    wanted = []
+    for w, n in rows.items():
+        positions, _ = sample_positions(n)
+        at = positions if positions is not None else np.arange(n)
+        mine = blocks[blocks["__w"] == w]
+        ends = np.cumsum(mine["n"].to_numpy(np.int64))
+        which = np.searchsorted(ends, at, side="right")
+        starts = ends - mine["n"].to_numpy(np.int64)
+        picked = mine.iloc[which]
+        wanted.append(
+            pd.DataFrame(
+                {
+                    "__w": np.int64(w),
+                    "__f": picked["__f"].to_numpy(),
+                    "__b": picked["__b"].to_numpy(np.int64),
+                    "__q": (at - starts[which]).astype(np.int64),
+                    "__p": at.astype(np.int64),
+                }
+            )
+        )
+    chosen = pd.concat(wanted, ignore_index=True)
+    db.register("pii_rows", chosen)
+    db.register("pii_blocks", chosen.loc[:, ["__w", "__f", "__b"]].drop_duplicates())
+    columns = ", ".join(db.quote(c) for c in text)
+    numbered = (
+        f"SELECT o.__w, o.__f, o.__b, {', '.join('o.' + db.quote(c) for c in text)}, "
+        "row_number() OVER (PARTITION BY o.__w, o.__f, o.__b ORDER BY o.__i) - 1 AS __q "
+        f"FROM (SELECT __w, __f, __b, __i, {columns} FROM ({source})) AS o JOIN pii_blocks AS k "
+        "ON o.__w = k.__w AND o.__f = k.__f AND o.__b = k.__b"
+    )
+    return db.fetch(
+        f"SELECT r.__w, r.__p, {', '.join('x.' + db.quote(c) for c in text)} FROM ({numbered}) "
+        "AS x JOIN pii_rows AS r ON x.__w = r.__w AND x.__f = r.__f AND x.__b = r.__b "
+        "AND x.__q = r.__q ORDER BY r.__w, r.__p"
+    )
+
+
 def _columns(db: SqlBatch, base: Baseline, rows: dict[int, int]) -> dict[int, WindowColumns]:
     shape = db.empty()
     kinds = {str(c): column_kind(shape[c]) for c in shape.columns}
@@ -120,19 +172,7 @@ def _columns(db: SqlBatch, base: Baseline, rows: dict[int, int]) -> dict[int, Wi
     ]
     samples: dict[int, pd.DataFrame] = dict.fromkeys(rows, shape.loc[:, text])
     if text:
-        wanted = []
-        for w, n in rows.items():
-            positions, _ = sample_positions(n)
-            at = positions if positions is not None else np.arange(n)
-            wanted.append(pd.DataFrame({"__w": np.int64(w), "__p": at.astype(np.int64)}))
-        db.register("pii_rows", pd.concat(wanted, ignore_index=True))
-        picked = ", ".join(db.quote(c) for c in text)
-        found = db.fetch(
-            f"SELECT o.__w, o.__p, {', '.join('o.' + db.quote(c) for c in text)} FROM "
-            f"(SELECT __w, row_number() OVER (PARTITION BY __w ORDER BY __f, __i) - 1 AS __p, "
-            f"{picked} FROM (SELECT {db.window}, * FROM ({db.file_order()}))) AS o "
-            "JOIN pii_rows AS r ON o.__w = r.__w AND o.__p = r.__p ORDER BY o.__w, o.__p"
-        )
+        found = sampled_rows(db, rows, text)
         for w in rows:
             samples[w] = found[found["__w"] == w].loc[:, text].reset_index(drop=True)
     out = {}
