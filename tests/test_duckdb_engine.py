@@ -374,14 +374,15 @@ def test_missing_extra_is_named(tmp_path: Path) -> None:
 
 
 def test_auto_picks_numpy_within_the_budget(tmp_path: Path) -> None:
-    from signoff.audit import _sources
+    from signoff import engines as _sources
+    from signoff.audit._run import choose_engine
 
     _write(_frame(8, 100), tmp_path / "eval.parquet")
     source = _sources.find_source(tmp_path / "eval.parquet")
     config = config_from_mapping(_config("eval.parquet", "auto"))
-    assert _sources.choose_engine(config, source) == "numpy"
+    assert choose_engine(config, source) == "numpy"
     big = _sources.DataSource(source.path, source.files, "parquet", _sources.MEMORY_BUDGET + 1)
-    assert _sources.choose_engine(config, big) == "duckdb"
+    assert choose_engine(config, big) == "duckdb"
 
 
 def test_csv_through_duckdb_equals_numpy(tmp_path: Path) -> None:

@@ -171,6 +171,33 @@ def test_json_prints_only_the_results_and_is_deterministic(project: Path):
     assert _measured(first) == _measured(second)
 
 
+def test_batch_from_the_config_counted_by_duckdb(project: Path):
+    """No --batch: the config's data.path, counted by DuckDB; the same windows, gates and
+    actions as the in-memory run, and the ledger records both."""
+    pytest.importorskip("duckdb")
+    from test_monitor_engines import _compare as same
+
+    in_memory = json.loads(_run(project, "--json").stdout)
+    config = project / "monitor.yaml"
+    config.write_text(CONFIG + "data: {path: batch.csv, engine: duckdb}\n")
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["monitor", "run", str(config), "--output", str(project / "out"), "--json"],
+        catch_exceptions=False,
+        env=registry_env(project),
+    )
+    assert result.exit_code == 1, result.output  # the error gate fails, as in memory
+    on_duckdb = json.loads(result.stdout)
+    assert on_duckdb["batch"]["engine"] == "duckdb"
+    assert in_memory["batch"]["engine"] == "numpy"
+    assert on_duckdb["batch"]["sha256"] == in_memory["batch"]["sha256"]
+    for first, second in zip(in_memory["windows"], on_duckdb["windows"], strict=True):
+        assert second["supersedes"] == first["ledger_seq"]  # the same windows, re-run
+        for key in ("start", "rows", "verdict", "gates", "drift", "quality", "fairness"):
+            same(first[key], second[key])  # floats to 1e-12
+
+
 def test_no_timestamp_means_one_window_and_no_policy_passes(project: Path):
     text = CONFIG.replace("timestamp: scored_at, ", "").replace("window: 1d\n", "")
     text = text.replace("policy: monitor_policy.yaml\n", "")

@@ -42,7 +42,8 @@ TOLERANCE = 1e-12
 @pytest.fixture(scope="module")
 def spark() -> Any:
     """One local session for the module (Spark's start-up is slow); its logs quiet."""
-    from signoff.audit._spark_session import quiet, session
+    from signoff.engines import spark_quiet as quiet
+    from signoff.engines import spark_session as session
 
     with quiet():
         return session()
@@ -146,6 +147,27 @@ def test_spark_equals_numpy_and_duckdb(spark: Any, tmp_path: Path) -> None:
                 assert entry[metric] == other[metric], (name, group, metric)
     if pytest.importorskip("duckdb"):
         _compare(_run(tmp_path, "eval.parquet", "duckdb", replicates=200), on_spark)
+
+
+def test_duration_columns_in_seconds_as_pandas_gives_them(spark: Any, tmp_path: Path) -> None:
+    """Parquet durations (Spark reads their ticks as integers): min/max in seconds, as the
+    NumPy and DuckDB engines report them."""
+    frame = _frame(8, 600)
+    rng = np.random.default_rng(8)
+    waited = pd.to_timedelta(rng.integers(1, 10**5, len(frame)), "s")
+    frame["waited"] = waited
+    frame["latency"] = pd.to_timedelta(rng.integers(5, 900, len(frame)), "ms").astype(
+        "timedelta64[ms]"
+    )
+    _write(frame, tmp_path / "eval.parquet")
+    results = {e: _run(tmp_path, "eval.parquet", e) for e in ("numpy", "spark", "duckdb")}
+    for engine, found in results.items():
+        columns = found["data_quality"]["column_quality"]
+        assert columns["waited"]["min"] == waited.min().total_seconds(), engine
+        assert columns["waited"]["max"] == waited.max().total_seconds(), engine
+        assert columns["latency"]["max"] == frame["latency"].max().total_seconds(), engine
+    _compare(results["numpy"], results["spark"])
+    _compare(results["duckdb"], results["spark"])
 
 
 @settings(
@@ -264,7 +286,7 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
     """The rank sums merged from score ranges equal those of a window per group, and
     scikit-learn's AUC, on ties spread over many small partitions."""
     from signoff.audit import _spark_ranks
-    from signoff.audit._spark_session import quiet
+    from signoff.engines import spark_quiet as quiet
     from signoff.evidence import View
 
     rng = np.random.default_rng(4)
@@ -296,3 +318,57 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
             else:
                 expected = roc_auc_score(labels, s[chosen])
                 assert merged[view.name][group] == pytest.approx(expected, abs=1e-12)
+
+
+def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
+    """The runs of tied scores from per-range windows shifted by the ranges below equal one
+    window over every score, and NumPy's cumulative sums over the sorted distinct scores."""
+    from signoff.audit import _spark_ranks
+    from signoff.engines import spark_quiet as quiet
+
+    rng = np.random.default_rng(11)
+    rows = 5000
+    s = rng.integers(0, 700, rows) / 699.0
+    y = (rng.random(rows) < s).astype(np.int64)
+    k = rng.integers(0, 4, rows)
+    data = spark.createDataFrame(pa.table({"k": k, "s": s, "y": y})).repartition(5)
+    agg = data.groupBy("k", "s").agg({"*": "count", "y": "sum"})
+    agg = agg.withColumnRenamed("count(1)", "n").withColumnRenamed("sum(y)", "pos")
+    values, inverse = np.unique(s, return_inverse=True)
+    n = np.bincount(inverse)
+    wanted = np.array([0, 1, 17, rows // 2, rows - 2, rows - 1])
+    with quiet():
+        runs = _spark_ranks.runs_of(agg)
+        assert runs.rdd.getNumPartitions() > 1
+        ranged = runs.orderBy("s").toArrow()
+        order = _spark_ranks.order_statistics(runs, wanted)  # runs come back unordered
+        runs.unpersist()
+        single = _spark_ranks.runs_by_one_window(agg).orderBy("s").toArrow()
+    assert ranged.to_pydict() == single.to_pydict()
+    assert [order[int(r)] for r in wanted] == np.sort(s)[wanted].tolist()
+    pos = np.bincount(inverse, weights=y).astype(np.int64)
+    assert ranged.column("s").to_numpy().tolist() == values.tolist()
+    assert ranged.column("below").to_numpy().tolist() == (np.cumsum(n) - n).tolist()
+    assert ranged.column("pos_below").to_numpy().tolist() == (np.cumsum(pos) - pos).tolist()
+    assert ranged.column("run").to_numpy().tolist() == list(range(len(values)))
+
+
+def test_proxy_statistics_equal_numpy(spark: Any, tmp_path: Path) -> None:
+    """Every feature column against every attribute and intersection on Spark: the NumPy
+    path's measure and value (to 1e-12), the whole results.json too."""
+    from test_duckdb_engine import _proxy_frame
+
+    _write(_proxy_frame(4, 400), tmp_path / "eval.parquet")
+    results = {}
+    for engine in ("numpy", "spark"):
+        config = _config("eval.parquet", engine, replicates=20)
+        del config["data"]["features"]
+        file = tmp_path / f"{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    proxies = results["spark"]["proxies"]
+    measures = {p["feature"]: p["measure"] for p in proxies}
+    assert measures["when"] == measures["waited"] == measures["level"] == "correlation_ratio"
+    assert measures["flag"] == measures["id"] == "cramers_v"
+    assert len(proxies) == len(results["numpy"]["proxies"]) > 0
+    _compare(results["numpy"], results["spark"])

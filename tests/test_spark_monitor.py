@@ -8,7 +8,9 @@ sums of dyadic values exactly; log-loss sums to 1e-12).
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,7 @@ from signoff.monitor import (
     profile_frame,
     profile_spark,
     profile_to_dict,
+    run_monitor,
 )
 from signoff.monitor._profile import UNLABELLED
 
@@ -56,7 +59,8 @@ SPEC = make_spec(
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    from signoff.audit._spark_session import quiet, session
+    from signoff.engines import spark_quiet as quiet
+    from signoff.engines import spark_session as session
 
     with quiet():
         return session()
@@ -114,3 +118,35 @@ def test_partitions_merge_to_the_whole_and_to_numpy(spark: Any) -> None:
     _same(unlabelled, profile_frame(rows.drop(columns=["y"]), SPEC))
     with pytest.raises(DataError, match="label column 'label' is not in the DataFrame"):
         profile_spark(whole, SPEC, label_column="label")
+
+
+def test_monitor_run_on_spark_equals_numpy(spark: Any, tmp_path: Path) -> None:
+    """``data.engine: spark``: the windows of a folder of Parquet files, as in memory."""
+    from test_monitor_engines import TODAY, _compare, _frame, _measured, _project
+
+    batch = pd.concat([_frame(2, 2500), _frame(3, 2500, shift=0.4)], ignore_index=True)
+    (tmp_path / "parts").mkdir()
+    for i in range(2):
+        part = batch.iloc[i * 2500 : (i + 1) * 2500]
+        part.to_parquet(tmp_path / "parts" / f"part-{i}.parquet", index=False)
+    runs = {
+        engine: run_monitor(_project(tmp_path, engine=engine, path="parts"), today=TODAY)
+        for engine in ("numpy", "spark")
+    }
+    assert runs["spark"].document["batch"]["engine"] == "spark"
+    _compare(_measured(runs["spark"].document), _measured(runs["numpy"].document))
+    for a, b in zip(runs["spark"].profiles, runs["numpy"].profiles, strict=True):
+        _compare(profile_to_dict(a), profile_to_dict(b))
+    assert [p["column"] for p in runs["spark"].document["windows"][0]["quality"]["pii"]] == [
+        "contact"
+    ]
+    late = _frame(9, 300)
+    late.loc[77, "scored_at"] = "yesterday"
+    late.to_parquet(tmp_path / "late.parquet", index=False)
+    with pytest.raises(
+        DataError, match=re.escape("cannot read 'yesterday' as a timestamp (row 78")
+    ):
+        run_monitor(_project(tmp_path, engine="spark", path="late.parquet"), today=TODAY)
+    late.to_csv(tmp_path / "late.csv", index=False)
+    with pytest.raises(DataError, match="the spark engine reads Parquet files"):
+        run_monitor(_project(tmp_path, engine="spark", path="late.csv"), today=TODAY)

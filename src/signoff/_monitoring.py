@@ -227,13 +227,14 @@ class Monitoring(MonitoringReads):
     def run(
         self,
         config: str | Path,
-        batch: str | Path,
+        batch: str | Path | None = None,
         *,
         actor: str,
         labels: str | Path | None = None,
         today: dt.date | None = None,
     ) -> MonitorRun:
-        """Measure every window of ``batch``, record each one, and act on failures."""
+        """Measure every window of ``batch`` (default: the config's ``data.path``), record
+        each one, and act on failures."""
         path = Path(config)
         spec = load_monitor_config(path).config.model
         version = self.service.watched(spec)

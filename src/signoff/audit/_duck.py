@@ -16,7 +16,6 @@ and usually much smaller.  DuckDB spills to a temporary folder past its memory l
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
-from ..errors import DataError, MissingExtraError
+from ..engines import DataSource, quote
+from ..engines import duckdb_connect as connect
+from ..errors import DataError
 from ..evidence import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -39,37 +40,13 @@ from ..evidence import (
     encode_attribute,
 )
 from ._read import EMPTY
-from ._sources import DataSource
 
 __all__ = ["SCORED", "Reduced", "connect", "quote", "reduce_rows"]
 
 #: The score column of a file the engine scored itself (``_duck_score``): not a column of
 #: the user's data, so data quality and proxy statistics leave it out.
 SCORED = "__signoff_score__"
-#: DuckDB's memory limit: past it, sorts and aggregates spill to a temporary folder.
-MEMORY_LIMIT = "2GB"
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
-
-
-def quote(name: str) -> str:
-    """A column name as a SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def connect(temp_dir: str | None = None) -> Any:
-    """A DuckDB connection with a memory limit and a folder to spill to."""
-    try:
-        import duckdb
-    except ImportError:
-        raise MissingExtraError("The duckdb engine", "duckdb", "duckdb") from None
-    return duckdb.connect(
-        ":memory:",
-        config={
-            "memory_limit": MEMORY_LIMIT,
-            "temp_directory": temp_dir or tempfile.gettempdir(),
-            "preserve_insertion_order": False,
-        },
-    )
 
 
 def is_float(kind: str) -> bool:

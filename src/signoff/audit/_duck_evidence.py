@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..config import AuditConfig
+from ..engines import duration_units
 from ..evidence import (
     LOG_LOSS_EPS,
     CountTable,
@@ -136,20 +137,6 @@ def _distinct_counts(reduced: Reduced, score: str, score_distinct: int) -> dict[
     return counts
 
 
-def _duration_units(reduced: Reduced) -> dict[str, float]:
-    """Parquet duration columns (DuckDB reads them as integers) → ticks per second."""
-    if reduced.source.kind != "parquet":
-        return {}
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(reduced.source.files[0])
-    ticks = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
-    return {
-        field.name: ticks[field.type.unit] for field in schema if pa.types.is_duration(field.type)
-    }
-
-
 def _quality(reduced: Reduced, score: str, score_distinct: int) -> DataQuality:
     import pyarrow as pa
 
@@ -165,7 +152,7 @@ def _quality(reduced: Reduced, score: str, score_distinct: int) -> DataQuality:
     counted = con.execute(f"SELECT {', '.join(parts)} FROM src").fetchall()[0]
     distincts = _distinct_counts(reduced, score, score_distinct)
     types = con.sql("SELECT * FROM src LIMIT 0").to_arrow_table().schema
-    durations = _duration_units(reduced)
+    durations = duration_units(reduced.source.files if reduced.source.kind == "parquet" else ())
     columns = []
     for i, column in enumerate(reduced.columns):
         nulls, low, high = counted[3 * i : 3 * i + 3]

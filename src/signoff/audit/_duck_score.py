@@ -19,11 +19,11 @@ from typing import Any
 import pandas as pd
 
 from ..config import AuditConfig
+from ..engines import DataSource
 from ..errors import ConfigError
 from ..models import LoadedModel
 from ._duck import SCORED
 from ._inputs import feature_columns
-from ._sources import DataSource
 
 __all__ = ["BATCH_ROWS", "MODEL_NEEDS_PARQUET", "score_to_parquet"]
 

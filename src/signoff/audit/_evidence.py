@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import AuditConfig
+from ..engines import DataSource, Engine
 from ..evidence import Attribute
 from ..explain import FeatureImportance, importance_rank, permutation_importances
 from ..metrics import (
@@ -27,7 +28,6 @@ from ..metrics import (
 )
 from ..models import load_model
 from ._inputs import AuditInputs, gather_inputs, resolve
-from ._sources import DataSource, Engine
 from ._stats import OVERALL, Counted, Progress, Statistics, count_arrays, summarise
 
 __all__ = ["Evidence", "gather_evidence", "spark_evidence"]
@@ -195,9 +195,14 @@ def spark_evidence(
     frame: Any = None,
 ) -> Evidence:
     """The evidence computed by Spark, from ``source``'s Parquet files or a DataFrame."""
+    from ..engines import SPARK_FRAME as FRAME
+    from ..engines import spark_frame_digest as frame_digest
+    from ..engines import spark_quiet as quiet
+    from ..engines import spark_read_parquet as read_parquet
+    from ..engines import spark_session as session
     from ._spark import reduce_frame
     from ._spark_evidence import spark_evidence as from_agg
-    from ._spark_session import FRAME, frame_digest, quiet, read_parquet, session
+    from ._spark_proxy import spark_proxies
 
     with quiet():
         spark = session()
@@ -211,22 +216,25 @@ def spark_evidence(
         try:
             _tick(progress, "reading data and scoring")
             found = from_agg(reduced, config, OVERALL)
+            protected = {config.attribute_column(a) for a in config.protected_attributes}
+            proxies = spark_proxies(reduced, [f for f in reduced.features if f not in protected])
+            _tick(progress, "proxy detection")
             digest = source.sha256() if source is not None else frame_digest(frame)
         finally:
             reduced.agg.unpersist()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
     stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
-    features = tuple(config.data.features or ())
+    features = reduced.features
     return Evidence(
         engine="spark",
         rows=reduced.rows,
         data_sha256=digest,
         stats=stats,
         attributes=reduced.attributes,
-        proxies=(),
+        proxies=proxies,
         importances=None,
         importance_rank=None,
-        watched=_watched(features, config, ()),
+        watched=_watched(features, config, proxies),
         note=PREDICTIONS_ONLY,
         quality=found.quality,
         curves=found.curves,

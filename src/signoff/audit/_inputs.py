@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
+from ..engines import DataSource
 from ..evidence import (
     Attribute,
     binary_labels,
@@ -23,7 +24,6 @@ from ..evidence import (
 )
 from ..models import LoadedModel, load_model
 from ._read import read_data, read_source
-from ._sources import DataSource
 
 __all__ = ["AuditInputs", "feature_columns", "gather_inputs", "resolve"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engines import UNSUPPORTED, DataSource
 from ..errors import DataError, MissingExtraError
-from ._sources import UNSUPPORTED, DataSource
 
 __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 

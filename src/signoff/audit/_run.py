@@ -11,6 +11,7 @@ from typing import Any
 
 from .._canonical import canonical_sha256
 from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
+from ..engines import MEMORY_BUDGET, DataSource, Engine, find_source
 from ..errors import ConfigError
 from ._assemble import assemble_results
 from ._evidence import gather_evidence, spark_evidence
@@ -18,7 +19,6 @@ from ._gating import PolicyInput, apply_policy, as_loaded_policy, policy_manifes
 from ._inputs import resolve
 from ._manifest import build_manifest
 from ._result import AuditResult
-from ._sources import choose_engine, find_source
 
 __all__ = ["Progress", "audit", "timestamp_from_environment"]
 
@@ -209,3 +209,17 @@ def audit(
         files["policy"] = policy_manifest_entry(outcome)
         manifest = manifest_for(results)
     return AuditResult(results=results, manifest=manifest, outcome=outcome)
+
+
+def choose_engine(config: AuditConfig, source: DataSource) -> Engine:
+    """The engine that computes the evidence (``data.engine``, ``auto`` resolved).
+
+    ``auto`` picks NumPy while the data fits :data:`~signoff.engines.MEMORY_BUDGET`
+    (predictions-only past it: DuckDB; a config with a model stays on NumPy).
+    """
+    engine = config.data.engine
+    if engine in ("numpy", "duckdb", "spark"):
+        return engine
+    if config.data.score_column is None or source.size <= MEMORY_BUDGET:
+        return "numpy"
+    return "duckdb"

@@ -1,4 +1,4 @@
-"""The Spark engine, part 1: the rows checked and reduced by Spark (session: ``_spark_session``).
+"""The Spark engine, part 1: the rows checked and reduced by Spark (session: ``signoff.engines``).
 
 The rows stay in Spark; the driver sees only small tables.  The checks are those of the
 NumPy and DuckDB paths, made on what Spark can count: the target's nulls and distinct
@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
-from ..errors import ConfigError, DataError
+from ..engines import SPARK_FRAME as FRAME
+from ..engines import spark_is_number as is_number
+from ..engines import spark_missing as missing
+from ..errors import DataError
 from ..evidence import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -37,15 +40,8 @@ from ..evidence import (
     encode_attribute,
 )
 from ._read import EMPTY
-from ._spark_session import FRAME, is_number, missing
 
 __all__ = ["SparkReduced", "reduce_frame"]
-
-NO_PROXIES = (
-    "the spark engine does not compute proxy statistics, and columns {columns} would be "
-    "checked as proxies; list the features to check in data.features ([] for none) or use "
-    "engine numpy"
-)
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,8 @@ class SparkReduced:
     distinct: dict[str, pd.Series]  # column → its distinct values (target, attributes)
     attributes: tuple[Attribute, ...]  # codes: one per combination ``k`` (ascending)
     combos: np.ndarray  # the combinations ``k`` in ascending order
+    features: tuple[str, ...] = ()  # the feature columns
+    keyed: Any = None  # each row's ``k`` and the features as ``f0``, ``f1``, … (not cached)
 
 
 def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> tuple[Path, str]:
@@ -158,7 +156,8 @@ def _check_scores(
         raise DataError(message, file=file, field=field)
 
 
-def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -> None:
+def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -> list[str]:
+    """The columns are there; the feature columns (as the DuckDB engine lists them)."""
     needed = {config.data.target: "data.target"}
     score = config.data.score_column
     assert score is not None  # the config schema guarantees it for this engine
@@ -168,13 +167,9 @@ def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -
     for feature in config.data.features or []:
         needed.setdefault(feature, "data.features")
     check_columns(pd.DataFrame(columns=list(columns)), needed, file=where)
-    protected = {config.attribute_column(a) for a in config.protected_attributes}
     listed = config.data.features
     features = [c for c in columns if c not in needed] if listed is None else listed
-    features = [f for f in features if f not in protected]
-    if features:
-        shown = ", ".join(repr(f) for f in features[:5]) + (", …" if len(features) > 5 else "")
-        raise ConfigError(NO_PROXIES.format(columns=shown), field="data.features")
+    return list(features)
 
 
 def reduce_frame(
@@ -188,7 +183,7 @@ def reduce_frame(
     columns = tuple(frame.columns)
     kinds = tuple(kind for _, kind in frame.dtypes)
     kind = dict(zip(columns, kinds, strict=True))
-    _check_columns(config, columns, where)
+    features = _check_columns(config, columns, where)
     score = config.data.score_column
     assert score is not None
     s = _score(score, kind[score])
@@ -220,6 +215,7 @@ def reduce_frame(
         s.alias("s"),
         F.col(f"`{target}`").alias("t"),
         *(F.col(f"`{config.attribute_column(a.name)}`").alias(f"a{i}") for i, a in enumerate(base)),
+        *(F.col(f"`{f}`").alias(f"f{j}") for j, f in enumerate(features)),
     )
     label_map = spark.createDataFrame(labels)
     joined = joined.join(F.broadcast(label_map), joined["t"].eqNullSafe(label_map["v"]))
@@ -228,6 +224,7 @@ def reduce_frame(
         joined = joined.join(F.broadcast(table), joined[f"a{i}"].eqNullSafe(table["v"]))
         joined = joined.drop("v")
     key = sum((F.col(f"c{i}") * st for i, st in enumerate(strides)), F.lit(0).cast("bigint"))
+    keyed = joined.select(key.alias("k"), *(f"f{j}" for j in range(len(features))))
     agg = (
         joined.groupBy(key.alias("k"), "s")
         .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"))
@@ -252,4 +249,6 @@ def reduce_frame(
         distinct=distinct,
         attributes=tuple(attributes),
         combos=combos,
+        features=tuple(features),
+        keyed=keyed,
     )

@@ -26,6 +26,10 @@ from typing import Any
 import numpy as np
 
 from ..config import AuditConfig
+from ..engines import duration_units
+from ..engines import spark_is_float as is_float
+from ..engines import spark_is_number as is_number
+from ..engines import spark_missing as missing
 from ..evidence import (
     LOG_LOSS_EPS,
     CountTable,
@@ -43,7 +47,6 @@ from ..metrics import (
 from ._engine_evidence import EngineEvidence, column_quality
 from ._spark import SparkReduced
 from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
-from ._spark_session import is_float, is_number, missing
 
 __all__ = ["spark_evidence"]
 
@@ -139,6 +142,7 @@ def _quality(reduced: SparkReduced, score: str, score_distinct: int) -> DataQual
         else:
             parts.append(F.count_distinct(F.when(~missing(column, kind), c)))
     counted = frame.select(*parts).first()
+    durations = duration_units(reduced.files)
     columns = []
     for i, (column, field) in enumerate(zip(reduced.columns, frame.schema.fields, strict=True)):
         nulls, low, high, distinct = counted[4 * i : 4 * i + 4]
@@ -149,6 +153,8 @@ def _quality(reduced: SparkReduced, score: str, score_distinct: int) -> DataQual
         arrow = to_arrow_type(field.dataType)
         sample = pa.table({column: pa.array([None] * min(int(nulls), 1), type=arrow)})
         kind = column_kind(sample.to_pandas()[column])
+        if column in durations and low is not None:  # pandas: timedeltas, in seconds
+            low, high = low / durations[column], high / durations[column]
         columns.append(column_quality(column, kind, rows, nulls, distinct, low, high))
     unique_rows = any(c.null_count == 0 and c.distinct == rows for c in columns)
     duplicates = 0 if unique_rows else rows - frame.distinct().count()

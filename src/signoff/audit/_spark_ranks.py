@@ -1,10 +1,11 @@
 """The Spark engine, part 3: exact ranking evidence, by Spark.
 
 * Runs of tied scores (:func:`runs_of`): ``agg`` grouped by score, with the rows and
-  positives below each run from a window function.  They give the order statistics of
-  the score grid (so the grid is ``np.quantile``'s, edge for edge), average precision
-  (scikit-learn's step sum, one term per distinct score) and the operating points of
-  the curves.
+  positives below each run — running sums within score ranges, one range per partition,
+  shifted by the totals of the ranges below (merged on the driver).  They give the order
+  statistics of the score grid (so the grid is ``np.quantile``'s, edge for edge), average
+  precision (scikit-learn's step sum, one term per distinct score) and the operating
+  points of the curves.
 * Exact ROC AUC per group of every view from whole-number rank sums (ties share their
   mean rank, as scikit-learn), exact in any order, so the AUC is the NumPy path's bit for
   bit (:func:`~signoff.metrics.auc_from_rank_sums`).  :func:`rank_sums` range-partitions
@@ -26,7 +27,14 @@ import numpy as np
 from ..evidence import View
 from ..metrics import auc_from_rank_sums, curve_points, curves_from_counts
 
-__all__ = ["order_statistics", "rank_sums", "rank_sums_by_windows", "ranking", "runs_of"]
+__all__ = [
+    "order_statistics",
+    "rank_sums",
+    "rank_sums_by_windows",
+    "ranking",
+    "runs_by_one_window",
+    "runs_of",
+]
 
 #: Partitions ``agg`` is cut into by score for the rank sums (at least the session's cores).
 RANGE_PARTITIONS = 8
@@ -40,7 +48,63 @@ def _small(spark: Any, **columns: Any) -> Any:
 
 
 def runs_of(agg: Any) -> Any:
-    """One row per distinct score: its rows, positives, and the rows and positives below."""
+    """One row per distinct score: its rows, positives, and the rows and positives below.
+
+    Partition-parallel: the distinct scores are range-partitioned (``RANGE_PARTITIONS``
+    ranges), each range's running sums are a window *within* its partition, and the
+    driver adds each range the totals of the ranges below it (a few numbers per range).
+    A window over all scores at once would run in one partition.  The result is
+    computed and cached here; the caller unpersists it.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    runs = agg.groupBy("s").agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
+    # Cached: the range bounds are drawn from a sample, so the ranges must be drawn once.
+    ranged = (
+        runs.repartitionByRange(RANGE_PARTITIONS, "s")
+        .withColumn("part", F.spark_partition_id())
+        .cache()
+    )
+    try:
+        totals = (
+            ranged.groupBy("part")
+            .agg(F.min("s").alias("low"), F.sum("n"), F.sum("pos"), F.count(F.lit(1)))
+            .toArrow()
+        )
+        part, low = totals.column("part").to_numpy(), totals.column("low").to_numpy()
+        n, pos, count = (totals.column(i).to_numpy().astype(np.int64) for i in (2, 3, 4))
+        order = np.argsort(low, kind="stable")  # ranges in score order
+        offsets = {
+            "part": part[order].astype(np.int32),
+            "n_off": (np.cumsum(n[order]) - n[order]).astype(np.int64),
+            "pos_off": (np.cumsum(pos[order]) - pos[order]).astype(np.int64),
+            "run_off": (np.cumsum(count[order]) - count[order]).astype(np.int64),
+        }
+        within = Window.partitionBy("part").orderBy("s")
+        below = within.rowsBetween(Window.unboundedPreceding, -1)
+        found = (
+            ranged.join(F.broadcast(_small(agg.sparkSession, **offsets)), "part")
+            .select(
+                "s",
+                "n",
+                "pos",
+                (F.col("n_off") + F.coalesce(F.sum("n").over(below), F.lit(0))).alias("below"),
+                (F.col("pos_off") + F.coalesce(F.sum("pos").over(below), F.lit(0))).alias(
+                    "pos_below"
+                ),
+                (F.col("run_off") + F.row_number().over(within) - 1).alias("run"),
+            )
+            .cache()
+        )
+        found.count()
+    finally:
+        ranged.unpersist()
+    return found
+
+
+def runs_by_one_window(agg: Any) -> Any:
+    """:func:`runs_of` by one window over every distinct score (one partition; for tests)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -71,6 +135,7 @@ def order_statistics(runs: Any, wanted: np.ndarray) -> dict[int, float]:
 
     found = runs.select("s", "n", "below").mapInArrow(holding, "s double, n long, below long")
     table = found.toArrow()
+    table = table.take(np.argsort(table.column("below").to_numpy(), kind="stable"))  # ranges
     s, n, below = (table.column(c).to_numpy() for c in ("s", "n", "below"))
     out: dict[int, float] = {}
     for rank in ranks:

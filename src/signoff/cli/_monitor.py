@@ -20,9 +20,10 @@ from ._registry import As, acting_user, open_signoff
 from ._remote import remote_mode
 from ._remote_monitor import run_remote
 
-__all__ = ["BAD_EPOCH", "RESULTS_FILE", "monitor_app"]
+__all__ = ["BAD_EPOCH", "REMOTE_NEEDS_BATCH", "RESULTS_FILE", "monitor_app"]
 
 RESULTS_FILE = "monitor-results.json"
+REMOTE_NEEDS_BATCH = "--batch: in remote mode the batch file is uploaded; name it with --batch"
 BAD_EPOCH = "SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, got {value!r}"
 
 monitor_app = typer.Typer(
@@ -105,7 +106,13 @@ def _table(document: dict[str, Any]) -> Table:
 @handle_errors
 def monitor_run(
     config: ConfigArg,
-    batch: Annotated[Path, typer.Option(help="Production batch: .csv or .parquet.")],
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            help="Production batch: a .csv or .parquet file, a folder of them or a glob; "
+            "default: the config's data.path."
+        ),
+    ] = None,
     labels: Annotated[
         Path | None,
         typer.Option(help="Late labels (.csv/.parquet) joined on columns.prediction_id."),
@@ -130,6 +137,8 @@ def monitor_run(
     user = acting_user(actor)
     assert user is not None
     if remote_mode():  # the server measures the upload against its own <model>.yaml
+        if batch is None:
+            raise ConfigError(REMOTE_NEEDS_BATCH)
         document, code = run_remote(config, batch, labels, today=_today())
         outcomes: tuple[Any, ...] = (None,) * len(document["windows"])
     else:

@@ -15,6 +15,7 @@ from ._config import (
     DriftThresholds,
     LoadedMonitorConfig,
     MonitorConfig,
+    MonitorDataConfig,
     ReferenceConfig,
     load_monitor_config,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "HypothesisTest",
     "LoadedMonitorConfig",
     "MonitorConfig",
+    "MonitorDataConfig",
     "MonitorRun",
     "NumericCounts",
     "PiiFinding",

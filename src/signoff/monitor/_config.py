@@ -1,6 +1,6 @@
 """``monitor.yaml``: validated once with pydantic, errors at ``file:line:column``.
 
-The keys are the issue's (``model``, ``reference``, ``columns``,
+The keys are the issue's (``model``, ``reference``, ``columns``, ``data``,
 ``positive_label``, ``threshold``, ``features``, ``protected_attributes``,
 ``window``, ``policy``, ``actions``) plus the settings the statistics need
 (``intersections``, ``drift``, ``min_group_size``, ``bootstrap``, ``seed``).
@@ -34,6 +34,7 @@ __all__ = [
     "DriftThresholds",
     "LoadedMonitorConfig",
     "MonitorConfig",
+    "MonitorDataConfig",
     "ReferenceConfig",
     "load_monitor_config",
     "window_length",
@@ -129,6 +130,22 @@ class ActionsConfig(_Strict):
     )
 
 
+class MonitorDataConfig(_Strict):
+    """``data:`` — where the production batch is and which engine counts it."""
+
+    path: str | None = Field(
+        default=None,
+        description="The production batch when `--batch` is not given: a .csv or .parquet "
+        "file, a folder of them or a glob (`scores/*.parquet`), relative to the config.",
+    )
+    engine: Literal["auto", "numpy", "duckdb", "spark"] = Field(
+        default="auto",
+        description="Who counts the batch: numpy (in memory), duckdb (out of core, in SQL; "
+        "the `duckdb` extra) or spark (Parquet; the `spark` extra); auto: numpy while the "
+        "batch fits the memory budget (2 GiB), duckdb past it.",
+    )
+
+
 class MonitorConfig(_Strict):
     """The whole ``monitor.yaml``."""
 
@@ -138,6 +155,7 @@ class MonitorConfig(_Strict):
     )
     reference: ReferenceConfig
     columns: ColumnsConfig
+    data: MonitorDataConfig = Field(default_factory=MonitorDataConfig)
     positive_label: Label = Field(default=1, description="The favourable outcome.")
     threshold: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.5, description="Decision threshold: predicted positive when score >= it."

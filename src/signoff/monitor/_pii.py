@@ -10,7 +10,7 @@ being reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["PII_KINDS", "SAMPLE", "PiiFinding", "find_pii", "iban_valid", "luhn_valid"]
+__all__ = [
+    "PII_KINDS",
+    "SAMPLE",
+    "PiiFinding",
+    "find_pii",
+    "find_pii_sampled",
+    "iban_valid",
+    "luhn_valid",
+    "sample_positions",
+]
 
 SAMPLE = 1000
 PII_KINDS = ("email", "phone", "card_number", "us_ssn", "iban")
@@ -83,19 +92,33 @@ class PiiFinding:
         }
 
 
-def _sample(series: pd.Series[Any]) -> pd.Series[Any]:
-    """At most ``SAMPLE`` non-null values from seeded random rows (cost independent of rows).
+def sample_positions(rows: int) -> tuple[NDArray[np.intp] | None, np.random.Generator]:
+    """The rows the sample is drawn from (None: all of them), and the generator after the draw.
 
-    Random rather than evenly spaced rows, so a column whose values repeat with a
-    period cannot hide a kind from the sample.
+    Seeded random rows rather than evenly spaced ones, so a column whose values repeat
+    with a period cannot hide a kind from the sample.  An engine that reads the data out
+    of core fetches these positions of a window and gets the same sample.
     """
     rng = np.random.default_rng(0)
-    if len(series) > 2 * SAMPLE:
-        series = series.iloc[np.sort(rng.choice(len(series), size=2 * SAMPLE, replace=False))]
+    if rows > 2 * SAMPLE:
+        return np.sort(rng.choice(rows, size=2 * SAMPLE, replace=False)), rng
+    return None, rng
+
+
+def _draw(series: pd.Series[Any], rng: np.random.Generator) -> pd.Series[Any]:
+    """At most ``SAMPLE`` non-null values of the rows drawn first."""
     values = series.dropna()
     if len(values) > SAMPLE:
         values = values.iloc[np.sort(rng.choice(len(values), size=SAMPLE, replace=False))]
     return values.astype(str).str.strip()
+
+
+def _sample(series: pd.Series[Any]) -> pd.Series[Any]:
+    """At most ``SAMPLE`` non-null values from seeded random rows (cost independent of rows)."""
+    positions, rng = sample_positions(len(series))
+    if positions is not None:
+        series = series.iloc[positions]
+    return _draw(series, rng)
 
 
 def _kinds(values: pd.Series[Any]) -> tuple[tuple[str, ...], int]:
@@ -118,16 +141,36 @@ def _kinds(values: pd.Series[Any]) -> tuple[tuple[str, ...], int]:
     return tuple(kinds), int(hit.sum())
 
 
+def _is_text(series: pd.Series[Any]) -> bool:
+    return series.dtype.kind == "O" or isinstance(series.dtype, pd.StringDtype)
+
+
 def find_pii(frame: pd.DataFrame) -> tuple[PiiFinding, ...]:
     """Columns whose name or sampled text values look like personal data."""
+    return find_pii_sampled(frame, rows=None)
+
+
+def find_pii_sampled(
+    frame: pd.DataFrame | Mapping[str, pd.Series[Any]], *, rows: int | None
+) -> tuple[PiiFinding, ...]:
+    """:func:`find_pii` of a window of ``rows`` rows given only its sampled rows.
+
+    ``frame`` maps each column to its values at :func:`sample_positions` of the window
+    (all of them when it has at most ``2 × SAMPLE``; only the text columns are looked
+    at); ``rows=None``: ``frame`` is the whole window.
+    """
     found = []
-    for name in frame.columns:
-        series = frame[name]
+    for name in frame:
+        series = frame[name]  # type: ignore[index]
         in_name = bool(_NAME.search(str(name)))
         kinds: tuple[str, ...] = ()
         sampled = matches = 0
-        if series.dtype.kind == "O" or isinstance(series.dtype, pd.StringDtype):
-            values = _sample(series)
+        if _is_text(series):
+            if rows is None:
+                values = _sample(series)
+            else:
+                _, rng = sample_positions(rows)
+                values = _draw(series, rng)
             sampled = len(values)
             kinds, matches = _kinds(values)
         if in_name or kinds:

@@ -37,6 +37,7 @@ __all__ = [
     "GroupTable",
     "NumericCounts",
     "Profile",
+    "attribute_labels",
     "numeric_values",
     "profile_frame",
 ]
@@ -214,7 +215,8 @@ def _categorical(series: pd.Series[Any], categories: tuple[str, ...]) -> Categor
     )
 
 
-def _attribute_labels(series: pd.Series[Any], spec: AttributeSpec) -> pd.Series[Any]:
+def attribute_labels(series: pd.Series[Any], spec: AttributeSpec) -> pd.Series[Any]:
+    """Each row's group of one protected attribute (its text, or its band)."""
     if spec.bins is None:
         return text_values(series).astype(object).where(series.notna(), MISSING_GROUP).astype(str)
     numeric = pd.to_numeric(series, errors="coerce")
@@ -233,7 +235,7 @@ def _table(
 ) -> GroupTable:
     assert spec.grid is not None
     if spec.attributes:
-        labels = [_attribute_labels(frame[a.column], a) for a in spec.attributes]
+        labels = [attribute_labels(frame[a.column], a) for a in spec.attributes]
         joint = pd.MultiIndex.from_arrays(labels)
         codes_raw, uniques = pd.factorize(joint, sort=True)
         keys = tuple(tuple(str(v) for v in key) for key in uniques)

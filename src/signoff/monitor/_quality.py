@@ -19,7 +19,7 @@ from ._pii import PiiFinding, find_pii
 from ._profile import Profile
 from ._spec import column_kind
 
-__all__ = ["ColumnQuality", "SchemaDiff", "WindowQuality", "window_quality"]
+__all__ = ["ColumnQuality", "SchemaDiff", "WindowColumns", "WindowQuality", "window_quality"]
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,32 @@ def _share(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
+@dataclass(frozen=True)
+class WindowColumns:
+    """What quality needs of a window besides its profile: columns, kinds, PII.
+
+    ``empty`` holds the columns with no value in the window, among those whose kind
+    differs from the reference's (the only ones it is asked about).
+    """
+
+    kinds: Mapping[str, str]  # every window column, in order → numeric or categorical
+    empty: frozenset[str]
+    pii: tuple[PiiFinding, ...]
+
+    @classmethod
+    def of_frame(cls, window: pd.DataFrame, reference_kinds: Mapping[str, str]) -> WindowColumns:
+        """Read from the window's rows."""
+        kinds = {str(c): column_kind(window[c]) for c in window.columns}
+        empty = frozenset(
+            c
+            for c, kind in kinds.items()
+            if c in reference_kinds and kind != reference_kinds[c] and window[c].isna().all()
+        )
+        return cls(kinds, empty, find_pii(window))
+
+
 def window_quality(
-    window: pd.DataFrame,
+    window: pd.DataFrame | WindowColumns,
     profile: Profile,
     reference: Profile,
     *,
@@ -122,8 +146,9 @@ def window_quality(
 
     Parameters
     ----------
-    window : DataFrame
-        The window's rows (for the schema and the PII sample).
+    window : DataFrame or WindowColumns
+        The window's rows (for the schema and the PII sample), or what an engine
+        read of them.
     profile, reference : Profile
         The window's and the reference's counts.
     reference_kinds : mapping
@@ -131,13 +156,18 @@ def window_quality(
     ignore : tuple of str
         Columns not expected in the reference (prediction id, timestamp, target).
     """
-    present = set(map(str, window.columns))
+    seen = (
+        window
+        if isinstance(window, WindowColumns)
+        else WindowColumns.of_frame(window, reference_kinds)
+    )
+    present = set(seen.kinds)
     missing = tuple(c for c in reference_kinds if c not in present)
-    extra = tuple(str(c) for c in window.columns if c not in reference_kinds and c not in ignore)
+    extra = tuple(c for c in seen.kinds if c not in reference_kinds and c not in ignore)
     retyped = {
-        c: (kind, column_kind(window[c]))
+        c: (kind, seen.kinds[c])
         for c, kind in reference_kinds.items()
-        if c in present and column_kind(window[c]) != kind and not window[c].isna().all()
+        if c in present and seen.kinds[c] != kind and c not in seen.empty
     }
     columns: dict[str, ColumnQuality] = {}
     for name, counts in profile.numeric.items():
@@ -157,4 +187,4 @@ def window_quality(
             unseen_share=_share(cats.unseen, profile.rows - cats.nulls),
             unseen_examples=cats.unseen_examples,
         )
-    return WindowQuality(SchemaDiff(missing, extra, retyped), columns, find_pii(window))
+    return WindowQuality(SchemaDiff(missing, extra, retyped), columns, seen.pii)

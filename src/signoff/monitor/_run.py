@@ -15,42 +15,44 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from .._time import iso_utc
-from ..errors import ConfigError, DataError
-from ..evidence import validate_scores
+from ..errors import ConfigError
 from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
-from ._baseline import Baseline, build_baseline, labels_of, roles
+from ._baseline import Baseline, build_baseline, roles
+from ._batch import NO_BATCH, WindowInput, batch_source, numpy_windows
 from ._config import MonitorConfig, window_length
 from ._drift import Thresholds, compare_profiles
+from ._engine import engine_windows
 from ._fairness import FairnessOptions, window_fairness, window_performance
 from ._inputs import (
-    NO_FEATURES,
     LabelJoin,
     file_sha256,
-    join_labels,
-    read_table,
-    require_columns,
 )
 from ._metrics import MONITOR_CATALOGUE, window_evidence
-from ._profile import Profile, numeric_values, profile_frame
+from ._profile import Profile
 from ._quality import window_quality
 from ._serial import profile_sha256
-from ._windows import split_windows
 
 __all__ = [
+    "LABELS_ENGINE",
     "LABELS_NEED_ID",
     "LABELS_NEED_TARGET",
+    "NO_BATCH",
     "RESULTS_SCHEMA",
     "MonitorRun",
+    "batch_source",
     "run_monitor",
 ]
 
 RESULTS_SCHEMA = "signoff.monitor.results/v1"
 LABELS_NEED_ID = "--labels needs `columns.prediction_id` in the monitor config to join on"
 LABELS_NEED_TARGET = "--labels needs `columns.target`: the labels file's column holding the label"
+LABELS_ENGINE = (
+    "--labels is joined in memory: data.engine {engine} cannot join late labels yet; "
+    "use engine numpy, or put the labels in the batch's target column"
+)
 FloatArray = NDArray[np.float64]
 
 
@@ -110,33 +112,21 @@ def _outcome(loaded: LoadedPolicy, evidence: Mapping[str, Any], today: dt.date) 
     )
 
 
-def _window_document(
-    base: Baseline,
-    frame: pd.DataFrame,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    scores: FloatArray,
-    labels: NDArray[np.int8],
-) -> tuple[dict[str, Any], Profile]:
+def _window_document(base: Baseline, window: WindowInput) -> dict[str, Any]:
     config = base.config
-    profile = profile_frame(frame, base.spec, scores=scores, labels=labels)
+    profile = window.profile
     default, per = _thresholds(config)
-    raw = {
-        c: (ordered, numeric_values(frame[c]))
-        for c, ordered in base.sorted_values.items()
-        if c in frame.columns
-    }
-    drift = compare_profiles(base.profile, profile, thresholds=per, default=default, raw=raw)
+    drift = compare_profiles(base.profile, profile, thresholds=per, default=default, raw=window.raw)
     ignore = tuple(c for c in roles(config) if c != config.columns.score)
     quality = window_quality(
-        frame, profile, base.profile, reference_kinds=base.kinds, ignore=ignore
+        window.columns, profile, base.profile, reference_kinds=base.kinds, ignore=ignore
     )
     options = _fairness_options(config)
     assert profile.table is not None
-    document = {
-        "start": iso_utc(start) if start is not None else None,
-        "end": iso_utc(end) if end is not None else None,
-        "rows": len(frame),
+    return {
+        "start": iso_utc(window.start) if window.start is not None else None,
+        "end": iso_utc(window.end) if window.end is not None else None,
+        "rows": window.rows,
         "profile_sha256": profile_sha256(profile),
         "drift": drift.to_dict(),
         "prediction_drift": drift.prediction.to_dict() if drift.prediction else None,
@@ -144,12 +134,11 @@ def _window_document(
         "fairness": window_fairness(profile.table, options),
         "performance": window_performance(profile.table, options),
     }
-    return document, profile
 
 
 def run_monitor(
     config_path: str | Path,
-    batch_path: str | Path,
+    batch_path: str | Path | None = None,
     *,
     labels_path: str | Path | None = None,
     today: dt.date,
@@ -157,8 +146,10 @@ def run_monitor(
 ) -> MonitorRun:
     """Profile each window of the batch, measure it against the reference, judge the policy.
 
-    ``reference`` is the reference data when the config says ``{audit: latest}`` (the
-    registry resolves it); ``actions`` are left empty for the registry to fill in.
+    ``batch_path`` defaults to the config's ``data.path``; ``data.engine`` says who
+    counts it.  ``reference`` is the reference data when the config says ``{audit:
+    latest}`` (the registry resolves it); ``actions`` are left empty for the registry
+    to fill in.
     """
     base = build_baseline(config_path, reference=reference)
     config, loaded = base.config, base.loaded
@@ -171,50 +162,28 @@ def run_monitor(
         raise ConfigError(LABELS_NEED_ID, file=loaded.path, field="columns.prediction_id")
     if labels_path is not None and config.columns.target is None:
         raise ConfigError(LABELS_NEED_TARGET, file=loaded.path, field="columns.target")
-    batch_file = Path(batch_path)
-    batch = read_table(batch_file, what="batch")
+    source, engine = batch_source(loaded, batch_path)
+    if labels_path is not None and engine != "numpy":
+        raise ConfigError(
+            LABELS_ENGINE.format(engine=engine), file=loaded.path, field="data.engine"
+        )
     needed = {c: f for c, f in roles(config).items() if f != "columns.target"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in base.spec.attributes})
     if labels_path is None:
         needed.pop(config.columns.prediction_id or "", None)
-    require_columns(batch, needed, what="batch", file=batch_file)
-    features = base.spec.features
-    if features and not any(f in batch.columns for f in features):
-        shown = ", ".join(features[:10]) + (", …" if len(features) > 10 else "")
-        present = ", ".join(map(str, batch.columns))
-        raise DataError(NO_FEATURES.format(expected=shown, present=present), file=batch_file)
-    scores = validate_scores(batch[config.columns.score], file=batch_file, field="columns.score")
-    labels = labels_of(batch, config)
-    joined: LabelJoin | None = None
-    if labels_path is not None:
-        labels_file = Path(labels_path)
-        assert config.columns.prediction_id is not None
-        assert config.columns.target is not None
-        joined = join_labels(
-            batch[config.columns.prediction_id],
-            read_table(labels_file, what="labels file"),
-            id_column=config.columns.prediction_id,
-            target=config.columns.target,
-            positive_label=config.positive_label,
-            file=labels_file,
-            existing=labels,
-        )
-        labels = joined.labels
     length = window_length(config.window) if config.window else None
-    windows = split_windows(
-        batch, timestamp=config.columns.timestamp, length=length, file=batch_file
-    )
+    joined: LabelJoin | None = None
+    if engine == "numpy":
+        inputs, rows, joined = numpy_windows(
+            base, source, needed=needed, length=length, labels_path=labels_path
+        )
+    else:
+        inputs, rows = engine_windows(base, source, engine, needed=needed, length=length)
 
     documents: list[dict[str, Any]] = []
     outcomes: list[PolicyOutcome | None] = []
-    profiles: list[Profile] = []
-    for window in windows:
-        rows = window.rows
-        frame = batch.iloc[rows].reset_index(drop=True)
-        doc, profile = _window_document(
-            base, frame, window.start, window.end, scores[rows], labels[rows]
-        )
-        profiles.append(profile)
+    for window in inputs:
+        doc = _window_document(base, window)
         outcome = _outcome(policy, window_evidence(doc), today) if policy is not None else None
         doc["gates"] = [g.to_dict() for g in outcome.gates] if outcome is not None else []
         doc["verdict"] = outcome.verdict if outcome is not None else None
@@ -231,7 +200,12 @@ def run_monitor(
             "rows": base.profile.rows,
             "profile_sha256": profile_sha256(base.profile),
         },
-        "batch": {"path": str(batch_file), "sha256": file_sha256(batch_file), "rows": len(batch)},
+        "batch": {
+            "path": str(source.path),
+            "sha256": source.sha256(),
+            "rows": rows,
+            "engine": engine,
+        },
         "labels": None if joined is None else {"path": str(labels_path), **joined.to_dict()},
         "policy": None
         if policy is None
@@ -242,4 +216,5 @@ def run_monitor(
         },
         "windows": documents,
     }
-    return MonitorRun(document, tuple(outcomes), tuple(profiles), base.profile)
+    profiles = tuple(w.profile for w in inputs)
+    return MonitorRun(document, tuple(outcomes), profiles, base.profile)

@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 
 from ..errors import DataError
 
-__all__ = ["BAD_TIMESTAMP", "MISSING_TIMESTAMP", "Window", "split_windows"]
+__all__ = [
+    "BAD_TIMESTAMP",
+    "MISSING_TIMESTAMP",
+    "Window",
+    "moment",
+    "parse_timestamps",
+    "split_windows",
+]
 
 BAD_TIMESTAMP = (
     "cannot read {value!r} as a timestamp (row {row}; {count} row(s) in all); "
@@ -37,7 +44,7 @@ class Window:
     rows: NDArray[np.intp]
 
 
-def _parse(series: pd.Series[Any], *, file: Path, field: str) -> NDArray[np.int64]:
+def parse_timestamps(series: pd.Series[Any], *, file: Path, field: str) -> NDArray[np.int64]:
     """Nanoseconds since the epoch (UTC) of every row, or a DataError at the first bad row."""
     missing = series.isna().to_numpy(dtype=bool)
     if missing.any():
@@ -67,7 +74,8 @@ def _parse(series: pd.Series[Any], *, file: Path, field: str) -> NDArray[np.int6
     return out
 
 
-def _moment(ns: int) -> dt.datetime:
+def moment(ns: int) -> dt.datetime:
+    """Nanoseconds since the epoch as an aware UTC datetime."""
     return pd.Timestamp(ns, unit="ns", tz="UTC").to_pydatetime()
 
 
@@ -86,12 +94,12 @@ def split_windows(
     field = f"columns.timestamp ({timestamp!r})"
     if timestamp is None:
         return [Window(None, None, np.arange(len(frame), dtype=np.intp))]
-    ns = _parse(frame[timestamp], file=file, field=field)
+    ns = parse_timestamps(frame[timestamp], file=file, field=field)
     if length is None:
         return [
             Window(
-                _moment(int(ns.min())),
-                _moment(int(ns.max())),
+                moment(int(ns.min())),
+                moment(int(ns.max())),
                 np.arange(len(frame), dtype=np.intp),
             )
         ]
@@ -101,6 +109,6 @@ def split_windows(
     starts, first = np.unique(codes[order], return_index=True)
     bounds = [*first.tolist(), len(order)]
     return [
-        Window(_moment(int(c) * width), _moment((int(c) + 1) * width), order[a:b])
+        Window(moment(int(c) * width), moment((int(c) + 1) * width), order[a:b])
         for c, a, b in zip(starts.tolist(), bounds[:-1], bounds[1:], strict=True)
     ]

@@ -1,4 +1,4 @@
-"""Where the evaluation data is: one file, a folder of files or a glob, and which engine.
+"""Where the data is: one file, a folder of files or a glob, and which engine.
 
 ``data.path`` may name a .csv or .parquet file, a folder (its .parquet files, else its
 .csv files, in name order, subfolders included) or a glob (``scores/*.parquet``).  Files
@@ -8,8 +8,7 @@ file's SHA-256 for one file; for several, the SHA-256 of one line per file,
 ``<sha256>  <path relative to the pattern's folder>``, in name order.
 
 ``data.engine: auto`` picks NumPy while the data fits :data:`MEMORY_BUDGET` (the
-uncompressed size Parquet records in its footer, or a CSV file's size), DuckDB past it
-(predictions-only; a config with a model stays on NumPy).
+uncompressed size Parquet records in its footer, or a CSV file's size), DuckDB past it.
 """
 
 from __future__ import annotations
@@ -20,19 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..config import AuditConfig
 from ..errors import DataError, MissingExtraError
 
 __all__ = [
     "MEMORY_BUDGET",
     "UNSUPPORTED",
     "DataSource",
-    "choose_engine",
+    "duration_units",
     "find_source",
 ]
 
 #: Bytes of (uncompressed) data the in-memory engine takes on under ``engine: auto``.
 MEMORY_BUDGET = 2 << 30
+NOT_FOUND = "{what} not found"
 NO_MATCH = "no .csv or .parquet file matches this path"
 MIXED = "the files are of two kinds ({kinds}); one data set is all .csv or all .parquet"
 MISSING_COLUMN = "column {column!r} of {first} is missing here; every file needs the same columns"
@@ -143,7 +142,7 @@ def _same_schema(file: Path, schema: object, first: Path, first_schema: object) 
             raise DataError(EXTRA_COLUMN.format(column=name, first=first.name), file=file)
 
 
-def find_source(path: Path) -> DataSource:
+def find_source(path: Path, *, what: str = "evaluation data") -> DataSource:
     """The files ``path`` names, checked to form one data set.
 
     Raises
@@ -155,7 +154,7 @@ def find_source(path: Path) -> DataSource:
     files = _files(path)
     if not files:
         if path.is_file() or (not path.exists() and not glob.has_magic(str(path))):
-            raise DataError("evaluation data not found", file=path)
+            raise DataError(NOT_FOUND.format(what=what), file=path)
         raise DataError(NO_MATCH, file=path)
     kinds = sorted({f.suffix.lower() for f in files})
     if len(kinds) > 1:
@@ -167,11 +166,19 @@ def find_source(path: Path) -> DataSource:
     return DataSource(path, tuple(files), kind, size)
 
 
-def choose_engine(config: AuditConfig, source: DataSource) -> Engine:
-    """The engine that computes the evidence (``data.engine``, ``auto`` resolved)."""
-    engine = config.data.engine
-    if engine in ("numpy", "duckdb", "spark"):
-        return engine
-    if config.data.score_column is None or source.size <= MEMORY_BUDGET:
-        return "numpy"
-    return "duckdb"
+def duration_units(files: tuple[Path, ...]) -> dict[str, float]:
+    """Parquet duration columns (DuckDB and Spark read them as integers) → ticks per second.
+
+    pandas reads them as timedeltas and reports their min/max in seconds; an engine
+    divides its integer min/max by these.  Not Parquet (no files, CSV): none.
+    """
+    if not files or files[0].suffix.lower() != ".parquet":
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(files[0])
+    ticks = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+    return {
+        field.name: ticks[field.type.unit] for field in schema if pa.types.is_duration(field.type)
+    }

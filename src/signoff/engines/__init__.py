@@ -1,0 +1,49 @@
+"""signoff.engines: where a data set is, and the engines that read it out of core.
+
+``find_source`` turns a path (a file, a folder, a glob) into the checked files of one
+data set; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to spill to;
+``spark_session`` finds or starts a Spark session.  The audit and monitoring use them
+alike.
+"""
+
+from ._duckdb import connect as duckdb_connect
+from ._duckdb import quote
+from ._sources import (
+    MEMORY_BUDGET,
+    UNSUPPORTED,
+    DataSource,
+    Engine,
+    Kind,
+    duration_units,
+    find_source,
+)
+from ._spark_session import FRAME as SPARK_FRAME
+from ._spark_session import LOCAL_SETTINGS as SPARK_LOCAL_SETTINGS
+from ._spark_session import frame_digest as spark_frame_digest
+from ._spark_session import is_float as spark_is_float
+from ._spark_session import is_number as spark_is_number
+from ._spark_session import missing as spark_missing
+from ._spark_session import quiet as spark_quiet
+from ._spark_session import read_parquet as spark_read_parquet
+from ._spark_session import session as spark_session
+
+__all__ = [
+    "MEMORY_BUDGET",
+    "SPARK_FRAME",
+    "SPARK_LOCAL_SETTINGS",
+    "UNSUPPORTED",
+    "DataSource",
+    "Engine",
+    "Kind",
+    "duckdb_connect",
+    "duration_units",
+    "find_source",
+    "quote",
+    "spark_frame_digest",
+    "spark_is_float",
+    "spark_is_number",
+    "spark_missing",
+    "spark_quiet",
+    "spark_read_parquet",
+    "spark_session",
+]

@@ -1,0 +1,242 @@
+"""A batch's windows measured by DuckDB or Spark: the rows stay in the engine.
+
+The checks are those of the in-memory path, made on what SQL can count: the columns
+present, the scores' type, NaNs and range, the timestamps.  When one fails, the one
+column concerned is read in file order and handed to the in-memory check, so the
+message (and the row it names) is the same.  Then ``wb`` — the batch with each row's
+window ``__w`` — is counted (:mod:`._sql_profile`); the exact KS test reads each
+numeric column's distinct values with their counts, one column at a time, and the
+PII check reads the rows at :func:`~._pii.sample_positions` of each window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..engines import DataSource, spark_quiet
+from ..errors import DataError
+from ..evidence import validate_scores
+from ._baseline import Baseline
+from ._batch import Raw, WindowInput
+from ._inputs import EMPTY, NO_FEATURES, require_columns
+from ._pii import find_pii_sampled, sample_positions
+from ._quality import WindowColumns
+from ._spec import column_kind
+from ._sql import SqlBatch, open_batch
+from ._sql_profile import sql_profiles
+from ._windows import moment, parse_timestamps
+
+__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "engine_windows", "sampled_rows"]
+
+FloatArray = NDArray[np.float64]
+#: Rows of a file numbered together when the PII sample is picked (see :func:`sampled_rows`).
+BLOCK = 1 << 16
+BAD_ROWS = "{count} row(s) fail the check of {what}; the in-memory check found none"
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype.kind == "O" or isinstance(series.dtype, pd.StringDtype)
+
+
+def _column_in_order(db: SqlBatch, column: str) -> pd.Series:
+    found = db.fetch(f"SELECT {db.quote(column)} AS v FROM ({db.file_order()}) ORDER BY __f, __i")
+    return found["v"].rename(column)
+
+
+def _check_scores(db: SqlBatch, score: str) -> None:
+    s = db.double(score)
+    bad = f"({db.quote(score)} IS NOT NULL AND {s} IS NULL) OR {s} IS NULL OR isnan({s}) "
+    bad += f"OR {s} < 0 OR {s} > 1"
+    count = int(db.fetch(f"SELECT count(*) AS n FROM batch WHERE {bad}")["n"].iloc[0])
+    if count:
+        validate_scores(_column_in_order(db, score), file=db.source.path, field="columns.score")
+        raise DataError(BAD_ROWS.format(count=count, what="columns.score"), file=db.source.path)
+
+
+def _window_expression(db: SqlBatch, timestamp: str | None, length: dt.timedelta | None) -> str:
+    """``__w`` of a row: 0 for one window, else its window number since the epoch."""
+    if timestamp is None:
+        return "CAST(0 AS BIGINT)"
+    us = db.micros(timestamp)
+    count = int(db.fetch(f"SELECT count(*) AS n FROM batch WHERE {us} IS NULL")["n"].iloc[0])
+    if count:
+        field = f"columns.timestamp ({timestamp!r})"
+        parse_timestamps(_column_in_order(db, timestamp), file=db.source.path, field=field)
+        raise DataError(BAD_ROWS.format(count=count, what=field), file=db.source.path)
+    if length is None:
+        return "CAST(0 AS BIGINT)"
+    width = int(length.total_seconds() * 1_000_000)
+    return f"CAST(floor({us} / {width}) AS BIGINT)"
+
+
+def _bounds(
+    db: SqlBatch, timestamp: str | None, length: dt.timedelta | None, windows: list[int]
+) -> dict[int, tuple[dt.datetime | None, dt.datetime | None]]:
+    if timestamp is None:
+        return {0: (None, None)}
+    if length is None:
+        us = db.micros(timestamp)
+        low, high = db.fetch(f"SELECT min({us}) AS a, max({us}) AS b FROM batch").iloc[0]
+        return {0: (moment(int(low) * 1000), moment(int(high) * 1000))}
+    width = int(length.total_seconds() * 1_000_000_000)
+    return {w: (moment(w * width), moment((w + 1) * width)) for w in windows}
+
+
+def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
+    out: dict[int, Raw] = {w: {} for w in windows}
+    for column, ordered in base.sorted_values.items():
+        if column not in db.columns:
+            continue
+        found = db.fetch(
+            f"SELECT __w AS w, {db.double(column)} AS v, count(*) AS n FROM wb GROUP BY 1, 2"
+        )
+        w_all = found["w"].to_numpy()
+        values = found["v"].to_numpy(dtype=np.float64, na_value=np.nan)
+        counts = found["n"].to_numpy(dtype=np.int64)
+        for w in windows:
+            mine = w_all == w
+            out[w][column] = (ordered, np.repeat(values[mine], counts[mine]))
+    return out
+
+
+def sampled_rows(
+    db: SqlBatch, rows: dict[int, int], text: list[str], *, block: int = BLOCK
+) -> pd.DataFrame:
+    """The rows at each window's sample positions (its rows numbered in file order).
+
+    No sort of a whole window: the rows are counted per (window, file, block of
+    ``BLOCK`` rows of the file), the driver finds the block and the rank in it of each
+    wanted position, and only those blocks are numbered — small sorts, in parallel.
+    """
+    numbering = f"CAST(floor(__i / {int(block)}) AS BIGINT) AS __b"
+    source = f"SELECT {db.window}, *, {numbering} FROM ({db.file_order()})"
+    blocks = db.fetch(f"SELECT __w, __f, __b, count(*) AS n FROM ({source}) GROUP BY 1, 2, 3")
+    blocks = blocks.sort_values(["__w", "__f", "__b"], kind="stable").reset_index(drop=True)
+    wanted = []
+    for w, n in rows.items():
+        positions, _ = sample_positions(n)
+        at = positions if positions is not None else np.arange(n)
+        mine = blocks[blocks["__w"] == w]
+        ends = np.cumsum(mine["n"].to_numpy(np.int64))
+        which = np.searchsorted(ends, at, side="right")
+        starts = ends - mine["n"].to_numpy(np.int64)
+        picked = mine.iloc[which]
+        wanted.append(
+            pd.DataFrame(
+                {
+                    "__w": np.int64(w),
+                    "__f": picked["__f"].to_numpy(),
+                    "__b": picked["__b"].to_numpy(np.int64),
+                    "__q": (at - starts[which]).astype(np.int64),
+                    "__p": at.astype(np.int64),
+                }
+            )
+        )
+    chosen = pd.concat(wanted, ignore_index=True)
+    db.register("pii_rows", chosen)
+    db.register("pii_blocks", chosen.loc[:, ["__w", "__f", "__b"]].drop_duplicates())
+    columns = ", ".join(db.quote(c) for c in text)
+    numbered = (
+        f"SELECT o.__w, o.__f, o.__b, {', '.join('o.' + db.quote(c) for c in text)}, "
+        "row_number() OVER (PARTITION BY o.__w, o.__f, o.__b ORDER BY o.__i) - 1 AS __q "
+        f"FROM (SELECT __w, __f, __b, __i, {columns} FROM ({source})) AS o JOIN pii_blocks AS k "
+        "ON o.__w = k.__w AND o.__f = k.__f AND o.__b = k.__b"
+    )
+    return db.fetch(
+        f"SELECT r.__w, r.__p, {', '.join('x.' + db.quote(c) for c in text)} FROM ({numbered}) "
+        "AS x JOIN pii_rows AS r ON x.__w = r.__w AND x.__f = r.__f AND x.__b = r.__b "
+        "AND x.__q = r.__q ORDER BY r.__w, r.__p"
+    )
+
+
+def _columns(db: SqlBatch, base: Baseline, rows: dict[int, int]) -> dict[int, WindowColumns]:
+    shape = db.empty()
+    kinds = {str(c): column_kind(shape[c]) for c in shape.columns}
+    ref = base.kinds
+    retyped = [c for c, k in kinds.items() if c in ref and k != ref[c]]
+    empty: dict[int, set[str]] = {w: set() for w in rows}
+    for column in retyped:
+        present = f"CASE WHEN NOT {db.missing(column)} THEN 1 ELSE 0 END"
+        found = db.fetch(f"SELECT __w AS w, sum({present}) AS n FROM wb GROUP BY 1")
+        for w, n in zip(found["w"], found["n"], strict=True):
+            if int(n) == 0:
+                empty[int(w)].add(column)
+    text = [
+        c
+        for c in shape.columns
+        if shape[c].dtype.kind == "O" or isinstance(shape[c].dtype, pd.StringDtype)
+    ]
+    samples: dict[int, pd.DataFrame] = dict.fromkeys(rows, shape.loc[:, text])
+    if text:
+        found = sampled_rows(db, rows, text)
+        for w in rows:
+            samples[w] = found[found["__w"] == w].loc[:, text].reset_index(drop=True)
+    out = {}
+    for w, n in rows.items():
+        sample = {c: samples[w][c] if c in text else shape[c] for c in shape.columns}
+        out[w] = WindowColumns(kinds, frozenset(empty[w]), find_pii_sampled(sample, rows=n))
+    return out
+
+
+def engine_windows(
+    base: Baseline,
+    source: DataSource,
+    engine: str,
+    *,
+    needed: dict[str, str],
+    length: dt.timedelta | None,
+) -> tuple[list[WindowInput], int]:
+    """Every window of the batch, oldest first, and the batch's rows, counted by ``engine``."""
+    with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
+        return _engine_windows(base, source, engine, needed=needed, length=length)
+
+
+def _engine_windows(
+    base: Baseline,
+    source: DataSource,
+    engine: str,
+    *,
+    needed: dict[str, str],
+    length: dt.timedelta | None,
+) -> tuple[list[WindowInput], int]:
+    config = base.config
+    db = open_batch(engine, source, where=source.path)
+    try:
+        shape = db.empty()
+        require_columns(shape, needed, what="batch", file=source.path)
+        features = base.spec.features
+        if features and not any(f in db.columns for f in features):
+            shown = ", ".join(features[:10]) + (", …" if len(features) > 10 else "")
+            present = ", ".join(db.columns)
+            raise DataError(NO_FEATURES.format(expected=shown, present=present), file=source.path)
+        total = int(db.fetch("SELECT count(*) AS n FROM batch")["n"].iloc[0])
+        if total == 0:
+            raise DataError(EMPTY.format(what="batch"), file=source.path)
+        _check_scores(db, config.columns.score)
+        timestamp = config.columns.timestamp
+        db.window = f"{_window_expression(db, timestamp, length)} AS __w"
+        db.view("wb", f"SELECT {db.window}, * FROM batch")
+        counted = db.fetch("SELECT __w AS w, count(*) AS n FROM wb GROUP BY 1 ORDER BY 1")
+        rows = {int(w): int(n) for w, n in zip(counted["w"], counted["n"], strict=True)}
+        windows = list(rows)
+        profiles = sql_profiles(
+            db,
+            base.spec,
+            rows=rows,
+            target=config.columns.target,
+            positive_label=config.positive_label,
+        )
+        raw = _raw(db, base, windows)
+        columns = _columns(db, base, rows)
+        bounds = _bounds(db, timestamp, length, windows)
+    finally:
+        db.close()
+    inputs = [
+        WindowInput(bounds[w][0], bounds[w][1], rows[w], profiles[w], raw[w], columns[w])
+        for w in windows
+    ]
+    return inputs, total
