@@ -45,9 +45,25 @@ REMOTE = {
     ("monitor", "history"),
     ("rollback",),
     ("whoami",),
+    ("user", "add"),
+    ("user", "grant"),
+    ("user", "list"),
+    ("model", "register"),
+    ("version", "add"),
+    ("artifact", "add"),
+    ("governance", "show"),
+    ("governance", "list"),
+    ("governance", "apply"),
+    ("governance", "approve"),
+    ("governance", "reject"),
+    ("portfolio",),
+    ("inventory", "export"),
+    ("log", "export"),
 }
+#: ``portfolio``'s subcommands that stay on the server's host (no route).
+LOCAL_SUBCOMMANDS = {("portfolio", "import"), ("portfolio", "report")}
 #: Options the API cannot take yet: such a command runs on the server's host.
-LOCAL_OPTIONS = {"--artifact", "--key", "--at", "--origin", "--audit", "--mine"}
+LOCAL_OPTIONS = {"--artifact", "--key", "--origin", "--audit", "--mine"}
 #: ``ledger verify`` sends its checkpoint and key files' text to the server.
 SENT_AS_TEXT = {("ledger", "verify"): {"--key"}}
 
@@ -57,7 +73,7 @@ def goes_remote(args: tuple[str, ...]) -> bool:
     local = LOCAL_OPTIONS - SENT_AS_TEXT.get(tuple(args[:2]), set())
     if tuple(args[:2]) == ("ledger", "prove"):
         local = local | {"--checkpoint"}
-    if local & set(args):
+    if local & set(args) or tuple(args[:2]) in LOCAL_SUBCOMMANDS:
         return False
     return tuple(args[:1]) in REMOTE or tuple(args[:2]) in REMOTE
 
@@ -184,9 +200,13 @@ class RemoteRunner:
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Any:
         env = self._env(env)
-        if not goes_remote(args):
+        if not goes_remote(args) or env.get("SIGNOFF_USER") == "":
+            # no acting person named: local mode's "say who is acting" (remotely, the
+            # credential always names one)
             return self.local(*args, env=env)
         url, api = self._server(env)
+        if not api.registry.list_users():  # the first admin is added on the server's host
+            return self.local(*args, env=env)
         user = env.get("SIGNOFF_USER") or "admin"
         folder = self.tmp_path / "config" / user
         remote = {**env, "SIGNOFF_URL": url, "SIGNOFF_CONFIG_DIR": str(folder)}
