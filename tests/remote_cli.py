@@ -59,13 +59,23 @@ REMOTE = {
     ("portfolio",),
     ("inventory", "export"),
     ("log", "export"),
+    ("cr", "withdraw"),
+    ("cr", "override-risk"),
+    ("token", "create"),
+    ("token", "list"),
+    ("token", "revoke"),
+    ("ledger", "show"),
+    ("ledger", "export"),
+    ("ledger", "checkpoint"),
+    ("audit",),  # with --register: the output folder uploaded and attached
 }
 #: ``portfolio``'s subcommands that stay on the server's host (no route).
 LOCAL_SUBCOMMANDS = {("portfolio", "import"), ("portfolio", "report")}
 #: Options the API cannot take yet: such a command runs on the server's host.
 LOCAL_OPTIONS = {"--artifact", "--key", "--origin", "--audit", "--mine"}
-#: ``ledger verify`` sends its checkpoint and key files' text to the server.
-SENT_AS_TEXT = {("ledger", "verify"): {"--key"}}
+#: ``ledger verify`` sends its checkpoint and key files' text to the server;
+#: ``ledger checkpoint`` signs with its --key here.
+SENT_AS_TEXT = {("ledger", "verify"): {"--key"}, ("ledger", "checkpoint"): {"--key"}}
 
 
 def goes_remote(args: tuple[str, ...]) -> bool:

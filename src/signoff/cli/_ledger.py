@@ -15,7 +15,13 @@ from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._files import UNREADABLE, read_text
 from ._registry import Json, open_registry
 from ._remote import remote_mode
-from ._remote_ledger import prove_remote, verify_remote
+from ._remote_ledger import (
+    checkpoint_remote,
+    events_remote,
+    export_remote,
+    prove_remote,
+    verify_remote,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -118,16 +124,19 @@ def checkpoint(
     private = load_private_key(key)
     if out is not None and not out.parent.is_dir():
         raise ConfigError(NO_FOLDER.format(folder=out.parent), field="--out")
-    registry = open_registry()
-    signed_as = _origin(origin, registry.store)
+    if remote_mode():  # signed here with your key; the server keeps a copy
+        signed_as, note = checkpoint_remote(private, _origin(origin))
+    else:
+        registry = open_registry()
+        signed_as = str(_origin(origin, registry.store))
+        _, note = checkpoint_ledger(
+            registry.store, private_key_text=private, at=utc_now(), origin=signed_as
+        )
     parts = private.strip().split("+", 4)
     key_name = parts[2] if len(parts) == 5 else None
     if key_name is not None and key_name != signed_as:
         notice = KEY_NAME_DIFFERS.format(key=key_name, origin=signed_as)
         err_console.print(escape(notice), soft_wrap=True)
-    _, note = checkpoint_ledger(
-        registry.store, private_key_text=private, at=utc_now(), origin=signed_as
-    )
     if out is not None:
         out.write_text(note, encoding="utf-8")
     print(note, end="")
@@ -313,27 +322,33 @@ def show(
     as_json: Json = False,
 ) -> None:
     """List ledger events."""
-    from ..ledger import installation_origin, iter_events
+    if remote_mode():
+        rows, log_origin = events_remote(start, subject)
+    else:
+        from ..ledger import installation_origin, iter_events
 
-    store = open_registry(write=False).store
-    with store.transaction() as session:
-        events = list(iter_events(session, start=start, subject_prefix=subject))
+        store = open_registry(write=False).store
+        with store.transaction() as session:
+            found = list(iter_events(session, start=start, subject_prefix=subject))
+        rows = [e.to_dict() | {"leaf_hash": e.leaf_hash} for e in found]
+        log_origin = installation_origin(store)
     if as_json:
-        print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
+        print(json.dumps(rows, indent=2))
         return
     table = PlainTable("seq", "when", "actor", "action", "subject")
-    for e in events:  # stored names are user input: a user called `[/]` is not markup
-        table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
+    for e in rows:  # stored names are user input: a user called `[/]` is not markup
+        table.add_row(str(e["seq"]), e["ts"], e["actor"], e["action"], e["subject"])
     out_console.print(table)
-    out_console.print(
-        escape(f"origin (the log's name in checkpoints): {installation_origin(store)}")
-    )
+    out_console.print(escape(f"origin (the log's name in checkpoints): {log_origin}"))
 
 
 @ledger_app.command("export")
 @handle_errors
 def export() -> None:
     """Every event as one canonical JSON line (with its leaf hash), for archiving."""
+    if remote_mode():  # the server's lines, as it wrote them
+        print(export_remote(), end="")
+        return
     from ..ledger import iter_events
 
     with open_registry(write=False).store.transaction() as session:

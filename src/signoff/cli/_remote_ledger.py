@@ -1,6 +1,8 @@
-"""``ledger verify`` and ``ledger prove`` in remote mode: the server computes them over its
-database (``POST /api/ledger/verify``, ``GET /api/ledger/proof/{seq}``), from the same
-key and checkpoint files the local commands read."""
+"""The ``ledger`` commands in remote mode: the server computes verification and proofs
+over its database (``POST /api/ledger/verify``, ``GET /api/ledger/proof/{seq}``) from
+the same key and checkpoint files the local commands read, and lists or exports its
+events; ``ledger checkpoint`` signs the server's tree head here, with the person's own
+key (it never leaves this machine), and the server keeps a copy."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 from ._files import read_text
 from ._remote import command_name, remote_signoff
 
-__all__ = ["prove_remote", "verify_remote"]
+__all__ = ["checkpoint_remote", "events_remote", "export_remote", "prove_remote", "verify_remote"]
 
 
 def _refuse(what: str) -> Exception:
@@ -42,3 +44,29 @@ def prove_remote(
             raise _refuse(what)
     assert seq is not None
     return remote_signoff().ledger.prove(seq)
+
+
+def events_remote(start: int, subject: str | None) -> tuple[list[dict[str, Any]], str]:
+    """``ledger show``'s events (with leaf hashes) and the log's origin."""
+    return remote_signoff().ledger.events(start=start, subject=subject)
+
+
+def export_remote() -> str:
+    """``ledger export``'s lines, as the server wrote them."""
+    return remote_signoff().ledger.export()
+
+
+def checkpoint_remote(private: str, origin: str | None) -> tuple[str, str]:
+    """The server's tree head signed with ``private`` (under ``origin``, else the log's
+    own), its copy kept by the server; ``(origin, note)``."""
+    from ..ledger import Checkpoint, public_key_of, sign_checkpoint
+
+    ledger = remote_signoff().ledger
+    head = ledger.tree()
+    signed_as = origin or str(head["origin"])
+    found = Checkpoint(
+        origin=signed_as, size=int(head["size"]), root=bytes.fromhex(head["root_hash"])
+    )
+    note = sign_checkpoint(found, private)
+    ledger.keep(note, public_key_of(private))
+    return signed_as, note

@@ -12,7 +12,13 @@ from typing import IO, Any
 from ._parts import Part, not_remote, seg
 from ._records import Record, records
 
-__all__ = ["RemoteGovernance", "RemoteLedgerHead", "RemotePortfolio", "RemoteView"]
+__all__ = [
+    "RemoteGovernance",
+    "RemoteLedgerHead",
+    "RemotePortfolio",
+    "RemoteTokens",
+    "RemoteView",
+]
 
 
 class RemoteGovernance(Part):
@@ -87,3 +93,22 @@ class RemotePortfolio(Part):
         if fmt not in ("csv", "json"):
             raise not_remote(f"`signoff inventory export --format {fmt}`")
         return self._client.request("GET", "/api/inventory", params={"format": fmt}).content
+
+
+class RemoteTokens(Part):
+    """API tokens (and people's CLI sessions), as ``token list --json`` prints them."""
+
+    def list(self, user: str | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._client.json(
+            "GET", "/api/tokens", params={"user": user}
+        )["items"]
+        return found
+
+    def create(self, user: str, *, scope: str, expires: str) -> dict[str, Any]:
+        body = {"user": user, "scope": scope, "expires": expires}
+        found: dict[str, Any] = self._client.json("POST", "/api/tokens", json=body)
+        return found
+
+    def revoke(self, token_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._client.json("POST", f"/api/tokens/{seg(token_id)}/revoke")
+        return found

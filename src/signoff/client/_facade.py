@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._admin import RemoteGovernance, RemotePortfolio
+from ._admin import RemoteGovernance, RemotePortfolio, RemoteTokens
 from ._http import Client
 from ._parts import Part, RemoteLedger, RemoteMonitor, not_remote, seg
 from ._records import Record, RemoteCR, RollbackRecord, records
@@ -128,6 +128,15 @@ class RemoteWorkflow(Part):
         found = self._client.json("POST", f"/api/models/{seg(model)}/rollback", json=body)
         return RollbackRecord(found)
 
+    def withdraw(self, cr: str, *, actor: str, reason: str) -> RemoteCR:
+        path = f"/api/crs/{seg(cr)}/withdraw"
+        return RemoteCR(self._client.json("POST", path, json={"reason": reason}))
+
+    def override_risk(self, cr: str, *, level: str, justification: str, actor: str) -> RemoteCR:
+        body = {"level": level, "justification": justification}
+        path = f"/api/crs/{seg(cr)}/override-risk"
+        return RemoteCR(self._client.json("POST", path, json=body))
+
     def grant_role(self, name: str, role: str, *, actor: str) -> Record:
         path = f"/api/users/{seg(name)}/roles"
         return Record(self._client.json("POST", path, json={"role": role}))
@@ -152,6 +161,7 @@ class RemoteSignoff:
         self.ledger = RemoteLedger(client, what)
         self.monitor = RemoteMonitor(client, what)
         self.portfolio = RemotePortfolio(client, what)
+        self.tokens = RemoteTokens(client, what)
 
     def __getattr__(self, name: str) -> Any:
         raise not_remote(self._what)

@@ -50,6 +50,32 @@ class RemoteLedger(Part):
         found: dict[str, Any] = self._client.json("GET", f"/api/ledger/proof/{int(seq)}")
         return found
 
+    def events(self, *, start: int, subject: str | None) -> tuple[list[dict[str, Any]], str]:
+        """``ledger show``'s events (every page) and the log's origin."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"start": start, "subject": subject}
+        while True:
+            page = self._client.json("GET", "/api/ledger/events", params=params)
+            found.extend(page["items"])
+            if page.get("next_start") is None:
+                return found, str(page["origin"])
+            params["start"] = page["next_start"]
+
+    def export(self) -> str:
+        """``ledger export``'s lines."""
+        return self._client.request("GET", "/api/ledger/export").text
+
+    def tree(self) -> dict[str, Any]:
+        """The origin, size and root a checkpoint signs."""
+        found: dict[str, Any] = self._client.json("GET", "/api/ledger/tree")
+        return found
+
+    def keep(self, note: str, public_key: str) -> dict[str, Any]:
+        """The server keeps a copy of a checkpoint signed here."""
+        body = {"note": note, "public_key": public_key}
+        found: dict[str, Any] = self._client.json("POST", "/api/ledger/checkpoints", json=body)
+        return found
+
 
 class RemoteMonitor(Part):
     """Monitoring status, history and report, read from the server."""

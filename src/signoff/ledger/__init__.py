@@ -21,6 +21,7 @@ from ._checkpoint import (
     public_key_of,
     sign_checkpoint,
 )
+from ._keep import keep_checkpoint, tree_head
 from ._log import (
     MAX_SEQ,
     LedgerEvent,
@@ -90,6 +91,7 @@ __all__ = [
     "inclusion_proof",
     "installation_origin",
     "iter_events",
+    "keep_checkpoint",
     "last_writer_signed",
     "leaf_hash",
     "leaf_hashes",
@@ -106,6 +108,7 @@ __all__ = [
     "sign_action",
     "sign_checkpoint",
     "sign_statement",
+    "tree_head",
     "verify_action",
     "verify_actions",
     "verify_consistency",
