@@ -175,3 +175,46 @@ def test_override_risk_and_withdraw(world, cli, tmp_path: Path):
     assert api.workflow.get_cr(cr).state == "withdrawn"
     shown = cli("cr", "show", cr, "--json", env=local)
     assert json.loads(shown.stdout) == json.loads(done.stdout)
+
+
+def test_a_sign_off_signed_with_the_persons_key_on_their_machine(world, cli, tmp_path: Path):
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from signoff._canonical import canonical_json
+    from signoff.ledger import generate_key
+
+    url, api, cr, _ = world
+    private, public = generate_key("anna")
+    other, _ = generate_key("mallory")
+    api.registry.set_public_key("anna", public, actor="admin")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "anna.key").write_text(private + "\n")
+    (keys / "other.key").write_text(other + "\n")
+    login_through_browser(url, api, "anna", tmp_path / "anna")
+    anna = _env(url, tmp_path / "anna")
+    sign = ("cr", "sign", cr, "--role", "approver", "--decision", "approve",
+            "--comment", "validation report   read\u200b, limits checked")  # fmt: skip
+    unsigned = cli(*sign, env=anna)
+    assert unsigned.exit_code == 4
+    assert "anna registered a signing key: sign with --key" in unsigned.stderr
+    wrong = cli(*sign, "--key", str(keys / "other.key"), env=anna)
+    assert wrong.exit_code == 4
+    assert "the key given is not the one anna registered" in wrong.stderr
+    stamp = cli(*sign[:-1], "ok", "--key", str(keys / "anna.key"), env=anna)
+    assert stamp.exit_code == 4  # judged here before signing, as the core judges it
+    signed = cli(*sign, "--key", str(keys / "anna.key"), "--json", env=anna)
+    assert signed.exit_code == 0, signed.output
+    [event] = [e for e in _events(api) if e.action == "cr.signed"]
+    payload = dict(event.payload)
+    assert payload["comment"] == "validation report read, limits checked"  # as recorded
+    statement = {k: payload[k] for k in ("cr", "user", "role", "decision", "comment", "evidence")}
+    # checked independently: Ed25519 over the canonical JSON, under the registered key
+    raw = base64.b64decode(public.split("+", 2)[2])[-32:]
+    Ed25519PublicKey.from_public_bytes(raw).verify(
+        base64.b64decode(payload["signature"]), canonical_json(statement)
+    )
+    assert payload["login"]["identity_provider"] is not None  # the fresh login, recorded
+    assert api.ledger.verify().size == len(_events(api))  # verify_signoffs passes

@@ -6,13 +6,21 @@ key (it never leaves this machine), and the server keeps a copy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ._files import read_text
 from ._remote import command_name, remote_signoff
 
-__all__ = ["checkpoint_remote", "events_remote", "export_remote", "prove_remote", "verify_remote"]
+__all__ = [
+    "checkpoint_remote",
+    "events_remote",
+    "export_remote",
+    "prove_remote",
+    "statement_signer",
+    "verify_remote",
+]
 
 
 def _refuse(what: str) -> Exception:
@@ -70,3 +78,17 @@ def checkpoint_remote(private: str, origin: str | None) -> tuple[str, str]:
     note = sign_checkpoint(found, private)
     ledger.keep(note, public_key_of(private))
     return signed_as, note
+
+
+def statement_signer(private: str) -> Callable[[dict[str, Any]], str]:
+    """``cr sign --key`` in remote mode: signs a sign-off's statement here, over the bytes
+    the core signs (canonical JSON, the comment as the core records it); the server
+    verifies the signature under the person's registered key."""
+    from ..ledger import sign_statement
+    from ..workflow import judge_comment
+
+    def sign(statement: dict[str, Any]) -> str:
+        recorded = {**statement, "comment": judge_comment(str(statement["comment"]))}
+        return sign_statement(recorded, private)
+
+    return sign

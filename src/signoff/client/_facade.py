@@ -8,6 +8,7 @@ does not offer yet is refused, naming the command, instead of opening a database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ._admin import RemoteGovernance, RemotePortfolio, RemoteTokens
@@ -73,16 +74,24 @@ class RemoteWorkflow(Part):
         decision: str,
         comment: str,
         private_key: str | None = None,
+        signer: Callable[[dict[str, Any]], str] | None = None,
     ) -> RemoteCR:
+        """A sign-off; with ``signer`` (``cr sign --key``), signed here over the statement
+        the core records — the server verifies it under the person's registered key."""
         if private_key is not None:
-            raise not_remote("signing a sign-off with --key")
+            raise not_remote("signing a sign-off without the signer")  # the CLI passes one
         shown = self.get_cr(cr)
-        body = {
+        evidence = self._evidence(shown)
+        body: dict[str, Any] = {
             "role": role,
             "decision": decision,
             "comment": comment,
-            "shown_evidence": self._evidence(shown),
+            "shown_evidence": evidence,
         }
+        if signer is not None:
+            statement = {"cr": shown.id, "user": actor, "role": role, "decision": decision,
+                         "comment": comment, "evidence": evidence}  # fmt: skip
+            body["signature"] = signer(statement)
         path = f"/api/crs/{seg(shown.id)}/sign"
         headers = {"If-Match": shown.etag}
         return RemoteCR(self._client.json("POST", path, json=body, headers=headers))
