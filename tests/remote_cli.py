@@ -2,9 +2,10 @@
 thread) over the tests' database, and a runner that sends every command the API offers
 through it — as the person of ``SIGNOFF_USER``, logged in through the real flow (a login
 link in a browser session, then `signoff login`'s device flow confirmed by that session's
-POST).  Commands the API does not offer yet (user add, governance apply, version add …)
-run as before, on the server's host against the same database: the test's assertions and
-exit codes are unchanged either way.
+POST).  The few commands the API does not offer (``db``, ``portfolio report`` …; see
+docs/server.md) run as before, on the server's host against the same database, and so
+does the very first ``user add`` (nobody exists yet to sign in): the test's assertions
+and exit codes are unchanged either way.
 """
 
 from __future__ import annotations
@@ -71,19 +72,12 @@ REMOTE = {
 }
 #: ``portfolio``'s subcommands that stay on the server's host (no route).
 LOCAL_SUBCOMMANDS = {("portfolio", "import"), ("portfolio", "report")}
-#: Options the API cannot take yet: such a command runs on the server's host.
-LOCAL_OPTIONS = {"--artifact", "--key", "--origin", "--audit", "--mine"}
-#: ``ledger verify`` sends its checkpoint and key files' text to the server;
-#: ``ledger checkpoint`` signs with its --key here.
-SENT_AS_TEXT = {("ledger", "verify"): {"--key"}, ("ledger", "checkpoint"): {"--key"}}
 
 
 def goes_remote(args: tuple[str, ...]) -> bool:
-    """Whether the runner sends this command line through the server."""
-    local = LOCAL_OPTIONS - SENT_AS_TEXT.get(tuple(args[:2]), set())
-    if tuple(args[:2]) == ("ledger", "prove"):
-        local = local | {"--checkpoint"}
-    if local & set(args) or tuple(args[:2]) in LOCAL_SUBCOMMANDS:
+    """Whether the runner sends this command line through the server (every option of a
+    wired command goes too: files are uploaded, keys sign here, checkpoints are sent)."""
+    if tuple(args[:2]) in LOCAL_SUBCOMMANDS:
         return False
     return tuple(args[:1]) in REMOTE or tuple(args[:2]) in REMOTE
 

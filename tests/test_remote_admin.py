@@ -218,3 +218,50 @@ def test_a_sign_off_signed_with_the_persons_key_on_their_machine(world, cli, tmp
     )
     assert payload["login"]["identity_provider"] is not None  # the fresh login, recorded
     assert api.ledger.verify().size == len(_events(api))  # verify_signoffs passes
+
+
+def test_notify_list_and_deliver_by_an_admin(world, cli, tmp_path: Path, receiver):
+    import datetime as dt
+
+    from conftest import without_policies, write_governance
+    from signoff.workflow import load_governance
+    from test_notify import _announce
+
+    url, api, _, local = world
+    receiver.plan = [400]
+    folder = tmp_path / "hooks"
+    folder.mkdir()
+
+    def hooked(settings: dict) -> None:
+        without_policies(settings)
+        settings["webhooks"] = [{"url": receiver.url}]
+
+    path = write_governance(folder, hooked)
+    api.workflow.propose_governance(path, actor="admin")
+    governance = load_governance(path).governance
+    with api.store.transaction() as session:
+        _announce(session, governance, lambda: dt.datetime.now(dt.UTC), subject="CR-1")
+        _announce(session, governance, lambda: dt.datetime.now(dt.UTC), subject="CR-2")
+    login_through_browser(url, api, "admin", tmp_path / "admin")
+    admin = _env(url, tmp_path / "admin")
+    login_through_browser(url, api, "alice", tmp_path / "alice")
+    alice = _env(url, tmp_path / "alice")
+    for args in (("notify", "list", "--json"), ("notify", "list")):
+        there, here = cli(*args, env=admin), cli(*args, env=local)
+        assert there.exit_code == here.exit_code == 0, there.output
+        assert there.stdout == here.stdout, args
+    refused = cli("notify", "list", env=alice)  # webhook addresses carry secrets
+    assert refused.exit_code == 4
+    assert "only an admin can read the webhook outbox (alice is not one)" in refused.stderr
+    assert cli("notify", "deliver", env=alice).exit_code == 4
+    done = cli("notify", "deliver", "--json", env=admin)
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert (report["delivered"], report["failed"], report["pending"]) == (1, 1, 0)
+    assert len(receiver.requests) == 2  # the server sent both (the first was refused: 400)
+    listed = cli("notify", "list", "--failed", "--json", env=admin)
+    [failed] = json.loads(listed.stdout)
+    assert (failed["subject"], failed["status"], failed["attempts"]) == ("CR-1", "failed", 1)
+    assert listed.stdout == cli("notify", "list", "--failed", "--json", env=local).stdout
+    plain = cli("notify", "deliver", env=admin)
+    assert "delivered 0, failed 0, pending 0" in plain.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import read_text
-from ._remote import command_name, remote_signoff
+from ._remote import remote_signoff
 
 __all__ = [
     "checkpoint_remote",
@@ -23,35 +23,40 @@ __all__ = [
 ]
 
 
-def _refuse(what: str) -> Exception:
-    from ..client import not_remote
-
-    return not_remote(f"{command_name()} with {what}")
-
-
 def verify_remote(
     checkpoint: Path | None, key: Path | None, origin: str | None, writer_key: Path | None
 ) -> dict[str, Any]:
     """The server's verification (exit 5 when it fails, as locally)."""
-    if origin is not None:
-        raise _refuse("--origin (the server checks against its own)")
     texts = {
         "checkpoint": read_text(checkpoint) if checkpoint is not None else None,
         "public_key": read_text(key) if key is not None else None,
         "writer_key": read_text(writer_key) if writer_key is not None else None,
+        "origin": origin,
     }
     return remote_signoff().ledger.verify(**texts)
 
 
 def prove_remote(
-    seq: int | None, audit: Path | None, checkpoint: Path | None, origin: str | None
-) -> dict[str, Any]:
-    """The server's inclusion proof of event ``seq`` (check it with `ledger check-proof`)."""
-    for given, what in ((audit, "--audit"), (checkpoint, "--checkpoint"), (origin, "--origin")):
-        if given is not None:
-            raise _refuse(what)
+    seq: int | None, audit: Path | None, checkpoint: Path | None, key: Path | None,
+    origin: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The server's inclusion proof of event ``seq`` — or of the event that attached the
+    audit folder ``audit`` — against its tree, or against ``checkpoint`` (signed by
+    ``key``): check it with `ledger check-proof`."""
+    from ..errors import NotFound
+    from ._ledger_files import NOT_ATTACHED, results_digest
+
+    ledger = remote_signoff().ledger
+    if audit is not None:
+        path, digest = results_digest(audit)
+        seq = ledger.attached(digest)
+        if seq is None:
+            raise NotFound(NOT_ATTACHED.format(digest=digest[:12]), file=path)
     assert seq is not None
-    return remote_signoff().ledger.prove(seq)
+    if checkpoint is None or key is None:
+        return ledger.prove(seq)
+    note, public = read_text(checkpoint), read_text(key)
+    return ledger.prove_against(seq, checkpoint=note, public_key=public, origin=origin)
 
 
 def events_remote(start: int, subject: str | None) -> tuple[list[dict[str, Any]], str]:

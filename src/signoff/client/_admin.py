@@ -15,6 +15,7 @@ from ._records import Record, records
 __all__ = [
     "RemoteGovernance",
     "RemoteLedgerHead",
+    "RemoteNotify",
     "RemotePortfolio",
     "RemoteTokens",
     "RemoteView",
@@ -112,3 +113,15 @@ class RemoteTokens(Part):
     def revoke(self, token_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self._client.json("POST", f"/api/tokens/{seg(token_id)}/revoke")
         return found
+
+
+class RemoteNotify(Part):
+    """The webhook outbox: listed and delivered by the server (admins)."""
+
+    def list(self, *, failed: bool) -> list[Any]:
+        params = {"failed": "true" if failed else None}
+        return records(self._client.json("GET", "/api/notifications", params=params)["items"])
+
+    def deliver(self, *, max_attempts: int, base_delay: float, timeout: float) -> Record:
+        body = {"max_attempts": max_attempts, "base_delay": base_delay, "timeout": timeout}
+        return Record(self._client.json("POST", "/api/notifications/deliver", json=body))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._admin import RemoteGovernance, RemotePortfolio, RemoteTokens
+from ._admin import RemoteGovernance, RemoteNotify, RemotePortfolio, RemoteTokens
 from ._http import Client
 from ._parts import Part, RemoteLedger, RemoteMonitor, not_remote, seg
 from ._records import Record, RemoteCR, RollbackRecord, records
@@ -171,6 +171,7 @@ class RemoteSignoff:
         self.monitor = RemoteMonitor(client, what)
         self.portfolio = RemotePortfolio(client, what)
         self.tokens = RemoteTokens(client, what)
+        self.notify = RemoteNotify(client, what)
 
     def __getattr__(self, name: str) -> Any:
         raise not_remote(self._what)

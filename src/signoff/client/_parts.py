@@ -50,6 +50,21 @@ class RemoteLedger(Part):
         found: dict[str, Any] = self._client.json("GET", f"/api/ledger/proof/{int(seq)}")
         return found
 
+    def attached(self, results_sha256: str) -> int | None:
+        """The seq of the event that attached a results.json with this hash, if any."""
+        found = self._client.json(
+            "GET", "/api/ledger/attached", params={"results_sha256": results_sha256}
+        )["seq"]
+        return None if found is None else int(found)
+
+    def prove_against(
+        self, seq: int, *, checkpoint: str, public_key: str, origin: str | None
+    ) -> dict[str, Any]:
+        """An inclusion proof of ``seq`` against a signed checkpoint kept elsewhere."""
+        body = {"seq": seq, "checkpoint": checkpoint, "public_key": public_key, "origin": origin}
+        found: dict[str, Any] = self._client.json("POST", "/api/ledger/prove", json=body)
+        return found
+
     def events(self, *, start: int, subject: str | None) -> tuple[list[dict[str, Any]], str]:
         """``ledger show``'s events (every page) and the log's origin."""
         found: list[dict[str, Any]] = []

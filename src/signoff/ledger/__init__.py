@@ -21,7 +21,7 @@ from ._checkpoint import (
     public_key_of,
     sign_checkpoint,
 )
-from ._keep import keep_checkpoint, tree_head
+from ._keep import attached_seq, keep_checkpoint, tree_head
 from ._log import (
     MAX_SEQ,
     LedgerEvent,
@@ -79,6 +79,7 @@ __all__ = [
     "PrefixEvent",
     "Verification",
     "append_event",
+    "attached_seq",
     "check_in_force",
     "check_inclusion_doc",
     "check_projections",

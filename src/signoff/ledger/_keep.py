@@ -1,4 +1,6 @@
-"""Keep a checkpoint signed elsewhere: ``signoff ledger checkpoint`` in remote mode signs
+"""Ledger helpers the CLI and the server share.
+
+Keep a checkpoint signed elsewhere: ``signoff ledger checkpoint`` in remote mode signs
 the server's tree head with the person's own key (the key never leaves their machine)
 and the server keeps a copy, as the local command does — once the note's signature
 verifies and the ledger is consistent with it."""
@@ -9,11 +11,11 @@ import datetime as dt
 
 from ..store import CheckpointRow, Store
 from ._checkpoint import Checkpoint, parse_checkpoint
-from ._log import leaf_hashes
+from ._log import iter_events, leaf_hashes
 from ._merkle import root_hash
 from ._verify import installation_origin, verify_ledger
 
-__all__ = ["keep_checkpoint", "tree_head"]
+__all__ = ["attached_seq", "keep_checkpoint", "tree_head"]
 
 
 def tree_head(store: Store) -> Checkpoint:
@@ -38,3 +40,15 @@ def keep_checkpoint(
             )
         )
     return checkpoint
+
+
+def attached_seq(store: Store, results_sha256: str) -> int | None:
+    """The seq of the latest ``audit.attached`` event recording a results.json with this
+    SHA-256 (of its bytes), if any (``ledger prove --audit``)."""
+    found = None
+    with store.transaction() as session:
+        for event in iter_events(session, action="audit.attached"):
+            files = event.payload.get("files")
+            if isinstance(files, dict) and files.get("results.json") == results_sha256:
+                found = event.seq
+    return found

@@ -1,6 +1,7 @@
 """The ledger's events over HTTP — ``signoff ledger show`` and ``ledger export`` in remote
-mode — and a checkpoint signed by a person's own key, kept as ``ledger checkpoint``
-keeps it (the server checks the signature and that its ledger contains the tree)."""
+mode —, a checkpoint signed by a person's own key, kept as ``ledger checkpoint`` keeps it
+(the server checks the signature and that its ledger contains the tree), and the proofs
+of ``ledger prove --audit/--checkpoint``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
-from ..ledger import MAX_SEQ, installation_origin, iter_events, keep_checkpoint, tree_head
+from ..ledger import (
+    MAX_SEQ,
+    attached_seq,
+    installation_origin,
+    iter_events,
+    keep_checkpoint,
+    parse_checkpoint,
+    prove_event,
+    tree_head,
+)
 from ._auth import Principal, need
 
 __all__ = ["router"]
@@ -26,6 +36,17 @@ class KeepAsk(BaseModel):
 
     note: str = Field(description="The signed note (`signoff ledger checkpoint`).")
     public_key: str = Field(description="The public key that signed it.")
+
+
+class ProveAsk(BaseModel):
+    """An inclusion proof of event ``seq`` against a signed checkpoint kept elsewhere."""
+
+    seq: int = Field(ge=1, le=MAX_SEQ, description="The event's seq.")
+    checkpoint: str = Field(description="The signed note, as pasted.")
+    public_key: str = Field(description="The key that signed it.")
+    origin: str | None = Field(
+        default=None, description="The log's name in the checkpoint (default: this log's)."
+    )
 
 
 def _api(request: Request) -> Signoff:
@@ -83,3 +104,25 @@ def keep(request: Request, body: KeepAsk, who: Writer) -> dict[str, Any]:
     api = _api(request)
     found = keep_checkpoint(api.store, body.note, body.public_key, at=api.core.clock())
     return {"origin": found.origin, "size": found.size, "root_hash": found.root.hex()}
+
+
+@router.get("/attached", summary="The event that attached an audit's results.json, by hash")
+def attached(
+    request: Request,
+    who: Reader,
+    results_sha256: Annotated[
+        str, Query(pattern="^[0-9a-f]{64}$", description="SHA-256 of results.json's bytes.")
+    ],
+) -> dict[str, Any]:
+    return {"seq": attached_seq(_api(request).store, results_sha256)}
+
+
+@router.post("/prove", summary="An inclusion proof against a signed checkpoint")
+def prove(request: Request, body: ProveAsk, who: Reader) -> dict[str, Any]:
+    store = _api(request).store
+    origin = body.origin or installation_origin(store)
+    cp = parse_checkpoint(body.checkpoint, body.public_key, origin=origin)
+    doc: dict[str, Any] = prove_event(
+        store, body.seq, checkpoint=cp, note=body.checkpoint, origin=origin
+    )
+    return doc
