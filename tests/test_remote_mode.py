@@ -125,7 +125,7 @@ def test_signoff_login_whoami_as_and_logout(world, cli, tmp_path: Path):
     assert "not signed in to" in after.stderr
     assert "signoff login" in after.stderr
     revoked = [t for t in api.registry.tokens.list_tokens() if t.kind == "cli_session"]
-    assert revoked == []  # CLI sessions are not API tokens: `token list` does not show them
+    assert revoked == []  # API tokens only (`token list` adds the CLI sessions, marked)
 
 
 def test_same_json_as_local_and_tokens_cannot_sign(world, cli, tmp_path: Path):
@@ -202,8 +202,8 @@ def test_what_the_api_does_not_offer_is_refused_by_name(world, cli, tmp_path: Pa
         ("db", "status"),
         ("portfolio", "report", "--period", "2026-11", "-o", str(tmp_path / "r.html")),
         ("inventory", "export", "--format", "xlsx", "-o", str(tmp_path / "i.xlsx")),
-        ("ledger", "show"),
-        ("token", "list"),
+        ("monitor", "export", "--prometheus", str(tmp_path / "signoff.prom")),
+        ("docs", "annex-iv", "fraud@1.0", "-o", str(tmp_path / "annex")),
     ):
         refused = cli(*args, env=remote)
         assert refused.exit_code == 2, (args, refused.output)

@@ -12,6 +12,7 @@ import typer
 from .._time import iso_utc
 from ._app import app, err_console, handle_errors
 from ._registry import As, acting_user, open_registry
+from ._remote import command_name, remote_mode
 
 __all__: list[str] = []
 
@@ -80,6 +81,10 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (stateless).", min=1)] = 1,
 ) -> None:
     """Run the REST API and web UI (settings: SIGNOFF_* variables, see docs/server.md)."""
+    if remote_mode():  # a server over its own database: not a client of another one
+        from ..client import not_remote
+
+        raise not_remote(command_name())
     from ..server import Settings  # names the `server` extra when it is missing
 
     settings = Settings.from_env(host=host, port=port, workers=workers)
