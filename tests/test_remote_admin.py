@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
@@ -115,6 +116,16 @@ def test_ledger_show_export_and_a_checkpoint_signed_here(world, cli, tmp_path: P
     size = len(_events(api))
     lines = cli("ledger", "export", env=auditor).stdout.splitlines()
     assert [json.loads(line)["seq"] for line in lines] == list(range(1, size + 1))
+    # the events route pages by seq: following next_start gives every event once
+    paged, start = [], 1
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        while start is not None:
+            page = http.get("/api/ledger/events", params={"start": start, "limit": 4}).json()
+            paged += page["items"]
+            start = page["next_start"]
+        nul = http.get("/api/ledger/events", params={"subject": "user:\x00"})
+    assert paged == [json.loads(line) for line in lines]
+    assert nul.status_code == 422  # PostgreSQL text cannot hold NUL: refused up front
 
     keys = tmp_path / "keys"
     keys.mkdir()

@@ -64,7 +64,10 @@ def events(
     request: Request,
     who: Reader,
     start: Annotated[int, Query(ge=1, le=MAX_SEQ, description="First seq.")] = 1,
-    subject: Annotated[str | None, Query(description="Only subjects starting with this.")] = None,
+    subject: Annotated[
+        str | None,
+        Query(pattern=r"^[^\x00]*$", description="Only subjects starting with this (no NUL)."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 500,
 ) -> dict[str, Any]:
     api = _api(request)
