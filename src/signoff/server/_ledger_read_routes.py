@@ -71,13 +71,11 @@ def events(
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 500,
 ) -> dict[str, Any]:
     api = _api(request)
-    with api.store.transaction() as session:
-        found: list[dict[str, Any]] = []
-        for event in iter_events(session, start=start, subject_prefix=subject):
-            if len(found) == limit:
-                break
-            found.append(_row(event))
-    following = found[-1]["seq"] + 1 if len(found) == limit else None
+    with api.store.transaction() as session:  # one more than a page: is there a next?
+        found = [_row(e) for e in iter_events(session, start=start, subject_prefix=subject,
+                                              limit=limit + 1)]  # fmt: skip
+    following = found[limit]["seq"] if len(found) > limit else None
+    found = found[:limit]
     return {"items": found, "next_start": following, "origin": installation_origin(api.store)}
 
 
