@@ -202,7 +202,7 @@ def test_what_the_api_does_not_offer_is_refused_by_name(world, cli, tmp_path: Pa
         ("db", "status"),
         ("portfolio", "report", "--period", "2026-11", "-o", str(tmp_path / "r.html")),
         ("inventory", "export", "--format", "xlsx", "-o", str(tmp_path / "i.xlsx")),
-        ("monitor", "export", "--prometheus", str(tmp_path / "signoff.prom")),
+        ("login-link", "anna"),
         ("docs", "annex-iv", "fraud@1.0", "-o", str(tmp_path / "annex")),
     ):
         refused = cli(*args, env=remote)

@@ -40,7 +40,7 @@ WIRED = {
     "governance show", "inventory export", "ledger checkpoint", "ledger export",
     "ledger prove", "ledger show", "ledger verify", "log export", "model history",
     "model list", "model register", "model show", "monitor history", "monitor report",
-    "monitor run", "monitor status", "notify deliver", "notify list", "portfolio",
+    "monitor export", "monitor run", "monitor status", "notify deliver", "notify list", "portfolio",
     "portfolio trends", "rollback", "token create", "token list", "token revoke",
     "user add", "user grant", "user list", "version add", "version list", "version show",
     "waiver grant", "waiver list", "waiver request", "whoami",
@@ -57,7 +57,6 @@ SAMPLE = {
     "portfolio import": ("{tmp}/log.jsonl",),
     "portfolio report": ("--period", "2026-11", "-o", "{tmp}/exec.html"),
     "monitor baseline": ("{tmp}/monitor.yaml",),
-    "monitor export": ("--prometheus", "{tmp}/signoff.prom"),
     "inventory export --format xlsx": ("-o", "{tmp}/inventory.xlsx"),
 }
 

@@ -136,3 +136,7 @@ class RemoteMonitor(Part):
 
     def report(self, model: str) -> str:
         return self._client.request("GET", f"/api/monitor/{seg(model)}/report").text
+
+    def prometheus(self) -> str:
+        """``monitor export``'s text, as the server computes it."""
+        return self._client.request("GET", "/api/monitor-metrics").text
