@@ -7,6 +7,7 @@ verify`; a proof from the server checked offline."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -124,7 +125,7 @@ def test_signoff_login_whoami_as_and_logout(world, cli, tmp_path: Path):
     assert "not signed in to" in after.stderr
     assert "signoff login" in after.stderr
     revoked = [t for t in api.registry.tokens.list_tokens() if t.kind == "cli_session"]
-    assert revoked == []  # CLI sessions are not API tokens: `token list` does not show them
+    assert revoked == []  # API tokens only (`token list` adds the CLI sessions, marked)
 
 
 def test_same_json_as_local_and_tokens_cannot_sign(world, cli, tmp_path: Path):
@@ -137,6 +138,7 @@ def test_same_json_as_local_and_tokens_cannot_sign(world, cli, tmp_path: Path):
         "SIGNOFF_HOME": str(tmp_path),
         "SIGNOFF_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
     }
+    past = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()  # both read the same
     for args in (
         ("model", "list", "--json"),
         ("model", "show", "fraud", "--json"),
@@ -154,10 +156,30 @@ def test_same_json_as_local_and_tokens_cannot_sign(world, cli, tmp_path: Path):
         ("cr", "list"),
         ("cr", "list", "--state", "submitted", "--waiting-for", "approver", "--json"),
         ("ledger", "verify", "--json"),
+        ("user", "list"),
+        ("user", "list", "--json"),
+        ("governance", "show"),
+        ("governance", "show", "--json"),
+        ("governance", "list"),
+        ("governance", "list", "--json"),
+        ("model", "history", "fraud", "--at", "2020-01-01"),
+        ("model", "history", "fraud", "--at", "2999-01-01T00:00:00", "--json"),
+        ("portfolio", "--csv"),
+        ("portfolio", "--at", past, "--json"),
+        ("portfolio", "--at", past, "--team", "risk"),
+        ("portfolio", "trends", "--by", "team"),
+        ("inventory", "export"),
+        ("inventory", "export", "--format", "json"),
+        ("log", "export"),
     ):
         there, here = cli(*args, env=remote), cli(*args, env=local)
         assert there.exit_code == here.exit_code == 0, there.output
         assert there.stdout == here.stdout, args
+    there, here = (
+        json.loads(cli("portfolio", "trends", "--json", env=e).stdout) for e in (remote, local)
+    )
+    assert there.pop("as_of") <= here.pop("as_of")  # the moment each was computed
+    assert there == here
     # a token never signs: refused by the server, exit 4, the rule's message
     refused = cli(
         *("cr", "sign", cr, "--role", "approver", "--decision", "approve"),
@@ -177,11 +199,11 @@ def test_what_the_api_does_not_offer_is_refused_by_name(world, cli, tmp_path: Pa
     token = bearer(api, "alice", "write")["Authorization"].removeprefix("Bearer ")
     remote = _env(url, tmp_path / "cfg", SIGNOFF_TOKEN=token)
     for args in (
-        ("user", "add", "zoe", "--email", "z@example.org", "--role", "requester"),
         ("db", "status"),
-        ("portfolio",),
-        ("ledger", "show"),
-        ("token", "list"),
+        ("portfolio", "report", "--period", "2026-11", "-o", str(tmp_path / "r.html")),
+        ("inventory", "export", "--format", "xlsx", "-o", str(tmp_path / "i.xlsx")),
+        ("login-link", "anna"),
+        ("docs", "annex-iv", "fraud@1.0", "-o", str(tmp_path / "annex")),
     ):
         refused = cli(*args, env=remote)
         assert refused.exit_code == 2, (args, refused.output)

@@ -71,6 +71,14 @@ def test_monitor_run_remote_then_status_and_history_as_locally(
         remote_page = made.sub("", (tmp_path / "r.html").read_text())
         assert remote_page == made.sub("", (tmp_path / "l.html").read_text())
         assert "generated 2026-01-05T09:00:00Z" in (tmp_path / "r.html").read_text()
+        # `monitor export`: the same Prometheus textfile, written here from the server's text
+        for env, name in ((remote, "r.prom"), (local, "l.prom")):
+            done = cli("monitor", "export", "--prometheus", str(tmp_path / name), env=env)
+            assert done.exit_code == 0, done.output
+        exported = (tmp_path / "r.prom").read_text()
+        assert exported == (tmp_path / "l.prom").read_text()
+        assert "signoff_monitor_" in exported
+        assert 'model="fraud"' in exported
         table = cli(
             *("monitor", "run", str(configs / "fraud.yaml"), "--batch", str(batch)),
             *("-o", str(out)),

@@ -13,6 +13,7 @@ from test_workflow_cli import (  # noqa: F401
     env,
     test_emergency_through_the_cli,
     test_feature_schema_change_is_medium_risk_with_two_signoffs,
+    test_governance_show_and_lint,
 )
 from test_workflow_scenarios import (  # noqa: F401
     test_emergency_rollback_after_an_incident_then_an_overdue_review_is_closed,

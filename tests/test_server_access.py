@@ -72,7 +72,7 @@ def test_a_route_without_a_rule_is_caught(api):
 
 def _fill(path: str, cr: str) -> str:
     values = {"cr": cr, "model": "fraud", "version": "1.0", "seq": "1", "waiver": "W-1"}
-    values |= {"sha256": "0" * 64, "user": "anna", "gid": "G-1"}
+    values |= {"sha256": "0" * 64, "user": "anna", "gid": "G-1", "token_id": "tok-0"}
     values["request_blob"] = "not-a-login-request"
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

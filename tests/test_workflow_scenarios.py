@@ -93,8 +93,10 @@ def test_fraud_model_to_production_then_a_blocked_second_version(cli, demo: Path
             }
         )
     )
+    # named relative to the governance file (beside it), as `governance apply` sends it
+    # to a server too
     run = _start(
-        cli, tmp_path, lambda g: g["stages"]["production"].update(policy=str(policy)), ROLES
+        cli, tmp_path, lambda g: g["stages"]["production"].update(policy=policy.name), ROLES
     )
 
     # version 1.0: audited against the production policy, a warning gate fails

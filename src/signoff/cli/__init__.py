@@ -7,8 +7,9 @@ from __future__ import annotations
 # start here, audit, policy, registry, workflow, ledger.
 from . import _quickstart, _audit, _report, _pack, _metrics, _policy  # noqa: F401
 from . import _registry, _inventory, _workflow, _governance, _notify, _ledger  # noqa: F401
+from . import _ledger_events  # noqa: F401
 from . import _monitor, _monitor_views, _portfolio, _regulatory, _server  # noqa: F401
-from . import _writer_key, _remote  # noqa: F401
+from . import _tokens, _writer_key, _remote  # noqa: F401
 
 # isort: on
 from ._app import app, run

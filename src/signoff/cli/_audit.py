@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from ._app import app, current_user, err_console, handle_errors, out_console, settle_imports
 from ._progress import progress_bars
+from ._remote import remote_mode
 
 __all__ = ["OutputFormat", "audit_command"]
 
@@ -124,7 +125,8 @@ def audit_command(
             for name, path in written.items()
             if name.startswith(("report.", "model_card"))
         }
-        record = registry.attach_audit(ref, result, actor=who, reports=reports)
+        attached = output if remote_mode() else result  # remotely: the files, uploaded
+        record = registry.attach_audit(ref, attached, actor=who, reports=reports)
         err_console.print(escape(f"attached audit #{record.id} to {ref} (ledgered)"))
     if as_json:
         sys.stdout.write(result.to_json())

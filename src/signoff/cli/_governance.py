@@ -14,6 +14,8 @@ from rich.table import Table
 from .._time import iso_utc
 from ._app import app, handle_errors, out_console
 from ._registry import As, Json, acting_user, emit, open_workflow
+from ._remote import remote_mode, remote_signoff
+from ._remote_admin import propose_remote
 
 if TYPE_CHECKING:
     from ..workflow import GovernanceRecord
@@ -27,7 +29,7 @@ app.add_typer(governance_app, name="governance", rich_help_panel="Workflow")
 GID = Annotated[str, typer.Argument(help="Governance version (G-2).")]
 
 
-def _record(record: GovernanceRecord, *, as_json: bool) -> None:
+def _record(record: GovernanceRecord | Any, *, as_json: bool) -> None:
     from ..workflow import gov_id
 
     gid = gov_id(record.number)
@@ -50,6 +52,11 @@ def _decide(gid: str, *, approve: bool, comment: str, actor: str | None, as_json
 @handle_errors
 def governance_show(as_json: Json = False) -> None:
     """Print the governance in force (YAML, or JSON with --json), with its version."""
+    if remote_mode():
+        shown = remote_signoff().workflow.governance.in_force()
+        print(json.dumps(shown, indent=2) if as_json else yaml.safe_dump(shown, sort_keys=False),
+              end="")  # fmt: skip
+        return
     rules = open_workflow(write=False).rules()
     data: dict[str, Any] = rules.governance.model_dump(mode="json")
     data["sha256"] = rules.sha256
@@ -88,7 +95,11 @@ def governance_apply(
     (`signoff governance approve`).  Change requests already open keep the rules they
     were opened under.
     """
-    record = open_workflow().propose_governance(file, actor=str(acting_user(actor)))
+    who = str(acting_user(actor))
+    if remote_mode():  # the file and the policies it names, uploaded
+        record = propose_remote(file)
+    else:
+        record = open_workflow().propose_governance(file, actor=who)
     _record(record, as_json=as_json)
 
 

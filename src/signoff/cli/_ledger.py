@@ -11,11 +11,16 @@ import typer
 from rich.markup import escape
 
 from ..errors import ConfigError, InputError, LedgerVerificationError, NotFound
-from ._app import PlainTable, app, err_console, handle_errors, out_console
-from ._files import UNREADABLE, read_text
+from ._app import app, err_console, handle_errors, out_console
+from ._files import read_text
+from ._ledger_files import NOT_ATTACHED, results_digest
 from ._registry import Json, open_registry
 from ._remote import remote_mode
-from ._remote_ledger import prove_remote, verify_remote
+from ._remote_ledger import (
+    checkpoint_remote,
+    prove_remote,
+    verify_remote,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -29,10 +34,6 @@ app.add_typer(ledger_app, name="ledger", rich_help_panel="Ledger")
 
 KEY_EXISTS = "{path} exists; choose another --out or remove it first"
 SEQ_OR_AUDIT = "give either SEQ or --audit DIR (the event to prove), not both"
-NOT_ATTACHED = (
-    "no audit.attached event in the ledger records this results.json (SHA-256 {digest}…); "
-    "attach the audit first (`signoff audit … --register MODEL@VERSION`)"
-)
 NO_FOLDER = "the folder {folder} does not exist; create it first or choose another --out"
 NOT_AUTHENTICATED = (
     "the inclusion path is valid, but the root is NOT authenticated: nothing says it is "
@@ -118,16 +119,19 @@ def checkpoint(
     private = load_private_key(key)
     if out is not None and not out.parent.is_dir():
         raise ConfigError(NO_FOLDER.format(folder=out.parent), field="--out")
-    registry = open_registry()
-    signed_as = _origin(origin, registry.store)
+    if remote_mode():  # signed here with your key; the server keeps a copy
+        signed_as, note = checkpoint_remote(private, _origin(origin))
+    else:
+        registry = open_registry()
+        signed_as = str(_origin(origin, registry.store))
+        _, note = checkpoint_ledger(
+            registry.store, private_key_text=private, at=utc_now(), origin=signed_as
+        )
     parts = private.strip().split("+", 4)
     key_name = parts[2] if len(parts) == 5 else None
     if key_name is not None and key_name != signed_as:
         notice = KEY_NAME_DIFFERS.format(key=key_name, origin=signed_as)
         err_console.print(escape(notice), soft_wrap=True)
-    _, note = checkpoint_ledger(
-        registry.store, private_key_text=private, at=utc_now(), origin=signed_as
-    )
     if out is not None:
         out.write_text(note, encoding="utf-8")
     print(note, end="")
@@ -162,7 +166,7 @@ def verify(
     if checkpoint_file is not None and key is None:
         raise ConfigError("--checkpoint needs --key (the public key that signed it)", field="--key")
     if remote_mode():  # the server verifies its own database: the same checks, its answer
-        found = verify_remote(checkpoint_file, key, origin, writer_key)
+        found = verify_remote(checkpoint_file, key, _origin(origin), writer_key)
         _print_verification(found, checkpoint_file is not None, writer_key is not None, as_json)
         return
     cp = None
@@ -218,15 +222,14 @@ def prove(
 
     if (seq is None) == (audit is None):
         raise ConfigError(SEQ_OR_AUDIT)
-    if remote_mode():
-        print(json.dumps(prove_remote(seq, audit, checkpoint_file, origin), indent=2))
+    if checkpoint_file is not None and key is None:
+        raise ConfigError("--checkpoint needs --key (the public key that signed it)", field="--key")
+    if remote_mode():  # the server proves it over its database, from the same files
+        found = prove_remote(seq, audit, checkpoint_file, key, _origin(origin))
+        print(json.dumps(found, indent=2, ensure_ascii=False))
         return
     cp, note = None, None
     if checkpoint_file is not None:
-        if key is None:
-            raise ConfigError(
-                "--checkpoint needs --key (the public key that signed it)", field="--key"
-            )
         note = _read(checkpoint_file)
     store = open_registry(write=False).store
     if note is not None:
@@ -241,21 +244,10 @@ def prove(
 
 def _attach_seq(store: Store, folder: Path) -> int:
     """The seq of the latest ``audit.attached`` event recording ``folder/results.json``."""
-    import hashlib
+    from ..ledger import attached_seq
 
-    from ..ledger import iter_events
-
-    path = folder / "results.json"
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InputError(UNREADABLE.format(reason=exc.strerror or exc), file=path) from None
-    found = None
-    with store.transaction() as session:
-        for event in iter_events(session, action="audit.attached"):
-            files = event.payload.get("files")
-            if isinstance(files, dict) and files.get("results.json") == digest:
-                found = event.seq
+    path, digest = results_digest(folder)
+    found = attached_seq(store, digest)
     if found is None:
         raise NotFound(NOT_ATTACHED.format(digest=digest[:12]), file=path)
     return found
@@ -303,43 +295,3 @@ def check_proof(
         f"proof verified: seq {doc['seq']} is in the log of {doc['tree_size']} event(s), "
         f"signed checkpoint of {cp.size} event(s) by the given key"
     )
-
-
-@ledger_app.command("show")
-@handle_errors
-def show(
-    start: Annotated[int, typer.Option(help="First seq to show.", min=1)] = 1,
-    subject: Annotated[str | None, typer.Option(help="Only subjects starting with this.")] = None,
-    as_json: Json = False,
-) -> None:
-    """List ledger events."""
-    from ..ledger import installation_origin, iter_events
-
-    store = open_registry(write=False).store
-    with store.transaction() as session:
-        events = list(iter_events(session, start=start, subject_prefix=subject))
-    if as_json:
-        print(json.dumps([e.to_dict() | {"leaf_hash": e.leaf_hash} for e in events], indent=2))
-        return
-    table = PlainTable("seq", "when", "actor", "action", "subject")
-    for e in events:  # stored names are user input: a user called `[/]` is not markup
-        table.add_row(str(e.seq), e.ts, e.actor, e.action, e.subject)
-    out_console.print(table)
-    out_console.print(
-        escape(f"origin (the log's name in checkpoints): {installation_origin(store)}")
-    )
-
-
-@ledger_app.command("export")
-@handle_errors
-def export() -> None:
-    """Every event as one canonical JSON line (with its leaf hash), for archiving."""
-    from ..ledger import iter_events
-
-    with open_registry(write=False).store.transaction() as session:
-        for e in iter_events(session):
-            print(
-                json.dumps(
-                    e.to_dict() | {"leaf_hash": e.leaf_hash}, sort_keys=True, ensure_ascii=False
-                )
-            )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ._app import app, err_console, handle_errors, out_console
 from ._registry import Json, emit, open_registry, open_signoff
+from ._remote import remote_mode, remote_signoff
 
 __all__ = ["notify_app"]
 
@@ -32,18 +33,23 @@ def notify_deliver(
     as_json: Json = False,
 ) -> None:
     """Send every undelivered notification to its webhook; failures are recorded, not fatal."""
-    from ..notify import deliver_pending
+    if remote_mode():  # the server delivers, from its network
+        report: Any = remote_signoff().notify.deliver(
+            max_attempts=max_attempts, base_delay=base_delay, timeout=timeout
+        )
+    else:
+        from ..notify import deliver_pending
 
-    api = open_signoff(deliver=False)  # this command delivers, with its own retry settings
-    api.workflow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
-    report = deliver_pending(
-        api.store,
-        api.workflow.rules().governance,
-        clock=api.core.clock,
-        max_attempts=max_attempts,
-        base_delay=base_delay,
-        timeout=timeout,
-    )
+        api = open_signoff(deliver=False)  # this command delivers, with its own retry settings
+        api.workflow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
+        report = deliver_pending(
+            api.store,
+            api.workflow.rules().governance,
+            clock=api.core.clock,
+            max_attempts=max_attempts,
+            base_delay=base_delay,
+            timeout=timeout,
+        )
     if as_json:
         emit(report, as_json=True)
         return
@@ -68,9 +74,12 @@ def notify_list(
     as_json: Json = False,
 ) -> None:
     """The outbox, oldest first: event, webhook, status, attempts and the last error."""
-    from ..notify import list_notifications
+    if remote_mode():
+        notifications: list[Any] = remote_signoff().notify.list(failed=failed)
+    else:
+        from ..notify import list_notifications
 
-    notifications = list_notifications(open_registry(write=False).store, failed=failed)
+        notifications = list_notifications(open_registry(write=False).store, failed=failed)
     table = Table("id", "event", "subject", "webhook", "status", "attempts", "last error")
     for n in notifications:
         table.add_row(

@@ -17,6 +17,8 @@ from rich.markup import escape
 from ..errors import ConfigError
 from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, open_signoff, parse_ref
+from ._remote import remote_mode
+from ._remote_admin import inventory_remote
 
 __all__ = ["register"]
 
@@ -50,14 +52,18 @@ def inventory_export(
         raise ConfigError(BAD_FORMAT.format(formats=formats, value=fmt), field="--format")
     if fmt == "xlsx" and output is None:
         raise ConfigError("an xlsx workbook is binary: give -o FILE.xlsx", field="-o")
-    with open_signoff(write=False) as api:
-        rows = inventory(api.core)
-        data = inventory_bytes(rows, fmt, created=api.core.clock())
+    if remote_mode():  # the server's export (csv or json)
+        data, count = inventory_remote(fmt)
+    else:
+        with open_signoff(write=False) as api:
+            rows = inventory(api.core)
+            data = inventory_bytes(rows, fmt, created=api.core.clock())
+        count = len(rows)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
     output.write_bytes(data)
-    err_console.print(escape(f"wrote {len(rows)} model(s) to {output}"))
+    err_console.print(escape(f"wrote {count} model(s) to {output}"))
 
 
 @docs_app.command("annex-iv")

@@ -1,5 +1,5 @@
-"""``signoff serve|token|login-link``: the server and the credentials people and machines
-use to reach it."""
+"""``signoff serve|login-link``: the server, and the one-time login links people use to
+reach it (``signoff token``: cli/_tokens.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 
 from .._time import iso_utc
-from ._app import PlainTable, app, err_console, handle_errors, out_console
-from ._registry import As, Json, acting_user, emit, open_registry
+from ._app import app, err_console, handle_errors
+from ._registry import As, acting_user, open_registry
+from ._remote import command_name, remote_mode
 
 __all__: list[str] = []
 
-token_app = typer.Typer(help="API tokens for machines (scoped, expiring).", no_args_is_help=True)
-app.add_typer(token_app, name="token", rich_help_panel="Server")
 #: How ``serve`` hands its bind address to each worker process (uvicorn's factory).
 BIND_ENV = "SIGNOFF_SERVE_BIND"
 
@@ -82,6 +81,10 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (stateless).", min=1)] = 1,
 ) -> None:
     """Run the REST API and web UI (settings: SIGNOFF_* variables, see docs/server.md)."""
+    if remote_mode():  # a server over its own database: not a client of another one
+        from ..client import not_remote
+
+        raise not_remote(command_name())
     from ..server import Settings  # names the `server` extra when it is missing
 
     settings = Settings.from_env(host=host, port=port, workers=workers)
@@ -102,78 +105,6 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
-
-
-@token_app.command("create")
-@handle_errors
-def token_create(
-    user: Annotated[str, typer.Argument(help="The user the token acts for.")],
-    scope: Annotated[str, typer.Option(help="read, write or monitor.")] = "read",
-    expires: Annotated[str, typer.Option(help="Lifetime: 90d, 12h or 30m (at most 366d).")] = "90d",
-    actor: As = None,
-    as_json: Json = False,
-) -> None:
-    """Create a token; its secret is shown once (only its hash is stored)."""
-    from ..registry import parse_duration
-
-    lifetime = parse_duration(expires)
-    tokens = open_registry().tokens
-    token, secret = tokens.create_token(
-        user, scope=scope, expires=lifetime, actor=str(acting_user(actor))
-    )
-    if as_json:
-        emit({"secret": secret, **_row(token)}, as_json=True, new_id=token.id)
-        return
-    out_console.print(
-        f"token {token.id} for {token.user} ({token.scope}), expires {iso_utc(token.expires_at)}"
-    )
-    out_console.print("secret (shown once; send it as 'Authorization: Bearer SECRET'):")
-    print(secret)
-    print(token.id)
-
-
-def _row(token: object) -> dict[str, object]:
-    from ..store import ServerToken
-
-    assert isinstance(token, ServerToken)
-    return {
-        "id": token.id,
-        "user": token.user,
-        "scope": token.scope,
-        "created_by": token.created_by,
-        "created_at": iso_utc(token.created_at),
-        "expires_at": iso_utc(token.expires_at),
-        "revoked_at": iso_utc(token.revoked_at) if token.revoked_at else None,
-    }
-
-
-@token_app.command("list")
-@handle_errors
-def token_list(
-    user: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
-    as_json: Json = False,
-) -> None:
-    """List tokens (never their secrets)."""
-    tokens = open_registry(write=False).tokens.list_tokens(user)
-    rows = [_row(t) for t in tokens]
-    if as_json:
-        emit(rows, as_json=True)
-        return
-    table = PlainTable("id", "user", "scope", "expires", "revoked")
-    for r in rows:
-        table.add_row(r["id"], r["user"], r["scope"], r["expires_at"], r["revoked_at"] or "—")
-    out_console.print(table)
-
-
-@token_app.command("revoke")
-@handle_errors
-def token_revoke(
-    token_id: Annotated[str, typer.Argument(help="The token's id (tok-…).")],
-    actor: As = None,
-) -> None:
-    """Revoke a token: it stops working at once."""
-    token = open_registry().tokens.revoke_token(token_id, actor=str(acting_user(actor)))
-    out_console.print(f"revoked {token.id} ({token.user})")
 
 
 @app.command("login-link", rich_help_panel="Server")

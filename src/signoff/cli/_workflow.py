@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -18,6 +18,8 @@ from .._time import iso_utc
 from ..errors import ConfigError
 from ._app import app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, emit, open_signoff, open_workflow, parse_ref
+from ._remote import remote_mode, remote_signoff
+from ._remote_ledger import statement_signer
 
 if TYPE_CHECKING:
     from ..workflow import ChangeRequest
@@ -130,10 +132,18 @@ def cr_sign(
     from ..ledger import load_private_key
 
     private = load_private_key(key) if key is not None else None
-    done = open_workflow().sign(
-        cr, actor=_who(actor), role=role, decision=decision, comment=comment, private_key=private
-    )
-    _show(done, as_json=as_json)
+    if remote_mode() and private is not None:  # signed here; the key stays on this machine
+        signed = remote_signoff().workflow.sign(
+            cr, actor=_who(actor), role=role, decision=decision, comment=comment,
+            signer=statement_signer(private),
+        )  # fmt: skip
+        _show(cast("ChangeRequest", signed), as_json=as_json)
+    else:
+        done = open_workflow().sign(
+            cr, actor=_who(actor), role=role, decision=decision, comment=comment,
+            private_key=private,
+        )  # fmt: skip
+        _show(done, as_json=as_json)
 
 
 @cr_app.command("deploy")

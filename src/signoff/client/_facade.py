@@ -8,63 +8,16 @@ does not offer yet is refused, naming the command, instead of opening a database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from ._admin import RemoteGovernance, RemoteNotify, RemotePortfolio, RemoteTokens
 from ._http import Client
 from ._parts import Part, RemoteLedger, RemoteMonitor, not_remote, seg
 from ._records import Record, RemoteCR, RollbackRecord, records
+from ._registry import RemoteRegistry
 
 __all__ = ["RemoteSignoff"]
-
-
-class RemoteRegistry(Part):
-    """Models, versions and their evidence, read from the server."""
-
-    def __init__(self, client: Client, what: str) -> None:
-        super().__init__(client, what)
-        self._models: dict[str, dict[str, Any]] = {}
-        self._versions: dict[str, dict[str, Any]] = {}
-
-    def _model(self, name: str) -> dict[str, Any]:
-        if name not in self._models:
-            self._models[name] = self._client.json("GET", f"/api/models/{seg(name)}")
-        return self._models[name]
-
-    def _version(self, ref: Any) -> dict[str, Any]:
-        key = f"{ref.model}@{ref.version}"
-        if key not in self._versions:
-            path = f"/api/models/{seg(ref.model)}/versions/{seg(ref.version)}"
-            self._versions[key] = self._client.json("GET", path)
-        return self._versions[key]
-
-    def list_models(self) -> list[Any]:
-        return records(self._client.items("/api/models"))
-
-    def get_model(self, name: str) -> Any:
-        found = self._model(name)
-        return Record({k: v for k, v in found.items() if k not in ("versions", "history")})
-
-    def list_versions(self, name: str) -> list[Any]:
-        return records(self._model(name)["versions"])
-
-    def history(self, name: str) -> list[Any]:
-        return records(self._model(name)["history"])
-
-    def get_version(self, ref: Any) -> Any:
-        found = self._version(ref)
-        return Record({k: v for k, v in found.items() if k not in _VERSION_PARTS})
-
-    def list_audits(self, ref: Any) -> list[Any]:
-        return records(self._version(ref)["audits"])
-
-    def list_artifacts(self, ref: Any) -> list[Any]:
-        return records(self._version(ref)["artifacts"])
-
-    def list_waivers(self, ref: Any) -> list[Any]:
-        return records(self._version(ref)["waivers"])
-
-
-_VERSION_PARTS = ("audits", "artifacts", "waivers")
 
 
 class RemoteWorkflow(Part):
@@ -73,6 +26,7 @@ class RemoteWorkflow(Part):
     def __init__(self, client: Client, what: str, registry: RemoteRegistry) -> None:
         super().__init__(client, what)
         self._registry = registry
+        self.governance = RemoteGovernance(client, what)
 
     def get_cr(self, cr: str) -> RemoteCR:
         return RemoteCR(self._client.json("GET", f"/api/crs/{seg(cr)}"))
@@ -120,16 +74,24 @@ class RemoteWorkflow(Part):
         decision: str,
         comment: str,
         private_key: str | None = None,
+        signer: Callable[[dict[str, Any]], str] | None = None,
     ) -> RemoteCR:
+        """A sign-off; with ``signer`` (``cr sign --key``), signed here over the statement
+        the core records — the server verifies it under the person's registered key."""
         if private_key is not None:
-            raise not_remote("signing a sign-off with --key")
+            raise not_remote("signing a sign-off without the signer")  # the CLI passes one
         shown = self.get_cr(cr)
-        body = {
+        evidence = self._evidence(shown)
+        body: dict[str, Any] = {
             "role": role,
             "decision": decision,
             "comment": comment,
-            "shown_evidence": self._evidence(shown),
+            "shown_evidence": evidence,
         }
+        if signer is not None:
+            statement = {"cr": shown.id, "user": actor, "role": role, "decision": decision,
+                         "comment": comment, "evidence": evidence}  # fmt: skip
+            body["signature"] = signer(statement)
         path = f"/api/crs/{seg(shown.id)}/sign"
         headers = {"If-Match": shown.etag}
         return RemoteCR(self._client.json("POST", path, json=body, headers=headers))
@@ -175,10 +137,30 @@ class RemoteWorkflow(Part):
         found = self._client.json("POST", f"/api/models/{seg(model)}/rollback", json=body)
         return RollbackRecord(found)
 
+    def withdraw(self, cr: str, *, actor: str, reason: str) -> RemoteCR:
+        path = f"/api/crs/{seg(cr)}/withdraw"
+        return RemoteCR(self._client.json("POST", path, json={"reason": reason}))
+
+    def override_risk(self, cr: str, *, level: str, justification: str, actor: str) -> RemoteCR:
+        body = {"level": level, "justification": justification}
+        path = f"/api/crs/{seg(cr)}/override-risk"
+        return RemoteCR(self._client.json("POST", path, json=body))
+
+    def grant_role(self, name: str, role: str, *, actor: str) -> Record:
+        path = f"/api/users/{seg(name)}/roles"
+        return Record(self._client.json("POST", path, json={"role": role}))
+
+    def decide_governance(self, gid: str, *, actor: str, approve: bool, comment: str) -> Record:
+        return self.governance.decide(gid, approve=approve, comment=comment)
+
+    def holder_at(self, model: str, at: Any, *, stage: str = "production") -> Any:
+        params = {"when": at.isoformat(), "stage": stage}
+        return self._client.json("GET", f"/api/models/{seg(model)}/at", params=params)["holder"]
+
 
 class RemoteSignoff:
     """``signoff.connect``'s face for a server: ``registry``, ``workflow``, ``ledger``,
-    ``monitor`` — the parts the API offers."""
+    ``monitor``, ``portfolio`` — the parts the API offers."""
 
     def __init__(self, client: Client, what: str) -> None:
         self.client = client
@@ -187,6 +169,9 @@ class RemoteSignoff:
         self.workflow = RemoteWorkflow(client, what, self.registry)
         self.ledger = RemoteLedger(client, what)
         self.monitor = RemoteMonitor(client, what)
+        self.portfolio = RemotePortfolio(client, what)
+        self.tokens = RemoteTokens(client, what)
+        self.notify = RemoteNotify(client, what)
 
     def __getattr__(self, name: str) -> Any:
         raise not_remote(self._what)

@@ -50,6 +50,47 @@ class RemoteLedger(Part):
         found: dict[str, Any] = self._client.json("GET", f"/api/ledger/proof/{int(seq)}")
         return found
 
+    def attached(self, results_sha256: str) -> int | None:
+        """The seq of the event that attached a results.json with this hash, if any."""
+        found = self._client.json(
+            "GET", "/api/ledger/attached", params={"results_sha256": results_sha256}
+        )["seq"]
+        return None if found is None else int(found)
+
+    def prove_against(
+        self, seq: int, *, checkpoint: str, public_key: str, origin: str | None
+    ) -> dict[str, Any]:
+        """An inclusion proof of ``seq`` against a signed checkpoint kept elsewhere."""
+        body = {"seq": seq, "checkpoint": checkpoint, "public_key": public_key, "origin": origin}
+        found: dict[str, Any] = self._client.json("POST", "/api/ledger/prove", json=body)
+        return found
+
+    def events(self, *, start: int, subject: str | None) -> tuple[list[dict[str, Any]], str]:
+        """``ledger show``'s events (every page) and the log's origin."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"start": start, "subject": subject}
+        while True:
+            page = self._client.json("GET", "/api/ledger/events", params=params)
+            found.extend(page["items"])
+            if page.get("next_start") is None:
+                return found, str(page["origin"])
+            params["start"] = page["next_start"]
+
+    def export(self) -> str:
+        """``ledger export``'s lines."""
+        return self._client.request("GET", "/api/ledger/export").text
+
+    def tree(self) -> dict[str, Any]:
+        """The origin, size and root a checkpoint signs."""
+        found: dict[str, Any] = self._client.json("GET", "/api/ledger/tree")
+        return found
+
+    def keep(self, note: str, public_key: str) -> dict[str, Any]:
+        """The server keeps a copy of a checkpoint signed here."""
+        body = {"note": note, "public_key": public_key}
+        found: dict[str, Any] = self._client.json("POST", "/api/ledger/checkpoints", json=body)
+        return found
+
 
 class RemoteMonitor(Part):
     """Monitoring status, history and report, read from the server."""
@@ -95,3 +136,7 @@ class RemoteMonitor(Part):
 
     def report(self, model: str) -> str:
         return self._client.request("GET", f"/api/monitor/{seg(model)}/report").text
+
+    def prometheus(self) -> str:
+        """``monitor export``'s text, as the server computes it."""
+        return self._client.request("GET", "/api/monitor-metrics").text

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["Record", "RemoteCR", "RollbackRecord", "records"]
+__all__ = ["Record", "RemoteCR", "RollbackRecord", "VersionRecord", "records"]
 
 #: Fields holding a moment (``created_at``, ``until`` …) come back as datetimes.
 _MOMENTS = frozenset({"until", "at"})
@@ -74,6 +74,17 @@ class RemoteCR(Record):
     def etag(self) -> str:
         """The revision the server showed (for If-Match)."""
         return str(self._data["etag"])
+
+
+class VersionRecord(Record):
+    """A model version: also ``ref``, ``MODEL@VERSION`` as the core's has it."""
+
+    EXTRA = ("id",)
+
+    @property
+    def ref(self) -> str:
+        """``MODEL@VERSION``."""
+        return f"{self._data['model']}@{self._data['version']}"
 
 
 class RollbackRecord(Record):

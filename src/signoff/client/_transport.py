@@ -11,11 +11,15 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urlencode, urlsplit
 
-__all__ = ["Response", "Transport", "TransportError"]
+__all__ = ["Files", "Response", "Transport", "TransportError"]
+
+#: Files to upload: by field, or (field, file) pairs when a field repeats.
+Files = Mapping[str, tuple[str, IO[bytes]]] | Iterable[tuple[str, tuple[str, IO[bytes]]]]
 
 
 class TransportError(Exception):
@@ -40,14 +44,21 @@ class Response:
         return json.loads(self.content)
 
 
-def _multipart(files: dict[str, tuple[str, IO[bytes]]]) -> tuple[bytes, str]:
+def _clean(text: str) -> str:
+    return text.replace('"', "_").replace("\r", "_").replace("\n", "_")
+
+
+def _multipart(files: Files, fields: Mapping[str, str] | None) -> tuple[bytes, str]:
     boundary = "signoff-" + secrets.token_hex(12)
     parts = []
-    for field, (filename, handle) in files.items():
-        name = filename.replace('"', "_").replace("\r", "_").replace("\n", "_")
+    for field, value in (fields or {}).items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_clean(field)}"\r\n\r\n'
+        parts.append(head.encode() + value.encode("utf-8") + b"\r\n")
+    pairs = files.items() if isinstance(files, Mapping) else files
+    for field, (filename, handle) in pairs:
         head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
-            f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_clean(field)}"; '
+            f'filename="{_clean(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
         )
         parts.append(head.encode() + handle.read() + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
@@ -79,9 +90,11 @@ class Transport:
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         json: Any = None,
-        files: dict[str, tuple[str, IO[bytes]]] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> Response:
-        """One request; :class:`TransportError` when the server cannot be reached."""
+        """One request; :class:`TransportError` when the server cannot be reached.
+        ``files`` (with form ``data``) go as multipart/form-data."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
         target = self._prefix + path + (f"?{urlencode(query)}" if query else "")
         sent = {"Accept": "application/json", **(headers or {})}
@@ -89,7 +102,7 @@ class Transport:
             sent.setdefault("Idempotency-Key", secrets.token_urlsafe(24))
         body: bytes | None = None
         if files is not None:
-            body, sent["Content-Type"] = _multipart(files)
+            body, sent["Content-Type"] = _multipart(files, data)
         elif json is not None:
             body = _dumps(json)
             sent["Content-Type"] = "application/json"

@@ -21,6 +21,7 @@ from ._checkpoint import (
     public_key_of,
     sign_checkpoint,
 )
+from ._keep import attached_seq, keep_checkpoint, tree_head
 from ._log import (
     MAX_SEQ,
     LedgerEvent,
@@ -78,6 +79,7 @@ __all__ = [
     "PrefixEvent",
     "Verification",
     "append_event",
+    "attached_seq",
     "check_in_force",
     "check_inclusion_doc",
     "check_projections",
@@ -90,6 +92,7 @@ __all__ = [
     "inclusion_proof",
     "installation_origin",
     "iter_events",
+    "keep_checkpoint",
     "last_writer_signed",
     "leaf_hash",
     "leaf_hashes",
@@ -106,6 +109,7 @@ __all__ = [
     "sign_action",
     "sign_checkpoint",
     "sign_statement",
+    "tree_head",
     "verify_action",
     "verify_actions",
     "verify_consistency",

@@ -161,8 +161,11 @@ def iter_events(
     subject_prefix: str | None = None,
     action: str | None = None,
     actions: Collection[str] | None = None,
+    limit: int | None = None,
 ) -> Iterator[LedgerEvent]:
-    """Events in seq order (streamed), optionally only one ``action`` (or ``actions``)."""
+    """Events in seq order (streamed), optionally only one ``action`` (or ``actions``),
+    at most ``limit`` of them (iterate to the end: a streamed result left half-read keeps
+    its server-side cursor open)."""
     query = select(LedgerEventRow).where(LedgerEventRow.seq >= start).order_by(LedgerEventRow.seq)
     if subject_prefix is not None:
         query = query.where(LedgerEventRow.subject.startswith(subject_prefix))
@@ -170,6 +173,8 @@ def iter_events(
         query = query.where(LedgerEventRow.action == action)
     if actions is not None:
         query = query.where(LedgerEventRow.action.in_(sorted(actions)))
+    if limit is not None:
+        query = query.limit(limit)
     for row in session.scalars(query.execution_options(yield_per=5000)):
         yield _row_event(row)
 

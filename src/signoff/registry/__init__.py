@@ -28,7 +28,14 @@ from ._core import SYSTEM_ACTOR, Clock, Core, Unit, read_only_refusal, utc_now
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
-from ._tokens import LOGIN_LINK_TTL, SCOPES, TokenServices, parse_duration, secret_sha256
+from ._tokens import (
+    LOGIN_LINK_TTL,
+    SCOPES,
+    TokenServices,
+    parse_duration,
+    secret_sha256,
+    token_row,
+)
 from ._users import UserServices, check_exclusive, check_label, check_name
 from ._writer_keys import WriterKeyServices
 
@@ -68,6 +75,7 @@ __all__ = [
     "parse_duration",
     "read_only_refusal",
     "secret_sha256",
+    "token_row",
     "utc_now",
 ]
 

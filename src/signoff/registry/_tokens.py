@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 
+from .._time import iso_utc
 from ..errors import ConfigError, WorkflowRefused
 from ..store import ServerToken, User
 from ._core import Core, Unit, read_only_refusal
@@ -23,6 +24,7 @@ __all__ = [
     "TokenServices",
     "parse_duration",
     "secret_sha256",
+    "token_row",
 ]
 
 SCOPES = ("read", "write", "monitor")
@@ -52,6 +54,20 @@ def parse_duration(text: str) -> dt.timedelta:
 def secret_sha256(secret: str) -> str:
     """The hash stored for a secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_row(token: ServerToken) -> dict[str, object]:
+    """A token or CLI session as ``token list --json`` prints it (never its secret)."""
+    return {
+        "id": token.id,
+        "kind": token.kind,
+        "user": token.user,
+        "scope": token.scope,
+        "created_by": token.created_by,
+        "created_at": iso_utc(token.created_at),
+        "expires_at": iso_utc(token.expires_at),
+        "revoked_at": iso_utc(token.revoked_at) if token.revoked_at else None,
+    }
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -104,20 +120,26 @@ class TokenServices:
             return unit.repo.token(token_id), secret
 
     def revoke_token(self, token_id: str, *, actor: str) -> ServerToken:
-        """Revoke a token (its user or an admin); it stops working at once."""
+        """Revoke a token or a CLI session (its user or an admin); it stops working at once."""
         with self._core.write(actor, check_actor=False) as unit:
             token = unit.repo.token(token_id)
             self._acting_for(unit, actor, token.user, "revoke a token")
             if token.revoked_at is not None:
                 raise WorkflowRefused(ALREADY_REVOKED.format(id=token.id))
-            unit.emit("token.revoked", f"user:{token.user}", {"id": token.id})
+            action = "cli_session.revoked" if token.kind == "cli_session" else "token.revoked"
+            unit.emit(action, f"user:{token.user}", {"id": token.id})
             return unit.repo.token(token.id)
 
-    def list_tokens(self, user: str | None = None) -> list[ServerToken]:
-        """Tokens (without secrets), oldest first."""
+    def list_tokens(self, user: str | None = None, *, sessions: bool = False) -> list[ServerToken]:
+        """Tokens (without secrets), oldest first; with ``sessions``, people's CLI sessions
+        (`signoff login`) too."""
         with self._core.read() as repo:
             name = repo.user(user).name if user is not None else None
-            return repo.tokens(user=name)
+            found = repo.tokens(user=name)
+            if sessions:
+                found += repo.tokens(user=name, kind="cli_session")
+                found.sort(key=lambda t: (t.created_at, t.id))
+            return found
 
     def authenticate(self, secret: str) -> tuple[User, ServerToken] | None:
         """The user and token a bearer secret stands for, when usable now; else None."""

@@ -48,6 +48,11 @@ class SignCR(BaseModel):
     shown_evidence: dict[str, str | None] | None = Field(
         default=None, description="The evidence hashes the page showed (from GET the CR)."
     )
+    signature: str | None = Field(
+        default=None,
+        description="For a person with a registered key: base64 Ed25519 over the canonical "
+        "JSON of {cr, user, role, decision, comment (as recorded), evidence}.",
+    )
 
 
 class WaiverAsk(BaseModel):
@@ -158,6 +163,7 @@ def sign(
         comment=body.comment,
         if_match=revision,
         attestation=attestation(who, body.shown_evidence),
+        signature=body.signature,
     )
     return _answer(found, response)
 

@@ -21,14 +21,18 @@ from . import (
     _api_routes,
     _change_routes,
     _cli_login,
+    _export_routes,
     _history_routes,
+    _ledger_read_routes,
     _ledger_routes,
     _login,
     _monitor_routes,
+    _notify_routes,
     _pages,
     _portfolio_pages,
     _portfolio_routes,
     _registry_routes,
+    _token_routes,
     _version_pages,
 )
 from ._auth import api_routes, route_access
@@ -129,7 +133,8 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     routers: tuple[ModuleType, ...] = (_ledger_routes, _api_routes, _change_routes)
     routers += (_monitor_routes, _login, _cli_login, _pages)
     routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
-    routers += (_portfolio_pages, _version_pages)
+    routers += (_portfolio_pages, _version_pages, _token_routes, _ledger_read_routes)
+    routers += (_notify_routes, _export_routes)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

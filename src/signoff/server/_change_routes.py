@@ -1,5 +1,6 @@
-"""Break-glass and undo over HTTP: emergency changes, their post-incident review, and
-rollback — the CLI's `cr emergency`, `cr review` and `rollback`, the same core rules."""
+"""Break-glass and undo over HTTP: emergency changes, their post-incident review,
+rollback, withdrawing a CR and overriding its risk rating — the CLI's `emergency open`,
+`emergency review`, `rollback`, `cr withdraw` and `cr override-risk`, the same core rules."""
 
 from __future__ import annotations
 
@@ -42,6 +43,19 @@ class RollbackAsk(BaseModel):
     to_version: str | None = Field(default=None, description="A version approved before.")
 
 
+class WithdrawAsk(BaseModel):
+    """Withdraw a CR that is not deployed (its requester or an admin)."""
+
+    reason: str
+
+
+class RiskAsk(BaseModel):
+    """Replace a CR's computed risk rating (risk reviewers; lowering needs a second)."""
+
+    level: str = Field(description="low, medium or high.")
+    justification: str = Field(description="Why the computed rating is wrong.")
+
+
 def _api(request: Request) -> Signoff:
     api: Signoff = request.app.state.api
     return api
@@ -81,3 +95,23 @@ def rollback(request: Request, model: str, body: RollbackAsk, who: Writer) -> di
     )
     result: dict[str, Any] = plain(done)
     return result
+
+
+@router.post("/crs/{cr}/withdraw", summary="Withdraw a CR that is not deployed")
+def withdraw(
+    request: Request, cr: str, body: WithdrawAsk, who: Writer, response: Response
+) -> dict[str, Any]:
+    found = _api(request).workflow.withdraw(cr, actor=who.name, reason=body.reason)
+    response.headers["ETag"] = etag(found)
+    return cr_json(found)
+
+
+@router.post("/crs/{cr}/override-risk", summary="Replace a CR's computed risk rating")
+def override_risk(
+    request: Request, cr: str, body: RiskAsk, who: Writer, response: Response
+) -> dict[str, Any]:
+    found = _api(request).workflow.override_risk(
+        cr, level=body.level, justification=body.justification, actor=who.name
+    )
+    response.headers["ETag"] = etag(found)
+    return cr_json(found)

@@ -42,6 +42,9 @@ class VerifyAsk(BaseModel):
         default=None,
         description="The server's public writer key: check every event's writer signature.",
     )
+    origin: str | None = Field(
+        default=None, description="The log's name in the checkpoint (default: this log's)."
+    )
 
 
 def _api(request: Request) -> Signoff:
@@ -50,14 +53,19 @@ def _api(request: Request) -> Signoff:
 
 
 def verify(
-    api: Signoff, checkpoint: str | None, public_key: str | None, writer_key: str | None = None
+    api: Signoff,
+    checkpoint: str | None,
+    public_key: str | None,
+    writer_key: str | None = None,
+    origin: str | None = None,
 ) -> dict[str, Any]:
     """``ledger verify`` (LedgerVerificationError names the first bad seq)."""
     if (checkpoint is None) != (public_key is None):
         raise ConfigError(HALF, field="checkpoint")
     cp = None
     if checkpoint is not None and public_key is not None:
-        cp = parse_checkpoint(checkpoint, public_key, origin=installation_origin(api.store))
+        named = origin or installation_origin(api.store)
+        cp = parse_checkpoint(checkpoint, public_key, origin=named)
     writer = check_public_key(writer_key) if writer_key is not None else None
     result: dict[str, Any] = api.ledger.verify(checkpoint=cp, writer_key=writer).to_dict()
     return result
@@ -70,7 +78,7 @@ def head(request: Request, who: Reader) -> dict[str, Any]:
 
 @router.post("/verify", summary="Verify the ledger, optionally against a signed checkpoint")
 def verify_route(request: Request, body: VerifyAsk, who: Reader) -> dict[str, Any]:
-    return verify(_api(request), body.checkpoint, body.public_key, body.writer_key)
+    return verify(_api(request), body.checkpoint, body.public_key, body.writer_key, body.origin)
 
 
 @router.get("/proof/{seq}", summary="An inclusion proof of one event (check it offline)")

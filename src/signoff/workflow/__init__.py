@@ -46,7 +46,7 @@ from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for,
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
 from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force, rules_of
-from ._service import ChangeRequestServices
+from ._service import ChangeRequestServices, judge_comment
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
 from ._support import EVIDENCE_ACTIONS, REFUSALS, evidence_changed
@@ -103,6 +103,7 @@ __all__ = [
     "flag_overdue",
     "gov_id",
     "judge_audit",
+    "judge_comment",
     "judge_latest_audit",
     "load_governance",
     "missing_for",
@@ -198,6 +199,7 @@ class Workflow:
         private_key: str | None = None,
         if_match: int | None = None,
         attestation: Mapping[str, Any] | None = None,
+        signature: str | None = None,
     ) -> ChangeRequest:
         """Sign off a CR in a role; see :meth:`ChangeRequestServices.sign`."""
         return self.changes.sign(
@@ -209,6 +211,7 @@ class Workflow:
             private_key=private_key,
             if_match=if_match,
             attestation=attestation,
+            signature=signature,
         )
 
     def override_risk(

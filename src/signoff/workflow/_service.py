@@ -191,11 +191,14 @@ class ChangeRequestServices:
         private_key: str | None = None,
         if_match: int | None = None,
         attestation: Mapping[str, Any] | None = None,
+        signature: str | None = None,
     ) -> ChangeRequest:
         """Record a sign-off; approve the CR once every required role approves and it is ready.
 
         A person's latest decision in a role replaces their earlier one.  A user with a
-        registered public key must pass ``private_key``: the sign-off carries a signature.
+        registered public key must pass ``private_key`` — or ``signature``, made with it
+        elsewhere over this sign-off's statement (``cr``, ``user``, ``role``, ``decision``,
+        the comment as recorded and the ``evidence`` hashes): the sign-off carries it.
         ``if_match`` is the revision the signer read (refused when the CR moved on since);
         ``attestation`` — how the signer logged in (``login_at``, ``identity_provider``,
         ``subject``) and the evidence hashes they were shown (``shown_evidence``, refused
@@ -225,8 +228,8 @@ class ChangeRequestServices:
                     "comment": text,
                     "evidence": self._evidence(unit, record),
                 }
-                signature = self._signature(unit, statement, private_key)
-                extra: dict[str, Any] = {"signature": signature} if signature else {}
+                signed = self._signature(unit, statement, private_key, signature)
+                extra: dict[str, Any] = {"signature": signed} if signed else {}
                 if attestation is not None:
                     shown = attestation.get("shown_evidence")
                     if shown is not None and dict(shown) != statement["evidence"]:
@@ -246,16 +249,25 @@ class ChangeRequestServices:
         return guarded(self._core, actor, cr, "sign", work)
 
     def _signature(
-        self, unit: Unit, statement: dict[str, Any], private_key: str | None
+        self,
+        unit: Unit,
+        statement: dict[str, Any],
+        private_key: str | None,
+        signature: str | None = None,
     ) -> str | None:
+        """The sign-off's signature: made here with ``private_key``, or ``signature`` made
+        by the signer's own machine (remote mode) — either must verify under the key they
+        registered."""
         registered = unit.repo.user(unit.actor).public_key
         if registered is None:
-            if private_key is not None:
+            if private_key is not None or signature is not None:
                 raise WorkflowRefused(NO_REGISTERED_KEY.format(user=unit.actor))
             return None
-        if private_key is None:
+        if private_key is None and signature is None:
             raise WorkflowRefused(KEY_REQUIRED.format(user=unit.actor))
-        signature = sign_statement(statement, private_key)
+        if private_key is not None:
+            signature = sign_statement(statement, private_key)
+        assert signature is not None
         if not verify_statement(statement, signature, registered):
             raise WorkflowRefused(WRONG_KEY.format(user=unit.actor))
         return signature

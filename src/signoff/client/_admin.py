@@ -1,0 +1,127 @@
+"""The remote rules and overview: governance versions, the portfolio and its trends, the
+inventory export — each the server's answer in the shape the local command renders."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from ._parts import Part, not_remote, seg
+from ._records import Record, records
+
+__all__ = [
+    "RemoteGovernance",
+    "RemoteLedgerHead",
+    "RemoteNotify",
+    "RemotePortfolio",
+    "RemoteTokens",
+    "RemoteView",
+]
+
+
+class RemoteGovernance(Part):
+    """Governance versions: listed, proposed with their policy files, decided."""
+
+    def versions(self) -> list[Any]:
+        return records(self._client.items("/api/governance/versions"))
+
+    def in_force(self) -> dict[str, Any]:
+        """``governance show``'s document (``GET /api/governance``)."""
+        found: dict[str, Any] = self._client.json("GET", "/api/governance")
+        return found
+
+    def propose(self, path: Path, policies: Sequence[tuple[str, Path]]) -> Record:
+        """Upload a governance file and the policy files it names, each under the path
+        the governance file gives it."""
+        with contextlib.ExitStack() as stack:
+            files: list[tuple[str, tuple[str, IO[bytes]]]] = [
+                ("governance", (path.name, stack.enter_context(path.open("rb"))))
+            ]
+            files += [
+                ("policies", (name, stack.enter_context(file.open("rb"))))
+                for name, file in policies
+            ]
+            return Record(self._client.json("POST", "/api/governance", files=files))
+
+    def decide(self, gid: str, *, approve: bool, comment: str) -> Record:
+        step = "approve" if approve else "reject"
+        path = f"/api/governance/{seg(gid)}/{step}"
+        return Record(self._client.json("POST", path, json={"comment": comment}))
+
+
+class RemoteLedgerHead:
+    """The ledger tree a portfolio rests on (``size``, ``root``)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.size = int(data["size"])
+        self.root: str | None = data.get("root_hash")
+
+
+class RemoteView:
+    """A portfolio view as the server computed it: ``to_dict()`` is its ``--json``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self.as_of = dt.datetime.fromisoformat(data["as_of"])
+        self.ledger = RemoteLedgerHead(data["ledger"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
+class RemotePortfolio(Part):
+    """``signoff portfolio`` and ``trends``, and the inventory export, from the server."""
+
+    def view(
+        self, *, at: str | None = None, team: str | None = None, status: str | None = None
+    ) -> RemoteView:
+        params = {"at": at, "team": team, "status": status}
+        return RemoteView(self._client.json("GET", "/api/portfolio", params=params))
+
+    def trends(self, *, since: str | None = None, by: str = "month") -> dict[str, Any]:
+        params = {"since": since, "by": by}
+        found: dict[str, Any] = self._client.json("GET", "/api/portfolio/trends", params=params)
+        return found
+
+    def report(self, *args: Any, **kwargs: Any) -> Any:
+        raise not_remote("`signoff portfolio report`")
+
+    def inventory(self, fmt: str) -> bytes:
+        """``inventory export --format csv|json`` as the server writes it."""
+        if fmt not in ("csv", "json"):
+            raise not_remote(f"`signoff inventory export --format {fmt}`")
+        return self._client.request("GET", "/api/inventory", params={"format": fmt}).content
+
+
+class RemoteTokens(Part):
+    """API tokens (and people's CLI sessions), as ``token list --json`` prints them."""
+
+    def list(self, user: str | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._client.json(
+            "GET", "/api/tokens", params={"user": user}
+        )["items"]
+        return found
+
+    def create(self, user: str, *, scope: str, expires: str) -> dict[str, Any]:
+        body = {"user": user, "scope": scope, "expires": expires}
+        found: dict[str, Any] = self._client.json("POST", "/api/tokens", json=body)
+        return found
+
+    def revoke(self, token_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._client.json("POST", f"/api/tokens/{seg(token_id)}/revoke")
+        return found
+
+
+class RemoteNotify(Part):
+    """The webhook outbox: listed and delivered by the server (admins)."""
+
+    def list(self, *, failed: bool) -> list[Any]:
+        params = {"failed": "true" if failed else None}
+        return records(self._client.json("GET", "/api/notifications", params=params)["items"])
+
+    def deliver(self, *, max_attempts: int, base_delay: float, timeout: float) -> Record:
+        body = {"max_attempts": max_attempts, "base_delay": base_delay, "timeout": timeout}
+        return Record(self._client.json("POST", "/api/notifications/deliver", json=body))
