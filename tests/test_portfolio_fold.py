@@ -198,7 +198,9 @@ def test_a_window_read_from_its_text_is_what_parsing_reads(
         ({"artifacts": [{"audit_id": 3}], "audit_id": 12}, None),  # twice: parsed
         ({"audit_id": "12"}, None),
         ({"audit_id": 1.0}, 1),  # canonical JSON writes 1.0 as 1, which parses as 1
-        ({"a": "\u0061udit_id", "audit_id": 4}, None),
+        ({"a": "audit_id", "audit_id": 4}, None),  # a value first: parsed
+        ({"a": "\\u0061", "audit_id": 4}, None),  # an escape could spell another key
+        ({"b": {"audit_id": 1}, "audit_id": 4}, None),
     ],
 )
 def test_an_audit_id_read_from_its_text_is_what_parsing_reads(

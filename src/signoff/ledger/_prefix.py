@@ -94,8 +94,8 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
 _LEDGER = (
     "SELECT seq, ts, actor, action, subject, payload, leaf_hash FROM ledger_events ORDER BY seq"
 )
-#: An audit's id as a top-level member of canonical JSON writes it (after ``artifacts``).
-AUDIT_ID = re.compile(r'[{,]"audit_id":(0|[1-9][0-9]*)[,}]')
+#: An audit's id as canonical JSON writes it, after its key (``"audit_id":``).
+AUDIT_ID = re.compile(r"(0|[1-9][0-9]*)[,}]")
 #: How a ``monitor.window`` payload ends in canonical JSON (sorted keys): its status, the
 #: window it supersedes, its version and its window — the last top-level members, as no
 #: quote in it is escaped.  (The two times: a string without quote or backslash, or null.)
@@ -184,8 +184,16 @@ def _audit_id(payload: str) -> dict[str, Any] | None:
     escape could spell another), as a key (its quotes are a string's own: after ``{`` or
     ``,``, before ``:``), with a plain non-negative integer — the top-level member every
     audit has (the projector requires it).  None: parse the payload instead."""
-    found = AUDIT_ID.search(payload)
-    if found is None or "\\u" in payload or payload.count('"audit_id"') > 1:
+    at = payload.find('"audit_id"')
+    if (
+        at < 1
+        or payload[at - 1] not in "{,"
+        or payload[at + 10 : at + 11] != ":"
+        or payload.find('"audit_id"', at + 1) >= 0
+    ):
+        return None
+    found = AUDIT_ID.match(payload, at + 11)
+    if found is None or "\\u" in payload:
         return None
     return {"audit_id": int(found[1])}
 
