@@ -233,3 +233,51 @@ def test_the_fold_of_a_ledger_prefix_reads_what_parsed_events_fold_to(
     assert _reads(Fold(prefix.events, keep=EVENT_ACTIONS)) == _reads(
         Fold(raw_events(api), keep=EVENT_ACTIONS)
     )
+
+
+def test_the_audits_since_a_date_give_the_trends_and_status_of_every_audit(
+    api: Any,
+    world: Any,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    """The report reads only the audits attached since its trends begin, and each
+    version's first and latest: the trends from then on, the versions' order and their
+    current audits are those every audit gives, at every month start of the world."""
+    from signoff.portfolio._facts import Facts
+    from signoff.portfolio._trends import compute_trends
+
+    (first, *_) = [e for e in raw_events(api) if e.action == "audit.attached"]
+    for days in (0, 1, 40):  # the first audit's version re-audited: two now, one later
+        clock.advance(days=days)
+        with api.core.write("alice") as unit:
+            number = unit.repo.next_number("audit")
+            unit.emit("audit.attached", first.subject, {**first.payload, "audit_id": number})
+    fold = Fold(raw_events(api), keep=EVENT_ACTIONS)
+    now = max(a.at for a in fold.audits) + dt.timedelta(days=1)
+    every = Facts.read(fold, now=now, all_audits=True)
+    months = sorted({a.at.replace(day=1, hour=0, minute=0, second=0) for a in fold.audits})
+    assert len(months) >= 4
+    for since in months:
+        part = Facts.read(fold, now=now, audits=fold.audit_rows_since(since))
+        assert len(part.audits) <= len(every.audits)
+        assert list(part.by_version) == list(every.by_version)
+        assert [v[-1] for v in part.by_version.values()] == [
+            v[-1] for v in every.by_version.values()
+        ]
+        assert {a.id for a, _, _ in part.audits} >= {
+            a.id for a, _, _ in every.audits if a.created_at and a.created_at >= since
+        }
+
+        def trends(facts: Facts, since: dt.datetime = since) -> dict[str, Any]:
+            return compute_trends(
+                facts,
+                artifacts=api.core.artifacts,
+                metrics=("roc_auc", "expected_calibration_error"),
+                now=now,
+                since=since,
+            )
+
+        assert trends(part) == trends(every)
+    assert len(Facts.read(fold, now=now, audits=fold.audit_rows_since(months[-1])).audits) < len(
+        every.audits
+    )
