@@ -106,6 +106,43 @@ def test_bad_input_is_named_with_exit_2(
     assert "Traceback" not in result.output
 
 
+def _tamper(api: Any, statement: str) -> None:
+    """Edit the ledger as an attacker with database access would: around the triggers."""
+    with api.store.engine.begin() as conn:
+        if api.store.dialect == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_events_no_update")
+        else:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.exec_driver_sql(statement)
+
+
+@pytest.mark.parametrize("action", ["monitor.window", "audit.attached", "cr.signed"])
+def test_an_edited_event_fails_at_and_the_report_with_the_ledger_error(
+    api: Any, world: Any, run: Any, tmp_path: Path, action: str
+) -> None:
+    """``--at`` and the report rest on the ledger alone: an event edited in the database
+    (here the first of one action, whose payload is read from its text or parsed) is found
+    before anything is computed, exit 5, whether it falls in the period or not."""
+    with api.store.engine.connect() as conn:
+        seq = conn.exec_driver_sql(
+            f"SELECT min(seq) FROM ledger_events WHERE action = '{action}'"
+        ).scalar_one()
+    assert run("--at", END, "--json").exit_code == 0
+    _tamper(api, f"UPDATE ledger_events SET payload = payload || ' ' WHERE seq = {seq}")
+    edited = f"seq {seq}: the stored event does not match its leaf hash"
+    for args in (
+        ("--at", END, "--json"),
+        ("--at", "2026-01-05T09:00:00Z"),  # a prefix that ends before the edited event
+        ("report", "--period", "2026-06", "-o", str(tmp_path / "exec.pdf")),
+    ):
+        result = run(*args)
+        assert result.exit_code == 5, (args, result.output)
+        assert edited in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "exec.pdf").exists()
+    assert run("--json").exit_code == 0  # the live tables are not the ledger
+
+
 def _pdf_text(path: Path) -> tuple[str, PdfReader]:
     reader = PdfReader(path)
     return "\n".join(page.extract_text() for page in reader.pages), reader

@@ -74,8 +74,13 @@ def root_hash(leaves: Sequence[bytes]) -> bytes:
     if not leaves:
         return EMPTY_ROOT
     level = list(leaves)
+    sha256 = hashlib.sha256
     while len(level) > 1:
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        pairs = iter(level)  # node_hash inlined: a large ledger has as many nodes as leaves
+        paired = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)  # an odd last one: carried up
+        ]
         if len(level) % 2:
             paired.append(level[-1])
         level = paired

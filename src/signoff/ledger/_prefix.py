@@ -5,7 +5,8 @@ Events are appended in time order (``seq`` and ``ts`` grow together), so the led
 Merkle root are what a report computed from that prefix rests on; every leaf of the
 whole ledger is checked first, so an edited event is found before anything is computed.
 The ledger is read once, as plain rows (no ORM objects): a pass over two hundred thousand
-events checks each leaf and keeps the prefix's events with their payloads parsed.
+events checks each leaf and keeps the prefix's events, their payloads parsed — but for the
+audits and monitoring windows, most of a large ledger, which are parsed when first read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from .._gc import paused_gc
 from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
-from ._log import EDITED, GAP, RawEvent, leaf_hashes, timestamp
+from ._log import EDITED, GAP, leaf_hashes, timestamp
 from ._merkle import root_hash
 
 __all__ = ["LazyPayload", "LedgerPrefix", "PrefixEvent", "ledger_prefix"]
@@ -88,43 +89,33 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
     return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
 
 
-#: What the database reads of the payloads of the most numerous events, which a reader
-#: mostly never opens: each ``audit.attached`` event's ``audit_id`` where it is a JSON
-#: integer (the status reads each version's latest audit only), each ``monitor.window``
-#: event's status, end and the window it supersedes (the portfolio reads a few windows).
-_LEDGER = "SELECT seq, ts, actor, action, subject, payload, leaf_hash, {peek}"
-AUDIT_ID = re.compile(r'\{"audit_id":(0|[1-9][0-9]*)[,}]')
-_PEEK = {
-    "sqlite": "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.status') END, "
-    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.window.end') END, "
-    "CASE WHEN action = 'monitor.window' THEN json_extract(payload, '$.supersedes') END "
-    "FROM ledger_events ORDER BY seq",
-    # one parse of each window's payload (json_to_record), not one per field
-    "postgresql": "w.status, w.\"window\" ->> 'end', w.supersedes::text "
-    "FROM (SELECT * FROM ledger_events ORDER BY seq OFFSET 0) AS e "
-    "LEFT JOIN LATERAL json_to_record(CASE WHEN action = 'monitor.window' "
-    'THEN payload::json END) AS w(status text, "window" json, supersedes json) ON true '
-    "ORDER BY seq",
-}
+#: The ledger as stored, oldest first: the same statement on every database (what the
+#: portfolio needs of the numerous payloads is read from their text, below).
+_LEDGER = (
+    "SELECT seq, ts, actor, action, subject, payload, leaf_hash FROM ledger_events ORDER BY seq"
+)
+#: An audit's id as canonical JSON writes it, after its key (``"audit_id":``).
+AUDIT_ID = re.compile(r"(0|[1-9][0-9]*)[,}]")
+#: How a ``monitor.window`` payload ends in canonical JSON (sorted keys): its status, the
+#: window it supersedes, its version and its window — the last top-level members, as no
+#: quote in it is escaped.  (The two times: a string without quote or backslash, or null.)
+WINDOW_TAIL = re.compile(
+    r',"status":"([^"\\]*)","supersedes":(null|0|[1-9][0-9]*),"version":"[^"\\]*",'
+    r'"window":\{"end":(?:"([^"\\]*)"|null),"start":(?:"[^"\\]*"|null)\}\}'
+)
 
 
 def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], list[PrefixEvent]]:
     """Every leaf hash, checked as :func:`leaf_hashes` checks them, and the first ``size``
-    events (default: all) with what the database read of their payloads, in one pass over
-    the ledger.  The rows are all kept, so they are fetched whole, straight from the
-    driver."""
-    dialect = session.get_bind().dialect.name
-    peek = _PEEK.get(dialect)
-    json_text = dialect == "postgresql"  # a window's supersedes comes as JSON text
-    if peek is None:  # another database: the payloads are read in full
-        rows: list[RawEvent] = []
-        every = leaf_hashes(session, keep=rows)
-        return every, [PrefixEvent(*row[:5], json.loads(row[5])) for row in rows[:size]]
+    events (default: all), in one pass over the ledger.  The rows are all kept, so they
+    are fetched whole, straight from the driver.  The payloads of the numerous
+    ``audit.attached`` and ``monitor.window`` events are parsed only if a reader asks
+    (:class:`LazyPayload`): what the fold needs of them is read from their text."""
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        if json_text:  # compiling this one scan costs more than it saves
+        if session.get_bind().dialect.name == "postgresql":  # compiling one scan costs more
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_LEDGER.format(peek=peek))
+        cursor.execute(_LEDGER)
         fetched = cursor.fetchall()
     finally:
         cursor.close()
@@ -133,7 +124,7 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
     last = len(fetched) if size is None else size
     expected = 1
     s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
-    for seq, ts, actor, action, subject, payload, stored, status, end, sup in fetched:
+    for seq, ts, actor, action, subject, payload, stored in fetched:
         if seq != expected:
             raise LedgerVerificationError(
                 GAP.format(seq=expected, previous=expected - 1, found=seq)
@@ -146,36 +137,70 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
         if digest.hex() != stored:
             raise LedgerVerificationError(EDITED.format(seq=seq))
         leaves.append(digest)
-        if seq > last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
-            pass
-        elif action == "monitor.window":
-            if json_text and sup is not None:
-                sup = loads(sup)
-            known = {"status": status, "window.end": end, "supersedes": sup}
-            kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
-        elif action == "audit.attached" and (audit_id := _audit_id(payload)) is not None:
-            known = {"audit_id": audit_id}
-            kept.append(PrefixEvent(seq, ts, actor, action, subject, LazyPayload(payload, known)))
-        else:
-            kept.append(PrefixEvent(seq, ts, actor, action, subject, loads(payload)))
         expected += 1
+        if seq > last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+            continue
+        known = (
+            _window(payload)
+            if action == "monitor.window"
+            else _audit_id(payload)
+            if action == "audit.attached"
+            else None
+        )
+        kept.append(
+            PrefixEvent(
+                seq,
+                ts,
+                actor,
+                action,
+                subject,
+                loads(payload) if known is None else LazyPayload(payload, known),
+            )
+        )
     return leaves, kept
 
 
-def _audit_id(payload: str) -> int | None:
-    """An ``audit.attached`` payload's ``audit_id`` read from its text without parsing it,
-    when that is certain to be what parsing gives: canonical JSON (sorted keys) begins with
-    it, no other ``"audit_id"`` (nor any ``\\u`` escape that could spell one) follows, and it
-    is a plain non-negative integer.  None: parse the payload instead."""
-    found = AUDIT_ID.match(payload)
-    if found is None or "\\u" in payload or payload.count('"audit_id"') > 1:
+def _window(payload: str) -> dict[str, Any] | None:
+    """What the fold reads of a ``monitor.window`` payload — whether it failed (status
+    ``error``), its window's end, the window it supersedes — from its text, when that is
+    certain to be what parsing gives: it ends as :data:`WINDOW_TAIL` says (``monitor run``
+    writes every one so).  As every quote there is a string's own, those are the payload's
+    last top-level members, so parsing reads the same (a duplicate key: the last one).
+    None: parse the payload instead."""
+    found = WINDOW_TAIL.fullmatch(payload, max(payload.rfind(',"status":"'), 0))
+    if found is None:
         return None
-    return int(found[1])
+    status, supersedes, end = found.groups()
+    return {
+        "failed": status == "error",
+        "window.end": end,
+        "supersedes": None if supersedes == "null" else int(supersedes),
+    }
+
+
+def _audit_id(payload: str) -> dict[str, Any] | None:
+    """An ``audit.attached`` payload's ``audit_id`` read from its text without parsing it,
+    when that is certain to be what parsing gives: the key appears once (and no ``\\u``
+    escape could spell another), as a key (its quotes are a string's own: after ``{`` or
+    ``,``, before ``:``), with a plain non-negative integer — the top-level member every
+    audit has (the projector requires it).  None: parse the payload instead."""
+    at = payload.find('"audit_id"')
+    if (
+        at < 1
+        or payload[at - 1] not in "{,"
+        or payload[at + 10 : at + 11] != ":"
+        or payload.find('"audit_id"', at + 1) >= 0
+    ):
+        return None
+    found = AUDIT_ID.match(payload, at + 11)
+    if found is None or "\\u" in payload:
+        return None
+    return {"audit_id": int(found[1])}
 
 
 class LazyPayload(Mapping[str, Any]):
     """An event's payload (canonical JSON text, its leaf hash checked) parsed on first use;
-    ``peek``: what the database read of it (``audit_id``; a window's ``status``,
+    ``peek``: what was read of its text (``audit_id``; whether a window ``failed``, its
     ``window.end`` and ``supersedes``), known without parsing."""
 
     __slots__ = ("_parsed", "_text", "peek")

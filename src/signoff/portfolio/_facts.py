@@ -129,15 +129,21 @@ class Facts:
         now: dt.datetime,
         all_audits: bool = False,
         window_cache: dict[int, MonitorWindow] | None = None,
+        audits: list[tuple[AuditRecord, str, str]] | None = None,
     ) -> Facts:
         """A dozen statements, whatever the number of models; every audit (trends) or only
         the latest of each version in production or staging (the status); the monitoring
         windows the status and trends read as of ``now``. ``window_cache``: windows already
-        read (the month ends of a report share them)."""
+        read (the month ends of a report share them); ``audits``: the audits already read
+        (instead of ``all_audits``: a report's trends need only the recent ones)."""
         facts = cls(
             repo.models(),
             repo.stage_holders(HELD),
-            repo.audit_rows() if all_audits else repo.audit_rows(latest_only=True, stages=HELD),
+            audits
+            if audits is not None
+            else repo.audit_rows()
+            if all_audits
+            else repo.audit_rows(latest_only=True, stages=HELD),
             repo.crs(),
             repo.cr_transitions(),
             repo.waivers(),

@@ -106,8 +106,10 @@ def build_report(
         history.append((label, view.counts()))
     fold.apply(events[position:])
     head = LedgerHead(prefix.size, prefix.root.hex())
+    since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
+    audits = fold.audit_rows_since(since)  # the trends count audits from ``since`` on
     snap = Snapshot(
-        Facts.read(fold, now=as_of, all_audits=True, window_cache=windows),
+        Facts.read(fold, now=as_of, window_cache=windows, audits=audits),
         rules_in_force(fold, core.artifacts),
         as_of,
         head,
@@ -120,7 +122,6 @@ def build_report(
         ledger=head,
         documents=documents,
     )
-    since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
     trends = trends_of(snap, core, since=since, by="month")
     open_items = _open_items(snap.facts, as_of)
     origin = installation_origin(core.store)

@@ -3,6 +3,7 @@ as :class:`~signoff.store.Repository`'s reads of the tables the projector writes
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable
 
 from ..errors import NotFound
@@ -58,6 +59,24 @@ class FoldReads(FoldWindows):
         return [
             (audit.record(), audit.model, models[audit.model].team)
             for audit in sorted(found, key=lambda a: a.id)
+        ]
+
+    def audit_rows_since(self, since: dt.datetime) -> list[tuple[AuditRecord, str, str]]:
+        """As :meth:`audit_rows`, but only the audits attached at or after ``since`` and
+        each version's first and latest (which order the versions and give their current
+        audit): what trends from ``since`` and the status read of all audits, the older
+        audits' payloads left unparsed."""
+        first: dict[str, FoldedAudit] = {}
+        for audit in self.audits:
+            ref = f"{audit.model}@{audit.version}"
+            if ref not in first or audit.id < first[ref].id:
+                first[ref] = audit
+        wanted = {id(a) for a in (*first.values(), *self.latest.values())}
+        models = self.models_
+        return [
+            (audit.record(), audit.model, models[audit.model].team)
+            for audit in sorted(self.audits, key=lambda a: a.id)
+            if audit.at >= since or id(audit) in wanted
         ]
 
     def crs(self) -> list[CRRecord]:

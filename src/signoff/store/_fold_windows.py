@@ -3,9 +3,10 @@ them, kept as they are folded, the rest left unread.
 
 A daily monitored portfolio records a window per production version per day — most of a
 large ledger.  The portfolio needs few: each version's last window in force, the windows
-of the last day, the failed ones.  The fold keeps, per window, its seq, time, end, status
-and what it supersedes (a ledger prefix hands these over already read by the database:
-``payload.peek``), and builds an event, parsing its payload, only for those it returns —
+of the last day, the failed ones.  The fold keeps, per window, its seq, time, end, whether
+it failed and what it supersedes (a ledger prefix hands these over already read from the
+payload's text: ``payload.peek``), and builds an event, parsing its payload, only for those
+it returns —
 the same events :meth:`PortfolioReads.window_events` reads from the live tables.
 """
 
@@ -51,14 +52,14 @@ class FoldedWindow:
         )
 
 
-def _fields(p: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-    """A window payload's status, end and ``supersedes``."""
+def _fields(p: Mapping[str, Any]) -> tuple[bool, Any, Any]:
+    """Whether a window payload failed (status ``error``), its end and ``supersedes``."""
     peek = getattr(p, "peek", None)
     if peek is not None and "window.end" in peek:
-        return peek["status"], peek["window.end"], peek["supersedes"]
+        return peek["failed"], peek["window.end"], peek["supersedes"]
     window = p.get("window")
     end = window.get("end") if isinstance(window, Mapping) else None
-    return p.get("status"), end, p.get("supersedes")
+    return p.get("status") == "error", end, p.get("supersedes")
 
 
 class FoldWindows(FoldState):
@@ -86,12 +87,12 @@ class FoldWindows(FoldState):
         return found
 
     def _window(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        status, end, supersedes = _fields(p)
+        failed, end, supersedes = _fields(p)
         ref = e.subject.removeprefix("version:")
         self._upto = at if self._upto is None else max(self._upto, at)
         window = FoldedWindow(e, p, at, ref, self._end(end), self._upto)
         self.windows_[e.seq] = window
-        if status == "error":
+        if failed:
             self.failed_windows.append(e.seq)
         last = self.last_window.get(ref)
         if last is None or last.key < window.key:
