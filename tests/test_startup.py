@@ -45,7 +45,18 @@ def _run(home: Path, *args: str) -> tuple[int, list[str]]:
     return report["code"], report["modules"]
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("model", "list")], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--version",),
+        ("--help",),
+        ("model", "list"),
+        ("portfolio",),
+        ("cr", "list"),
+        ("ledger", "verify"),
+    ],
+    ids=" ".join,
+)
 def test_small_commands_do_not_import_the_heavy_libraries(tmp_path: Path, args: tuple[str, ...]):
     assert _run(tmp_path, "db", "upgrade")[0] == 0
     code, modules = _run(tmp_path, *args)

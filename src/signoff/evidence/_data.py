@@ -8,13 +8,15 @@ the file is read (once, and hashed) by ``signoff.audit``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["binary_labels", "check_columns", "validate_scores"]
 
@@ -82,6 +84,8 @@ def binary_labels(
 
 def validate_scores(scores: Any, *, file: Path | None, field: str | None) -> NDArray[np.float64]:
     """Scores as float64 in [0, 1], or a DataError saying which row is wrong."""
+    import pandas as pd
+
     series = pd.Series(scores)
     numeric = pd.to_numeric(series, errors="coerce")
     bad_type = numeric.isna() & series.notna()

@@ -16,14 +16,16 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
 from ..errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Attribute",
@@ -87,6 +89,8 @@ def _encode(
     file: Path,
     field: str,
 ) -> tuple[Codes, tuple[str, ...]]:
+    import pandas as pd
+
     if spec_bins is not None:
         numeric = pd.to_numeric(values, errors="coerce")
         bad = numeric.isna() & values.notna()

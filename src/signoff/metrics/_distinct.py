@@ -23,11 +23,13 @@ the ``log N`` of a sort) — no table of distinct values is ever built.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["distinct_count", "duplicate_row_count"]
 
@@ -76,6 +78,8 @@ def _numpy_kind(series: pd.Series[Any]) -> str:
 
 def distinct_count(series: pd.Series[Any]) -> int:
     """Distinct non-null values, equal to ``series.nunique(dropna=True)``."""
+    import pandas as pd
+
     kind = _numpy_kind(series)
     if not kind or kind not in "iufbmM":
         return int(series.nunique(dropna=True))
@@ -91,6 +95,8 @@ def distinct_count(series: pd.Series[Any]) -> int:
 
 
 def _column_keys(series: pd.Series[Any]) -> Keys:
+    import pandas as pd
+
     kind = _numpy_kind(series)
     keys = _numeric_keys(series.to_numpy()) if kind and kind in "iufbmM" else None
     if keys is None:

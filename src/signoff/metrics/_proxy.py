@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ProxyAssociation", "correlation_ratio", "cramers_v", "proxy_associations"]
 
@@ -202,6 +204,8 @@ def proxy_associations(
         order) then attribute (mapping order).  Rows where the feature or the
         group is missing are left out of that pair only.
     """
+    import pandas as pd
+
     n_rows = len(features)
     attributes = {name: _codes(codes, f"protected[{name!r}]") for name, codes in protected.items()}
     for name, codes in attributes.items():

@@ -15,12 +15,14 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from ._distinct import distinct_count, duplicate_row_count
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ColumnQuality",
