@@ -59,6 +59,7 @@ REMOTE = {
     ("governance", "reject"),
     ("portfolio",),
     ("inventory", "export"),
+    ("docs", "annex-iv"),
     ("log", "export"),
     ("cr", "withdraw"),
     ("cr", "override-risk"),

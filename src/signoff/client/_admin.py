@@ -89,11 +89,11 @@ class RemotePortfolio(Part):
     def report(self, *args: Any, **kwargs: Any) -> Any:
         raise not_remote("`signoff portfolio report`")
 
-    def inventory(self, fmt: str) -> bytes:
-        """``inventory export --format csv|json`` as the server writes it."""
-        if fmt not in ("csv", "json"):
-            raise not_remote(f"`signoff inventory export --format {fmt}`")
-        return self._client.request("GET", "/api/inventory", params={"format": fmt}).content
+    def inventory(self, fmt: str) -> tuple[bytes, int]:
+        """``inventory export --format csv|json|xlsx`` as the server writes it, and how
+        many models it lists."""
+        found = self._client.request("GET", "/api/inventory", params={"format": fmt})
+        return found.content, int(found.headers.get("x-signoff-models", "0"))
 
 
 class RemoteTokens(Part):
