@@ -200,7 +200,6 @@ def test_what_the_api_does_not_offer_is_refused_by_name(world, cli, tmp_path: Pa
     remote = _env(url, tmp_path / "cfg", SIGNOFF_TOKEN=token)
     for args in (
         ("db", "status"),
-        ("portfolio", "report", "--period", "2026-11", "-o", str(tmp_path / "r.html")),
         ("login-link", "anna"),
     ):
         refused = cli(*args, env=remote)

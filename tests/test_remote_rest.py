@@ -110,3 +110,101 @@ def test_annex_iv_remotely_writes_what_local_mode_writes(world, cli, tmp_path: P
         assert there.stderr == here.stderr
     assert not (tmp_path / "x.zip").exists()
     assert not (tmp_path / "audrey" / "no-database").exists()
+
+
+def test_portfolio_report_remotely_is_the_local_report(world, cli, tmp_path: Path):  # noqa: F811
+    import datetime as dt
+
+    url, api, _ = world
+    remote, local = _envs(url, api, tmp_path)
+    period = dt.datetime.now(dt.UTC).strftime("%Y-%m")  # the registry was filled just now
+    moment = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\+00:00|Z| UTC)?")
+    made = {}
+    for name, env in (("there", remote), ("local", local)):
+        out = tmp_path / name / "exec.html"
+        done = cli("portfolio", "report", "--period", period, "-o", str(out), env=env)
+        assert done.exit_code == 0, done.output
+        # each is computed as of its own moment, the rest is the same report
+        made[name] = (moment.sub("T", out.read_text()), done.stdout.replace(str(out), "F"))
+    assert made["there"] == made["local"]
+    printed = made["there"][1]
+    found = re.search(r"ledger tree size (\d+), root ([0-9a-f]{64})", printed)
+    assert found is not None, printed
+    assert found.group(2) in made["there"][0]  # the report cites the head it printed
+    assert (
+        int(found.group(1))
+        == json.loads(cli("ledger", "verify", "--json", env=local).stdout)["size"]
+    )
+    pdf = tmp_path / "exec.pdf"
+    done = cli("portfolio", "report", "--period", period, "-o", str(pdf), env=remote)
+    assert done.exit_code == 0, done.output
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    # the same refusal of a month that has not begun
+    there = cli("portfolio", "report", "--period", "2999-01", "-o", str(pdf), env=remote)
+    here = cli("portfolio", "report", "--period", "2999-01", "-o", str(pdf), env=local)
+    assert there.exit_code == here.exit_code == 2, there.output
+    assert there.stderr == here.stderr
+    assert not (tmp_path / "audrey" / "no-database").exists()
+
+
+def _log(path: Path, *lines: dict | str) -> Path:
+    path.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
+    return path
+
+
+def test_portfolio_import_remotely_all_or_nothing_with_local_errors(world, cli, tmp_path: Path):  # noqa: F811
+    import hashlib
+
+    url, api, _ = world
+    remote, local = _envs(url, api, tmp_path)
+    login_through_browser(url, api, "admin", tmp_path / "admin")
+    remote = _env(url, tmp_path / "admin")
+    old = {"model_id": "fraud", "timestamp": "2026-01-05T10:00:00+00:00", "gates_passed": True,
+           "team": "risk", "audit_file": "audits/fraud-2026-01.json"}  # fmt: skip
+    new = {"model_id": "legacy-pd", "timestamp": "2026-02-01", "gates_passed": False,
+           "team": "credit", "audit_file": "audits/legacy.json", "version": "3"}  # fmt: skip
+    path = _log(tmp_path / "log.jsonl", old, "", new)
+    size = api.ledger.verify().size
+    done = cli("portfolio", "import", str(path), "--json", env=remote)
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout)
+    assert summary["file"] == str(path)
+    assert summary["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (summary["imported"], summary["registered_models"]) == (2, ["legacy-pd"])
+    events = api.ledger.verify().size
+    # fraud's record, then legacy-pd's team and registration, then its record
+    assert (
+        (summary["first_seq"], summary["last_seq"]) == (size + 1, size + 4) == (events - 3, events)
+    )
+    logged = [json.loads(x) for x in cli("log", "export", env=local).stdout.splitlines()]
+    imported = [x for x in logged if x["imported"]]
+    assert [(x["model_id"], x["gates_passed"]) for x in imported] == [
+        ("fraud", True), ("legacy-pd", False)]  # fmt: skip
+    # the table names each record and its line, as locally
+    path2 = _log(tmp_path / "more.jsonl", old | {"timestamp": "2026-03-01"})
+    shown = cli("portfolio", "import", str(path2), env=remote)
+    assert shown.exit_code == 0, shown.output
+    row = next(x for x in shown.stdout.splitlines() if " fraud " in x)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert cells == ["3", "fraud", "—", "2026-03-01T00:00:00+00:00", "yes", "1"], row
+    assert f"imported 1 record(s) from {path2}" in " ".join(shown.stdout.split())
+    # all or nothing, and the same refusals as local mode: a record imported before
+    again = _log(tmp_path / "again.jsonl", new | {"model_id": "newer"}, old)
+    before = api.ledger.verify().size
+    there = cli("portfolio", "import", str(again), env=remote)
+    here = cli("portfolio", "import", str(again), env=local | {"SIGNOFF_USER": "admin"})
+    assert (there.exit_code, there.stderr) == (here.exit_code, here.stderr)
+    assert there.exit_code != 0
+    assert f"{again}:2: this record was already imported" in there.stderr.replace("\n", "")
+    assert api.ledger.verify().size == before
+    assert "newer" not in [m.name for m in api.registry.list_models()]
+    # a bad line and a missing file: the same errors, naming the file and line
+    bad = _log(tmp_path / "bad.jsonl", new | {"model_id": "x"}, "{not json")
+    for args in ((str(bad),), (str(tmp_path / "none.jsonl"),)):
+        there = cli("portfolio", "import", *args, env=remote)
+        here = cli("portfolio", "import", *args, env=local | {"SIGNOFF_USER": "admin"})
+        assert there.exit_code == here.exit_code == 3, there.output
+        assert there.stderr == here.stderr
+        assert f"{args[0]}" in there.stderr.replace("\n", "")
+    assert api.ledger.verify().size == before
+    assert not (tmp_path / "admin" / "no-database").exists()

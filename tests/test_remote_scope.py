@@ -41,7 +41,8 @@ WIRED = {
     "ledger prove", "ledger show", "ledger verify", "log export", "model history",
     "model list", "model register", "model show", "monitor history", "monitor report",
     "monitor export", "monitor run", "monitor status", "notify deliver", "notify list", "portfolio",
-    "portfolio trends", "rollback", "token create", "token list", "token revoke",
+    "portfolio import", "portfolio report", "portfolio trends", "rollback", "token create",
+    "token list", "token revoke",
     "user add", "user grant", "user list", "version add", "version list", "version show",
     "waiver grant", "waiver list", "waiver request", "whoami",
 }  # fmt: skip
@@ -53,8 +54,7 @@ SAMPLE = {
     "ledger rotate-writer-key": ("--old-key", "{keys}/old.key", "--new-key", "{keys}/new.key"),
     "login-link": ("anna",),
     "user key": ("anna", "--public-key", "{keys}/old.pub"),
-    "portfolio import": ("{tmp}/log.jsonl",),
-    "portfolio report": ("--period", "2026-11", "-o", "{tmp}/exec.html"),
+    "portfolio report --key": ("{keys}/old.key", "--period", "2026-11", "-o", "{tmp}/exec.html"),
     "monitor baseline": ("{tmp}/monitor.yaml",),
 }
 
@@ -123,7 +123,6 @@ def test_each_documented_refusal_is_refused_by_name(database_url: str, cli, tmp_
         private, public = generate_key(name)
         (keys / f"{name}.key").write_text(private + "\n")
         (keys / f"{name}.pub").write_text(public + "\n")
-    (tmp_path / "log.jsonl").write_text("")
     (tmp_path / "monitor.yaml").write_text("model: fraud@1.0\n")
     try:
         with live_server(database_url, artifacts) as url:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -17,7 +17,7 @@ from rich.markup import escape
 from ..errors import ConfigError
 from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, open_signoff, parse_ref
-from ._remote import remote_mode
+from ._remote import remote_mode, remote_signoff
 from ._remote_admin import annex_remote, inventory_remote
 
 __all__ = ["register"]
@@ -111,10 +111,16 @@ def portfolio_import(
 ) -> None:
     """Import an audit log (model_id, timestamp, gates_passed, team, audit_file per line)
     as historical records, all or nothing; unknown models are registered with a note."""
-    from ..regulatory import import_audit_log
+    from ..regulatory import import_audit_log, parse_audit_log
 
-    with open_signoff() as api:
-        result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
+    result: Any
+    if remote_mode():  # checked here first (the same errors), then imported by the server
+        acting_user(actor)
+        parse_audit_log(file)
+        result = remote_signoff().portfolio.import_log(file, str(file))
+    else:
+        with open_signoff() as api:
+            result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return

@@ -72,6 +72,18 @@ class RemoteView:
         return self._data
 
 
+class RemoteImport:
+    """An import as the server recorded it: ``to_dict()`` is its ``--json``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.records = records(data.pop("records"))
+        self.registered = tuple(data["registered_models"])
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
 class RemotePortfolio(Part):
     """``signoff portfolio`` and ``trends``, and the inventory export, from the server."""
 
@@ -86,8 +98,31 @@ class RemotePortfolio(Part):
         found: dict[str, Any] = self._client.json("GET", "/api/portfolio/trends", params=params)
         return found
 
-    def report(self, *args: Any, **kwargs: Any) -> Any:
-        raise not_remote("`signoff portfolio report`")
+    def report(
+        self, period: str, *, fmt: str = "pdf", private_key: str | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The executive report as the server renders it, and its ledger head."""
+        if private_key is not None:  # the key stays here; the server has no route to sign
+            raise not_remote("`signoff portfolio report --key`")
+        params = {"period": period, "format": fmt}
+        found = self._client.request("GET", "/api/portfolio/report", params=params)
+        size, root = (
+            found.headers.get("x-signoff-ledger-size"),
+            found.headers.get("x-signoff-ledger-root"),
+        )
+        ledger = {"size": int(size or 0), "root_hash": root or None, "signed_note": None}
+        return found.content, {"ledger": ledger}
+
+    def import_log(self, file: Path, shown: str) -> RemoteImport:
+        """``portfolio import`` on the server: ``file`` uploaded, all or nothing."""
+        with file.open("rb") as handle:
+            found = self._client.json(
+                "POST",
+                "/api/portfolio/import",
+                files={"log": (file.name, handle)},
+                data={"shown": shown},
+            )
+        return RemoteImport(found)
 
     def inventory(self, fmt: str) -> tuple[bytes, int]:
         """``inventory export --format csv|json|xlsx`` as the server writes it, and how

@@ -1,11 +1,12 @@
-"""Regulatory documents built by the server for remote mode: the Annex IV documentation
-of a version as its deterministic zip (``signoff docs annex-iv``)."""
+"""Documents the server builds for remote mode: the Annex IV documentation of a version
+as its deterministic zip (``signoff docs annex-iv``) and the monthly executive report
+(``signoff portfolio report``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from .._api import Signoff
 from ..registry import VersionRef
@@ -15,6 +16,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["regulatory"])
 Reader = Annotated[Principal, Depends(need("read"))]
+REPORT_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 
 @router.get(
@@ -34,3 +36,33 @@ def annex_iv(request: Request, model: str, version: str, who: Reader) -> Respons
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="annex-iv.zip"'},
     )
+
+
+@router.get(
+    "/portfolio/report",
+    summary="The monthly executive report, rendered by the server (signoff portfolio report)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
+def portfolio_report(
+    request: Request,
+    who: Reader,
+    period: Annotated[str, Query(description="The month reported on, e.g. 2026-11.")],
+    format: Annotated[Literal["html", "pdf"], Query(description="html or pdf.")] = "pdf",
+) -> Response:
+    api: Signoff = request.app.state.api
+    data, context = api.portfolio.report(period, fmt=format)
+    ledger = context["ledger"]
+    headers = {  # what `portfolio report` prints after writing the file
+        "Content-Disposition": f'attachment; filename="report.{format}"',
+        "X-Signoff-Ledger-Size": str(ledger["size"]),
+        "X-Signoff-Ledger-Root": str(ledger["root_hash"] or ""),
+    }
+    return Response(data, media_type=REPORT_MEDIA[format], headers=headers)
