@@ -114,19 +114,44 @@ def test_annex_iv_remotely_writes_what_local_mode_writes(world, cli, tmp_path: P
 
 def test_portfolio_report_remotely_is_the_local_report(world, cli, tmp_path: Path):  # noqa: F811
     import datetime as dt
+    import html
+
+    import httpx
+
+    from server_helpers import bearer
+    from signoff.ledger import (
+        Checkpoint,
+        generate_key,
+        installation_origin,
+        public_key_of,
+        sign_checkpoint,
+    )
 
     url, api, _ = world
     remote, local = _envs(url, api, tmp_path)
     period = dt.datetime.now(dt.UTC).strftime("%Y-%m")  # the registry was filled just now
     moment = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\+00:00|Z| UTC)?")
-    made = {}
-    for name, env in (("there", remote), ("local", local)):
-        out = tmp_path / name / "exec.html"
-        done = cli("portfolio", "report", "--period", period, "-o", str(out), env=env)
-        assert done.exit_code == 0, done.output
-        # each is computed as of its own moment, the rest is the same report
-        made[name] = (moment.sub("T", out.read_text()), done.stdout.replace(str(out), "F"))
-    assert made["there"] == made["local"]
+    private, _ = generate_key("cro")
+    (tmp_path / "cro.key").write_text(private + "\n")
+    for key in ((), ("--key", str(tmp_path / "cro.key"))):
+        made = {}
+        for name, env in (("there", remote), ("local", local)):
+            out = tmp_path / name / f"exec{len(key)}.html"
+            done = cli("portfolio", "report", "--period", period, "-o", str(out), *key, env=env)
+            assert done.exit_code == 0, done.output
+            # each is computed as of its own moment, the rest is the same report
+            made[name] = (moment.sub("T", out.read_text()), done.stdout.replace(str(out), "F"))
+        assert made["there"] == made["local"]
+        assert ("(signed;" in made["there"][1]) == bool(key)
+    # the note signed here is the report's checkpoint, signed with that key
+    head = json.loads(cli("ledger", "verify", "--json", env=local).stdout)
+    checkpoint = Checkpoint(
+        origin=installation_origin(api.store),
+        size=head["size"],
+        root=bytes.fromhex(head["root_hash"]),
+    )
+    for line in sign_checkpoint(checkpoint, private).splitlines():
+        assert html.escape(line, quote=False) in made["there"][0], line
     printed = made["there"][1]
     found = re.search(r"ledger tree size (\d+), root ([0-9a-f]{64})", printed)
     assert found is not None, printed
@@ -135,6 +160,19 @@ def test_portfolio_report_remotely_is_the_local_report(world, cli, tmp_path: Pat
         int(found.group(1))
         == json.loads(cli("ledger", "verify", "--json", env=local).stdout)["size"]
     )
+    # a note of another tree head, or one the key does not verify, is not cited
+    stale = Checkpoint(origin=checkpoint.origin, size=checkpoint.size - 1, root=checkpoint.root)
+    other, _ = generate_key("other")
+    asked = {"period": period, "format": "html", "public_key": public_key_of(private)}
+    with httpx.Client(base_url=url, headers=bearer(api, "audrey", "read"), timeout=60) as web:
+        moved = web.get("/api/portfolio/report", params=asked | {
+            "signed_note": sign_checkpoint(stale, private)})  # fmt: skip
+        assert moved.status_code == 400, moved.text
+        assert "the ledger moved meanwhile" in moved.json()["detail"]
+        forged = web.get("/api/portfolio/report", params=asked | {
+            "signed_note": sign_checkpoint(checkpoint, other)})  # fmt: skip
+        assert forged.status_code == 409, forged.text
+        assert "is not signed by" in forged.json()["detail"]
     pdf = tmp_path / "exec.pdf"
     done = cli("portfolio", "report", "--period", period, "-o", str(pdf), env=remote)
     assert done.exit_code == 0, done.output

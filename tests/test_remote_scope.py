@@ -54,7 +54,6 @@ SAMPLE = {
     "ledger rotate-writer-key": ("--old-key", "{keys}/old.key", "--new-key", "{keys}/new.key"),
     "login-link": ("anna",),
     "user key": ("anna", "--public-key", "{keys}/old.pub"),
-    "portfolio report --key": ("{keys}/old.key", "--period", "2026-11", "-o", "{tmp}/exec.html"),
     "monitor baseline": ("{tmp}/monitor.yaml",),
 }
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ._parts import Part, not_remote, seg
+from ._parts import Part, seg
 from ._records import Record, records
 
 __all__ = [
@@ -102,16 +102,35 @@ class RemotePortfolio(Part):
         self, period: str, *, fmt: str = "pdf", private_key: str | None = None
     ) -> tuple[bytes, dict[str, Any]]:
         """The executive report as the server renders it, and its ledger head."""
-        if private_key is not None:  # the key stays here; the server has no route to sign
-            raise not_remote("`signoff portfolio report --key`")
         params = {"period": period, "format": fmt}
+        if private_key is not None:  # the key stays here: the server's checkpoint signed here
+            params.update(self._signed(period, private_key))
         found = self._client.request("GET", "/api/portfolio/report", params=params)
         size, root = (
             found.headers.get("x-signoff-ledger-size"),
             found.headers.get("x-signoff-ledger-root"),
         )
-        ledger = {"size": int(size or 0), "root_hash": root or None, "signed_note": None}
+        signed = found.headers.get("x-signoff-signed") == "yes"
+        note = params.get("signed_note") if signed else None
+        ledger = {"size": int(size or 0), "root_hash": root or None, "signed_note": note}
         return found.content, {"ledger": ledger}
+
+    def _signed(self, period: str, private_key: str) -> dict[str, str]:
+        """The report's checkpoint, asked of the server and signed here."""
+        from ..ledger import Checkpoint, public_key_of, sign_checkpoint
+
+        head = self._client.json(
+            "GET", "/api/portfolio/report/checkpoint", params={"period": period}
+        )
+        found = Checkpoint(
+            origin=str(head["origin"]),
+            size=int(head["size"]),
+            root=bytes.fromhex(head["root_hash"]),
+        )
+        return {
+            "signed_note": sign_checkpoint(found, private_key),
+            "public_key": public_key_of(private_key),
+        }
 
     def import_log(self, file: Path, shown: str) -> RemoteImport:
         """``portfolio import`` on the server: ``file`` uploaded, all or nothing."""
