@@ -2,7 +2,7 @@
 thread) over the tests' database, and a runner that sends every command the API offers
 through it — as the person of ``SIGNOFF_USER``, logged in through the real flow (a login
 link in a browser session, then `signoff login`'s device flow confirmed by that session's
-POST).  The few commands the API does not offer (``db``, ``portfolio report`` …; see
+POST).  The few commands the API does not offer (``db``, ``user key`` …; see
 docs/server.md) run as before, on the server's host against the same database, and so
 does the very first ``user add`` (nobody exists yet to sign in): the test's assertions
 and exit codes are unchanged either way.
@@ -59,6 +59,7 @@ REMOTE = {
     ("governance", "reject"),
     ("portfolio",),
     ("inventory", "export"),
+    ("docs", "annex-iv"),
     ("log", "export"),
     ("cr", "withdraw"),
     ("cr", "override-risk"),
@@ -70,8 +71,8 @@ REMOTE = {
     ("ledger", "checkpoint"),
     ("audit",),  # with --register: the output folder uploaded and attached
 }
-#: ``portfolio``'s subcommands that stay on the server's host (no route).
-LOCAL_SUBCOMMANDS = {("portfolio", "import"), ("portfolio", "report")}
+#: ``portfolio``'s subcommands that stay on the server's host (no route): none now.
+LOCAL_SUBCOMMANDS: set[tuple[str, ...]] = set()
 
 
 def goes_remote(args: tuple[str, ...]) -> bool:

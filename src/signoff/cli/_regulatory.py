@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -17,8 +17,8 @@ from rich.markup import escape
 from ..errors import ConfigError
 from ._app import PlainTable, app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, open_signoff, parse_ref
-from ._remote import remote_mode
-from ._remote_admin import inventory_remote
+from ._remote import remote_mode, remote_signoff
+from ._remote_admin import annex_remote, inventory_remote
 
 __all__ = ["register"]
 
@@ -52,7 +52,7 @@ def inventory_export(
         raise ConfigError(BAD_FORMAT.format(formats=formats, value=fmt), field="--format")
     if fmt == "xlsx" and output is None:
         raise ConfigError("an xlsx workbook is binary: give -o FILE.xlsx", field="-o")
-    if remote_mode():  # the server's export (csv or json)
+    if remote_mode():  # the server's export, the same bytes
         data, count = inventory_remote(fmt)
     else:
         with open_signoff(write=False) as api:
@@ -77,11 +77,15 @@ def docs_annex_iv(
 ) -> None:
     """EU AI Act Annex IV technical documentation of a version, every claim citing the
     ledger event or stored file it rests on, with inclusion proofs."""
-    from ..regulatory import annex_iv, write_annex
+    from ..regulatory import annex_files, annex_iv, write_annex_files
 
-    with open_signoff(write=False) as api:
-        doc = annex_iv(api.core, parse_ref(ref))
-    files = write_annex(doc, output)
+    if remote_mode():  # the server builds it; written here exactly as locally
+        doc, built = annex_remote(parse_ref(ref))
+    else:
+        with open_signoff(write=False) as api:
+            doc = annex_iv(api.core, parse_ref(ref))
+        built = annex_files(doc)
+    files = write_annex_files(built, output)
     empty = [s["title"] for s in doc["sections"] if not s["claims"]]
     summary = {
         "output": str(output),
@@ -107,10 +111,16 @@ def portfolio_import(
 ) -> None:
     """Import an audit log (model_id, timestamp, gates_passed, team, audit_file per line)
     as historical records, all or nothing; unknown models are registered with a note."""
-    from ..regulatory import import_audit_log
+    from ..regulatory import import_audit_log, parse_audit_log
 
-    with open_signoff() as api:
-        result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
+    result: Any
+    if remote_mode():  # checked here first (the same errors), then imported by the server
+        acting_user(actor)
+        parse_audit_log(file)
+        result = remote_signoff().portfolio.import_log(file, str(file))
+    else:
+        with open_signoff() as api:
+            result = import_audit_log(api.core, file, actor=str(acting_user(actor)))
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._remote import remote_signoff
 
-__all__ = ["inventory_remote", "propose_remote"]
+__all__ = ["annex_remote", "inventory_remote", "propose_remote"]
 
 
 def propose_remote(file: Path) -> Any:
@@ -27,15 +27,25 @@ def propose_remote(file: Path) -> Any:
 
 
 def inventory_remote(fmt: str) -> tuple[bytes, int]:
-    """The server's inventory export and how many models it lists."""
-    import csv
+    """The server's inventory export (its bytes) and how many models it lists."""
+    data, count = remote_signoff().portfolio.inventory(fmt)
+    return data, count
+
+
+def annex_remote(ref: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """``docs annex-iv`` built by the server: the document (``annex-iv.json`` with its
+    proofs) and every file of it, by name, as the local command would write them."""
     import io
     import json
+    import zipfile
 
-    data = remote_signoff().portfolio.inventory(fmt)
-    text = data.decode("utf-8")
-    if fmt == "json":
-        document = json.loads(text)
-        rows = document.get("models", document) if isinstance(document, dict) else document
-        return data, len(rows)
-    return data, sum(1 for _ in csv.DictReader(io.StringIO(text)))
+    data = remote_signoff().registry.annex_iv_zip(ref)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    doc: dict[str, Any] = json.loads(files["annex-iv.json"])
+    doc["proofs"] = {
+        name.removeprefix("proofs/seq-").removesuffix(".json"): json.loads(body)
+        for name, body in files.items()
+        if name.startswith("proofs/")
+    }
+    return doc, files

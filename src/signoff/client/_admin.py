@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ._parts import Part, not_remote, seg
+from ._parts import Part, seg
 from ._records import Record, records
 
 __all__ = [
@@ -72,6 +72,18 @@ class RemoteView:
         return self._data
 
 
+class RemoteImport:
+    """An import as the server recorded it: ``to_dict()`` is its ``--json``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.records = records(data.pop("records"))
+        self.registered = tuple(data["registered_models"])
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
 class RemotePortfolio(Part):
     """``signoff portfolio`` and ``trends``, and the inventory export, from the server."""
 
@@ -86,14 +98,56 @@ class RemotePortfolio(Part):
         found: dict[str, Any] = self._client.json("GET", "/api/portfolio/trends", params=params)
         return found
 
-    def report(self, *args: Any, **kwargs: Any) -> Any:
-        raise not_remote("`signoff portfolio report`")
+    def report(
+        self, period: str, *, fmt: str = "pdf", private_key: str | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The executive report as the server renders it, and its ledger head."""
+        params = {"period": period, "format": fmt}
+        if private_key is not None:  # the key stays here: the server's checkpoint signed here
+            params.update(self._signed(period, private_key))
+        found = self._client.request("GET", "/api/portfolio/report", params=params)
+        size, root = (
+            found.headers.get("x-signoff-ledger-size"),
+            found.headers.get("x-signoff-ledger-root"),
+        )
+        signed = found.headers.get("x-signoff-signed") == "yes"
+        note = params.get("signed_note") if signed else None
+        ledger = {"size": int(size or 0), "root_hash": root or None, "signed_note": note}
+        return found.content, {"ledger": ledger}
 
-    def inventory(self, fmt: str) -> bytes:
-        """``inventory export --format csv|json`` as the server writes it."""
-        if fmt not in ("csv", "json"):
-            raise not_remote(f"`signoff inventory export --format {fmt}`")
-        return self._client.request("GET", "/api/inventory", params={"format": fmt}).content
+    def _signed(self, period: str, private_key: str) -> dict[str, str]:
+        """The report's checkpoint, asked of the server and signed here."""
+        from ..ledger import Checkpoint, public_key_of, sign_checkpoint
+
+        head = self._client.json(
+            "GET", "/api/portfolio/report/checkpoint", params={"period": period}
+        )
+        found = Checkpoint(
+            origin=str(head["origin"]),
+            size=int(head["size"]),
+            root=bytes.fromhex(head["root_hash"]),
+        )
+        return {
+            "signed_note": sign_checkpoint(found, private_key),
+            "public_key": public_key_of(private_key),
+        }
+
+    def import_log(self, file: Path, shown: str) -> RemoteImport:
+        """``portfolio import`` on the server: ``file`` uploaded, all or nothing."""
+        with file.open("rb") as handle:
+            found = self._client.json(
+                "POST",
+                "/api/portfolio/import",
+                files={"log": (file.name, handle)},
+                data={"shown": shown},
+            )
+        return RemoteImport(found)
+
+    def inventory(self, fmt: str) -> tuple[bytes, int]:
+        """``inventory export --format csv|json|xlsx`` as the server writes it, and how
+        many models it lists."""
+        found = self._client.request("GET", "/api/inventory", params={"format": fmt})
+        return found.content, int(found.headers.get("x-signoff-models", "0"))
 
 
 class RemoteTokens(Part):

@@ -86,6 +86,10 @@ class RemoteRegistry(Part):
             if line.strip():
                 yield json.loads(line)
 
+    def annex_iv_zip(self, ref: Any) -> bytes:
+        """``docs annex-iv``'s files, as the server zips them (deterministic)."""
+        return self._client.request("GET", f"{_version_path(ref)}/annex-iv").content
+
     def add_user(
         self,
         name: str,

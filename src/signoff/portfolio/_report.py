@@ -13,7 +13,13 @@ import re
 from typing import Any, Literal
 
 from ..errors import ConfigError
-from ..ledger import Checkpoint, installation_origin, ledger_prefix, sign_checkpoint
+from ..ledger import (
+    Checkpoint,
+    installation_origin,
+    ledger_prefix,
+    parse_checkpoint,
+    sign_checkpoint,
+)
 from ..registry import Core
 from ..store import Fold
 from ..workflow import cr_id, rules_in_force
@@ -23,11 +29,15 @@ from ._render import render_html, render_pdf
 from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
 
-__all__ = ["HISTORY_MONTHS", "build_report", "parse_period"]
+__all__ = ["HISTORY_MONTHS", "build_report", "parse_period", "report_checkpoint"]
 
 BAD_PERIOD = "expected a month like 2026-11, got {text!r}"
 NOT_BEGUN = "the period {period} has not begun (now: {now})"
 NO_LEDGER = "the ledger holds no event up to the end of {period}: nothing to report"
+MOVED = (
+    "the signed checkpoint is of tree size {size}, but the report's ledger is now at size "
+    "{now} (root {root}): the ledger moved meanwhile; run the command again"
+)
 HISTORY_MONTHS = 6
 LIVE_STATES = ("draft", "submitted", "in_review", "approved")
 
@@ -71,14 +81,8 @@ def _open_items(facts: Facts, now: dt.datetime) -> dict[str, str]:
     return {model: "; ".join(found) for model, found in items.items()}
 
 
-def build_report(
-    core: Core,
-    period: str,
-    *,
-    fmt: Literal["html", "pdf"],
-    private_key: str | None = None,
-) -> tuple[bytes, dict[str, Any]]:
-    """The report's bytes and its context (the figures it prints)."""
+def _period_prefix(core: Core, period: str) -> tuple[dt.datetime, dt.datetime, Any]:
+    """The period's end, the moment the report is as of and the ledger up to it."""
     start, end = parse_period(period)
     now = core.clock()
     if start > now:
@@ -87,6 +91,39 @@ def build_report(
     prefix = ledger_prefix(core.store, until=as_of)
     if prefix.size == 0:
         raise ConfigError(NO_LEDGER.format(period=period), field="--period")
+    return end, as_of, prefix
+
+
+def report_checkpoint(core: Core, period: str) -> Checkpoint:
+    """The checkpoint a report of ``period`` cites (to be signed where the key is)."""
+    _, _, prefix = _period_prefix(core, period)
+    return Checkpoint(origin=installation_origin(core.store), size=prefix.size, root=prefix.root)
+
+
+def _signed_note(checkpoint: Checkpoint, signed: tuple[str, str]) -> str:
+    """A note signed elsewhere, once it verifies under its public key and is this
+    report's checkpoint."""
+    note, public_key = signed
+    found = parse_checkpoint(note, public_key, origin=checkpoint.origin)
+    if (found.size, found.root) != (checkpoint.size, checkpoint.root):
+        raise ConfigError(
+            MOVED.format(size=found.size, now=checkpoint.size, root=checkpoint.root.hex()),
+            field="--key",
+        )
+    return note
+
+
+def build_report(
+    core: Core,
+    period: str,
+    *,
+    fmt: Literal["html", "pdf"],
+    private_key: str | None = None,
+    signed: tuple[str, str] | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """The report's bytes and its context (the figures it prints); its checkpoint signed
+    with ``private_key``, or ``signed`` elsewhere (the note and its public key)."""
+    end, as_of, prefix = _period_prefix(core, period)
     history: list[tuple[str, dict[str, int]]] = []
     events = list(prefix.events)
     fold = Fold(keep=EVENT_ACTIONS)
@@ -126,9 +163,11 @@ def build_report(
     open_items = _open_items(snap.facts, as_of)
     origin = installation_origin(core.store)
     ledger: dict[str, Any] = {**head.to_dict(), "origin": origin, "signed_note": None}
+    checkpoint = Checkpoint(origin=origin, size=prefix.size, root=prefix.root)
     if private_key is not None:
-        checkpoint = Checkpoint(origin=origin, size=prefix.size, root=prefix.root)
         ledger["signed_note"] = sign_checkpoint(checkpoint, private_key)
+    elif signed is not None:
+        ledger["signed_note"] = _signed_note(checkpoint, signed)
     epoch_text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     created = (
         dt.datetime.fromtimestamp(int(epoch_text), dt.UTC)

@@ -19,7 +19,7 @@ from ..registry import Core
 from ..store import Fold
 from ..workflow import rules_in_force
 from ._facts import EVENT_ACTIONS, Facts, FactSource
-from ._report import build_report
+from ._report import build_report, report_checkpoint
 from ._snapshot import Snapshot, trends_of
 from ._view import LedgerHead, PortfolioView, compute_portfolio
 
@@ -139,17 +139,40 @@ class Portfolio:
             return trends_of(snap, self.core, since=start, by=by)
 
     def report(
-        self, period: str, *, fmt: str = "pdf", private_key: str | None = None
+        self,
+        period: str,
+        *,
+        fmt: str = "pdf",
+        private_key: str | None = None,
+        signed: tuple[str, str] | None = None,
     ) -> tuple[bytes, dict[str, Any]]:
         """The monthly executive report (``html`` or ``pdf`` bytes) and the figures it prints;
-        with ``private_key`` (text of ``signoff ledger keygen``) its checkpoint is signed."""
-        return _report(self, period, fmt, private_key)
+        with ``private_key`` (text of ``signoff ledger keygen``) its checkpoint is signed,
+        with ``signed`` (a note signed elsewhere and its public key) that note is cited
+        once it verifies and is the report's checkpoint."""
+        return _report(self, period, fmt, private_key, signed)
+
+    def report_checkpoint(self, period: str) -> dict[str, Any]:
+        """The origin, tree size and root a report of ``period`` cites: what a person signs
+        on their own machine for ``signed``."""
+        found = report_checkpoint(self.core, period)
+        return {"origin": found.origin, "size": found.size, "root_hash": found.root.hex()}
 
 
 def _report(
-    portfolio: Portfolio, period: str, fmt: str, private_key: str | None
+    portfolio: Portfolio,
+    period: str,
+    fmt: str,
+    private_key: str | None,
+    signed: tuple[str, str] | None,
 ) -> tuple[bytes, dict[str, Any]]:
     if fmt not in ("html", "pdf"):
         raise ConfigError(f"unknown report format {fmt!r}; expected html or pdf", field="-o")
     with paused_gc():
-        return build_report(portfolio.core, period, fmt=fmt, private_key=private_key)  # type: ignore[arg-type]
+        return build_report(
+            portfolio.core,
+            period,
+            fmt=fmt,  # type: ignore[arg-type]
+            private_key=private_key,
+            signed=signed,
+        )

@@ -6,7 +6,7 @@ ledger) and every Annex IV claim cites the ledger event or stored file it rests 
 """
 
 from ._annex import ANNEX_FORMAT, annex_iv
-from ._annex_write import annex_files, annex_markdown, write_annex
+from ._annex_write import annex_files, annex_markdown, annex_zip, write_annex, write_annex_files
 from ._export import INVENTORY_FORMATS, inventory_bytes
 from ._import import IMPORT_FIELDS, ImportResult, import_audit_log, parse_audit_log
 from ._interim import REVIEW_DAYS, interim_next_review_due, interim_status
@@ -22,6 +22,7 @@ __all__ = [
     "annex_files",
     "annex_iv",
     "annex_markdown",
+    "annex_zip",
     "current_version",
     "import_audit_log",
     "interim_next_review_due",
@@ -31,4 +32,5 @@ __all__ = [
     "parse_audit_log",
     "verdict_of",
     "write_annex",
+    "write_annex_files",
 ]

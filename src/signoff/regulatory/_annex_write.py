@@ -8,6 +8,7 @@ Files: ``annex-iv.md`` (for people: every claim followed by its citations),
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["annex_files", "annex_markdown", "write_annex"]
+__all__ = ["annex_files", "annex_markdown", "annex_zip", "write_annex", "write_annex_files"]
 
 NOT_RECORDED = "Not recorded."
 NOT_EMPTY = "exists and is not empty; give a new folder or a FILE.zip"
@@ -61,16 +62,23 @@ def annex_files(doc: Mapping[str, Any]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def write_annex(doc: Mapping[str, Any], out: Path) -> list[str]:
-    """Write to ``out``: a zip when it ends in ``.zip``, else a new (or empty) folder."""
-    files = annex_files(doc)
+def annex_zip(files: Mapping[str, bytes]) -> bytes:
+    """The deterministic zip of ``files`` (the same files give the same bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def write_annex_files(files: Mapping[str, bytes], out: Path) -> list[str]:
+    """Write ``files`` to ``out``: a zip when it ends in ``.zip``, else a new (or empty)
+    folder."""
     if out.suffix.lower() == ".zip":
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in files.items():
-                info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, data)
+        out.write_bytes(annex_zip(files))
         return list(files)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(NOT_EMPTY, file=out, field="-o")
@@ -79,3 +87,8 @@ def write_annex(doc: Mapping[str, Any], out: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return list(files)
+
+
+def write_annex(doc: Mapping[str, Any], out: Path) -> list[str]:
+    """Write to ``out``: a zip when it ends in ``.zip``, else a new (or empty) folder."""
+    return write_annex_files(annex_files(doc), out)

@@ -21,8 +21,10 @@ from . import (
     _api_routes,
     _change_routes,
     _cli_login,
+    _docs_routes,
     _export_routes,
     _history_routes,
+    _import_routes,
     _ledger_read_routes,
     _ledger_routes,
     _login,
@@ -134,7 +136,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     routers += (_monitor_routes, _login, _cli_login, _pages)
     routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
     routers += (_portfolio_pages, _version_pages, _token_routes, _ledger_read_routes)
-    routers += (_notify_routes, _export_routes)
+    routers += (_notify_routes, _export_routes, _docs_routes, _import_routes)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

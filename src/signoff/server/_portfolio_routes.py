@@ -16,7 +16,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["portfolio"])
 Reader = Annotated[Principal, Depends(need("read"))]
-MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _api(request: Request) -> Signoff:
@@ -53,13 +57,14 @@ def trends(
 
 @router.get(
     "/inventory",
-    summary="The model inventory for supervisors: CSV or JSON (signoff inventory export)",
+    summary="The model inventory for supervisors: CSV, JSON or xlsx (signoff inventory export)",
     response_class=Response,
     responses={
         200: {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/json": {"schema": {"type": "object"}},
+                MEDIA["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
             }
         }
     },
@@ -67,15 +72,21 @@ def trends(
 def inventory(
     request: Request,
     who: Reader,
-    format: Annotated[Literal["csv", "json"], Query(description="csv or json.")] = "csv",
+    format: Annotated[
+        Literal["csv", "json", "xlsx"], Query(description="csv, json or xlsx.")
+    ] = "csv",
 ) -> Response:
     from ..regulatory import inventory as rows_of
     from ..regulatory import inventory_bytes
 
     api = _api(request)
-    data = inventory_bytes(rows_of(api.core), format, created=api.core.clock())
-    disposition = f'attachment; filename="inventory.{format}"'
-    return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": disposition})
+    rows = rows_of(api.core)
+    data = inventory_bytes(rows, format, created=api.core.clock())
+    headers = {
+        "Content-Disposition": f'attachment; filename="inventory.{format}"',
+        "X-Signoff-Models": str(len(rows)),  # what `inventory export -o` reports
+    }
+    return Response(data, media_type=MEDIA[format], headers=headers)
 
 
 @router.get(
