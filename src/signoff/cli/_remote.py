@@ -60,10 +60,21 @@ def remote_signoff() -> RemoteSignoff:
     from ..client import Client, RemoteSignoff
 
     if "api" not in _OPEN:
-        _OPEN["api"] = RemoteSignoff(Client.from_environment(), command_name())
+        api = RemoteSignoff(Client.from_environment(), command_name())
+        api.portfolio.checkpoint_signer = sign_report_checkpoint
+        _OPEN["api"] = api
         on_exit(_forget)
     found: RemoteSignoff = _OPEN["api"]
     return found
+
+
+def sign_report_checkpoint(origin: str, size: int, root: str, private: str) -> tuple[str, str]:
+    """``portfolio report --key`` in remote mode: the server's checkpoint for the report,
+    signed here; ``(note, public key)`` (the private key never leaves this machine)."""
+    from ..ledger import Checkpoint, public_key_of, sign_checkpoint
+
+    found = Checkpoint(origin=origin, size=size, root=bytes.fromhex(root))
+    return sign_checkpoint(found, private), public_key_of(private)
 
 
 def _me() -> dict[str, Any]:

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import ConfigError
 from ._parts import Part, seg
 from ._records import Record, records
 
+#: ``(origin, size, root_hash hex, private key) → (signed note, public key)``.
+CheckpointSigner = Callable[[str, int, str, str], tuple[str, str]]
+NO_SIGNER = (
+    "signing the report needs a checkpoint signer on this client (the CLI sets one; "
+    "the private key never leaves this machine)"
+)
+
 __all__ = [
+    "CheckpointSigner",
     "RemoteGovernance",
     "RemoteLedgerHead",
     "RemoteNotify",
@@ -87,6 +96,10 @@ class RemoteImport:
 class RemotePortfolio(Part):
     """``signoff portfolio`` and ``trends``, and the inventory export, from the server."""
 
+    #: Signs the report's checkpoint on this machine (set by the CLI: the client does not
+    #: load the ledger's signing code, to start fast).
+    checkpoint_signer: CheckpointSigner | None = None
+
     def view(
         self, *, at: str | None = None, team: str | None = None, status: str | None = None
     ) -> RemoteView:
@@ -116,21 +129,17 @@ class RemotePortfolio(Part):
         return found.content, {"ledger": ledger}
 
     def _signed(self, period: str, private_key: str) -> dict[str, str]:
-        """The report's checkpoint, asked of the server and signed here."""
-        from ..ledger import Checkpoint, public_key_of, sign_checkpoint
-
+        """The report's checkpoint, asked of the server and signed here (by
+        :attr:`checkpoint_signer`: the client itself holds no signing code)."""
+        if self.checkpoint_signer is None:
+            raise ConfigError(NO_SIGNER)
         head = self._client.json(
             "GET", "/api/portfolio/report/checkpoint", params={"period": period}
         )
-        found = Checkpoint(
-            origin=str(head["origin"]),
-            size=int(head["size"]),
-            root=bytes.fromhex(head["root_hash"]),
+        note, public_key = self.checkpoint_signer(
+            str(head["origin"]), int(head["size"]), str(head["root_hash"]), private_key
         )
-        return {
-            "signed_note": sign_checkpoint(found, private_key),
-            "public_key": public_key_of(private_key),
-        }
+        return {"signed_note": note, "public_key": public_key}
 
     def import_log(self, file: Path, shown: str) -> RemoteImport:
         """``portfolio import`` on the server: ``file`` uploaded, all or nothing."""
