@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..metrics import ProxyAssociation
 from ._duck import Reduced, quote, register_map
+from ._engine_evidence import correlation_ratios_from_sums
 
 __all__ = ["duck_proxies"]
 
@@ -85,20 +84,7 @@ def _correlation_ratios(reduced: Reduced, numeric: dict[str, str]) -> dict[str, 
         for f in live
     )
     rows = con.execute(f"SELECT __k, {sums} FROM keyed GROUP BY __k ORDER BY __k").fetchall()
-    table = np.array([[float(v or 0.0) for v in row] for row in rows], dtype=np.float64)
-    position = np.searchsorted(reduced.combos, table[:, 0].astype(np.int64))
-    for i, f in enumerate(live):
-        n_k, s_k, q_k = (table[:, 1 + 3 * i + j] for j in range(3))
-        ss_total = float(q_k.sum())
-        for a, attribute in enumerate(reduced.attributes):
-            groups = attribute.codes[position].astype(np.intp)
-            counts = np.bincount(groups, weights=n_k, minlength=attribute.n_groups)
-            group_sums = np.bincount(groups, weights=s_k, minlength=attribute.n_groups)
-            present = counts > 0
-            if np.count_nonzero(present) < 2 or not ss_total > 0.0:
-                continue
-            between = float((group_sums[present] ** 2 / counts[present]).sum())
-            out[f][a] = float(np.sqrt(min(1.0, between / ss_total)))
+    correlation_ratios_from_sums(rows, reduced.combos, reduced.attributes, live, out)
     return out
 
 
