@@ -19,6 +19,7 @@ from ._grid import (
 )
 from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
+from ._kernel import loaded as compiled_kernels
 from ._replicates import Mode, Replicates, choose_mode, coarse_grid, coarse_table, replicate_tables
 from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_counts, view_table
@@ -48,6 +49,7 @@ __all__ = [
     "coarse_grid",
     "coarse_table",
     "compact",
+    "compiled_kernels",
     "encode_attribute",
     "encode_attributes",
     "joint_groups",

@@ -31,6 +31,7 @@ All three draw the same distribution; each gives other draws for the same seed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -112,10 +113,19 @@ class CellSampler:
         self.counts = np.rint(flat[self.nonzero]).astype(np.int64)
         self.tables = PoissonTables(self.counts.astype(np.float64))
 
+    def draw_nonzero(
+        self, size: int, rng: np.random.Generator, jit: ModuleType | None = None
+    ) -> NDArray[np.integer]:
+        """``size`` replicates of the non-empty cells (``self.nonzero``): ``(size, cells)``.
+
+        ``jit``: the compiled kernels, which draw the same counts (``_kernel``)."""
+        x = self.tables.draw(size, rng, jit)
+        _adjust(x, self.counts, rng)
+        return x
+
     def draw(self, size: int, rng: np.random.Generator) -> FloatArray:
         """``size`` replicates: shape ``(size, *n.shape)``."""
-        x = self.tables.draw(size, rng)
-        _adjust(x, self.counts, rng)
+        x = self.draw_nonzero(size, rng)
         cells = int(np.prod(self.shape))
         if self.nonzero.shape[0] == cells:
             out = x.astype(np.float64)

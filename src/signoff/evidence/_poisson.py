@@ -23,6 +23,8 @@ with ``rng.poisson``.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -132,11 +134,14 @@ class PoissonTables:
         """Cells drawn (one column of :meth:`draw` each)."""
         return self.total
 
-    def draw(self, size: int, rng: np.random.Generator) -> NDArray[np.integer]:
+    def draw(
+        self, size: int, rng: np.random.Generator, jit: ModuleType | None = None
+    ) -> NDArray[np.integer]:
         """``size`` independent draws of every cell: shape ``(size, cells)``.
 
         Block by block of rows: the uniforms of the tabulated cells, then (if any)
-        ``rng.poisson`` for the others.
+        ``rng.poisson`` for the others.  ``jit``: the compiled kernels (``_kernel``), which
+        invert the same uniforms to the same counts.
         """
         # int32 holds the counts unless a cell has a billion rows (its draws then int64).
         wide = self.direct_lam.shape[0] and float(self.direct_lam.max()) > 2.0**30
@@ -147,21 +152,26 @@ class PoissonTables:
             block = out[begin : begin + min(rows, size - begin)]
             u = rng.random((block.shape[0], self.tabulated.shape[0]))
             if everything:
-                block[:] = self.invert(u)
+                block[:] = self.invert(u, jit)
                 continue
-            block[:, self.tabulated] = self.invert(u)
+            block[:, self.tabulated] = self.invert(u, jit)
             block[:, self.direct] = rng.poisson(
                 self.direct_lam, (block.shape[0], self.direct.shape[0])
             )
         return out
 
-    def invert(self, u: NDArray[np.float64]) -> NDArray[np.int32]:
+    def invert(self, u: NDArray[np.float64], jit: ModuleType | None = None) -> NDArray[np.int32]:
         """The counts of the tabulated cells for uniforms ``u`` of shape ``(rows, cells
         tabulated)``: the smallest ``k`` with ``F_c(k) > u``."""
-        at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
-        at += self.offset  # added as integers: a float sum could round into the next interval
-        x: NDArray[np.int32] = self.guide.take(at)
-        x += u >= self.step.take(at)
+        x: NDArray[np.int32]
+        if jit is not None:
+            x = np.empty(u.shape, dtype=np.int32)
+            jit.invert(u, self.scale, self.offset, self.guide, self.step, x)
+        else:
+            at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
+            at += self.offset  # added as integers: a float sum could round into the next
+            x = self.guide.take(at)
+            x += u >= self.step.take(at)
         hard = np.flatnonzero(x < 0)
         if hard.shape[0]:
             flat = x.reshape(-1)

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _kernel
 from ._bootstrap import CHUNK_CELLS, CellSampler, bootstrap_counts
 from ._grid import ScoreGrid
+from ._marginals import plan_marginals, view_sums
 from ._table import CountTable, FloatArray
 from ._views import View, view_counts, view_counts_shared, view_table
 
@@ -75,7 +78,9 @@ class Replicates:
     fine_bins: int
     starts: NDArray[np.intp]
     grid: ScoreGrid  # the coarse grid
-    by_view: dict[str, FloatArray] | None = None  # per-view mode: each view's own stack
+    #: Each view's own stack, when made with the draws (views mode, or summed by the
+    #: compiled kernel in joint mode).
+    by_view: dict[str, FloatArray] | None = None
 
     @property
     def size(self) -> int:
@@ -127,6 +132,36 @@ def _sides(n: FloatArray, tb: int) -> FloatArray:
     return np.stack((n[..., :tb].sum(axis=-1), n[..., tb:].sum(axis=-1)), axis=-1)
 
 
+def _compiled(
+    table: CountTable,
+    replicates: int,
+    rng: np.random.Generator,
+    chunk: int | None,
+    views: Sequence[View],
+    jit: ModuleType,
+) -> Iterator[Replicates]:
+    """Joint mode through the compiled kernels: the same draws, stacks and view sums as
+    :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`."""
+    flat = table.n.reshape(-1)
+    if not np.any(flat) or replicates == 0:
+        return
+    chunk = chunk or max(10, min(100, CHUNK_CELLS // flat.shape[0]))  # as bootstrap_counts
+    starts = _starts(table.grid)
+    grid = coarse_grid(table.grid)
+    groups, _, b = table.n.shape
+    means = np.stack(_means(table)).reshape(3, groups * 2, b)
+    sampler = CellSampler(table.n)
+    plan = plan_marginals(views, groups)
+    for start in range(0, replicates, chunk):
+        size = min(chunk, replicates - start)
+        x = sampler.draw_nonzero(size, rng, jit)
+        stacked = np.empty((size, groups * 2, b + 3 * grid.n_bins))
+        jit.stack(x, sampler.nonzero, means, starts, stacked)
+        stacked = stacked.reshape(size, groups, 2, -1)
+        by_view = view_sums(stacked, views, plan, jit) if views else None
+        yield Replicates(stacked, b, starts, grid, by_view)
+
+
 def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
     """``joint`` when the joint table has fewer non-empty cells than the views together
     (counted at twice the cost: a conditional binomial costs about two Poisson draws)."""
@@ -162,6 +197,10 @@ def replicate_tables(
     grid = coarse_grid(table.grid)
     b, k, tb = table.grid.n_bins, grid.n_bins, table.grid.threshold_bin
     if mode == "joint":
+        jit = _kernel.for_draws(replicates * int(np.count_nonzero(table.n)))
+        if jit is not None:
+            yield from _compiled(table, replicates, rng, chunk, views, jit)
+            return
         means = _means(table)
         for n in bootstrap_counts(table, replicates=replicates, rng=rng, chunk=chunk):
             yield Replicates(_stack(n, means, starts, k), b, starts, grid)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evidence import CountTable, FloatArray
+from ..evidence import CountTable, FloatArray, compiled_kernels
 
 __all__ = [
     "GROUP_STATISTICS",
@@ -74,8 +74,26 @@ def _binned_average_precision(pos: FloatArray, neg: FloatArray) -> FloatArray:
     return ratio(steps, pos.sum(axis=-1))
 
 
+#: The Mann–Whitney sums are whole and half numbers; below this bound on positives ×
+#: negatives every partial sum is exact, so any order of additions gives the same value.
+EXACT_PAIRS = 2.0**52
+
+
 def binned_roc_auc(counts: FloatArray) -> FloatArray:
-    """ROC AUC of each group from row counts of shape ``(*batch, G, 2, B)`` (ties in a bin)."""
+    """ROC AUC of each group from row counts of shape ``(*batch, G, 2, B)`` (ties in a bin).
+
+    A batch of replicates goes through the compiled kernel when the process has loaded it
+    (the bootstrap loads it, ``evidence._kernel``): one pass instead of six, and the same
+    values to the bit, since its sums are exact (checked: :data:`EXACT_PAIRS`).
+    """
+    jit = compiled_kernels()
+    if jit is not None and counts.ndim == 4:
+        shape = counts.shape[:2]
+        wins, pos, neg = np.empty(shape), np.empty(shape), np.empty(shape)
+        jit.auc_sums(counts, wins, pos, neg)
+        pairs = pos * neg
+        if not pairs.size or float(pairs.max()) < EXACT_PAIRS:
+            return ratio(wins, pairs)
     return _binned_roc_auc(counts[..., 1, :], counts[..., 0, :])
 
 

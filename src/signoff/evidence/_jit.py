@@ -1,0 +1,150 @@
+"""The compiled bootstrap kernels (numba, the optional ``fast`` extra).
+
+Imported only through :mod:`._kernel`, which imports this module lazily and only when a
+bootstrap is large enough to pay for numba's start-up.  Each kernel does, in one pass over
+a replicate, what the NumPy path does in several, with the same floating-point operations
+in the same order, so the results are identical to the bit (the tests compare both paths):
+
+* :func:`invert` — the guide-table lookup of :meth:`~._poisson.PoissonTables.invert`;
+* :func:`stack` — the joint replicate's fine counts and coarse sums of scores, squared
+  scores and log-loss terms (``_replicates._stack``), each coarse sum added in the order
+  of NumPy's ``add.reduceat`` (the first value, then a pairwise sum of the rest);
+* :func:`marginals` — the views' sums of the joint stack, each marginal from its source
+  marginal, sources added in increasing order (``_views.view_counts_shared``);
+* :func:`auc_sums` — the binned ROC AUC's Mann–Whitney numerator, with the groups'
+  positives and negatives (``metrics._counts._binned_roc_auc``): sums of whole and half
+  numbers, exact below 2⁵² and so equal in any order.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+__all__ = ["auc_sums", "invert", "marginals", "stack"]
+
+_PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
+
+
+@nb.njit(cache=True, nogil=True)
+def invert(u, scale, offset, guide, step, out):  # type: ignore[no-untyped-def]
+    """``out[r, c]``: the guide's count for uniform ``u[r, c]`` (negative: search)."""
+    rows, cells = u.shape
+    for r in range(rows):
+        for c in range(cells):
+            v = u[r, c]
+            at = np.intp(v * scale[c]) + offset[c]
+            k = guide[at]
+            if v >= step[at]:
+                k += 1
+            out[r, c] = k
+
+
+@nb.njit(cache=True, nogil=True)
+def _pairwise(a, start, n):  # type: ignore[no-untyped-def]
+    """NumPy's ``pairwise_sum`` of ``a[start : start + n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    if n <= _PW_BLOCK:
+        r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+        r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+        i = 8
+        while i < n - (n % 8):
+            j = start + i
+            r0 += a[j]
+            r1 += a[j + 1]
+            r2 += a[j + 2]
+            r3 += a[j + 3]
+            r4 += a[j + 4]
+            r5 += a[j + 5]
+            r6 += a[j + 6]
+            r7 += a[j + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[start + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, start, half) + _pairwise(a, start + half, n - half)
+
+
+@nb.njit(cache=True, nogil=True)
+def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
+    """Fill ``out`` (replicates, cells, B + 3K): fine counts, then the coarse sums.
+
+    ``x`` (replicates, non-empty cells) are the counts of the cells ``nonzero`` of the
+    flattened (cells, B) table; ``means`` (3, cells, B) the cells' mean score, squared
+    score and log-loss term; ``starts`` the coarse bins' first fine bins.
+    """
+    rows, cells, width = out.shape
+    k = starts.shape[0]
+    bins = width - 3 * k
+    product = np.empty(bins)
+    for r in range(rows):
+        row = out[r]
+        for c in range(cells):
+            for b in range(bins):
+                row[c, b] = 0.0
+        for i in range(nonzero.shape[0]):
+            p = nonzero[i]
+            row[p // bins, p % bins] = x[r, i]
+        for c in range(cells):
+            for q in range(3):
+                for b in range(bins):
+                    product[b] = row[c, b] * means[q, c, b]
+                for j in range(k):
+                    first = starts[j]
+                    end = starts[j + 1] if j + 1 < k else bins
+                    row[c, bins + q * k + j] = product[first] + _pairwise(
+                        product, first + 1, end - first - 1
+                    )
+
+
+@nb.njit(cache=True, nogil=True)
+def marginals(joint, source, target, cell_map, map_start, out):  # type: ignore[no-untyped-def]
+    """Sum the marginals into ``out`` (replicates, marginal cells, width), in plan order.
+
+    Step ``s`` adds the cells of marginal ``source[s]`` (``-1``: the joint array; else
+    the row offset of an earlier marginal in ``out``) into the marginal at row offset
+    ``target[s]``: source cell ``i`` (in increasing order) goes to target cell
+    ``cell_map[map_start[s] + i]``.
+    """
+    rows, cells, width = out.shape
+    steps = source.shape[0]
+    for r in range(rows):
+        o = out[r]
+        for c in range(cells):
+            for w in range(width):
+                o[c, w] = 0.0
+        for s in range(steps):
+            count = map_start[s + 1] - map_start[s]
+            for i in range(count):
+                dst = target[s] + cell_map[map_start[s] + i]
+                src = joint[r, i] if source[s] < 0 else o[source[s] + i]
+                for w in range(width):
+                    o[dst, w] += src[w]
+
+
+@nb.njit(cache=True, nogil=True)
+def auc_sums(counts, wins, pos, neg):  # type: ignore[no-untyped-def]
+    """For counts (replicates, groups, 2, B): Σ pos·(negatives below + half the tied)."""
+    rows, groups, _, bins = counts.shape
+    for r in range(rows):
+        for g in range(groups):
+            below = 0.0
+            total = 0.0
+            positives = 0.0
+            for b in range(bins):
+                n = counts[r, g, 0, b]
+                p = counts[r, g, 1, b]
+                total += p * (below + 0.5 * n)
+                below += n
+                positives += p
+            wins[r, g] = total
+            pos[r, g] = positives
+            neg[r, g] = below
