@@ -54,18 +54,24 @@ BOOTSTRAP_SCHEME = "count-table multinomial, Poisson by table inversion adjusted
 CHUNK_CELLS = 1 << 20
 
 
-def _adjust(x: NDArray[np.integer], counts: NDArray[np.int64], rng: np.random.Generator) -> None:
+def _adjust(
+    x: NDArray[np.integer],
+    counts: NDArray[np.int64],
+    rng: np.random.Generator,
+    jit: ModuleType | None = None,
+) -> None:
     """Bring every row of Poisson counts ``x`` to ``counts.sum()`` rows, in place.
 
     All rows of the chunk at once: the rows to remove are positions among each row's
     drawn rows, chosen with replacement and redrawn where they repeat until each row
     has as many distinct positions as it must lose (a uniformly random subset: the
     procedure treats every position alike); the rows to add fall in cell ``c`` with
-    probability ``n_c / N`` each.
+    probability ``n_c / N`` each.  ``jit``: the compiled kernels, which find the cells
+    of the same positions in one pass over the rows instead of a cumulative sum and a
+    search.
     """
     total = int(counts.sum())
     cells = x.shape[1]
-    flat = x.reshape(-1)
     drawn = x.sum(axis=1, dtype=np.int64)
     over = np.flatnonzero(drawn > total)
     if over.shape[0]:
@@ -80,19 +86,29 @@ def _adjust(x: NDArray[np.integer], counts: NDArray[np.int64], rng: np.random.Ge
             chosen = np.sort(np.concatenate((chosen, picked)))
             chosen = chosen[_firsts(chosen)]
             short = need - np.diff(np.searchsorted(chosen, np.concatenate(([0], ends))))
-        running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
-        at = np.searchsorted(running, chosen, side="right")  # sorted, in x[over] flattened
-        first = np.flatnonzero(_firsts(at))
-        times = np.diff(np.append(first, at.shape[0]))
-        at = at[first]
-        flat[over[at // cells] * cells + at % cells] -= times.astype(flat.dtype)
+        (_thin if jit is None else jit.thin)(x, over, chosen)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
         rows = np.repeat(under, total - drawn[under])
         picked = rng.integers(0, total, size=rows.shape[0])
+        if jit is not None:
+            jit.add(x, rows, np.searchsorted(np.cumsum(counts), picked, side="right"))
+            return
         key = np.sort(rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"))
         first = np.flatnonzero(_firsts(key))
-        flat[key[first]] += np.diff(np.append(first, key.shape[0])).astype(flat.dtype)
+        x.reshape(-1)[key[first]] += np.diff(np.append(first, key.shape[0])).astype(x.dtype)
+
+
+def _thin(x: NDArray[np.integer], over: NDArray[np.intp], chosen: NDArray[np.int64]) -> None:
+    """Remove from rows ``over`` of ``x`` the drawn rows at positions ``chosen`` (sorted;
+    positions count the rows of ``x[over]`` one replicate after another)."""
+    cells = x.shape[1]
+    running = np.cumsum(x[over].reshape(-1), dtype=np.int64)
+    at = np.searchsorted(running, chosen, side="right")  # sorted, in x[over] flattened
+    first = np.flatnonzero(_firsts(at))
+    times = np.diff(np.append(first, at.shape[0]))
+    at = at[first]
+    x.reshape(-1)[over[at // cells] * cells + at % cells] -= times.astype(x.dtype)
 
 
 def _firsts(ordered: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -120,7 +136,7 @@ class CellSampler:
 
         ``jit``: the compiled kernels, which draw the same counts (``_kernel``)."""
         x = self.tables.draw(size, rng, jit)
-        _adjust(x, self.counts, rng)
+        _adjust(x, self.counts, rng, jit)
         return x
 
     def draw(self, size: int, rng: np.random.Generator) -> FloatArray:

@@ -5,7 +5,10 @@ bootstrap is large enough to pay for numba's start-up.  Each kernel does, in one
 a replicate, what the NumPy path does in several, with the same floating-point operations
 in the same order, so the results are identical to the bit (the tests compare both paths):
 
-* :func:`invert` — the guide-table lookup of :meth:`~._poisson.PoissonTables.invert`;
+* :func:`invert` — the guide-table lookup and binary search of
+  :meth:`~._poisson.PoissonTables.invert` (the rare exact tails stay with SciPy);
+* :func:`thin` and :func:`add` — bringing replicates to N (``_bootstrap._adjust``), from
+  the same random positions and cells;
 * :func:`stack` — the joint replicate's fine counts and coarse sums of scores, squared
   scores and log-loss terms (``_replicates._stack``), each coarse sum added in the order
   of NumPy's ``add.reduceat`` (the first value, then a pairwise sum of the rest);
@@ -21,23 +24,61 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["auc_sums", "invert", "marginals", "stack"]
+__all__ = ["add", "auc_sums", "invert", "marginals", "stack", "thin"]
 
 _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
 
 @nb.njit(cache=True, nogil=True)
-def invert(u, scale, offset, guide, step, out):  # type: ignore[no-untyped-def]
-    """``out[r, c]``: the guide's count for uniform ``u[r, c]`` (negative: search)."""
+def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):  # type: ignore[no-untyped-def]
+    """``out[r, c]``: the count for uniform ``u[r, c]``: the guide's, else a binary search
+    in the table; negative (the guide's entry) where the exact tail must decide."""
     rows, cells = u.shape
     for r in range(rows):
         for c in range(cells):
             v = u[r, c]
             at = np.intp(v * scale[c]) + offset[c]
             k = guide[at]
-            if v >= step[at]:
+            if k < 0:
+                t = table_of[c]
+                left = np.int64(~k) + shift[t]
+                right = hi[t] + shift[t]
+                if v >= below[t] and v < cdf[right]:
+                    while left < right:
+                        mid = (left + right) >> 1
+                        if cdf[mid] <= v:
+                            left = mid + 1
+                        else:
+                            right = mid
+                    k = left - shift[t]
+            elif v >= step[at]:
                 k += 1
             out[r, c] = k
+
+
+@nb.njit(cache=True, nogil=True)
+def thin(x, over, chosen):  # type: ignore[no-untyped-def]
+    """Remove from rows ``over`` of ``x`` the drawn rows at positions ``chosen`` (sorted;
+    positions count the rows of ``x[over]`` one replicate after another)."""
+    at = 0
+    taken = 0
+    for o in over:
+        row = x[o]
+        for c in range(row.shape[0]):
+            end = at + row[c]
+            gone = 0
+            while taken < chosen.shape[0] and chosen[taken] < end:
+                gone += 1
+                taken += 1
+            row[c] -= gone
+            at = end
+
+
+@nb.njit(cache=True, nogil=True)
+def add(x, rows, cells):  # type: ignore[no-untyped-def]
+    """One more row in cell ``cells[i]`` of replicate ``rows[i]``, for every ``i``."""
+    for i in range(rows.shape[0]):
+        x[rows[i], cells[i]] += 1
 
 
 @nb.njit(cache=True, nogil=True)

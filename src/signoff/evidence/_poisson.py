@@ -166,7 +166,19 @@ class PoissonTables:
         x: NDArray[np.int32]
         if jit is not None:
             x = np.empty(u.shape, dtype=np.int32)
-            jit.invert(u, self.scale, self.offset, self.guide, self.step, x)
+            jit.invert(
+                u,
+                self.scale,
+                self.offset,
+                self.guide,
+                self.step,
+                self.table_of,
+                self.shift,
+                self.hi,
+                self.below,
+                self.cdf,
+                x,
+            )
         else:
             at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
             at += self.offset  # added as integers: a float sum could round into the next
