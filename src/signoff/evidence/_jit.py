@@ -116,7 +116,8 @@ def _pairwise(a, start, n):  # type: ignore[no-untyped-def]
 
 @nb.njit(cache=True, nogil=True)
 def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
-    """Fill ``out`` (replicates, cells, B + 3K): fine counts, then the coarse sums.
+    """Fill ``out`` (replicates, cells, B + 4K): fine counts, the coarse sums, then the
+    coarse counts (whole numbers: exact in any order).
 
     ``x`` (replicates, non-empty cells) are the counts of the cells ``nonzero`` of the
     flattened (cells, B) table; ``means`` (3, cells, B) the cells' mean score, squared
@@ -124,7 +125,7 @@ def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
     """
     rows, cells, width = out.shape
     k = starts.shape[0]
-    bins = width - 3 * k
+    bins = width - 4 * k
     product = np.empty(bins)
     for r in range(rows):
         row = out[r]
@@ -144,6 +145,12 @@ def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
                     row[c, bins + q * k + j] = product[first] + _pairwise(
                         product, first + 1, end - first - 1
                     )
+            for j in range(k):
+                end = starts[j + 1] if j + 1 < k else bins
+                total = 0.0
+                for b in range(starts[j], end):
+                    total += row[c, b]
+                row[c, bins + 3 * k + j] = total
 
 
 @nb.njit(cache=True, nogil=True)

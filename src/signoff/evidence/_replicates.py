@@ -69,7 +69,8 @@ class Replicates:
 
     ``stacked`` has shape ``(size, J, 2, B + 3·K')``: along the last axis the fine row
     counts (B bins), then the sums of scores, squared scores and log-loss terms on the
-    coarse grid (K' bins each).  One array, so a view sums it in one pass
+    coarse grid (K' bins each) — and, from the compiled kernel, the coarse row counts
+    (``coarse_counts``: B + 4·K' in all).  One array, so a view sums it in one pass
     (:func:`~._views.view_counts`), and :meth:`split` turns a view's sum back into a
     coarse-grid table and fine counts.
     """
@@ -81,6 +82,8 @@ class Replicates:
     #: Each view's own stack, when made with the draws (views mode, or summed by the
     #: compiled kernel in joint mode).
     by_view: dict[str, FloatArray] | None = None
+    #: The stacks end with the coarse counts (K' more columns), summed with the rest.
+    coarse_counts: bool = False
 
     @property
     def size(self) -> int:
@@ -105,8 +108,11 @@ class Replicates:
         """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
         b, k = self.fine_bins, self.grid.n_bins
         counts = stacked[..., :b]
-        n = np.add.reduceat(counts, self.starts, axis=-1)
-        s, s2, ll = (stacked[..., b + i * k : b + (i + 1) * k] for i in range(3))
+        if self.coarse_counts:
+            n = np.ascontiguousarray(stacked[..., b + 3 * k : b + 4 * k])
+        else:
+            n = np.add.reduceat(counts, self.starts, axis=-1)
+        s, s2, ll = (np.ascontiguousarray(stacked[..., b + i * k : b + (i + 1) * k]) for i in range(3))
         return CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid), counts
 
 
@@ -155,11 +161,11 @@ def _compiled(
     for start in range(0, replicates, chunk):
         size = min(chunk, replicates - start)
         x = sampler.draw_nonzero(size, rng, jit)
-        stacked = np.empty((size, groups * 2, b + 3 * grid.n_bins))
+        stacked = np.empty((size, groups * 2, b + 4 * grid.n_bins))
         jit.stack(x, sampler.nonzero, means, starts, stacked)
         stacked = stacked.reshape(size, groups, 2, -1)
         by_view = view_sums(stacked, views, plan, jit) if views else None
-        yield Replicates(stacked, b, starts, grid, by_view)
+        yield Replicates(stacked, b, starts, grid, by_view, coarse_counts=True)
 
 
 def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
