@@ -112,7 +112,9 @@ class Replicates:
             n = np.ascontiguousarray(stacked[..., b + 3 * k : b + 4 * k])
         else:
             n = np.add.reduceat(counts, self.starts, axis=-1)
-        s, s2, ll = (np.ascontiguousarray(stacked[..., b + i * k : b + (i + 1) * k]) for i in range(3))
+        s, s2, ll = (
+            np.ascontiguousarray(stacked[..., b + i * k : b + (i + 1) * k]) for i in range(3)
+        )
         return CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid), counts
 
 
