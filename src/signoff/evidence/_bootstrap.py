@@ -76,27 +76,66 @@ def _adjust(
     over = np.flatnonzero(drawn > total)
     if over.shape[0]:
         need = drawn[over] - total
-        ends = np.cumsum(drawn[over])  # positions of the rows to thin, row after row
-        base = ends - drawn[over]
-        chosen = np.empty(0, dtype=np.int64)
-        short = need
-        while short.any():
-            rows = np.repeat(np.arange(over.shape[0]), short)
-            picked = base[rows] + rng.integers(0, drawn[over][rows])
-            chosen = np.sort(np.concatenate((chosen, picked)))
-            chosen = chosen[_firsts(chosen)]
-            short = need - np.diff(np.searchsorted(chosen, np.concatenate(([0], ends))))
-        (_thin if jit is None else jit.thin)(x, over, chosen)
+        (_remove if jit is None else _remove_compiled)(x, over, need, drawn[over], rng, jit)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
         rows = np.repeat(under, total - drawn[under])
         picked = rng.integers(0, total, size=rows.shape[0])
+        ends = np.cumsum(counts)
         if jit is not None:
-            jit.add(x, rows, np.searchsorted(np.cumsum(counts), picked, side="right"))
+            shift = max(0, (total // ends.shape[0]).bit_length() - 1)  # ~1 cell per bucket
+            guide = np.searchsorted(ends, np.arange(0, total, 1 << shift), side="right")
+            jit.add(x, rows, picked, ends, guide, shift)
             return
-        key = np.sort(rows * cells + np.searchsorted(np.cumsum(counts), picked, side="right"))
+        key = np.sort(rows * cells + np.searchsorted(ends, picked, side="right"))
         first = np.flatnonzero(_firsts(key))
         x.reshape(-1)[key[first]] += np.diff(np.append(first, key.shape[0])).astype(x.dtype)
+
+
+def _remove(
+    x: NDArray[np.integer],
+    over: NDArray[np.intp],
+    need: NDArray[np.int64],
+    drawn: NDArray[np.int64],
+    rng: np.random.Generator,
+    jit: ModuleType | None,
+) -> None:
+    """Remove ``need`` of the ``drawn`` rows of each replicate ``over`` of ``x``."""
+    ends = np.cumsum(drawn)  # positions of the rows to thin, row after row
+    base = ends - drawn
+    chosen = np.empty(0, dtype=np.int64)
+    short = need
+    while short.any():
+        rows = np.repeat(np.arange(over.shape[0]), short)
+        picked = base[rows] + rng.integers(0, drawn[rows])
+        chosen = np.sort(np.concatenate((chosen, picked)))
+        chosen = chosen[_firsts(chosen)]
+        short = need - np.diff(np.searchsorted(chosen, np.concatenate(([0], ends))))
+    _thin(x, over, chosen)
+
+
+def _remove_compiled(
+    x: NDArray[np.integer],
+    over: NDArray[np.intp],
+    need: NDArray[np.int64],
+    drawn: NDArray[np.int64],
+    rng: np.random.Generator,
+    jit: ModuleType | None,
+) -> None:
+    """:func:`_remove` with each replicate's positions kept apart (sorted, no repeats)
+    by the kernel: the same random numbers, the same positions."""
+    assert jit is not None
+    base = np.cumsum(drawn) - drawn
+    first = np.concatenate(([0], np.cumsum(need)[:-1]))
+    chosen = np.empty(int(need.sum()), dtype=np.int64)
+    have = np.zeros(over.shape[0], dtype=np.int64)
+    short = need
+    while short.any():
+        rows = np.repeat(np.arange(over.shape[0]), short)
+        picked = base[rows] + rng.integers(0, drawn[rows])
+        jit.merge(chosen, have, first, rows, picked)
+        short = need - have
+    jit.thin(x, over, chosen)
 
 
 def _thin(x: NDArray[np.integer], over: NDArray[np.intp], chosen: NDArray[np.int64]) -> None:

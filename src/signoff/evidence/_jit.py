@@ -7,8 +7,8 @@ in the same order, so the results are identical to the bit (the tests compare bo
 
 * :func:`invert` — the guide-table lookup and binary search of
   :meth:`~._poisson.PoissonTables.invert` (the rare exact tails stay with SciPy);
-* :func:`thin` and :func:`add` — bringing replicates to N (``_bootstrap._adjust``), from
-  the same random positions and cells;
+* :func:`merge`, :func:`thin` and :func:`add` — bringing replicates to N
+  (``_bootstrap._adjust``) from the same random positions;
 * :func:`stack` — the joint replicate's fine counts and coarse sums of scores, squared
   scores and log-loss terms (``_replicates._stack``), each coarse sum added in the order
   of NumPy's ``add.reduceat`` (the first value, then a pairwise sum of the rest);
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["add", "auc_sums", "invert", "marginals", "stack", "thin"]
+__all__ = ["add", "auc_sums", "invert", "marginals", "merge", "stack", "thin"]
 
 _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
@@ -38,7 +38,7 @@ def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):
         for c in range(cells):
             v = u[r, c]
             at = np.intp(v * scale[c]) + offset[c]
-            k = guide[at]
+            k = np.int64(guide[at])
             if k < 0:
                 t = table_of[c]
                 left = np.int64(~k) + shift[t]
@@ -54,6 +54,28 @@ def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):
             elif v >= step[at]:
                 k += 1
             out[r, c] = k
+
+
+@nb.njit(cache=True, nogil=True)
+def merge(chosen, have, first, rows, picked):  # type: ignore[no-untyped-def]
+    """Add ``picked[i]`` to the set of row ``rows[i]`` (``rows`` ascending): row ``o``'s
+    set is ``chosen[first[o] : first[o] + have[o]]``, kept sorted and without repeats."""
+    i = 0
+    while i < rows.shape[0]:
+        o = rows[i]
+        end = first[o] + have[o]
+        while i < rows.shape[0] and rows[i] == o:
+            chosen[end] = picked[i]
+            end += 1
+            i += 1
+        part = chosen[first[o] : end]
+        part.sort()
+        kept = 1
+        for j in range(1, part.shape[0]):
+            if part[j] != part[kept - 1]:
+                part[kept] = part[j]
+                kept += 1
+        have[o] = kept
 
 
 @nb.njit(cache=True, nogil=True)
@@ -75,10 +97,16 @@ def thin(x, over, chosen):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def add(x, rows, cells):  # type: ignore[no-untyped-def]
-    """One more row in cell ``cells[i]`` of replicate ``rows[i]``, for every ``i``."""
+def add(x, rows, picked, ends, guide, shift):  # type: ignore[no-untyped-def]
+    """One more row in replicate ``rows[i]``, in the cell holding row ``picked[i]`` of
+    the table: the first cell whose running count ``ends`` exceeds it, searched from
+    ``guide[picked[i] >> shift]``."""
     for i in range(rows.shape[0]):
-        x[rows[i], cells[i]] += 1
+        p = picked[i]
+        c = guide[p >> shift]
+        while ends[c] <= p:
+            c += 1
+        x[rows[i], c] += 1
 
 
 @nb.njit(cache=True, nogil=True)
@@ -127,11 +155,11 @@ def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
     k = starts.shape[0]
     bins = width - 4 * k
     product = np.empty(bins)
+    zero = np.zeros(bins)
     for r in range(rows):
         row = out[r]
         for c in range(cells):
-            for b in range(bins):
-                row[c, b] = 0.0
+            row[c, :bins] = zero
         for i in range(nonzero.shape[0]):
             p = nonzero[i]
             row[p // bins, p % bins] = x[r, i]
