@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 #: Libraries only an audit, a report or a trained model needs.
-HEAVY = ("matplotlib", "pandas", "scipy", "sklearn", "weasyprint", "typst")
+HEAVY = ("matplotlib", "pandas", "scipy", "sklearn", "weasyprint", "typst", "numba")
 _WRAPPER = """
 import json, sys
 from signoff.cli import main
