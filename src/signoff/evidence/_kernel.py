@@ -16,7 +16,7 @@ from types import ModuleType
 __all__ = ["DISABLE_ENV", "MIN_DRAWS", "for_draws", "loaded"]
 
 #: Cell draws (replicates × non-empty cells) from which loading the kernels pays.
-MIN_DRAWS = 2_000_000
+MIN_DRAWS = 20_000_000
 #: Set to ``1`` to keep to the NumPy path even with numba installed.
 DISABLE_ENV = "SIGNOFF_NO_JIT"
 
