@@ -109,37 +109,46 @@ def add(x, rows, picked, ends, guide, shift):  # type: ignore[no-untyped-def]
         x[rows[i], c] += 1
 
 
-@nb.njit(cache=True, nogil=True)
-def _pairwise(a, start, n):  # type: ignore[no-untyped-def]
-    """NumPy's ``pairwise_sum`` of ``a[start : start + n]``."""
+@nb.njit(cache=True, nogil=True, inline="always")
+def _block(a, m, start, n):  # type: ignore[no-untyped-def]
+    """NumPy's ``pairwise_sum`` of ``a[i]·m[i]`` for ``start ≤ i < start + n``, n ≤ 128."""
     if n < 8:
         res = 0.0
-        for i in range(n):
-            res += a[start + i]
+        for i in range(start, start + n):
+            res += a[i] * m[i]
         return res
+    r0, r1 = a[start] * m[start], a[start + 1] * m[start + 1]
+    r2, r3 = a[start + 2] * m[start + 2], a[start + 3] * m[start + 3]
+    r4, r5 = a[start + 4] * m[start + 4], a[start + 5] * m[start + 5]
+    r6, r7 = a[start + 6] * m[start + 6], a[start + 7] * m[start + 7]
+    i = 8
+    while i < n - (n % 8):
+        j = start + i
+        r0 += a[j] * m[j]
+        r1 += a[j + 1] * m[j + 1]
+        r2 += a[j + 2] * m[j + 2]
+        r3 += a[j + 3] * m[j + 3]
+        r4 += a[j + 4] * m[j + 4]
+        r5 += a[j + 5] * m[j + 5]
+        r6 += a[j + 6] * m[j + 6]
+        r7 += a[j + 7] * m[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i] * m[start + i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True, nogil=True)
+def _pairwise(a, m, start, n):  # type: ignore[no-untyped-def]
+    """NumPy's ``pairwise_sum`` of ``a[i]·m[i]`` for ``start ≤ i < start + n``: blocks of
+    at most 128 summed as :func:`_block`, halves (cut at a multiple of 8) added."""
     if n <= _PW_BLOCK:
-        r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
-        r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
-        i = 8
-        while i < n - (n % 8):
-            j = start + i
-            r0 += a[j]
-            r1 += a[j + 1]
-            r2 += a[j + 2]
-            r3 += a[j + 3]
-            r4 += a[j + 4]
-            r5 += a[j + 5]
-            r6 += a[j + 6]
-            r7 += a[j + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[start + i]
-            i += 1
-        return res
+        return _block(a, m, start, n)
     half = n // 2
     half -= half % 8
-    return _pairwise(a, start, half) + _pairwise(a, start + half, n - half)
+    return _pairwise(a, m, start, half) + _pairwise(a, m, start + half, n - half)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -154,7 +163,6 @@ def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
     rows, cells, width = out.shape
     k = starts.shape[0]
     bins = width - 4 * k
-    product = np.empty(bins)
     zero = np.zeros(bins)
     for r in range(rows):
         row = out[r]
@@ -164,15 +172,17 @@ def stack(x, nonzero, means, starts, out):  # type: ignore[no-untyped-def]
             p = nonzero[i]
             row[p // bins, p % bins] = x[r, i]
         for c in range(cells):
+            counts = row[c]
             for q in range(3):
-                for b in range(bins):
-                    product[b] = row[c, b] * means[q, c, b]
+                mean = means[q, c]
                 for j in range(k):
                     first = starts[j]
-                    end = starts[j + 1] if j + 1 < k else bins
-                    row[c, bins + q * k + j] = product[first] + _pairwise(
-                        product, first + 1, end - first - 1
-                    )
+                    n = (starts[j + 1] if j + 1 < k else bins) - first - 1
+                    head = counts[first] * mean[first]
+                    if n <= _PW_BLOCK:
+                        row[c, bins + q * k + j] = head + _block(counts, mean, first + 1, n)
+                    else:
+                        row[c, bins + q * k + j] = head + _pairwise(counts, mean, first + 1, n)
             for j in range(k):
                 end = starts[j + 1] if j + 1 < k else bins
                 total = 0.0
