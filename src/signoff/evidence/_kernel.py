@@ -45,5 +45,8 @@ def for_draws(draws: int) -> ModuleType | None:
     except ImportError:  # the `fast` extra is not installed: NumPy does the work
         _missing = True
         return None
+    except RuntimeError:  # numba finds no writable cache folder: NumPy does the work
+        _missing = True
+        return None
     _jit = module
     return _jit
