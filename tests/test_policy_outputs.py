@@ -335,3 +335,26 @@ def test_terminal_passing_and_colour() -> None:
     out = io.StringIO()
     render_gates(OUTCOME, Console(width=100, no_color=True, force_terminal=True, file=out))
     assert "\x1b[3" not in out.getvalue()  # bold and dim stay; no colour (30–39)
+
+
+def test_terminal_table_in_a_narrow_log() -> None:
+    """At 80 columns (a CI log) the attribute goes under the gate and the clause is left out.
+
+    Folded into slivers, the attribute was cut ("sex*age_grou") and the clause stacked blank
+    lines under every gate.
+    """
+    console = Console(record=True, width=80, no_color=True, file=io.StringIO())
+    render_gates(OUTCOME, console)
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "clause" not in lines[2] + lines[3]
+    assert "(sex: female)" in text  # whole, in brackets under the gate's name
+    body = lines[: lines.index(next(line for line in lines if line.startswith("→ ")))]
+    blank_runs = [
+        i for i in range(1, len(body) - 1) if not body[i].strip() and not body[i + 1].strip()
+    ]
+    assert not blank_runs
+    wide = Console(record=True, width=132, no_color=True, file=io.StringIO())
+    render_gates(OUTCOME, wide)
+    assert "clause" in wide.export_text()

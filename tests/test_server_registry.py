@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import tarfile
+import urllib.parse
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,61 @@ def test_register_a_model_and_add_a_version_with_its_files(app, world):
     assert got.content == card
     assert got.headers["content-disposition"] == 'attachment; filename="card.md"'
     assert reader.get(f"/api/models/credit/versions/1.0/artifacts/{'0' * 64}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("model card é.md", "model card é.md"),  # spaces and accents, as a local `artifact add`
+        ("C:\\Users\\me\\card v2.md", "card v2.md"),  # a browser on Windows sends the path
+        ("../../etc/passwd", "passwd"),
+        ("..", "other.bin"),
+        ("-rf", "other.bin"),
+        ("card\u202egpj.md", "other.bin"),  # a right-to-left override spoofs the extension
+        ("x" * 256, "other.bin"),
+    ],
+)
+def test_an_uploaded_file_keeps_its_own_name_when_safe(app, world, sent, kept):
+    writer = _client(app, bearer(world.api, "alice", "write"))
+    model = world.audited["good.skops"].read_bytes()
+    made = writer.post(
+        "/api/models",
+        json={
+            "name": "credit",
+            "owner": "alice",
+            "team": "risk",
+            "use_case": "credit",
+            "risk_tier": "low",
+        },
+    )
+    assert made.status_code == 201, made.text
+    made = writer.post(
+        "/api/models/credit/versions",
+        data={"version": "1.0", "framework": "sklearn"},
+        files={"file": ("model.skops", model)},
+    )
+    assert made.status_code == 201, made.text
+    data = b"the file " + sent.encode()
+    added = writer.post(
+        "/api/models/credit/versions/1.0/artifacts",
+        data={"kind": "other"},
+        files={"file": (sent, data)},
+    )
+    assert added.status_code == 201, added.text
+    (found,) = world.r.list_artifacts(VersionRef("credit", "1.0"))
+    assert found.filename == kept
+    got = _client(app, bearer(world.api, "erin", "read")).get(
+        f"/api/models/credit/versions/1.0/artifacts/{_sha(data)}"
+    )
+    disposition = got.headers["content-disposition"]
+    assert got.content == data
+    if kept.isascii() and " " not in kept:
+        assert disposition == f'attachment; filename="{kept}"'
+    else:  # an ASCII stand-in, and the name itself in RFC 8187 form
+        fallback, encoded = disposition.split("; filename*=UTF-8''")
+        assert fallback.startswith('attachment; filename="')
+        assert fallback.isascii()
+        assert urllib.parse.unquote(encoded) == kept
 
 
 def test_bad_version_input_is_named_never_a_traceback(app, world):

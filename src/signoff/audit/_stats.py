@@ -10,7 +10,7 @@ disagree about a definition.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,24 +22,19 @@ from ..evidence import (
     FloatArray,
     Replicates,
     View,
-    build_table,
-    joint_groups,
-    make_grid,
-    plan_views,
     replicate_tables,
     view_table,
 )
 from ..metrics import (
-    average_precision,
     binned_average_precision,
     binned_roc_auc,
     disparities,
     group_statistics,
     reliability,
-    roc_auc_by_group,
-    score_ranks,
     shift_scenarios,
 )
+from ._counting import OVERALL, Counted, count_arrays
+from ._interval import percentile_interval
 
 __all__ = [
     "OVERALL",
@@ -51,7 +46,6 @@ __all__ = [
     "summarise",
 ]
 
-OVERALL = "__overall__"
 Progress = Callable[[str, int, int], None]
 Values = dict[str, dict[str, FloatArray]]  # view → metric → array (*batch, G) or (*batch,)
 
@@ -112,93 +106,6 @@ def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: Aud
         [out[a]["max_shift_degradation"] for a in attrs], axis=-1
     ).max(axis=-1)
     return out
-
-
-def percentile_interval(samples: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
-    """Percentile interval over axis 0, ignoring NaN replicates.
-
-    Replicates where a statistic is undefined (a resampled group without a
-    class it needs) are left out; when more than half are undefined the
-    interval is NaN rather than resting on a biased few.
-    """
-    defined = ~np.isnan(samples)
-    enough = defined.sum(axis=0) * 2 >= samples.shape[0]
-    count = defined.sum(axis=0)
-    tail = (1.0 - confidence) / 2.0
-    filled = np.where(defined, samples, np.inf)
-    if samples.shape[0] and np.all(count == count.flat[0]):
-        # The same number of defined replicates everywhere (the usual case): only the
-        # four order statistics the interpolation reads need to be in place.
-        last = max(int(count.flat[0]) - 1, 0)
-        kth = sorted(
-            {min(int(np.floor(q * last)) + d, last) for q in (tail, 1.0 - tail) for d in (0, 1)}
-        )
-        ordered = np.partition(filled, kth, axis=0)
-    else:
-        ordered = np.sort(filled, axis=0)
-
-    def pick(q: float) -> FloatArray:
-        # linear interpolation between order statistics, as numpy's default quantile
-        pos = q * np.maximum(count - 1, 0)
-        lo_i = np.floor(pos).astype(np.intp)
-        hi_i = np.minimum(lo_i + 1, np.maximum(count - 1, 0))
-        frac = pos - lo_i
-        lo_v = np.take_along_axis(ordered, lo_i[None, ...], axis=0)[0]
-        hi_v = np.take_along_axis(ordered, hi_i[None, ...], axis=0)[0]
-        hi_v = np.where(frac > 0, hi_v, lo_v)
-        lo_v, hi_v = np.where(enough, lo_v, 0.0), np.where(enough, hi_v, 0.0)
-        return np.where(enough, lo_v + frac * (hi_v - lo_v), np.nan)
-
-    return pick(tail), pick(1.0 - tail)
-
-
-@dataclass(frozen=True)
-class Counted:
-    """What every engine computes from the rows; the rest works on it alone.
-
-    Attributes
-    ----------
-    table : CountTable
-        Over the joint groups of every protected attribute.
-    views : list of View
-        How each view (overall first) sums from the joint groups.
-    exact_auc : dict
-        View → exact ROC AUC of each group (from the rows, not the bins).
-    average_precision : float
-        Exact average precision overall.
-    """
-
-    table: CountTable
-    views: list[View]
-    exact_auc: dict[str, FloatArray]
-    average_precision: float
-
-
-def count_arrays(
-    y: NDArray[np.int8], scores: FloatArray, attributes: Sequence[Attribute], config: AuditConfig
-) -> Counted:
-    """The NumPy engine: count the rows held in memory.
-
-    The per-row joint codes and the score order die here, so they do not add to peak
-    memory later.
-    """
-    grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
-    joint = joint_groups(attributes)
-    table = build_table(y, scores, joint.codes, joint.n_groups, grid)
-    views = plan_views(attributes, joint, overall=OVERALL)
-    del joint
-    ranked = score_ranks(y, scores)
-    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
-    exact_auc.update(
-        {
-            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
-            for a in attributes
-        }
-    )
-    # The order is spent: drop it before average precision's per-run terms.
-    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
-    ap = average_precision(y, scores, ranked=ranked)
-    return Counted(table, views, exact_auc, ap)
 
 
 def compute_statistics(

@@ -34,7 +34,14 @@ _VERDICT_STYLES: dict[Verdict, str] = {
 }
 
 
-def _gate_table(outcome: PolicyOutcome) -> Table:
+#: Below this width the table narrows: the attribute goes under the gate's name and the
+#: clause is left out (folded into slivers they stacked blank lines and cut names; the
+#: clause is in summary.md and the report).
+WIDE = 110
+
+
+def _gate_table(outcome: PolicyOutcome, width: int) -> Table:
+    wide = width >= WIDE
     table = Table(
         title=Text(f"Policy gates: {outcome.policy_name} v{outcome.version}"),
         title_justify="left",
@@ -42,20 +49,25 @@ def _gate_table(outcome: PolicyOutcome) -> Table:
         pad_edge=False,
     )
     table.add_column("status", no_wrap=True)
-    table.add_column("gate", min_width=16, overflow="fold")
+    table.add_column("gate" if wide else "gate (attribute)", overflow="fold")
     table.add_column("value [CI]", justify="right", no_wrap=True)
     table.add_column("threshold", no_wrap=True)
-    table.add_column("attribute", min_width=9, overflow="fold")
-    table.add_column("clause", min_width=12, overflow="fold")
+    if wide:
+        table.add_column("attribute", min_width=9, overflow="fold")
+        table.add_column("clause", min_width=12, overflow="fold")
     for gate in outcome.ordered():
-        table.add_row(
+        name, scope = Text(gate.name), format_scope(gate)
+        if not wide and scope not in ("—", "overall"):
+            name.append(f"\n({scope})", style="dim")
+        cells = [
             Text(gate.status, style=STATUS_STYLES[gate.status]),
-            Text(gate.name),
+            name,
             Text(gate_value(gate)),
             Text(comparison_symbol(gate.comparison, gate.threshold)),
-            Text(format_scope(gate)),
-            Text(gate.clause or "—"),
-        )
+        ]
+        if wide:
+            cells += [Text(scope), Text(gate.clause or "—")]
+        table.add_row(*cells)
     return table
 
 
@@ -72,13 +84,15 @@ def render_gates(outcome: PolicyOutcome, console: Console) -> None:
 
     Notes
     -----
-    Gates are listed blocking first (ERROR, FAIL, WARN, INFO, PASS).  Under the
+    Gates are listed blocking first (ERROR, FAIL, WARN, INFO, PASS).  The clause
+    column needs a console at least ``WIDE`` columns; a narrower one (a CI log at
+    80) puts the attribute under the gate's name and leaves the clause out.  Under the
     table, each ERROR, FAIL and WARN gate gets one line
     ``→ <name>: <remediation>``; the last line is the verdict.  User text
     (gate names, clauses) is printed literally, never read as Rich markup.
     """
     if outcome.gates:
-        console.print(_gate_table(outcome))
+        console.print(_gate_table(outcome, console.width))
     else:
         console.print(Text(f"Policy {outcome.policy_name} v{outcome.version} has no gates."))
     todo = [g for g in outcome.ordered() if g.status in ("ERROR", "FAIL", "WARN")]

@@ -9,7 +9,6 @@ evidence pack) and is read in memory by :mod:`signoff.pack` as hostile input; on
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +21,7 @@ from ..errors import NotFound
 from ..registry import VersionRef
 from ._auth import Principal, need
 from ._present import plain
-from ._uploads import json_object, save_upload, upload_name
+from ._uploads import attachment, json_object, save_upload, upload_name
 
 __all__ = ["router"]
 
@@ -34,7 +33,6 @@ OptionalText = Annotated[str | None, Form()]
 #: The files ``POST .../versions`` attaches after the version, by artifact kind.
 VERSION_ARTIFACTS = ("model_card", "validation_report", "rollback_plan", "data_sheet")
 NO_ARTIFACT = "{ref} has no artifact with sha256 {sha}"
-_SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class RegisterModel(BaseModel):
@@ -218,12 +216,11 @@ def download(request: Request, model: str, version: str, sha256: str, who: Reade
     found = next((a for a in api.registry.list_artifacts(ref) if a.sha256 == sha256), None)
     if found is None:
         raise NotFound(NO_ARTIFACT.format(ref=ref, sha=sha256[:64]))
-    filename = _SAFE_FILENAME.sub("_", found.filename) or "artifact"
     return Response(
         api.core.artifacts.get(found.sha256),
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(found.filename or "artifact"),
             "Content-Security-Policy": "sandbox; default-src 'none'",
         },
     )
