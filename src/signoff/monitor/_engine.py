@@ -12,6 +12,7 @@ PII check reads the rows at :func:`~._pii.sample_positions` of each window.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,15 +23,16 @@ from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline import Baseline
 from ._batch import Raw, WindowInput
-from ._inputs import EMPTY, NO_FEATURES, require_columns
+from ._inputs import EMPTY, NO_FEATURES, LabelCounts, require_columns
 from ._pii import find_pii_sampled, sample_positions
 from ._quality import WindowColumns
 from ._spec import column_kind
 from ._sql import SqlBatch, open_batch
+from ._sql_labels import open_labels
 from ._sql_profile import sql_profiles
 from ._windows import moment, parse_timestamps
 
-__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "engine_windows", "sampled_rows"]
+__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "check_scores", "engine_windows", "sampled_rows"]
 
 FloatArray = NDArray[np.float64]
 #: Rows of a file numbered together when the PII sample is picked (see :func:`sampled_rows`).
@@ -47,7 +49,7 @@ def _column_in_order(db: SqlBatch, column: str) -> pd.Series:
     return found["v"].rename(column)
 
 
-def _check_scores(db: SqlBatch, score: str) -> None:
+def check_scores(db: SqlBatch, score: str) -> None:
     s = db.double(score)
     bad = f"({db.quote(score)} IS NOT NULL AND {s} IS NULL) OR {s} IS NULL OR isnan({s}) "
     bad += f"OR {s} < 0 OR {s} > 1"
@@ -189,10 +191,14 @@ def engine_windows(
     *,
     needed: dict[str, str],
     length: dt.timedelta | None,
-) -> tuple[list[WindowInput], int]:
-    """Every window of the batch, oldest first, and the batch's rows, counted by ``engine``."""
+    labels_path: str | Path | None = None,
+) -> tuple[list[WindowInput], int, LabelCounts | None]:
+    """Every window of the batch, oldest first, the batch's rows and what joining the late
+    labels found (``labels_path``; see :mod:`._sql_labels`), counted by ``engine``."""
     with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
-        return _engine_windows(base, source, engine, needed=needed, length=length)
+        return _engine_windows(
+            base, source, engine, needed=needed, length=length, labels_path=labels_path
+        )
 
 
 def _engine_windows(
@@ -202,8 +208,10 @@ def _engine_windows(
     *,
     needed: dict[str, str],
     length: dt.timedelta | None,
-) -> tuple[list[WindowInput], int]:
+    labels_path: str | Path | None,
+) -> tuple[list[WindowInput], int, LabelCounts | None]:
     config = base.config
+    joined: LabelCounts | None = None
     db = open_batch(engine, source, where=source.path)
     try:
         shape = db.empty()
@@ -216,10 +224,20 @@ def _engine_windows(
         total = int(db.fetch("SELECT count(*) AS n FROM batch")["n"].iloc[0])
         if total == 0:
             raise DataError(EMPTY.format(what="batch"), file=source.path)
-        _check_scores(db, config.columns.score)
+        check_scores(db, config.columns.score)
+        late = None
+        if labels_path is not None:
+            assert config.columns.prediction_id is not None
+            assert config.columns.target is not None
+            late = open_labels(
+                db, labels_path, id_column=config.columns.prediction_id,
+                target=config.columns.target,
+            )  # fmt: skip
         timestamp = config.columns.timestamp
         db.window = f"{_window_expression(db, timestamp, length)} AS __w"
         db.view("wb", f"SELECT {db.window}, * FROM batch")
+        if late is not None:
+            joined = late.join(db)
         counted = db.fetch("SELECT __w AS w, count(*) AS n FROM wb GROUP BY 1 ORDER BY 1")
         rows = {int(w): int(n) for w, n in zip(counted["w"], counted["n"], strict=True)}
         windows = list(rows)
@@ -229,6 +247,7 @@ def _engine_windows(
             rows=rows,
             target=config.columns.target,
             positive_label=config.positive_label,
+            late=late is not None,
         )
         raw = _raw(db, base, windows)
         columns = _columns(db, base, rows)
@@ -239,4 +258,4 @@ def _engine_windows(
         WindowInput(bounds[w][0], bounds[w][1], rows[w], profiles[w], raw[w], columns[w])
         for w in windows
     ]
-    return inputs, total
+    return inputs, total, joined

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..engines import DataSource, duckdb_connect, spark_read_parquet, spark_session
 
-__all__ = ["SqlBatch", "number", "open_batch"]
+__all__ = ["SqlBatch", "csv_view", "number", "open_batch"]
 
 _DUCK_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
 _SPARK_NUMBERS = ("tinyint", "smallint", "int", "bigint", "float", "double")
@@ -149,6 +149,13 @@ def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:
     return con.read_csv(files, dtype=text) if text else reader
 
 
+def csv_view(con: Any, files: list[str], name: str) -> dict[str, str]:
+    """CSV files as the DuckDB view ``name``, with pandas' types; column → DuckDB type."""
+    reader = _csv_as_pandas_reads_it(con, files)
+    reader.create_view(name)
+    return {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
+
+
 def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     """The batch's files as the view ``batch`` of a DuckDB connection or a Spark session."""
     files = [str(f) for f in source.files]
@@ -166,8 +173,8 @@ def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     con.execute("SET preserve_insertion_order = true")  # CSV rows numbered in file order
     if source.kind == "parquet":
         reader = con.read_parquet(files)
+        reader.create_view("batch")
+        types = {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
     else:
-        reader = _csv_as_pandas_reads_it(con, files)
-    reader.create_view("batch")
-    types = {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
-    return SqlBatch("duckdb", con, source, tuple(reader.columns), types)
+        types = csv_view(con, files, "batch")
+    return SqlBatch("duckdb", con, source, tuple(types), types)

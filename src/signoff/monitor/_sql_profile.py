@@ -100,8 +100,26 @@ def _categorical(
     return out
 
 
+def _labels(found: pd.DataFrame, target: str | None, positive: Any, late: bool) -> Any:
+    """Each result row's label state: the late label where there is one, else the target's."""
+    y = (
+        label_codes(found["t"], positive)
+        if target is not None
+        else np.full(len(found), 2, dtype=np.int8)
+    )
+    if late:
+        joined = label_codes(found["lt"], positive)
+        y = np.where(joined == 2, y, joined).astype(np.int8)
+    return y
+
+
 def _table(
-    db: SqlBatch, spec: ProfileSpec, target: str | None, positive: Any, windows: list[int]
+    db: SqlBatch,
+    spec: ProfileSpec,
+    target: str | None,
+    positive: Any,
+    windows: list[int],
+    late: bool = False,
 ) -> dict[int, GroupTable]:
     assert spec.grid is not None
     assert spec.score is not None
@@ -111,17 +129,16 @@ def _table(
     p = f"greatest(least({s}, {number(1.0 - LOG_LOSS_EPS)}), {number(LOG_LOSS_EPS)})"
     attrs = [f"{db.quote(a.column)} AS a{i}" for i, a in enumerate(spec.attributes)]
     keys = ["w", *(f"a{i}" for i in range(len(spec.attributes))), "t", "b"]
+    if late:
+        keys.append("lt")
     found = db.fetch(
         f"SELECT __w AS w, {', '.join([*attrs, ''])}"
-        f"{db.quote(target) if target else 'NULL'} AS t, {bin_} AS b, count(*) AS n, "
+        f"{db.quote(target) if target else 'NULL'} AS t, {bin_} AS b, "
+        f"{'__lt AS lt, ' if late else ''}count(*) AS n, "
         f"sum({s}) AS s, sum({s} * {s}) AS s2, sum(-ln({p})) AS l1, sum(-ln(1 - {p})) AS l0 "
-        f"FROM wb GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
+        f"FROM {'wbl' if late else 'wb'} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
     )
-    y = (
-        label_codes(found["t"], positive)
-        if target is not None
-        else np.full(len(found), 2, dtype=np.int8)
-    )
+    y = _labels(found, target, positive, late)
     labels = [attribute_labels(found[f"a{i}"], a).to_numpy() for i, a in enumerate(spec.attributes)]
     nb = grid.n_bins
     out = {}
@@ -165,8 +182,12 @@ def sql_profiles(
     rows: dict[int, int],
     target: str | None,
     positive_label: Any,
+    late: bool = False,
 ) -> dict[int, Profile]:
-    """Every window's profile (``rows``: window → its rows), read from the view ``wb``."""
+    """Every window's profile (``rows``: window → its rows), read from the view ``wb``.
+
+    ``late``: the group table reads ``wbl`` instead, whose ``__lt`` holds late labels.
+    """
     windows = list(rows)
     present = set(db.columns)
     numeric = {
@@ -181,7 +202,8 @@ def sql_profiles(
     }
     tables = None
     if spec.score is not None and spec.score in present and spec.grid is not None:
-        tables = _table(db, spec, target if target in present else None, positive_label, windows)
+        known = target if target in present else None
+        tables = _table(db, spec, known, positive_label, windows, late)
     return {
         w: Profile(
             rows[w],
