@@ -119,3 +119,22 @@ def test_bad_references_fail_as_in_memory(tmp_path: Path) -> None:
                 build_baseline(_config(tmp_path, engine, name))
             errors.append((str(caught.value), caught.value.file, caught.value.field))
         assert errors[0] == errors[1], name
+
+
+def test_numeric_counts_from_distinct_values_equal_the_row_count() -> None:
+    """An engine's (distinct value, rows) pairs give the in-memory counts of the rows."""
+    from signoff.monitor._profile import _numeric, numeric_counts
+
+    rng = np.random.default_rng(5)
+    values = np.round(rng.normal(0.0, 3.0, 20_000), 1)  # many ties
+    values[rng.random(20_000) < 0.05] = np.nan
+    values[:7] = [np.inf, -np.inf, np.inf, 1e6, -1e6, 0.0, -0.0]
+    edges = np.unique(np.quantile(values[np.isfinite(values)], np.linspace(0, 1, 21)))
+    distinct, counts = np.unique(values, return_counts=True, equal_nan=True)
+    found = numeric_counts(distinct, counts.astype(np.int64), edges)
+    expected = _numeric(values, edges)
+    assert found.counts.tolist() == expected.counts.tolist()
+    assert found.count == expected.count == int((~np.isnan(values)).sum())
+    assert np.allclose(found.sums, expected.sums, rtol=1e-12, atol=1e-12)
+    assert found.sum == pytest.approx(expected.sum, rel=1e-12)
+    assert found.sum_squares == pytest.approx(expected.sum_squares, rel=1e-12)

@@ -25,6 +25,7 @@ from ._baseline import Baseline
 from ._batch import Raw, WindowInput
 from ._inputs import EMPTY, NO_FEATURES, LabelCounts, require_columns
 from ._pii import find_pii_sampled, sample_positions
+from ._profile import NumericCounts, numeric_counts
 from ._quality import WindowColumns
 from ._spec import column_kind
 from ._sql import SqlBatch, open_batch
@@ -88,8 +89,13 @@ def _bounds(
     return {w: (moment(w * width), moment((w + 1) * width)) for w in windows}
 
 
-def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
+def _raw(
+    db: SqlBatch, base: Baseline, windows: list[int]
+) -> tuple[dict[int, Raw], dict[str, dict[int, NumericCounts]]]:
+    """Each numeric column's values per window (for the exact KS test) and its counts,
+    from one ``GROUP BY`` (window, value) per column."""
     out: dict[int, Raw] = {w: {} for w in windows}
+    counted: dict[str, dict[int, NumericCounts]] = {}
     for column, ordered in base.sorted_values.items():
         if column not in db.columns:
             continue
@@ -99,10 +105,13 @@ def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
         w_all = found["w"].to_numpy()
         values = found["v"].to_numpy(dtype=np.float64, na_value=np.nan)
         counts = found["n"].to_numpy(dtype=np.int64)
+        edges = base.spec.numeric[column]
+        counted[column] = {}
         for w in windows:
             mine = w_all == w
             out[w][column] = (ordered, np.repeat(values[mine], counts[mine]))
-    return out
+            counted[column][w] = numeric_counts(values[mine], counts[mine], edges)
+    return out, counted
 
 
 def sampled_rows(
@@ -235,12 +244,13 @@ def _engine_windows(
             )  # fmt: skip
         timestamp = config.columns.timestamp
         db.window = f"{_window_expression(db, timestamp, length)} AS __w"
-        db.view("wb", f"SELECT {db.window}, * FROM batch")
+        db.table("wb", f"SELECT {db.window}, * FROM batch")
         if late is not None:
             joined = late.join(db)
         counted = db.fetch("SELECT __w AS w, count(*) AS n FROM wb GROUP BY 1 ORDER BY 1")
         rows = {int(w): int(n) for w, n in zip(counted["w"], counted["n"], strict=True)}
         windows = list(rows)
+        raw, numeric = _raw(db, base, windows)
         profiles = sql_profiles(
             db,
             base.spec,
@@ -248,8 +258,8 @@ def _engine_windows(
             target=config.columns.target,
             positive_label=config.positive_label,
             late=late is not None,
+            numeric=numeric,
         )
-        raw = _raw(db, base, windows)
         columns = _columns(db, base, rows)
         bounds = _bounds(db, timestamp, length, windows)
     finally:

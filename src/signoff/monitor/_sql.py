@@ -11,7 +11,7 @@ both engines read exactly the Python float.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class SqlBatch:
     columns: tuple[str, ...]
     types: dict[str, str]  # column → the engine's type name
     window: str = "CAST(0 AS BIGINT) AS __w"  # each row's window, as a select item
+    cached: list[str] = field(default_factory=list)  # Spark tables to uncache on close
 
     def quote(self, name: str) -> str:
         """A column name as an identifier."""
@@ -72,6 +73,15 @@ class SqlBatch:
     def view(self, name: str, query: str) -> None:
         """``CREATE OR REPLACE TEMP VIEW``."""
         self.handle.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+
+    def table(self, name: str, query: str) -> None:
+        """A view many queries read: on Spark cached once (``CACHE TABLE``, memory then
+        disk), so each query reads the cached columns instead of the files again."""
+        if self.engine == "spark":
+            self.handle.sql(f"CACHE TABLE {name} AS {query}")
+            self.cached.append(name)
+        else:
+            self.view(name, query)
 
     def empty(self) -> pd.DataFrame:
         """No rows, every column with the dtype pandas gives it."""
@@ -128,6 +138,9 @@ class SqlBatch:
         """Release the engine (a Spark session is left running for the next use)."""
         if self.engine == "duckdb":
             self.handle.close()
+        for name in self.cached:
+            self.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+        self.cached.clear()
 
 
 def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:

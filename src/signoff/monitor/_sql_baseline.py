@@ -23,6 +23,7 @@ from ._baseline import Baseline, attribute_specs, roles
 from ._config import LoadedMonitorConfig
 from ._engine import check_scores
 from ._inputs import EMPTY, feature_columns, require_columns
+from ._profile import NumericCounts, numeric_counts
 from ._spec import ProfileSpec, column_kind, quantile_edges, text_values
 from ._sql import SqlBatch, open_batch
 from ._sql_profile import sql_profiles
@@ -33,15 +34,15 @@ __all__ = ["engine_baseline"]
 FloatArray = NDArray[np.float64]
 
 
-def _values(db: SqlBatch, column: str) -> FloatArray:
-    """The column's values as float64 (NaN for null), in the order of its distinct values."""
-    found = db.fetch(f"SELECT {db.double(column)} AS v, count(*) AS n FROM batch GROUP BY 1")
+def _values(db: SqlBatch, column: str) -> tuple[FloatArray, NDArray[np.int64]]:
+    """The column's distinct values as float64 (NaN for null) and the rows of each."""
+    found = db.fetch(f"SELECT {db.double(column)} AS v, count(*) AS n FROM wb GROUP BY 1")
     values = found["v"].to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.repeat(values, found["n"].to_numpy(dtype=np.int64))
+    return values, found["n"].to_numpy(dtype=np.int64)
 
 
 def _categories(db: SqlBatch, column: str) -> tuple[str, ...]:
-    found = db.fetch(f"SELECT DISTINCT {db.quote(column)} AS v FROM batch")["v"]
+    found = db.fetch(f"SELECT DISTINCT {db.quote(column)} AS v FROM wb")["v"]
     return tuple(sorted(str(v) for v in text_values(found).dropna().unique()))
 
 
@@ -73,25 +74,33 @@ def _baseline(
     exclude = set(roles(config)) | {a.column for a in attributes}
     features = feature_columns(shape, config.features, exclude)
     check_scores(db, score)
+    db.table("wb", "SELECT CAST(0 AS BIGINT) AS __w, * FROM batch")  # Spark: cached once
     numeric: dict[str, FloatArray] = {}
     categorical: dict[str, tuple[str, ...]] = {}
     ordered: dict[str, FloatArray] = {}
-    for name in features:
-        if column_kind(shape[name]) == "numeric":
-            values = _values(db, name)
-            numeric[name] = quantile_edges(values)
-            ordered[name] = prepare_ks(values)
-        else:
+    counted: dict[str, dict[int, NumericCounts]] = {}
+    distinct: dict[str, tuple[FloatArray, NDArray[np.int64]]] = {}
+    for name in (*features, score):
+        if name != score and column_kind(shape[name]) != "numeric":
             categorical[name] = _categories(db, name)
-    scores = _values(db, score)
-    numeric[score] = quantile_edges(scores)
-    ordered[score] = prepare_ks(scores)
+            continue
+        distinct[name] = _values(db, name)
+        values = np.repeat(*distinct[name])  # the column's values, in another order
+        numeric[name] = quantile_edges(values)
+        ordered[name] = prepare_ks(values)
+    scores = np.repeat(*distinct[score])
     grid = make_grid(scores[~np.isnan(scores)], threshold=config.threshold, calibration_bins=10)
     spec = ProfileSpec(numeric, categorical, score, grid, attributes)
-    db.view("wb", "SELECT CAST(0 AS BIGINT) AS __w, * FROM batch")
     rows = int(scores.shape[0])
+    for name, (values, counts) in distinct.items():
+        counted[name] = {0: numeric_counts(values, counts, numeric[name])}
     (profile,) = sql_profiles(
-        db, spec, rows={0: rows}, target=config.columns.target, positive_label=config.positive_label
+        db,
+        spec,
+        rows={0: rows},
+        target=config.columns.target,
+        positive_label=config.positive_label,
+        numeric=counted,
     ).values()
     kinds = {c: column_kind(shape[c]) for c in (*features, score)}
     kinds.update({a.column: column_kind(shape[a.column]) for a in attributes})

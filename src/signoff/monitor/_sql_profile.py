@@ -52,6 +52,19 @@ def _bucket(value: str, edges: FloatArray) -> str:
     )
 
 
+def _edges_at_or_below(value: str, edges: FloatArray, low: int, high: int) -> str:
+    """``searchsorted(edges, value, "right")`` (the edges ≤ a number, known to be in
+    [low, high]) as a binary search of nested ``CASE``s: about log2(len(edges))
+    comparisons a row, where a sum of one comparison per edge makes ~100 (and an
+    expression too large for Spark to compile)."""
+    if low == high:
+        return str(low)
+    middle = (low + high + 1) // 2  # at least ``middle`` edges ≤ value iff value ≥ edges[middle-1]
+    above = _edges_at_or_below(value, edges, middle, high)
+    below = _edges_at_or_below(value, edges, low, middle - 1)
+    return f"CASE WHEN {value} >= {number(edges[middle - 1])} THEN {above} ELSE {below} END"
+
+
 def _numeric(db: SqlBatch, column: str, edges: FloatArray, windows: list[int]) -> dict[int, Any]:
     v = db.double(column)
     finite = f"CASE WHEN {v} IS NOT NULL AND NOT isnan({v}) AND abs({v}) < {INF} THEN {v} END"
@@ -125,7 +138,7 @@ def _table(
     assert spec.score is not None
     grid = spec.grid
     s = db.double(spec.score)
-    bin_ = " + ".join(f"CAST({s} >= {number(e)} AS INT)" for e in grid.lower) + " - 1"
+    bin_ = f"{_edges_at_or_below(s, grid.lower, 0, len(grid.lower))} - 1"
     p = f"greatest(least({s}, {number(1.0 - LOG_LOSS_EPS)}), {number(LOG_LOSS_EPS)})"
     attrs = [f"{db.quote(a.column)} AS a{i}" for i, a in enumerate(spec.attributes)]
     keys = ["w", *(f"a{i}" for i in range(len(spec.attributes))), "t", "b"]
@@ -183,15 +196,18 @@ def sql_profiles(
     target: str | None,
     positive_label: Any,
     late: bool = False,
+    numeric: dict[str, dict[int, NumericCounts]] | None = None,
 ) -> dict[int, Profile]:
     """Every window's profile (``rows``: window → its rows), read from the view ``wb``.
 
     ``late``: the group table reads ``wbl`` instead, whose ``__lt`` holds late labels.
+    ``numeric``: numeric columns' counts already made (from their distinct values).
     """
     windows = list(rows)
     present = set(db.columns)
+    known = numeric or {}
     numeric = {
-        name: _numeric(db, name, edges, windows)
+        name: known[name] if name in known else _numeric(db, name, edges, windows)
         for name, edges in spec.numeric.items()
         if name in present
     }
@@ -202,8 +218,8 @@ def sql_profiles(
     }
     tables = None
     if spec.score is not None and spec.score in present and spec.grid is not None:
-        known = target if target in present else None
-        tables = _table(db, spec, known, positive_label, windows, late)
+        labelled = target if target in present else None
+        tables = _table(db, spec, labelled, positive_label, windows, late)
     return {
         w: Profile(
             rows[w],
