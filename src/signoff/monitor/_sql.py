@@ -78,6 +78,8 @@ class SqlBatch:
         """A view many queries read: on Spark cached once (``CACHE TABLE``, memory then
         disk), so each query reads the cached columns instead of the files again."""
         if self.engine == "spark":
+            self.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.handle.sql(f"DROP VIEW IF EXISTS {name}")
             self.handle.sql(f"CACHE TABLE {name} AS {query}")
             self.cached.append(name)
         else:
@@ -140,6 +142,7 @@ class SqlBatch:
             self.handle.close()
         for name in self.cached:
             self.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.handle.sql(f"DROP VIEW IF EXISTS {name}")
         self.cached.clear()
 
 
