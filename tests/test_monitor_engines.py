@@ -280,3 +280,25 @@ def test_sample_rows_found_by_blocks_of_each_file(tmp_path: Path, block: int) ->
         assert positions is not None  # > 2,000 rows: a sample is drawn
         expected = window["contact"].iloc[positions].tolist()
         assert found[found["__w"] == w]["contact"].tolist() == expected
+
+
+def test_score_bins_by_binary_search_equal_numpy_searchsorted() -> None:
+    """The group table's score bin in SQL (nested CASEs) is NumPy's ``searchsorted``,
+    on values equal to edges, between them, at both ends, and for repeated edges."""
+    import duckdb
+
+    from signoff.monitor._sql_profile import _edges_at_or_below
+
+    rng = np.random.default_rng(8)
+    for edges in (
+        np.unique(np.concatenate([np.linspace(0, 1, 11), rng.random(100), [0.5]])),
+        np.array([0.0, 0.2, 0.2, 0.2, 0.7, 1.0]),
+        np.array([0.5]),
+    ):
+        values = np.concatenate([rng.random(5000), edges, [0.0, 1.0, 1e-300]])
+        con = duckdb.connect()
+        con.register("t", pd.DataFrame({"v": values}))
+        found = con.sql(f"SELECT {_edges_at_or_below('v', edges, 0, len(edges))} AS b FROM t")
+        expected = np.searchsorted(edges, values, side="right")
+        assert found.fetchnumpy()["b"].tolist() == expected.tolist()
+        con.close()
