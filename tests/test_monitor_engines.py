@@ -130,8 +130,10 @@ def _compare(a: Any, b: Any, where: str = "") -> None:
 
 
 def _measured(document: dict[str, Any]) -> dict[str, Any]:
-    """What is measured: not the config, the engine's name or the profile's hash (float sums)."""
+    """What is measured: not the config, the engine's name or the profiles' hashes (float
+    sums added in another order), the reference's included (the engine profiles it too)."""
     out = {k: v for k, v in document.items() if k != "config"}
+    out["reference"] = {k: v for k, v in document["reference"].items() if k != "profile_sha256"}
     out["batch"] = {k: v for k, v in document["batch"].items() if k != "engine"}
     out["windows"] = [{k: v for k, v in w.items() if k != "profile_sha256"} for w in out["windows"]]
     return out
@@ -245,8 +247,6 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot read 'yesterday' as a timestamp \\(row 78"):
         run_monitor(_project(tmp_path, engine="duckdb", path="late.parquet"), today=TODAY)
     config = _project(tmp_path, engine="duckdb")
-    with pytest.raises(ConfigError, match=re.escape("data.engine duckdb cannot join late labels")):
-        run_monitor(config, labels_path=tmp_path / "batch.parquet", today=TODAY)
     config.write_text(config.read_text().replace("path: batch.parquet", "path: null"))
     with pytest.raises(ConfigError, match=re.escape("give --batch, or `data.path`")):
         run_monitor(config, today=TODAY)
@@ -280,3 +280,25 @@ def test_sample_rows_found_by_blocks_of_each_file(tmp_path: Path, block: int) ->
         assert positions is not None  # > 2,000 rows: a sample is drawn
         expected = window["contact"].iloc[positions].tolist()
         assert found[found["__w"] == w]["contact"].tolist() == expected
+
+
+def test_score_bins_by_binary_search_equal_numpy_searchsorted() -> None:
+    """The group table's score bin in SQL (nested CASEs) is NumPy's ``searchsorted``,
+    on values equal to edges, between them, at both ends, and for repeated edges."""
+    import duckdb
+
+    from signoff.monitor._sql_profile import _edges_at_or_below
+
+    rng = np.random.default_rng(8)
+    for edges in (
+        np.unique(np.concatenate([np.linspace(0, 1, 11), rng.random(100), [0.5]])),
+        np.array([0.0, 0.2, 0.2, 0.2, 0.7, 1.0]),
+        np.array([0.5]),
+    ):
+        values = np.concatenate([rng.random(5000), edges, [0.0, 1.0, 1e-300]])
+        con = duckdb.connect()
+        con.register("t", pd.DataFrame({"v": values}))
+        found = con.sql(f"SELECT {_edges_at_or_below('v', edges, 0, len(edges))} AS b FROM t")
+        expected = np.searchsorted(edges, values, side="right")
+        assert found.fetchnumpy()["b"].tolist() == expected.tolist()
+        con.close()

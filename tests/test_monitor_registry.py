@@ -137,3 +137,37 @@ def test_tampering_with_monitoring_records_fails_verification(
         watched.api.ledger.verify()
     assert caught.value.exit_code == 5
     assert expected in caught.value.message
+
+
+def test_a_folder_reference_profiled_by_duckdb_is_stored_with_its_digest(watched: Any, files: Path):
+    """``monitor baseline`` with the reference a folder of Parquet files counted by DuckDB:
+    the in-memory baseline's profile, and the files' digest in the ledgered event."""
+    pytest.importorskip("duckdb")
+    from signoff.engines import find_source
+    from signoff.monitor import profile_from_dict, profile_to_dict
+    from signoff.monitor._baseline import build_baseline
+
+    reference = pd.read_csv(files / "reference.csv")
+    (files / "ref").mkdir()
+    for i in range(2):
+        part = reference.iloc[i * 1500 : (i + 1) * 1500]
+        part.to_parquet(files / "ref" / f"part-{i}.parquet", index=False)
+    config = _config(files)
+    config.write_text(
+        config.read_text().replace("reference.csv", "ref") + "data: {engine: duckdb}\n"
+    )
+    record = watched.api.monitor.baseline(config, actor="watcher")
+    expected = build_baseline(_config(files, "fraud@1.0")).profile  # reference.csv, in memory
+    stored = profile_from_dict(json.loads(record.profile_json))
+    found, wanted = profile_to_dict(stored), profile_to_dict(expected)
+    assert found.keys() == wanted.keys()
+    assert found["rows"] == wanted["rows"] == 3000
+    assert found["categorical"] == wanted["categorical"]
+    for column, counts in wanted["numeric"].items():
+        assert found["numeric"][column]["counts"] == counts["counts"], column
+        assert np.allclose(found["numeric"][column]["sums"], counts["sums"], rtol=1e-12)
+    with watched.api.store.engine.connect() as conn:
+        payload = conn.execute(
+            text("SELECT payload FROM ledger_events WHERE action = 'monitor.baseline'")
+        ).scalar_one()
+    assert json.loads(payload)["reference"]["sha256"] == find_source(files / "ref").sha256()

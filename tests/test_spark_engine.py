@@ -285,6 +285,8 @@ def test_session_that_cannot_start_says_why(tmp_path: Path) -> None:
 def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
     """The rank sums merged from score ranges equal those of a window per group, and
     scikit-learn's AUC, on ties spread over many small partitions."""
+    from pyspark.sql import functions as F
+
     from signoff.audit import _spark_ranks
     from signoff.engines import spark_quiet as quiet
     from signoff.evidence import View
@@ -305,11 +307,22 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
         View("odd", 2, None, np.array([0, 1, 0, 1, 0, 1]), None),
     ]
     groups = {view.name: view.mapping.astype(np.int64) for view in views}
+    ranged = (
+        data.repartitionByRange(_spark_ranks.RANGE_PARTITIONS, "s")
+        .groupBy("k", "s")
+        .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"))
+    )
     with quiet():
         merged = _spark_ranks.rank_sums(agg, combos, views, groups)
         windows = _spark_ranks.rank_sums_by_windows(agg, combos, views, groups)
+        # agg's own score ranges; and told so wrongly (hash partitions overlap): the same.
+        on_ranges = _spark_ranks.rank_sums(ranged, combos, views, groups, ranged=True)
+        told_wrongly = _spark_ranks.rank_sums(agg, combos, views, groups, ranged=True)
+    assert ranged.rdd.getNumPartitions() == _spark_ranks.RANGE_PARTITIONS
     for view in views:
         np.testing.assert_array_equal(merged[view.name], windows[view.name])
+        np.testing.assert_array_equal(on_ranges[view.name], windows[view.name])
+        np.testing.assert_array_equal(told_wrongly[view.name], windows[view.name])
         for group in range(view.n_groups):
             chosen = view.mapping[k] == group
             labels = y[chosen]
@@ -323,6 +336,8 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
 def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
     """The runs of tied scores from per-range windows shifted by the ranges below equal one
     window over every score, and NumPy's cumulative sums over the sorted distinct scores."""
+    from pyspark.sql import functions as F
+
     from signoff.audit import _spark_ranks
     from signoff.engines import spark_quiet as quiet
 
@@ -344,7 +359,16 @@ def test_runs_by_score_ranges_equal_one_window_and_numpy(spark: Any) -> None:
         order = _spark_ranks.order_statistics(runs, wanted)  # runs come back unordered
         runs.unpersist()
         single = _spark_ranks.runs_by_one_window(agg).orderBy("s").toArrow()
+        by_range = (
+            data.repartitionByRange(_spark_ranks.RANGE_PARTITIONS, "s")
+            .groupBy("k", "s")
+            .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"))
+        )
+        own = _spark_ranks.runs_of(by_range, ranged=True).orderBy("s").toArrow()
+        wrong = _spark_ranks.runs_of(agg, ranged=True).orderBy("s").toArrow()  # falls back
     assert ranged.to_pydict() == single.to_pydict()
+    assert own.to_pydict() == single.to_pydict()
+    assert wrong.to_pydict() == single.to_pydict()
     assert [order[int(r)] for r in wanted] == np.sort(s)[wanted].tolist()
     pos = np.bincount(inverse, weights=y).astype(np.int64)
     assert ranged.column("s").to_numpy().tolist() == values.tolist()

@@ -150,3 +150,51 @@ def test_monitor_run_on_spark_equals_numpy(spark: Any, tmp_path: Path) -> None:
     late.to_csv(tmp_path / "late.csv", index=False)
     with pytest.raises(DataError, match="the spark engine reads Parquet files"):
         run_monitor(_project(tmp_path, engine="spark", path="late.csv"), today=TODAY)
+
+
+def test_late_labels_on_spark_equal_numpy(spark: Any, tmp_path: Path) -> None:
+    """``--labels`` joined by Spark (a Parquet labels file, and a CSV one read by pandas)."""
+    from test_monitor_engine_labels import late_labels
+    from test_monitor_engines import TODAY, _compare, _frame, _measured, _project
+
+    batch = pd.concat([_frame(2, 2000), _frame(3, 2000, shift=0.4)], ignore_index=True)
+    batch.to_parquet(tmp_path / "batch.parquet", index=False)
+    labels = late_labels(batch, 11)
+    labels.to_parquet(tmp_path / "labels.parquet", index=False)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    for name in ("labels.parquet", "labels.csv"):
+        runs = {
+            engine: run_monitor(
+                _project(tmp_path, engine=engine), labels_path=tmp_path / name, today=TODAY
+            )
+            for engine in ("numpy", "spark")
+        }
+        assert runs["spark"].document["labels"]["unmatched_labels"] == 50
+        _compare(_measured(runs["spark"].document), _measured(runs["numpy"].document))
+        for a, b in zip(runs["spark"].profiles, runs["numpy"].profiles, strict=True):
+            _compare(profile_to_dict(a), profile_to_dict(b))
+    repeated = pd.concat([labels, labels.iloc[[3]]], ignore_index=True)
+    repeated.to_parquet(tmp_path / "repeated.parquet", index=False)
+    with pytest.raises(DataError, match=re.escape(f"prediction id {int(labels['id'][3])} has 2")):
+        run_monitor(
+            _project(tmp_path, engine="spark"),
+            labels_path=tmp_path / "repeated.parquet",
+            today=TODAY,
+        )
+
+
+def test_baseline_on_spark_equals_numpy(spark: Any, tmp_path: Path) -> None:
+    """The reference (a folder of Parquet files) profiled by Spark: the in-memory baseline."""
+    from test_monitor_engine_baseline import _config, reference_frame, same_baseline
+
+    ref = reference_frame(31, 4000)
+    ref.to_parquet(tmp_path / "reference.parquet", index=False)
+    (tmp_path / "parts").mkdir()
+    for i in range(3):
+        ref.iloc[i * 1500 : (i + 1) * 1500].to_parquet(tmp_path / "parts" / f"r{i}.parquet")
+    from signoff.monitor._baseline import build_baseline
+
+    numpy_base = build_baseline(_config(tmp_path, "numpy", "reference.parquet"))
+    spark_base = build_baseline(_config(tmp_path, "spark", "parts"))
+    same_baseline(spark_base, numpy_base)
+    assert spark_base.profile.rows == 4000

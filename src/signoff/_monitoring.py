@@ -20,7 +20,8 @@ from typing import Any
 
 from ._canonical import canonical_json
 from ._monitoring_reads import MonitoringReads
-from .errors import ConfigError
+from .engines import find_source
+from .errors import ConfigError, DataError
 from .models import load_model
 from .monitor import (
     MonitorRun,
@@ -106,6 +107,14 @@ class BaselineRecord:
     profile_json: bytes
 
 
+def _reference_sha256(path: Path) -> str | None:
+    """The reference's SHA-256 (one file's, or the files' of a folder or glob), if it exists."""
+    try:
+        return find_source(path, what="reference file").sha256()
+    except DataError:
+        return None  # profiling it names the problem
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -133,7 +142,7 @@ class Monitoring(MonitoringReads):
         config = loaded.config
         if config.reference.path is not None:
             path = loaded.resolve(config.reference.path)
-            yield None, {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+            yield None, {"path": str(path), "sha256": _reference_sha256(path)}
             return
         audits = self._registry.list_audits(ref)
         if not audits:

@@ -8,8 +8,9 @@ The small tables of distinct values go through the very functions the NumPy path
 so labels, group codes and messages are the same.
 
 Then one ``groupBy`` reduces the rows to ``agg``: per (combination of the attributes'
-groups ``k``, distinct score ``s``) the rows ``n`` and positives ``pos``, partial counts
-of every partition merged by Spark's shuffle.  Everything else (``_spark_evidence``) is
+groups ``k``, distinct score ``s``) the rows ``n`` and positives ``pos``, after one
+shuffle that range-partitions the rows by score (so each partition of ``agg`` is a score
+range, which the ranking steps use as it is).  Everything else (``_spark_evidence``) is
 computed from ``agg``.
 """
 
@@ -40,6 +41,7 @@ from ..evidence import (
     encode_attribute,
 )
 from ._read import EMPTY
+from ._spark_ranks import RANGE_PARTITIONS
 
 __all__ = ["SparkReduced", "reduce_frame"]
 
@@ -61,6 +63,7 @@ class SparkReduced:
     combos: np.ndarray  # the combinations ``k`` in ascending order
     features: tuple[str, ...] = ()  # the feature columns
     keyed: Any = None  # each row's ``k`` and the features as ``f0``, ``f1``, … (not cached)
+    ranged: bool = False  # ``agg``'s partitions are disjoint score ranges
 
 
 def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> tuple[Path, str]:
@@ -225,8 +228,11 @@ def reduce_frame(
         joined = joined.drop("v")
     key = sum((F.col(f"c{i}") * st for i, st in enumerate(strides)), F.lit(0).cast("bigint"))
     keyed = joined.select(key.alias("k"), *(f"f{j}" for j in range(len(features))))
+    # Range-partitioned by score first: the groupBy needs no other shuffle, and the runs
+    # of tied scores and the rank sums use these partitions as their score ranges.
     agg = (
-        joined.groupBy(key.alias("k"), "s")
+        joined.repartitionByRange(RANGE_PARTITIONS, "s")
+        .groupBy(key.alias("k"), "s")
         .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
@@ -251,4 +257,5 @@ def reduce_frame(
         combos=combos,
         features=tuple(features),
         keyed=keyed,
+        ranged=True,
     )

@@ -169,7 +169,7 @@ def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> 
     views = plan_views(reduced.attributes, joint, overall=overall)
     codes = joint.codes.astype(np.intp)
     groups = {v.name: v.mapping[codes].astype(np.int64) for v in views}
-    runs = runs_of(reduced.agg).cache()
+    runs = runs_of(reduced.agg, ranged=reduced.ranged).cache()
     try:
         distinct, positives = runs.select(F.count(F.lit(1)), F.sum("pos")).first()
         distinct, positives = int(distinct), int(positives or 0)
@@ -188,7 +188,7 @@ def spark_evidence(reduced: SparkReduced, config: AuditConfig, overall: str) -> 
         grid=grid,
         table=_table(reduced, grid, joint.codes, joint.n_groups),
         views=views,
-        exact_auc=rank_sums(reduced.agg, reduced.combos, views, groups),
+        exact_auc=rank_sums(reduced.agg, reduced.combos, views, groups, ranged=reduced.ranged),
         average_precision=average_precision,
         curves=curves,
         quality=_quality(reduced, config.data.score_column, distinct),

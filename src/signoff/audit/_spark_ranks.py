@@ -47,33 +47,48 @@ def _small(spark: Any, **columns: Any) -> Any:
     return spark.createDataFrame(pa.table(columns))
 
 
-def runs_of(agg: Any) -> Any:
+def _disjoint(low: np.ndarray, high: np.ndarray) -> bool:
+    """Partitions (their lowest and highest score) hold disjoint score ranges."""
+    order = np.argsort(low, kind="stable")
+    return bool(np.all(high[order][:-1] < low[order][1:]))
+
+
+def runs_of(agg: Any, *, ranged: bool = False) -> Any:
     """One row per distinct score: its rows, positives, and the rows and positives below.
 
     Partition-parallel: the distinct scores are range-partitioned (``RANGE_PARTITIONS``
     ranges), each range's running sums are a window *within* its partition, and the
     driver adds each range the totals of the ranges below it (a few numbers per range).
-    A window over all scores at once would run in one partition.  The result is
-    computed and cached here; the caller unpersists it.
+    A window over all scores at once would run in one partition.  ``ranged``: ``agg``
+    is already range-partitioned by score (:func:`~._spark.reduce_frame` builds it so),
+    so its partitions are the ranges — no shuffle; should they overlap after all, the
+    scores are range-partitioned here.  The result is computed and cached here; the
+    caller unpersists it.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     runs = agg.groupBy("s").agg(F.sum("n").alias("n"), F.sum("pos").alias("pos"))
     # Cached: the range bounds are drawn from a sample, so the ranges must be drawn once.
-    ranged = (
-        runs.repartitionByRange(RANGE_PARTITIONS, "s")
-        .withColumn("part", F.spark_partition_id())
-        .cache()
-    )
+    source = runs if ranged else runs.repartitionByRange(RANGE_PARTITIONS, "s")
+    ranged_runs = source.withColumn("part", F.spark_partition_id()).cache()
     try:
         totals = (
-            ranged.groupBy("part")
-            .agg(F.min("s").alias("low"), F.sum("n"), F.sum("pos"), F.count(F.lit(1)))
+            ranged_runs.groupBy("part")
+            .agg(
+                F.min("s").alias("low"),
+                F.sum("n"),
+                F.sum("pos"),
+                F.count(F.lit(1)),
+                F.max("s").alias("high"),
+            )
             .toArrow()
         )
         part, low = totals.column("part").to_numpy(), totals.column("low").to_numpy()
         n, pos, count = (totals.column(i).to_numpy().astype(np.int64) for i in (2, 3, 4))
+        if ranged and not _disjoint(low, totals.column("high").to_numpy()):
+            ranged_runs.unpersist()
+            return runs_of(agg)
         order = np.argsort(low, kind="stable")  # ranges in score order
         offsets = {
             "part": part[order].astype(np.int32),
@@ -84,7 +99,7 @@ def runs_of(agg: Any) -> Any:
         within = Window.partitionBy("part").orderBy("s")
         below = within.rowsBetween(Window.unboundedPreceding, -1)
         found = (
-            ranged.join(F.broadcast(_small(agg.sparkSession, **offsets)), "part")
+            ranged_runs.join(F.broadcast(_small(agg.sparkSession, **offsets)), "part")
             .select(
                 "s",
                 "n",
@@ -99,7 +114,7 @@ def runs_of(agg: Any) -> Any:
         )
         found.count()
     finally:
-        ranged.unpersist()
+        ranged_runs.unpersist()
     return found
 
 
@@ -250,27 +265,39 @@ def _fold_partition(combos: np.ndarray, group_maps: np.ndarray) -> Any:
             out["pos"].append(np.add.reduceat(run_pos, first))
             out["twice"].append(np.add.reduceat(term, first))
         low = np.full(sum(len(x) for x in out["v"]), s.min())
+        high = np.full(low.shape[0], s.max())
         columns = {key: pa.array(np.concatenate(parts)) for key, parts in out.items()}
-        yield pa.RecordBatch.from_pydict({"low": pa.array(low), **columns})
+        yield pa.RecordBatch.from_pydict({"low": pa.array(low), "high": pa.array(high), **columns})
 
     return fold
 
 
 def rank_sums(
-    agg: Any, combos: np.ndarray, views: Sequence[View], groups: dict[str, np.ndarray]
+    agg: Any,
+    combos: np.ndarray,
+    views: Sequence[View],
+    groups: dict[str, np.ndarray],
+    *,
+    ranged: bool = False,
 ) -> dict[str, Any]:
-    """Exact ROC AUC per group of every view: partial sums per score range, merged here."""
+    """Exact ROC AUC per group of every view: partial sums per score range, merged here.
+
+    ``ranged``: ``agg``'s partitions are already score ranges (see :func:`runs_of`).
+    """
     maps = np.stack([np.asarray(groups[view.name], dtype=np.int64) for view in views])
+    source = agg.select("s", "k", "n", "pos")
     parts = (
-        agg.select("s", "k", "n", "pos")
-        .repartitionByRange(RANGE_PARTITIONS, "s")
+        (source if ranged else source.repartitionByRange(RANGE_PARTITIONS, "s"))
         .mapInArrow(
             _fold_partition(combos, maps),
-            "low double, v long, g long, n long, pos long, twice long",
+            "low double, high double, v long, g long, n long, pos long, twice long",
         )
         .toArrow()
     )
     low = parts.column("low").to_numpy()
+    bounds = np.unique(np.stack([low, parts.column("high").to_numpy()]), axis=1)  # a row each
+    if ranged and not _disjoint(bounds[0], bounds[1]):
+        return rank_sums(agg, combos, views, groups)
     v, g = parts.column("v").to_numpy(), parts.column("g").to_numpy()
     n, pos = parts.column("n").to_numpy(), parts.column("pos").to_numpy()
     twice = parts.column("twice").to_numpy()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..engines import MEMORY_BUDGET, DataSource, find_source
 from ..errors import ConfigError
 from ..evidence import validate_scores
 from ._config import LoadedMonitorConfig, MonitorConfig, load_monitor_config
@@ -38,6 +39,8 @@ class Baseline:
     profile: Profile
     kinds: Mapping[str, str]
     sorted_values: Mapping[str, FloatArray]
+    #: The reference's files (one, a folder or a glob, as a batch's).
+    source: DataSource | None = None
 
     @property
     def config(self) -> MonitorConfig:
@@ -81,7 +84,10 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
     """Read the config and the reference, and profile the reference.
 
     ``reference`` overrides the config's: the registry passes the evaluation set of the
-    version's latest audit for ``reference: {audit: latest}``.
+    version's latest audit for ``reference: {audit: latest}``.  The reference may be a
+    file, a folder or a glob, as a batch; ``data.engine`` says who profiles it
+    (``auto``: in memory within :data:`~signoff.engines.MEMORY_BUDGET`, DuckDB past it),
+    and every engine gives the same baseline.
     """
     loaded = load_monitor_config(config_path)
     config = loaded.config
@@ -91,7 +97,21 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
         path = loaded.resolve(config.reference.path)
     else:
         raise ConfigError(NEEDS_REGISTRY, file=loaded.path, field="reference.audit")
-    frame = read_table(path, what="reference")
+    source = find_source(path, what="reference file")
+    engine: str = config.data.engine
+    if engine == "auto":
+        engine = "numpy" if source.size <= MEMORY_BUDGET else "duckdb"
+    if engine != "numpy":
+        from ._sql_baseline import engine_baseline  # imports this module
+
+        return engine_baseline(loaded, path, source, engine)
+    return _numpy_baseline(loaded, path, source)
+
+
+def _numpy_baseline(loaded: LoadedMonitorConfig, path: Path, source: DataSource) -> Baseline:
+    config = loaded.config
+    frames = [read_table(f, what="reference") for f in source.files]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     attributes = attribute_specs(config)
     needed = {config.columns.score: "columns.score"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in attributes})
@@ -111,4 +131,4 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
     kinds = {c: column_kind(frame[c]) for c in (*features, config.columns.score)}
     kinds.update({a.column: column_kind(frame[a.column]) for a in attributes})
     ordered = {c: prepare_ks(numeric_values(frame[c])) for c in spec.numeric}
-    return Baseline(loaded, path, spec, profile, kinds, ordered)
+    return Baseline(loaded, path, spec, profile, kinds, ordered, source)

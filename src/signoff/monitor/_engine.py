@@ -12,6 +12,7 @@ PII check reads the rows at :func:`~._pii.sample_positions` of each window.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,15 +23,17 @@ from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline import Baseline
 from ._batch import Raw, WindowInput
-from ._inputs import EMPTY, NO_FEATURES, require_columns
+from ._inputs import EMPTY, NO_FEATURES, LabelCounts, require_columns
 from ._pii import find_pii_sampled, sample_positions
+from ._profile import NumericCounts, numeric_counts
 from ._quality import WindowColumns
 from ._spec import column_kind
 from ._sql import SqlBatch, open_batch
+from ._sql_labels import open_labels
 from ._sql_profile import sql_profiles
 from ._windows import moment, parse_timestamps
 
-__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "engine_windows", "sampled_rows"]
+__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "check_scores", "engine_windows", "sampled_rows"]
 
 FloatArray = NDArray[np.float64]
 #: Rows of a file numbered together when the PII sample is picked (see :func:`sampled_rows`).
@@ -47,7 +50,7 @@ def _column_in_order(db: SqlBatch, column: str) -> pd.Series:
     return found["v"].rename(column)
 
 
-def _check_scores(db: SqlBatch, score: str) -> None:
+def check_scores(db: SqlBatch, score: str) -> None:
     s = db.double(score)
     bad = f"({db.quote(score)} IS NOT NULL AND {s} IS NULL) OR {s} IS NULL OR isnan({s}) "
     bad += f"OR {s} < 0 OR {s} > 1"
@@ -86,8 +89,13 @@ def _bounds(
     return {w: (moment(w * width), moment((w + 1) * width)) for w in windows}
 
 
-def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
+def _raw(
+    db: SqlBatch, base: Baseline, windows: list[int]
+) -> tuple[dict[int, Raw], dict[str, dict[int, NumericCounts]]]:
+    """Each numeric column's values per window (for the exact KS test) and its counts,
+    from one ``GROUP BY`` (window, value) per column."""
     out: dict[int, Raw] = {w: {} for w in windows}
+    counted: dict[str, dict[int, NumericCounts]] = {}
     for column, ordered in base.sorted_values.items():
         if column not in db.columns:
             continue
@@ -97,10 +105,13 @@ def _raw(db: SqlBatch, base: Baseline, windows: list[int]) -> dict[int, Raw]:
         w_all = found["w"].to_numpy()
         values = found["v"].to_numpy(dtype=np.float64, na_value=np.nan)
         counts = found["n"].to_numpy(dtype=np.int64)
+        edges = base.spec.numeric[column]
+        counted[column] = {}
         for w in windows:
             mine = w_all == w
             out[w][column] = (ordered, np.repeat(values[mine], counts[mine]))
-    return out
+            counted[column][w] = numeric_counts(values[mine], counts[mine], edges)
+    return out, counted
 
 
 def sampled_rows(
@@ -189,10 +200,14 @@ def engine_windows(
     *,
     needed: dict[str, str],
     length: dt.timedelta | None,
-) -> tuple[list[WindowInput], int]:
-    """Every window of the batch, oldest first, and the batch's rows, counted by ``engine``."""
+    labels_path: str | Path | None = None,
+) -> tuple[list[WindowInput], int, LabelCounts | None]:
+    """Every window of the batch, oldest first, the batch's rows and what joining the late
+    labels found (``labels_path``; see :mod:`._sql_labels`), counted by ``engine``."""
     with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
-        return _engine_windows(base, source, engine, needed=needed, length=length)
+        return _engine_windows(
+            base, source, engine, needed=needed, length=length, labels_path=labels_path
+        )
 
 
 def _engine_windows(
@@ -202,8 +217,10 @@ def _engine_windows(
     *,
     needed: dict[str, str],
     length: dt.timedelta | None,
-) -> tuple[list[WindowInput], int]:
+    labels_path: str | Path | None,
+) -> tuple[list[WindowInput], int, LabelCounts | None]:
     config = base.config
+    joined: LabelCounts | None = None
     db = open_batch(engine, source, where=source.path)
     try:
         shape = db.empty()
@@ -216,21 +233,33 @@ def _engine_windows(
         total = int(db.fetch("SELECT count(*) AS n FROM batch")["n"].iloc[0])
         if total == 0:
             raise DataError(EMPTY.format(what="batch"), file=source.path)
-        _check_scores(db, config.columns.score)
+        check_scores(db, config.columns.score)
+        late = None
+        if labels_path is not None:
+            assert config.columns.prediction_id is not None
+            assert config.columns.target is not None
+            late = open_labels(
+                db, labels_path, id_column=config.columns.prediction_id,
+                target=config.columns.target,
+            )  # fmt: skip
         timestamp = config.columns.timestamp
         db.window = f"{_window_expression(db, timestamp, length)} AS __w"
-        db.view("wb", f"SELECT {db.window}, * FROM batch")
+        db.table("wb", f"SELECT {db.window}, * FROM batch")
+        if late is not None:
+            joined = late.join(db)
         counted = db.fetch("SELECT __w AS w, count(*) AS n FROM wb GROUP BY 1 ORDER BY 1")
         rows = {int(w): int(n) for w, n in zip(counted["w"], counted["n"], strict=True)}
         windows = list(rows)
+        raw, numeric = _raw(db, base, windows)
         profiles = sql_profiles(
             db,
             base.spec,
             rows=rows,
             target=config.columns.target,
             positive_label=config.positive_label,
+            late=late is not None,
+            numeric=numeric,
         )
-        raw = _raw(db, base, windows)
         columns = _columns(db, base, rows)
         bounds = _bounds(db, timestamp, length, windows)
     finally:
@@ -239,4 +268,4 @@ def _engine_windows(
         WindowInput(bounds[w][0], bounds[w][1], rows[w], profiles[w], raw[w], columns[w])
         for w in windows
     ]
-    return inputs, total
+    return inputs, total, joined

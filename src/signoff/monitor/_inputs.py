@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,12 @@ __all__ = [
     "NO_FEATURES",
     "UNREADABLE",
     "UNSUPPORTED",
+    "LabelCounts",
     "LabelJoin",
+    "check_label_ids",
     "feature_columns",
     "file_sha256",
+    "id_text",
     "join_labels",
     "label_codes",
     "read_table",
@@ -109,10 +112,9 @@ def label_codes(values: pd.Series[Any], positive_label: Any) -> NDArray[np.int8]
 
 
 @dataclass(frozen=True)
-class LabelJoin:
-    """Late labels joined onto a batch by prediction id."""
+class LabelCounts:
+    """What joining late labels found (``labels`` in monitor-results.json)."""
 
-    labels: NDArray[np.int8]  # per batch row: 0, 1 or 2 (none)
     file_rows: int
     matched_rows: int  # batch rows that found a label
     unmatched_labels: int  # label rows whose id is not in the batch
@@ -124,6 +126,39 @@ class LabelJoin:
             "matched_batch_rows": self.matched_rows,
             "unmatched_labels": self.unmatched_labels,
         }
+
+
+@dataclass(frozen=True)
+class LabelJoin(LabelCounts):
+    """Late labels joined onto a batch in memory: the counts and each batch row's label."""
+
+    labels: NDArray[np.int8] = field(default_factory=lambda: np.empty(0, np.int8))  # 0, 1, 2
+
+
+def check_label_ids(ids: pd.Series[Any], *, file: Path) -> None:
+    """Each prediction id once in the labels file, or a DataError naming the first repeated."""
+    repeated = ids.duplicated(keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        first = ids[repeated].iloc[0]
+        shown = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
+        raise DataError(
+            DUPLICATE_LABEL_IDS.format(value=shown, count=int((ids == first).sum())),
+            file=file,
+            field="columns.prediction_id",
+        )
+
+
+def id_text(ids: pd.Series[Any]) -> pd.Series[Any]:
+    """Prediction ids as the text they are matched by: a whole number as an integer
+    (``17.0`` → ``"17"``, below 1e16), anything else as pandas writes it; null stays null."""
+    values = ids.to_numpy(dtype=object)
+    text = ids.astype(str).to_numpy(dtype=object)
+    if ids.dtype.kind == "f":
+        numbers = ids.to_numpy(dtype=np.float64)
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (np.abs(numbers) < 1e16)
+        text[whole] = numbers[whole].astype(np.int64).astype(str)
+    text[pd.isna(values)] = None
+    return pd.Series(text, index=ids.index, dtype=object)
 
 
 def join_labels(
@@ -144,22 +179,16 @@ def join_labels(
         file=file,
     )
     ids = labels[id_column]
-    repeated = ids.duplicated(keep=False).to_numpy(dtype=bool)
-    if repeated.any():
-        first = ids[repeated].iloc[0]
-        shown = first.item() if isinstance(first, np.generic) else first  # 7, not np.int64(7)
-        raise DataError(
-            DUPLICATE_LABEL_IDS.format(value=shown, count=int((ids == first).sum())),
-            file=file,
-            field="columns.prediction_id",
-        )
-    # Compare ids as text so 17 in one file matches "17" in the other.
-    lookup = pd.Series(labels[target].to_numpy(), index=ids.astype(str).to_numpy())
-    joined = batch_ids.astype(str).map(lookup)
+    check_label_ids(ids, file=file)
+    # Compare ids as text so 17 in one file matches "17" (or 17.0) in the other.
+    known = ids.notna().to_numpy(dtype=bool)
+    lookup = pd.Series(labels[target].to_numpy()[known], index=id_text(ids)[known].to_numpy())
+    batch_text = id_text(batch_ids)
+    joined = batch_text.map(lookup)
     codes = label_codes(joined, positive_label)
     if existing is not None:
         codes = np.where(codes == 2, existing, codes).astype(np.int8)
-    in_batch = ids.astype(str).isin(set(batch_ids.astype(str)))
+    in_batch = id_text(ids).isin(set(batch_text.dropna())) & known
     return LabelJoin(
         labels=codes,
         file_rows=len(labels),

@@ -38,6 +38,7 @@ __all__ = [
     "NumericCounts",
     "Profile",
     "attribute_labels",
+    "numeric_counts",
     "numeric_values",
     "profile_frame",
 ]
@@ -189,6 +190,25 @@ def _numeric(values: FloatArray, edges: FloatArray) -> NumericCounts:
         count=int(values.shape[0] - counts[0]),
         sum=total,
         sum_squares=squares,
+    )
+
+
+def numeric_counts(values: FloatArray, rows: NDArray[np.int64], edges: FloatArray) -> NumericCounts:
+    """:func:`_numeric` of distinct ``values`` each seen ``rows`` times (an engine's
+    ``GROUP BY``): counts exact, sums as Σ value × rows (equal up to the order of addition)."""
+    size = edges.shape[0] + 2
+    bucket = _buckets(values, edges, np.empty(values.shape[0], dtype=bool))
+    weights = rows.astype(np.float64)
+    finite = np.where(np.isfinite(values), values, 0.0)
+    counts = np.bincount(bucket, weights=weights, minlength=size).astype(np.int64)
+    sums = np.bincount(bucket, weights=finite * weights, minlength=size).astype(np.float64)
+    return NumericCounts(
+        edges=edges,
+        counts=counts,
+        sums=sums,
+        count=int(counts.sum() - counts[0]),
+        sum=float(sums.sum()),
+        sum_squares=float((finite * finite * weights).sum()),
     )
 
 

@@ -26,17 +26,13 @@ from ._config import MonitorConfig, window_length
 from ._drift import Thresholds, compare_profiles
 from ._engine import engine_windows
 from ._fairness import FairnessOptions, window_fairness, window_performance
-from ._inputs import (
-    LabelJoin,
-    file_sha256,
-)
+from ._inputs import LabelCounts, file_sha256
 from ._metrics import MONITOR_CATALOGUE, window_evidence
 from ._profile import Profile
 from ._quality import window_quality
 from ._serial import profile_sha256
 
 __all__ = [
-    "LABELS_ENGINE",
     "LABELS_NEED_ID",
     "LABELS_NEED_TARGET",
     "NO_BATCH",
@@ -49,10 +45,6 @@ __all__ = [
 RESULTS_SCHEMA = "signoff.monitor.results/v1"
 LABELS_NEED_ID = "--labels needs `columns.prediction_id` in the monitor config to join on"
 LABELS_NEED_TARGET = "--labels needs `columns.target`: the labels file's column holding the label"
-LABELS_ENGINE = (
-    "--labels is joined in memory: data.engine {engine} cannot join late labels yet; "
-    "use engine numpy, or put the labels in the batch's target column"
-)
 FloatArray = NDArray[np.float64]
 
 
@@ -163,22 +155,20 @@ def run_monitor(
     if labels_path is not None and config.columns.target is None:
         raise ConfigError(LABELS_NEED_TARGET, file=loaded.path, field="columns.target")
     source, engine = batch_source(loaded, batch_path)
-    if labels_path is not None and engine != "numpy":
-        raise ConfigError(
-            LABELS_ENGINE.format(engine=engine), file=loaded.path, field="data.engine"
-        )
     needed = {c: f for c, f in roles(config).items() if f != "columns.target"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in base.spec.attributes})
     if labels_path is None:
         needed.pop(config.columns.prediction_id or "", None)
     length = window_length(config.window) if config.window else None
-    joined: LabelJoin | None = None
+    joined: LabelCounts | None
     if engine == "numpy":
         inputs, rows, joined = numpy_windows(
             base, source, needed=needed, length=length, labels_path=labels_path
         )
     else:
-        inputs, rows = engine_windows(base, source, engine, needed=needed, length=length)
+        inputs, rows, joined = engine_windows(
+            base, source, engine, needed=needed, length=length, labels_path=labels_path
+        )
 
     documents: list[dict[str, Any]] = []
     outcomes: list[PolicyOutcome | None] = []
@@ -196,7 +186,7 @@ def run_monitor(
         "config": {"path": str(loaded.path), "sha256": loaded.document.text_sha256},
         "reference": {
             "path": str(base.path),
-            "sha256": file_sha256(base.path),
+            "sha256": base.source.sha256() if base.source else file_sha256(base.path),
             "rows": base.profile.rows,
             "profile_sha256": profile_sha256(base.profile),
         },

@@ -24,6 +24,7 @@ __all__ = [
     "column_kind",
     "grid_from_edges",
     "make_spec",
+    "quantile_edges",
     "text_values",
 ]
 
@@ -96,7 +97,7 @@ def grid_from_edges(lower: Sequence[float], threshold: float, calibration_bins: 
     )
 
 
-def _quantile_edges(values: NDArray[np.float64]) -> NDArray[np.float64]:
+def quantile_edges(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Unique reference quantiles; a constant (or empty) column gets one bin ``[c, c]``."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -122,14 +123,14 @@ def make_spec(
     for name in features:
         series = reference[name]
         if column_kind(series) == "numeric":
-            numeric[name] = _quantile_edges(series.to_numpy(dtype=np.float64, na_value=np.nan))
+            numeric[name] = quantile_edges(series.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             found = text_values(series).dropna().unique()
             categorical[name] = tuple(sorted(str(v) for v in found))
     grid = None
     if score is not None:
         scores = reference[score].to_numpy(dtype=np.float64, na_value=np.nan)
-        numeric[score] = _quantile_edges(scores)
+        numeric[score] = quantile_edges(scores)
         grid = make_grid(
             scores[~np.isnan(scores)], threshold=threshold, calibration_bins=calibration_bins
         )

@@ -11,7 +11,7 @@ both engines read exactly the Python float.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..engines import DataSource, duckdb_connect, spark_read_parquet, spark_session
 
-__all__ = ["SqlBatch", "number", "open_batch"]
+__all__ = ["SqlBatch", "csv_view", "number", "open_batch"]
 
 _DUCK_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
 _SPARK_NUMBERS = ("tinyint", "smallint", "int", "bigint", "float", "double")
@@ -43,6 +43,7 @@ class SqlBatch:
     columns: tuple[str, ...]
     types: dict[str, str]  # column → the engine's type name
     window: str = "CAST(0 AS BIGINT) AS __w"  # each row's window, as a select item
+    cached: list[str] = field(default_factory=list)  # Spark tables to uncache on close
 
     def quote(self, name: str) -> str:
         """A column name as an identifier."""
@@ -72,6 +73,17 @@ class SqlBatch:
     def view(self, name: str, query: str) -> None:
         """``CREATE OR REPLACE TEMP VIEW``."""
         self.handle.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+
+    def table(self, name: str, query: str) -> None:
+        """A view many queries read: on Spark cached once (``CACHE TABLE``, memory then
+        disk), so each query reads the cached columns instead of the files again."""
+        if self.engine == "spark":
+            self.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.handle.sql(f"DROP VIEW IF EXISTS {name}")
+            self.handle.sql(f"CACHE TABLE {name} AS {query}")
+            self.cached.append(name)
+        else:
+            self.view(name, query)
 
     def empty(self) -> pd.DataFrame:
         """No rows, every column with the dtype pandas gives it."""
@@ -128,6 +140,10 @@ class SqlBatch:
         """Release the engine (a Spark session is left running for the next use)."""
         if self.engine == "duckdb":
             self.handle.close()
+        for name in self.cached:
+            self.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.handle.sql(f"DROP VIEW IF EXISTS {name}")
+        self.cached.clear()
 
 
 def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:
@@ -149,6 +165,13 @@ def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:
     return con.read_csv(files, dtype=text) if text else reader
 
 
+def csv_view(con: Any, files: list[str], name: str) -> dict[str, str]:
+    """CSV files as the DuckDB view ``name``, with pandas' types; column → DuckDB type."""
+    reader = _csv_as_pandas_reads_it(con, files)
+    reader.create_view(name)
+    return {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
+
+
 def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     """The batch's files as the view ``batch`` of a DuckDB connection or a Spark session."""
     files = [str(f) for f in source.files]
@@ -166,8 +189,8 @@ def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
     con.execute("SET preserve_insertion_order = true")  # CSV rows numbered in file order
     if source.kind == "parquet":
         reader = con.read_parquet(files)
+        reader.create_view("batch")
+        types = {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
     else:
-        reader = _csv_as_pandas_reads_it(con, files)
-    reader.create_view("batch")
-    types = {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
-    return SqlBatch("duckdb", con, source, tuple(reader.columns), types)
+        types = csv_view(con, files, "batch")
+    return SqlBatch("duckdb", con, source, tuple(types), types)

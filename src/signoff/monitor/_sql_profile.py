@@ -52,6 +52,19 @@ def _bucket(value: str, edges: FloatArray) -> str:
     )
 
 
+def _edges_at_or_below(value: str, edges: FloatArray, low: int, high: int) -> str:
+    """``searchsorted(edges, value, "right")`` (the edges ≤ a number, known to be in
+    [low, high]) as a binary search of nested ``CASE``s: about log2(len(edges))
+    comparisons a row, where a sum of one comparison per edge makes ~100 (and an
+    expression too large for Spark to compile)."""
+    if low == high:
+        return str(low)
+    middle = (low + high + 1) // 2  # at least ``middle`` edges ≤ value iff value ≥ edges[middle-1]
+    above = _edges_at_or_below(value, edges, middle, high)
+    below = _edges_at_or_below(value, edges, low, middle - 1)
+    return f"CASE WHEN {value} >= {number(edges[middle - 1])} THEN {above} ELSE {below} END"
+
+
 def _numeric(db: SqlBatch, column: str, edges: FloatArray, windows: list[int]) -> dict[int, Any]:
     v = db.double(column)
     finite = f"CASE WHEN {v} IS NOT NULL AND NOT isnan({v}) AND abs({v}) < {INF} THEN {v} END"
@@ -100,28 +113,45 @@ def _categorical(
     return out
 
 
-def _table(
-    db: SqlBatch, spec: ProfileSpec, target: str | None, positive: Any, windows: list[int]
-) -> dict[int, GroupTable]:
-    assert spec.grid is not None
-    assert spec.score is not None
-    grid = spec.grid
-    s = db.double(spec.score)
-    bin_ = " + ".join(f"CAST({s} >= {number(e)} AS INT)" for e in grid.lower) + " - 1"
-    p = f"greatest(least({s}, {number(1.0 - LOG_LOSS_EPS)}), {number(LOG_LOSS_EPS)})"
-    attrs = [f"{db.quote(a.column)} AS a{i}" for i, a in enumerate(spec.attributes)]
-    keys = ["w", *(f"a{i}" for i in range(len(spec.attributes))), "t", "b"]
-    found = db.fetch(
-        f"SELECT __w AS w, {', '.join([*attrs, ''])}"
-        f"{db.quote(target) if target else 'NULL'} AS t, {bin_} AS b, count(*) AS n, "
-        f"sum({s}) AS s, sum({s} * {s}) AS s2, sum(-ln({p})) AS l1, sum(-ln(1 - {p})) AS l0 "
-        f"FROM wb GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
-    )
+def _labels(found: pd.DataFrame, target: str | None, positive: Any, late: bool) -> Any:
+    """Each result row's label state: the late label where there is one, else the target's."""
     y = (
         label_codes(found["t"], positive)
         if target is not None
         else np.full(len(found), 2, dtype=np.int8)
     )
+    if late:
+        joined = label_codes(found["lt"], positive)
+        y = np.where(joined == 2, y, joined).astype(np.int8)
+    return y
+
+
+def _table(
+    db: SqlBatch,
+    spec: ProfileSpec,
+    target: str | None,
+    positive: Any,
+    windows: list[int],
+    late: bool = False,
+) -> dict[int, GroupTable]:
+    assert spec.grid is not None
+    assert spec.score is not None
+    grid = spec.grid
+    s = db.double(spec.score)
+    bin_ = f"{_edges_at_or_below(s, grid.lower, 0, len(grid.lower))} - 1"
+    p = f"greatest(least({s}, {number(1.0 - LOG_LOSS_EPS)}), {number(LOG_LOSS_EPS)})"
+    attrs = [f"{db.quote(a.column)} AS a{i}" for i, a in enumerate(spec.attributes)]
+    keys = ["w", *(f"a{i}" for i in range(len(spec.attributes))), "t", "b"]
+    if late:
+        keys.append("lt")
+    found = db.fetch(
+        f"SELECT __w AS w, {', '.join([*attrs, ''])}"
+        f"{db.quote(target) if target else 'NULL'} AS t, {bin_} AS b, "
+        f"{'__lt AS lt, ' if late else ''}count(*) AS n, "
+        f"sum({s}) AS s, sum({s} * {s}) AS s2, sum(-ln({p})) AS l1, sum(-ln(1 - {p})) AS l0 "
+        f"FROM {'wbl' if late else 'wb'} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
+    )
+    y = _labels(found, target, positive, late)
     labels = [attribute_labels(found[f"a{i}"], a).to_numpy() for i, a in enumerate(spec.attributes)]
     nb = grid.n_bins
     out = {}
@@ -165,12 +195,19 @@ def sql_profiles(
     rows: dict[int, int],
     target: str | None,
     positive_label: Any,
+    late: bool = False,
+    numeric: dict[str, dict[int, NumericCounts]] | None = None,
 ) -> dict[int, Profile]:
-    """Every window's profile (``rows``: window → its rows), read from the view ``wb``."""
+    """Every window's profile (``rows``: window → its rows), read from the view ``wb``.
+
+    ``late``: the group table reads ``wbl`` instead, whose ``__lt`` holds late labels.
+    ``numeric``: numeric columns' counts already made (from their distinct values).
+    """
     windows = list(rows)
     present = set(db.columns)
+    known = numeric or {}
     numeric = {
-        name: _numeric(db, name, edges, windows)
+        name: known[name] if name in known else _numeric(db, name, edges, windows)
         for name, edges in spec.numeric.items()
         if name in present
     }
@@ -181,7 +218,8 @@ def sql_profiles(
     }
     tables = None
     if spec.score is not None and spec.score in present and spec.grid is not None:
-        tables = _table(db, spec, target if target in present else None, positive_label, windows)
+        labelled = target if target in present else None
+        tables = _table(db, spec, labelled, positive_label, windows, late)
     return {
         w: Profile(
             rows[w],
