@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from ..engines import MEMORY_BUDGET, DataSource, find_source
 from ..errors import ConfigError
 from ..evidence import validate_scores
-from ._config import LoadedMonitorConfig, MonitorConfig, load_monitor_config
-from ._inputs import feature_columns, label_codes, read_table, require_columns
-from ._profile import Profile, numeric_values, profile_frame
-from ._spec import AttributeSpec, ProfileSpec, column_kind, make_spec
+from ._baseline_type import Baseline, attribute_specs, labels_of, roles
+from ._config import LoadedMonitorConfig, load_monitor_config
+from ._inputs import feature_columns, read_table, require_columns
+from ._profile import numeric_values, profile_frame
+from ._spec import column_kind, make_spec
 from ._stats import prepare_ks
 
 __all__ = ["NEEDS_REGISTRY", "Baseline", "attribute_specs", "build_baseline", "labels_of", "roles"]
@@ -25,59 +22,6 @@ NEEDS_REGISTRY = (
     "`reference: {audit: latest}` is resolved by the registry: run it with `signoff monitor` "
     "(the evaluation set of the watched version's latest audit)"
 )
-
-FloatArray = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The reference: its buckets, its profile, column kinds and sorted values for exact KS."""
-
-    loaded: LoadedMonitorConfig
-    path: Path
-    spec: ProfileSpec
-    profile: Profile
-    kinds: Mapping[str, str]
-    sorted_values: Mapping[str, FloatArray]
-    #: The reference's files (one, a folder or a glob, as a batch's).
-    source: DataSource | None = None
-
-    @property
-    def config(self) -> MonitorConfig:
-        """The monitor config."""
-        return self.loaded.config
-
-
-def roles(config: MonitorConfig) -> dict[str, str]:
-    """Column → the config field that names it (score, prediction id, timestamp, target)."""
-    cols = config.columns
-    roles = {cols.score: "columns.score"}
-    for name in ("prediction_id", "timestamp", "target"):
-        value = getattr(cols, name)
-        if value is not None:
-            roles[value] = f"columns.{name}"
-    return roles
-
-
-def attribute_specs(config: MonitorConfig) -> tuple[AttributeSpec, ...]:
-    """The protected attributes as the profile counts them."""
-    return tuple(
-        AttributeSpec(
-            name,
-            config.attribute_column(name),
-            tuple(spec.bins) if spec.bins is not None else None,
-            tuple(spec.labels) if spec.labels is not None else None,
-        )
-        for name, spec in config.protected_attributes.items()
-    )
-
-
-def labels_of(frame: pd.DataFrame, config: MonitorConfig) -> NDArray[np.int8]:
-    """The target column as 0/1, 2 where missing (or every row 2 without one)."""
-    target = config.columns.target
-    if target is None or target not in frame.columns:
-        return np.full(len(frame), 2, dtype=np.int8)
-    return label_codes(frame[target], config.positive_label)
 
 
 def build_baseline(config_path: str | Path, *, reference: Path | None = None) -> Baseline:
@@ -102,7 +46,7 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
     if engine == "auto":
         engine = "numpy" if source.size <= MEMORY_BUDGET else "duckdb"
     if engine != "numpy":
-        from ._sql_baseline import engine_baseline  # imports this module
+        from ._sql_baseline import engine_baseline  # DuckDB or Spark: imported on demand
 
         return engine_baseline(loaded, path, source, engine)
     return _numpy_baseline(loaded, path, source)

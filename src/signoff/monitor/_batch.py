@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ..engines import MEMORY_BUDGET, DataSource, find_source
 from ..errors import ConfigError, DataError
 from ..evidence import validate_scores
-from ._baseline import Baseline, labels_of
+from ._baseline_type import Baseline, labels_of
 from ._config import LoadedMonitorConfig
 from ._inputs import NO_FEATURES, LabelJoin, join_labels, read_table, require_columns
 from ._profile import Profile, numeric_values, profile_frame

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from ..engines import DataSource, spark_quiet
 from ..errors import DataError
 from ..evidence import validate_scores
-from ._baseline import Baseline
+from ._baseline_type import Baseline
 from ._batch import Raw, WindowInput
 from ._inputs import EMPTY, NO_FEATURES, LabelCounts, require_columns
 from ._pii import find_pii_sampled, sample_positions

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ..engines import DataSource, spark_quiet
 from ..errors import DataError
 from ..evidence import make_grid
-from ._baseline import Baseline, attribute_specs, roles
+from ._baseline_type import Baseline, attribute_specs, roles
 from ._config import LoadedMonitorConfig
 from ._engine import check_scores
 from ._inputs import EMPTY, feature_columns, require_columns
