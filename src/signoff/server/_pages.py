@@ -3,9 +3,11 @@ models, versions and the ledger.  The same core calls as the JSON API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .._api import Signoff
@@ -20,7 +22,9 @@ from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
 
-__all__ = ["router", "sign_roles"]
+__all__ = ["kept", "router", "sign_roles"]
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
@@ -83,8 +87,18 @@ def _cached(request: Request) -> PageCache:
     return cache
 
 
+async def kept(request: Request, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """The page data for ``key``: on the event loop when kept at a known state, else read
+    or computed in a thread (a page's database reads never block the loop)."""
+    cache = _cached(request)
+    found = cache.peek(key, request)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    return await run_in_threadpool(cache.get, key, compute, request)
+
+
 @router.get("/crs", response_class=HTMLResponse)
-def cr_list(
+async def cr_list(
     request: Request,
     who: Reader,
     state: str | None = None,
@@ -92,10 +106,10 @@ def cr_list(
 ) -> Response:
     """Newest first, PAGE_SIZE at a time (read a page at a time from the database)."""
     api = _api(request)
-    crs = _cached(request).get(
+    crs = await kept(
+        request,
         ("crs", state or "", offset),
         lambda: api.workflow.list_crs(state=state, limit=PAGE_SIZE + 1, offset=offset),
-        request,
     )
     pages = {
         "first": offset + 1,
@@ -117,11 +131,9 @@ def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str,
 
 
 @router.get("/crs/{cr}", response_class=HTMLResponse)
-def cr_page(request: Request, cr: str, who: Reader) -> Response:
+async def cr_page(request: Request, cr: str, who: Reader) -> Response:
     api = _api(request)
-    found, audits, waivers, evidence = _cached(request).get(
-        ("cr", cr), lambda: _cr_data(api, cr), request
-    )
+    found, audits, waivers, evidence = await kept(request, ("cr", cr), lambda: _cr_data(api, cr))
     gates = sorted(
         (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
     )
