@@ -18,8 +18,8 @@ A request reads the state once (kept on the request): the signed-in person's rec
 the page's data are both taken at that state. Concurrent misses of one key wait for the
 first to compute it (a new event makes fifty readers ask for the same page at once: it is
 computed once per worker, not fifty times). **The minute's roll-over** (same tree size, a
-new minute) serves the previous minute's value while one thread computes the new one —
-a new ledger event is never hidden that way, only a clock tick of at most one computation.
+new minute) serves the previous minute's value while one background thread computes the
+new ones, one at a time — a new ledger event is never hidden that way, only a clock tick.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -64,6 +65,7 @@ class PageCache:
         self._latest = OrderedDict()
         self._flights: dict[tuple[Hashable, ...], threading.Lock] = {}
         self._lock = threading.Lock()
+        self._refresher: ThreadPoolExecutor | None = None
         self.hits = 0
         self.misses = 0
         self.stale = 0  # answers from the previous minute while the next one computed
@@ -125,9 +127,15 @@ class PageCache:
             full = (*key, *state)
             if full not in self._flights:
                 self._flights[full] = threading.Lock()
-                args = (key, state, found[2])
-                threading.Thread(target=self._refresh, args=args, daemon=True).start()
+                self._background().submit(self._refresh, key, state, found[2])
             return found[1]
+
+    def _background(self) -> ThreadPoolExecutor:
+        """One thread per worker recomputes values the minute made stale, one at a time (a
+        hundred CR pages turning over at once must not take the worker's CPU at once)."""
+        if self._refresher is None:
+            self._refresher = ThreadPoolExecutor(1, thread_name_prefix="signoff-page-refresh")
+        return self._refresher
 
     def _refresh(self, key: tuple[Hashable, ...], state: State, compute: Callable[[], Any]) -> None:
         try:
