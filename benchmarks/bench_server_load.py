@@ -159,13 +159,15 @@ def show(report: dict[str, Any]) -> None:
     others = busy - sum(cpu[f"{w}_cpu_seconds"] for w in ("client", "server", "postgres"))
     whole = cpu["wall_seconds"] * cores
     print(f"machine: {busy} s busy of {whole:.0f} s, {others:.1f} s of it by other processes")
-    print("| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | target |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    head = "| page | requests | req/s | p50 ms | p95 ms | p99 ms | p99 after 5 s | errors |"
+    print(head + " target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in report["pages"]:
         verdict = "PASS" if row["pass"] else "FAIL"
         print(
             f"| `{row['page']}` | {row['requests']} | {row['per_second']} | {row['p50_ms']} | "
-            f"{row['p95_ms']} | {row['p99_ms']} | {row['errors']} | {verdict} (p95 < 300 ms) |"
+            f"{row['p95_ms']} | {row['p99_ms']} | {row['p99_warm_ms']} | {row['errors']} | "
+            f"{verdict} (p95 < 300 ms) |"
         )
     s = report["signing"]
     ok = s["statuses"] == [200] and s["recorded"] == s["distinct_crs"] == s["expected"]
