@@ -160,9 +160,7 @@ def test_a_persons_write_shows_on_their_next_page_on_any_worker(api, tmp_path: P
         assert size == _max_seq(api)
 
 
-def test_a_new_minute_serves_the_last_dashboard_while_the_next_computes(
-    api, clock, tmp_path: Path
-):
+def test_a_new_minute_serves_the_last_dashboard_while_the_next_computes(api, clock, tmp_path: Path):
     from signoff.server import create_app
 
     populate(api, tmp_path)
