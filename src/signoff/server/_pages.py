@@ -65,10 +65,13 @@ def _stale_login(request: Request, who: Principal) -> str | None:
     return None if age <= limit else STALE_LOGIN.format(limit=span(limit), age=span(age))
 
 
-def shown_evidence(api: Signoff, cr: ChangeRequest) -> dict[str, str | None]:
-    """The evidence hashes a reviewer is shown (the sign-off records them)."""
+def shown_evidence(
+    api: Signoff, cr: ChangeRequest, audits: list[Any] | None = None
+) -> dict[str, str | None]:
+    """The evidence hashes a reviewer is shown (the sign-off records them); ``audits``: the
+    version's audits when already read."""
     ref = VersionRef(cr.model, cr.version)
-    audits = api.registry.list_audits(ref)
+    audits = api.registry.list_audits(ref) if audits is None else audits
     latest = {a.kind: a.sha256 for a in api.registry.list_artifacts(ref)}
     return {
         "audit_results_sha256": audits[-1].results_sha256 if audits else None,
@@ -127,7 +130,7 @@ def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str,
     ref = VersionRef(found.model, found.version)
     audits = api.registry.list_audits(ref)
     waivers = {w.gate: w for w in api.workflow.list_waivers(ref)}
-    return found, audits, waivers, shown_evidence(api, found)
+    return found, audits, waivers, shown_evidence(api, found, audits)
 
 
 @router.get("/crs/{cr}", response_class=HTMLResponse)
