@@ -183,3 +183,28 @@ def test_a_new_minute_serves_the_last_dashboard_while_the_next_computes(api, clo
     )
     assert "scoring" in reader.get("/portfolio", headers=HTML).text
     assert cache.stale == stale + 3
+
+
+def test_closing_the_store_waits_for_a_refresh_under_way(api, clock, tmp_path: Path):
+    from signoff.server._cache import PageCache
+
+    populate(api, tmp_path)
+    cache = PageCache(api)
+    finished: list[bool] = []
+
+    def slow() -> int:  # holds a database connection while it computes
+        with api.core.read() as repo:
+            time.sleep(0.3)
+            size = repo.ledger_size()
+        finished.append(True)
+        return size
+
+    first = cache.get(("slow",), slow)
+    clock.advance(minutes=1)
+    assert cache.get(("slow",), slow) == first  # last minute's, the next one computing
+    assert cache.stale == 1
+    api.store.dispose()  # returns only once the refresh has given its connection back
+    assert finished == [True, True]
+    clock.advance(minutes=1)
+    assert cache.get(("slow",), slow) == first  # closed: computed in the caller, no thread
+    assert finished == [True, True, True]

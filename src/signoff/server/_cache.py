@@ -66,6 +66,8 @@ class PageCache:
         self._flights: dict[tuple[Hashable, ...], threading.Lock] = {}
         self._lock = threading.Lock()
         self._refresher: ThreadPoolExecutor | None = None
+        self._closed = False
+        self._watch.on_close(self.close)  # the store's disposal waits for a refresh to end
         self.hits = 0
         self.misses = 0
         self.stale = 0  # answers from the previous minute while the next one computed
@@ -123,6 +125,8 @@ class PageCache:
             found = self._latest.get(key)
             if found is None or found[0][0] != state[0] or found[0][1] >= state[1]:
                 return _MISSING
+            if self._closed:
+                return _MISSING
             self.stale += 1
             full = (*key, *state)
             if full not in self._flights:
@@ -136,6 +140,15 @@ class PageCache:
         if self._refresher is None:
             self._refresher = ThreadPoolExecutor(1, thread_name_prefix="signoff-page-refresh")
         return self._refresher
+
+    def close(self) -> None:
+        """Stop the background refreshes, waiting for one under way (it holds a database
+        connection) — the store calls this before it closes its connections."""
+        with self._lock:
+            self._closed = True
+            refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            refresher.shutdown(wait=True, cancel_futures=True)
 
     def _refresh(self, key: tuple[Hashable, ...], state: State, compute: Callable[[], Any]) -> None:
         try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -74,6 +75,7 @@ class LedgerWatch:
         self._live = False  # the listener is connected: ``_latest`` is current
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._on_close: list[Callable[[], None]] = []
         with _watches_lock:
             _watches.setdefault(database, weakref.WeakSet()).add(self)
 
@@ -131,8 +133,15 @@ class LedgerWatch:
             self._live = False
             connection.close()
 
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when the store is disposed, before its connections close (a cache
+        stops its background work, which may hold one)."""
+        self._on_close.append(hook)
+
     def close(self) -> None:
         """Stop listening (the store is being disposed)."""
+        for hook in self._on_close:
+            hook()
         self._stop.set()
         self._live = False
         thread = self._thread
