@@ -142,17 +142,37 @@ def serve(
     raise SystemExit("signoff serve did not become ready")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` and its children (the
-    uvicorn workers), from /proc; 0.0 where /proc is not there."""
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its live children
+    (the uvicorn workers, PostgreSQL's backends), from /proc; with ``reaped`` also its
+    children that exited (a backend whose connection closed). 0.0 where /proc is not there."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        fields = _stat(stat.parent.name)
+        if fields is None:
             continue
         own, parent = int(stat.parent.name), int(fields[1])
         if own == pid or parent == pid:
             total += (int(fields[11]) + int(fields[12])) / tick
+        if own == pid and reaped:
+            total += (int(fields[13]) + int(fields[14])) / tick
     return total
+
+
+def postmaster(api: Any) -> int | None:
+    """The PostgreSQL server's main process (its backends are its children), found from a
+    backend's parent; None when it is not on this machine."""
+    from sqlalchemy import text
+
+    with api.store.engine.connect() as conn:
+        backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    fields = _stat(backend)
+    return int(fields[1]) if fields is not None else None

@@ -51,10 +51,23 @@ def test_a_page_is_recomputed_exactly_when_the_ledger_grows(api, clock, tmp_path
     assert after.headers["etag"] != first.headers["etag"]
     listed = reader.get("/crs", headers=HTML)
     assert cr in listed.text
-    before = cache.misses
+    before, stale = cache.misses, cache.stale
     clock.advance(minutes=1)  # time-dependent flags (a waiver lapsing) are at most a minute old
+    reader.get("/crs", headers=HTML)  # the same tree size: last minute's, while this one computes
+    assert cache.stale == stale + 2
+    _settled(cache, before + 2)  # the reader's record and the list, recomputed in the background
     reader.get("/crs", headers=HTML)
-    assert cache.misses == before + 2
+    assert (cache.misses, cache.stale) == (before + 2, stale + 2)
+
+
+def _settled(cache, misses: int) -> None:
+    """Wait (at most 10 s) until the cache has computed ``misses`` values in all."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while cache.misses < misses and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.misses == misses
 
 
 def test_an_unknown_cr_is_not_cached(api, tmp_path: Path):

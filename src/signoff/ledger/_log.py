@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .._canonical import canonical_json
 from ..errors import LedgerVerificationError, NotFound
-from ..store import LedgerEventRow, apply_event, lock_writes
+from ..store import LedgerEventRow, apply_event, lock_writes, note_append
 from ._merkle import leaf_hash, root_hash
 from ._writer import WRITER_SIGNATURE, sign_as_writer, writer_statement
 
@@ -145,6 +145,7 @@ def append_event(
     session.flush()
     event = LedgerEvent(seq, ts, actor, action, subject, json.loads(payload_json), digest)
     apply_event(session, event)
+    note_append(session, seq)  # watchers of the ledger learn the new size on commit
     return event
 
 

@@ -39,7 +39,7 @@ from . import (
 )
 from ._auth import api_routes, route_access
 from ._cache import PageCache
-from ._edge import Edge
+from ._edge import Edge, MarkWrites
 from ._idempotency import Idempotency
 from ._metrics import RequestMetrics
 from ._openapi import install_openapi
@@ -118,6 +118,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.oidc = _oidc_client(settings)
+    app.add_middleware(MarkWrites, cache=app.state.page_cache)  # read-your-writes
     app.add_middleware(Idempotency)  # inside the session: it knows who is asking
     app.add_middleware(
         SessionMiddleware,

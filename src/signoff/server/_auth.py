@@ -115,7 +115,11 @@ def end_session(request: Request) -> None:
     request.session.clear()
 
 
-def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal | None:
+def _from_session(
+    request: Request, api: Signoff, now: dt.datetime, *, wait: bool = True
+) -> Principal | None:
+    """The session's person (None: no live session). ``wait=False`` never blocks: it
+    raises :class:`_Blocked` when the person's record is not at hand (ask in a thread)."""
     data = request.session
     if "user" not in data:
         return None
@@ -125,9 +129,14 @@ def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal
     if now - login_at > settings.session_max or now - seen > settings.session_idle:
         data.clear()
         return None
-    name = data["user"]  # the person's record at the request's state (one query when kept)
+    name = data["user"]  # the person's record at the request's state (no query when kept)
     cache = request.app.state.page_cache
-    user = cache.get(("user", name), lambda: api.registry.users.get_user(name), request)
+    if wait:
+        user = cache.get(("user", name), lambda: api.registry.users.get_user(name), request)
+    else:
+        user = cache.peek(("user", name), request)
+        if user is None:
+            raise _Blocked
     data["seen"] = _epoch(now)
     return Principal(
         user,
@@ -137,6 +146,19 @@ def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal
         subject=data.get("sub"),
         csrf=data.get("csrf"),
     )
+
+
+class _Blocked(Exception):
+    """Identifying would wait on the database or a computation."""
+
+
+def _identify_now(request: Request) -> Principal | None:
+    """:func:`_identify` on the event loop, for a browser session whose person's record is
+    kept at a state the ledger watch knows (no I/O); :class:`_Blocked` otherwise."""
+    if "authorization" in request.headers:
+        raise _Blocked
+    api: Signoff = request.app.state.api
+    return _from_session(request, api, api.core.clock(), wait=False)
 
 
 def _identify(request: Request) -> Principal | None:
@@ -216,7 +238,10 @@ def need(level: str) -> Callable[[Request], Awaitable[Principal | None]]:
         raise ValueError(f"unknown access level {level!r}")
 
     async def dependency(request: Request) -> Principal | None:
-        who = await run_in_threadpool(_identify, request)
+        try:
+            who = _identify_now(request)  # a kept session: no thread, no query
+        except _Blocked:
+            who = await run_in_threadpool(_identify, request)
         if level == "public":
             return who
         if who is None:

@@ -1,6 +1,7 @@
 """The outermost layer of every answer, as plain ASGI (no per-request task or stream):
 security headers, ``Cache-Control: no-store``, a CLI session's renewed stamp, and the
-request's count and latency for ``/metrics``."""
+request's count and latency for ``/metrics``; and, inside the session, the mark a
+person's write leaves in their session (:class:`MarkWrites`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._cache import PageCache, mark_write
 from ._cli_session import STAMP_HEADER
 from ._metrics import RequestMetrics
 
-__all__ = ["DOCS_CSP", "SECURITY_HEADERS", "Edge"]
+__all__ = ["DOCS_CSP", "SECURITY_HEADERS", "Edge", "MarkWrites"]
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -67,3 +71,26 @@ def _decorate(scope: Scope, headers: MutableHeaders) -> None:
     renewed = state.get("cli_stamp")  # a CLI session's idle clock restarts
     if renewed:
         headers[STAMP_HEADER] = renewed
+
+
+class MarkWrites:
+    """After a signed-in person's POST, PUT, PATCH or DELETE, their session carries a
+    ledger size at least that of anything they wrote (:func:`mark_write`), set before the
+    session middleware outside it writes the cookie: their next page shows their write
+    on whichever worker answers it."""
+
+    def __init__(self, app: ASGIApp, cache: PageCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start" and "session" in scope:
+                mark_write(scope["session"], self.cache)
+            await send(message)
+
+        await self.app(scope, receive, answer)

@@ -3,9 +3,11 @@ models, versions and the ledger.  The same core calls as the JSON API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .._api import Signoff
@@ -20,7 +22,9 @@ from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag
 
-__all__ = ["router", "sign_roles"]
+__all__ = ["kept", "router", "sign_roles"]
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(need("read"))]
@@ -61,10 +65,13 @@ def _stale_login(request: Request, who: Principal) -> str | None:
     return None if age <= limit else STALE_LOGIN.format(limit=span(limit), age=span(age))
 
 
-def shown_evidence(api: Signoff, cr: ChangeRequest) -> dict[str, str | None]:
-    """The evidence hashes a reviewer is shown (the sign-off records them)."""
+def shown_evidence(
+    api: Signoff, cr: ChangeRequest, audits: list[Any] | None = None
+) -> dict[str, str | None]:
+    """The evidence hashes a reviewer is shown (the sign-off records them); ``audits``: the
+    version's audits when already read."""
     ref = VersionRef(cr.model, cr.version)
-    audits = api.registry.list_audits(ref)
+    audits = api.registry.list_audits(ref) if audits is None else audits
     latest = {a.kind: a.sha256 for a in api.registry.list_artifacts(ref)}
     return {
         "audit_results_sha256": audits[-1].results_sha256 if audits else None,
@@ -83,8 +90,18 @@ def _cached(request: Request) -> PageCache:
     return cache
 
 
+async def kept(request: Request, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """The page data for ``key``: on the event loop when kept at a known state, else read
+    or computed in a thread (a page's database reads never block the loop)."""
+    cache = _cached(request)
+    found = cache.peek(key, request)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    return await run_in_threadpool(cache.get, key, compute, request)
+
+
 @router.get("/crs", response_class=HTMLResponse)
-def cr_list(
+async def cr_list(
     request: Request,
     who: Reader,
     state: str | None = None,
@@ -92,10 +109,10 @@ def cr_list(
 ) -> Response:
     """Newest first, PAGE_SIZE at a time (read a page at a time from the database)."""
     api = _api(request)
-    crs = _cached(request).get(
+    crs = await kept(
+        request,
         ("crs", state or "", offset),
         lambda: api.workflow.list_crs(state=state, limit=PAGE_SIZE + 1, offset=offset),
-        request,
     )
     pages = {
         "first": offset + 1,
@@ -113,15 +130,13 @@ def _cr_data(api: Signoff, cr: str) -> tuple[ChangeRequest, list[Any], dict[str,
     ref = VersionRef(found.model, found.version)
     audits = api.registry.list_audits(ref)
     waivers = {w.gate: w for w in api.workflow.list_waivers(ref)}
-    return found, audits, waivers, shown_evidence(api, found)
+    return found, audits, waivers, shown_evidence(api, found, audits)
 
 
 @router.get("/crs/{cr}", response_class=HTMLResponse)
-def cr_page(request: Request, cr: str, who: Reader) -> Response:
+async def cr_page(request: Request, cr: str, who: Reader) -> Response:
     api = _api(request)
-    found, audits, waivers, evidence = _cached(request).get(
-        ("cr", cr), lambda: _cr_data(api, cr), request
-    )
+    found, audits, waivers, evidence = await kept(request, ("cr", cr), lambda: _cr_data(api, cr))
     gates = sorted(
         (audits[-1].gates if audits else {}).items(), key=lambda g: (_ORDER.get(g[1], 3), g[0])
     )

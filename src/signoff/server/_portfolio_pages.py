@@ -20,7 +20,7 @@ from markupsafe import Markup
 from .._api import Signoff
 from ..errors import SignoffError
 from ._auth import Principal, need
-from ._cache import PageCache
+from ._pages import kept
 
 __all__ = ["router"]
 
@@ -57,16 +57,15 @@ def _board(request: Request, filters: dict[str, str]) -> Markup:
 
 
 @router.get("/portfolio", response_class=HTMLResponse)
-def portfolio_page(
+async def portfolio_page(
     request: Request, who: Reader, team: Filter = "", status: Filter = "", at: Filter = ""
 ) -> Response:
     from ..portfolio import STATUSES
 
     api = _api(request)
-    cache: PageCache = request.app.state.page_cache
     filters = {"team": team, "status": status, "at": at}
-    teams = cache.get(
-        ("teams",), lambda: sorted({m.team for m in api.registry.list_models()}), request
+    teams = await kept(
+        request, ("teams",), lambda: sorted({m.team for m in api.registry.list_models()})
     )
     context: dict[str, Any] = {
         "who": who,
@@ -79,7 +78,7 @@ def portfolio_page(
     code = 200
     try:
         key = ("portfolio", team, status, at)
-        context["body"] = cache.get(key, lambda: _board(request, filters), request)
+        context["body"] = await kept(request, key, lambda: _board(request, filters))
     except SignoffError as exc:  # a bad filter: say so above the form, keep the form
         context["error"], code = exc.render(), exc.http_status
     templates = request.app.state.templates

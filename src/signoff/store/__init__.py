@@ -33,6 +33,7 @@ from ._records import (
 )
 from ._repo import Repository
 from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, snapshot
+from ._watch import LedgerWatch, note_append
 
 __all__ = [
     "DEFAULT_HOME",
@@ -55,6 +56,7 @@ __all__ = [
     "GovernanceRecord",
     "ImportedAudit",
     "LedgerEventRow",
+    "LedgerWatch",
     "Model",
     "ModelVersion",
     "MonitorBaseline",
@@ -86,6 +88,7 @@ __all__ = [
     "keep_document",
     "lock_writes",
     "name_key",
+    "note_append",
     "open_store",
     "replay",
     "replayed",

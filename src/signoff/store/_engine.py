@@ -30,6 +30,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SignoffError, StoreError
+from ._watch import LedgerWatch, announce, notify_append
 
 __all__ = ["DEFAULT_HOME", "WRITE_LOCK", "Store", "database_url", "lock_writes", "signoff_home"]
 
@@ -128,6 +129,8 @@ class Store:
                 NO_DRIVER.format(url=parsed.render_as_string(hide_password=True), reason=exc)
             ) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._database = self.engine.url.render_as_string(hide_password=False)
+        self._watch: LedgerWatch | None = None
 
     @staticmethod
     def _sqlite_file(database: str | None, *, create: bool) -> None:
@@ -172,6 +175,7 @@ class Store:
             if write:
                 lock_writes(session)
             yield session
+            appended = notify_append(session)
             session.commit()
         except SignoffError:
             session.rollback()
@@ -186,7 +190,19 @@ class Store:
             raise
         finally:
             session.close()
+        if appended is not None:  # committed: this process's watches learn it at once
+            announce(self._database, appended)
+
+    @property
+    def watch(self) -> LedgerWatch:
+        """The ledger's size as learnt from commits, without a query (one per store;
+        see :mod:`signoff.store._watch`)."""
+        if self._watch is None:
+            self._watch = LedgerWatch(self.engine, self._database)
+        return self._watch
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop watching the ledger and close every pooled connection."""
+        if self._watch is not None:
+            self._watch.close()
         self.engine.dispose()
