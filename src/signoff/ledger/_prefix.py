@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from .._gc import paused_gc
 from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
+from ._blocks import BLOCK, Row, ledger_blocks
 from ._log import EDITED, GAP, leaf_hashes, timestamp
 from ._merkle import root_hash
 
@@ -89,11 +90,6 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
     return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
 
 
-#: The ledger as stored, oldest first: the same statement on every database (what the
-#: portfolio needs of the numerous payloads is read from their text, below).
-_LEDGER = (
-    "SELECT seq, ts, actor, action, subject, payload, leaf_hash FROM ledger_events ORDER BY seq"
-)
 #: An audit's id as canonical JSON writes it, after its key (``"audit_id":``).
 AUDIT_ID = re.compile(r"(0|[1-9][0-9]*)[,}]")
 #: How a ``monitor.window`` payload ends in canonical JSON (sorted keys): its status, the
@@ -105,41 +101,66 @@ WINDOW_TAIL = re.compile(
 )
 
 
-def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], list[PrefixEvent]]:
+def _checked_events(
+    session: Session, size: int | None, block: int = BLOCK
+) -> tuple[list[bytes], list[PrefixEvent]]:
     """Every leaf hash, checked as :func:`leaf_hashes` checks them, and the first ``size``
-    events (default: all), in one pass over the ledger.  The rows are all kept, so they
-    are fetched whole, straight from the driver.  The payloads of the numerous
-    ``audit.attached`` and ``monitor.window`` events are parsed only if a reader asks
-    (:class:`LazyPayload`): what the fold needs of them is read from their text."""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if session.get_bind().dialect.name == "postgresql":  # compiling one scan costs more
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_LEDGER)
-        fetched = cursor.fetchall()
-    finally:
-        cursor.close()
+    events (default: all), in one pass over the ledger, a block of rows at a time (on
+    PostgreSQL the next block arrives while this one is checked).  The payloads of the
+    numerous ``audit.attached`` and ``monitor.window`` events are parsed only if a reader
+    asks (:class:`LazyPayload`): what the fold needs of them is read from their text."""
     leaves: list[bytes] = []
     kept: list[PrefixEvent] = []
-    last = len(fetched) if size is None else size
-    expected = 1
-    s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
-    for seq, ts, actor, action, subject, payload, stored in fetched:
-        if seq != expected:
+    s, sha256 = encode_basestring, hashlib.sha256
+    for rows in ledger_blocks(session, block):
+        first = len(leaves) + 1
+        # each leaf hash as event_bytes and leaf_hash make it, without two calls per event
+        digests = [
+            sha256(
+                f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
+                f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
+            ).digest()
+            for seq, ts, actor, action, subject, payload, _ in rows
+        ]
+        if not _all_match(rows, digests, first):
+            _raise_first_mismatch(rows, digests, first)
+        leaves += digests
+        wanted = len(rows) if size is None else min(len(rows), size - first + 1)
+        if wanted > 0:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+            kept += _events(rows if wanted == len(rows) else rows[:wanted])
+    return leaves, kept
+
+
+def _all_match(rows: list[Row], digests: list[bytes], first: int) -> bool:
+    """Whether the block's seqs run on from ``first`` without a gap and every stored leaf
+    hash is the one computed (all compared at once: one string each)."""
+    if [row[0] for row in rows] != list(range(first, first + len(rows))):
+        return False
+    stored = [row[6] for row in rows]
+    try:  # every one 64 characters long, so equal joined means equal one by one
+        return set(map(len, stored)) == {64} and "".join(stored) == b"".join(digests).hex()
+    except TypeError:  # a stored hash that is not text: found row by row
+        return False
+
+
+def _raise_first_mismatch(rows: list[Row], digests: list[bytes], first: int) -> None:
+    """The error for the block's first missing or edited event, in seq order."""
+    for expected, row, digest in zip(range(first, first + len(rows)), rows, digests, strict=True):
+        if row[0] != expected:
             raise LedgerVerificationError(
-                GAP.format(seq=expected, previous=expected - 1, found=seq)
+                GAP.format(seq=expected, previous=expected - 1, found=row[0])
             )
-        # the leaf hash as event_bytes and leaf_hash make it, without two calls per event
-        digest = sha256(
-            f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
-            f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
-        ).digest()
-        if digest.hex() != stored:
-            raise LedgerVerificationError(EDITED.format(seq=seq))
-        leaves.append(digest)
-        expected += 1
-        if seq > last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
-            continue
+        if digest.hex() != row[6]:
+            raise LedgerVerificationError(EDITED.format(seq=row[0]))
+    raise AssertionError("a block that failed its check has no mismatch")  # pragma: no cover
+
+
+def _events(rows: list[Row]) -> list[PrefixEvent]:
+    """The events of checked rows, the numerous audits' and windows' payloads unparsed."""
+    new, loads = tuple.__new__, json.loads  # PrefixEvent._make without its length check
+    events: list[PrefixEvent] = []
+    append = events.append
+    for seq, ts, actor, action, subject, payload, _ in rows:
         known = (
             _window(payload)
             if action == "monitor.window"
@@ -147,17 +168,9 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
             if action == "audit.attached"
             else None
         )
-        kept.append(
-            PrefixEvent(
-                seq,
-                ts,
-                actor,
-                action,
-                subject,
-                loads(payload) if known is None else LazyPayload(payload, known),
-            )
-        )
-    return leaves, kept
+        parsed = loads(payload) if known is None else LazyPayload(payload, known)
+        append(new(PrefixEvent, (seq, ts, actor, action, subject, parsed)))
+    return events
 
 
 def _window(payload: str) -> dict[str, Any] | None:
@@ -184,6 +197,8 @@ def _audit_id(payload: str) -> dict[str, Any] | None:
     escape could spell another), as a key (its quotes are a string's own: after ``{`` or
     ``,``, before ``:``), with a plain non-negative integer — the top-level member every
     audit has (the projector requires it).  None: parse the payload instead."""
+    if "\\" in payload and "\\u" in payload:  # most have no backslash: one quick scan
+        return None
     at = payload.find('"audit_id"')
     if (
         at < 1
@@ -193,7 +208,7 @@ def _audit_id(payload: str) -> dict[str, Any] | None:
     ):
         return None
     found = AUDIT_ID.match(payload, at + 11)
-    if found is None or "\\u" in payload:
+    if found is None:
         return None
     return {"audit_id": int(found[1])}
 
