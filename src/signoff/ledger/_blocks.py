@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,16 +33,20 @@ AHEAD = 3
 Row = tuple[Any, ...]
 
 
-def ledger_blocks(session: Session, block: int = BLOCK) -> Iterator[list[Row]]:
+Blocks = Generator[list[Row], None, None]
+
+
+def ledger_blocks(session: Session, block: int = BLOCK) -> Blocks:
     """The rows ``(seq, ts, actor, action, subject, payload, leaf_hash)`` of the ledger,
-    ordered by ``seq``, in lists of at most ``block`` rows, within ``session``'s transaction."""
+    ordered by ``seq``, in lists of at most ``block`` rows, within ``session``'s transaction
+    (close the generator when stopping early: on PostgreSQL that ends its thread)."""
     dbapi = session.connection().connection.dbapi_connection
     if session.get_bind().dialect.name == "postgresql":
         return _fetched_ahead(dbapi, block)
     return _fetched(dbapi, block)
 
 
-def _fetched(dbapi: Any, block: int) -> Iterator[list[Row]]:
+def _fetched(dbapi: Any, block: int) -> Blocks:
     cursor = dbapi.cursor()
     try:
         cursor.execute(LEDGER)
@@ -52,7 +56,7 @@ def _fetched(dbapi: Any, block: int) -> Iterator[list[Row]]:
         cursor.close()
 
 
-def _fetched_ahead(dbapi: Any, block: int) -> Iterator[list[Row]]:
+def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
     """PostgreSQL's blocks, each fetched by a thread while the caller works on the last."""
     with dbapi.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")  # compiling one scan costs more than it saves

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
@@ -104,22 +105,23 @@ def _checked_events(
     leaves: list[bytes] = []
     kept: list[PrefixEvent] = []
     s, sha256 = encode_basestring, hashlib.sha256
-    for rows in ledger_blocks(session, block):
-        first = len(leaves) + 1
-        # each leaf hash as event_bytes and leaf_hash make it, without two calls per event
-        digests = [
-            sha256(
-                f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
-                f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
-            ).digest()
-            for seq, ts, actor, action, subject, payload, _ in rows
-        ]
-        if not _all_match(rows, digests, first):
-            _raise_first_mismatch(rows, digests, first)
-        leaves += digests
-        wanted = len(rows) if size is None else min(len(rows), size - first + 1)
-        if wanted > 0:  # seqs run 1, 2, … without a gap: the prefix is the first rows
-            kept += _events(rows if wanted == len(rows) else rows[:wanted])
+    with closing(ledger_blocks(session, block)) as blocks:  # an error: its thread ends here
+        for rows in blocks:
+            first = len(leaves) + 1
+            # each leaf hash as event_bytes and leaf_hash make it, without two calls per event
+            digests = [
+                sha256(
+                    f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
+                    f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
+                ).digest()
+                for seq, ts, actor, action, subject, payload, _ in rows
+            ]
+            if not _all_match(rows, digests, first):
+                _raise_first_mismatch(rows, digests, first)
+            leaves += digests
+            wanted = len(rows) if size is None else min(len(rows), size - first + 1)
+            if wanted > 0:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+                kept += _events(rows if wanted == len(rows) else rows[:wanted])
     return leaves, kept
 
 
