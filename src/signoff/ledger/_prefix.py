@@ -4,9 +4,12 @@ Events are appended in time order (``seq`` and ``ts`` grow together), so the led
 "at" a moment is a prefix: every event whose ``ts`` is not after it.  Its size and
 Merkle root are what a report computed from that prefix rests on; every leaf of the
 whole ledger is checked first, so an edited event is found before anything is computed.
-The ledger is read once, as plain rows (no ORM objects): a pass over two hundred thousand
+The ledger is read once, as plain rows (no ORM objects) in blocks (on PostgreSQL the next
+block arrives while one is checked: :mod:`._blocks`): a pass over two hundred thousand
 events checks each leaf and keeps the prefix's events, their payloads parsed — but for the
 audits and monitoring windows, most of a large ledger, which are parsed when first read.
+A block's events are made only once its leaves are checked; the caller folds them only
+once every leaf of the ledger is.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
@@ -26,8 +29,10 @@ from sqlalchemy.orm import Session
 from .._gc import paused_gc
 from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
+from ._blocks import BLOCK, Row, ledger_blocks
 from ._log import EDITED, GAP, leaf_hashes, timestamp
 from ._merkle import root_hash
+from ._peek import LazyPayload, _audit_id, _window
 
 __all__ = ["LazyPayload", "LedgerPrefix", "PrefixEvent", "ledger_prefix"]
 
@@ -89,57 +94,67 @@ def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPref
     return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
 
 
-#: The ledger as stored, oldest first: the same statement on every database (what the
-#: portfolio needs of the numerous payloads is read from their text, below).
-_LEDGER = (
-    "SELECT seq, ts, actor, action, subject, payload, leaf_hash FROM ledger_events ORDER BY seq"
-)
-#: An audit's id as canonical JSON writes it, after its key (``"audit_id":``).
-AUDIT_ID = re.compile(r"(0|[1-9][0-9]*)[,}]")
-#: How a ``monitor.window`` payload ends in canonical JSON (sorted keys): its status, the
-#: window it supersedes, its version and its window — the last top-level members, as no
-#: quote in it is escaped.  (The two times: a string without quote or backslash, or null.)
-WINDOW_TAIL = re.compile(
-    r',"status":"([^"\\]*)","supersedes":(null|0|[1-9][0-9]*),"version":"[^"\\]*",'
-    r'"window":\{"end":(?:"([^"\\]*)"|null),"start":(?:"[^"\\]*"|null)\}\}'
-)
-
-
-def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], list[PrefixEvent]]:
+def _checked_events(
+    session: Session, size: int | None, block: int = BLOCK
+) -> tuple[list[bytes], list[PrefixEvent]]:
     """Every leaf hash, checked as :func:`leaf_hashes` checks them, and the first ``size``
-    events (default: all), in one pass over the ledger.  The rows are all kept, so they
-    are fetched whole, straight from the driver.  The payloads of the numerous
-    ``audit.attached`` and ``monitor.window`` events are parsed only if a reader asks
-    (:class:`LazyPayload`): what the fold needs of them is read from their text."""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if session.get_bind().dialect.name == "postgresql":  # compiling one scan costs more
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_LEDGER)
-        fetched = cursor.fetchall()
-    finally:
-        cursor.close()
+    events (default: all), in one pass over the ledger, a block of rows at a time (on
+    PostgreSQL the next block arrives while this one is checked).  The payloads of the
+    numerous ``audit.attached`` and ``monitor.window`` events are parsed only if a reader
+    asks (:class:`LazyPayload`): what the fold needs of them is read from their text."""
     leaves: list[bytes] = []
     kept: list[PrefixEvent] = []
-    last = len(fetched) if size is None else size
-    expected = 1
-    s, sha256, loads = encode_basestring, hashlib.sha256, json.loads
-    for seq, ts, actor, action, subject, payload, stored in fetched:
-        if seq != expected:
+    s, sha256 = encode_basestring, hashlib.sha256
+    with closing(ledger_blocks(session, block)) as blocks:  # an error: its thread ends here
+        for rows in blocks:
+            first = len(leaves) + 1
+            # each leaf hash as event_bytes and leaf_hash make it, without two calls per event
+            digests = [
+                sha256(
+                    f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
+                    f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
+                ).digest()
+                for seq, ts, actor, action, subject, payload, _ in rows
+            ]
+            if not _all_match(rows, digests, first):
+                _raise_first_mismatch(rows, digests, first)
+            leaves += digests
+            wanted = len(rows) if size is None else min(len(rows), size - first + 1)
+            if wanted > 0:  # seqs run 1, 2, … without a gap: the prefix is the first rows
+                kept += _events(rows if wanted == len(rows) else rows[:wanted])
+    return leaves, kept
+
+
+def _all_match(rows: list[Row], digests: list[bytes], first: int) -> bool:
+    """Whether the block's seqs run on from ``first`` without a gap and every stored leaf
+    hash is the one computed (all compared at once: one string each)."""
+    if [row[0] for row in rows] != list(range(first, first + len(rows))):
+        return False
+    stored = [row[6] for row in rows]
+    try:  # every one 64 characters long, so equal joined means equal one by one
+        return set(map(len, stored)) == {64} and "".join(stored) == b"".join(digests).hex()
+    except TypeError:  # a stored hash that is not text: found row by row
+        return False
+
+
+def _raise_first_mismatch(rows: list[Row], digests: list[bytes], first: int) -> None:
+    """The error for the block's first missing or edited event, in seq order."""
+    for expected, row, digest in zip(range(first, first + len(rows)), rows, digests, strict=True):
+        if row[0] != expected:
             raise LedgerVerificationError(
-                GAP.format(seq=expected, previous=expected - 1, found=seq)
+                GAP.format(seq=expected, previous=expected - 1, found=row[0])
             )
-        # the leaf hash as event_bytes and leaf_hash make it, without two calls per event
-        digest = sha256(
-            f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
-            f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
-        ).digest()
-        if digest.hex() != stored:
-            raise LedgerVerificationError(EDITED.format(seq=seq))
-        leaves.append(digest)
-        expected += 1
-        if seq > last:  # seqs run 1, 2, … without a gap: the prefix is the first rows
-            continue
+        if digest.hex() != row[6]:
+            raise LedgerVerificationError(EDITED.format(seq=row[0]))
+    raise AssertionError("a block that failed its check has no mismatch")  # pragma: no cover
+
+
+def _events(rows: list[Row]) -> list[PrefixEvent]:
+    """The events of checked rows, the numerous audits' and windows' payloads unparsed."""
+    new, loads = tuple.__new__, json.loads  # PrefixEvent._make without its length check
+    events: list[PrefixEvent] = []
+    append = events.append
+    for seq, ts, actor, action, subject, payload, _ in rows:
         known = (
             _window(payload)
             if action == "monitor.window"
@@ -147,89 +162,6 @@ def _checked_events(session: Session, size: int | None) -> tuple[list[bytes], li
             if action == "audit.attached"
             else None
         )
-        kept.append(
-            PrefixEvent(
-                seq,
-                ts,
-                actor,
-                action,
-                subject,
-                loads(payload) if known is None else LazyPayload(payload, known),
-            )
-        )
-    return leaves, kept
-
-
-def _window(payload: str) -> dict[str, Any] | None:
-    """What the fold reads of a ``monitor.window`` payload — whether it failed (status
-    ``error``), its window's end, the window it supersedes — from its text, when that is
-    certain to be what parsing gives: it ends as :data:`WINDOW_TAIL` says (``monitor run``
-    writes every one so).  As every quote there is a string's own, those are the payload's
-    last top-level members, so parsing reads the same (a duplicate key: the last one).
-    None: parse the payload instead."""
-    found = WINDOW_TAIL.fullmatch(payload, max(payload.rfind(',"status":"'), 0))
-    if found is None:
-        return None
-    status, supersedes, end = found.groups()
-    return {
-        "failed": status == "error",
-        "window.end": end,
-        "supersedes": None if supersedes == "null" else int(supersedes),
-    }
-
-
-def _audit_id(payload: str) -> dict[str, Any] | None:
-    """An ``audit.attached`` payload's ``audit_id`` read from its text without parsing it,
-    when that is certain to be what parsing gives: the key appears once (and no ``\\u``
-    escape could spell another), as a key (its quotes are a string's own: after ``{`` or
-    ``,``, before ``:``), with a plain non-negative integer — the top-level member every
-    audit has (the projector requires it).  None: parse the payload instead."""
-    at = payload.find('"audit_id"')
-    if (
-        at < 1
-        or payload[at - 1] not in "{,"
-        or payload[at + 10 : at + 11] != ":"
-        or payload.find('"audit_id"', at + 1) >= 0
-    ):
-        return None
-    found = AUDIT_ID.match(payload, at + 11)
-    if found is None or "\\u" in payload:
-        return None
-    return {"audit_id": int(found[1])}
-
-
-class LazyPayload(Mapping[str, Any]):
-    """An event's payload (canonical JSON text, its leaf hash checked) parsed on first use;
-    ``peek``: what was read of its text (``audit_id``; whether a window ``failed``, its
-    ``window.end`` and ``supersedes``), known without parsing."""
-
-    __slots__ = ("_parsed", "_text", "peek")
-
-    def __init__(self, text: str, peek: Mapping[str, Any]) -> None:
-        self._text, self.peek = text, peek
-        self._parsed: dict[str, Any] | None = None
-
-    def parsed(self) -> dict[str, Any]:
-        """The payload parsed (once)."""
-        if self._parsed is None:
-            self._parsed = json.loads(self._text)
-        return self._parsed
-
-    _data = parsed
-
-    def __getitem__(self, key: str) -> Any:
-        if key == "audit_id" and key in self.peek:
-            return self.peek[key]
-        return self._data()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """``payload.get(key)`` without the generic Mapping detour (records read eight)."""
-        if key == "audit_id" and key in self.peek:
-            return self.peek[key]
-        return self._data().get(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data())
-
-    def __len__(self) -> int:
-        return len(self._data())
+        parsed = loads(payload) if known is None else LazyPayload(payload, known)
+        append(new(PrefixEvent, (seq, ts, actor, action, subject, parsed)))
+    return events

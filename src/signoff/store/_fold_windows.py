@@ -89,8 +89,11 @@ class FoldWindows(FoldState):
     def _window(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
         failed, end, supersedes = _fields(p)
         ref = e.subject.removeprefix("version:")
-        self._upto = at if self._upto is None else max(self._upto, at)
-        window = FoldedWindow(e, p, at, ref, self._end(end), self._upto)
+        upto = self._upto
+        if upto is None or upto < at:
+            upto = self._upto = at
+        key = self._ends.get(end) if end.__class__ is str else None  # ends repeat
+        window = FoldedWindow(e, p, at, ref, self._end(end) if key is None else key, upto)
         self.windows_[e.seq] = window
         if failed:
             self.failed_windows.append(e.seq)

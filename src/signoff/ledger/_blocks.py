@@ -1,0 +1,98 @@
+"""The ledger's rows as stored, oldest first, read in blocks.
+
+On PostgreSQL a thread fetches the next block through a server-side cursor while the
+caller checks the one before: the server's scan and the transfer of two hundred thousand
+rows (most of a large ledger's bytes are its payloads) overlap the hashing instead of
+preceding it.  The thread only reads rows; every hash is still computed and checked by
+the caller, on this machine.  SQLite is read in the same blocks, in the calling thread
+(its connection belongs to it, and there is no server to wait for).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Generator
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+__all__ = ["BLOCK", "Row", "ledger_blocks"]
+
+#: Rows per block: large enough that a block's round trip costs nothing next to its
+#: rows, small enough that the first block arrives early.
+BLOCK = 16_384
+#: The ledger as stored, oldest first: the same statement on every database (what the
+#: portfolio needs of the numerous payloads is read from their text).
+LEDGER = (
+    "SELECT seq, ts, actor, action, subject, payload, leaf_hash FROM ledger_events ORDER BY seq"
+)
+#: How many fetched blocks may wait for the caller (the rest wait in the database).
+AHEAD = 3
+
+Row = tuple[Any, ...]
+
+
+Blocks = Generator[list[Row], None, None]
+
+
+def ledger_blocks(session: Session, block: int = BLOCK) -> Blocks:
+    """The rows ``(seq, ts, actor, action, subject, payload, leaf_hash)`` of the ledger,
+    ordered by ``seq``, in lists of at most ``block`` rows, within ``session``'s transaction
+    (close the generator when stopping early: on PostgreSQL that ends its thread)."""
+    dbapi = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql":
+        return _fetched_ahead(dbapi, block)
+    return _fetched(dbapi, block)
+
+
+def _fetched(dbapi: Any, block: int) -> Blocks:
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(LEDGER)
+        while rows := cursor.fetchmany(block):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
+    """PostgreSQL's blocks, each fetched by a thread while the caller works on the last."""
+    with dbapi.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # compiling one scan costs more than it saves
+    ready: queue.Queue[list[Row] | BaseException] = queue.Queue(AHEAD)
+    stop = threading.Event()
+
+    def put(item: list[Row] | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:  # binary: integers as they are, text decoded once, by the driver
+            with dbapi.cursor("signoff_ledger_read", binary=True) as cursor:
+                cursor.execute(LEDGER)
+                while not stop.is_set():
+                    rows = cursor.fetchmany(block)
+                    if not put(rows) or not rows:
+                        return
+        except BaseException as error:  # handed to the caller, raised there
+            put(error)
+
+    thread = threading.Thread(target=fetch, name="signoff-ledger-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()  # the caller stopped early (an edited event) or is done: so is the thread
+        thread.join()
