@@ -138,13 +138,11 @@ class RemoteWorkflow(Part):
         return RollbackRecord(found)
 
     def withdraw(self, cr: str, *, actor: str, reason: str) -> RemoteCR:
-        path = f"/api/crs/{seg(cr)}/withdraw"
-        return RemoteCR(self._client.json("POST", path, json={"reason": reason}))
+        return self._transition(cr, "withdraw", {"reason": reason})
 
     def override_risk(self, cr: str, *, level: str, justification: str, actor: str) -> RemoteCR:
         body = {"level": level, "justification": justification}
-        path = f"/api/crs/{seg(cr)}/override-risk"
-        return RemoteCR(self._client.json("POST", path, json=body))
+        return self._transition(cr, "override-risk", body)
 
     def grant_role(self, name: str, role: str, *, actor: str) -> Record:
         path = f"/api/users/{seg(name)}/roles"

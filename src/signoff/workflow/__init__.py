@@ -42,6 +42,7 @@ from ._monitor_types import (
     watched_ref,
 )
 from ._monitoring import MonitorServices
+from ._override import RiskOverrideServices
 from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for, waived
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
@@ -79,6 +80,7 @@ __all__ = [
     "RecordedWindow",
     "RequiredSignOff",
     "ReviewEveryDays",
+    "RiskOverrideServices",
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
@@ -131,6 +133,7 @@ class Workflow:
         self.governance = GovernanceServices(core)
         self.changes = ChangeRequestServices(core)
         self.deploys = DeployServices(core)
+        self.overrides = RiskOverrideServices(core)
         self.rollbacks = RollbackServices(core)
         self.histories = HistoryServices(core)
         self.waivers = WaiverServices(core)
@@ -215,14 +218,24 @@ class Workflow:
         )
 
     def override_risk(
-        self, cr: str, *, level: str, justification: str, actor: str
+        self,
+        cr: str,
+        *,
+        level: str,
+        justification: str,
+        actor: str,
+        if_match: int | None = None,
     ) -> ChangeRequest:
-        """Replace a CR's computed risk rating."""
-        return self.changes.override_risk(cr, level=level, justification=justification, actor=actor)
+        """Replace a CR's computed risk rating (``if_match``: the revision read)."""
+        return self.overrides.override_risk(
+            cr, level=level, justification=justification, actor=actor, if_match=if_match
+        )
 
-    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
-        """Withdraw a CR."""
-        return self.deploys.withdraw(cr, actor=actor, reason=reason)
+    def withdraw(
+        self, cr: str, *, actor: str, reason: str, if_match: int | None = None
+    ) -> ChangeRequest:
+        """Withdraw a CR (``if_match``: the revision read; refused when stale)."""
+        return self.deploys.withdraw(cr, actor=actor, reason=reason, if_match=if_match)
 
     def deploy(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
         """Deploy an approved CR (``if_match``: the revision read; refused when stale)."""
