@@ -39,10 +39,9 @@ class RemoteWorkflow(Part):
         waiting_for: str | None = None,
         overdue: bool = False,
     ) -> list[Any]:
-        params = {k: v for k, v in {"state": state, "waiting_for": waiting_for}.items() if v}
+        asked = {"state": state, "waiting_for": waiting_for, "requester": mine}
+        params = {k: v for k, v in asked.items() if v}
         found = records(self._client.items("/api/crs", params), RemoteCR)
-        if mine is not None:
-            found = [c for c in found if c.requester.casefold() == mine.casefold()]
         if overdue:
             found = [c for c in found if c.emergency and (c.overdue or c.expired)]
         return found

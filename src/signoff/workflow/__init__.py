@@ -19,6 +19,7 @@ from ..store import (
     SignOff,
     Store,
 )
+from ._cr_pages import CRPage, page_crs
 from ._deploy import DeployServices
 from ._domain import DECISIONS, ChangeRequest, EmergencyDetails, cr_id, cr_number
 from ._emergency import EmergencyServices, flag_overdue
@@ -62,6 +63,7 @@ __all__ = [
     "TRANSITIONS",
     "ActionPlan",
     "ApprovalRule",
+    "CRPage",
     "CRState",
     "ChangeRequest",
     "ChangeRequestServices",
@@ -248,6 +250,26 @@ class Workflow:
     def list_crs(self, **filters: Any) -> list[ChangeRequest]:
         """CRs, newest first; see :meth:`ChangeRequestServices.list_crs`."""
         return self.changes.list_crs(**filters)
+
+    def page_crs(
+        self,
+        *,
+        state: str | None = None,
+        requester: str | None = None,
+        waiting_for: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> CRPage:
+        """One page of CRs and the total the filters match, paged in SQL; see
+        :func:`~signoff.workflow._cr_pages.page_crs`."""
+        return page_crs(
+            self.core,
+            state=state,
+            requester=requester,
+            waiting_for=waiting_for,
+            limit=limit,
+            offset=offset,
+        )
 
     # rollback and history
     def rollback(
