@@ -90,24 +90,17 @@ def grant(request: Request, user: str, body: Grant, who: Writer) -> dict[str, An
     return {**plain(found), "id": found.name}
 
 
-@router.get("/governance", summary="The governance in force, with its policies")
+@router.get("/governance", summary="The governance in force, with its policies (webhooks redacted)")
 def governance(request: Request, who: Reader) -> dict[str, Any]:
-    rules = _api(request).workflow.rules()
-    data: dict[str, Any] = rules.governance.model_dump(mode="json")
-    data["sha256"] = rules.sha256
-    data["in_force"] = rules.label
-    data["policies"] = {
-        stage: {"name": p.name, "version": p.version, "sha256": p.sha256}
-        for stage, p in rules.policies.items()
-    }
-    return data
+    return _api(request).workflow.governance_shown(viewer=who.name)
 
 
 @router.get("/governance/versions", summary="Every governance version, oldest first")
 def versions(
     request: Request, who: Reader, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
-    return page(request, _api(request).workflow.governance.versions(), limit, offset)
+    shown = _api(request).workflow.governance_versions_shown(viewer=who.name)
+    return page(request, shown, limit, offset)
 
 
 def _record(record: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
+from ._governance_view import governance_view, redact_url, shown_versions
 from ._identity import IdentityServices, RoleSync
 from ._monitor_types import (
     SEVERITIES,
@@ -112,6 +113,7 @@ __all__ = [
     "load_governance",
     "missing_for",
     "rate_change",
+    "redact_url",
     "require_signatures",
     "rules_in_force",
     "rules_of",
@@ -173,6 +175,20 @@ class Workflow:
     def rules(self) -> Rules:
         """The governance in force now."""
         return self.governance.current()
+
+    def _sees_webhooks(self, viewer: str | None) -> bool:
+        return viewer is not None and "admin" in self.registry.get_user(viewer).roles
+
+    def governance_shown(self, *, viewer: str | None) -> dict[str, Any]:
+        """``governance show``'s document; webhook addresses in full only when ``viewer``
+        is an admin (else scheme and host: they often carry a secret)."""
+        return governance_view(self.rules(), full=self._sees_webhooks(viewer))
+
+    def governance_versions_shown(self, *, viewer: str | None) -> list[GovernanceRecord]:
+        """Every governance version, webhook addresses redacted as in
+        :meth:`governance_shown`."""
+        versions = self.governance.versions()
+        return shown_versions(versions, full=self._sees_webhooks(viewer))
 
     # change requests
     def open_cr(
