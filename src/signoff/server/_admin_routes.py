@@ -81,6 +81,18 @@ def add_user(request: Request, body: NewUser, who: Writer, response: Response) -
     return {**plain(found), "id": found.name}
 
 
+class Deactivate(BaseModel):
+    """Why a person's access is removed."""
+
+    reason: str = Field(description="Recorded in the ledger (at least 10 characters).")
+
+
+@router.post("/users/{user}/deactivate", summary="Remove a person's access at once (admins)")
+def deactivate(request: Request, user: str, body: Deactivate, who: Writer) -> dict[str, Any]:
+    found = _api(request).registry.deactivate_user(user, actor=who.name, reason=body.reason)
+    return {**plain(found), "id": found.name}
+
+
 @router.post("/users/{user}/roles", summary="Grant a role (admins; never to themselves)")
 def grant(request: Request, user: str, body: Grant, who: Writer) -> dict[str, Any]:
     api = _api(request)

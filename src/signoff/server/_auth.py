@@ -129,6 +129,9 @@ def _from_session(request: Request, api: Signoff, now: dt.datetime) -> Principal
     name = data["user"]  # the person's record at the request's state (one query when kept)
     cache = request.app.state.page_cache
     user = cache.get(("user", name), lambda: api.registry.users.get_user(name), request)
+    if user.deactivated_at is not None:  # access removed: this session ends now
+        data.clear()
+        return None
     data["seen"] = _epoch(now)
     return Principal(
         user,
