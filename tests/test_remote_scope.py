@@ -40,10 +40,12 @@ WIRED = {
     "governance show", "inventory export", "ledger checkpoint", "ledger export",
     "ledger prove", "ledger show", "ledger verify", "log export", "model history",
     "model list", "model register", "model show", "monitor history", "monitor report",
-    "monitor export", "monitor run", "monitor status", "notify deliver", "notify list", "portfolio",
+    "monitor baseline", "monitor export", "monitor run", "monitor status", "notify deliver",
+    "notify list", "portfolio",
     "portfolio import", "portfolio report", "portfolio trends", "rollback", "token create",
     "token list", "token revoke",
-    "user add", "user grant", "user list", "version add", "version list", "version show",
+    "user add", "user deactivate", "user grant", "user list", "version add", "version list",
+    "version show",
     "waiver grant", "waiver list", "waiver request", "whoami",
 }  # fmt: skip
 #: Arguments that get each refused command past its own checks to the refusal.
@@ -54,7 +56,6 @@ SAMPLE = {
     "ledger rotate-writer-key": ("--old-key", "{keys}/old.key", "--new-key", "{keys}/new.key"),
     "login-link": ("anna",),
     "user key": ("anna", "--public-key", "{keys}/old.pub"),
-    "monitor baseline": ("{tmp}/monitor.yaml",),
 }
 
 

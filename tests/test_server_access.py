@@ -1,5 +1,7 @@
 """Every route × every kind of caller → allowed or refused, generated from the app's own
-route list: a new route without an access rule fails here (and the app refuses to start)."""
+route list: a new route without an access rule fails here (and the app refuses to start).
+A route that refuses by a rule of its own beyond its level (a token creating tokens, a
+non-admin reading the webhook outbox) declares it, and the table counts it too."""
 
 from __future__ import annotations
 
@@ -12,30 +14,15 @@ pytest.importorskip("fastapi", reason="the server extra is not installed")
 
 from server_helpers import bearer, cli_login, csrf, login, populate, settings
 
+TOKENS = {"read_token", "write_token", "monitor_token"}
+PEOPLE = {"auditor", "approver", "stale_login", "cli_session", "admin"}
 #: Which callers each access level lets through (the rest get 401/403 from the server).
 ALLOWED = {
-    "public": {
-        "anonymous",
-        "read_token",
-        "write_token",
-        "monitor_token",
-        "auditor",
-        "approver",
-        "stale_login",
-        "cli_session",
-    },
-    "read": {
-        "read_token",
-        "write_token",
-        "monitor_token",
-        "auditor",
-        "approver",
-        "stale_login",
-        "cli_session",
-    },
-    "write": {"write_token", "approver", "stale_login", "cli_session"},
-    "sign": {"approver", "cli_session"},  # `signoff login` with a fresh browser login
-    "monitor": {"monitor_token", "approver", "stale_login", "cli_session"},
+    "public": {"anonymous", *TOKENS, *PEOPLE},
+    "read": {*TOKENS, *PEOPLE},
+    "write": {"write_token", "approver", "stale_login", "cli_session", "admin"},
+    "sign": {"approver", "cli_session", "admin"},  # `signoff login` with a fresh browser login
+    "monitor": {"monitor_token", "approver", "stale_login", "cli_session", "admin"},
 }
 ACCESS_RULES = {
     "sign_in",
@@ -44,18 +31,29 @@ ACCESS_RULES = {
     "token_cannot_sign",
     "fresh_login_required",
 }
+#: Whom each route's own rule refuses, among the callers its level lets through.
+ROUTE_REFUSES = {
+    "tokens_from_people": TOKENS,
+    "admin": {*TOKENS, *PEOPLE} - {"admin"},  # the tokens are anna's and moe's
+    "browser_session_required": {*TOKENS, "cli_session"},
+    "cli_session": {*TOKENS, *PEOPLE} - {"cli_session"},
+}
 
 
-def route_table(app) -> list[tuple[str, str, str]]:
-    """``(method, path, level)`` for every route; AssertionError names one without a rule."""
-    from signoff.server import api_routes, route_access
+def route_table(app) -> list[tuple[str, str, str, str | None]]:
+    """``(method, path, level, route rule)`` for every route; AssertionError names one
+    without an access rule, or with a route rule this table does not know."""
+    from signoff.server import ROUTE_RULES, api_routes, route_access, route_rule
 
+    assert set(ROUTE_REFUSES) == set(ROUTE_RULES)
     table = []
     for route in api_routes(app.routes):
         level = route_access(route)
         assert level in ALLOWED, f"{sorted(route.methods)} {route.path} has no access rule"
+        rule = route_rule(route)
+        assert rule is None or rule in ROUTE_REFUSES, (route.path, rule)
         for method in sorted(route.methods - {"HEAD"}):
-            table.append((method, route.path, level))
+            table.append((method, route.path, level, rule))
     return table
 
 
@@ -96,17 +94,19 @@ def test_route_by_role(api, clock, tmp_path: Path):
         "approver": login(app, api, "anna"),
         "stale_login": stale,
         "cli_session": cli_login(app, api, "anna"),
+        "admin": login(app, api, "admin"),
     }
     tokens = {
         name: csrf(c)
         for name, c in callers.items()
-        if name in ("auditor", "approver", "stale_login")
+        if name in ("auditor", "approver", "stale_login", "admin")
     }
     signing_out = {"/api/cli-login/logout": 1, "/logout": 2}
     table = sorted(route_table(app), key=lambda r: signing_out.get(r[1], 0))  # sign out last
     assert len(table) >= 30
     outcome = {}
-    for method, path, level in table:
+    for method, path, level, rule in table:
+        rules = ACCESS_RULES | ({rule} if rule else set())
         for name, client in callers.items():
             headers = {"If-Match": '"r0"', "Accept": "application/json"}
             if name in tokens:
@@ -114,11 +114,9 @@ def test_route_by_role(api, clock, tmp_path: Path):
             response = client.request(
                 method, _fill(path, cr), headers=headers, json={}, follow_redirects=False
             )
-            refused = response.status_code in (401, 403) and (
-                response.json().get("rule") in ACCESS_RULES
-            )
+            refused = response.status_code in (401, 403) and (response.json().get("rule") in rules)
             outcome[(method, path, name)] = not refused
-            expected = name in ALLOWED[level]
+            expected = name in ALLOWED[level] and name not in ROUTE_REFUSES.get(rule, set())
             assert refused != expected, (
                 method,
                 path,
@@ -128,7 +126,13 @@ def test_route_by_role(api, clock, tmp_path: Path):
             )
     # the table is real: every level both lets someone through and refuses someone
     for level in ("read", "write", "sign", "monitor"):
-        rows = [(m, p) for (m, p, lv) in table if lv == level]
+        rows = [(m, p) for (m, p, lv, _) in table if lv == level]
         assert rows, level
         assert any(outcome[(m, p, "approver")] for m, p in rows)
         assert not any(outcome[(m, p, "anonymous")] for m, p in rows)
+    # and so is every route rule: it refuses whom it names and lets someone through
+    ruled = {(m, p): r for (m, p, _, r) in table if r}
+    assert set(ruled.values()) == set(ROUTE_REFUSES), ruled
+    for (m, p), rule in ruled.items():
+        assert not any(outcome[(m, p, name)] for name in ROUTE_REFUSES[rule])
+        assert any(outcome[(m, p, name)] for name in callers), (m, p)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._baseline_upload import checked_profile, checked_reference, profile_features
 from ._canonical import canonical_json
 from ._monitoring_reads import MonitoringReads
 from .engines import find_source
@@ -232,6 +233,26 @@ class Monitoring(MonitoringReads):
         features = len(base.spec.features)
         profile = record.reference_profile
         return BaselineRecord(ref.model, ref.version, sha, base.profile.rows, features, profile)
+
+    def baseline_from_profile(
+        self, config: str | Path, profile: bytes, reference: Any, *, actor: str, shown: str
+    ) -> BaselineRecord:
+        """Store a reference profile made elsewhere (``monitor baseline`` in remote mode:
+        the person's machine profiles its reference file) once it is one and matches
+        ``config``; ``shown`` names the profile in errors. The same record as
+        :meth:`baseline`'s, through the same core call."""
+        path = Path(config)
+        loaded = load_monitor_config(path)
+        counted = checked_profile(profile, loaded, file=shown)
+        described = checked_reference(reference)
+        version = self.service.watched(loaded.config.model)
+        ref = VersionRef(version.model, version.version)
+        record = self._record(None, path, described, counted)
+        sha = self.service.record_baseline(loaded.config.model, ref, record, actor=actor)
+        features = profile_features(counted)
+        return BaselineRecord(
+            ref.model, ref.version, sha, counted.rows, features, record.reference_profile
+        )
 
     def run(
         self,

@@ -50,21 +50,15 @@ def _decide(gid: str, *, approve: bool, comment: str, actor: str | None, as_json
 
 @governance_app.command("show")
 @handle_errors
-def governance_show(as_json: Json = False) -> None:
-    """Print the governance in force (YAML, or JSON with --json), with its version."""
-    if remote_mode():
-        shown = remote_signoff().workflow.governance.in_force()
-        print(json.dumps(shown, indent=2) if as_json else yaml.safe_dump(shown, sort_keys=False),
-              end="")  # fmt: skip
-        return
-    rules = open_workflow(write=False).rules()
-    data: dict[str, Any] = rules.governance.model_dump(mode="json")
-    data["sha256"] = rules.sha256
-    data["in_force"] = rules.label
-    data["policies"] = {
-        stage: {"name": p.name, "version": p.version, "sha256": p.sha256}
-        for stage, p in rules.policies.items()
-    }
+def governance_show(as_json: Json = False, actor: As = None) -> None:
+    """Print the governance in force (YAML, or JSON with --json), with its version;
+    webhook addresses in full for an admin only (else scheme and host)."""
+    data: dict[str, Any]
+    viewer = acting_user(actor, required=False)
+    if remote_mode():  # the server redacts by the credential's person
+        data = remote_signoff().workflow.governance.in_force()
+    else:
+        data = open_workflow(write=False).governance_shown(viewer=viewer)
     print(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False), end="")
 
 
@@ -129,11 +123,16 @@ def governance_reject(
 
 @governance_app.command("list")
 @handle_errors
-def governance_list(as_json: Json = False) -> None:
-    """Every governance version: proposed, applied or rejected, by whom."""
+def governance_list(as_json: Json = False, actor: As = None) -> None:
+    """Every governance version: proposed, applied or rejected, by whom (with --json,
+    webhook addresses in full for an admin only)."""
     from ..workflow import gov_id
 
-    versions = open_workflow(write=False).governance.versions()
+    viewer = acting_user(actor, required=False)
+    if remote_mode():  # the server redacts by the credential's person
+        versions = remote_signoff().workflow.governance.versions()
+    else:
+        versions = open_workflow(write=False).governance_versions_shown(viewer=viewer)
     table = Table("id", "name", "version", "state", "proposed by", "decided by", "when")
     for g in versions:
         table.add_row(

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ._app import app, err_console, handle_errors, out_console
 from ._registry import As, acting_user, open_signoff
 from ._remote import remote_mode
-from ._remote_monitor import run_remote
+from ._remote_monitor import baseline_remote, check_remote_baseline, run_remote
 
 __all__ = ["BAD_EPOCH", "REMOTE_NEEDS_BATCH", "RESULTS_FILE", "monitor_app"]
 
@@ -187,18 +187,23 @@ def monitor_baseline(
 ) -> None:
     """Profile the reference of the watched version and store it in the registry
     (ledgered with its SHA-256, which is printed last)."""
+    if remote_mode():
+        check_remote_baseline(config)  # nothing asked of the server for a bad config
     user = acting_user(actor)
     assert user is not None
-    api = open_signoff()
-    record = api.monitor.baseline(config, actor=user)
+    if remote_mode():  # profiled here; the profile is uploaded and stored by the server
+        found, profile = baseline_remote(config)
+    else:
+        record = open_signoff().monitor.baseline(config, actor=user)
+        found, profile = vars(record), record.profile_json
     if output is not None:
-        _write_bytes(output, record.profile_json)
+        _write_bytes(output, profile)
     err_console.print(
-        f"profiled {record.rows} reference rows, {record.features} features of "
-        f"{record.model}@{record.version}; stored in the registry"
+        f"profiled {found['rows']} reference rows, {found['features']} features of "
+        f"{found['model']}@{found['version']}; stored in the registry"
         + (f" and written to {output}" if output else "")
     )
-    out_console.print(record.profile_sha256)
+    out_console.print(found["profile_sha256"])
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

@@ -39,10 +39,9 @@ class RemoteWorkflow(Part):
         waiting_for: str | None = None,
         overdue: bool = False,
     ) -> list[Any]:
-        params = {k: v for k, v in {"state": state, "waiting_for": waiting_for}.items() if v}
+        asked = {"state": state, "waiting_for": waiting_for, "requester": mine}
+        params = {k: v for k, v in asked.items() if v}
         found = records(self._client.items("/api/crs", params), RemoteCR)
-        if mine is not None:
-            found = [c for c in found if c.requester.casefold() == mine.casefold()]
         if overdue:
             found = [c for c in found if c.emergency and (c.overdue or c.expired)]
         return found
@@ -138,13 +137,11 @@ class RemoteWorkflow(Part):
         return RollbackRecord(found)
 
     def withdraw(self, cr: str, *, actor: str, reason: str) -> RemoteCR:
-        path = f"/api/crs/{seg(cr)}/withdraw"
-        return RemoteCR(self._client.json("POST", path, json={"reason": reason}))
+        return self._transition(cr, "withdraw", {"reason": reason})
 
     def override_risk(self, cr: str, *, level: str, justification: str, actor: str) -> RemoteCR:
         body = {"level": level, "justification": justification}
-        path = f"/api/crs/{seg(cr)}/override-risk"
-        return RemoteCR(self._client.json("POST", path, json=body))
+        return self._transition(cr, "override-risk", body)
 
     def grant_role(self, name: str, role: str, *, actor: str) -> Record:
         path = f"/api/users/{seg(name)}/roles"

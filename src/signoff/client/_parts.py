@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -132,6 +134,20 @@ class RemoteMonitor(Part):
                 parts["labels"] = (labels.name, files.enter_context(labels.open("rb")))
             params = {"today": today.isoformat()}
             found: dict[str, Any] = self._client.json("POST", path, files=parts, params=params)
+        return found
+
+    def upload_baseline(
+        self, model: str, config: Path, profile: bytes, reference: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``monitor baseline`` on the server: the reference profile made here, with the
+        config it was made by and the reference file's hash, stored as the baseline."""
+        path = f"/api/monitor/{seg(model)}/baseline"
+        files = {
+            "config": (config.name, io.BytesIO(config.read_bytes())),
+            "profile": ("profile.json", io.BytesIO(profile)),
+        }
+        form = {"reference": json.dumps(reference), "shown": str(config)}
+        found: dict[str, Any] = self._client.json("POST", path, files=files, data=form)
         return found
 
     def report(self, model: str) -> str:

@@ -104,6 +104,11 @@ class RemoteRegistry(Part):
         body = {"name": name, "email": email, "roles": list(roles), "public_key": public_key}
         return Record(self._client.json("POST", "/api/users", json=body))
 
+    def deactivate_user(self, name: str, *, actor: str, reason: str) -> Record:
+        """Remove a person's access (the signed-in admin)."""
+        path = f"/api/users/{seg(name)}/deactivate"
+        return Record(self._client.json("POST", path, json={"reason": reason}))
+
     def register_model(self, name: str, **fields: Any) -> Record:
         fields.pop("actor", None)  # the signed-in person
         body = {"name": name, **fields}

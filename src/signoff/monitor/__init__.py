@@ -22,7 +22,7 @@ from ._config import (
 from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
 from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
 from ._history import COLUMN_METRICS, metric_value, prometheus_text
-from ._inputs import read_table
+from ._inputs import file_sha256, read_table
 from ._metrics import MONITOR_CATALOGUE, MONITOR_METRICS, window_evidence
 from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
 from ._profile import (
@@ -102,6 +102,7 @@ __all__ = [
     "build_baseline",
     "chi2_homogeneity",
     "compare_profiles",
+    "file_sha256",
     "find_pii",
     "holm",
     "iban_valid",

@@ -24,7 +24,8 @@ from ..store import (
     User,
     VersionRef,
 )
-from ._core import SYSTEM_ACTOR, Clock, Core, Unit, read_only_refusal, utc_now
+from ._core import SYSTEM_ACTOR, Clock, Core, Unit, deactivated_refusal, read_only_refusal, utc_now
+from ._deactivate import deactivate_user
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
@@ -71,6 +72,8 @@ __all__ = [
     "check_exclusive",
     "check_label",
     "check_name",
+    "deactivate_user",
+    "deactivated_refusal",
     "file_sha256",
     "parse_duration",
     "read_only_refusal",
@@ -135,6 +138,11 @@ class Registry:
     ) -> User:
         """See :meth:`UserServices.grant_role`."""
         return self.users.grant_role(name, role, actor=actor, known_roles=known_roles)
+
+    def deactivate_user(self, name: str, *, actor: str, reason: str) -> User:
+        """Remove a person's access at once: roles, tokens, sessions (an admin, not
+        themselves); see :func:`~signoff.registry._deactivate.deactivate_user`."""
+        return deactivate_user(self.core, name, actor=actor, reason=reason)
 
     def set_public_key(
         self, name: str, public_key_text: str, *, actor: str, old_private_key: str | None = None

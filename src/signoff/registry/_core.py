@@ -22,12 +22,32 @@ from sqlalchemy.orm import Session
 
 from ..errors import WorkflowRefused
 from ..ledger import ACTOR_SIGNATURE, LedgerEvent, append_event, sign_action
-from ..store import ArtifactStore, OutboxEntry, Repository, Store, add_to_outbox, keep_document
+from ..store import (
+    ArtifactStore,
+    OutboxEntry,
+    Repository,
+    Store,
+    User,
+    add_to_outbox,
+    keep_document,
+)
 
-__all__ = ["SYSTEM_ACTOR", "Clock", "Core", "Unit", "read_only_refusal", "utc_now"]
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Clock",
+    "Core",
+    "Unit",
+    "deactivated_refusal",
+    "read_only_refusal",
+    "utc_now",
+]
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
+DEACTIVATED = (
+    "{name}'s access was removed on {at} (`signoff user deactivate`): they can no longer "
+    "act or sign in"
+)
 READ_ONLY = "{name} holds only read-only roles ({roles}) and cannot change the registry"
 NO_ROLE = (
     "{name} holds no role and cannot change the registry (least privilege: reading needs "
@@ -49,6 +69,14 @@ def read_only_refusal(name: str, roles: Sequence[str]) -> str | None:
     if set(roles) <= READ_ONLY_ROLES:
         return READ_ONLY.format(name=name, roles=", ".join(roles))
     return None
+
+
+def deactivated_refusal(user: User) -> str | None:
+    """Why ``user`` may neither act nor sign in: their access was removed (None: it was not)."""
+    if user.deactivated_at is None:
+        return None
+    at = user.deactivated_at.isoformat().replace("+00:00", "Z")
+    return DEACTIVATED.format(name=user.name, at=at)
 
 
 def utc_now() -> dt.datetime:
@@ -173,7 +201,7 @@ class Core:
             name = actor or SYSTEM_ACTOR
             if check_actor and actor is not None:
                 user = repo.user(actor)
-                refusal = read_only_refusal(user.name, user.roles)
+                refusal = deactivated_refusal(user) or read_only_refusal(user.name, user.roles)
                 if refusal is not None:
                     raise WorkflowRefused(refusal)
                 name = user.name

@@ -16,7 +16,7 @@ import secrets
 from .._time import iso_utc
 from ..errors import ConfigError, WorkflowRefused
 from ..store import ServerToken, User
-from ._core import Core, Unit, read_only_refusal
+from ._core import Core, Unit, deactivated_refusal, read_only_refusal
 
 __all__ = [
     "LOGIN_LINK_TTL",
@@ -83,6 +83,9 @@ class TokenServices:
     @staticmethod
     def _acting_for(unit: Unit, actor: str, user: str, what: str) -> tuple[str, User]:
         me, them = unit.repo.user(actor), unit.repo.user(user)
+        removed = deactivated_refusal(me)
+        if removed is not None:
+            raise WorkflowRefused(removed)
         if me.name != them.name and "admin" not in me.roles:
             raise WorkflowRefused(NOT_YOURS.format(actor=me.name, what=what, user=them.name))
         unit.actor = me.name
@@ -99,6 +102,9 @@ class TokenServices:
             raise ConfigError(BAD_SCOPE.format(value=scope), field="--scope")
         with self._core.write(actor, check_actor=False) as unit:
             _, owner = self._acting_for(unit, actor, user, "create a token")
+            removed = deactivated_refusal(owner)
+            if removed is not None:
+                raise WorkflowRefused(removed)
             refusal = read_only_refusal(owner.name, owner.roles)
             if scope != "read" and refusal is not None:
                 raise WorkflowRefused(f"{refusal}: only a read token can be made for them")
@@ -147,12 +153,16 @@ class TokenServices:
             token = repo.token_by_secret_hash(secret_sha256(secret))
             if token is None or token.kind != "token" or not token.usable(self._core.clock()):
                 return None
-            return repo.user(token.user), token
+            user = repo.user(token.user)
+            return None if deactivated_refusal(user) else (user, token)
 
     def create_login_link(self, user: str, *, actor: str) -> tuple[ServerToken, str]:
         """A one-time login link secret for ``user``, valid for ten minutes."""
         with self._core.write(actor, check_actor=False) as unit:
             _, owner = self._acting_for(unit, actor, user, "create a login link")
+            removed = deactivated_refusal(owner)
+            if removed is not None:
+                raise WorkflowRefused(removed)
             secret = "sol_" + secrets.token_urlsafe(32)
             link_id = "link-" + secrets.token_hex(6)
             unit.emit(
@@ -172,6 +182,8 @@ class TokenServices:
         with self._core.write(None, check_actor=False) as unit:
             link = unit.repo.token_by_secret_hash(secret_sha256(secret))
             if link is None or link.kind != "login_link" or not link.usable(unit.now):
+                return None
+            if deactivated_refusal(unit.repo.user(link.user)):
                 return None
             unit.actor = link.user
             unit.emit("login_link.used", f"user:{link.user}", {"id": link.id})
@@ -223,7 +235,10 @@ class TokenServices:
             created = repo.events(f"user:{found.user}", ["cli_session.created"])
             login = [p for _, _, _, p in created if p.get("id") == found.id]
             keys = ("login_at", "identity_provider", "subject")
-            return repo.user(found.user), found, {k: str(login[-1][k]) for k in keys}
+            user = repo.user(found.user)
+            if deactivated_refusal(user):
+                return None
+            return user, found, {k: str(login[-1][k]) for k in keys}
 
     def end_cli_session(self, session_id: str, *, actor: str) -> ServerToken:
         """End a CLI session (``signoff logout``): revoked like a token, in the ledger."""

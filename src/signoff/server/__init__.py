@@ -20,13 +20,16 @@ for _module in ("fastapi", "uvicorn", "authlib", "itsdangerous", "multipart"):
 
 from ._app import create_app  # noqa: E402
 from ._auth import ACCESS_LEVELS, Principal, api_routes, route_access  # noqa: E402
+from ._route_rules import ROUTE_RULES, route_rule  # noqa: E402
 from ._settings import Settings  # noqa: E402
 
 __all__ = [
     "ACCESS_LEVELS",
+    "ROUTE_RULES",
     "Principal",
     "Settings",
     "api_routes",
     "create_app",
     "route_access",
+    "route_rule",
 ]

@@ -81,6 +81,18 @@ def add_user(request: Request, body: NewUser, who: Writer, response: Response) -
     return {**plain(found), "id": found.name}
 
 
+class Deactivate(BaseModel):
+    """Why a person's access is removed."""
+
+    reason: str = Field(description="Recorded in the ledger (at least 10 characters).")
+
+
+@router.post("/users/{user}/deactivate", summary="Remove a person's access at once (admins)")
+def deactivate(request: Request, user: str, body: Deactivate, who: Writer) -> dict[str, Any]:
+    found = _api(request).registry.deactivate_user(user, actor=who.name, reason=body.reason)
+    return {**plain(found), "id": found.name}
+
+
 @router.post("/users/{user}/roles", summary="Grant a role (admins; never to themselves)")
 def grant(request: Request, user: str, body: Grant, who: Writer) -> dict[str, Any]:
     api = _api(request)
@@ -90,24 +102,17 @@ def grant(request: Request, user: str, body: Grant, who: Writer) -> dict[str, An
     return {**plain(found), "id": found.name}
 
 
-@router.get("/governance", summary="The governance in force, with its policies")
+@router.get("/governance", summary="The governance in force, with its policies (webhooks redacted)")
 def governance(request: Request, who: Reader) -> dict[str, Any]:
-    rules = _api(request).workflow.rules()
-    data: dict[str, Any] = rules.governance.model_dump(mode="json")
-    data["sha256"] = rules.sha256
-    data["in_force"] = rules.label
-    data["policies"] = {
-        stage: {"name": p.name, "version": p.version, "sha256": p.sha256}
-        for stage, p in rules.policies.items()
-    }
-    return data
+    return _api(request).workflow.governance_shown(viewer=who.name)
 
 
 @router.get("/governance/versions", summary="Every governance version, oldest first")
 def versions(
     request: Request, who: Reader, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
-    return page(request, _api(request).workflow.governance.versions(), limit, offset)
+    shown = _api(request).workflow.governance_versions_shown(viewer=who.name)
+    return page(request, shown, limit, offset)
 
 
 def _record(record: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from .._api import Signoff
 from ..registry import VersionRef
 from ._auth import Principal, need
-from ._present import cr_json, etag, page, plain, revision_from
+from ._present import cr_json, etag, page, paged, plain, revision_from
 
 __all__ = ["router"]
 
@@ -103,17 +103,20 @@ def version(request: Request, model: str, version: str, who: Reader) -> dict[str
     }
 
 
-@router.get("/crs", summary="Change requests, newest first")
+@router.get("/crs", summary="Change requests, newest first (paged in SQL)")
 def crs(
     request: Request,
     who: Reader,
     state: str | None = None,
     waiting_for: Annotated[str | None, Query(description="A role still needed.")] = None,
+    requester: Annotated[str | None, Query(description="Only those this person opened.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    found = _api(request).workflow.list_crs(state=state, waiting_for=waiting_for)
-    return page(request, found, limit, offset, render=cr_json)
+    found = _api(request).workflow.page_crs(
+        state=state, requester=requester, waiting_for=waiting_for, limit=limit, offset=offset
+    )
+    return paged(request, found.items, found.total, limit, offset, render=cr_json)
 
 
 @router.get("/crs/{cr}", summary="One change request with its readiness; ETag for If-Match")

@@ -39,6 +39,7 @@ __all__ = [
     "api_routes",
     "end_session",
     "need",
+    "refuse_access",
     "route_access",
     "span",
     "start_session",
@@ -137,6 +138,9 @@ def _from_session(
         user = cache.peek(("user", name), request)
         if user is None:
             raise _Blocked
+    if user.deactivated_at is not None:  # access removed: this session ends now
+        data.clear()
+        return None
     data["seen"] = _epoch(now)
     return Principal(
         user,
@@ -197,6 +201,9 @@ def _refuse(request: Request, who: Principal, rule: str, message: str) -> Proble
         {"rule": rule, "message": message, "method": request.method, "path": request.url.path},
     )
     return Problem(403, "AccessRefused", message, rule=rule)
+
+
+refuse_access = _refuse  # for routes that refuse by a rule of their own (``_route_rules``)
 
 
 def _check(request: Request, who: Principal, level: str) -> None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from .._api import Signoff
 from ..registry import VersionRef
 from ._auth import Principal, need
-from ._present import cr_json, etag, plain
+from ._present import cr_json, etag, plain, revision_from
 
 __all__ = ["router"]
 
@@ -97,21 +97,29 @@ def rollback(request: Request, model: str, body: RollbackAsk, who: Writer) -> di
     return result
 
 
-@router.post("/crs/{cr}/withdraw", summary="Withdraw a CR that is not deployed")
+@router.post("/crs/{cr}/withdraw", summary="Withdraw a CR that is not deployed (If-Match)")
 def withdraw(
     request: Request, cr: str, body: WithdrawAsk, who: Writer, response: Response
 ) -> dict[str, Any]:
-    found = _api(request).workflow.withdraw(cr, actor=who.name, reason=body.reason)
+    revision = revision_from(request, cr, "withdraw")
+    found = _api(request).workflow.withdraw(
+        cr, actor=who.name, reason=body.reason, if_match=revision
+    )
     response.headers["ETag"] = etag(found)
     return cr_json(found)
 
 
-@router.post("/crs/{cr}/override-risk", summary="Replace a CR's computed risk rating")
+@router.post("/crs/{cr}/override-risk", summary="Replace a CR's computed risk rating (If-Match)")
 def override_risk(
     request: Request, cr: str, body: RiskAsk, who: Writer, response: Response
 ) -> dict[str, Any]:
+    revision = revision_from(request, cr, "override-risk")
     found = _api(request).workflow.override_risk(
-        cr, level=body.level, justification=body.justification, actor=who.name
+        cr,
+        level=body.level,
+        justification=body.justification,
+        actor=who.name,
+        if_match=revision,
     )
     response.headers["ETag"] = etag(found)
     return cr_json(found)

@@ -37,6 +37,7 @@ from .._time import iso_utc
 from ._auth import Principal, need
 from ._cli_session import PREFIX, serializer, stamp
 from ._problems import Problem
+from ._route_rules import only
 
 __all__ = ["router"]
 
@@ -127,11 +128,22 @@ def confirm_page(request: Request, request_blob: str, who: Reader) -> Response:
     return _page(request, request_blob, who, done=False)
 
 
+def _browser(who: Principal) -> str | None:
+    return None if who.via == "session" and who.login_at is not None else BROWSER_ONLY
+
+
+def _cli(who: Principal) -> str | None:
+    return None if who.via == "cli" and who.token is not None else NOT_CLI
+
+
+Browser = Annotated[Principal, Depends(only("read", "browser_session_required", _browser))]
+CliSession = Annotated[Principal, Depends(only("read", "cli_session", _cli))]
+
+
 @router.post("/cli-login/{request_blob}", response_class=HTMLResponse, summary="Confirm it")
-def confirm(request: Request, request_blob: str, who: Reader) -> Response:
+def confirm(request: Request, request_blob: str, who: Browser) -> Response:
     _open_request(request, request_blob)
-    if who.via != "session" or who.login_at is None:
-        raise Problem(403, "AccessRefused", BROWSER_ONLY, rule="browser_session_required")
+    assert who.login_at is not None
     settings = request.app.state.settings
     made = _api(request).registry.tokens.create_cli_session(
         who.name,
@@ -166,9 +178,8 @@ def token(request: Request, body: Poll, who: Anyone) -> dict[str, Any]:
 
 
 @router.post("/api/cli-login/logout", summary="End this CLI session (`signoff logout`)")
-def logout(request: Request, who: Reader) -> dict[str, Any]:
-    if who.via != "cli" or who.token is None:
-        raise Problem(403, "AccessRefused", NOT_CLI, rule="cli_session")
+def logout(request: Request, who: CliSession) -> dict[str, Any]:
+    assert who.token is not None
     ended = _api(request).registry.tokens.end_cli_session(who.token.id, actor=who.name)
     revoked = iso_utc(ended.revoked_at) if ended.revoked_at else None
     return {"session": ended.id, "revoked_at": revoked}

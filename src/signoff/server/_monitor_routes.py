@@ -17,14 +17,15 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from .._api import Signoff
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError, SignoffError
 from ..monitor import TREND_METRICS, Point, line_chart
 from ._auth import Principal, need
 from ._present import page
+from ._uploads import save_upload, upload_name
 
 __all__ = ["metrics", "monitoring_section", "router"]
 
@@ -41,6 +42,9 @@ NO_CONFIGS = (
 NO_CONFIG = "no monitor config for {model}: expected {path}"
 OTHER_MODEL = "{path} watches {watched}, not {model}"
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+PROFILE_LIMIT = 32 << 20  # a profile is a table of counts: 32 MiB is far beyond any
+TOO_LARGE = "the profile is larger than 32 MiB: it is not a reference profile"
+NOT_REFERENCE = "reference is not a JSON object: {reason}"
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
@@ -169,3 +173,58 @@ def monitoring_section(api: Signoff, model: str) -> dict[str, Any]:
             ]
             charts.append(line_chart(points, title=title, threshold=threshold))
     return {**row, "charts": charts, "alert_events": api.workflow.monitoring.alerts(model)}
+
+
+@router.post(
+    "/{model}/baseline",
+    status_code=201,
+    summary="Store a reference profile made on the caller's machine (monitor baseline)",
+)
+def baseline(
+    request: Request,
+    model: str,
+    who: Monitor,
+    config: Annotated[UploadFile, File(description="The monitor config the profile was made by.")],
+    profile: Annotated[UploadFile, File(description="The reference profile (JSON).")],
+    reference: Annotated[str, Form(description='The reference file: {"path", "sha256"} (JSON).')],
+    shown: Annotated[
+        str | None, Form(description="The config as its errors name it (the path typed).")
+    ] = None,
+) -> dict[str, Any]:
+    from ..monitor import load_monitor_config
+
+    api = _api(request)
+    name = api.registry.get_model(model).name
+    display = shown or upload_name(config, "monitor.yaml")
+    with tempfile.TemporaryDirectory(prefix="signoff-baseline-") as temporary:
+        saved = save_upload(config, Path(temporary), "monitor.yaml")
+        try:
+            watched = load_monitor_config(saved).config.model
+            if watched.split("@", 1)[0].casefold() != name.casefold():
+                message = OTHER_MODEL.format(path=display, watched=watched, model=name)
+                raise ConfigError(message, file=saved, field="model")
+            data = profile.file.read(PROFILE_LIMIT + 1)
+            if len(data) > PROFILE_LIMIT:
+                raise DataError(TOO_LARGE, field="profile")
+            try:
+                described = json.loads(reference)
+            except json.JSONDecodeError as exc:
+                raise DataError(NOT_REFERENCE.format(reason=exc), field="reference") from None
+            done = api.monitor.baseline_from_profile(
+                saved,
+                data,
+                described,
+                actor=who.name,
+                shown=upload_name(profile, "profile.json"),
+            )
+        except SignoffError as exc:
+            if exc.file == str(saved):
+                exc.file = display
+            raise
+    return {
+        "model": done.model,
+        "version": done.version,
+        "profile_sha256": done.profile_sha256,
+        "rows": done.rows,
+        "features": done.features,
+    }

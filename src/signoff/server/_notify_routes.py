@@ -10,16 +10,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
-from ._auth import Principal, need
+from ._auth import Principal
 from ._present import plain
-from ._problems import Problem
+from ._route_rules import admins
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/notifications", tags=["administration"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
-ADMINS = "only an admin can {what} the webhook outbox ({user} is not one)"
+AdminReader = Annotated[Principal, Depends(admins("read", "read the webhook outbox"))]
+AdminWriter = Annotated[Principal, Depends(admins("write", "deliver the webhook outbox"))]
 
 
 class DeliverAsk(BaseModel):
@@ -35,28 +34,21 @@ def _api(request: Request) -> Signoff:
     return api
 
 
-def _admin(who: Principal, what: str) -> None:
-    if "admin" not in who.user.roles:
-        raise Problem(403, "AccessRefused", ADMINS.format(what=what, user=who.name), rule="admin")
-
-
 @router.get("", summary="The webhook outbox, oldest first (admins)")
 def notifications(
     request: Request,
-    who: Reader,
+    who: AdminReader,
     failed: Annotated[bool, Query(description="Only undelivered ones with an error.")] = False,
 ) -> dict[str, Any]:
     from ..notify import list_notifications
 
-    _admin(who, "read")
     return {"items": plain(list_notifications(_api(request).store, failed=failed))}
 
 
 @router.post("/deliver", summary="Send every undelivered notification (admins)")
-def deliver(request: Request, body: DeliverAsk, who: Writer) -> dict[str, Any]:
+def deliver(request: Request, body: DeliverAsk, who: AdminWriter) -> dict[str, Any]:
     from ..notify import deliver_pending
 
-    _admin(who, "deliver")
     api = _api(request)
     api.workflow.flag_overdue_reviews()  # overdue post-incident reviews are announced too
     report = deliver_pending(

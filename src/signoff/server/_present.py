@@ -12,7 +12,7 @@ from .._time import iso_utc
 from ..workflow import ChangeRequest
 from ._problems import Problem
 
-__all__ = ["cr_json", "etag", "page", "plain", "revision_from"]
+__all__ = ["cr_json", "etag", "page", "paged", "plain", "revision_from"]
 
 NEED_IF_MATCH = (
     "{what} changes a change request: send If-Match with the ETag of the version you read "
@@ -71,13 +71,24 @@ def page(
     render: Callable[[Any], Any] = plain,
 ) -> dict[str, Any]:
     """One page of a list, with the total and the link to the next page."""
-    chunk = items[offset : offset + limit]
+    return paged(request, items[offset : offset + limit], len(items), limit, offset, render)
+
+
+def paged(
+    request: Request,
+    chunk: Sequence[Any],
+    total: int,
+    limit: int,
+    offset: int,
+    render: Callable[[Any], Any] = plain,
+) -> dict[str, Any]:
+    """A page read as one (in SQL), in :func:`page`'s shape, given the list's total."""
     following = None
-    if offset + limit < len(items):
+    if offset + limit < total:
         following = str(request.url.include_query_params(limit=limit, offset=offset + limit))
     return {
         "items": [render(i) for i in chunk],
-        "total": len(items),
+        "total": total,
         "limit": limit,
         "offset": offset,
         "next": following,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from .._api import Signoff
 from ..registry import parse_duration, token_row
 from ._auth import Principal, need
-from ._problems import Problem
+from ._route_rules import only
 
 __all__ = ["router"]
 
@@ -24,6 +24,12 @@ router = APIRouter(prefix="/api", tags=["administration"])
 Reader = Annotated[Principal, Depends(need("read"))]
 Writer = Annotated[Principal, Depends(need("write"))]
 FROM_PEOPLE = "a token cannot create tokens: a person creates them (signed in, or `signoff login`)"
+Person = Annotated[
+    Principal,
+    Depends(
+        only("write", "tokens_from_people", lambda w: FROM_PEOPLE if w.via == "token" else None)
+    ),
+]
 
 
 class NewToken(BaseModel):
@@ -52,9 +58,7 @@ def tokens(
 
 
 @router.post("/tokens", status_code=201, summary="Create a token; its secret is shown once")
-def create(request: Request, body: NewToken, who: Writer, response: Response) -> dict[str, Any]:
-    if who.via == "token":
-        raise Problem(403, "AccessRefused", FROM_PEOPLE, rule="tokens_from_people")
+def create(request: Request, body: NewToken, who: Person, response: Response) -> dict[str, Any]:
     token, secret = _api(request).registry.tokens.create_token(
         body.user, scope=body.scope, expires=parse_duration(body.expires), actor=who.name
     )

@@ -165,6 +165,7 @@ class Fold(FoldReads):
         row.risk = {**computed, "level": p["to"], "computed": computed, "override": override}
         row.risk_level = p["to"]
         row.required = list(p["required"])
+        row.last_seq = max(row.last_seq, e.seq)  # an override changes the CR (its ETag)
 
     def _emergency_reviewed(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
         self.crs_[cr_number(e.subject)].review = {

@@ -100,6 +100,8 @@ class UserRow(Base):
     email: Mapped[str] = mapped_column(String(320))
     public_key: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: When the person's access was removed (``user.deactivated``); None while active.
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class RoleGrantRow(Base):

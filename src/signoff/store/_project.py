@@ -77,6 +77,12 @@ def _role_revoked(session: Session, e: Event, at: dt.datetime) -> None:
     session.delete(row)
 
 
+def _user_deactivated(session: Session, e: Event, at: dt.datetime) -> None:
+    row = session.get(UserRow, user_id(session, e.payload["name"]))
+    assert row is not None
+    row.deactivated_at = at
+
+
 def _key_registered(session: Session, e: Event, at: dt.datetime) -> None:
     row = session.get(UserRow, user_id(session, e.payload["name"]))
     assert row is not None
@@ -242,6 +248,7 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "user.role_granted": _role_granted,
     "user.role_revoked": _role_revoked,
     "user.key_registered": _key_registered,
+    "user.deactivated": _user_deactivated,
     "team.created": _team_created,
     "model.registered": _model_registered,
     "version.added": _version_added,

@@ -98,13 +98,13 @@ class RegistryReads:
                 .order_by(RoleGrantRow.role)
             )
         )
-        return User(row.name, row.email, roles, row.created_at, row.public_key)
+        return User(row.name, row.email, roles, row.created_at, row.public_key, row.deactivated_at)
 
     def users(self) -> list[User]:
         """Every user, by name (two queries)."""
         roles = self._roles_by_user()
         return [
-            User(r.name, r.email, roles.get(r.id, ()), r.created_at, r.public_key)
+            User(r.name, r.email, roles.get(r.id, ()), r.created_at, r.public_key, r.deactivated_at)
             for r in self._user_rows()
         ]
 

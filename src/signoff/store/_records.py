@@ -86,6 +86,7 @@ class User:
     roles: tuple[str, ...]
     created_at: dt.datetime
     public_key: str | None = None
+    deactivated_at: dt.datetime | None = None  # access removed: no session, token or write
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,66 @@ class Repository(PortfolioReads, MonitorReads, TokenReads):
         limit: int | None = None,
         offset: int = 0,
     ) -> list[CRRecord]:
-        """Change requests, newest first, filtered in SQL (five queries whatever their number);
+        """Change requests, newest first, filtered in SQL (five queries whatever their number,
+        six when one of them had its risk overridden);
         ``limit``/``offset``: one page of them, paged in SQL too."""
+        query = self._cr_query(numbers, model, version, requester, states, emergency_only)
+        if limit is not None or offset:
+            query = query.limit(limit).offset(offset)
+        rows = self._session.execute(query).all()
+        ids = [r[0].id for r in rows]
+        signoffs = self._signoffs(ids)
+        reviews = self._reviews(ids)
+        overridden = self._overridden([r[0].id for r in rows if "override" in r[0].risk])
+        return [
+            CRRecord(
+                number=cr.id,
+                model=model_name,
+                version=version_name,
+                to_stage=cr.to_stage,
+                state=CRState(state),
+                summary=cr.summary,
+                requester=cr.requester,
+                baseline=baseline,
+                risk_level=cr.risk_level,
+                risk=dict(cr.risk),
+                required=tuple(
+                    RequiredSignOff(r["role"], int(r.get("count", 1)))
+                    for r in cr.required.get("rules", [])
+                ),
+                details=dict(cr.details),
+                governance_sha256=cr.governance_sha256,
+                governance_version=cr.governance_version,
+                created_at=cr.created_at,
+                opened_seq=0,
+                signoffs=signoffs.get(cr.id, ()),
+                review=reviews.get(cr.id),
+                last_seq=max(last_seq, overridden.get(cr.id, 0)),
+            )
+            for cr, model_name, version_name, baseline, state, last_seq in rows
+        ]
+
+    def cr_count(
+        self,
+        *,
+        requester: str | None = None,
+        states: Sequence[str] | None = None,
+        emergency_only: bool = False,
+    ) -> int:
+        """How many change requests :meth:`crs` lists with these filters (one query)."""
+        query = self._cr_query(None, None, None, requester, states, emergency_only)
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return self._session.scalar(counted) or 0
+
+    def _cr_query(
+        self,
+        numbers: Sequence[int] | None,
+        model: str | None,
+        version: VersionRef | None,
+        requester: str | None,
+        states: Sequence[str] | None,
+        emergency_only: bool,
+    ) -> Any:
         base = aliased(VersionRow)
         latest = (
             select(CRTransitionRow.cr_id, func.max(CRTransitionRow.id).label("last"))
@@ -113,39 +171,22 @@ class Repository(PortfolioReads, MonitorReads, TokenReads):
             query = query.where(CRTransitionRow.to_state.in_(list(states)))
         if emergency_only:
             query = query.where(ChangeRequestRow.risk_level == "emergency")
-        if limit is not None or offset:
-            query = query.limit(limit).offset(offset)
-        rows = self._session.execute(query).all()
-        ids = [r[0].id for r in rows]
-        signoffs = self._signoffs(ids)
-        reviews = self._reviews(ids)
-        return [
-            CRRecord(
-                number=cr.id,
-                model=model_name,
-                version=version_name,
-                to_stage=cr.to_stage,
-                state=CRState(state),
-                summary=cr.summary,
-                requester=cr.requester,
-                baseline=baseline,
-                risk_level=cr.risk_level,
-                risk=dict(cr.risk),
-                required=tuple(
-                    RequiredSignOff(r["role"], int(r.get("count", 1)))
-                    for r in cr.required.get("rules", [])
-                ),
-                details=dict(cr.details),
-                governance_sha256=cr.governance_sha256,
-                governance_version=cr.governance_version,
-                created_at=cr.created_at,
-                opened_seq=0,
-                signoffs=signoffs.get(cr.id, ()),
-                review=reviews.get(cr.id),
-                last_seq=last_seq,
+        return query
+
+    def _overridden(self, ids: list[int]) -> dict[int, int]:
+        """The seq of each CR's last risk override: it changes the CR (its ETag) too
+        (asked only for CRs whose risk records an override, so usually no query)."""
+        if not ids:
+            return {}
+        rows = self._session.execute(
+            select(LedgerEventRow.subject, func.max(LedgerEventRow.seq))
+            .where(
+                LedgerEventRow.action == "cr.risk_overridden",
+                LedgerEventRow.subject.in_([f"CR-{n}" for n in ids]),
             )
-            for cr, model_name, version_name, baseline, state, last_seq in rows
-        ]
+            .group_by(LedgerEventRow.subject)
+        )
+        return {int(subject.removeprefix("CR-")): seq for subject, seq in rows}
 
     def _signoffs(self, ids: list[int]) -> dict[int, tuple[SignOff, ...]]:
         if not ids:

@@ -56,7 +56,13 @@ def _queries() -> dict[str, Select[Any]]:
     base = aliased(VersionRow)
     owner, team = UserRow, TeamRow
     return {
-        "users": select(UserRow.name, UserRow.email, UserRow.public_key, UserRow.created_at),
+        "users": select(
+            UserRow.name,
+            UserRow.email,
+            UserRow.public_key,
+            UserRow.created_at,
+            UserRow.deactivated_at,
+        ),
         "role_grants": select(
             UserRow.name, RoleGrantRow.role, RoleGrantRow.granted_by, RoleGrantRow.granted_at
         ).join(UserRow, UserRow.id == RoleGrantRow.user_id),

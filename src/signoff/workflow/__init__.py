@@ -19,6 +19,7 @@ from ..store import (
     SignOff,
     Store,
 )
+from ._cr_pages import CRPage, page_crs
 from ._deploy import DeployServices
 from ._domain import DECISIONS, ChangeRequest, EmergencyDetails, cr_id, cr_number
 from ._emergency import EmergencyServices, flag_overdue
@@ -32,6 +33,7 @@ from ._governance import (
     bundled_governance_path,
     load_governance,
 )
+from ._governance_view import governance_view, redact_url, shown_versions
 from ._identity import IdentityServices, RoleSync
 from ._monitor_types import (
     SEVERITIES,
@@ -42,6 +44,7 @@ from ._monitor_types import (
     watched_ref,
 )
 from ._monitoring import MonitorServices
+from ._override import RiskOverrideServices
 from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for, waived
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
@@ -61,6 +64,7 @@ __all__ = [
     "TRANSITIONS",
     "ActionPlan",
     "ApprovalRule",
+    "CRPage",
     "CRState",
     "ChangeRequest",
     "ChangeRequestServices",
@@ -79,6 +83,7 @@ __all__ = [
     "RecordedWindow",
     "RequiredSignOff",
     "ReviewEveryDays",
+    "RiskOverrideServices",
     "RiskRating",
     "RiskReason",
     "RiskThresholds",
@@ -102,15 +107,19 @@ __all__ = [
     "evidence_changed",
     "flag_overdue",
     "gov_id",
+    "governance_view",
     "judge_audit",
     "judge_comment",
     "judge_latest_audit",
     "load_governance",
     "missing_for",
+    "page_crs",
     "rate_change",
+    "redact_url",
     "require_signatures",
     "rules_in_force",
     "rules_of",
+    "shown_versions",
     "waived",
     "watched_ref",
 ]
@@ -131,6 +140,7 @@ class Workflow:
         self.governance = GovernanceServices(core)
         self.changes = ChangeRequestServices(core)
         self.deploys = DeployServices(core)
+        self.overrides = RiskOverrideServices(core)
         self.rollbacks = RollbackServices(core)
         self.histories = HistoryServices(core)
         self.waivers = WaiverServices(core)
@@ -168,6 +178,20 @@ class Workflow:
     def rules(self) -> Rules:
         """The governance in force now."""
         return self.governance.current()
+
+    def _sees_webhooks(self, viewer: str | None) -> bool:
+        return viewer is not None and "admin" in self.registry.get_user(viewer).roles
+
+    def governance_shown(self, *, viewer: str | None) -> dict[str, Any]:
+        """``governance show``'s document; webhook addresses in full only when ``viewer``
+        is an admin (else scheme and host: they often carry a secret)."""
+        return governance_view(self.rules(), full=self._sees_webhooks(viewer))
+
+    def governance_versions_shown(self, *, viewer: str | None) -> list[GovernanceRecord]:
+        """Every governance version, webhook addresses redacted as in
+        :meth:`governance_shown`."""
+        versions = self.governance.versions()
+        return shown_versions(versions, full=self._sees_webhooks(viewer))
 
     # change requests
     def open_cr(
@@ -215,14 +239,24 @@ class Workflow:
         )
 
     def override_risk(
-        self, cr: str, *, level: str, justification: str, actor: str
+        self,
+        cr: str,
+        *,
+        level: str,
+        justification: str,
+        actor: str,
+        if_match: int | None = None,
     ) -> ChangeRequest:
-        """Replace a CR's computed risk rating."""
-        return self.changes.override_risk(cr, level=level, justification=justification, actor=actor)
+        """Replace a CR's computed risk rating (``if_match``: the revision read)."""
+        return self.overrides.override_risk(
+            cr, level=level, justification=justification, actor=actor, if_match=if_match
+        )
 
-    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
-        """Withdraw a CR."""
-        return self.deploys.withdraw(cr, actor=actor, reason=reason)
+    def withdraw(
+        self, cr: str, *, actor: str, reason: str, if_match: int | None = None
+    ) -> ChangeRequest:
+        """Withdraw a CR (``if_match``: the revision read; refused when stale)."""
+        return self.deploys.withdraw(cr, actor=actor, reason=reason, if_match=if_match)
 
     def deploy(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
         """Deploy an approved CR (``if_match``: the revision read; refused when stale)."""
@@ -235,6 +269,26 @@ class Workflow:
     def list_crs(self, **filters: Any) -> list[ChangeRequest]:
         """CRs, newest first; see :meth:`ChangeRequestServices.list_crs`."""
         return self.changes.list_crs(**filters)
+
+    def page_crs(
+        self,
+        *,
+        state: str | None = None,
+        requester: str | None = None,
+        waiting_for: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> CRPage:
+        """One page of CRs and the total the filters match, paged in SQL; see
+        :func:`~signoff.workflow._cr_pages.page_crs`."""
+        return page_crs(
+            self.core,
+            state=state,
+            requester=requester,
+            waiting_for=waiting_for,
+            limit=limit,
+            offset=offset,
+        )
 
     # rollback and history
     def rollback(

@@ -56,12 +56,16 @@ class DeployServices:
     def _view(self, unit: Unit, number: int) -> ChangeRequest:
         return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
-    def withdraw(self, cr: str, *, actor: str, reason: str) -> ChangeRequest:
-        """Withdraw a CR that is not deployed (requester or admin)."""
+    def withdraw(
+        self, cr: str, *, actor: str, reason: str, if_match: int | None = None
+    ) -> ChangeRequest:
+        """Withdraw a CR that is not deployed (requester or admin); ``if_match``: the
+        revision the caller read, refused (``stale_page``) when the CR moved on since."""
 
         def work() -> ChangeRequest:
             with self._core.write(actor) as unit:
                 record = unit.repo.cr(cr_number(cr))
+                check_revision(unit, self._core, record, if_match)
                 only_requester(unit, record, "withdraw")
                 move(unit, self._core, record, "withdrawn", {"reason": reason})
                 return self._view(unit, record.number)

@@ -7,9 +7,11 @@ their groups grant and loses each such role they hold that their groups no longe
 Roles the mapping does not name (granted by hand with ``signoff user grant``) are left
 alone.  Every change is a ledgered ``user.role_granted`` / ``user.role_revoked`` by the
 system actor ``signoff``, naming the groups, the provider and the person's subject there;
-a login that changes nothing records nothing.  A sync that would give one person two
-roles the governance's ``separation_of_duties.exclusive_roles`` forbids is refused as
-the CLI's ``user grant`` is (rule ``exclusive_roles``), recorded, and grants nothing.
+a login that changes nothing records nothing.  A person whose access was removed
+(``signoff user deactivate``) is refused (rule ``access_removed``, recorded): their
+groups give nothing back.  A sync that would give one person two roles the governance's
+``separation_of_duties.exclusive_roles`` forbids is refused as the CLI's ``user grant``
+is (rule ``exclusive_roles``), recorded, and grants nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import SignoffError
-from ..registry import SYSTEM_ACTOR, Core, User, check_exclusive
+from ..errors import SignoffError, WorkflowRefused
+from ..registry import SYSTEM_ACTOR, Core, User, check_exclusive, deactivated_refusal
 from ._rules import rules_in_force
 
 __all__ = ["IdentityServices", "RoleSync"]
@@ -54,9 +56,10 @@ class IdentityServices:
         try:
             return self._sync(name, member_of, issuer=issuer, subject=subject)
         except SignoffError as refusal:
-            if getattr(refusal, "rule", None) == "exclusive_roles":
+            rule = getattr(refusal, "rule", None)
+            if rule in ("exclusive_roles", "access_removed"):
                 payload = {
-                    "rule": "exclusive_roles",
+                    "rule": rule,
                     "message": str(refusal),
                     "groups": sorted(member_of),
                     "identity_provider": issuer,
@@ -69,6 +72,11 @@ class IdentityServices:
         with self._core.write(None, check_actor=False) as unit:
             rules = rules_in_force(unit.repo, self._core.artifacts).governance
             user = unit.repo.user(name)
+            removed = deactivated_refusal(user)
+            if removed is not None:  # the provider's groups give nothing back
+                refusal = WorkflowRefused(removed)
+                refusal.rule = "access_removed"
+                raise refusal
             mapping = rules.identity
             governed = mapping.governed_roles
             given = mapping.roles_for(member_of)

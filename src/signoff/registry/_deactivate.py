@@ -1,0 +1,53 @@
+"""Removing a person's access (``signoff user deactivate``): at once and for good.
+
+One ledgered unit of work, by an admin other than the person: each of their roles is
+revoked (``user.role_revoked``), each of their API tokens, CLI sessions and unspent
+login links revoked (``token.revoked``, ``cli_session.revoked``), and the person marked
+``user.deactivated`` with the reason.  From then on nothing of theirs works: the core
+refuses them as an actor, the server refuses their browser session at its next request
+(the person's record says so), their tokens and sessions are revoked, and neither a
+login link nor an identity provider signs them in again.  Their history stays as it was.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError, WorkflowRefused
+from ..store import User
+from ._core import Core
+
+__all__ = ["deactivate_user"]
+
+NOT_ADMIN = "{actor} cannot remove access: only an admin can (admins: {admins})"
+OWN_ACCESS = "{actor} cannot remove their own access; another admin must"
+ALREADY = "{name}'s access was already removed on {at}"
+NO_REASON = "--reason: say why the access is removed (at least 10 characters)"
+
+
+def deactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
+    """Remove ``name``'s access (see the module); the person as they are now."""
+    why = " ".join(reason.split())
+    if len(why) < 10:
+        raise ConfigError(NO_REASON, field="--reason")
+    with core.write(actor) as unit:
+        if "admin" not in unit.repo.user(unit.actor).roles:
+            admins = ", ".join(unit.repo.holders_of("admin"))
+            raise WorkflowRefused(NOT_ADMIN.format(actor=unit.actor, admins=admins))
+        user = unit.repo.user(name)
+        if user.name == unit.actor:
+            raise WorkflowRefused(OWN_ACCESS.format(actor=unit.actor))
+        if user.deactivated_at is not None:
+            at = user.deactivated_at.isoformat().replace("+00:00", "Z")
+            raise WorkflowRefused(ALREADY.format(name=user.name, at=at))
+        subject = f"user:{user.name}"
+        for role in user.roles:
+            unit.emit("user.role_revoked", subject, {"name": user.name, "role": role})
+        for kind, action in (
+            ("token", "token.revoked"),
+            ("cli_session", "cli_session.revoked"),
+            ("login_link", "token.revoked"),
+        ):
+            for token in unit.repo.tokens(user=user.name, kind=kind):
+                if token.revoked_at is None and token.usable(unit.now):
+                    unit.emit(action, subject, {"id": token.id})
+        unit.emit("user.deactivated", subject, {"name": user.name, "reason": why})
+        return unit.repo.user(user.name)
