@@ -19,6 +19,7 @@ from ..store import (
     SignOff,
     Store,
 )
+from ._comments import judge_comment
 from ._cr_pages import CRPage, page_crs
 from ._deploy import DeployServices
 from ._domain import DECISIONS, ChangeRequest, EmergencyDetails, cr_id, cr_number
@@ -49,7 +50,8 @@ from ._readiness import Judgement, judge_audit, judge_latest_audit, missing_for,
 from ._risk import RiskRating, RiskReason, RiskThresholds, VersionFacts, rate_change
 from ._rollback import HistoryServices, Rollback, RollbackServices
 from ._rules import GovernanceServices, Rules, StagePolicy, gov_id, rules_in_force, rules_of
-from ._service import ChangeRequestServices, judge_comment
+from ._service import ChangeRequestServices
+from ._sign import SignOffServices
 from ._signatures import require_signatures
 from ._states import CR_STATES, TRANSITIONS, check_transition
 from ._support import EVIDENCE_ACTIONS, REFUSALS, evidence_changed
@@ -93,6 +95,7 @@ __all__ = [
     "Rules",
     "RunRecord",
     "SignOff",
+    "SignOffServices",
     "StagePolicy",
     "StageRule",
     "VersionFacts",
@@ -139,6 +142,7 @@ class Workflow:
         self.registry = registry
         self.governance = GovernanceServices(core)
         self.changes = ChangeRequestServices(core)
+        self.signoffs = SignOffServices(core)
         self.deploys = DeployServices(core)
         self.overrides = RiskOverrideServices(core)
         self.rollbacks = RollbackServices(core)
@@ -225,8 +229,8 @@ class Workflow:
         attestation: Mapping[str, Any] | None = None,
         signature: str | None = None,
     ) -> ChangeRequest:
-        """Sign off a CR in a role; see :meth:`ChangeRequestServices.sign`."""
-        return self.changes.sign(
+        """Sign off a CR in a role; see :meth:`SignOffServices.sign`."""
+        return self.signoffs.sign(
             cr,
             actor=actor,
             role=role,

@@ -11,14 +11,15 @@ from typing import Any
 from ..errors import ConfigError
 from ..registry import Core, Unit
 from ..store import CRState
+from ._comments import judge_comment
 from ._domain import ChangeRequest, cr_id, cr_number
 from ._readiness import view
 from ._rules import rules_in_force
-from ._service import BAD_LEVEL, judge_comment
 from ._support import check_revision, guarded, refuse
 
 __all__ = ["RiskOverrideServices"]
 
+BAD_LEVEL = "risk level must be one of: low, medium, high; got {value!r}"
 _RANK = {"low": 0, "medium": 1, "high": 2, "emergency": 3}
 _OPEN = (CRState.DRAFT, CRState.SUBMITTED, CRState.IN_REVIEW)
 
