@@ -13,6 +13,8 @@ bytecode as an installed signoff runs (a warm-up run writes it).
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500
     .venv/bin/python benchmarks/copy_registry.py sqlite:////tmp/bench500/signoff.db $PG_URL
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 --url $PG_URL
+    .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 \
+        --server http://127.0.0.1:8000 --token $READ_TOKEN   # the thin client of `serve`
 
 The commands run on today's clock, so the live table's statuses differ from the in-process
 benchmark's (which moves the template's clock); ``--at`` and the report use the same date
@@ -58,6 +60,13 @@ def main() -> None:
     parser.add_argument("--template", type=Path, required=True, help="bench_portfolio's folder")
     parser.add_argument("--url", default=None, help="default: a copy of the template's SQLite")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--server",
+        default=None,
+        help="time the thin client instead: SIGNOFF_URL of a `signoff serve` over the "
+        "template's registry (with --token)",
+    )
+    parser.add_argument("--token", default=None, help="a read token for --server")
     args = parser.parse_args()
     meta = json.loads((args.template / "meta.json").read_text())
     clock = dt.datetime.fromisoformat(meta["clock"]) + dt.timedelta(days=40)
@@ -74,6 +83,9 @@ def main() -> None:
             "SIGNOFF_ARTIFACT_ROOT": str(args.template / "artifacts"),
         }
         env.pop("SIGNOFF_URL", None)
+        if args.server is not None:  # the client of a warm server: no database here
+            env.update(SIGNOFF_URL=args.server, SIGNOFF_TOKEN=args.token or "")
+            env.pop("SIGNOFF_DATABASE_URL")
         # As an installed signoff runs: from compiled bytecode (pip compiles it on install;
         # an editable install writes it on first import). With PYTHONDONTWRITEBYTECODE set,
         # as on the machines these figures come from, every run would compile signoff's
@@ -87,7 +99,8 @@ def main() -> None:
             "portfolio --at": ["portfolio", "--at", at, "--json"],
             "portfolio report (pdf)": ["portfolio", "report", "--period", period, "-o"],
         }
-        print(f"{meta['events']} events; {os.getloadavg()[0]:.1f} load average at start")
+        where = f"through {args.server}" if args.server else "on the database"
+        print(f"{meta['events']} events, {where}; {os.getloadavg()[0]:.1f} load average at start")
         for name, argv in commands.items():
             if argv[-1] == "-o":
                 argv = [*argv, str(work / "exec.pdf")]
