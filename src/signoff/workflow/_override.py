@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigError
-from ..registry import Core, Unit
+from ..registry import Core
 from ..store import CRState
 from ._comments import judge_comment
 from ._domain import ChangeRequest, cr_id, cr_number
-from ._readiness import view
-from ._rules import rules_in_force
-from ._support import check_revision, guarded, refuse
+from ._support import check_revision, cr_rules, cr_view, guarded, refuse
 
 __all__ = ["RiskOverrideServices"]
 
@@ -29,9 +27,6 @@ class RiskOverrideServices:
 
     def __init__(self, core: Core) -> None:
         self._core = core
-
-    def _view(self, unit: Unit, number: int) -> ChangeRequest:
-        return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
     def override_risk(
         self,
@@ -65,7 +60,7 @@ class RiskOverrideServices:
                     raise refuse("requester_cannot_sign", user=unit.actor, cr=name)
                 if record.signoffs or record.state not in _OPEN:
                     raise refuse("late_override", cr=name)
-                rules = rules_in_force(unit.repo, self._core.artifacts, record.governance_version)
+                rules = cr_rules(unit, self._core, record)
                 required = [r.model_dump() for r in rules.governance.approvals[level]]  # type: ignore[index]
                 payload: dict[str, Any] = {
                     "from": record.risk_level,
@@ -85,9 +80,9 @@ class RiskOverrideServices:
                         or last[1] == unit.actor
                     ):
                         unit.emit("cr.risk_downgrade_proposed", name, payload)
-                        return self._view(unit, record.number)
+                        return cr_view(unit, self._core, record.number)
                     payload["approved_by"] = last[1]
                 unit.emit("cr.risk_overridden", name, payload)
-                return self._view(unit, record.number)
+                return cr_view(unit, self._core, record.number)
 
         return guarded(self._core, actor, cr, "override_risk", work)

@@ -14,13 +14,22 @@ from typing import Any
 from .._results import overall_value
 from ..errors import WorkflowRefused
 from ..registry import Core, Unit
-from ..store import CRRecord, ModelVersion, VersionRef
+from ..store import ModelVersion, VersionRef
 from ._deploy import deploy_rows
 from ._domain import ChangeRequest, cr_id, cr_number
 from ._readiness import Prefetched, missing_for, view
 from ._risk import RiskThresholds, VersionFacts, rate_change
 from ._rules import Rules, rules_in_force
-from ._support import check_revision, guarded, move, only_requester, plain, refuse
+from ._support import (
+    check_revision,
+    cr_rules,
+    cr_view,
+    guarded,
+    move,
+    only_requester,
+    plain,
+    refuse,
+)
 
 __all__ = ["ChangeRequestServices"]
 
@@ -51,12 +60,6 @@ class ChangeRequestServices:
             version.hyperparameters,
             metrics,
         )
-
-    def _rules(self, unit: Unit, record: CRRecord) -> Rules:
-        return rules_in_force(unit.repo, self._core.artifacts, record.governance_version)
-
-    def _view(self, unit: Unit, number: int) -> ChangeRequest:
-        return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
     # -- open and submit ---------------------------------------------------------------
     def open_cr(
@@ -106,7 +109,7 @@ class ChangeRequestServices:
                     "details": plain(details or {}),
                 },
             )
-            return self._view(unit, number)
+            return cr_view(unit, self._core, number)
 
     def submit(self, cr: str, *, actor: str, if_match: int | None = None) -> ChangeRequest:
         """Submit for review once every readiness check passes; else list what is missing.
@@ -119,7 +122,7 @@ class ChangeRequestServices:
                 record = unit.repo.cr(cr_number(cr))
                 check_revision(unit, self._core, record, if_match)
                 only_requester(unit, record, "submit")
-                rules = self._rules(unit, record)
+                rules = cr_rules(unit, self._core, record)
                 ref = VersionRef(record.model, record.version)
                 missing = missing_for(
                     unit.repo, self._core.artifacts, rules, ref, record.to_stage, unit.now
@@ -134,7 +137,7 @@ class ChangeRequestServices:
                     move(unit, self._core, record, "in_review", why)
                     move(unit, self._core, record, "approved", why)
                     deploy_rows(unit, self._core, unit.repo.cr(record.number))
-                return self._view(unit, record.number)
+                return cr_view(unit, self._core, record.number)
 
         return guarded(self._core, actor, cr, "submit", work)
 

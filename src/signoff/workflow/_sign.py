@@ -12,9 +12,7 @@ from ..registry import Core, Unit
 from ..store import CRRecord, CRState, Decision, VersionRef
 from ._comments import judge_comment
 from ._domain import ChangeRequest, cr_id, cr_number, current_decisions
-from ._readiness import view
-from ._rules import Rules, rules_in_force
-from ._support import check_revision, guarded, move, plain, refuse, settle
+from ._support import check_revision, cr_rules, cr_view, guarded, move, plain, refuse, settle
 
 __all__ = ["SignOffServices"]
 
@@ -29,12 +27,6 @@ class SignOffServices:
 
     def __init__(self, core: Core) -> None:
         self._core = core
-
-    def _rules(self, unit: Unit, record: CRRecord) -> Rules:
-        return rules_in_force(unit.repo, self._core.artifacts, record.governance_version)
-
-    def _view(self, unit: Unit, number: int) -> ChangeRequest:
-        return view(unit.repo, self._core.artifacts, unit.repo.cr(number), unit.now)
 
     def sign(
         self,
@@ -100,7 +92,7 @@ class SignOffServices:
                     move(unit, self._core, record, "draft", {"changes_requested_by": unit.actor})
                 else:
                     return settle(unit, self._core, record.number)
-                return self._view(unit, record.number)
+                return cr_view(unit, self._core, record.number)
 
         return guarded(self._core, actor, cr, "sign", work)
 
@@ -131,7 +123,7 @@ class SignOffServices:
     def _check_signer(self, unit: Unit, record: CRRecord, role: str) -> None:
         name, actor = cr_id(record.number), unit.actor
         needed = [r.role for r in record.required]
-        sod = self._rules(unit, record).governance.separation_of_duties
+        sod = cr_rules(unit, self._core, record).governance.separation_of_duties
         if role not in unit.repo.user(actor).roles:
             raise refuse("role_not_held", user=actor, role=role)
         if role not in needed:

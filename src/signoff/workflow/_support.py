@@ -18,7 +18,7 @@ from ..registry import Core, Unit
 from ..store import CRRecord, CRState, VersionRef
 from ._domain import ChangeRequest, cr_id, cr_number
 from ._readiness import view
-from ._rules import rules_in_force
+from ._rules import Rules, rules_in_force
 from ._states import check_transition
 
 T = TypeVar("T")
@@ -145,6 +145,16 @@ def move(
             roles = [r.role for r in cr.required]
             notify(unit, core, "cr.signoff_needed", name, event.seq, {**about, "roles": roles})
     return event
+
+
+def cr_view(unit: Unit, core: Core, number: int) -> ChangeRequest:
+    """CR ``number`` as it stands inside this unit of work."""
+    return view(unit.repo, core.artifacts, unit.repo.cr(number), unit.now)
+
+
+def cr_rules(unit: Unit, core: Core, record: CRRecord) -> Rules:
+    """The governance a CR is judged by: the version in force when it was opened."""
+    return rules_in_force(unit.repo, core.artifacts, record.governance_version)
 
 
 def settle(unit: Unit, core: Core, number: int) -> ChangeRequest:
