@@ -14,11 +14,22 @@ from . import _tokens, _writer_key, _remote  # noqa: F401
 # isort: on
 from ._app import app, run
 from ._app import short_lived_process as _short_lived_process
+from ._exit import exit_now as _exit_now
 
-__all__ = ["app", "main", "run"]
+__all__ = ["app", "console", "main", "run"]
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run one command as the console script does (raises ``SystemExit`` with its code)."""
     _short_lived_process()
     run()
+
+
+def console() -> None:
+    """The ``signoff`` console script: :func:`main`, then the process ends at once
+    (without tearing down the interpreter: see ``signoff.cli._exit``)."""
+    try:
+        main()
+    except SystemExit as done:
+        _exit_now(done.code)
+    _exit_now(0)
