@@ -276,3 +276,55 @@ def test_notify_list_and_deliver_by_an_admin(world, cli, tmp_path: Path, receive
     assert listed.stdout == cli("notify", "list", "--failed", "--json", env=local).stdout
     plain = cli("notify", "deliver", env=admin)
     assert "delivered 0, failed 0, pending 0" in plain.stdout
+
+
+def test_user_key_first_by_an_admin_then_rotated_by_the_person_signed_here(
+    world, cli, tmp_path: Path
+):
+    """`user key` through the server: an admin registers anna's first key; anna rotates it,
+    the rotation signed on her machine with the old key (never sent), checked
+    independently; a wrong old key and a first key of her own are refused, as locally."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from signoff._canonical import canonical_json
+    from signoff.ledger import generate_key
+
+    url, api, _, _ = world
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    pairs = {name: generate_key("anna") for name in ("first", "second", "stranger")}
+    for name, (private, public) in pairs.items():
+        (keys / f"{name}.key").write_text(private + "\n")
+        (keys / f"{name}.pub").write_text(public + "\n")
+    login_through_browser(url, api, "anna", tmp_path / "anna")
+    login_through_browser(url, api, "admin", tmp_path / "admin")
+    anna, admin = _env(url, tmp_path / "anna"), _env(url, tmp_path / "admin")
+
+    own_first = cli("user", "key", "anna", "--public-key", str(keys / "first.pub"), env=anna)
+    assert own_first.exit_code == 4, own_first.output
+    registered = cli(
+        "user", "key", "anna", "--public-key", str(keys / "first.pub"), "--json", env=admin
+    )
+    assert registered.exit_code == 0, registered.output
+    assert api.registry.get_user("anna").public_key == pairs["first"][1]
+
+    rotate = ("user", "key", "anna", "--public-key", str(keys / "second.pub"), "--old-key")
+    wrong = cli(*rotate, str(keys / "stranger.key"), env=anna)
+    assert wrong.exit_code == 4
+    assert "anna" in wrong.stderr
+    assert api.registry.get_user("anna").public_key == pairs["first"][1]
+    rotated = cli(*rotate, str(keys / "first.key"), env=anna)
+    assert rotated.exit_code == 0, rotated.output
+    assert api.registry.get_user("anna").public_key == pairs["second"][1]
+
+    [event] = [e for e in _events(api) if e.action == "user.key_registered"][-1:]
+    payload = dict(event.payload)
+    assert event.actor == "anna"
+    statement = {"rotate_key": "anna", "public_key": payload["public_key"]}
+    raw = base64.b64decode(pairs["first"][1].split("+", 2)[2])[-32:]  # the OLD key verifies
+    Ed25519PublicKey.from_public_bytes(raw).verify(
+        base64.b64decode(payload["signed_by_old_key"]), canonical_json(statement)
+    )
+    assert api.ledger.verify().size == len(_events(api))

@@ -44,7 +44,7 @@ WIRED = {
     "notify list", "portfolio",
     "portfolio import", "portfolio report", "portfolio trends", "rollback", "token create",
     "token list", "token revoke",
-    "user add", "user deactivate", "user grant", "user list", "version add", "version list",
+    "user add", "user deactivate", "user grant", "user key", "user list", "version add", "version list",
     "version show",
     "waiver grant", "waiver list", "waiver request", "whoami",
 }  # fmt: skip
@@ -55,7 +55,6 @@ SAMPLE = {
     "db upgrade": (),
     "ledger rotate-writer-key": ("--old-key", "{keys}/old.key", "--new-key", "{keys}/new.key"),
     "login-link": ("anna",),
-    "user key": ("anna", "--public-key", "{keys}/old.pub"),
 }
 
 

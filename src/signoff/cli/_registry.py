@@ -303,12 +303,15 @@ def user_key(
     if not public_key.is_file():
         raise ConfigError("file not found", file=public_key)
     old = load_private_key(old_key) if old_key is not None else None
-    user = open_registry().set_public_key(
-        name,
-        _public_key_text(public_key),
-        actor=str(acting_user(actor)),
-        old_private_key=old,
-    )
+    text, who = _public_key_text(public_key), str(acting_user(actor))
+    if old is not None and remote_mode():  # the old key signs here; it never leaves
+        from ..ledger import check_public_key, sign_statement
+        from ..registry import rotation_statement
+
+        signed = sign_statement(rotation_statement(name, check_public_key(text)), old)
+        user = open_registry().set_public_key(name, text, actor=who, old_key_signature=signed)
+    else:
+        user = open_registry().set_public_key(name, text, actor=who, old_private_key=old)
     if not as_json:
         out_console.print(f"registered a signing key for {user.name}")
     emit(user, as_json=as_json, new_id=user.name)

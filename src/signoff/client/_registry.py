@@ -104,6 +104,23 @@ class RemoteRegistry(Part):
         body = {"name": name, "email": email, "roles": list(roles), "public_key": public_key}
         return Record(self._client.json("POST", "/api/users", json=body))
 
+    def set_public_key(
+        self,
+        name: str,
+        public_key_text: str,
+        *,
+        actor: str,
+        old_private_key: str | None = None,
+        old_key_signature: str | None = None,
+    ) -> Record:
+        """Register a signing key; a rotation carries the old key's signature, made on this
+        machine by the caller (a private key is never sent)."""
+        if old_private_key is not None:
+            raise InputError("sign the rotation locally and pass old_key_signature")
+        path = f"/api/users/{seg(name)}/key"
+        body = {"public_key": public_key_text, "old_key_signature": old_key_signature}
+        return Record(self._client.json("POST", path, json=body))
+
     def deactivate_user(self, name: str, *, actor: str, reason: str) -> Record:
         """Remove a person's access (the signed-in admin)."""
         path = f"/api/users/{seg(name)}/deactivate"

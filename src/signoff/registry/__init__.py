@@ -37,7 +37,7 @@ from ._tokens import (
     secret_sha256,
     token_row,
 )
-from ._users import UserServices, check_exclusive, check_label, check_name
+from ._users import UserServices, check_exclusive, check_label, check_name, rotation_statement
 from ._writer_keys import WriterKeyServices
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ __all__ = [
     "file_sha256",
     "parse_duration",
     "read_only_refusal",
+    "rotation_statement",
     "secret_sha256",
     "token_row",
     "utc_now",
@@ -145,11 +146,21 @@ class Registry:
         return deactivate_user(self.core, name, actor=actor, reason=reason)
 
     def set_public_key(
-        self, name: str, public_key_text: str, *, actor: str, old_private_key: str | None = None
+        self,
+        name: str,
+        public_key_text: str,
+        *,
+        actor: str,
+        old_private_key: str | None = None,
+        old_key_signature: str | None = None,
     ) -> User:
         """See :meth:`UserServices.set_public_key`."""
         return self.users.set_public_key(
-            name, public_key_text, actor=actor, old_private_key=old_private_key
+            name,
+            public_key_text,
+            actor=actor,
+            old_private_key=old_private_key,
+            old_key_signature=old_key_signature,
         )
 
     def list_users(self) -> list[User]:

@@ -21,7 +21,7 @@ from ..store import User, name_key
 from ._core import SYSTEM_ACTOR, Core, Unit
 from ._domain import ROLES
 
-__all__ = ["UserServices", "check_exclusive", "check_label", "check_name"]
+__all__ = ["UserServices", "check_exclusive", "check_label", "check_name", "rotation_statement"]
 
 TAKEN = "a user named {name!r} already exists"
 SIMILAR = "a user named {other!r} already exists; names are compared ignoring case"
@@ -96,6 +96,12 @@ def check_exclusive(user: str, roles: set[str], exclusive: Sequence[tuple[str, s
             refusal = WorkflowRefused(EXCLUSIVE.format(user=user, role=first, other=second))
             refusal.rule = "exclusive_roles"
             raise refusal
+
+
+def rotation_statement(name: str, public_key: str) -> dict[str, str]:
+    """What a key rotation's signature covers: the user and the new key (as
+    :func:`~signoff.ledger.check_public_key` writes it)."""
+    return {"rotate_key": name, "public_key": public_key}
 
 
 class UserServices:
@@ -188,12 +194,20 @@ class UserServices:
             return unit.repo.user(user.name)
 
     def set_public_key(
-        self, name: str, public_key_text: str, *, actor: str, old_private_key: str | None = None
+        self,
+        name: str,
+        public_key_text: str,
+        *,
+        actor: str,
+        old_private_key: str | None = None,
+        old_key_signature: str | None = None,
     ) -> User:
         """Register a user's Ed25519 public key; from then on their sign-offs must be signed.
 
         A first key is registered by an admin other than the user.  A new key replaces
-        the old one when signed with the old private key (``old_private_key``) or when
+        the old one when signed with the old private key (``old_private_key``, or
+        ``old_key_signature`` made with it elsewhere over :func:`rotation_statement` — how
+        a person rotates through the server without sending a private key) or when
         another admin registers it.  The key is in the ledger event, so ``signoff ledger
         verify`` checks every later signature against the key in force at that point.
         """
@@ -210,10 +224,14 @@ class UserServices:
             elif not by_other_admin:
                 if unit.actor != user.name:
                     self._require_admin(unit, "register another user's key")
-                if old_private_key is None:
+                if old_private_key is None and old_key_signature is None:
                     raise WorkflowRefused(ROTATE.format(user=user.name))
-                statement = {"rotate_key": user.name, "public_key": key}
-                signature = sign_statement(statement, old_private_key)
+                statement = rotation_statement(user.name, key)
+                signature = (
+                    sign_statement(statement, old_private_key)
+                    if old_private_key is not None
+                    else str(old_key_signature)
+                )
                 if not verify_statement(statement, signature, user.public_key):
                     raise WorkflowRefused(OLD_KEY_WRONG.format(user=user.name))
                 payload["signed_by_old_key"] = signature

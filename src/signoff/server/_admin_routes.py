@@ -93,6 +93,29 @@ def deactivate(request: Request, user: str, body: Deactivate, who: Writer) -> di
     return {**plain(found), "id": found.name}
 
 
+class NewKey(BaseModel):
+    """A person's Ed25519 public key, and for a rotation by themselves, the old key's
+    signature over it (the private key never leaves their machine)."""
+
+    public_key: str = Field(description="The public key file's text (`signoff ledger keygen`).")
+    old_key_signature: str | None = Field(
+        None,
+        description="Rotating your own key: the old key's signature over "
+        '{"rotate_key": USER, "public_key": KEY} (KEY as the registry writes it).',
+    )
+
+
+@router.post(
+    "/users/{user}/key",
+    summary="Register a person's signing key (another admin; or the person, signed by the old key)",
+)
+def set_key(request: Request, user: str, body: NewKey, who: Writer) -> dict[str, Any]:
+    found = _api(request).registry.set_public_key(
+        user, body.public_key, actor=who.name, old_key_signature=body.old_key_signature
+    )
+    return {**plain(found), "id": found.name}
+
+
 @router.post("/users/{user}/roles", summary="Grant a role (admins; never to themselves)")
 def grant(request: Request, user: str, body: Grant, who: Writer) -> dict[str, Any]:
     api = _api(request)
