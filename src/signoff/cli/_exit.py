@@ -27,7 +27,8 @@ FLUSH_FAILED = 120
 
 def exit_now(code: object) -> None:
     """End the process with ``code`` (``SystemExit.code``): at once, or ordinarily."""
-    busy = any(t.is_alive() and not t.daemon for t in threading.enumerate()[1:])
+    main = threading.main_thread()
+    busy = any(t is not main and t.is_alive() and not t.daemon for t in threading.enumerate())
     if busy or not (code is None or isinstance(code, int)):
         raise SystemExit(code)  # waits for the threads; a text code is printed
     status = code or 0
