@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
@@ -59,7 +58,12 @@ def governance_show(as_json: Json = False, actor: As = None) -> None:
         data = remote_signoff().workflow.governance.in_force()
     else:
         data = open_workflow(write=False).governance_shown(viewer=viewer)
-    print(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False), end="")
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    import yaml  # here, not at start-up: only this command writes YAML
+
+    print(yaml.safe_dump(data, sort_keys=False), end="")
 
 
 @governance_app.command("lint")

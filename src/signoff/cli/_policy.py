@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 
 from ..errors import ConfigError, SignoffError
@@ -72,6 +71,8 @@ def show_command(
     if as_json:
         print(json.dumps(data, indent=2))
     else:
+        import yaml  # here, not at start-up: only this command writes YAML
+
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
 
 
