@@ -25,7 +25,7 @@ from ..store import (
     VersionRef,
 )
 from ._core import SYSTEM_ACTOR, Clock, Core, Unit, deactivated_refusal, read_only_refusal, utc_now
-from ._deactivate import deactivate_user
+from ._deactivate import deactivate_user, reactivate_user
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
@@ -76,6 +76,7 @@ __all__ = [
     "deactivated_refusal",
     "file_sha256",
     "parse_duration",
+    "reactivate_user",
     "read_only_refusal",
     "rotation_statement",
     "secret_sha256",
@@ -144,6 +145,11 @@ class Registry:
         """Remove a person's access at once: roles, tokens, sessions (an admin, not
         themselves); see :func:`~signoff.registry._deactivate.deactivate_user`."""
         return deactivate_user(self.core, name, actor=actor, reason=reason)
+
+    def reactivate_user(self, name: str, *, actor: str, reason: str) -> User:
+        """Lift a deactivation (an admin, not themselves); no role, token or session comes
+        back; see :func:`~signoff.registry._deactivate.reactivate_user`."""
+        return reactivate_user(self.core, name, actor=actor, reason=reason)
 
     def set_public_key(
         self,
