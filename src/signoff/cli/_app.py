@@ -12,7 +12,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 import typer.exceptions
-from rich.console import Console
+from rich.console import Console, OverflowMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -93,7 +93,16 @@ def current_user() -> str | None:
         return None
 
 
-class PlainTable(Table):
+class CliTable(Table):
+    """A Rich table that never hides what it holds: a cell too long for its column folds
+    onto the next line instead of ending in "…" (a cut hash or model name is not shorter,
+    it is wrong). Every table the command line prints is one of these."""
+
+    def add_column(self, *args: Any, overflow: OverflowMethod = "fold", **kwargs: Any) -> None:
+        super().add_column(*args, overflow=overflow, **kwargs)
+
+
+class PlainTable(CliTable):
     """A Rich table whose string cells are shown as written, never read as markup.
 
     Cells hold stored names (users, teams, models): a team called ``[/]`` must not

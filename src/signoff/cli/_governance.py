@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
-from ._app import app, err_console, handle_errors, out_console
+from ._app import CliTable, app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, emit, open_workflow
 from ._remote import remote_mode, remote_signoff
 from ._remote_admin import propose_remote
@@ -162,7 +161,7 @@ def governance_list(as_json: Json = False, actor: As = None) -> None:
         versions = remote_signoff().workflow.governance.versions()
     else:
         versions = open_workflow(write=False).governance_versions_shown(viewer=viewer)
-    table = Table("id", "name", "version", "state", "proposed by", "decided by", "when")
+    table = CliTable("id", "name", "version", "state", "proposed by", "decided by", "when")
     for g in versions:
         table.add_row(
             gov_id(g.number),

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import app, err_console, on_exit, out_console
+from ._app import CliTable, app, err_console, on_exit, out_console
 from ._remote import remote_actor, remote_mode, remote_signoff
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
@@ -157,7 +156,7 @@ def _plain(value: Any) -> Any:
 
 
 def emit(
-    value: Any, *, as_json: bool, new_id: str | None = None, table: Table | None = None
+    value: Any, *, as_json: bool, new_id: str | None = None, table: CliTable | None = None
 ) -> None:
     """JSON only on stdout with --json (``id`` added for created things); else a table or
     text, with a created thing's id as the last line."""

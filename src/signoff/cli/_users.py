@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ..errors import ConfigError
-from ._app import handle_errors, out_console
+from ._app import CliTable, handle_errors, out_console
 from ._registry import As, Json, acting_user, emit, open_registry, open_signoff, user_app
 from ._remote import remote_mode
 
@@ -122,12 +121,12 @@ def user_key(
     emit(user, as_json=as_json, new_id=user.name)
 
 
-def user_table(users: list[Any], width: int) -> Table:
+def user_table(users: list[Any], width: int) -> CliTable:
     """``user list``'s table. A deactivated person's row is dimmed and says
     ``deactivated DATE``: in a status column from ``WIDE`` columns, under their name below
     (an 80-column terminal); names and addresses fold, never cut."""
     wide = width >= WIDE
-    table = Table()
+    table = CliTable()
     table.add_column("name", overflow="fold")
     table.add_column("email", overflow="fold")
     table.add_column("roles")

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import handle_errors
+from ._app import CliTable, handle_errors
 from ._cr_show import CR, show_cr, who
 from ._registry import As, Json, emit, open_workflow, parse_ref
 
@@ -70,7 +69,7 @@ def waiver_list(
 ) -> None:
     """A version's waivers and whether each is in force."""
     waivers = open_workflow(write=False).list_waivers(parse_ref(ref))
-    table = Table("id", "gate", "state", "until", "requested by", "granted by")
+    table = CliTable("id", "gate", "state", "until", "requested by", "granted by")
     for w in waivers:
         table.add_row(
             w.id,
