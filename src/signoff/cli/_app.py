@@ -138,6 +138,18 @@ def _release() -> None:
         _ON_EXIT.pop()()
 
 
+def _print_error(exc: SignoffError) -> None:
+    """``error: MESSAGE`` on stderr; a refusal that lists what is missing shows one item per
+    line under its first words instead of one line of ``; ``-joined items."""
+    text = exc.render()
+    items: tuple[str, ...] = getattr(exc, "items", ())
+    joined = "; ".join(items)
+    if items and text.endswith(joined):
+        text = text[: len(text) - len(joined)].rstrip() + "".join(f"\n  - {i}" for i in items)
+    # escape: messages hold brackets that are not markup (pip install 'signoff[pdf]')
+    err_console.print(f"[bold red]error:[/] {escape(text)}", markup=True, soft_wrap=True)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Render a :class:`SignoffError` as one line on stderr and exit with its code.
 
@@ -149,9 +161,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SignoffError as exc:
-            # escape: messages hold brackets that are not markup (pip install 'signoff[pdf]')
-            message = escape(exc.render())
-            err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+            _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")
