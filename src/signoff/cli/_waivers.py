@@ -62,6 +62,13 @@ def waiver_grant(
     emit(done, as_json=as_json, new_id=done.id)
 
 
+def _last_day(until: str) -> str:
+    """``2027-02-15`` for a waiver that holds to the end of that day (UTC), as asked with
+    ``--until``; else the minute (``--json`` keeps the second)."""
+    day, _, time = until.partition("T")
+    return day if time == "23:59:59Z" else f"{day} {time[:5]}"
+
+
 @waiver_app.command("list")
 @handle_errors
 def waiver_list(
@@ -75,7 +82,7 @@ def waiver_list(
             w.id,
             escape(w.gate),
             w.state,
-            iso_utc(w.until),
+            _last_day(iso_utc(w.until)),
             escape(w.requested_by),
             escape(w.granted_by or "—"),
         )
