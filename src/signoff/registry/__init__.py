@@ -13,18 +13,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..store import (
     Artifact,
-    ArtifactStore,
     AuditRecord,
     ImportedAudit,
     Model,
     ModelVersion,
     ServerToken,
     StageChange,
-    Store,
     User,
     VersionRef,
 )
-from ._core import SYSTEM_ACTOR, Clock, Core, Unit, deactivated_refusal, read_only_refusal, utc_now
+from ._core import (
+    SYSTEM_ACTOR,
+    Clock,
+    Core,
+    OnCore,
+    Unit,
+    deactivated_refusal,
+    read_only_refusal,
+    utc_now,
+)
 from ._deactivate import deactivate_user, reactivate_user
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
@@ -60,6 +67,7 @@ __all__ = [
     "InventoryServices",
     "Model",
     "ModelVersion",
+    "OnCore",
     "Registry",
     "ServerToken",
     "StageChange",
@@ -85,7 +93,7 @@ __all__ = [
 ]
 
 
-class Registry:
+class Registry(OnCore):
     """Users, the model inventory and the evidence, over one :class:`Core`.
 
     Examples
@@ -103,21 +111,6 @@ class Registry:
         self.evidence = EvidenceServices(core)
         self.tokens = TokenServices(core)
         self.writer_keys = WriterKeyServices(core)
-
-    @property
-    def clock(self) -> Clock:
-        """The injected clock."""
-        return self.core.clock
-
-    @property
-    def store(self) -> Store:
-        """The database."""
-        return self.core.store
-
-    @property
-    def artifacts(self) -> ArtifactStore:
-        """The content-addressed file store."""
-        return self.core.artifacts
 
     # users
     def add_user(

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..registry import Clock, Registry, Unit, User, VersionRef
-from ..store import ArtifactStore, GovernanceRecord, Store
+from ..registry import OnCore, Registry, Unit, User, VersionRef
+from ..store import GovernanceRecord
 from ._deploy import DeployServices
 from ._emergency import EmergencyServices, flag_overdue
 from ._facade_changes import ChangeRequestFacade
@@ -29,7 +29,7 @@ from ._waivers import WaiverServices
 __all__ = ["Workflow"]
 
 
-class Workflow(ChangeRequestFacade):
+class Workflow(ChangeRequestFacade, OnCore):
     """The approval workflow over one registry.
 
     Every rule lives in these composed services, in the core, so the CLI, the Python
@@ -64,21 +64,6 @@ class Workflow(ChangeRequestFacade):
             evidence_changed(unit, self.core, VersionRef.parse(ref))
         flag_overdue(unit, self.core)
         require_signatures(unit, self.core)
-
-    @property
-    def store(self) -> Store:
-        """The database."""
-        return self.core.store
-
-    @property
-    def artifacts(self) -> ArtifactStore:
-        """The content-addressed file store."""
-        return self.core.artifacts
-
-    @property
-    def clock(self) -> Clock:
-        """The injected clock."""
-        return self.core.clock
 
     def rules(self) -> Rules:
         """The governance in force now."""
