@@ -13,6 +13,7 @@ sum to 1e-12.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from conftest import FakeClock
 from governed import build_world
 from signoff._monitoring_reference import AUDIT_DATA_MISSING, CSV_NEEDS_NUMPY, reference
 from signoff.errors import ConfigError
-from signoff.models import _batches, load_model
+from signoff.models import _batches, load_model, score_parquet
 from signoff.monitor import profile_from_dict, profile_to_dict
 from signoff.monitor._baseline import Baseline, build_baseline
 from signoff.registry import VersionRef
@@ -209,3 +210,30 @@ def test_an_evaluation_set_that_moved_is_named(project: Path, tmp_path: Path) ->
     )
     assert missing.value.message.startswith(head)
     assert str(moved / "data" / "parts") in missing.value.message
+
+
+def test_an_empty_parquet_file_is_written_with_its_columns(project: Path, tmp_path: Path) -> None:
+    """No rows: the scored file still has the columns and the score, so the profiler
+    names an empty reference rather than a missing file."""
+    import pyarrow.parquet as pq
+
+    empty = tmp_path / "empty.parquet"
+    pd.read_parquet(project / "data" / "holdout.parquet").iloc[:0].to_parquet(empty)
+    out = tmp_path / "scored.parquet"
+    model = load_model(project / "model.skops")
+    assert score_parquet([empty], model, out, column="score", positive_label=1) == 0
+    table = pq.read_table(out)
+    assert table.num_rows == 0
+    assert table.schema.names == [*pq.read_schema(empty).names, "score"]
+    assert str(table.schema.field("score").type) == "double"
+
+
+@pytest.mark.slow
+def test_spark_profiles_the_scored_reference_as_numpy(project: Path) -> None:
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs a Java runtime (`make java-deps`)")
+    seen: list[tuple[str, int, int]] = []
+    spark, _ = _from_audit(project, "1.0", "spark", seen)
+    assert seen[-1] == ("scoring", ROWS, ROWS)
+    same_baseline(spark, _from_audit(project, "1.0", "numpy", [])[0])
