@@ -25,7 +25,7 @@ import yaml
 import signoff
 from conftest import FakeClock
 from governed import build_world
-from signoff._monitoring_reference import AUDIT_DATA_MISSING, CSV_NEEDS_NUMPY, reference
+from signoff._monitoring_reference import AUDIT_DATA_MISSING, CSV_NEEDS_NUMPY, NO_AUDIT, reference
 from signoff.errors import ConfigError
 from signoff.models import _batches, load_model, score_parquet
 from signoff.monitor import profile_from_dict, profile_to_dict
@@ -237,3 +237,20 @@ def test_spark_profiles_the_scored_reference_as_numpy(project: Path) -> None:
     spark, _ = _from_audit(project, "1.0", "spark", seen)
     assert seen[-1] == ("scoring", ROWS, ROWS)
     same_baseline(spark, _from_audit(project, "1.0", "numpy", [])[0])
+
+
+def test_a_version_without_an_audit_is_named(project: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy)
+    with _connect(copy) as api:
+        api.registry.add_version(
+            VersionRef("fraud", "5.0"),
+            framework="sklearn",
+            scores_file=copy / "data" / "holdout.parquet",
+            actor="alice",
+        )
+    with pytest.raises(ConfigError) as missing:
+        _from_audit(copy, "5.0", "duckdb", [])
+    assert missing.value.field == "reference.audit"
+    assert missing.value.message == NO_AUDIT.format(ref="fraud@5.0")
+    assert missing.value.exit_code == 2
