@@ -294,9 +294,9 @@ def test_model_scored_in_bounded_batches_equals_numpy(
     """A model file over Parquet parts: scored 64 rows at a time into Parquet, then
     counted by DuckDB; results.json equals the NumPy engine's (explainability aside:
     permutation importance needs the rows in memory), and the scoring bar counts rows."""
-    from signoff.audit import _duck_score
+    from signoff.models import _batches
 
-    monkeypatch.setattr(_duck_score, "BATCH_ROWS", 64)
+    monkeypatch.setattr(_batches, "BATCH_ROWS", 64)
     config = yaml.safe_load((demo / "audit.yaml").read_text())
     frame = pd.read_csv(demo / config["data"]["path"])
     (demo / "parts").mkdir()

@@ -9,11 +9,7 @@ none), measures, and records — so the CLI, a server and a script do the same.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,16 +17,13 @@ from typing import Any
 from ._baseline_upload import checked_profile, checked_reference, profile_features
 from ._canonical import canonical_json
 from ._monitoring_reads import MonitoringReads
-from .engines import find_source
-from .errors import ConfigError, DataError
-from .models import load_model
+from ._monitoring_reference import AUDIT_DATA_MISSING, reference
 from .monitor import (
     MonitorRun,
     Profile,
     build_baseline,
     load_monitor_config,
     profile_to_json,
-    read_table,
     run_monitor,
 )
 from .registry import Registry, VersionRef
@@ -42,37 +35,6 @@ __all__ = [
     "Monitoring",
     "window_status",
 ]
-
-NO_AUDIT = (
-    "`reference: {{audit: latest}}`: {ref} has no audit in the registry; attach one or "
-    "give `reference: {{path: FILE}}`"
-)
-AUDIT_DATA_MISSING = (
-    "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
-    "(sha256 {sha256}); no file with that content at {tried}"
-)
-
-
-def _find(entry: dict[str, Any], config: Path, audit: int, ref: VersionRef) -> Path:
-    """The file an audit manifest names, by path and SHA-256, beside the monitor config
-    or the working directory."""
-    tried = []
-    for base in (config.parent, Path.cwd()):
-        candidate: Path = (base / str(entry["path"])).resolve()
-        tried.append(str(candidate))
-        if candidate.is_file() and _sha256(candidate) == entry["sha256"]:
-            return candidate
-    raise ConfigError(
-        AUDIT_DATA_MISSING.format(
-            audit=audit,
-            ref=ref,
-            path=entry["path"],
-            sha256=entry["sha256"],
-            tried=" or ".join(tried),
-        ),
-        file=config,
-        field="reference.audit",
-    )
 
 
 def window_status(gates: list[dict[str, Any]], judged: bool) -> tuple[str, list[dict[str, Any]]]:
@@ -108,22 +70,6 @@ class BaselineRecord:
     profile_json: bytes
 
 
-def _reference_sha256(path: Path) -> str | None:
-    """The reference's SHA-256 (one file's, or the files' of a folder or glob), if it exists."""
-    try:
-        return find_source(path, what="reference file").sha256()
-    except DataError:
-        return None  # profiling it names the problem
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Monitoring(MonitoringReads):
     """Monitoring of registered models: baselines, runs, and what they recorded."""
 
@@ -131,44 +77,6 @@ class Monitoring(MonitoringReads):
         super().__init__(signoff)
         self._registry: Registry = signoff.registry
         self._workflow: Workflow = signoff.workflow
-
-    @contextmanager
-    def _reference(
-        self, config_path: Path, ref: VersionRef
-    ) -> Iterator[tuple[Path | None, dict[str, Any]]]:
-        """The reference data: the config's file, or the evaluation set of the version's
-        latest audit (found by the hash its manifest recorded, and scored with the audited
-        model file when it holds no score column)."""
-        loaded = load_monitor_config(config_path)
-        config = loaded.config
-        if config.reference.path is not None:
-            path = loaded.resolve(config.reference.path)
-            yield None, {"path": str(path), "sha256": _reference_sha256(path)}
-            return
-        audits = self._registry.list_audits(ref)
-        if not audits:
-            raise ConfigError(NO_AUDIT.format(ref=ref), file=loaded.path, field="reference.audit")
-        audit = audits[-1]
-        artifacts = self._registry.core.artifacts
-        manifest = json.loads(artifacts.get(audit.manifest_sha256))
-        results = json.loads(artifacts.get(audit.results_sha256))
-        inputs = manifest["inputs"]
-        data = _find(inputs["data"], loaded.path, audit.id, ref)
-        described = {"audit": audit.id, "path": str(data), "sha256": inputs["data"]["sha256"]}
-        frame = read_table(data, what="reference")
-        score = config.columns.score
-        if score in frame.columns or not inputs.get("model"):
-            yield data, described
-            return
-        model = load_model(
-            _find(inputs["model"], loaded.path, audit.id, ref),
-            inputs["model"].get("format", "skops"),
-        )
-        frame[score] = model.scores(frame, positive_label=results["positive_label"])
-        with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
-            scored = Path(folder) / "reference.parquet"
-            frame.to_parquet(scored, index=False)
-            yield scored, {**described, "scored_by": inputs["model"]["sha256"]}
 
     def _record(
         self,
@@ -220,15 +128,24 @@ class Monitoring(MonitoringReads):
             labels_sha256=labels,
         )
 
-    def baseline(self, config: str | Path, *, actor: str) -> BaselineRecord:
-        """Profile the watched version's reference and store it in the registry."""
+    def baseline(
+        self,
+        config: str | Path,
+        *,
+        actor: str,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> BaselineRecord:
+        """Profile the watched version's reference and store it in the registry.
+
+        ``progress(stage, done, total)`` is called while the audited model scores a
+        ``reference: {audit: latest}`` that holds no scores (stage ``scoring``)."""
         path = Path(config)
         spec = load_monitor_config(path).config.model
         version = self.service.watched(spec)
         ref = VersionRef(version.model, version.version)
-        with self._reference(path, ref) as (source, reference):
+        with reference(self._registry, path, ref, progress) as (source, described):
             base = build_baseline(path, reference=source)
-        record = self._record(None, path, reference, base.profile)
+        record = self._record(None, path, described, base.profile)
         sha = self.service.record_baseline(spec, ref, record, actor=actor)
         features = len(base.spec.features)
         profile = record.reference_profile
@@ -262,24 +179,25 @@ class Monitoring(MonitoringReads):
         actor: str,
         labels: str | Path | None = None,
         today: dt.date | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> MonitorRun:
         """Measure every window of ``batch`` (default: the config's ``data.path``), record
-        each one, and act on failures."""
+        each one, and act on failures (``progress`` as for :meth:`baseline`)."""
         path = Path(config)
         spec = load_monitor_config(path).config.model
         version = self.service.watched(spec)
         ref = VersionRef(version.model, version.version)
         when = today or self._workflow.clock().date()
-        with self._reference(path, ref) as (source, reference):
+        with reference(self._registry, path, ref, progress) as (source, described):
             run = run_monitor(path, batch, labels_path=labels, today=when, reference=source)
         assert run.reference_profile is not None
-        record = self._record(run, path, reference, run.reference_profile)
+        record = self._record(run, path, described, run.reference_profile)
         recorded = self.service.record_run(spec, ref, record, actor=actor)
         document = {
             **run.document,
             "model": ref.model,
             "version": ref.version,
-            "reference": {**run.document["reference"], **reference},
+            "reference": {**run.document["reference"], **described},
         }
         for window, done in zip(document["windows"], recorded, strict=True):
             window["ledger_seq"] = done.seq

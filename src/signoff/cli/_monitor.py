@@ -15,6 +15,7 @@ from rich.text import Text
 from .._canonical import pretty_json
 from ..errors import ConfigError
 from ._app import CliTable, app, err_console, handle_errors, out_console
+from ._progress import progress_bars
 from ._registry import As, acting_user, open_signoff
 from ._remote import remote_mode
 from ._remote_monitor import baseline_remote, check_remote_baseline, run_remote
@@ -141,9 +142,10 @@ def monitor_run(
         document, code = run_remote(config, batch, labels, today=_today())
         outcomes: tuple[Any, ...] = (None,) * len(document["windows"])
     else:
-        result = open_signoff().monitor.run(
-            config, batch, labels=labels, actor=user, today=_today()
-        )
+        with progress_bars(err_console, enabled=True) as progress:
+            result = open_signoff().monitor.run(
+                config, batch, labels=labels, actor=user, today=_today(), progress=progress
+            )
         document, outcomes, code = result.document, result.outcomes, result.exit_code
     text = pretty_json(document)
     target = output / RESULTS_FILE
@@ -193,7 +195,8 @@ def monitor_baseline(
     if remote_mode():  # profiled here; the profile is uploaded and stored by the server
         found, profile = baseline_remote(config)
     else:
-        record = open_signoff().monitor.baseline(config, actor=user)
+        with progress_bars(err_console, enabled=True) as progress:
+            record = open_signoff().monitor.baseline(config, actor=user, progress=progress)
         found, profile = vars(record), record.profile_json
     if output is not None:
         _write_bytes(output, profile)

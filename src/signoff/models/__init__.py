@@ -22,11 +22,21 @@ Trust: joblib and pickle files run code when loaded and are refused unless
 by default (for example the tree structures of tree-based sklearn models,
 which a crafted file could use to crash the process), again unless
 ``trusted``.  Native booster and ONNX files hold no code.
+
+:func:`score_parquet` scores Parquet files larger than memory, 65,536 rows at a
+time, into one Parquet file.
 """
 
+from ._batches import score_parquet
 from ._boosters import LightGBMClassifier
 from ._load import load_model
 from ._loaded import LoadedModel
 from ._onnx import OnnxClassifier
 
-__all__ = ["LightGBMClassifier", "LoadedModel", "OnnxClassifier", "load_model"]
+__all__ = [
+    "LightGBMClassifier",
+    "LoadedModel",
+    "OnnxClassifier",
+    "load_model",
+    "score_parquet",
+]
