@@ -110,13 +110,13 @@ class Fold(FoldReads):
         self.stages[ref] = p["to"]
 
     def _audit_attached(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        model, _, version = e.subject.removeprefix("version:").partition("@")
-        audit = FoldedAudit(p["audit_id"], model, version, p, e.actor, at)
+        audit = FoldedAudit(e, p, at)  # its id read when a read needs it (most never do)
         self.audits.append(audit)
-        ref = f"{model}@{version}"
-        latest = self.latest.get(ref)
-        if latest is None or latest.id < audit.id:
-            self.latest[ref] = audit
+        same = self.audited.get(e.subject)
+        if same is None:
+            self.audited[e.subject] = [audit]
+        else:
+            same.append(audit)
 
     def _cr_opened(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
         model, _, version = p["version"].partition("@")

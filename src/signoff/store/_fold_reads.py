@@ -4,7 +4,7 @@ as :class:`~signoff.store.Repository`'s reads of the tables the projector writes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
 from ..errors import NotFound
 from ._fold_state import FoldedAudit
@@ -22,6 +22,11 @@ from ._records import (
 )
 
 __all__ = ["FoldReads"]
+
+
+def _id(audit: FoldedAudit) -> int:
+    return audit.id
+
 
 NO_GOVERNANCE = "no governance version G-{number}"
 NOT_KEPT = "the fold did not keep the events of {actions}: name them in keep="
@@ -45,20 +50,40 @@ class FoldReads(FoldWindows):
             if self.stages[ref] in stages
         ]
 
+    def _by_version(self) -> dict[str, list[FoldedAudit]]:
+        """Each version's audits, oldest first, versions in the order of their first audit."""
+        found: dict[str, list[FoldedAudit]] = {}
+        for audits in self.audited.values():
+            ref = audits[0].ref
+            if ref in found:  # two subjects naming one version (``version:`` left out)
+                found[ref] = sorted([*found[ref], *audits], key=lambda a: a.e.seq)
+            else:
+                found[ref] = audits
+        return found
+
     def audit_rows(
         self, *, latest_only: bool = False, stages: Collection[str] | None = None
     ) -> list[tuple[AuditRecord, str, str]]:
-        """Every audit (or each version's latest; of the versions now in one of ``stages``)
-        with its model and team, by id (each record made when first read: a payload is
-        parsed only if its audit is read)."""
-        found: Iterable[FoldedAudit] = self.latest.values() if latest_only else self.audits
-        if stages is not None:
-            held = self.stages
-            found = [a for a in found if held[f"{a.model}@{a.version}"] in stages]
+        """Every audit (or each version's latest: the first of the highest id; of the
+        versions now in one of ``stages``) with its model and team, by id (each record made
+        when first read: a payload is parsed only if its audit is read; an audit's id is
+        read only if its version is)."""
+        held = self.stages
+        found: list[FoldedAudit]
+        if latest_only:
+            found = [
+                max(audits, key=_id)
+                for ref, audits in self._by_version().items()
+                if stages is None or held[ref] in stages
+            ]
+        else:
+            found = self.audits
+            if stages is not None:
+                found = [a for a in found if held[a.ref] in stages]
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)
-            for audit in sorted(found, key=lambda a: a.id)
+            for audit in sorted(found, key=_id)
         ]
 
     def audit_rows_since(self, since: dt.datetime) -> list[tuple[AuditRecord, str, str]]:
@@ -66,16 +91,13 @@ class FoldReads(FoldWindows):
         each version's first and latest (which order the versions and give their current
         audit): what trends from ``since`` and the status read of all audits, the older
         audits' payloads left unparsed."""
-        first: dict[str, FoldedAudit] = {}
-        for audit in self.audits:
-            ref = f"{audit.model}@{audit.version}"
-            if ref not in first or audit.id < first[ref].id:
-                first[ref] = audit
-        wanted = {id(a) for a in (*first.values(), *self.latest.values())}
+        wanted: set[int] = set()
+        for audits in self._by_version().values():  # the first of the lowest id, and latest
+            wanted.update((id(min(audits, key=_id)), id(max(audits, key=_id))))
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)
-            for audit in sorted(self.audits, key=lambda a: a.id)
+            for audit in sorted(self.audits, key=_id)
             if audit.at >= since or id(audit) in wanted
         ]
 

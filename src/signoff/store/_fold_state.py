@@ -16,17 +16,39 @@ __all__ = ["FoldState", "FoldedAudit", "MutableCR", "VersionFacts"]
 
 
 class FoldedAudit:
-    """An ``audit.attached`` event: its id (which orders audits) at once, its record (the
-    rest of the payload) when first asked for."""
+    """An ``audit.attached`` event: its id (which orders audits) when first asked for —
+    read from the payload's text, most of a large ledger's audits are never asked — and
+    its record (the rest of the payload) when first asked for."""
 
-    __slots__ = ("_record", "actor", "at", "id", "model", "p", "version")
+    __slots__ = ("_id", "_record", "at", "e", "p")
 
-    def __init__(
-        self, id: int, model: str, version: str, p: Mapping[str, Any], actor: str, at: dt.datetime
-    ) -> None:
-        self.id, self.model, self.version, self.p = id, model, version, p
-        self.actor, self.at = actor, at
+    def __init__(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
+        self.e, self.p, self.at = e, p, at
+        self._id: int | None = None
         self._record: AuditRecord | None = None
+
+    @property
+    def id(self) -> int:
+        """The audit's id (``audit_id``: the projector requires it)."""
+        if self._id is None:
+            self._id = self.p["audit_id"]
+        return self._id
+
+    @property
+    def ref(self) -> str:
+        """``model@version``, as the projector reads the event's subject."""
+        model, _, version = self.e.subject.removeprefix("version:").partition("@")
+        return f"{model}@{version}"
+
+    @property
+    def model(self) -> str:
+        """The audited version's model."""
+        return self.e.subject.removeprefix("version:").partition("@")[0]
+
+    @property
+    def version(self) -> str:
+        """The audited version."""
+        return self.e.subject.removeprefix("version:").partition("@")[2]
 
     def record(self) -> AuditRecord:
         """The audit as the projector stores it (and the registry reads it back)."""
@@ -45,7 +67,7 @@ class FoldedAudit:
                 p.get("policy_version"),
                 p.get("verdict"),
                 dict(p.get("gates") or {}),
-                self.actor,
+                self.e.actor,
                 self.at,
                 p.get("policy_sha256"),
             )
@@ -117,8 +139,8 @@ class FoldState:
         self.models_: dict[str, Model] = {}
         self.versions: dict[str, VersionFacts] = {}  # "model@version", in the order added
         self.stages: dict[str, str] = {}
-        self.audits: list[FoldedAudit] = []
-        self.latest: dict[str, FoldedAudit] = {}  # each version's audit of the highest id
+        self.audits: list[FoldedAudit] = []  # oldest first
+        self.audited: dict[str, list[FoldedAudit]] = {}  # by the event's subject, oldest first
         self.crs_: dict[int, MutableCR] = {}
         self.transitions: list[CRTransition] = []
         self.waivers_: dict[int, WaiverRecord] = {}
