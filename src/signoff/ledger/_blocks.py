@@ -1,11 +1,12 @@
 """The ledger's rows as stored, oldest first, read in blocks.
 
-On PostgreSQL a thread fetches the next block through a server-side cursor while the
-caller checks the one before: the server's scan and the transfer of two hundred thousand
-rows (most of a large ledger's bytes are its payloads) overlap the hashing instead of
-preceding it.  The thread only reads rows; every hash is still computed and checked by
-the caller, on this machine.  SQLite is read in the same blocks, in the calling thread
-(its connection belongs to it, and there is no server to wait for).
+On PostgreSQL a thread takes the rows apart as the server streams them (one query,
+libpq's chunked rows mode: no round trip per block) while the caller checks the block
+before: the server's scan and the transfer of two hundred thousand rows (most of a large
+ledger's bytes are its payloads) overlap the hashing instead of preceding it.  The
+thread only reads rows; every hash is still computed and checked by the caller, on this
+machine.  SQLite is read in the same blocks, in the calling thread (its connection
+belongs to it, and there is no server to wait for).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Generator
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,12 +76,16 @@ def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
 
     def fetch() -> None:
         try:  # binary: integers as they are, text decoded once, by the driver
-            with dbapi.cursor("signoff_ledger_read", binary=True) as cursor:
-                cursor.execute(LEDGER)
+            with dbapi.cursor(binary=True) as cursor:
+                # one query whose rows the server streams in chunks (libpq's chunked
+                # rows mode) while they are taken apart here: no round trip per block
+                rows = cursor.stream(LEDGER, binary=True, size=block)
                 while not stop.is_set():
-                    rows = cursor.fetchmany(block)
-                    if not put(rows) or not rows:
-                        return
+                    taken = list(islice(rows, block))
+                    if not put(taken) or not taken:
+                        break
+                for _ in rows:  # stopped early: read to the end, as cancelling the
+                    pass  # query would abort the caller's transaction
         except BaseException as error:  # handed to the caller, raised there
             put(error)
 
