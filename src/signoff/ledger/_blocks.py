@@ -31,6 +31,8 @@ LEDGER = (
 )
 #: How many fetched blocks may wait for the caller (the rest wait in the database).
 AHEAD = 3
+#: The first libpq with chunked rows mode (``psycopg``'s ``stream(size=…)``).
+CHUNKED_ROWS = 170000
 
 Row = tuple[Any, ...]
 
@@ -75,19 +77,16 @@ def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
         return False
 
     def fetch() -> None:
-        try:  # binary: integers as they are, text decoded once, by the driver
-            with dbapi.cursor(binary=True) as cursor:
-                # one query whose rows the server streams in chunks (libpq's chunked
-                # rows mode) while they are taken apart here: no round trip per block
-                rows = cursor.stream(LEDGER, binary=True, size=block)
-                while not stop.is_set():
-                    taken = list(islice(rows, block))
-                    if not put(taken) or not taken:
-                        break
-                for _ in rows:  # stopped early: read to the end, as cancelling the
-                    pass  # query would abort the caller's transaction
+        chunks = _chunks(dbapi, block)
+        try:
+            for rows in chunks:
+                if not put(rows):
+                    return
+            put([])
         except BaseException as error:  # handed to the caller, raised there
             put(error)
+        finally:
+            chunks.close()
 
     thread = threading.Thread(target=fetch, name="signoff-ledger-read", daemon=True)
     thread.start()
@@ -102,3 +101,26 @@ def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
     finally:
         stop.set()  # the caller stopped early (an edited event) or is done: so is the thread
         thread.join()
+
+
+def _chunks(dbapi: Any, block: int) -> Blocks:
+    """PostgreSQL's rows in lists of ``block``, binary (integers as they are, text decoded
+    once, by the driver): one query whose rows the server streams in chunks while they
+    are taken apart here (libpq's chunked rows mode, libpq 17 on), else a block per round
+    trip through a server-side cursor."""
+    import psycopg
+
+    if psycopg.pq.version() < CHUNKED_ROWS:
+        with dbapi.cursor("signoff_ledger_read", binary=True) as cursor:
+            cursor.execute(LEDGER)
+            while rows := cursor.fetchmany(block):
+                yield rows
+        return
+    with dbapi.cursor(binary=True) as cursor:
+        streamed = cursor.stream(LEDGER, binary=True, size=block)
+        try:
+            while rows := list(islice(streamed, block)):
+                yield rows
+        finally:  # stopped early: read to the end, as cancelling the query would abort
+            for _ in streamed:  # the caller's transaction
+                pass
