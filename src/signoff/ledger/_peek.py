@@ -30,15 +30,22 @@ def _window(payload: str) -> dict[str, Any] | None:
     writes every one so).  As every quote there is a string's own, those are the payload's
     last top-level members, so parsing reads the same (a duplicate key: the last one).
     None: parse the payload instead."""
-    found = WINDOW_TAIL.fullmatch(payload, max(payload.rfind(',"status":"'), 0))
+    fields = _window_fields(payload)
+    if fields is None:
+        return None
+    failed, end, supersedes = fields
+    return {"failed": failed, "window.end": end, "supersedes": supersedes}
+
+
+def _window_fields(payload: str) -> tuple[bool, str | None, int | None] | None:
+    """:func:`_window`'s answer as ``(failed, end, supersedes)`` (what the fold reads of
+    each of a large ledger's windows), or None."""
+    at = payload.rfind(',"status":"')
+    found = None if at < 0 else WINDOW_TAIL.fullmatch(payload, at)
     if found is None:
         return None
     status, supersedes, end = found.groups()
-    return {
-        "failed": status == "error",
-        "window.end": end,
-        "supersedes": None if supersedes == "null" else int(supersedes),
-    }
+    return status == "error", end, None if supersedes == "null" else int(supersedes)
 
 
 def _audit_id(payload: str) -> dict[str, Any] | None:
@@ -131,3 +138,9 @@ class LazyWindow(LazyPayload):
 
     __slots__ = ()
     _read = staticmethod(_window)
+
+    def window_fields(self) -> tuple[bool, str | None, int | None] | None:
+        """Whether the window failed, its end and what it supersedes, read from the text
+        (None: the text alone cannot say: parse)."""
+        text = self._text
+        return _window_fields(text if isinstance(text, str) else text.decode())
