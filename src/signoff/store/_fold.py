@@ -110,11 +110,15 @@ class Fold(FoldReads):
         self.stages[ref] = p["to"]
 
     def _audit_attached(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        audit = FoldedAudit(e, p, at)  # its id read when a read needs it (most never do)
+        ref = self.refs.get(e.subject)
+        if ref is None:  # as the projector reads the subject
+            model, _, version = e.subject.removeprefix("version:").partition("@")
+            ref = self.refs[e.subject] = f"{model}@{version}"
+        audit = FoldedAudit(e, p, at, ref)  # its id read when a read needs it (most never)
         self.audits.append(audit)
-        same = self.audited.get(e.subject)
+        same = self.audited.get(ref)
         if same is None:
-            self.audited[e.subject] = [audit]
+            self.audited[ref] = [audit]
         else:
             same.append(audit)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from operator import attrgetter
 
 from ..errors import NotFound
 from ._fold_state import FoldedAudit
@@ -24,8 +25,8 @@ from ._records import (
 __all__ = ["FoldReads"]
 
 
-def _id(audit: FoldedAudit) -> int:
-    return audit.id
+#: An audit's id, once :meth:`FoldedAudit.identify` has read it.
+_id = attrgetter("id")
 
 
 NO_GOVERNANCE = "no governance version G-{number}"
@@ -50,16 +51,16 @@ class FoldReads(FoldWindows):
             if self.stages[ref] in stages
         ]
 
-    def _by_version(self) -> dict[str, list[FoldedAudit]]:
-        """Each version's audits, oldest first, versions in the order of their first audit."""
-        found: dict[str, list[FoldedAudit]] = {}
-        for audits in self.audited.values():
-            ref = audits[0].ref
-            if ref in found:  # two subjects naming one version (``version:`` left out)
-                found[ref] = sorted([*found[ref], *audits], key=lambda a: a.e.seq)
-            else:
-                found[ref] = audits
-        return found
+    def _latest(self, ref: str) -> FoldedAudit:
+        """The version's audit of the highest id (the first of equals), kept as the fold
+        moves on: only the audits attached since the last read of it are read."""
+        audits = self.audited[ref]
+        seen, best = self.latest.get(ref, (0, audits[0].identify()))
+        for audit in audits[seen:]:
+            if best.id < audit.identify().id:
+                best = audit
+        self.latest[ref] = (len(audits), best)
+        return best
 
     def audit_rows(
         self, *, latest_only: bool = False, stages: Collection[str] | None = None
@@ -72,12 +73,10 @@ class FoldReads(FoldWindows):
         found: list[FoldedAudit]
         if latest_only:
             found = [
-                max(audits, key=_id)
-                for ref, audits in self._by_version().items()
-                if stages is None or held[ref] in stages
+                self._latest(ref) for ref in self.audited if stages is None or held[ref] in stages
             ]
         else:
-            found = self.audits
+            found = [a.identify() for a in self.audits]
             if stages is not None:
                 found = [a for a in found if held[a.ref] in stages]
         models = self.models_
@@ -91,13 +90,14 @@ class FoldReads(FoldWindows):
         each version's first and latest (which order the versions and give their current
         audit): what trends from ``since`` and the status read of all audits, the older
         audits' payloads left unparsed."""
+        every = [a.identify() for a in self.audits]
         wanted: set[int] = set()
-        for audits in self._by_version().values():  # the first of the lowest id, and latest
+        for audits in self.audited.values():  # the first of the lowest id, and the latest
             wanted.update((id(min(audits, key=_id)), id(max(audits, key=_id))))
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)
-            for audit in sorted(self.audits, key=_id)
+            for audit in sorted(every, key=_id)
             if audit.at >= since or id(audit) in wanted
         ]
 

@@ -16,29 +16,22 @@ __all__ = ["FoldState", "FoldedAudit", "MutableCR", "VersionFacts"]
 
 
 class FoldedAudit:
-    """An ``audit.attached`` event: its id (which orders audits) when first asked for —
-    read from the payload's text, most of a large ledger's audits are never asked — and
-    its record (the rest of the payload) when first asked for."""
+    """An ``audit.attached`` event: its id (which orders audits) once a read needs it —
+    read from the payload's text (:meth:`identify`); most of a large ledger's audits are
+    never read — and its record (the rest of the payload) when first asked for."""
 
-    __slots__ = ("_id", "_record", "at", "e", "p")
+    __slots__ = ("_record", "at", "e", "id", "p", "ref")
 
-    def __init__(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        self.e, self.p, self.at = e, p, at
-        self._id: int | None = None
+    def __init__(self, e: Event, p: Mapping[str, Any], at: dt.datetime, ref: str) -> None:
+        self.e, self.p, self.at, self.ref = e, p, at, ref  # ref: "model@version"
+        self.id: int = None  # type: ignore[assignment]  # read by identify()
         self._record: AuditRecord | None = None
 
-    @property
-    def id(self) -> int:
-        """The audit's id (``audit_id``: the projector requires it)."""
-        if self._id is None:
-            self._id = self.p["audit_id"]
-        return self._id
-
-    @property
-    def ref(self) -> str:
-        """``model@version``, as the projector reads the event's subject."""
-        model, _, version = self.e.subject.removeprefix("version:").partition("@")
-        return f"{model}@{version}"
+    def identify(self) -> FoldedAudit:
+        """This audit, its ``id`` read (``audit_id``: the projector requires it)."""
+        if self.id is None:
+            self.id = self.p["audit_id"]
+        return self
 
     @property
     def model(self) -> str:
@@ -140,7 +133,9 @@ class FoldState:
         self.versions: dict[str, VersionFacts] = {}  # "model@version", in the order added
         self.stages: dict[str, str] = {}
         self.audits: list[FoldedAudit] = []  # oldest first
-        self.audited: dict[str, list[FoldedAudit]] = {}  # by the event's subject, oldest first
+        self.audited: dict[str, list[FoldedAudit]] = {}  # by version, oldest first
+        self.refs: dict[str, str] = {}  # an audit event's subject -> "model@version"
+        self.latest: dict[str, tuple[int, FoldedAudit]] = {}  # each read version's latest
         self.crs_: dict[int, MutableCR] = {}
         self.transitions: list[CRTransition] = []
         self.waivers_: dict[int, WaiverRecord] = {}
