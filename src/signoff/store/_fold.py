@@ -110,15 +110,15 @@ class Fold(FoldReads):
         self.stages[ref] = p["to"]
 
     def _audit_attached(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        ref = self.refs.get(e.subject)
-        if ref is None:  # as the projector reads the subject
+        of = self.refs.get(e.subject)
+        if of is None:  # as the projector reads the subject
             model, _, version = e.subject.removeprefix("version:").partition("@")
-            ref = self.refs[e.subject] = f"{model}@{version}"
-        audit = FoldedAudit(e, p, at, ref)  # its id read when a read needs it (most never)
+            of = self.refs[e.subject] = (f"{model}@{version}", model, version)
+        audit = FoldedAudit(e, p, at, of)  # its id read when a read needs it (most never)
         self.audits.append(audit)
-        same = self.audited.get(ref)
+        same = self.audited.get(of[0])
         if same is None:
-            self.audited[ref] = [audit]
+            self.audited[of[0]] = [audit]
         else:
             same.append(audit)
 

@@ -20,10 +20,13 @@ class FoldedAudit:
     read from the payload's text (:meth:`identify`); most of a large ledger's audits are
     never read — and its record (the rest of the payload) when first asked for."""
 
-    __slots__ = ("_record", "at", "e", "id", "p", "ref")
+    __slots__ = ("_record", "at", "e", "id", "model", "p", "ref", "version")
 
-    def __init__(self, e: Event, p: Mapping[str, Any], at: dt.datetime, ref: str) -> None:
-        self.e, self.p, self.at, self.ref = e, p, at, ref  # ref: "model@version"
+    def __init__(
+        self, e: Event, p: Mapping[str, Any], at: dt.datetime, version: tuple[str, str, str]
+    ) -> None:
+        self.e, self.p, self.at = e, p, at
+        self.ref, self.model, self.version = version  # "model@version", model, version
         self.id: int = None  # type: ignore[assignment]  # read by identify()
         self._record: AuditRecord | None = None
 
@@ -32,16 +35,6 @@ class FoldedAudit:
         if self.id is None:
             self.id = self.p["audit_id"]
         return self
-
-    @property
-    def model(self) -> str:
-        """The audited version's model."""
-        return self.e.subject.removeprefix("version:").partition("@")[0]
-
-    @property
-    def version(self) -> str:
-        """The audited version."""
-        return self.e.subject.removeprefix("version:").partition("@")[2]
 
     def record(self) -> AuditRecord:
         """The audit as the projector stores it (and the registry reads it back)."""
@@ -134,7 +127,8 @@ class FoldState:
         self.stages: dict[str, str] = {}
         self.audits: list[FoldedAudit] = []  # oldest first
         self.audited: dict[str, list[FoldedAudit]] = {}  # by version, oldest first
-        self.refs: dict[str, str] = {}  # an audit event's subject -> "model@version"
+        #: an audit event's subject -> ("model@version", model, version)
+        self.refs: dict[str, tuple[str, str, str]] = {}
         self.latest: dict[str, tuple[int, FoldedAudit]] = {}  # each read version's latest
         self.crs_: dict[int, MutableCR] = {}
         self.transitions: list[CRTransition] = []
