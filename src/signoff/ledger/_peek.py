@@ -142,5 +142,4 @@ class LazyWindow(LazyPayload):
     def window_fields(self) -> tuple[bool, str | None, int | None] | None:
         """Whether the window failed, its end and what it supersedes, read from the text
         (None: the text alone cannot say: parse)."""
-        text = self._text
-        return _window_fields(text if isinstance(text, str) else text.decode())
+        return _window_fields(self._text)
