@@ -15,6 +15,8 @@ bytecode as an installed signoff runs (a warm-up run writes it).
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 --url $PG_URL
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 \
         --server http://127.0.0.1:8000 --token $READ_TOKEN   # the thin client of `serve`
+    .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 \
+        --src ../wt-branch/src   # the console script, importing another checkout's signoff
 
 The commands run on today's clock, so the live table's statuses differ from the in-process
 benchmark's (which moves the template's clock); ``--at`` and the report use the same date
@@ -67,6 +69,13 @@ def main() -> None:
         "template's registry (with --token)",
     )
     parser.add_argument("--token", default=None, help="a read token for --server")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=None,
+        help="run the console script on this source tree's signoff (PYTHONPATH), e.g. a "
+        "worktree's src/ (default: the one this venv has installed)",
+    )
     args = parser.parse_args()
     meta = json.loads((args.template / "meta.json").read_text())
     clock = dt.datetime.fromisoformat(meta["clock"]) + dt.timedelta(days=40)
@@ -92,6 +101,17 @@ def main() -> None:
         # ~150 modules from source first: about 0.5 s of CPU no user pays. The warm-up run
         # below writes the bytecode.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("PYTHONPATH", None)
+        if args.src is not None:  # first on the path: before the venv's installed signoff
+            env["PYTHONPATH"] = str(args.src.resolve())
+        where_from = subprocess.run(
+            [sys.executable, "-c", "import signoff; print(signoff.__file__)"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(f"signoff from {Path(where_from).parent}")
         subprocess.run([str(SIGNOFF), "portfolio", "--json"], env=env, capture_output=True)
         commands = {
             "start-up (signoff --version)": ["--version"],

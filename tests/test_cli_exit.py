@@ -93,3 +93,27 @@ def test_the_console_script_keeps_its_exit_codes_and_output(tmp_path: Path):
     assert refused.returncode == 2
     assert "expected one of: compliant, attention, blocked" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_short_lived_process_keeps_its_bulk_reads_and_a_long_lived_one_frees_them():
+    """``keep_until_exit`` (what ``portfolio --at`` and the report do with the ledger's
+    events): a no-op in a long-lived process; in one the console script marks as short
+    lived, the objects stay alive, frozen out of the collector's sight."""
+    done = _python(
+        "import gc, sys, weakref\n"
+        "from signoff import _gc\n"
+        "class Read: pass\n"
+        "read = Read(); alive = weakref.ref(read)\n"
+        "_gc.keep_until_exit(read); del read\n"
+        "print(alive() is None, gc.get_freeze_count())\n"  # long-lived: freed, nothing frozen
+        "sys.argv = ['signoff', '--version']\n"
+        "from signoff.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"  # main() marks the process
+        "read = Read(); alive = weakref.ref(read)\n"
+        "_gc.keep_until_exit(read); del read\n"
+        "print(alive() is not None, gc.get_freeze_count() > 0)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "True 0"
+    assert lines[-1] == "True True"

@@ -158,3 +158,28 @@ def test_a_stored_leaf_hash_split_across_rows_is_caught(registry: Registry):
         pytest.raises(LedgerVerificationError, match=r"^seq 4: the stored event does not"),
     ):
         _checked_events(session, None, 100)
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_postgresql_reads_the_same_streamed_or_through_a_cursor(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch, chunked: bool
+):
+    """The server streams the rows in chunks (libpq 17 on); an older libpq reads them a
+    block per round trip through a server-side cursor: the same leaves either way, an
+    edit named either way, and the transaction still usable after an early stop."""
+    if registry.store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's two ways of reading")
+    from signoff.ledger import _blocks
+
+    if not chunked:  # as with a libpq before 17
+        monkeypatch.setattr(_blocks, "CHUNKED_ROWS", 10**9)
+    size = _populate(registry)
+    expected = _independent_leaves(registry.store)
+    with registry.store.transaction() as session:
+        assert _checked_events(session, None, 4)[0] == expected
+    _tamper(registry.store, "UPDATE ledger_events SET actor = 'mallory' WHERE seq = 2")
+    with registry.store.transaction() as session:
+        with pytest.raises(LedgerVerificationError, match=r"^seq 2: the stored event does"):
+            _checked_events(session, None, 3)
+        assert session.execute(text("SELECT count(*) FROM ledger_events")).scalar() == size
+    assert not _reading_threads()

@@ -177,7 +177,7 @@ def test_a_window_read_from_its_text_is_what_parsing_reads(
     """``ledger_prefix`` reads a monitoring window's status, end and ``supersedes`` from
     its canonical JSON text, or parses it when the text alone cannot say for certain."""
     from signoff._canonical import canonical_json
-    from signoff.ledger._prefix import _window
+    from signoff.ledger._peek import _window
 
     window = payload.get("window")
     parsed = {
@@ -207,7 +207,7 @@ def test_an_audit_id_read_from_its_text_is_what_parsing_reads(
     payload: dict[str, Any], audit_id: int | None
 ) -> None:
     from signoff._canonical import canonical_json
-    from signoff.ledger._prefix import _audit_id
+    from signoff.ledger._peek import _audit_id
 
     text = canonical_json(payload).decode()
     read = _audit_id(text)

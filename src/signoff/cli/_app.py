@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__
+from .._gc import mark_short_lived
 from ..errors import SignoffError
 
 __all__ = [
@@ -66,6 +67,7 @@ _SHORT_LIVED = {"yes": False}
 def short_lived_process() -> None:
     """Mark this process as one command that exits when done (the console script)."""
     _SHORT_LIVED["yes"] = True
+    mark_short_lived()  # bulk reads are kept, not freed one by one (signoff._gc)
 
 
 def settle_imports() -> None:

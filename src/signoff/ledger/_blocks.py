@@ -1,11 +1,12 @@
 """The ledger's rows as stored, oldest first, read in blocks.
 
-On PostgreSQL a thread fetches the next block through a server-side cursor while the
-caller checks the one before: the server's scan and the transfer of two hundred thousand
-rows (most of a large ledger's bytes are its payloads) overlap the hashing instead of
-preceding it.  The thread only reads rows; every hash is still computed and checked by
-the caller, on this machine.  SQLite is read in the same blocks, in the calling thread
-(its connection belongs to it, and there is no server to wait for).
+On PostgreSQL a thread takes the rows apart as the server streams them (one query,
+libpq's chunked rows mode: no round trip per block) while the caller checks the block
+before: the server's scan and the transfer of two hundred thousand rows (most of a large
+ledger's bytes are its payloads) overlap the hashing instead of preceding it.  The
+thread only reads rows; every hash is still computed and checked by the caller, on this
+machine.  SQLite is read in the same blocks, in the calling thread (its connection
+belongs to it, and there is no server to wait for).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Generator
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,6 +31,8 @@ LEDGER = (
 )
 #: How many fetched blocks may wait for the caller (the rest wait in the database).
 AHEAD = 3
+#: The first libpq with chunked rows mode (``psycopg``'s ``stream(size=…)``).
+CHUNKED_ROWS = 170000
 
 Row = tuple[Any, ...]
 
@@ -73,15 +77,16 @@ def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
         return False
 
     def fetch() -> None:
-        try:  # binary: integers as they are, text decoded once, by the driver
-            with dbapi.cursor("signoff_ledger_read", binary=True) as cursor:
-                cursor.execute(LEDGER)
-                while not stop.is_set():
-                    rows = cursor.fetchmany(block)
-                    if not put(rows) or not rows:
-                        return
+        chunks = _chunks(dbapi, block)
+        try:
+            for rows in chunks:
+                if not put(rows):
+                    return
+            put([])
         except BaseException as error:  # handed to the caller, raised there
             put(error)
+        finally:
+            chunks.close()
 
     thread = threading.Thread(target=fetch, name="signoff-ledger-read", daemon=True)
     thread.start()
@@ -96,3 +101,26 @@ def _fetched_ahead(dbapi: Any, block: int) -> Blocks:
     finally:
         stop.set()  # the caller stopped early (an edited event) or is done: so is the thread
         thread.join()
+
+
+def _chunks(dbapi: Any, block: int) -> Blocks:
+    """PostgreSQL's rows in lists of ``block``, binary (integers as they are, text decoded
+    once, by the driver): one query whose rows the server streams in chunks while they
+    are taken apart here (libpq's chunked rows mode, libpq 17 on), else a block per round
+    trip through a server-side cursor."""
+    import psycopg
+
+    if psycopg.pq.version() < CHUNKED_ROWS:
+        with dbapi.cursor("signoff_ledger_read", binary=True) as cursor:
+            cursor.execute(LEDGER)
+            while rows := cursor.fetchmany(block):
+                yield rows
+        return
+    with dbapi.cursor(binary=True) as cursor:
+        streamed = cursor.stream(LEDGER, binary=True, size=block)
+        try:
+            while rows := list(islice(streamed, block)):
+                yield rows
+        finally:  # stopped early: read to the end, as cancelling the query would abort
+            for _ in streamed:  # the caller's transaction
+                pass

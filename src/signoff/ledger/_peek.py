@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["LazyPayload"]
+__all__ = ["LazyAudit", "LazyPayload", "LazyWindow"]
 
 #: An audit's id as canonical JSON writes it, after its key (``"audit_id":``).
 AUDIT_ID = re.compile(r"(0|[1-9][0-9]*)[,}]")
@@ -30,15 +30,22 @@ def _window(payload: str) -> dict[str, Any] | None:
     writes every one so).  As every quote there is a string's own, those are the payload's
     last top-level members, so parsing reads the same (a duplicate key: the last one).
     None: parse the payload instead."""
-    found = WINDOW_TAIL.fullmatch(payload, max(payload.rfind(',"status":"'), 0))
+    fields = _window_fields(payload)
+    if fields is None:
+        return None
+    failed, end, supersedes = fields
+    return {"failed": failed, "window.end": end, "supersedes": supersedes}
+
+
+def _window_fields(payload: str) -> tuple[bool, str | None, int | None] | None:
+    """:func:`_window`'s answer as ``(failed, end, supersedes)`` (what the fold reads of
+    each of a large ledger's windows), or None."""
+    at = payload.rfind(',"status":"')
+    found = None if at < 0 else WINDOW_TAIL.fullmatch(payload, at)
     if found is None:
         return None
     status, supersedes, end = found.groups()
-    return {
-        "failed": status == "error",
-        "window.end": end,
-        "supersedes": None if supersedes == "null" else int(supersedes),
-    }
+    return status == "error", end, None if supersedes == "null" else int(supersedes)
 
 
 def _audit_id(payload: str) -> dict[str, Any] | None:
@@ -63,16 +70,34 @@ def _audit_id(payload: str) -> dict[str, Any] | None:
     return {"audit_id": int(found[1])}
 
 
+#: A peek not read yet (:attr:`LazyPayload.peek` reads it on first use).
+_UNREAD: Mapping[str, Any] = {}
+
+
 class LazyPayload(Mapping[str, Any]):
     """An event's payload (canonical JSON text, its leaf hash checked) parsed on first use;
-    ``peek``: what was read of its text (``audit_id``; whether a window ``failed``, its
-    ``window.end`` and ``supersedes``), known without parsing."""
+    ``peek``: what its text says without parsing it, read on first use too (empty: the
+    text alone cannot say for certain, so a reader parses).  Nothing is read of most of a
+    large ledger's payloads until a reader asks: the portfolio needs few of them."""
 
-    __slots__ = ("_parsed", "_text", "peek")
+    __slots__ = ("_parsed", "_peek", "_text")
 
-    def __init__(self, text: str, peek: Mapping[str, Any]) -> None:
-        self._text, self.peek = text, peek
+    def __init__(self, text: str) -> None:
+        self._text, self._peek = text, _UNREAD
         self._parsed: dict[str, Any] | None = None
+
+    @staticmethod
+    def _read(payload: str) -> dict[str, Any] | None:
+        """What this kind of payload's text says (None: parse it instead)."""
+        return None
+
+    @property
+    def peek(self) -> Mapping[str, Any]:
+        """What was read of the text (``audit_id``; whether a window ``failed``, its
+        ``window.end`` and ``supersedes``), or empty when the payload must be parsed."""
+        if self._peek is _UNREAD:
+            self._peek = self._read(self._text) or {}
+        return self._peek
 
     def parsed(self) -> dict[str, Any]:
         """The payload parsed (once)."""
@@ -98,3 +123,23 @@ class LazyPayload(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._data())
+
+
+class LazyAudit(LazyPayload):
+    """An ``audit.attached`` payload: its ``audit_id`` read from the text when first asked."""
+
+    __slots__ = ()
+    _read = staticmethod(_audit_id)
+
+
+class LazyWindow(LazyPayload):
+    """A ``monitor.window`` payload: whether it failed, its end and what it supersedes read
+    from the text when first asked."""
+
+    __slots__ = ()
+    _read = staticmethod(_window)
+
+    def window_fields(self) -> tuple[bool, str | None, int | None] | None:
+        """Whether the window failed, its end and what it supersedes, read from the text
+        (None: the text alone cannot say: parse)."""
+        return _window_fields(self._text)

@@ -32,9 +32,12 @@ from ..store import LedgerEventRow, Store
 from ._blocks import BLOCK, Row, ledger_blocks
 from ._log import EDITED, GAP, leaf_hashes, timestamp
 from ._merkle import root_hash
-from ._peek import LazyPayload, _audit_id, _window
+from ._peek import LazyAudit, LazyPayload, LazyWindow
 
 __all__ = ["LazyPayload", "LedgerPrefix", "PrefixEvent", "ledger_prefix"]
+
+#: The numerous payloads handed over unparsed, their text read only when a reader asks.
+LAZY: dict[str, type[LazyPayload]] = {"audit.attached": LazyAudit, "monitor.window": LazyWindow}
 
 
 class PrefixEvent(NamedTuple):
@@ -150,18 +153,12 @@ def _raise_first_mismatch(rows: list[Row], digests: list[bytes], first: int) -> 
 
 
 def _events(rows: list[Row]) -> list[PrefixEvent]:
-    """The events of checked rows, the numerous audits' and windows' payloads unparsed."""
-    new, loads = tuple.__new__, json.loads  # PrefixEvent._make without its length check
+    """The events of checked rows, the numerous audits' and windows' payloads unread."""
+    new, loads, lazy = tuple.__new__, json.loads, LAZY.get
     events: list[PrefixEvent] = []
     append = events.append
     for seq, ts, actor, action, subject, payload, _ in rows:
-        known = (
-            _window(payload)
-            if action == "monitor.window"
-            else _audit_id(payload)
-            if action == "audit.attached"
-            else None
-        )
-        parsed = loads(payload) if known is None else LazyPayload(payload, known)
+        kind = lazy(action)
+        parsed = loads(payload) if kind is None else kind(payload)
         append(new(PrefixEvent, (seq, ts, actor, action, subject, parsed)))
     return events

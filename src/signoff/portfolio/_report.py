@@ -12,6 +12,7 @@ import os
 import re
 from typing import Any, Literal
 
+from .._gc import keep_until_exit
 from ..errors import ConfigError
 from ..ledger import (
     Checkpoint,
@@ -142,6 +143,7 @@ def build_report(
         view = _view(core, fold, moment, LedgerHead(fold.seq), documents, windows)
         history.append((label, view.counts()))
     fold.apply(events[position:])
+    keep_until_exit(prefix, events, fold)  # a command ends soon: not freed event by event
     head = LedgerHead(prefix.size, prefix.root.hex())
     since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
     audits = fold.audit_rows_since(since)  # the trends count audits from ``since`` on

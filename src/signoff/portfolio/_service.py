@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .._gc import paused_gc
+from .._gc import keep_until_exit, paused_gc
 from ..errors import ConfigError
 from ..ledger import ledger_prefix
 from ..registry import Core
@@ -84,7 +84,9 @@ class Portfolio:
                 BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
             )
         head = LedgerHead(prefix.size, prefix.root.hex())
-        yield self._read(Fold(prefix.events, keep=EVENT_ACTIONS), moment, head, all_audits)
+        fold = Fold(prefix.events, keep=EVENT_ACTIONS)
+        keep_until_exit(prefix, fold)  # a command ends soon: not freed event by event
+        yield self._read(fold, moment, head, all_audits)
 
     def view(
         self,

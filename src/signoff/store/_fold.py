@@ -110,13 +110,17 @@ class Fold(FoldReads):
         self.stages[ref] = p["to"]
 
     def _audit_attached(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
-        model, _, version = e.subject.removeprefix("version:").partition("@")
-        audit = FoldedAudit(p["audit_id"], model, version, p, e.actor, at)
+        of = self.refs.get(e.subject)
+        if of is None:  # as the projector reads the subject
+            model, _, version = e.subject.removeprefix("version:").partition("@")
+            of = self.refs[e.subject] = (f"{model}@{version}", model, version)
+        audit = FoldedAudit(e, p, at, of)  # its id read when a read needs it (most never)
         self.audits.append(audit)
-        ref = f"{model}@{version}"
-        latest = self.latest.get(ref)
-        if latest is None or latest.id < audit.id:
-            self.latest[ref] = audit
+        same = self.audited.get(of[0])
+        if same is None:
+            self.audited[of[0]] = [audit]
+        else:
+            same.append(audit)
 
     def _cr_opened(self, e: Event, p: Mapping[str, Any], at: dt.datetime) -> None:
         model, _, version = p["version"].partition("@")

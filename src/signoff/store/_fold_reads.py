@@ -4,7 +4,8 @@ as :class:`~signoff.store.Repository`'s reads of the tables the projector writes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from operator import attrgetter
 
 from ..errors import NotFound
 from ._fold_state import FoldedAudit
@@ -22,6 +23,11 @@ from ._records import (
 )
 
 __all__ = ["FoldReads"]
+
+
+#: An audit's id, once :meth:`FoldedAudit.identify` has read it.
+_id = attrgetter("id")
+
 
 NO_GOVERNANCE = "no governance version G-{number}"
 NOT_KEPT = "the fold did not keep the events of {actions}: name them in keep="
@@ -45,20 +51,38 @@ class FoldReads(FoldWindows):
             if self.stages[ref] in stages
         ]
 
+    def _latest(self, ref: str) -> FoldedAudit:
+        """The version's audit of the highest id (the first of equals), kept as the fold
+        moves on: only the audits attached since the last read of it are read."""
+        audits = self.audited[ref]
+        seen, best = self.latest.get(ref, (0, audits[0].identify()))
+        for audit in audits[seen:]:
+            if best.id < audit.identify().id:
+                best = audit
+        self.latest[ref] = (len(audits), best)
+        return best
+
     def audit_rows(
         self, *, latest_only: bool = False, stages: Collection[str] | None = None
     ) -> list[tuple[AuditRecord, str, str]]:
-        """Every audit (or each version's latest; of the versions now in one of ``stages``)
-        with its model and team, by id (each record made when first read: a payload is
-        parsed only if its audit is read)."""
-        found: Iterable[FoldedAudit] = self.latest.values() if latest_only else self.audits
-        if stages is not None:
-            held = self.stages
-            found = [a for a in found if held[f"{a.model}@{a.version}"] in stages]
+        """Every audit (or each version's latest: the first of the highest id; of the
+        versions now in one of ``stages``) with its model and team, by id (each record made
+        when first read: a payload is parsed only if its audit is read; an audit's id is
+        read only if its version is)."""
+        held = self.stages
+        found: list[FoldedAudit]
+        if latest_only:
+            found = [
+                self._latest(ref) for ref in self.audited if stages is None or held[ref] in stages
+            ]
+        else:
+            found = [a.identify() for a in self.audits]
+            if stages is not None:
+                found = [a for a in found if held[a.ref] in stages]
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)
-            for audit in sorted(found, key=lambda a: a.id)
+            for audit in sorted(found, key=_id)
         ]
 
     def audit_rows_since(self, since: dt.datetime) -> list[tuple[AuditRecord, str, str]]:
@@ -66,16 +90,14 @@ class FoldReads(FoldWindows):
         each version's first and latest (which order the versions and give their current
         audit): what trends from ``since`` and the status read of all audits, the older
         audits' payloads left unparsed."""
-        first: dict[str, FoldedAudit] = {}
-        for audit in self.audits:
-            ref = f"{audit.model}@{audit.version}"
-            if ref not in first or audit.id < first[ref].id:
-                first[ref] = audit
-        wanted = {id(a) for a in (*first.values(), *self.latest.values())}
+        every = [a.identify() for a in self.audits]
+        wanted: set[int] = set()
+        for audits in self.audited.values():  # the first of the lowest id, and the latest
+            wanted.update((id(min(audits, key=_id)), id(max(audits, key=_id))))
         models = self.models_
         return [
             (audit.record(), audit.model, models[audit.model].team)
-            for audit in sorted(self.audits, key=lambda a: a.id)
+            for audit in sorted(every, key=_id)
             if audit.at >= since or id(audit) in wanted
         ]
 

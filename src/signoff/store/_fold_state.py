@@ -16,17 +16,25 @@ __all__ = ["FoldState", "FoldedAudit", "MutableCR", "VersionFacts"]
 
 
 class FoldedAudit:
-    """An ``audit.attached`` event: its id (which orders audits) at once, its record (the
-    rest of the payload) when first asked for."""
+    """An ``audit.attached`` event: its id (which orders audits) once a read needs it —
+    read from the payload's text (:meth:`identify`); most of a large ledger's audits are
+    never read — and its record (the rest of the payload) when first asked for."""
 
-    __slots__ = ("_record", "actor", "at", "id", "model", "p", "version")
+    __slots__ = ("_record", "at", "e", "id", "model", "p", "ref", "version")
 
     def __init__(
-        self, id: int, model: str, version: str, p: Mapping[str, Any], actor: str, at: dt.datetime
+        self, e: Event, p: Mapping[str, Any], at: dt.datetime, version: tuple[str, str, str]
     ) -> None:
-        self.id, self.model, self.version, self.p = id, model, version, p
-        self.actor, self.at = actor, at
+        self.e, self.p, self.at = e, p, at
+        self.ref, self.model, self.version = version  # "model@version", model, version
+        self.id: int = None  # type: ignore[assignment]  # read by identify()
         self._record: AuditRecord | None = None
+
+    def identify(self) -> FoldedAudit:
+        """This audit, its ``id`` read (``audit_id``: the projector requires it)."""
+        if self.id is None:
+            self.id = self.p["audit_id"]
+        return self
 
     def record(self) -> AuditRecord:
         """The audit as the projector stores it (and the registry reads it back)."""
@@ -45,7 +53,7 @@ class FoldedAudit:
                 p.get("policy_version"),
                 p.get("verdict"),
                 dict(p.get("gates") or {}),
-                self.actor,
+                self.e.actor,
                 self.at,
                 p.get("policy_sha256"),
             )
@@ -117,8 +125,11 @@ class FoldState:
         self.models_: dict[str, Model] = {}
         self.versions: dict[str, VersionFacts] = {}  # "model@version", in the order added
         self.stages: dict[str, str] = {}
-        self.audits: list[FoldedAudit] = []
-        self.latest: dict[str, FoldedAudit] = {}  # each version's audit of the highest id
+        self.audits: list[FoldedAudit] = []  # oldest first
+        self.audited: dict[str, list[FoldedAudit]] = {}  # by version, oldest first
+        #: an audit event's subject -> ("model@version", model, version)
+        self.refs: dict[str, tuple[str, str, str]] = {}
+        self.latest: dict[str, tuple[int, FoldedAudit]] = {}  # each read version's latest
         self.crs_: dict[int, MutableCR] = {}
         self.transitions: list[CRTransition] = []
         self.waivers_: dict[int, WaiverRecord] = {}

@@ -4,10 +4,10 @@ them, kept as they are folded, the rest left unread.
 A daily monitored portfolio records a window per production version per day — most of a
 large ledger.  The portfolio needs few: each version's last window in force, the windows
 of the last day, the failed ones.  The fold keeps, per window, its seq, time, end, whether
-it failed and what it supersedes (a ledger prefix hands these over already read from the
-payload's text: ``payload.peek``), and builds an event, parsing its payload, only for those
-it returns —
-the same events :meth:`PortfolioReads.window_events` reads from the live tables.
+it failed and what it supersedes (a ledger prefix hands the payload over unread: these
+are read from its text, ``payload.window_fields()``), and builds an event, parsing its
+payload, only for those it returns — the same events
+:meth:`PortfolioReads.window_events` reads from the live tables.
 """
 
 from __future__ import annotations
@@ -54,9 +54,12 @@ class FoldedWindow:
 
 def _fields(p: Mapping[str, Any]) -> tuple[bool, Any, Any]:
     """Whether a window payload failed (status ``error``), its end and ``supersedes``."""
-    peek = getattr(p, "peek", None)
-    if peek is not None and "window.end" in peek:
-        return peek["failed"], peek["window.end"], peek["supersedes"]
+    try:  # a payload handed over unread (signoff.ledger's LazyWindow): from its text
+        found = p.window_fields()  # type: ignore[attr-defined]
+    except AttributeError:  # parsed already (a dict)
+        found = None
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     window = p.get("window")
     end = window.get("end") if isinstance(window, Mapping) else None
     return p.get("status") == "error", end, p.get("supersedes")
