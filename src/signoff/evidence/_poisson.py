@@ -102,26 +102,29 @@ class PoissonTables:
         running = np.cumsum(hits)
         before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
         gtable = np.repeat(np.arange(tables), m)
-        i = np.arange(int(m.sum())) - guide_start[gtable]
-        first = running[slot[gtable] + i] - before[gtable]
+        per = np.repeat  # a table's value on each of its guide intervals: np.repeat(v, m)
+        at_slot = np.arange(int(m.sum())) + gtable  # slot of the interval: slot[t] + i
+        i = at_slot - per(slot, m)
+        first = running[at_slot] - per(before, m)
         # values strictly inside the interval: F·M in (i, i+1)
         strict = np.bincount(
             slot[owner] + tick,
             weights=(cdf * m[owner] < tick).astype(np.float64),
             minlength=int(m.sum()) + tables,
         )
-        inside = strict[slot[gtable] + i + 1]
-        end = (i + 1) / m[gtable]
+        inside = strict[at_slot + 1]
+        m_at = per(m.astype(np.float64), m)
+        size_at = per(size, m)
         search = (
             (inside > 1)
-            | (i / m[gtable] < below[gtable])  # the lower tail is reachable
-            | (first >= size[gtable])  # the interval starts above the table
-            | ((inside == 1) & (first + 1 >= size[gtable]))
-            | (end > cdf[start[gtable] + size[gtable] - 1])  # the upper tail is reachable
+            | (i / m_at < per(below, m))  # the lower tail is reachable
+            | (first >= size_at)  # the interval starts above the table
+            | ((inside == 1) & (first + 1 >= size_at))
+            | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
         )
-        value = lo[gtable] + first
+        value = per(lo, m) + first
         self.guide = np.where(search, ~value, value).astype(np.int32)
-        at = np.minimum(start[gtable] + first, cdf.shape[0] - 1)
+        at = np.minimum(per(start, m) + first, cdf.shape[0] - 1)
         self.step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
         self.scale = m.astype(np.float64)[self.table_of]
         self.offset = guide_start.astype(np.intp)[self.table_of]
