@@ -69,42 +69,63 @@ class Statistics:
     replicates: int
 
 
+def _side_by_side(
+    table: CountTable | Replicates, views: Sequence[View]
+) -> tuple[CountTable, list[FloatArray] | None]:
+    """Every view's table, the views' groups side by side (and a chunk's fine counts)."""
+    if isinstance(table, Replicates):
+        return table.side_by_side(views)
+    tables = [view_table(table, view) for view in views]
+    n, s, s2, ll = (
+        np.concatenate([getattr(t, a) for t in tables], axis=-3) for a in ("n", "s", "s2", "ll")
+    )
+    return CountTable(n=n, s=s, s2=s2, ll=ll, grid=table.grid), None
+
+
 def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Values:
     """Every statistic of every view of the observed table or of a chunk of replicates.
 
+    All views' groups are evaluated side by side, in one pass of array operations per
+    statistic; each view's values are exactly those of the view alone (only ``share``,
+    the disparities and the shift read across groups, and they read their own view's).
     Replicates carry coarse-grid sums and fine counts: the binned ranking statistics
     come from the fine counts — ROC AUC for every view, average precision for the
     overall view only (the only place it is reported).
     """
+    joined, fine = _side_by_side(table, views)
+    sizes = np.array([view.n_groups for view in views], dtype=np.intp)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+    stats = group_statistics(joined, ranking=fine is None, starts=starts)
+    if fine is not None:
+        stats["roc_auc"] = np.concatenate([binned_roc_auc(f) for f in fine], axis=-1)
+    per_view: dict[str, FloatArray] = {}
+    per_view.update(
+        disparities(stats, privileged=[view.privileged for view in views], starts=starts)
+    )
+    base, _, shifted = shift_scenarios(
+        stats, delta=config.shift_delta, metric=config.shift_metric, starts=starts
+    )
+    drop = np.repeat(base, 2 * sizes, axis=-1) - shifted
+    defined = ~np.isnan(drop)
+    worst = np.maximum.reduceat(np.where(defined, drop, -np.inf), 2 * starts, axis=-1)
+    some = np.add.reduceat(defined.astype(np.intp), 2 * starts, axis=-1) > 0
+    per_view["max_shift_degradation"] = np.where(some, np.maximum(worst, 0.0), np.nan)
+
     out: Values = {}
-    split = table.views(views) if isinstance(table, Replicates) else {}
-    for view in views:
-        name = view.name
-        if isinstance(table, Replicates):
-            coarse, fine = split[name]
-            stats = group_statistics(coarse, ranking=False)
-            stats["roc_auc"] = binned_roc_auc(fine)
-            if name == OVERALL:
-                stats["pr_auc"] = binned_average_precision(fine)
+    for index, view in enumerate(views):
+        first, last = int(starts[index]), int(starts[index] + sizes[index])
+        values = {metric: v[..., first:last] for metric, v in stats.items()}
+        if view.name == OVERALL:
+            if fine is not None:
+                values["pr_auc"] = binned_average_precision(fine[index])
         else:
-            stats = group_statistics(view_table(table, view))
-        if name != OVERALL:
-            stats.update(disparities(stats, privileged=view.privileged))
-            base, _, shifted = shift_scenarios(
-                stats, delta=config.shift_delta, metric=config.shift_metric
-            )
-            drop = base[..., None] - shifted
-            defined = ~np.isnan(drop)
-            worst = np.where(defined, drop, -np.inf).max(axis=-1)
-            stats["max_shift_degradation"] = np.where(
-                defined.any(axis=-1), np.maximum(worst, 0.0), np.nan
-            )
-            stats["shift"] = shifted
-        out[name] = stats
-    attrs = [v for v in out if v != OVERALL]
-    out[OVERALL]["max_shift_degradation"] = np.stack(
-        [out[a]["max_shift_degradation"] for a in attrs], axis=-1
-    ).max(axis=-1)
+            values.update({metric: np.asarray(v[..., index]) for metric, v in per_view.items()})
+            values["shift"] = shifted[..., 2 * first : 2 * last]
+        out[view.name] = values
+    attrs = [i for i, view in enumerate(views) if view.name != OVERALL]
+    out[OVERALL]["max_shift_degradation"] = per_view["max_shift_degradation"][..., attrs].max(
+        axis=-1
+    )
     return out
 
 

@@ -17,7 +17,7 @@ __all__ = ["DISABLE_ENV", "MIN_DRAWS", "for_draws", "loaded"]
 
 #: Cell draws (replicates × non-empty cells) from which loading the kernels pays: they
 #: save about 25 ns per draw (the wide benchmark set) against about 0.4 s to load.
-MIN_DRAWS = 20_000_000
+MIN_DRAWS = 10_000_000
 #: Set to ``1`` to keep to the NumPy path even with numba installed.
 DISABLE_ENV = "SIGNOFF_NO_JIT"
 

@@ -104,6 +104,31 @@ class Replicates:
         summed = view_counts_shared(self.stacked, views)
         return {v.name: self.split(summed[v.name]) for v in views}
 
+    def side_by_side(self, views: Sequence[View]) -> tuple[CountTable, list[FloatArray]]:
+        """Every view's groups side by side: one coarse-grid table of shape
+        ``(size, ΣG, 2, K')`` (view after view, each in its group order), and each view's
+        fine counts.  The table's arrays are contiguous with each group's cells in the
+        order :meth:`split` gives them, so a statistic of a group sums the same numbers
+        in the same order as on the view's own table."""
+        if self.by_view is not None:
+            stacks = [self.by_view[v.name] for v in views]
+        else:
+            summed = view_counts_shared(self.stacked, views)
+            stacks = [summed[v.name] for v in views]
+        b, k = self.fine_bins, self.grid.n_bins
+        if self.coarse_counts:
+            n = np.concatenate([a[..., b + 3 * k : b + 4 * k] for a in stacks], axis=-3)
+        else:
+            n = np.concatenate(
+                [np.add.reduceat(a[..., :b], self.starts, axis=-1) for a in stacks], axis=-3
+            )
+        s, s2, ll = (
+            np.concatenate([a[..., b + i * k : b + (i + 1) * k] for a in stacks], axis=-3)
+            for i in range(3)
+        )
+        table = CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid)
+        return table, [a[..., :b] for a in stacks]
+
     def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
         """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
         b, k = self.fine_bins, self.grid.n_bins

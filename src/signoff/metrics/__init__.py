@@ -11,6 +11,7 @@ from ._counts import (
     group_statistics,
     ratio,
     reliability,
+    view_totals,
 )
 from ._curves import OperatingCurves, curve_points, curves_from_counts, operating_curves
 from ._fairness import DISPARITY_METRICS, disparities, spread
@@ -87,4 +88,5 @@ __all__ = [
     "spread",
     "table",
     "two_proportion_power",
+    "view_totals",
 ]

@@ -9,6 +9,7 @@ is zero is NaN ("undefined"), never 0 and never a warning.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..evidence import CountTable, FloatArray, compiled_kernels
 
@@ -19,6 +20,7 @@ __all__ = [
     "group_statistics",
     "ratio",
     "reliability",
+    "view_totals",
 ]
 
 #: Names returned by :func:`group_statistics`, in report order.
@@ -55,6 +57,18 @@ def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     out = np.full(np.broadcast_shapes(np.shape(numerator), np.shape(denominator)), np.nan)
     np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
     return out
+
+
+def view_totals(values: FloatArray, starts: NDArray[np.intp] | None = None) -> FloatArray:
+    """Sum over the last (group) axis, kept with length 1; with ``starts`` (several views'
+    groups side by side, view ``v``'s from ``starts[v]`` to the next start) each group
+    gets its own view's sum.  For row counts the sums are exact in any order, so a view
+    side by side with others gets the very values it gets alone."""
+    if starts is None:
+        out: FloatArray = values.sum(axis=-1, keepdims=True)
+        return out
+    sizes = np.diff(np.append(starts, values.shape[-1]))
+    return np.repeat(np.add.reduceat(values, starts, axis=-1), sizes, axis=-1)
 
 
 def _binned_roc_auc(pos: FloatArray, neg: FloatArray) -> FloatArray:
@@ -114,13 +128,17 @@ def reliability(table: CountTable) -> tuple[FloatArray, FloatArray, FloatArray]:
     return counts, labels, scores
 
 
-def group_statistics(table: CountTable, *, ranking: bool = True) -> dict[str, FloatArray]:
+def group_statistics(
+    table: CountTable, *, ranking: bool = True, starts: NDArray[np.intp] | None = None
+) -> dict[str, FloatArray]:
     """Every per-group statistic, each of shape ``(*batch, G)``.
 
     Definitions follow scikit-learn (``ŷ = [s ≥ threshold]``); see
     ``docs/metrics.md`` for each.  ``ranking=False`` leaves out the binned ranking
     statistics (``roc_auc``, ``pr_auc``), the only ones that read the fine bins: the
     bootstrap computes them from fine counts and the rest from a coarse-grid table.
+    ``starts``: the table holds several views' groups side by side (view ``v``'s from
+    ``starts[v]``); only ``share`` reads across groups, and it then reads its own view's.
     """
     tb = table.grid.threshold_bin
     neg, pos = table.n[..., 0, :], table.n[..., 1, :]
@@ -140,7 +158,7 @@ def group_statistics(table: CountTable, *, ranking: bool = True) -> dict[str, Fl
 
     out = {
         "count": count,
-        "share": ratio(count, count.sum(axis=-1, keepdims=True)),
+        "share": ratio(count, view_totals(count, starts)),
         "base_rate": ratio(positives, count),
         "selection_rate": ratio(tp + fp, count),
         "accuracy": ratio(tp + tn, count),
