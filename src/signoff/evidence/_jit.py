@@ -16,7 +16,9 @@ in the same order, so the results are identical to the bit (the tests compare bo
   marginal, sources added in increasing order (``_views.view_counts_shared``);
 * :func:`auc_sums` — the binned ROC AUC's Mann–Whitney numerator, with the groups'
   positives and negatives (``metrics._counts._binned_roc_auc``): sums of whole and half
-  numbers, exact below 2⁵² and so equal in any order.
+  numbers, exact below 2⁵² and so equal in any order;
+* :func:`order_statistics` — the order statistics a percentile interval reads
+  (``audit._interval``): a selection, the very values ``np.partition`` places.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["add", "auc_sums", "invert", "marginals", "merge", "stack", "thin"]
+__all__ = ["add", "auc_sums", "invert", "marginals", "merge", "order_statistics", "stack", "thin"]
 
 _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
@@ -218,19 +220,89 @@ def marginals(joint, source, target, cell_map, map_start, out):  # type: ignore[
 
 @nb.njit(cache=True, nogil=True)
 def auc_sums(counts, wins, pos, neg):  # type: ignore[no-untyped-def]
-    """For counts (replicates, groups, 2, B): Σ pos·(negatives below + half the tied)."""
+    """For counts (replicates, groups, 2, B): Σ pos·(negatives below + half the tied).
+
+    Four groups at a time (independent sums side by side, not one long chain of
+    dependent additions); every partial sum is a whole or half number, exact below
+    2⁵², so the order of additions does not change the values.
+    """
     rows, groups, _, bins = counts.shape
     for r in range(rows):
-        for g in range(groups):
+        g = 0
+        while g + 4 <= groups:
+            n0, p0 = counts[r, g, 0], counts[r, g, 1]
+            n1, p1 = counts[r, g + 1, 0], counts[r, g + 1, 1]
+            n2, p2 = counts[r, g + 2, 0], counts[r, g + 2, 1]
+            n3, p3 = counts[r, g + 3, 0], counts[r, g + 3, 1]
+            b0 = b1 = b2 = b3 = 0.0
+            t0 = t1 = t2 = t3 = 0.0
+            q0 = q1 = q2 = q3 = 0.0
+            for b in range(bins):
+                t0 += p0[b] * (b0 + 0.5 * n0[b])
+                t1 += p1[b] * (b1 + 0.5 * n1[b])
+                t2 += p2[b] * (b2 + 0.5 * n2[b])
+                t3 += p3[b] * (b3 + 0.5 * n3[b])
+                b0 += n0[b]
+                b1 += n1[b]
+                b2 += n2[b]
+                b3 += n3[b]
+                q0 += p0[b]
+                q1 += p1[b]
+                q2 += p2[b]
+                q3 += p3[b]
+            wins[r, g], wins[r, g + 1], wins[r, g + 2], wins[r, g + 3] = t0, t1, t2, t3
+            pos[r, g], pos[r, g + 1], pos[r, g + 2], pos[r, g + 3] = q0, q1, q2, q3
+            neg[r, g], neg[r, g + 1], neg[r, g + 2], neg[r, g + 3] = b0, b1, b2, b3
+            g += 4
+        while g < groups:
+            n, p = counts[r, g, 0], counts[r, g, 1]
             below = 0.0
             total = 0.0
             positives = 0.0
             for b in range(bins):
-                n = counts[r, g, 0, b]
-                p = counts[r, g, 1, b]
-                total += p * (below + 0.5 * n)
-                below += n
-                positives += p
+                total += p[b] * (below + 0.5 * n[b])
+                below += n[b]
+                positives += p[b]
             wins[r, g] = total
             pos[r, g] = positives
             neg[r, g] = below
+            g += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def order_statistics(values, kth, low, out):  # type: ignore[no-untyped-def]
+    """``out[i, c]``: the ``kth[i]``-th smallest of column ``c`` of ``values`` (rows × columns;
+    ``kth`` ascending), as ``np.partition`` places it; ``kth[:low]`` near the bottom, the
+    rest near the top.  The smallest ``kth[low - 1] + 1`` and the largest
+    ``rows − kth[low]`` values of each column are kept sorted in two short buffers, one
+    comparison per value for most values: an exact selection (no arithmetic).
+    """
+    rows, columns = values.shape
+    small = kth[low - 1] + 1 if low > 0 else 0
+    large = rows - kth[low] if low < kth.shape[0] else 0
+    lo = np.empty(max(small, 1))
+    hi = np.empty(max(large, 1))
+    for c in range(columns):
+        n_lo = 0
+        n_hi = 0
+        for r in range(rows):
+            v = values[r, c]
+            if small > 0 and (n_lo < small or v < lo[n_lo - 1]):
+                j = n_lo if n_lo < small else small - 1
+                while j > 0 and lo[j - 1] > v:
+                    lo[j] = lo[j - 1]
+                    j -= 1
+                lo[j] = v
+                if n_lo < small:
+                    n_lo += 1
+            if large > 0 and (n_hi < large or v > hi[n_hi - 1]):
+                j = n_hi if n_hi < large else large - 1
+                while j > 0 and hi[j - 1] < v:
+                    hi[j] = hi[j - 1]
+                    j -= 1
+                hi[j] = v
+                if n_hi < large:
+                    n_hi += 1
+        for i in range(kth.shape[0]):
+            k = kth[i]
+            out[i, c] = lo[k] if i < low else hi[rows - 1 - k]

@@ -33,12 +33,12 @@ def _per_view(values: FloatArray, reduce: np.ufunc, starts: Starts | None) -> Fl
     if starts is None:
         out: FloatArray = reduce.reduce(values, axis=-1)
         return out
-    return reduce.reduceat(values, starts, axis=-1)  # type: ignore[no-any-return]
+    return reduce.reduceat(values, starts, axis=-1)
 
 
 def _extremes(
     values: FloatArray, starts: Starts | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     defined = ~np.isnan(values)
     high = _per_view(np.where(defined, values, -np.inf), np.maximum, starts)
     low = _per_view(np.where(defined, values, np.inf), np.minimum, starts)
@@ -109,8 +109,10 @@ def disparities(
     selection = stats["selection_rate"]
     tpr_spread = spread(stats["recall"], starts)
     fpr_spread = spread(stats["false_positive_rate"], starts)
-    named = [privileged] if starts is None else privileged
-    assert isinstance(named, Sequence), "with starts, privileged has one entry per view"
+    if isinstance(privileged, Sequence):
+        named: Sequence[int | None] = privileged
+    else:
+        named = [privileged]
     both = np.isnan(tpr_spread) | np.isnan(fpr_spread)
     return {
         "demographic_parity_difference": spread(selection, starts),
