@@ -66,10 +66,13 @@ class RowCells:
         self.ends = np.cumsum(counts)
         total, cells = int(self.ends[-1]), counts.shape[0]
         self.shift = max(0, (total // (8 * cells)).bit_length() - 1)
-        start = np.arange(0, total, 1 << self.shift)
-        last = np.minimum(start + (1 << self.shift) - 1, total - 1)
-        self.first = np.searchsorted(self.ends, start, side="right")
-        self.clean = self.first == np.searchsorted(self.ends, last, side="right")
+        buckets = ((total - 1) >> self.shift) + 1
+        # first[b] = #{c: ends[c] ≤ b·2^s} (the cell of the bucket's first row);
+        # the bucket's last row, b·2^s + 2^s − 1, is in cell #{c: ends[c] >> s ≤ b}.
+        up = -((-self.ends) >> self.shift)  # ceil(ends / 2^s)
+        self.first = np.cumsum(np.bincount(up, minlength=buckets + 1))[:buckets]
+        last = np.cumsum(np.bincount(self.ends >> self.shift, minlength=buckets + 1))[:buckets]
+        self.clean = self.first == last
 
     def __call__(self, rows: NDArray[np.int64]) -> NDArray[np.intp]:
         bucket = rows >> self.shift
