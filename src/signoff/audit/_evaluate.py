@@ -25,6 +25,7 @@ from ..metrics import (
     disparities,
     group_statistics,
     shift_scenarios,
+    statistics_from_sums,
 )
 from ._counting import OVERALL
 
@@ -85,9 +86,15 @@ def evaluate(table: CountTable | Replicates, views: Sequence[View], config: Audi
     come from the fine counts — ROC AUC for every view, average precision for the
     overall view only (the only place it is reported).
     """
-    joined, fine = _side_by_side(table, views)
     sizes, starts = layout(views)
-    stats = group_statistics(joined, ranking=fine is None, starts=starts)
+    compiled = table.compiled_sums(views) if isinstance(table, Replicates) else None
+    fine: list[FloatArray] | None
+    if compiled is not None:
+        sums, fine = compiled
+        stats = statistics_from_sums(sums, starts=starts)
+    else:
+        joined, fine = _side_by_side(table, views)
+        stats = group_statistics(joined, ranking=fine is None, starts=starts)
     pr_auc = None
     if fine is not None:
         stats["roc_auc"] = np.concatenate([binned_roc_auc(f) for f in fine], axis=-1)

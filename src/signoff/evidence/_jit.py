@@ -26,7 +26,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["add", "auc_sums", "invert", "marginals", "merge", "order_statistics", "stack", "thin"]
+__all__ = [
+    "add",
+    "auc_sums",
+    "count_sums",
+    "invert",
+    "marginals",
+    "merge",
+    "order_statistics",
+    "stack",
+    "thin",
+]
 
 _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
@@ -306,3 +316,101 @@ def order_statistics(values, kth, low, out):  # type: ignore[no-untyped-def]
         for i in range(kth.shape[0]):
             k = kth[i]
             out[i, c] = lo[k] if i < low else hi[rows - 1 - k]
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _plain_sum(a, n):  # type: ignore[no-untyped-def]
+    """NumPy's ``pairwise_sum`` of ``a[:n]``, n ≤ 128 (−0.0 start below 8 values)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _segment(x, a, e):  # type: ignore[no-untyped-def]
+    """NumPy's ``add.reduceat`` segment ``[a, e)`` of ``x``: the first value, then a
+    pairwise sum of the rest added (``x[a]`` alone when ``e ≤ a + 1``)."""
+    if e <= a + 1:
+        return x[a]
+    return x[a] + _plain_sum(x[a + 1 : e], e - a - 1)
+
+
+@nb.njit(cache=True, nogil=True)
+def count_sums(stack, fine, tb, cal, first, tp, fn, fp, tn, s2, s1, ll, gap, mce):  # type: ignore[no-untyped-def]
+    """``metrics.count_sums`` of every group of one view's stack of coarse sums, written
+    to columns ``first …`` of the outputs (replicates × all views' groups).
+
+    ``stack`` is (replicates, groups, 2, fine + 4·K'): fine counts, then the coarse sums
+    of scores, squared scores and log-loss terms and the coarse counts (K' bins each);
+    ``tb`` the coarse threshold bin, ``cal`` the coarse calibration starts.  The same
+    additions in the same order as NumPy on the view's own contiguous table: whole
+    numbers (counts) in any order, ``sum`` over a group's cells pairwise as NumPy's
+    ``pairwise_sum``, ``add.reduceat`` segments as NumPy adds them.
+    """
+    rows, groups, _, width = stack.shape
+    k = (width - fine) // 4
+    bins = cal.shape[0]
+    buf = np.empty(2 * k)
+    lab = np.empty(k)
+    tot = np.empty(k)
+    sco = np.empty(k)
+    gaps = np.empty(max(bins, 1))
+    for r in range(rows):
+        for g in range(groups):
+            n0 = stack[r, g, 0, fine + 3 * k : fine + 4 * k]
+            n1 = stack[r, g, 1, fine + 3 * k : fine + 4 * k]
+            a = b = c = d = 0.0
+            for j in range(k):
+                if j < tb:
+                    b += n1[j]
+                    d += n0[j]
+                else:
+                    a += n1[j]
+                    c += n0[j]
+            o = first + g
+            tp[r, o], fn[r, o], fp[r, o], tn[r, o] = a, b, c, d
+            for i in range(3):  # scores (label 1 only), squared scores, log-loss terms
+                lo = fine + i * k
+                for j in range(k):
+                    buf[j] = stack[r, g, 0, lo + j]
+                    buf[k + j] = stack[r, g, 1, lo + j]
+                if i == 0:
+                    s1[r, o] = _plain_sum(buf[k:], k)
+                    for j in range(k):
+                        sco[j] = buf[j] + buf[k + j]
+                elif i == 1:
+                    s2[r, o] = _plain_sum(buf, 2 * k)
+                else:
+                    ll[r, o] = _plain_sum(buf, 2 * k)
+            for j in range(k):
+                tot[j] = n0[j] + n1[j]
+                lab[j] = n1[j]
+            worst = -np.inf
+            for m in range(bins):
+                e = cal[m + 1] if m + 1 < bins else k
+                count = _segment(tot, cal[m], e)
+                gaps[m] = abs(_segment(lab, cal[m], e) - _segment(sco, cal[m], e))
+                if count > 0:
+                    worst = max(worst, gaps[m] / count)
+            gap[r, o] = _plain_sum(gaps, bins)
+            mce[r, o] = worst

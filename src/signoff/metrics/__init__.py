@@ -5,12 +5,15 @@ The registry (:data:`METRICS`) names every metric signoff computes, and
 """
 
 from ._counts import (
+    COUNT_SUMS,
     GROUP_STATISTICS,
     binned_average_precision,
     binned_roc_auc,
+    count_sums,
     group_statistics,
     ratio,
     reliability,
+    statistics_from_sums,
     view_totals,
 )
 from ._curves import OperatingCurves, curve_points, curves_from_counts, operating_curves
@@ -47,6 +50,7 @@ from ._registry import (
 from ._shift import SHIFT_METRICS, ShiftMetric, shift_scenarios
 
 __all__ = [
+    "COUNT_SUMS",
     "DISPARITY_METRICS",
     "GROUP_STATISTICS",
     "METRICS",
@@ -69,6 +73,7 @@ __all__ = [
     "closest_metrics",
     "cohens_h",
     "column_kind",
+    "count_sums",
     "curve_points",
     "curves_from_counts",
     "data_quality",
@@ -86,6 +91,7 @@ __all__ = [
     "score_ranks",
     "shift_scenarios",
     "spread",
+    "statistics_from_sums",
     "table",
     "two_proportion_power",
     "view_totals",
