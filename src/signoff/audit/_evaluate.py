@@ -11,7 +11,7 @@ view's values are the very ones it gets alone.  :func:`split` hands each view it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,15 +49,6 @@ class Joined:
     views: dict[str, FloatArray]
     shift: FloatArray
     pr_auc: FloatArray | None
-
-    def map(self, fn: Callable[[FloatArray], FloatArray]) -> Joined:
-        """``fn`` applied to every array."""
-        return Joined(
-            {k: fn(v) for k, v in self.groups.items()},
-            {k: fn(v) for k, v in self.views.items()},
-            fn(self.shift),
-            None if self.pr_auc is None else fn(self.pr_auc),
-        )
 
 
 def layout(views: Sequence[View]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
+Bounds = tuple[FloatArray, FloatArray]
 
 
 @dataclass(frozen=True)
@@ -113,24 +114,30 @@ def summarise(
     low: Values = {v: {} for v in point}
     high: Values = {v: {} for v in point}
     if chunks:
-        drawn = Joined(
-            {m: np.concatenate([c.groups[m] for c in chunks]) for m in chunks[0].groups},
-            {m: np.concatenate([c.views[m] for c in chunks]) for m in chunks[0].views},
-            np.concatenate([c.shift for c in chunks]),
-            np.concatenate([c.pr_auc for c in chunks if c.pr_auc is not None]),
-        )
-        offsets = {"roc_auc": auc_offset}
-        groups = {m: v + offsets.get(m, 0.0) for m, v in drawn.groups.items()}
-        assert drawn.pr_auc is not None
-        drawn = Joined(
-            groups,
-            {m: v + 0.0 for m, v in drawn.views.items()},
-            drawn.shift + 0.0,
-            drawn.pr_auc + ap_offset,
-        )
-        bounds = drawn.map(lambda v: np.stack(percentile_interval(v, confidence)))
-        low = split(bounds.map(lambda v: v[0]), views)
-        high = split(bounds.map(lambda v: v[1]), views)
+        # One statistic at a time (all views side by side): its replicates, shifted by
+        # the exact-minus-binned offset where there is one, and their percentiles.
+        def interval(parts: list[FloatArray], offset: FloatArray | float = 0.0) -> Bounds:
+            return percentile_interval(np.concatenate(parts) + offset, confidence)
+
+        groups = {
+            m: interval([c.groups[m] for c in chunks], auc_offset if m == "roc_auc" else 0.0)
+            for m in chunks[0].groups
+        }
+        per_view = {m: interval([c.views[m] for c in chunks]) for m in chunks[0].views}
+        shift = interval([c.shift for c in chunks])
+        ap_bounds = interval([c.pr_auc for c in chunks if c.pr_auc is not None], ap_offset)
+        for side, values in ((0, low), (1, high)):
+            values.update(
+                split(
+                    Joined(
+                        {m: v[side] for m, v in groups.items()},
+                        {m: v[side] for m, v in per_view.items()},
+                        shift[side],
+                        ap_bounds[side],
+                    ),
+                    views,
+                )
+            )
 
     bins = {view.name: reliability(view_table(table, view)) for view in views}
     shares = {

@@ -36,6 +36,8 @@ _ABOVE = 2.0  # a comparison value no uniform reaches
 GUIDE = 32.0  # guide intervals per standard deviation (at least)
 #: Table entries (CDF values and guide intervals) built at most: about 24 MiB.
 TABLE_BUDGET = 1 << 21
+#: Guide intervals built at a time (the temporary arrays' length while building).
+GUIDE_BLOCK = 1 << 16
 
 
 def _cdf(
@@ -57,6 +59,56 @@ def _cdf(
         keep = np.arange(w) < size[cells, None]
         out[(start[cells, None] + np.arange(w))[keep]] = cdf[keep]
     return out, below
+
+
+def _guide(
+    cdf: NDArray[np.float64],
+    below: NDArray[np.float64],
+    lo: NDArray[np.int64],
+    size: NDArray[np.int64],
+    m: NDArray[np.int64],
+) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    """The guide entries and comparison values of some tables (their CDF values back to
+    back in ``cdf``; ``m`` guide intervals each), as :class:`PoissonTables` describes."""
+    tables = m.shape[0]
+    start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+    guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
+    owner = np.repeat(np.arange(tables), size)
+    # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
+    # smallest table index whose value exceeds the interval's start; the values
+    # inside the interval are those from first[i] to first[i+1] (exclusive) that
+    # are below its end.  #{k: F(k)·M ≤ i} counts through ceil(F·M) ≤ i.
+    slot = guide_start + np.arange(tables)  # M_t + 1 slots per table
+    tick = np.minimum(np.ceil(cdf * m[owner]).astype(np.int64), m[owner])
+    hits = np.bincount(slot[owner] + tick, minlength=int(m.sum()) + tables)
+    running = np.cumsum(hits)
+    before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
+    gtable = np.repeat(np.arange(tables), m)
+    per = np.repeat  # a table's value on each of its guide intervals: np.repeat(v, m)
+    at_slot = np.arange(int(m.sum())) + gtable  # slot of the interval: slot[t] + i
+    i = at_slot - per(slot, m)
+    first = running[at_slot] - per(before, m)
+    # values strictly inside the interval: F·M in (i, i+1)
+    strict = np.bincount(
+        slot[owner] + tick,
+        weights=(cdf * m[owner] < tick).astype(np.float64),
+        minlength=int(m.sum()) + tables,
+    )
+    inside = strict[at_slot + 1]
+    m_at = per(m.astype(np.float64), m)
+    size_at = per(size, m)
+    search = (
+        (inside > 1)
+        | (i / m_at < per(below, m))  # the lower tail is reachable
+        | (first >= size_at)  # the interval starts above the table
+        | ((inside == 1) & (first + 1 >= size_at))
+        | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
+    )
+    value = per(lo, m) + first
+    guide = np.where(search, ~value, value).astype(np.int32)
+    at = np.minimum(per(start, m) + first, cdf.shape[0] - 1)
+    step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
+    return guide, step
 
 
 class PoissonTables:
@@ -91,41 +143,23 @@ class PoissonTables:
         start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
         cdf, below = _cdf(lam, lo, size)
         guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
-        owner = np.repeat(np.arange(tables), size)
-        # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
-        # smallest table index whose value exceeds the interval's start; the values
-        # inside the interval are those from first[i] to first[i+1] (exclusive) that
-        # are below its end.  #{k: F(k)·M ≤ i} counts through ceil(F·M) ≤ i.
-        slot = guide_start + np.arange(tables)  # M_t + 1 slots per table
-        tick = np.minimum(np.ceil(cdf * m[owner]).astype(np.int64), m[owner])
-        hits = np.bincount(slot[owner] + tick, minlength=int(m.sum()) + tables)
-        running = np.cumsum(hits)
-        before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
-        gtable = np.repeat(np.arange(tables), m)
-        per = np.repeat  # a table's value on each of its guide intervals: np.repeat(v, m)
-        at_slot = np.arange(int(m.sum())) + gtable  # slot of the interval: slot[t] + i
-        i = at_slot - per(slot, m)
-        first = running[at_slot] - per(before, m)
-        # values strictly inside the interval: F·M in (i, i+1)
-        strict = np.bincount(
-            slot[owner] + tick,
-            weights=(cdf * m[owner] < tick).astype(np.float64),
-            minlength=int(m.sum()) + tables,
-        )
-        inside = strict[at_slot + 1]
-        m_at = per(m.astype(np.float64), m)
-        size_at = per(size, m)
-        search = (
-            (inside > 1)
-            | (i / m_at < per(below, m))  # the lower tail is reachable
-            | (first >= size_at)  # the interval starts above the table
-            | ((inside == 1) & (first + 1 >= size_at))
-            | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
-        )
-        value = per(lo, m) + first
-        self.guide = np.where(search, ~value, value).astype(np.int32)
-        at = np.minimum(per(start, m) + first, cdf.shape[0] - 1)
-        self.step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
+        self.guide = np.empty(int(m.sum()), dtype=np.int32)
+        self.step = np.empty(int(m.sum()))
+        # A few tables at a time: every temporary array is the size of their guides.
+        filled = np.cumsum(m)
+        begin = 0
+        while begin < tables:
+            done = int(guide_start[begin])
+            end = max(begin + 1, int(np.searchsorted(filled, done + GUIDE_BLOCK, "right")))
+            into = slice(done, int(filled[end - 1]))
+            self.guide[into], self.step[into] = _guide(
+                cdf[start[begin] : start[end - 1] + size[end - 1]],
+                below[begin:end],
+                lo[begin:end],
+                size[begin:end],
+                m[begin:end],
+            )
+            begin = end
         self.scale = m.astype(np.float64)[self.table_of]
         self.offset = guide_start.astype(np.intp)[self.table_of]
         self.lam, self.lo, self.hi, self.below = lam, lo, hi, below
