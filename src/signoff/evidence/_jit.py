@@ -42,7 +42,7 @@ _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
 
 @nb.njit(cache=True, nogil=True)
-def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):  # type: ignore[no-untyped-def]
+def invert(u, scale, offset, guide, table_of, shift, hi, below, cdf, out):  # type: ignore[no-untyped-def]
     """``out[r, c]``: the count for uniform ``u[r, c]``: the guide's, else a binary search
     in the table; negative (the guide's entry) where the exact tail must decide."""
     rows, cells = u.shape
@@ -63,7 +63,7 @@ def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):
                         else:
                             right = mid
                     k = left - shift[t]
-            elif v >= step[at]:
+            elif v >= cdf[k + shift[table_of[c]]]:
                 k += 1
             out[r, c] = k
 

@@ -32,10 +32,11 @@ __all__ = ["PoissonTables"]
 
 #: Rows of uniforms inverted at a time: about 256 Ki values, which stay in the caches.
 BLOCK_VALUES = 1 << 18
-_ABOVE = 2.0  # a comparison value no uniform reaches
 GUIDE = 32.0  # guide intervals per standard deviation (at least)
 #: Table entries (CDF values and guide intervals) built at most: about 24 MiB.
 TABLE_BUDGET = 1 << 21
+#: Uniforms inverted at a time on the NumPy path (its temporaries: about 16 bytes each).
+INVERT_VALUES = 1 << 16
 #: Guide intervals built at a time (the temporary arrays' length while building).
 GUIDE_BLOCK = 1 << 16
 
@@ -67,9 +68,9 @@ def _guide(
     lo: NDArray[np.int64],
     size: NDArray[np.int64],
     m: NDArray[np.int64],
-) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
-    """The guide entries and comparison values of some tables (their CDF values back to
-    back in ``cdf``; ``m`` guide intervals each), as :class:`PoissonTables` describes."""
+) -> NDArray[np.int32]:
+    """The guide entries of some tables (their CDF values back to back in ``cdf``; ``m``
+    guide intervals each), as :class:`PoissonTables` describes."""
     tables = m.shape[0]
     start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
     guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
@@ -105,10 +106,8 @@ def _guide(
         | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
     )
     value = per(lo, m) + first
-    guide = np.where(search, ~value, value).astype(np.int32)
-    at = np.minimum(per(start, m) + first, cdf.shape[0] - 1)
-    step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
-    return guide, step
+    guide: NDArray[np.int32] = np.where(search, ~value, value).astype(np.int32)
+    return guide
 
 
 class PoissonTables:
@@ -144,7 +143,6 @@ class PoissonTables:
         cdf, below = _cdf(lam, lo, size)
         guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
         self.guide = np.empty(int(m.sum()), dtype=np.int32)
-        self.step = np.empty(int(m.sum()))
         # A few tables at a time: every temporary array is the size of their guides.
         filled = np.cumsum(m)
         begin = 0
@@ -152,7 +150,7 @@ class PoissonTables:
             done = int(guide_start[begin])
             end = max(begin + 1, int(np.searchsorted(filled, done + GUIDE_BLOCK, "right")))
             into = slice(done, int(filled[end - 1]))
-            self.guide[into], self.step[into] = _guide(
+            self.guide[into] = _guide(
                 cdf[start[begin] : start[end - 1] + size[end - 1]],
                 below[begin:end],
                 lo[begin:end],
@@ -164,6 +162,7 @@ class PoissonTables:
         self.offset = guide_start.astype(np.intp)[self.table_of]
         self.lam, self.lo, self.hi, self.below = lam, lo, hi, below
         self.cdf, self.shift = cdf, start - lo
+        self.cell_shift = self.shift[self.table_of].astype(np.intp)
         self.widest = int(size.max()) if tables else 0
 
     @property
@@ -189,13 +188,26 @@ class PoissonTables:
             block = out[begin : begin + min(rows, size - begin)]
             u = rng.random((block.shape[0], self.tabulated.shape[0]))
             if everything:
-                block[:] = self.invert(u, jit)
+                self._invert_into(u, block, jit)
                 continue
             block[:, self.tabulated] = self.invert(u, jit)
             block[:, self.direct] = rng.poisson(
                 self.direct_lam, (block.shape[0], self.direct.shape[0])
             )
         return out
+
+    def _invert_into(
+        self, u: NDArray[np.float64], out: NDArray[np.integer], jit: ModuleType | None
+    ) -> None:
+        """:meth:`invert` into ``out``, a few rows at a time on the NumPy path (its
+        temporary arrays, several per uniform, stay small)."""
+        if jit is not None:
+            out[:] = self.invert(u, jit)
+            return
+        rows = max(1, INVERT_VALUES // max(1, u.shape[1]))
+        for begin in range(0, u.shape[0], rows):
+            part = slice(begin, begin + rows)
+            out[part] = self.invert(u[part])
 
     def invert(self, u: NDArray[np.float64], jit: ModuleType | None = None) -> NDArray[np.int32]:
         """The counts of the tabulated cells for uniforms ``u`` of shape ``(rows, cells
@@ -208,7 +220,6 @@ class PoissonTables:
                 self.scale,
                 self.offset,
                 self.guide,
-                self.step,
                 self.table_of,
                 self.shift,
                 self.hi,
@@ -220,7 +231,10 @@ class PoissonTables:
             at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
             at += self.offset  # added as integers: a float sum could round into the next
             x = self.guide.take(at)
-            x += u >= self.step.take(at)
+            # The guide's count k, or k + 1 when u reaches F(k): F(k) lies in u's interval
+            # only when the interval holds one value (else F(k) is beyond it and u < F(k)).
+            plain = x >= 0
+            x += plain & (u >= self.cdf.take(np.where(plain, x + self.cell_shift, 0)))
         hard = np.flatnonzero(x < 0)
         if hard.shape[0]:
             flat = x.reshape(-1)
