@@ -1,8 +1,9 @@
 """The races of the attack table, with real concurrent processes, on SQLite and PostgreSQL.
 
 Two processes are released together by a barrier, round after round (8 rounds each):
-one person signing in two roles at once, a withdraw racing a deploy, and two "first
-users" of a fresh registry.  Every rule is checked under the write lock, so each round
+one person signing in two roles at once, a withdraw racing a deploy, two "first
+users" of a fresh registry, two admins removing each other's access, and two admins
+giving the same person access back.  Every rule is checked under the write lock, so each round
 ends with exactly one winner and a state that agrees with the ledger.
 """
 
@@ -47,6 +48,13 @@ def _worker(kind: str, urls: list[str], artifacts: str, slot: int, barrier: Any,
                     api.workflow.withdraw(f"CR-{n}", actor="alice", reason="changed our mind")
                 else:
                     api.workflow.deploy(f"CR-{n}", actor="olga")
+            elif kind == "remove_each_other":  # two admins, each removing the other
+                me, them = (f"ada{n}", f"bea{n}")[:: 1 if slot == 0 else -1]
+                api.registry.deactivate_user(them, actor=me, reason="racing to lock the other out")
+            elif kind == "reactivate_twice":  # two admins giving the same person access back
+                api.registry.reactivate_user(
+                    f"carl{n}", actor=("admin", "ada1")[slot], reason="back from leave, twice"
+                )
             else:  # first_user
                 api.registry.add_user(
                     f"user{slot}", f"user{slot}@example.org", ["approver"], actor=None
@@ -140,6 +148,43 @@ def test_a_withdraw_and_a_deploy_cannot_both_win(database_url: str, tmp_path: Pa
         state = w.get_cr(f"CR-{n}").state
         stage = r.get_version(VersionRef(f"m{n}", "1")).stage
         assert (state, stage) in (("withdrawn", "development"), ("deployed", "production"))
+    api.ledger.verify()
+    api.close()
+
+
+def test_two_admins_cannot_remove_each_other(database_url: str, tmp_path: Path) -> None:
+    """Each checks the other is an admin and not themselves under the write lock: the
+    second to take it is no longer an admin — nobody is left locked out together."""
+    api = signoff.connect(database_url, artifacts=tmp_path / "a")
+    _team(api, tmp_path)
+    for n in range(1, ROUNDS + 1):
+        for name in (f"ada{n}", f"bea{n}"):
+            api.registry.add_user(name, f"{name}@example.org", ["admin"], actor="admin")
+    results = _race("remove_each_other", [database_url] * ROUNDS, tmp_path / "a")
+    for n, outcomes in results.items():
+        assert sorted(o == "ok" for o in outcomes) == [False, True], (n, outcomes)
+        [refusal] = [o for o in outcomes if o != "ok"]
+        assert "access was removed" in refusal  # the loser's own, by then
+        pair = [api.registry.get_user(name) for name in (f"ada{n}", f"bea{n}")]
+        assert sorted(u.deactivated_at is None for u in pair) == [False, True]
+        assert sum("admin" in u.roles for u in pair) == 1
+    api.ledger.verify()
+    api.close()
+
+
+def test_a_person_is_reactivated_once(database_url: str, tmp_path: Path) -> None:
+    api = signoff.connect(database_url, artifacts=tmp_path / "a")
+    _team(api, tmp_path)
+    api.registry.add_user("ada1", "ada1@example.org", ["admin"], actor="admin")
+    for n in range(1, ROUNDS + 1):
+        api.registry.add_user(f"carl{n}", f"carl{n}@example.org", ["requester"], actor="admin")
+        api.registry.deactivate_user(f"carl{n}", actor="admin", reason="on leave for a while")
+    results = _race("reactivate_twice", [database_url] * ROUNDS, tmp_path / "a")
+    for n, outcomes in results.items():
+        assert sorted(o == "ok" for o in outcomes) == [False, True], (n, outcomes)
+        [refusal] = [o for o in outcomes if o != "ok"]
+        assert f"carl{n}'s access was not removed" in refusal
+        assert api.registry.get_user(f"carl{n}").deactivated_at is None
     api.ledger.verify()
     api.close()
 

@@ -75,6 +75,41 @@ def test_cli_lists_what_the_api_computes(api: Any, world: Any, run: Any) -> None
     assert "change-failure rate: 1 of" in shown.stdout
 
 
+@pytest.mark.parametrize("columns", [80, 120])
+def test_the_table_cuts_nothing_at_80_or_120_columns(
+    cli: Any, database_url: str, tmp_path: Path, world: Any, clock: Any, columns: int
+) -> None:
+    """Every model, status and reason whole — folded onto further lines, never cut with
+    "…": three columns below 110 (team and risk under the name; versions and review date
+    under the status), every field its own column above."""
+    env = {
+        "SIGNOFF_DATABASE_URL": database_url,
+        "SIGNOFF_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+        "COLUMNS": str(columns),
+    }
+    document = json.loads(cli("portfolio", "--at", END, "--json", env=env).stdout)
+    shown = cli("portfolio", "--at", END, env=env)
+    assert shown.exit_code == 0, shown.output
+    lines = [line for line in shown.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert max(len(line) for line in lines) <= columns  # the root hash's line is left whole
+    assert "…" not in shown.stdout
+    cells = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
+    assert len(cells[0]) == (3 if columns < 110 else 8)
+    first = [c[0].strip() for c in cells if c[0].strip()]
+    reasons = " ".join(" ".join(c[-1].split()) for c in cells)
+    at = 0
+    for row in document["models"]:
+        assert row["model"] in first
+        found = reasons.find(" ".join(row["reason"].split()), at)
+        assert found >= 0, row["reason"]  # whole, and in the rows' order
+        at = found
+        if columns < 110:  # team and risk under the name, versions and review date beside
+            assert f"{row['team']} · {row['risk_tier']}" in first
+    if columns < 110:
+        status = [" ".join(c[1].split()) for c in cells]
+        assert {f"review {r['next_review_due'] or '–'}" for r in document["models"]} <= set(status)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -44,7 +44,7 @@ WIRED = {
     "notify list", "portfolio",
     "portfolio import", "portfolio report", "portfolio trends", "rollback", "token create",
     "token list", "token revoke",
-    "user add", "user deactivate", "user grant", "user key", "user list", "version add", "version list",
+    "user add", "user deactivate", "user grant", "user key", "user list", "user reactivate", "version add", "version list",
     "version show",
     "waiver grant", "waiver list", "waiver request", "whoami",
 }  # fmt: skip

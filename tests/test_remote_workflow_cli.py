@@ -11,6 +11,7 @@ pytest.importorskip("fastapi", reason="the server extra is not installed")
 from remote_cli import cli  # noqa: F401  (the remote runner replaces conftest's)
 from test_workflow_cli import (  # noqa: F401
     env,
+    test_a_cr_not_ready_lists_what_is_missing_one_per_line,
     test_emergency_through_the_cli,
     test_feature_schema_change_is_medium_risk_with_two_signoffs,
     test_governance_show_and_lint,

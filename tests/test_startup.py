@@ -65,6 +65,39 @@ def test_small_commands_do_not_import_the_heavy_libraries(tmp_path: Path, args: 
     assert loaded == [], f"signoff {' '.join(args)} imported {loaded}"
 
 
+#: What a command that only reads the registry does not need: NumPy (under the metrics'
+#: computations), the audit config's schema, the replay `ledger verify` uses.
+NOT_FOR_READS = ("numpy", "signoff.config._schema", "signoff.store._snapshot")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--version",), ("model", "list"), ("portfolio",), ("portfolio", "--json"), ("cr", "list")],
+    ids=" ".join,
+)
+def test_registry_reads_start_without_numpy(tmp_path: Path, args: tuple[str, ...]):
+    """The figures of `signoff portfolio` are timed as a whole process (benchmarks/
+    bench_portfolio_cli.py): these imports were a tenth of its second."""
+    assert _run(tmp_path, "db", "upgrade")[0] == 0
+    code, modules = _run(tmp_path, *args)
+    assert code == 0
+    loaded = [m for m in NOT_FOR_READS if m in modules]
+    assert loaded == [], f"signoff {' '.join(args)} imported {loaded}"
+
+
+def test_the_lazy_names_load_on_first_use():
+    """The packages that defer their heavy modules still give every name they export."""
+    import signoff.config
+    import signoff.metrics
+    import signoff.store
+
+    for package in (signoff.metrics, signoff.config, signoff.store):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        signoff.metrics.nope  # noqa: B018
+
+
 def test_the_wrapper_sees_heavy_imports(tmp_path: Path):
     """The check is not vacuous: ``signoff audit`` loads them (even for a missing config)."""
     code, modules = _run(tmp_path, "audit", str(tmp_path / "missing.yaml"))

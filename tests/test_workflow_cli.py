@@ -180,6 +180,32 @@ def test_feature_schema_change_is_medium_risk_with_two_signoffs(cli, env, tmp_pa
     assert json.loads(verified.stdout)["size"] > 20
 
 
+def test_a_cr_not_ready_lists_what_is_missing_one_per_line(cli, env, tmp_path: Path):
+    """`cr submit` refused (exit 4): each missing piece on its own line under the refusal's
+    first words, in the order the workflow lists them (the same in remote mode, where the
+    server sends them as the problem's `items`)."""
+    registered = _as(
+        cli, env, "alice", "model", "register", "credit", "--owner", "alice", "--team", "risk",
+        "--use-case", "marketing offers", "--risk-tier", "low",
+    )  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    added = _as(cli, env, "alice", "version", "add", "credit@1.0", "--framework", "sklearn")
+    assert added.exit_code == 0, added.output
+    opened = _as(
+        cli, env, "alice", "cr", "open", "credit@1.0", "--to", "production", "--summary", "s"
+    )
+    assert opened.exit_code == 0, opened.output
+    refused = _as(cli, env, "alice", "cr", "submit", "CR-1")
+    assert refused.exit_code == 4
+    lines = refused.stderr.splitlines()
+    assert lines[0] == "error: CR-1 cannot move on; missing:"
+    assert lines[1:] == [
+        "  - no model_card attached to credit@1.0",
+        "  - no validation_report attached to credit@1.0",
+        "  - no rollback_plan attached to credit@1.0",
+    ]
+
+
 def test_governance_show_and_lint(cli, env, tmp_path: Path):
     shown = json.loads(cli("governance", "show", "--json", env=env).stdout)
     assert [r["role"] for r in shown["approvals"]["high"]] == [

@@ -135,12 +135,15 @@ class AlreadyExists(SignoffError):
 class WorkflowRefused(SignoffError):
     """The workflow refused a state change (sign-off, separation of duties, stage rule).
 
-    ``rule`` names the rule that applied (``requester_cannot_sign`` …) when there is one.
+    ``rule`` names the rule that applied (``requester_cannot_sign`` …) when there is one;
+    ``items``, what is missing when the refusal lists it (the message ends with them, joined
+    by ``; ``), for faces that show a list.
     """
 
     exit_code = 4
     http_status = 403
     rule: str | None = None
+    items: tuple[str, ...] = ()
 
 
 class LedgerVerificationError(SignoffError):

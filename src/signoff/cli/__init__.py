@@ -6,7 +6,7 @@ from __future__ import annotations
 # Each module registers its commands; the import order is the order of the help panels:
 # start here, audit, policy, registry, workflow, ledger.
 from . import _quickstart, _audit, _report, _pack, _metrics, _policy  # noqa: F401
-from . import _registry, _users, _inventory, _workflow, _governance, _notify, _ledger  # noqa: F401
+from . import _registry, _db, _users, _inventory, _workflow, _governance, _notify, _ledger  # noqa: F401
 from . import _ledger_events  # noqa: F401
 from . import _monitor, _monitor_views, _portfolio, _regulatory, _server  # noqa: F401
 from . import _tokens, _writer_key, _remote  # noqa: F401

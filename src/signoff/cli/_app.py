@@ -12,7 +12,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 import typer.exceptions
-from rich.console import Console
+from rich.console import Console, OverflowMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -93,7 +93,16 @@ def current_user() -> str | None:
         return None
 
 
-class PlainTable(Table):
+class CliTable(Table):
+    """A Rich table that never hides what it holds: a cell too long for its column folds
+    onto the next line instead of ending in "…" (a cut hash or model name is not shorter,
+    it is wrong). Every table the command line prints is one of these."""
+
+    def add_column(self, *args: Any, overflow: OverflowMethod = "fold", **kwargs: Any) -> None:
+        super().add_column(*args, overflow=overflow, **kwargs)
+
+
+class PlainTable(CliTable):
     """A Rich table whose string cells are shown as written, never read as markup.
 
     Cells hold stored names (users, teams, models): a team called ``[/]`` must not
@@ -129,6 +138,18 @@ def _release() -> None:
         _ON_EXIT.pop()()
 
 
+def _print_error(exc: SignoffError) -> None:
+    """``error: MESSAGE`` on stderr; a refusal that lists what is missing shows one item per
+    line under its first words instead of one line of ``; ``-joined items."""
+    text = exc.render()
+    items: tuple[str, ...] = getattr(exc, "items", ())
+    joined = "; ".join(items)
+    if items and text.endswith(joined):
+        text = text[: len(text) - len(joined)].rstrip() + "".join(f"\n  - {i}" for i in items)
+    # escape: messages hold brackets that are not markup (pip install 'signoff[pdf]')
+    err_console.print(f"[bold red]error:[/] {escape(text)}", markup=True, soft_wrap=True)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Render a :class:`SignoffError` as one line on stderr and exit with its code.
 
@@ -140,9 +161,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SignoffError as exc:
-            # escape: messages hold brackets that are not markup (pip install 'signoff[pdf]')
-            message = escape(exc.render())
-            err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+            _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..policy import (
@@ -16,6 +15,7 @@ from ..policy import (
     format_scope,
     gate_value,
 )
+from ._app import CliTable
 
 __all__ = ["STATUS_STYLES", "render_gates"]
 
@@ -40,9 +40,9 @@ _VERDICT_STYLES: dict[Verdict, str] = {
 WIDE = 110
 
 
-def _gate_table(outcome: PolicyOutcome, width: int) -> Table:
+def _gate_table(outcome: PolicyOutcome, width: int) -> CliTable:
     wide = width >= WIDE
-    table = Table(
+    table = CliTable(
         title=Text(f"Policy gates: {outcome.policy_name} v{outcome.version}"),
         title_justify="left",
         box=box.SIMPLE_HEAD,

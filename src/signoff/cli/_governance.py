@@ -7,18 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
-from ._app import app, handle_errors, out_console
+from ._app import CliTable, app, err_console, handle_errors, out_console
 from ._registry import As, Json, acting_user, emit, open_workflow
 from ._remote import remote_mode, remote_signoff
 from ._remote_admin import propose_remote
 
 if TYPE_CHECKING:
-    from ..workflow import GovernanceRecord
+    from ..workflow import GovernanceRecord, LoadedGovernance
 
 __all__: list[str] = []
 
@@ -42,6 +40,24 @@ def _record(record: GovernanceRecord | Any, *, as_json: bool) -> None:
     emit(record, as_json=as_json, new_id=gid)
 
 
+def _warn_secrets(loaded: LoadedGovernance) -> None:
+    """Warn (stderr) about each webhook whose literal URL looks like it carries a secret:
+    the whole document goes into the ledger (see :mod:`signoff.notify._exposure`)."""
+    from ..config import read_yaml
+    from ..notify import webhook_warnings
+
+    found = webhook_warnings(loaded.governance.webhooks)
+    if not found or loaded.path is None:
+        return
+    doc = read_yaml(loaded.path, what="governance config")
+    for index, warning in found:
+        line, column = doc.locate(("webhooks", index, "url"))
+        err_console.print(
+            f"{escape(str(loaded.path))}:{line}:{column}: warning: {escape(warning)}",
+            soft_wrap=True,
+        )
+
+
 def _decide(gid: str, *, approve: bool, comment: str, actor: str | None, as_json: bool) -> None:
     who = str(acting_user(actor))
     done = open_workflow().decide_governance(gid, actor=who, approve=approve, comment=comment)
@@ -59,7 +75,12 @@ def governance_show(as_json: Json = False, actor: As = None) -> None:
         data = remote_signoff().workflow.governance.in_force()
     else:
         data = open_workflow(write=False).governance_shown(viewer=viewer)
-    print(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False), end="")
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    import yaml  # here, not at start-up: only this command writes YAML
+
+    print(yaml.safe_dump(data, sort_keys=False), end="")
 
 
 @governance_app.command("lint")
@@ -67,10 +88,12 @@ def governance_show(as_json: Json = False, actor: As = None) -> None:
 def governance_lint(
     file: Annotated[Path, typer.Argument(help="Governance config (YAML).")],
 ) -> None:
-    """Check a governance file: schema, roles, stages, artifact kinds (file:line:column)."""
+    """Check a governance file: schema, roles, stages, artifact kinds (file:line:column);
+    warns about a webhook URL that looks like it carries a secret."""
     from ..workflow import load_governance
 
     loaded = load_governance(file)
+    _warn_secrets(loaded)
     out_console.print(
         f"ok: {file} ({escape(loaded.governance.governance_name)} v{loaded.governance.version})"
     )
@@ -87,9 +110,14 @@ def governance_apply(
 
     With one admin it is in force at once; with two or more, another admin approves it
     (`signoff governance approve`).  Change requests already open keep the rules they
-    were opened under.
+    were opened under.  Warns about a webhook URL that looks like it carries a secret
+    (a query string, a token-shaped path): the whole file is recorded in the ledger;
+    use url_env.
     """
+    from ..workflow import load_governance
+
     who = str(acting_user(actor))
+    _warn_secrets(load_governance(file))  # before it is recorded for good
     if remote_mode():  # the file and the policies it names, uploaded
         record = propose_remote(file)
     else:
@@ -133,7 +161,7 @@ def governance_list(as_json: Json = False, actor: As = None) -> None:
         versions = remote_signoff().workflow.governance.versions()
     else:
         versions = open_workflow(write=False).governance_versions_shown(viewer=viewer)
-    table = Table("id", "name", "version", "state", "proposed by", "decided by", "when")
+    table = CliTable("id", "name", "version", "state", "proposed by", "decided by", "when")
     for g in versions:
         table.add_row(
             gov_id(g.number),

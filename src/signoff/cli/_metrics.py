@@ -7,9 +7,8 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ._app import app, handle_errors, out_console
+from ._app import CliTable, app, handle_errors, out_console
 
 __all__ = ["metrics_command"]
 
@@ -34,7 +33,7 @@ def metrics_command(
     if as_json:
         print(json.dumps([asdict(spec) for spec in METRICS.values()], indent=2))
         return
-    table = Table(title="Metrics (canonical names for policies, reports and the API)")
+    table = CliTable(title="Metrics (canonical names for policies, reports and the API)")
     table.add_column("name", style="cyan", no_wrap=True)
     table.add_column("levels")
     table.add_column("better")

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from .._canonical import pretty_json
 from ..errors import ConfigError
-from ._app import app, err_console, handle_errors, out_console
+from ._app import CliTable, app, err_console, handle_errors, out_console
 from ._registry import As, acting_user, open_signoff
 from ._remote import remote_mode
 from ._remote_monitor import baseline_remote, check_remote_baseline, run_remote
@@ -62,8 +61,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _table(document: dict[str, Any]) -> Table:
-    table = Table(
+def _table(document: dict[str, Any]) -> CliTable:
+    table = CliTable(
         title=Text(f"Monitoring: {document['model']}"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -81,7 +80,7 @@ def _table(document: dict[str, Any]) -> Table:
         ("verdict", "left"),
         ("actions", "left"),
     ):
-        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == "window start")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == "window start")
     for window in document["windows"]:
         prediction = window["prediction_drift"] or {}
         coverage = window["performance"]["label_coverage"]

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from ._app import app, err_console, handle_errors, out_console
+from ._app import CliTable, app, err_console, handle_errors, out_console
 from ._registry import Json, emit, open_registry, open_signoff
 from ._remote import remote_mode, remote_signoff
 
@@ -80,7 +79,7 @@ def notify_list(
         from ..notify import list_notifications
 
         notifications = list_notifications(open_registry(write=False).store, failed=failed)
-    table = Table("id", "event", "subject", "webhook", "status", "attempts", "last error")
+    table = CliTable("id", "event", "subject", "webhook", "status", "attempts", "last error")
     for n in notifications:
         table.add_row(
             str(n.id),

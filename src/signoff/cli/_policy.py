@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
-from rich.table import Table
 
 from ..errors import ConfigError, SignoffError
-from ._app import app, err_console, handle_errors, out_console
+from ._app import CliTable, app, err_console, handle_errors, out_console
 
 __all__ = ["policy_app", "template_files"]
 
@@ -72,6 +70,8 @@ def show_command(
     if as_json:
         print(json.dumps(data, indent=2))
     else:
+        import yaml  # here, not at start-up: only this command writes YAML
+
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
 
 
@@ -93,7 +93,7 @@ def diff_command(
         out_console.print("no gate changes")
         return
     style = {"loosened": "red", "removed": "red", "tightened": "green", "added": "green"}
-    table = Table(title=f"{old} → {new}", title_justify="left")
+    table = CliTable(title=f"{old} → {new}", title_justify="left")
     for column in ("change", "gate", "details"):
         table.add_column(column)
     for change in changes:
@@ -150,7 +150,7 @@ def templates_command(
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title="Policy templates", title_justify="left")
+    table = CliTable(title="Policy templates", title_justify="left")
     for column in ("name", "policy", "gates", "citation"):
         table.add_column(column)
     for row in rows:

@@ -48,6 +48,7 @@ CSV_COLUMNS = (
     "last_approval",
     "reason",
 )
+WIDE = 110  # columns from which every field of `signoff portfolio` has its own column
 STYLE = {"compliant": "green", "attention": "yellow", "blocked": "bold red"}
 Json = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
 
@@ -98,25 +99,46 @@ def portfolio(
             err_console.print(escape(_ledger_line(view)))
         sys.stdout.write(_csv(data["models"]))
         return
-    table = PlainTable(
-        "model", "production", "staging", "team", "risk", "status", "next review", "reason"
-    )
-    for row in data["models"]:
-        colour = STYLE[row["status"]]
-        table.add_row(
-            row["model"],
-            row["production"] or "–",
-            row["staging"] or "–",
-            row["team"],
-            row["risk_tier"],
-            Text(row["status"], style=colour),
-            row["next_review_due"] or "–",
-            row["reason"],
-        )
-    out_console.print(table)
+    out_console.print(_models_table(data["models"], out_console.width))
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
-    out_console.print(escape(f"{len(data['models'])} models: {counts}"))
+    total = len(data["models"])
+    out_console.print(escape(f"{total} model{'' if total == 1 else 's'}: {counts}"))
     out_console.print(escape(_ledger_line(view)), soft_wrap=True)
+
+
+def _models_table(rows: list[dict[str, Any]], width: int) -> PlainTable:
+    """One row per model. From ``WIDE`` columns every field has its column; below (an
+    80-column terminal or CI log) three columns — the model with its team and risk, the
+    status with the versions and the review date, the reason — so nothing is cut."""
+    if width >= WIDE:
+        table = PlainTable(
+            "model", "production", "staging", "team", "risk", "status", "next review", "reason"
+        )
+        for row in rows:
+            table.add_row(
+                row["model"],
+                row["production"] or "–",
+                row["staging"] or "–",
+                row["team"],
+                row["risk_tier"],
+                Text(row["status"], style=STYLE[row["status"]]),
+                row["next_review_due"] or "–",
+                row["reason"],
+            )
+        return table
+    table = PlainTable("model", "status", "reason", expand=True)
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    table.columns[2].ratio = 1  # the reason takes every column the others leave
+    for row in rows:
+        model = Text(row["model"])
+        model.append(f"\n{row['team']} · {row['risk_tier']}", style="dim")
+        status = Text(row["status"], style=STYLE[row["status"]])
+        status.append(f"\nproduction {row['production'] or '–'}", style="dim")
+        if row["staging"]:
+            status.append(f"\nstaging {row['staging']}", style="dim")
+        status.append(f"\nreview {row['next_review_due'] or '–'}", style="dim")
+        table.add_row(model, status, row["reason"])
+    return table
 
 
 @portfolio_app.command("trends")

@@ -1,4 +1,6 @@
-"""``signoff db|user|model|version|artifact|log``: thin faces over the registry."""
+"""What the registry's commands share: the ``db|user|model|version|artifact|log`` groups,
+who is acting, opening the registry (locally or through the server), and ``--json`` or
+table output.  The commands live in ``_db``, ``_users`` and ``_inventory``."""
 
 from __future__ import annotations
 
@@ -9,18 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
-from ..errors import ConfigError, StoreError
-from ._app import app, err_console, handle_errors, on_exit, out_console
-from ._remote import command_name, remote_actor, remote_mode, remote_signoff
+from ..errors import ConfigError
+from ._app import CliTable, app, err_console, on_exit, out_console
+from ._remote import remote_actor, remote_mode, remote_signoff
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
     from .._api import Signoff
     from ..registry import Registry, VersionRef
-    from ..store import Store
     from ..workflow import Workflow
 
 __all__ = ["acting_user", "emit", "open_registry", "open_signoff", "open_workflow", "parse_ref"]
@@ -62,36 +61,11 @@ def acting_user(value: str | None, *, required: bool = True) -> str | None:
     return actor
 
 
-def _roles(api: Signoff) -> tuple[str, ...]:
-    """The roles of the governance in force (registry state, never a file); in remote
-    mode the server checks them against its own."""
-    if remote_mode():
-        return ()
-    return api.workflow.rules().governance.roles
-
-
 def parse_ref(text: str) -> VersionRef:
     """``MODEL@VERSION`` (ConfigError when malformed)."""
     from ..registry import VersionRef
 
     return VersionRef.parse(text)
-
-
-def _default_store(*, create: bool = True) -> Store:
-    if remote_mode():  # never a local database when the server is the registry
-        from ..client import not_remote
-
-        raise not_remote(command_name())
-    from ..store import Store, database_url
-
-    return Store(database_url(), create=create)
-
-
-def _public_key_text(path: Path) -> str:
-    """A public key file's text; ConfigError naming the file when it is not one (binary too)."""
-    from ..ledger import load_public_key
-
-    return load_public_key(path)
 
 
 def _deliver_quickly(api: Signoff) -> None:
@@ -182,7 +156,7 @@ def _plain(value: Any) -> Any:
 
 
 def emit(
-    value: Any, *, as_json: bool, new_id: str | None = None, table: Table | None = None
+    value: Any, *, as_json: bool, new_id: str | None = None, table: CliTable | None = None
 ) -> None:
     """JSON only on stdout with --json (``id`` added for created things); else a table or
     text, with a created thing's id as the last line."""
@@ -196,133 +170,3 @@ def emit(
         out_console.print(table)
     if new_id is not None:
         print(new_id)
-
-
-@db_app.command("upgrade")
-@handle_errors
-def db_upgrade() -> None:
-    """Create the registry database or migrate it to this signoff's schema."""
-    from ..store import upgrade
-
-    store = _default_store()
-    status = upgrade(store)
-    out_console.print(f"{store.display_url}: schema {status.current} (current)")
-
-
-@db_app.command("status")
-@handle_errors
-def db_status(as_json: Json = False) -> None:
-    """Show the database's schema revision and whether an upgrade is needed."""
-    from ..store import SchemaStatus, database_url, head_revision, schema_status
-
-    try:
-        store = _default_store(create=False)
-    except StoreError:  # no database yet: say so, create nothing
-        status, shown, exists = SchemaStatus(None, head_revision()), database_url(), False
-    else:
-        status, shown, exists = schema_status(store), store.display_url, True
-    data = {
-        "url": shown,
-        "exists": exists,
-        "current": status.current,
-        "head": status.head,
-        "up_to_date": status.up_to_date,
-    }
-    if as_json:
-        print(json.dumps(data, indent=2))
-        return
-    advice = "up to date" if status.up_to_date else "out of date: run `signoff db upgrade`"
-    out_console.print(
-        f"{escape(str(data['url']))}: schema {status.current or 'none'} "
-        f"(head {status.head}); {advice}"
-    )
-
-
-@user_app.command("add")
-@handle_errors
-def user_add(
-    name: Annotated[str, typer.Argument(help="User name.")],
-    email: Annotated[str, typer.Option(help="E-mail address.")],
-    role: Annotated[list[str], typer.Option(help="Role (repeatable).")],
-    public_key: Annotated[
-        Path | None, typer.Option(help="The user's public signing key (`signoff ledger keygen`).")
-    ] = None,
-    actor: As = None,
-    as_json: Json = False,
-) -> None:
-    """Add a user (the first user of a fresh registry becomes its admin)."""
-    if public_key is not None and not public_key.is_file():
-        raise ConfigError("file not found", file=public_key, field="--public-key")
-    api = open_signoff()
-    key = _public_key_text(public_key) if public_key is not None else None
-    user = api.registry.add_user(
-        name,
-        email,
-        role,
-        actor=acting_user(actor, required=False),
-        known_roles=_roles(api),
-        public_key=key,
-    )
-    if not as_json:
-        out_console.print(f"added {user.name} <{user.email}> with roles {', '.join(user.roles)}")
-    emit(user, as_json=as_json, new_id=user.name)
-
-
-@user_app.command("grant")
-@handle_errors
-def user_grant(
-    name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option(help="Role to grant.")],
-    actor: As = None,
-    as_json: Json = False,
-) -> None:
-    """Grant a role to a user (admins only; never to themselves)."""
-    user = open_signoff().workflow.grant_role(name, role, actor=str(acting_user(actor)))
-    emit(user, as_json=as_json, new_id=user.name)
-
-
-@user_app.command("key")
-@handle_errors
-def user_key(
-    name: Annotated[str, typer.Argument(help="User name.")],
-    public_key: Annotated[Path, typer.Option(help="Public key file (`signoff ledger keygen`).")],
-    old_key: Annotated[
-        Path | None,
-        typer.Option(help="Your current private key: signs the rotation to the new key."),
-    ] = None,
-    actor: As = None,
-    as_json: Json = False,
-) -> None:
-    """Register a user's Ed25519 public key: from then on their sign-offs must be signed.
-
-    A first key is registered by another admin; a new key is signed with the old one
-    (--old-key) or registered by another admin.
-    """
-    from ..ledger import load_private_key
-
-    if not public_key.is_file():
-        raise ConfigError("file not found", file=public_key)
-    old = load_private_key(old_key) if old_key is not None else None
-    text, who = _public_key_text(public_key), str(acting_user(actor))
-    if old is not None and remote_mode():  # the old key signs here; it never leaves
-        from ..ledger import check_public_key, sign_statement
-        from ..registry import rotation_statement
-
-        signed = sign_statement(rotation_statement(name, check_public_key(text)), old)
-        user = open_registry().set_public_key(name, text, actor=who, old_key_signature=signed)
-    else:
-        user = open_registry().set_public_key(name, text, actor=who, old_private_key=old)
-    if not as_json:
-        out_console.print(f"registered a signing key for {user.name}")
-    emit(user, as_json=as_json, new_id=user.name)
-
-
-@user_app.command("list")
-@handle_errors
-def user_list(as_json: Json = False) -> None:
-    """List users and their roles."""
-    users = open_registry(write=False).list_users()
-    table = Table("name", "email", "roles")
-    for user in users:
-        table.add_row(escape(user.name), escape(user.email), ", ".join(user.roles))
-    emit(users, as_json=as_json, table=table)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ..metrics import TABLES, table
+from ._app import CliTable
 from ._gates import render_gates
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def render_summary(
         f"{boot['replicates']} bootstrap replicates ({level}% intervals)"
     )
     overall = results["overall"]
-    perf = Table(title="Performance and calibration", title_justify="left")
+    perf = CliTable(title="Performance and calibration", title_justify="left")
     perf.add_column("metric")
     perf.add_column("value", justify="right")
     perf.add_column(f"{level}% CI", justify="right", style="dim")
@@ -64,7 +64,7 @@ def render_summary(
         perf.add_row(name, _fmt(overall[name]["value"]), _ci(overall[name]))
     console.print(perf)
 
-    fair = Table(title="Fairness by protected attribute", title_justify="left")
+    fair = CliTable(title="Fairness by protected attribute", title_justify="left")
     fair.add_column("attribute")
     fair.add_column("groups (smallest n)", justify="right")
     columns = table("key_disparities")

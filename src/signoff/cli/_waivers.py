@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import handle_errors
+from ._app import CliTable, handle_errors
 from ._cr_show import CR, show_cr, who
 from ._registry import As, Json, emit, open_workflow, parse_ref
 
@@ -63,6 +62,13 @@ def waiver_grant(
     emit(done, as_json=as_json, new_id=done.id)
 
 
+def _last_day(until: str) -> str:
+    """``2027-02-15`` for a waiver that holds to the end of that day (UTC), as asked with
+    ``--until``; else the minute (``--json`` keeps the second)."""
+    day, _, time = until.partition("T")
+    return day if time == "23:59:59Z" else f"{day} {time[:5]}"
+
+
 @waiver_app.command("list")
 @handle_errors
 def waiver_list(
@@ -70,13 +76,13 @@ def waiver_list(
 ) -> None:
     """A version's waivers and whether each is in force."""
     waivers = open_workflow(write=False).list_waivers(parse_ref(ref))
-    table = Table("id", "gate", "state", "until", "requested by", "granted by")
+    table = CliTable("id", "gate", "state", "until", "requested by", "granted by")
     for w in waivers:
         table.add_row(
             w.id,
             escape(w.gate),
             w.state,
-            iso_utc(w.until),
+            _last_day(iso_utc(w.until)),
             escape(w.requested_by),
             escape(w.granted_by or "—"),
         )

@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import app, err_console, handle_errors
+from ._app import CliTable, app, err_console, handle_errors
 from ._cr_show import CR, show_cr, who
 from ._registry import As, Json, acting_user, emit, open_signoff, open_workflow, parse_ref
 from ._remote import remote_mode, remote_signoff
@@ -172,7 +171,7 @@ def cr_list(
     crs = open_workflow(write=False).list_crs(
         state=state, mine=requester, waiting_for=waiting_for, overdue=overdue
     )
-    table = Table("id", "version", "to", "state", "risk", "requester", "opened")
+    table = CliTable("id", "version", "to", "state", "risk", "requester", "opened (UTC)")
     for c in crs:
         flags = (" [red](review overdue)[/]" if c.overdue else "") + (
             " [red](expired)[/]" if c.expired else ""
@@ -184,7 +183,7 @@ def cr_list(
             c.state + flags,
             c.risk_level,
             escape(c.requester),
-            iso_utc(c.created_at),
+            iso_utc(c.created_at)[:16].replace("T", " "),  # --json keeps the second
         )
     emit(crs, as_json=as_json, table=table)
 

@@ -55,4 +55,7 @@ def error_from_problem(status: int, body: Any) -> Exception:
     error = cls(detail)
     if isinstance(error, errors.WorkflowRefused):
         error.rule = problem.get("rule")
+        items = problem.get("items")
+        if isinstance(items, list) and all(isinstance(i, str) for i in items):
+            error.items = tuple(items)
     return error

@@ -126,6 +126,12 @@ class RemoteRegistry(Part):
         path = f"/api/users/{seg(name)}/deactivate"
         return Record(self._client.json("POST", path, json={"reason": reason}))
 
+    def reactivate_user(self, name: str, *, actor: str, reason: str) -> Record:
+        """Give a deactivated person access again, without their old roles (the signed-in
+        admin)."""
+        path = f"/api/users/{seg(name)}/reactivate"
+        return Record(self._client.json("POST", path, json={"reason": reason}))
+
     def register_model(self, name: str, **fields: Any) -> Record:
         fields.pop("actor", None)  # the signed-in person
         body = {"name": name, **fields}

@@ -7,19 +7,45 @@ use them too) that point every error at ``file:line:column``.
 
 from __future__ import annotations
 
-from ._load import LoadedConfig, config_from_mapping, load_config
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 from ._messages import validation_error
-from ._schema import (
-    AuditConfig,
-    BootstrapConfig,
-    DataConfig,
-    ExplainConfig,
-    ModelCardConfig,
-    ModelConfig,
-    ModelFormat,
-    ProtectedAttribute,
-)
 from ._yaml import YamlDocument, read_yaml
+
+if TYPE_CHECKING:
+    from ._load import LoadedConfig, config_from_mapping, load_config
+    from ._schema import (
+        AuditConfig,
+        BootstrapConfig,
+        DataConfig,
+        ExplainConfig,
+        ModelCardConfig,
+        ModelConfig,
+        ModelFormat,
+        ProtectedAttribute,
+    )
+
+# The audit config's schema is built on first use, so that commands which only read YAML
+# (the governance config, policies) start without it (PEP 562).
+__getattr__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "_load": ("LoadedConfig", "config_from_mapping", "load_config"),
+        "_schema": (
+            "AuditConfig",
+            "BootstrapConfig",
+            "DataConfig",
+            "ExplainConfig",
+            "ModelCardConfig",
+            "ModelConfig",
+            "ModelFormat",
+            "ProtectedAttribute",
+        ),
+    },
+)
+
 
 __all__ = [
     "AuditConfig",

@@ -18,15 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from ..errors import ConfigError, LedgerVerificationError
-from ..store import (
-    PROJECTED_ACTIONS,
-    CheckpointRow,
-    Store,
-    check_documents,
-    first_difference,
-    replay,
-    snapshot,
-)
+from ..store import PROJECTED_ACTIONS, CheckpointRow, Store, check_documents
 from ._actions import verify_actions
 from ._checkpoint import ORIGIN_INVALID, Checkpoint, sign_checkpoint
 from ._log import get_event, iter_events, leaf_hashes
@@ -157,6 +149,8 @@ def check_projections(session: Any) -> None:
     LedgerVerificationError
         Naming the table, the stored row and the row the events make (exit 5).
     """
+    from ..store import first_difference, replay, snapshot  # loaded here only: start-up time
+
     expected = replay(iter_events(session, actions=PROJECTED_ACTIONS))
     found = first_difference(snapshot(session), expected)
     if found is None:

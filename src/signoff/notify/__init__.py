@@ -8,6 +8,7 @@ Receivers check ``X-Signoff-Signature`` with :func:`verify_signature`.
 
 from ._deliver import DeliveryFailure, DeliveryReport, deliver_pending
 from ._events import ALL_EVENTS, Webhook, Webhooks, summary_text
+from ._exposure import SECRET_IN_URL, secret_signs, webhook_warnings
 from ._outbox import (
     MAX_ATTEMPTS,
     Notification,
@@ -21,6 +22,7 @@ from ._signature import sign_body, verify_signature
 __all__ = [
     "ALL_EVENTS",
     "MAX_ATTEMPTS",
+    "SECRET_IN_URL",
     "DeliveryFailure",
     "DeliveryReport",
     "Notification",
@@ -31,7 +33,9 @@ __all__ = [
     "has_pending",
     "list_notifications",
     "outbox_entries",
+    "secret_signs",
     "sign_body",
     "summary_text",
     "verify_signature",
+    "webhook_warnings",
 ]

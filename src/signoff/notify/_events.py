@@ -30,7 +30,8 @@ ALL_EVENTS: tuple[str, ...] = (
 )
 BAD_URL = "webhook url must be an http:// or https:// URL with a host, got {url!r}"
 CREDENTIALS_IN_URL = (
-    "webhook url must not carry credentials; keep secrets out of the file (secret_env)"
+    "webhook url must not carry credentials (they would be recorded in the ledger); name "
+    "an environment variable holding the URL with url_env, the HMAC key with secret_env"
 )
 BAD_ENV_NAME = "secret_env must name an environment variable (like SIGNOFF_WEBHOOK_SECRET)"
 UNKNOWN_EVENTS = "unknown event(s) {bad}; events: {known}"

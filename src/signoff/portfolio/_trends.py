@@ -21,8 +21,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any, Literal
 
-import numpy as np
-
 from .._results import overall_value
 from ..errors import ConfigError, NotFound
 from ..store import ArtifactStore, Model
@@ -42,6 +40,8 @@ def percentiles(hours: list[float]) -> dict[str, Any]:
     """``{"n", "median_hours", "p90_hours"}`` (None when there is nothing to measure)."""
     if not hours:
         return {"n": 0, "median_hours": None, "p90_hours": None}
+    import numpy as np  # here: `portfolio` and `--at` never need it (start-up time)
+
     values = np.asarray(hours, dtype=float)
     return {
         "n": len(hours),

@@ -13,19 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 from ..store import (
     Artifact,
-    ArtifactStore,
     AuditRecord,
     ImportedAudit,
     Model,
     ModelVersion,
     ServerToken,
     StageChange,
-    Store,
     User,
     VersionRef,
 )
-from ._core import SYSTEM_ACTOR, Clock, Core, Unit, deactivated_refusal, read_only_refusal, utc_now
-from ._deactivate import deactivate_user
+from ._core import (
+    SYSTEM_ACTOR,
+    Clock,
+    Core,
+    OnCore,
+    Unit,
+    deactivated_refusal,
+    read_only_refusal,
+    utc_now,
+)
+from ._deactivate import deactivate_user, reactivate_user
 from ._domain import ARTIFACT_KINDS, RISK_TIERS, ROLES, STAGES
 from ._evidence import EvidenceServices
 from ._inventory import InventoryServices, file_sha256
@@ -60,6 +67,7 @@ __all__ = [
     "InventoryServices",
     "Model",
     "ModelVersion",
+    "OnCore",
     "Registry",
     "ServerToken",
     "StageChange",
@@ -76,6 +84,7 @@ __all__ = [
     "deactivated_refusal",
     "file_sha256",
     "parse_duration",
+    "reactivate_user",
     "read_only_refusal",
     "rotation_statement",
     "secret_sha256",
@@ -84,7 +93,7 @@ __all__ = [
 ]
 
 
-class Registry:
+class Registry(OnCore):
     """Users, the model inventory and the evidence, over one :class:`Core`.
 
     Examples
@@ -102,21 +111,6 @@ class Registry:
         self.evidence = EvidenceServices(core)
         self.tokens = TokenServices(core)
         self.writer_keys = WriterKeyServices(core)
-
-    @property
-    def clock(self) -> Clock:
-        """The injected clock."""
-        return self.core.clock
-
-    @property
-    def store(self) -> Store:
-        """The database."""
-        return self.core.store
-
-    @property
-    def artifacts(self) -> ArtifactStore:
-        """The content-addressed file store."""
-        return self.core.artifacts
 
     # users
     def add_user(
@@ -144,6 +138,11 @@ class Registry:
         """Remove a person's access at once: roles, tokens, sessions (an admin, not
         themselves); see :func:`~signoff.registry._deactivate.deactivate_user`."""
         return deactivate_user(self.core, name, actor=actor, reason=reason)
+
+    def reactivate_user(self, name: str, *, actor: str, reason: str) -> User:
+        """Lift a deactivation (an admin, not themselves); no role, token or session comes
+        back; see :func:`~signoff.registry._deactivate.reactivate_user`."""
+        return reactivate_user(self.core, name, actor=actor, reason=reason)
 
     def set_public_key(
         self,

@@ -36,6 +36,7 @@ __all__ = [
     "SYSTEM_ACTOR",
     "Clock",
     "Core",
+    "OnCore",
     "Unit",
     "deactivated_refusal",
     "read_only_refusal",
@@ -212,3 +213,24 @@ class Core:
             session.flush()
         for after in self.after_commit:
             after()
+
+
+class OnCore:
+    """What a facade over a :class:`Core` (the registry, the workflow) gives of it."""
+
+    core: Core
+
+    @property
+    def store(self) -> Store:
+        """The database."""
+        return self.core.store
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """The content-addressed file store."""
+        return self.core.artifacts
+
+    @property
+    def clock(self) -> Clock:
+        """The injected clock."""
+        return self.core.clock

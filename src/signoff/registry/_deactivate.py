@@ -1,4 +1,5 @@
-"""Removing a person's access (``signoff user deactivate``): at once and for good.
+"""Removing a person's access (``signoff user deactivate``) at once, and giving it back
+(``signoff user reactivate``) without what was revoked.
 
 One ledgered unit of work, by an admin other than the person: each of their roles is
 revoked (``user.role_revoked``), each of their API tokens, CLI sessions and unspent
@@ -7,6 +8,11 @@ login links revoked (``token.revoked``, ``cli_session.revoked``), and the person
 refuses them as an actor, the server refuses their browser session at its next request
 (the person's record says so), their tokens and sessions are revoked, and neither a
 login link nor an identity provider signs them in again.  Their history stays as it was.
+
+Reactivating (``user.reactivated``, an admin other than the person, with a reason) only
+lifts that mark: the roles, tokens, CLI sessions and login links deactivation revoked
+stay revoked.  Roles are granted again through the normal paths (``signoff user grant``,
+or their identity provider's groups at their next login), and they sign in afresh.
 """
 
 from __future__ import annotations
@@ -15,19 +21,28 @@ from ..errors import ConfigError, WorkflowRefused
 from ..store import User
 from ._core import Core
 
-__all__ = ["deactivate_user"]
+__all__ = ["deactivate_user", "reactivate_user"]
 
 NOT_ADMIN = "{actor} cannot remove access: only an admin can (admins: {admins})"
 OWN_ACCESS = "{actor} cannot remove their own access; another admin must"
 ALREADY = "{name}'s access was already removed on {at}"
 NO_REASON = "--reason: say why the access is removed (at least 10 characters)"
+NOT_ADMIN_BACK = "{actor} cannot give access back: only an admin can (admins: {admins})"
+OWN_BACK = "{actor} cannot reactivate themselves; another admin must"
+NOT_REMOVED = "{name}'s access was not removed (`signoff user deactivate`): nothing to reactivate"
+NO_REASON_BACK = "--reason: say why the access is given back (at least 10 characters)"
+
+
+def _reason(reason: str, message: str) -> str:
+    why = " ".join(reason.split())
+    if len(why) < 10:
+        raise ConfigError(message, field="--reason")
+    return why
 
 
 def deactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
     """Remove ``name``'s access (see the module); the person as they are now."""
-    why = " ".join(reason.split())
-    if len(why) < 10:
-        raise ConfigError(NO_REASON, field="--reason")
+    why = _reason(reason, NO_REASON)
     with core.write(actor) as unit:
         if "admin" not in unit.repo.user(unit.actor).roles:
             admins = ", ".join(unit.repo.holders_of("admin"))
@@ -50,4 +65,21 @@ def deactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
                 if token.revoked_at is None and token.usable(unit.now):
                     unit.emit(action, subject, {"id": token.id})
         unit.emit("user.deactivated", subject, {"name": user.name, "reason": why})
+        return unit.repo.user(user.name)
+
+
+def reactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
+    """Lift ``name``'s deactivation (see the module): no role, token or session comes back;
+    the person as they are now."""
+    why = _reason(reason, NO_REASON_BACK)
+    with core.write(actor) as unit:  # a deactivated person is refused here: they cannot act
+        if "admin" not in unit.repo.user(unit.actor).roles:
+            admins = ", ".join(unit.repo.holders_of("admin"))
+            raise WorkflowRefused(NOT_ADMIN_BACK.format(actor=unit.actor, admins=admins))
+        user = unit.repo.user(name)
+        if user.name == unit.actor:
+            raise WorkflowRefused(OWN_BACK.format(actor=unit.actor))
+        if user.deactivated_at is None:
+            raise WorkflowRefused(NOT_REMOVED.format(name=user.name))
+        unit.emit("user.reactivated", f"user:{user.name}", {"name": user.name, "reason": why})
         return unit.repo.user(user.name)

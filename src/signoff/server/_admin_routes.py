@@ -93,6 +93,21 @@ def deactivate(request: Request, user: str, body: Deactivate, who: Writer) -> di
     return {**plain(found), "id": found.name}
 
 
+class Reactivate(BaseModel):
+    """Why a person's access is given back."""
+
+    reason: str = Field(description="Recorded in the ledger (at least 10 characters).")
+
+
+@router.post(
+    "/users/{user}/reactivate",
+    summary="Give a deactivated person access again, without their old roles (admins)",
+)
+def reactivate(request: Request, user: str, body: Reactivate, who: Writer) -> dict[str, Any]:
+    found = _api(request).registry.reactivate_user(user, actor=who.name, reason=body.reason)
+    return {**plain(found), "id": found.name}
+
+
 class NewKey(BaseModel):
     """A person's Ed25519 public key, and for a rotation by themselves, the old key's
     signature over it (the private key never leaves their machine)."""

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._api import Signoff
 from ..errors import WorkflowRefused
-from ._auth import Principal, end_session, need, start_session
+from ._auth import Principal, need
+from ._identify import end_session, start_session
 from ._problems import Problem
 from ._settings import LOOPBACK
 

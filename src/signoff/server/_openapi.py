@@ -31,6 +31,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "instance": {"type": "string"},
         "rule": {"type": "string", "description": "The rule that refused the request."},
+        "items": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "What is missing, for a refusal that lists it; `detail` ends with "
+            "them, joined by `; `.",
+        },
     },
 }
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}

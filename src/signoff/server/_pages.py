@@ -15,9 +15,10 @@ from ..registry import VersionRef
 from ..store import CRState
 from ..workflow import ChangeRequest
 from ._api_routes import attestation
-from ._auth import Principal, need, span
+from ._auth import Principal, need
 from ._cache import PageCache
 from ._drafts import forget_draft, take_draft
+from ._identify import span
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
 from ._present import etag

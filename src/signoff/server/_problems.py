@@ -7,6 +7,7 @@ error's class (:mod:`signoff.errors`); a refusal names the ``rule`` that applied
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -39,7 +40,13 @@ def _slug(name: str) -> str:
 
 
 def problem_body(
-    status: int, title: str, detail: str, *, rule: str | None = None, instance: str = ""
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    rule: str | None = None,
+    instance: str = "",
+    items: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One problem document."""
     body: dict[str, Any] = {
@@ -51,6 +58,8 @@ def problem_body(
     }
     if rule is not None:
         body["rule"] = rule
+    if items:
+        body["items"] = list(items)  # what is missing, as the detail ends with them
     return body
 
 
@@ -80,11 +89,14 @@ def install_handlers(app: FastAPI) -> None:
 
     async def signoff_error(request: Request, exc: SignoffError) -> Response:
         status, rule = exc.http_status, None
+        items: tuple[str, ...] = ()
         if isinstance(exc, WorkflowRefused):
-            rule = exc.rule or "workflow"
+            rule, items = exc.rule or "workflow", exc.items
             status = 412 if rule in STALE_RULES else status
         title = type(exc).__name__
-        body = problem_body(status, title, exc.render(), rule=rule, instance=request.url.path)
+        body = problem_body(
+            status, title, exc.render(), rule=rule, instance=request.url.path, items=items
+        )
         return _render(request, body)
 
     async def own_problem(request: Request, exc: Problem) -> Response:

@@ -1,6 +1,9 @@
 """Storage: one SQLAlchemy implementation over SQLite or PostgreSQL, the artifact store,
 the projector that derives every table from the ledger's events, and typed reads."""
 
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 from ._artifacts import ArtifactStore
 from ._asof import Replay, replayed
 from ._engine import DEFAULT_HOME, WRITE_LOCK, Store, database_url, lock_writes, signoff_home
@@ -32,8 +35,18 @@ from ._records import (
     WaiverRecord,
 )
 from ._repo import Repository
-from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, snapshot
 from ._watch import LedgerWatch, note_append
+
+if TYPE_CHECKING:
+    from ._snapshot import PROJECTED_TABLES, Difference, first_difference, replay, snapshot
+
+# The snapshot and replay that `ledger verify` compares: no other command needs them.
+__getattr__ = lazy_attributes(
+    __name__,
+    globals(),
+    {"_snapshot": ("PROJECTED_TABLES", "Difference", "first_difference", "replay", "snapshot")},
+)
+
 
 __all__ = [
     "DEFAULT_HOME",

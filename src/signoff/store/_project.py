@@ -83,6 +83,12 @@ def _user_deactivated(session: Session, e: Event, at: dt.datetime) -> None:
     row.deactivated_at = at
 
 
+def _user_reactivated(session: Session, e: Event, at: dt.datetime) -> None:
+    row = session.get(UserRow, user_id(session, e.payload["name"]))
+    assert row is not None
+    row.deactivated_at = None
+
+
 def _key_registered(session: Session, e: Event, at: dt.datetime) -> None:
     row = session.get(UserRow, user_id(session, e.payload["name"]))
     assert row is not None
@@ -249,6 +255,7 @@ _HANDLERS: dict[str, Callable[[Session, Event, dt.datetime], None]] = {
     "user.role_revoked": _role_revoked,
     "user.key_registered": _key_registered,
     "user.deactivated": _user_deactivated,
+    "user.reactivated": _user_reactivated,
     "team.created": _team_created,
     "model.registered": _model_registered,
     "version.added": _version_added,

@@ -101,7 +101,7 @@ class DeployServices:
                 if current.emergency:
                     check_not_expired(current, unit.now)
                 elif current.missing and current.state != CRState.DEPLOYED:
-                    raise refuse("not_ready", cr=name, missing="; ".join(current.missing))
+                    raise refuse("not_ready", cr=name, items=current.missing)
                 if current.state != CRState.DEPLOYED and current.outstanding():
                     needed = ", ".join(
                         f"{o['needed'] - o['have']} {o['role']}" for o in current.outstanding()

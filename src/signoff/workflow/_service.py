@@ -128,7 +128,7 @@ class ChangeRequestServices:
                     unit.repo, self._core.artifacts, rules, ref, record.to_stage, unit.now
                 )
                 if missing:
-                    raise refuse("not_ready", cr=cr_id(record.number), missing="; ".join(missing))
+                    raise refuse("not_ready", cr=cr_id(record.number), items=missing)
                 move(unit, self._core, record, "submitted", {})
                 rule = rules.governance.stages[record.to_stage]
                 if rule.promotion == "automatic":

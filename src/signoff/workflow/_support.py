@@ -8,7 +8,7 @@ the same lock as the write it guards.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, SignoffError, WorkflowRefused
@@ -87,10 +87,13 @@ REFUSALS = {
 }
 
 
-def refuse(rule: str, **fields: Any) -> WorkflowRefused:
-    """The refusal for ``rule`` (exit 4), its message filled in and ``rule`` set."""
+def refuse(rule: str, *, items: Sequence[str] = (), **fields: Any) -> WorkflowRefused:
+    """The refusal for ``rule`` (exit 4), its message filled in and ``rule`` set; ``items``
+    (what is missing) end the message as ``{missing}``, joined by ``; ``."""
+    if items:
+        fields["missing"] = "; ".join(items)
     refusal = WorkflowRefused(REFUSALS[rule].format(**fields))
-    refusal.rule = rule
+    refusal.rule, refusal.items = rule, tuple(items)
     return refusal
 
 
