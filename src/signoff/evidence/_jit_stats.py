@@ -111,29 +111,30 @@ def order_statistics(values, kth, low, out):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _plain_sum(a, n):  # type: ignore[no-untyped-def]
-    """NumPy's ``pairwise_sum`` of ``a[:n]``, n ≤ 128 (−0.0 start below 8 values)."""
+def _plain_sum(a, start, n):  # type: ignore[no-untyped-def]
+    """NumPy's ``pairwise_sum`` of ``a[start : start + n]``, n ≤ 128 (−0.0 start below 8)."""
     if n < 8:
         res = -0.0
-        for i in range(n):
+        for i in range(start, start + n):
             res += a[i]
         return res
-    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
-    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
     i = 8
     while i < n - (n % 8):
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
+        j = start + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[i]
+        res += a[start + i]
         i += 1
     return res
 
@@ -144,7 +145,7 @@ def _segment(x, a, e):  # type: ignore[no-untyped-def]
     pairwise sum of the rest added (``x[a]`` alone when ``e ≤ a + 1``)."""
     if e <= a + 1:
         return x[a]
-    return x[a] + _plain_sum(x[a + 1 : e], e - a - 1)
+    return x[a] + _plain_sum(x, a + 1, e - a - 1)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -162,6 +163,7 @@ def count_sums(stack, fine, tb, cal, first, tp, fn, fp, tn, s2, s1, ll, gap, mce
     rows, groups, _, width = stack.shape
     k = (width - fine) // 4
     bins = cal.shape[0]
+    counts = fine + 3 * k  # the coarse counts' first column
     buf = np.empty(2 * k)
     lab = np.empty(k)
     tot = np.empty(k)
@@ -169,34 +171,29 @@ def count_sums(stack, fine, tb, cal, first, tp, fn, fp, tn, s2, s1, ll, gap, mce
     gaps = np.empty(max(bins, 1))
     for r in range(rows):
         for g in range(groups):
-            n0 = stack[r, g, 0, fine + 3 * k : fine + 4 * k]
-            n1 = stack[r, g, 1, fine + 3 * k : fine + 4 * k]
+            row0, row1 = stack[r, g, 0], stack[r, g, 1]
             a = b = c = d = 0.0
-            for j in range(k):
-                if j < tb:
-                    b += n1[j]
-                    d += n0[j]
-                else:
-                    a += n1[j]
-                    c += n0[j]
+            for j in range(tb):
+                b += row1[counts + j]
+                d += row0[counts + j]
+            for j in range(tb, k):
+                a += row1[counts + j]
+                c += row0[counts + j]
             o = first + g
             tp[r, o], fn[r, o], fp[r, o], tn[r, o] = a, b, c, d
-            for i in range(3):  # scores (label 1 only), squared scores, log-loss terms
-                lo = fine + i * k
-                for j in range(k):
-                    buf[j] = stack[r, g, 0, lo + j]
-                    buf[k + j] = stack[r, g, 1, lo + j]
-                if i == 0:
-                    s1[r, o] = _plain_sum(buf[k:], k)
-                    for j in range(k):
-                        sco[j] = buf[j] + buf[k + j]
-                elif i == 1:
-                    s2[r, o] = _plain_sum(buf, 2 * k)
-                else:
-                    ll[r, o] = _plain_sum(buf, 2 * k)
+            for j in range(k):  # scores: the positives' sum, and per bin both labels'
+                buf[k + j] = row1[fine + j]
+                sco[j] = row0[fine + j] + row1[fine + j]
+            s1[r, o] = _plain_sum(buf, k, k)
+            for j in range(k):  # squared scores, label 0's bins then label 1's
+                buf[j], buf[k + j] = row0[fine + k + j], row1[fine + k + j]
+            s2[r, o] = _plain_sum(buf, 0, 2 * k)
+            for j in range(k):  # log-loss terms
+                buf[j], buf[k + j] = row0[fine + 2 * k + j], row1[fine + 2 * k + j]
+            ll[r, o] = _plain_sum(buf, 0, 2 * k)
             for j in range(k):
-                tot[j] = n0[j] + n1[j]
-                lab[j] = n1[j]
+                tot[j] = row0[counts + j] + row1[counts + j]
+                lab[j] = row1[counts + j]
             worst = -np.inf
             for m in range(bins):
                 e = cal[m + 1] if m + 1 < bins else k
@@ -204,5 +201,5 @@ def count_sums(stack, fine, tb, cal, first, tp, fn, fp, tn, s2, s1, ll, gap, mce
                 gaps[m] = abs(_segment(lab, cal[m], e) - _segment(sco, cal[m], e))
                 if count > 0:
                     worst = max(worst, gaps[m] / count)
-            gap[r, o] = _plain_sum(gaps, bins)
+            gap[r, o] = _plain_sum(gaps, 0, bins)
             mce[r, o] = worst
