@@ -37,7 +37,7 @@ STATS_STEPS = (
     "make_grid",
     "joint_groups",
     "build_table",
-    "_evaluate",
+    "evaluate",
     "score_ranks",
     "roc_auc_by_group",
     "average_precision",

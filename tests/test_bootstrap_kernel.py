@@ -37,7 +37,7 @@ from signoff.evidence import (
 from signoff.evidence._marginals import plan_marginals, view_sums
 from signoff.evidence._poisson import PoissonTables
 from signoff.evidence._views import view_counts_shared
-from signoff.metrics import binned_roc_auc
+from signoff.metrics import COUNT_SUMS, binned_roc_auc, count_sums
 
 MEANS = np.array([1.0, 2.0, 3.0, 7.0, 20.0, 63.0, 178.0, 1209.0, 40_000.0, 7.0])
 
@@ -151,6 +151,61 @@ def test_compiled_replicates_are_the_numpy_replicates(paths: Any) -> None:
             np.testing.assert_array_equal(fa, fb, err_msg=name)
             for part in ("n", "s", "s2", "ll"):
                 np.testing.assert_array_equal(getattr(ta, part), getattr(tb, part), name)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "intersections"),
+    [(["a", "b", "c"], [["a", "c"], ["c", "a"]]), (["a", "d", "e"], [["d", "e"]])],
+    ids=["product", "sparse"],
+)
+def test_compiled_count_sums_are_numpys_on_the_side_by_side_table(
+    paths: Any, attributes: list[str], intersections: list[list[str]]
+) -> None:
+    """The kernel's sums of every view's groups, read straight from the views' stacks,
+    equal ``metrics.count_sums`` of the side-by-side coarse table, to the bit (sums of
+    scores pairwise as NumPy adds them, calibration segments as ``add.reduceat``)."""
+    frame = _frame(20_000, seed=7)
+    config = _config(attributes, intersections, replicates=40)
+    attrs = encode_attributes(frame, config, file=Path("x.parquet"))
+    joint = joint_groups(attrs)
+    s = frame["s"].to_numpy(np.float64)
+    grid = make_grid(s, threshold=0.5, calibration_bins=10)
+    table = build_table(frame["y"].to_numpy(np.int8), s, joint.codes, joint.n_groups, grid)
+    views = plan_views(attrs, joint, overall="all")
+    _, loaded = paths(lambda: _kernel.loaded())
+    assert loaded is not None
+    rng = np.random.default_rng(2)
+    for chunk in replicate_tables(table, replicates=40, rng=rng, chunk=15, views=views):
+        found = chunk.compiled_sums(views)
+        assert found is not None
+        sums, fine = found
+        joined, fine_numpy = chunk.side_by_side(views)
+        expected = count_sums(joined)
+        assert list(sums) == list(COUNT_SUMS) == list(expected)
+        for name in COUNT_SUMS:
+            np.testing.assert_array_equal(sums[name], expected[name], err_msg=name)
+            assert sums[name].tobytes() == expected[name].tobytes(), name  # signed zeros too
+        for a, b in zip(fine, fine_numpy, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_order_statistics_kernel_selects_what_partition_places() -> None:
+    jit = _kernel.for_draws(_kernel.MIN_DRAWS)
+    assert jit is not None
+    rng = np.random.default_rng(11)
+    for rows, columns in ((1000, 37), (200, 5), (9, 3), (1, 4)):
+        values = np.round(rng.normal(size=(rows, columns)), 1)  # many ties
+        values[rng.random(values.shape) < 0.05] = np.inf
+        values[: rows // 3, 0] = np.inf  # a column with a long run of +inf
+        if columns > 1:
+            values[:, 1] = np.arange(rows)[::-1]  # descending: every value enters a tail
+        for kth in ([0, 1, rows - 2, rows - 1], [rows // 40, rows // 40 + 1], [rows - 1]):
+            kth = sorted({min(max(k, 0), rows - 1) for k in kth})
+            low = sum(1 for k in kth if 2 * k < rows)
+            out = np.empty((len(kth), columns))
+            jit.order_statistics(values, np.array(kth, dtype=np.intp), low, out)
+            expected = np.partition(values, kth, axis=0)[kth]
+            np.testing.assert_array_equal(out, expected, err_msg=f"{rows} {kth}")
 
 
 def test_inversion_and_adjustment_draw_the_same_counts(paths: Any) -> None:

@@ -2,9 +2,10 @@
 
 One count table over the joint groups of every protected attribute; every
 view (overall, each attribute, each intersection) is a regrouping of it.
-The same :func:`_evaluate` runs on the observed table (point estimates) and
-on each chunk of bootstrap replicates (intervals), so the two can never
-disagree about a definition.
+The same :func:`~._evaluate.evaluate` runs on the observed table (point
+estimates) and on each chunk of bootstrap replicates (intervals), so the two
+can never disagree about a definition; the intervals of every statistic of
+every view are taken at once, the views' groups side by side.
 """
 
 from __future__ import annotations
@@ -16,24 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
-from ..evidence import (
-    Attribute,
-    CountTable,
-    FloatArray,
-    Replicates,
-    View,
-    replicate_tables,
-    view_table,
-)
-from ..metrics import (
-    binned_average_precision,
-    binned_roc_auc,
-    disparities,
-    group_statistics,
-    reliability,
-    shift_scenarios,
-)
+from ..evidence import Attribute, FloatArray, replicate_tables, view_table
+from ..metrics import reliability, shift_scenarios
 from ._counting import OVERALL, Counted, count_arrays
+from ._evaluate import Joined, Values, evaluate, layout, split
 from ._interval import percentile_interval
 
 __all__ = [
@@ -47,7 +34,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
-Values = dict[str, dict[str, FloatArray]]  # view → metric → array (*batch, G) or (*batch,)
+Bounds = tuple[FloatArray, FloatArray]
 
 
 @dataclass(frozen=True)
@@ -67,45 +54,6 @@ class Statistics:
     shift_shares: dict[str, FloatArray]
     edges: FloatArray  # calibration bin edges
     replicates: int
-
-
-def _evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Values:
-    """Every statistic of every view of the observed table or of a chunk of replicates.
-
-    Replicates carry coarse-grid sums and fine counts: the binned ranking statistics
-    come from the fine counts — ROC AUC for every view, average precision for the
-    overall view only (the only place it is reported).
-    """
-    out: Values = {}
-    split = table.views(views) if isinstance(table, Replicates) else {}
-    for view in views:
-        name = view.name
-        if isinstance(table, Replicates):
-            coarse, fine = split[name]
-            stats = group_statistics(coarse, ranking=False)
-            stats["roc_auc"] = binned_roc_auc(fine)
-            if name == OVERALL:
-                stats["pr_auc"] = binned_average_precision(fine)
-        else:
-            stats = group_statistics(view_table(table, view))
-        if name != OVERALL:
-            stats.update(disparities(stats, privileged=view.privileged))
-            base, _, shifted = shift_scenarios(
-                stats, delta=config.shift_delta, metric=config.shift_metric
-            )
-            drop = base[..., None] - shifted
-            defined = ~np.isnan(drop)
-            worst = np.where(defined, drop, -np.inf).max(axis=-1)
-            stats["max_shift_degradation"] = np.where(
-                defined.any(axis=-1), np.maximum(worst, 0.0), np.nan
-            )
-            stats["shift"] = shifted
-        out[name] = stats
-    attrs = [v for v in out if v != OVERALL]
-    out[OVERALL]["max_shift_degradation"] = np.stack(
-        [out[a]["max_shift_degradation"] for a in attrs], axis=-1
-    ).max(axis=-1)
-    return out
 
 
 def compute_statistics(
@@ -132,38 +80,63 @@ def summarise(
 ) -> Statistics:
     """Point estimates and bootstrap intervals from the count table, whatever the engine."""
     table, views = counted.table, counted.views
-    point = _evaluate(table, views, config)
+    observed = evaluate(table, views, config)
 
     # Exact ranking point estimates from the rows; the bootstrap's binned values are
     # shifted by the same offset, so intervals sit around them.
-    offsets: Values = {}
-    for view, auc in counted.exact_auc.items():
-        offsets[view] = {"roc_auc": auc - point[view]["roc_auc"]}
-        point[view]["roc_auc"] = auc
+    sizes, starts = layout(views)
+    binned = observed.groups["roc_auc"]
+    auc_offset = np.zeros_like(binned)
+    point = split(observed, views)
+    for index, view in enumerate(views):
+        if view.name in counted.exact_auc:
+            auc = counted.exact_auc[view.name]
+            auc_offset[starts[index] : starts[index] + sizes[index]] = (
+                auc - point[view.name]["roc_auc"]
+            )
+            point[view.name]["roc_auc"] = auc
     ap = np.array([counted.average_precision])
-    offsets[OVERALL]["pr_auc"] = ap - point[OVERALL]["pr_auc"]
+    ap_offset = ap - point[OVERALL]["pr_auc"]
     point[OVERALL]["pr_auc"] = ap
+    worst = point[OVERALL]["max_shift_degradation"]
+    point[OVERALL]["max_shift_degradation"] = worst[()]  # a NumPy scalar, as it has been
 
-    replicates = config.bootstrap.replicates
-    samples: dict[str, dict[str, list[FloatArray]]] = {v: {} for v in point}
+    replicates, confidence = config.bootstrap.replicates, config.bootstrap.confidence
+    chunks: list[Joined] = []
     done = 0
     rng = np.random.default_rng(seed)
     for chunk in replicate_tables(table, replicates=replicates, rng=rng, views=views):
-        for view, stats in _evaluate(chunk, views, config).items():
-            for metric, values in stats.items():
-                samples[view].setdefault(metric, []).append(values)
+        chunks.append(evaluate(chunk, views, config))
         done += chunk.size
         if progress is not None:
             progress("bootstrap", done, replicates)
 
     low: Values = {v: {} for v in point}
     high: Values = {v: {} for v in point}
-    for view, metrics in samples.items():
-        for metric, parts in metrics.items():
-            drawn = np.concatenate(parts, axis=0)
-            drawn = drawn + offsets.get(view, {}).get(metric, 0.0)
-            low[view][metric], high[view][metric] = percentile_interval(
-                drawn, config.bootstrap.confidence
+    if chunks:
+        # One statistic at a time (all views side by side): its replicates, shifted by
+        # the exact-minus-binned offset where there is one, and their percentiles.
+        def interval(parts: list[FloatArray], offset: FloatArray | float = 0.0) -> Bounds:
+            return percentile_interval(np.concatenate(parts) + offset, confidence)
+
+        groups = {
+            m: interval([c.groups[m] for c in chunks], auc_offset if m == "roc_auc" else 0.0)
+            for m in chunks[0].groups
+        }
+        per_view = {m: interval([c.views[m] for c in chunks]) for m in chunks[0].views}
+        shift = interval([c.shift for c in chunks])
+        ap_bounds = interval([c.pr_auc for c in chunks if c.pr_auc is not None], ap_offset)
+        for side, values in ((0, low), (1, high)):
+            values.update(
+                split(
+                    Joined(
+                        {m: v[side] for m, v in groups.items()},
+                        {m: v[side] for m, v in per_view.items()},
+                        shift[side],
+                        ap_bounds[side],
+                    ),
+                    views,
+                )
             )
 
     bins = {view.name: reliability(view_table(table, view)) for view in views}

@@ -54,11 +54,41 @@ BOOTSTRAP_SCHEME = "count-table multinomial, Poisson by table inversion adjusted
 CHUNK_CELLS = 1 << 20
 
 
+class RowCells:
+    """The cell of a row of the table (rows numbered cell after cell): the first cell
+    whose running count ``ends`` exceeds it — ``np.searchsorted(ends, row, "right")``.
+
+    Buckets of ``2**shift`` rows (about an eighth of a cell) that lie inside one cell
+    give it by one lookup; the rows of the other buckets are searched.
+    """
+
+    def __init__(self, counts: NDArray[np.int64]) -> None:
+        self.ends = np.cumsum(counts)
+        total, cells = int(self.ends[-1]), counts.shape[0]
+        self.shift = max(0, (total // (8 * cells)).bit_length() - 1)
+        buckets = ((total - 1) >> self.shift) + 1
+        # first[b] = #{c: ends[c] ≤ b·2^s} (the cell of the bucket's first row);
+        # the bucket's last row, b·2^s + 2^s − 1, is in cell #{c: ends[c] >> s ≤ b}.
+        up = -((-self.ends) >> self.shift)  # ceil(ends / 2^s)
+        self.first = np.cumsum(np.bincount(up, minlength=buckets + 1))[:buckets]
+        last = np.cumsum(np.bincount(self.ends >> self.shift, minlength=buckets + 1))[:buckets]
+        self.clean = self.first == last
+
+    def __call__(self, rows: NDArray[np.int64]) -> NDArray[np.intp]:
+        bucket = rows >> self.shift
+        out: NDArray[np.intp] = self.first[bucket]
+        other = np.flatnonzero(~self.clean[bucket])
+        if other.shape[0]:
+            out[other] = np.searchsorted(self.ends, rows[other], side="right")
+        return out
+
+
 def _adjust(
     x: NDArray[np.integer],
     counts: NDArray[np.int64],
     rng: np.random.Generator,
     jit: ModuleType | None = None,
+    cells_of: RowCells | None = None,
 ) -> None:
     """Bring every row of Poisson counts ``x`` to ``counts.sum()`` rows, in place.
 
@@ -79,17 +109,16 @@ def _adjust(
         (_remove if jit is None else _remove_compiled)(x, over, need, drawn[over], rng, jit)
     under = np.flatnonzero(drawn < total)
     if under.shape[0]:
-        rows = np.repeat(under, total - drawn[under])
-        picked = rng.integers(0, total, size=rows.shape[0])
-        ends = np.cumsum(counts)
+        short = total - drawn[under]
+        picked = rng.integers(0, total, size=int(short.sum()))
+        cells_of = cells_of or RowCells(counts)
         if jit is not None:
-            shift = max(0, (total // ends.shape[0]).bit_length() - 1)  # ~1 cell per bucket
-            guide = np.searchsorted(ends, np.arange(0, total, 1 << shift), side="right")
-            jit.add(x, rows, picked, ends, guide, shift)
+            rows = np.repeat(under, short)
+            jit.add(x, rows, picked, cells_of.ends, cells_of.first, cells_of.shift)
             return
-        key = np.sort(rows * cells + np.searchsorted(ends, picked, side="right"))
-        first = np.flatnonzero(_firsts(key))
-        x.reshape(-1)[key[first]] += np.diff(np.append(first, key.shape[0])).astype(x.dtype)
+        rank = np.repeat(np.arange(under.shape[0]), short)
+        added = np.bincount(rank * cells + cells_of(picked), minlength=under.shape[0] * cells)
+        x[under] += added.reshape(under.shape[0], cells).astype(x.dtype)
 
 
 def _remove(
@@ -167,6 +196,7 @@ class CellSampler:
         self.nonzero = np.flatnonzero(flat)
         self.counts = np.rint(flat[self.nonzero]).astype(np.int64)
         self.tables = PoissonTables(self.counts.astype(np.float64))
+        self.cells_of = RowCells(self.counts) if self.counts.shape[0] else None
 
     def draw_nonzero(
         self, size: int, rng: np.random.Generator, jit: ModuleType | None = None
@@ -175,7 +205,7 @@ class CellSampler:
 
         ``jit``: the compiled kernels, which draw the same counts (``_kernel``)."""
         x = self.tables.draw(size, rng, jit)
-        _adjust(x, self.counts, rng, jit)
+        _adjust(x, self.counts, rng, jit, self.cells_of)
         return x
 
     def draw(self, size: int, rng: np.random.Generator) -> FloatArray:

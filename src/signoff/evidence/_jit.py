@@ -14,9 +14,8 @@ in the same order, so the results are identical to the bit (the tests compare bo
   of NumPy's ``add.reduceat`` (the first value, then a pairwise sum of the rest);
 * :func:`marginals` — the views' sums of the joint stack, each marginal from its source
   marginal, sources added in increasing order (``_views.view_counts_shared``);
-* :func:`auc_sums` — the binned ROC AUC's Mann–Whitney numerator, with the groups'
-  positives and negatives (``metrics._counts._binned_roc_auc``): sums of whole and half
-  numbers, exact below 2⁵² and so equal in any order.
+* :func:`auc_sums`, :func:`count_sums` and :func:`order_statistics` — the statistics of
+  the replicates, in :mod:`._jit_stats` (re-exported here).
 """
 
 from __future__ import annotations
@@ -24,13 +23,25 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["add", "auc_sums", "invert", "marginals", "merge", "stack", "thin"]
+from ._jit_stats import auc_sums, count_sums, order_statistics
+
+__all__ = [
+    "add",
+    "auc_sums",
+    "count_sums",
+    "invert",
+    "marginals",
+    "merge",
+    "order_statistics",
+    "stack",
+    "thin",
+]
 
 _PW_BLOCK = 128  # NumPy's pairwise-summation block (PW_BLOCKSIZE)
 
 
 @nb.njit(cache=True, nogil=True)
-def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):  # type: ignore[no-untyped-def]
+def invert(u, scale, offset, guide, table_of, shift, hi, below, cdf, out):  # type: ignore[no-untyped-def]
     """``out[r, c]``: the count for uniform ``u[r, c]``: the guide's, else a binary search
     in the table; negative (the guide's entry) where the exact tail must decide."""
     rows, cells = u.shape
@@ -51,7 +62,7 @@ def invert(u, scale, offset, guide, step, table_of, shift, hi, below, cdf, out):
                         else:
                             right = mid
                     k = left - shift[t]
-            elif v >= step[at]:
+            elif v >= cdf[k + shift[table_of[c]]]:
                 k += 1
             out[r, c] = k
 
@@ -214,23 +225,3 @@ def marginals(joint, source, target, cell_map, map_start, out):  # type: ignore[
                 src = joint[r, i] if source[s] < 0 else o[source[s] + i]
                 for w in range(width):
                     o[dst, w] += src[w]
-
-
-@nb.njit(cache=True, nogil=True)
-def auc_sums(counts, wins, pos, neg):  # type: ignore[no-untyped-def]
-    """For counts (replicates, groups, 2, B): Σ pos·(negatives below + half the tied)."""
-    rows, groups, _, bins = counts.shape
-    for r in range(rows):
-        for g in range(groups):
-            below = 0.0
-            total = 0.0
-            positives = 0.0
-            for b in range(bins):
-                n = counts[r, g, 0, b]
-                p = counts[r, g, 1, b]
-                total += p * (below + 0.5 * n)
-                below += n
-                positives += p
-            wins[r, g] = total
-            pos[r, g] = positives
-            neg[r, g] = below

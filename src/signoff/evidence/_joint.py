@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._groups import Attribute, Codes, _combine, _radix, compact
+from ._groups import Attribute, Codes, _combine, _radix, compact, present_codes
 
 __all__ = ["JointGroups", "joint_groups"]
 
@@ -68,7 +68,7 @@ def joint_groups(attributes: Sequence[Attribute]) -> JointGroups:
     names = tuple(a.name for a in base)
     radix, size = _radix(base)
     rows = radix.shape[0]
-    present = np.bincount(radix, minlength=size) > 0 if size <= 4 * rows + 1024 else None
+    present = present_codes(radix, size) if size <= 4 * rows + 1024 else None
     if present is not None and size <= PRODUCT_SLACK * int(present.sum()) + PRODUCT_EXTRA:
         codes = compact(radix, size)
         del radix

@@ -3,7 +3,7 @@
 The kernels (:mod:`._jit`) give the same numbers as the NumPy path, to the bit; they only
 take less time.  numba is an optional extra (``pip install 'signoff[fast]'``); without it
 the NumPy path runs, with no warning.  Importing numba and loading the kernels from its
-cache costs about 0.4 s of CPU once per process, so they are loaded only for a bootstrap
+cache costs about 0.45–0.5 s of CPU once per process, so they are loaded only for a bootstrap
 of at least :data:`MIN_DRAWS` cell draws (replicates × non-empty cells), where they pay
 for it; once loaded they serve every later bootstrap of the process.
 """
@@ -16,8 +16,10 @@ from types import ModuleType
 __all__ = ["DISABLE_ENV", "MIN_DRAWS", "for_draws", "loaded"]
 
 #: Cell draws (replicates × non-empty cells) from which loading the kernels pays: they
-#: save about 25 ns per draw (the wide benchmark set) against about 0.4 s to load.
-MIN_DRAWS = 20_000_000
+#: save about 31 ns per draw (the wide benchmark set: 0.5 s of 1.18 s for 15.9M draws)
+#: against about 0.45–0.5 s to import numba and load every kernel from numba's cache in a
+#: fresh process (measured 2026-11-29; ``docs/performance.md``).
+MIN_DRAWS = 15_000_000
 #: Set to ``1`` to keep to the NumPy path even with numba installed.
 DISABLE_ENV = "SIGNOFF_NO_JIT"
 

@@ -32,10 +32,13 @@ __all__ = ["PoissonTables"]
 
 #: Rows of uniforms inverted at a time: about 256 Ki values, which stay in the caches.
 BLOCK_VALUES = 1 << 18
-_ABOVE = 2.0  # a comparison value no uniform reaches
 GUIDE = 32.0  # guide intervals per standard deviation (at least)
 #: Table entries (CDF values and guide intervals) built at most: about 24 MiB.
 TABLE_BUDGET = 1 << 21
+#: Uniforms inverted at a time on the NumPy path (its temporaries: about 16 bytes each).
+INVERT_VALUES = 1 << 16
+#: Guide intervals built at a time (the temporary arrays' length while building).
+GUIDE_BLOCK = 1 << 16
 
 
 def _cdf(
@@ -57,6 +60,54 @@ def _cdf(
         keep = np.arange(w) < size[cells, None]
         out[(start[cells, None] + np.arange(w))[keep]] = cdf[keep]
     return out, below
+
+
+def _guide(
+    cdf: NDArray[np.float64],
+    below: NDArray[np.float64],
+    lo: NDArray[np.int64],
+    size: NDArray[np.int64],
+    m: NDArray[np.int64],
+) -> NDArray[np.int32]:
+    """The guide entries of some tables (their CDF values back to back in ``cdf``; ``m``
+    guide intervals each), as :class:`PoissonTables` describes."""
+    tables = m.shape[0]
+    start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+    guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
+    owner = np.repeat(np.arange(tables), size)
+    # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
+    # smallest table index whose value exceeds the interval's start; the values
+    # inside the interval are those from first[i] to first[i+1] (exclusive) that
+    # are below its end.  #{k: F(k)·M ≤ i} counts through ceil(F·M) ≤ i.
+    slot = guide_start + np.arange(tables)  # M_t + 1 slots per table
+    tick = np.minimum(np.ceil(cdf * m[owner]).astype(np.int64), m[owner])
+    hits = np.bincount(slot[owner] + tick, minlength=int(m.sum()) + tables)
+    running = np.cumsum(hits)
+    before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
+    gtable = np.repeat(np.arange(tables), m)
+    per = np.repeat  # a table's value on each of its guide intervals: np.repeat(v, m)
+    at_slot = np.arange(int(m.sum())) + gtable  # slot of the interval: slot[t] + i
+    i = at_slot - per(slot, m)
+    first = running[at_slot] - per(before, m)
+    # values strictly inside the interval: F·M in (i, i+1)
+    strict = np.bincount(
+        slot[owner] + tick,
+        weights=(cdf * m[owner] < tick).astype(np.float64),
+        minlength=int(m.sum()) + tables,
+    )
+    inside = strict[at_slot + 1]
+    m_at = per(m.astype(np.float64), m)
+    size_at = per(size, m)
+    search = (
+        (inside > 1)
+        | (i / m_at < per(below, m))  # the lower tail is reachable
+        | (first >= size_at)  # the interval starts above the table
+        | ((inside == 1) & (first + 1 >= size_at))
+        | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
+    )
+    value = per(lo, m) + first
+    guide: NDArray[np.int32] = np.where(search, ~value, value).astype(np.int32)
+    return guide
 
 
 class PoissonTables:
@@ -91,42 +142,27 @@ class PoissonTables:
         start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
         cdf, below = _cdf(lam, lo, size)
         guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
-        owner = np.repeat(np.arange(tables), size)
-        # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
-        # smallest table index whose value exceeds the interval's start; the values
-        # inside the interval are those from first[i] to first[i+1] (exclusive) that
-        # are below its end.  #{k: F(k)·M ≤ i} counts through ceil(F·M) ≤ i.
-        slot = guide_start + np.arange(tables)  # M_t + 1 slots per table
-        tick = np.minimum(np.ceil(cdf * m[owner]).astype(np.int64), m[owner])
-        hits = np.bincount(slot[owner] + tick, minlength=int(m.sum()) + tables)
-        running = np.cumsum(hits)
-        before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
-        gtable = np.repeat(np.arange(tables), m)
-        i = np.arange(int(m.sum())) - guide_start[gtable]
-        first = running[slot[gtable] + i] - before[gtable]
-        # values strictly inside the interval: F·M in (i, i+1)
-        strict = np.bincount(
-            slot[owner] + tick,
-            weights=(cdf * m[owner] < tick).astype(np.float64),
-            minlength=int(m.sum()) + tables,
-        )
-        inside = strict[slot[gtable] + i + 1]
-        end = (i + 1) / m[gtable]
-        search = (
-            (inside > 1)
-            | (i / m[gtable] < below[gtable])  # the lower tail is reachable
-            | (first >= size[gtable])  # the interval starts above the table
-            | ((inside == 1) & (first + 1 >= size[gtable]))
-            | (end > cdf[start[gtable] + size[gtable] - 1])  # the upper tail is reachable
-        )
-        value = lo[gtable] + first
-        self.guide = np.where(search, ~value, value).astype(np.int32)
-        at = np.minimum(start[gtable] + first, cdf.shape[0] - 1)
-        self.step = np.where((inside == 1) & ~search, cdf[at], _ABOVE)
+        self.guide = np.empty(int(m.sum()), dtype=np.int32)
+        # A few tables at a time: every temporary array is the size of their guides.
+        filled = np.cumsum(m)
+        begin = 0
+        while begin < tables:
+            done = int(guide_start[begin])
+            end = max(begin + 1, int(np.searchsorted(filled, done + GUIDE_BLOCK, "right")))
+            into = slice(done, int(filled[end - 1]))
+            self.guide[into] = _guide(
+                cdf[start[begin] : start[end - 1] + size[end - 1]],
+                below[begin:end],
+                lo[begin:end],
+                size[begin:end],
+                m[begin:end],
+            )
+            begin = end
         self.scale = m.astype(np.float64)[self.table_of]
         self.offset = guide_start.astype(np.intp)[self.table_of]
         self.lam, self.lo, self.hi, self.below = lam, lo, hi, below
         self.cdf, self.shift = cdf, start - lo
+        self.cell_shift = self.shift[self.table_of].astype(np.intp)
         self.widest = int(size.max()) if tables else 0
 
     @property
@@ -152,13 +188,26 @@ class PoissonTables:
             block = out[begin : begin + min(rows, size - begin)]
             u = rng.random((block.shape[0], self.tabulated.shape[0]))
             if everything:
-                block[:] = self.invert(u, jit)
+                self._invert_into(u, block, jit)
                 continue
             block[:, self.tabulated] = self.invert(u, jit)
             block[:, self.direct] = rng.poisson(
                 self.direct_lam, (block.shape[0], self.direct.shape[0])
             )
         return out
+
+    def _invert_into(
+        self, u: NDArray[np.float64], out: NDArray[np.integer], jit: ModuleType | None
+    ) -> None:
+        """:meth:`invert` into ``out``, a few rows at a time on the NumPy path (its
+        temporary arrays, several per uniform, stay small)."""
+        if jit is not None:
+            out[:] = self.invert(u, jit)
+            return
+        rows = max(1, INVERT_VALUES // max(1, u.shape[1]))
+        for begin in range(0, u.shape[0], rows):
+            part = slice(begin, begin + rows)
+            out[part] = self.invert(u[part])
 
     def invert(self, u: NDArray[np.float64], jit: ModuleType | None = None) -> NDArray[np.int32]:
         """The counts of the tabulated cells for uniforms ``u`` of shape ``(rows, cells
@@ -171,7 +220,6 @@ class PoissonTables:
                 self.scale,
                 self.offset,
                 self.guide,
-                self.step,
                 self.table_of,
                 self.shift,
                 self.hi,
@@ -183,7 +231,10 @@ class PoissonTables:
             at = (u * self.scale).astype(np.intp)  # exact: M is a power of two
             at += self.offset  # added as integers: a float sum could round into the next
             x = self.guide.take(at)
-            x += u >= self.step.take(at)
+            # The guide's count k, or k + 1 when u reaches F(k): F(k) lies in u's interval
+            # only when the interval holds one value (else F(k) is beyond it and u < F(k)).
+            plain = x >= 0
+            x += plain & (u >= self.cdf.take(np.where(plain, x + self.cell_shift, 0)))
         hard = np.flatnonzero(x < 0)
         if hard.shape[0]:
             flat = x.reshape(-1)

@@ -34,6 +34,9 @@ from ._views import View, view_counts, view_counts_shared, view_table
 __all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
 
 Mode = Literal["joint", "views"]
+#: NumPy adds up to this many values in one unrolled pairwise block (``PW_BLOCKSIZE``),
+#: the only order of additions the compiled sums reproduce.
+PAIRWISE_BLOCK = 128
 
 
 def _starts(grid: ScoreGrid) -> NDArray[np.intp]:
@@ -103,6 +106,58 @@ class Replicates:
             return {v.name: self.split(self.by_view[v.name]) for v in views}
         summed = view_counts_shared(self.stacked, views)
         return {v.name: self.split(summed[v.name]) for v in views}
+
+    def side_by_side(self, views: Sequence[View]) -> tuple[CountTable, list[FloatArray]]:
+        """Every view's groups side by side: one coarse-grid table of shape
+        ``(size, ΣG, 2, K')`` (view after view, each in its group order), and each view's
+        fine counts.  The table's arrays are contiguous with each group's cells in the
+        order :meth:`split` gives them, so a statistic of a group sums the same numbers
+        in the same order as on the view's own table."""
+        if self.by_view is not None:
+            stacks = [self.by_view[v.name] for v in views]
+        else:
+            summed = view_counts_shared(self.stacked, views)
+            stacks = [summed[v.name] for v in views]
+        b, k = self.fine_bins, self.grid.n_bins
+        if self.coarse_counts:
+            n = np.concatenate([a[..., b + 3 * k : b + 4 * k] for a in stacks], axis=-3)
+        else:
+            n = np.concatenate(
+                [np.add.reduceat(a[..., :b], self.starts, axis=-1) for a in stacks], axis=-3
+            )
+        s, s2, ll = (
+            np.concatenate([a[..., b + i * k : b + (i + 1) * k] for a in stacks], axis=-3)
+            for i in range(3)
+        )
+        table = CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid)
+        return table, [a[..., :b] for a in stacks]
+
+    def compiled_sums(
+        self, views: Sequence[View]
+    ) -> tuple[dict[str, FloatArray], list[FloatArray]] | None:
+        """``metrics.count_sums`` of every view's groups side by side, ``(size, ΣG)`` each,
+        and each view's fine counts — by the compiled kernel, straight from the views'
+        stacks (no side-by-side table), the same values to the bit; None when the
+        kernels are not loaded or the chunk was not made by them."""
+        jit = _kernel.loaded()
+        k, bins = self.grid.n_bins, self.grid.calibration_starts.shape[0]
+        if jit is None or self.by_view is None or not self.coarse_counts:
+            return None
+        if 2 * k > PAIRWISE_BLOCK or bins > PAIRWISE_BLOCK:
+            return None
+        stacks = [self.by_view[v.name] for v in views]
+        total = sum(v.n_groups for v in views)
+        # metrics.COUNT_SUMS, in the kernel's order
+        sums = {n: np.empty((self.size, total)) for n in ("tp", "fn", "fp", "tn", "s2")}
+        sums.update({n: np.empty((self.size, total)) for n in ("s1", "ll", "gap", "mce")})
+        first = 0
+        cal = self.grid.calibration_starts.astype(np.intp)
+        for view, stack in zip(views, stacks, strict=True):
+            jit.count_sums(
+                stack, self.fine_bins, self.grid.threshold_bin, cal, first, *sums.values()
+            )
+            first += view.n_groups
+        return sums, [a[..., : self.fine_bins] for a in stacks]
 
     def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
         """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""

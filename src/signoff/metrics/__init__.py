@@ -22,12 +22,16 @@ from ._registry import (
 
 if TYPE_CHECKING:
     from ._counts import (
+        COUNT_SUMS,
         GROUP_STATISTICS,
         binned_average_precision,
         binned_roc_auc,
+        count_sums,
         group_statistics,
         ratio,
         reliability,
+        statistics_from_sums,
+        view_totals,
     )
     from ._curves import OperatingCurves, curve_points, curves_from_counts, operating_curves
     from ._fairness import DISPARITY_METRICS, disparities, spread
@@ -58,12 +62,16 @@ __getattr__ = lazy_attributes(
     globals(),
     {
         "_counts": (
+            "COUNT_SUMS",
             "GROUP_STATISTICS",
             "binned_average_precision",
             "binned_roc_auc",
+            "count_sums",
             "group_statistics",
             "ratio",
             "reliability",
+            "statistics_from_sums",
+            "view_totals",
         ),
         "_curves": (
             "OperatingCurves",
@@ -106,6 +114,7 @@ __getattr__ = lazy_attributes(
 
 
 __all__ = [
+    "COUNT_SUMS",
     "DISPARITY_METRICS",
     "GROUP_STATISTICS",
     "METRICS",
@@ -128,6 +137,7 @@ __all__ = [
     "closest_metrics",
     "cohens_h",
     "column_kind",
+    "count_sums",
     "curve_points",
     "curves_from_counts",
     "data_quality",
@@ -145,6 +155,8 @@ __all__ = [
     "score_ranks",
     "shift_scenarios",
     "spread",
+    "statistics_from_sums",
     "table",
     "two_proportion_power",
+    "view_totals",
 ]

@@ -9,16 +9,21 @@ is zero is NaN ("undefined"), never 0 and never a warning.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..evidence import CountTable, FloatArray, compiled_kernels
 
 __all__ = [
+    "COUNT_SUMS",
     "GROUP_STATISTICS",
     "binned_average_precision",
     "binned_roc_auc",
+    "count_sums",
     "group_statistics",
     "ratio",
     "reliability",
+    "statistics_from_sums",
+    "view_totals",
 ]
 
 #: Names returned by :func:`group_statistics`, in report order.
@@ -55,6 +60,18 @@ def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     out = np.full(np.broadcast_shapes(np.shape(numerator), np.shape(denominator)), np.nan)
     np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
     return out
+
+
+def view_totals(values: FloatArray, starts: NDArray[np.intp] | None = None) -> FloatArray:
+    """Sum over the last (group) axis, kept with length 1; with ``starts`` (several views'
+    groups side by side, view ``v``'s from ``starts[v]`` to the next start) each group
+    gets its own view's sum.  For row counts the sums are exact in any order, so a view
+    side by side with others gets the very values it gets alone."""
+    if starts is None:
+        out: FloatArray = values.sum(axis=-1, keepdims=True)
+        return out
+    sizes = np.diff(np.append(starts, values.shape[-1]))
+    return np.repeat(np.add.reduceat(values, starts, axis=-1), sizes, axis=-1)
 
 
 def _binned_roc_auc(pos: FloatArray, neg: FloatArray) -> FloatArray:
@@ -114,33 +131,71 @@ def reliability(table: CountTable) -> tuple[FloatArray, FloatArray, FloatArray]:
     return counts, labels, scores
 
 
-def group_statistics(table: CountTable, *, ranking: bool = True) -> dict[str, FloatArray]:
+#: The sums over a group's cells that every count-based statistic is computed from
+#: (:func:`count_sums`; the compiled bootstrap kernels give the same, to the bit).
+COUNT_SUMS: tuple[str, ...] = ("tp", "fn", "fp", "tn", "s2", "s1", "ll", "gap", "mce")
+
+
+def count_sums(table: CountTable) -> dict[str, FloatArray]:
+    """Per group, shape ``(*batch, G)``: the confusion counts at the threshold; the sums of
+    squared scores, of the positives' scores and of log-loss terms; the calibration gaps
+    summed over the calibration bins, and the largest gap per row of a non-empty bin
+    (−inf when none)."""
+    tb = table.grid.threshold_bin
+    neg, pos = table.n[..., 0, :], table.n[..., 1, :]
+    cal_count, cal_labels, cal_scores = reliability(table)
+    gap = np.abs(cal_labels - cal_scores)
+    per_bin_gap = ratio(gap, cal_count)
+    return {
+        "tp": pos[..., tb:].sum(axis=-1),
+        "fn": pos[..., :tb].sum(axis=-1),
+        "fp": neg[..., tb:].sum(axis=-1),
+        "tn": neg[..., :tb].sum(axis=-1),
+        "s2": table.s2.sum(axis=(-2, -1)),
+        "s1": table.s[..., 1, :].sum(axis=-1),
+        "ll": table.ll.sum(axis=(-2, -1)),
+        "gap": gap.sum(axis=-1),
+        "mce": np.where(cal_count > 0, per_bin_gap, -np.inf).max(axis=-1),
+    }
+
+
+def group_statistics(
+    table: CountTable, *, ranking: bool = True, starts: NDArray[np.intp] | None = None
+) -> dict[str, FloatArray]:
     """Every per-group statistic, each of shape ``(*batch, G)``.
 
     Definitions follow scikit-learn (``ŷ = [s ≥ threshold]``); see
     ``docs/metrics.md`` for each.  ``ranking=False`` leaves out the binned ranking
     statistics (``roc_auc``, ``pr_auc``), the only ones that read the fine bins: the
     bootstrap computes them from fine counts and the rest from a coarse-grid table.
+    ``starts``: the table holds several views' groups side by side (view ``v``'s from
+    ``starts[v]``); only ``share`` reads across groups, and it then reads its own view's.
     """
-    tb = table.grid.threshold_bin
-    neg, pos = table.n[..., 0, :], table.n[..., 1, :]
-    tp = pos[..., tb:].sum(axis=-1)
-    fn = pos[..., :tb].sum(axis=-1)
-    fp = neg[..., tb:].sum(axis=-1)
-    tn = neg[..., :tb].sum(axis=-1)
+    ranks = None
+    if ranking:
+        neg, pos = table.n[..., 0, :], table.n[..., 1, :]
+        ranks = (_binned_roc_auc(pos, neg), _binned_average_precision(pos, neg))
+    return statistics_from_sums(count_sums(table), ranking=ranks, starts=starts)
+
+
+def statistics_from_sums(
+    sums: dict[str, FloatArray],
+    *,
+    ranking: tuple[FloatArray, FloatArray] | None = None,
+    starts: NDArray[np.intp] | None = None,
+) -> dict[str, FloatArray]:
+    """:func:`group_statistics` from the groups' :func:`count_sums`; ``ranking``: the
+    binned (ROC AUC, average precision), left out when None."""
+    tp, fn, fp, tn = sums["tp"], sums["fn"], sums["fp"], sums["tn"]
     count = tp + fn + fp + tn
     positives = tp + fn
-
     # Σ(s − y)² = Σs² − 2·Σ_{y=1} s + #{y=1}
-    squared_error = table.s2.sum(axis=(-2, -1)) - 2.0 * table.s[..., 1, :].sum(axis=-1) + positives
-    cal_count, cal_labels, cal_scores = reliability(table)
-    gap = np.abs(cal_labels - cal_scores)
-    per_bin_gap = ratio(gap, cal_count)
-    mce = np.where(cal_count > 0, per_bin_gap, -np.inf).max(axis=-1)
+    squared_error = sums["s2"] - 2.0 * sums["s1"] + positives
+    mce = sums["mce"]
 
     out = {
         "count": count,
-        "share": ratio(count, count.sum(axis=-1, keepdims=True)),
+        "share": ratio(count, view_totals(count, starts)),
         "base_rate": ratio(positives, count),
         "selection_rate": ratio(tp + fp, count),
         "accuracy": ratio(tp + tn, count),
@@ -149,17 +204,17 @@ def group_statistics(table: CountTable, *, ranking: bool = True) -> dict[str, Fl
         "specificity": ratio(tn, tn + fp),
         "false_positive_rate": ratio(fp, fp + tn),
         "f1": ratio(2.0 * tp, 2.0 * tp + fp + fn),
-        "roc_auc": _binned_roc_auc(pos, neg) if ranking else count,
-        "pr_auc": _binned_average_precision(pos, neg) if ranking else count,
+        "roc_auc": count if ranking is None else ranking[0],
+        "pr_auc": count if ranking is None else ranking[1],
         "brier_score": ratio(squared_error, count),
-        "log_loss": ratio(table.ll.sum(axis=(-2, -1)), count),
-        "expected_calibration_error": ratio(gap.sum(axis=-1), count),
+        "log_loss": ratio(sums["ll"], count),
+        "expected_calibration_error": ratio(sums["gap"], count),
         "maximum_calibration_error": np.where(np.isfinite(mce), mce, np.nan),
         "true_positives": tp,
         "false_positives": fp,
         "true_negatives": tn,
         "false_negatives": fn,
     }
-    if not ranking:
+    if ranking is None:
         del out["roc_auc"], out["pr_auc"]
     return out

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..evidence import FloatArray
-from ._counts import ratio
+from ._counts import ratio, view_totals
 
 __all__ = ["SHIFT_METRICS", "ShiftMetric", "shift_scenarios"]
 
@@ -45,7 +46,11 @@ def _metric(
 
 
 def shift_scenarios(
-    stats: Mapping[str, FloatArray], *, delta: float, metric: ShiftMetric
+    stats: Mapping[str, FloatArray],
+    *,
+    delta: float,
+    metric: ShiftMetric,
+    starts: NDArray[np.intp] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The metric under every one-group shift.
 
@@ -58,6 +63,13 @@ def shift_scenarios(
         Absolute change of one group's share.
     metric : str
         Which metric to recompute.
+    starts : ndarray of intp, optional
+        The groups of several attributes side by side along the last axis, attribute
+        ``v``'s from ``starts[v]`` to the next start: each is shifted on its own (a
+        scenario moves a group's share within its attribute), ``base`` has one value
+        per attribute (shape ``(*batch, V)``) and the scenarios stay side by side.
+        The totals are sums of row counts, exact in any order, so every value is the
+        very one the attribute alone gives.
 
     Returns
     -------
@@ -74,7 +86,7 @@ def shift_scenarios(
     parts = [
         stats[k] for k in ("true_positives", "false_positives", "true_negatives", "false_negatives")
     ]
-    total = count.sum(axis=-1, keepdims=True)
+    total = view_totals(count, starts)
     share = ratio(count, total)  # (*batch, G)
     n_groups = count.shape[-1]
     target = np.stack([share + delta, share - delta], axis=-1).clip(0.0, 1.0)  # (*batch, G, 2)
@@ -84,10 +96,13 @@ def shift_scenarios(
     own = np.nan_to_num(ratio(target, share[..., None]), nan=0.0)  # (*batch, G, 2)
     rest = np.nan_to_num(ratio(1.0 - target, 1.0 - share[..., None]), nan=0.0)
     shifted_parts = [
-        rest * (p.sum(axis=-1, keepdims=True) - p)[..., None] + own * p[..., None] for p in parts
+        rest * (view_totals(p, starts) - p)[..., None] + own * p[..., None] for p in parts
     ]
     shifted = _metric(metric, *shifted_parts).reshape((*count.shape[:-1], 2 * n_groups))
-    base = _metric(metric, *[p.sum(axis=-1) for p in parts])
+    if starts is None:
+        base = _metric(metric, *[p.sum(axis=-1) for p in parts])
+    else:
+        base = _metric(metric, *[np.add.reduceat(p, starts, axis=-1) for p in parts])
     shares = np.stack(
         [np.repeat(share, 2, axis=-1), target.reshape((*count.shape[:-1], 2 * n_groups))], axis=-1
     )
