@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -155,13 +156,26 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-TEMPLATE = Path(__file__).with_name("performance_template.md")
+#: The blocks of docs/performance.md a run rewrites; everything around them is written by
+#: hand and kept as it is.
+BLOCK = "<!-- bench:{name}{rest}-->\n(.*?)<!-- /bench:{name} -->"
+
+
+def _replace_block(text: str, name: str, body: str, path: Path) -> str:
+    pattern = re.compile(BLOCK.format(name=re.escape(name), rest=r"[^>]*?"), re.S)
+    found = pattern.search(text)
+    if found is None:
+        raise SystemExit(f"{path}: no <!-- bench:{name} --> … <!-- /bench:{name} --> block")
+    start, end = found.span(1)
+    return text[:start] + body + "\n" + text[end:]
 
 
 def write_docs(
     path: Path, rows: list[Row], machine: dict[str, str], notes: list[str], *, date: str
 ) -> None:
-    """Rewrite ``docs/performance.md`` with this run's figures."""
+    """Rewrite the generated blocks of ``docs/performance.md`` with this run's figures
+    (between ``<!-- bench:results -->`` and ``<!-- /bench:results -->``, and the same for
+    ``machine``); the hand-written sections around them stay as they are."""
     short = f"{machine['CPU']}, {machine['CPU count']} CPUs, {machine['memory']}"
     failed = [r for r in rows if r.result in {"FAIL", "ERROR"}]
     failures = (
@@ -173,13 +187,18 @@ def write_docs(
         )
         + ".  `python benchmarks/bench_profile.py` shows where the time and memory go."
     )
-    text = TEMPLATE.read_text(encoding="utf-8").format(
-        failures=failures,
-        date=date,
-        machine_short=short,
-        table=markdown_table(rows),
-        notes="\n".join(f"* {n}" for n in notes),
-        machine="\n".join(f"* {k}: {v}" for k, v in machine.items()),
+    results = "\n\n".join(
+        [
+            f"Run on {date} on {short}.",
+            markdown_table(rows),
+            failures,
+            "\n".join(f"* {n}" for n in notes),
+        ]
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8")
+    for name, body in (
+        ("results", results),
+        ("machine", "\n".join(f"* {k}: {v}" for k, v in machine.items())),
+    ):
+        text = _replace_block(text, name, body, path)
     path.write_text(text, encoding="utf-8")
