@@ -113,24 +113,48 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps({"frozen": gc.get_freeze_count()}), file=sys.stderr)
+print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold()}),
+      file=sys.stderr)
 """
 
 
-def _frozen_after(*args: str) -> int:
+def _collector_after(*args: str, home: Path | None = None) -> dict[str, Any]:
+    env = dict(os.environ, NO_COLOR="1")
+    if home is not None:
+        env.pop("SIGNOFF_DATABASE_URL", None)
+        env["SIGNOFF_HOME"] = str(home)
     done = subprocess.run(
-        [sys.executable, "-c", _FREEZE_WRAPPER, *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, NO_COLOR="1"),
+        [sys.executable, "-c", _FREEZE_WRAPPER, *args], capture_output=True, text=True, env=env
     )
-    return int(json.loads(done.stderr.strip().splitlines()[-1])["frozen"])
+    found: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    return found
+
+
+def _frozen_after(*args: str) -> int:
+    return int(_collector_after(*args)["frozen"])
 
 
 def test_the_console_script_freezes_what_an_audit_imported(demo: Path, tmp_path: Path):
     """Everything imported is moved out of the collector's way before the computation."""
     assert _frozen_after("--version") == 0
     assert _frozen_after("audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "out")) > 10_000
+
+
+def test_a_registry_command_freezes_its_imports_and_puts_the_collector_back(tmp_path: Path):
+    """While a short-lived command imports, its collector runs seldom (it walked the ~300k
+    new objects some 200 times); once the registry is open they are frozen and the
+    collector's thresholds are Python's again."""
+    _collector_after("db", "upgrade", home=tmp_path)
+    after = _collector_after("model", "list", home=tmp_path)
+    assert after["frozen"] > 10_000
+    python = subprocess.run(
+        [sys.executable, "-c", "import gc; print(list(gc.get_threshold()))"],
+        capture_output=True,
+        text=True,
+    )
+    default = json.loads(python.stdout)
+    assert after["threshold"] == default
+    assert _collector_after("--version")["threshold"][0] > default[0]  # never settled
 
 
 def test_an_audit_inside_another_process_leaves_its_collector_alone(

@@ -14,7 +14,7 @@ import typer
 
 from .._time import iso_utc
 from ..errors import ConfigError
-from ._app import CliTable, app, err_console, on_exit, out_console
+from ._app import CliTable, app, err_console, on_exit, out_console, settle_imports
 from ._remote import remote_actor, remote_mode, remote_signoff
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
@@ -128,6 +128,7 @@ def open_signoff(*, deliver: bool = True, write: bool = True) -> Signoff:
         writer_key=writer,
     )
     on_exit(api.close)  # the database connections are released when the command ends
+    settle_imports()  # the registry's modules are in: frozen, the collector as it was
     return api
 
 
