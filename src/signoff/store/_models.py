@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -381,6 +382,16 @@ class MonitorWindowRow(Base):
         Index(None, "version_id"),
         # each version's last window in force, the recent ones, the failed ones (portfolio)
         Index("ix_monitor_windows_last", "version_id", "superseded_by", "window_end", "ledger_seq"),
+        # the windows in force only: PostgreSQL orders by window_end from it (IS NULL on a
+        # column of the index above is a condition, not an equality, so its order is unused)
+        Index(
+            "ix_monitor_windows_in_force",
+            "version_id",
+            "window_end",
+            "ledger_seq",
+            sqlite_where=text("superseded_by IS NULL"),
+            postgresql_where=text("superseded_by IS NULL"),
+        ),
         Index(None, "at"),
         Index(None, "status"),
     )

@@ -170,14 +170,27 @@ class PortfolioReads(RegistryReads):
         or not.  The ``monitor_windows`` projection picks them; their events are read."""
         w, other = MonitorWindowRow, aliased(MonitorWindowRow)
         versions = select(w.version_id).distinct().subquery()
-        last = (  # per version, one search of ix_monitor_windows_last
+        in_force = (other.version_id == versions.c.version_id, other.superseded_by.is_(None))
+        # per version, the latest end, else (no window has one) the highest seq: each one
+        # search of ix_monitor_windows_in_force from its end (PostgreSQL sorted every
+        # version's windows for one ORDER BY window_end DESC NULLS LAST)
+        with_end = (
             select(other.ledger_seq)
-            .where(other.version_id == versions.c.version_id, other.superseded_by.is_(None))
-            .order_by(other.window_end.desc().nulls_last(), other.ledger_seq.desc())
+            .where(*in_force, other.window_end.is_not(None))
+            .order_by(other.window_end.desc(), other.ledger_seq.desc())
             .limit(1)
             .correlate(versions)
             .scalar_subquery()
         )
+        without = (
+            select(other.ledger_seq)
+            .where(*in_force, other.window_end.is_(None))
+            .order_by(other.ledger_seq.desc())
+            .limit(1)
+            .correlate(versions)
+            .scalar_subquery()
+        )
+        last = func.coalesce(with_end, without)
         wanted = union(
             select(last).select_from(versions),
             select(w.ledger_seq).where(w.superseded_by.is_(None), w.at > since),
