@@ -104,6 +104,33 @@ def test_serve_refuses_settings_that_cannot_work(cli, env):
     assert "SIGNOFF_FRESH_LOGIN" in garbled.stderr
 
 
+def test_serve_runs_as_a_long_lived_process(cli, env, monkeypatch):
+    """The console script marks its process short-lived (bulk reads kept until it ends, the
+    collector seldom while importing); `serve` keeps running, so it undoes that before the
+    server starts: a kept read per request would be a leak."""
+    import gc
+
+    import uvicorn
+
+    import signoff._gc
+    from signoff.cli._app import long_lived_process, short_lived_process
+
+    default, seen = gc.get_threshold(), {}
+
+    def run(*args: object, **kwargs: object) -> None:
+        signoff._gc.keep_until_exit(object())
+        seen.update(kept=len(signoff._gc._kept), threshold=gc.get_threshold())
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    short_lived_process()  # as `signoff` (the console script) starts
+    try:
+        served = cli("serve", env=env)
+    finally:
+        long_lived_process()
+    assert served.exit_code == 0, served.output
+    assert seen == {"kept": 0, "threshold": default}
+
+
 def test_a_shorter_fresh_login_window(monkeypatch):
     import datetime as dt
 

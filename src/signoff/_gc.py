@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["keep_until_exit", "mark_short_lived", "paused_gc"]
+__all__ = ["keep_until_exit", "mark_long_lived", "mark_short_lived", "paused_gc"]
 
 _lock = threading.Lock()
 _holders = 0
@@ -50,6 +50,14 @@ def mark_short_lived() -> None:
     script, which ends without tearing down the interpreter: ``signoff.cli._exit``)."""
     global _short_lived
     _short_lived = True
+
+
+def mark_long_lived() -> None:
+    """Undo :func:`mark_short_lived`: this process serves (``signoff serve`` in the
+    console script's process), so bulk reads are freed as usual from now on."""
+    global _short_lived
+    _short_lived = False
+    _kept.clear()
 
 
 def keep_until_exit(*objects: object) -> None:

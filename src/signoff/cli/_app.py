@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__
-from .._gc import mark_short_lived
+from .._gc import mark_long_lived, mark_short_lived
 from ..errors import SignoffError
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "current_user",
     "err_console",
     "handle_errors",
+    "long_lived_process",
     "out_console",
     "settle_imports",
     "short_lived_process",
@@ -75,6 +76,14 @@ def short_lived_process() -> None:
     _SHORT_LIVED["yes"] = True
     mark_short_lived()  # bulk reads are kept, not freed one by one (signoff._gc)
     gc.set_threshold(WHILE_IMPORTING, *_THRESHOLDS[1:])
+
+
+def long_lived_process() -> None:
+    """This process keeps running (``signoff serve`` started by the console script): undo
+    :func:`short_lived_process` — bulk reads freed, the collector as Python sets it."""
+    _SHORT_LIVED["yes"] = False
+    mark_long_lived()
+    gc.set_threshold(*_THRESHOLDS)
 
 
 def settle_imports() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .._time import iso_utc
-from ._app import app, err_console, handle_errors
+from ._app import app, err_console, handle_errors, long_lived_process
 from ._registry import As, acting_user, open_registry
 from ._remote import command_name, remote_mode
 
@@ -81,6 +81,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (stateless).", min=1)] = 1,
 ) -> None:
     """Run the REST API and web UI (settings: SIGNOFF_* variables, see docs/server.md)."""
+    long_lived_process()  # a server: its reads are freed, not kept until the process ends
     if remote_mode():  # a server over its own database: not a client of another one
         from ..client import not_remote
 
