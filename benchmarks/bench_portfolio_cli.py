@@ -92,6 +92,8 @@ def main() -> None:
             "SIGNOFF_ARTIFACT_ROOT": str(args.template / "artifacts"),
         }
         env.pop("SIGNOFF_URL", None)
+        if args.url is None and args.server is None:  # a template older than the schema
+            subprocess.run([str(SIGNOFF), "db", "upgrade"], env=env, capture_output=True)
         if args.server is not None:  # the client of a warm server: no database here
             env.update(SIGNOFF_URL=args.server, SIGNOFF_TOKEN=args.token or "")
             env.pop("SIGNOFF_DATABASE_URL")
