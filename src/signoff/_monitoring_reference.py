@@ -5,10 +5,12 @@ audit, found by the path and SHA-256 its manifest recorded (beside the monitor c
 in the working directory; a folder or a glob of Parquet files as well as one file).
 Only its schema is read here (the Parquet footer, a CSV file's header): when it holds
 the config's score column, the engine of ``data.engine`` profiles it as it is.  When it
-does not, the audited model file scores it — Parquet 65,536 rows at a time into a
-temporary Parquet file (:func:`signoff.models.score_parquet`, as the audit's DuckDB
-engine does; a ``scoring`` progress bar counts the rows), so memory holds one batch
-whatever the engine; a CSV file only in memory, with the NumPy engine, as the audit.
+does not, the audited model file scores it — 65,536 rows at a time into a temporary
+Parquet file (:func:`signoff.models.score_source`, as the audit's DuckDB engine does; a
+``scoring`` progress bar counts the rows), so memory holds one batch whatever the
+engine.  CSV files are first copied to Parquet by DuckDB out of core, typed from every
+row as pandas types them; only a CSV set the NumPy engine takes on (``engine: numpy``,
+or ``auto`` within :data:`~signoff.engines.MEMORY_BUDGET`) is scored in memory.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ import pandas as pd
 
 from .engines import MEMORY_BUDGET, DataSource, find_source
 from .errors import ConfigError, DataError
-from .models import load_model, score_parquet
+from .models import load_model, score_source
 from .monitor import LoadedMonitorConfig, file_sha256, load_monitor_config, read_table
 from .registry import Registry, VersionRef
 
-__all__ = ["AUDIT_DATA_MISSING", "CSV_NEEDS_NUMPY", "NO_AUDIT", "Progress", "reference"]
+__all__ = ["AUDIT_DATA_MISSING", "NO_AUDIT", "Progress", "reference"]
 
 Progress = Callable[[str, int, int], None]
 NO_AUDIT = (
@@ -38,12 +40,6 @@ NO_AUDIT = (
 AUDIT_DATA_MISSING = (
     "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
     "(sha256 {sha256}); no file with that content at {tried}"
-)
-CSV_NEEDS_NUMPY = (
-    "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on the CSV file {path}, "
-    "which has no {score!r} column; data.engine {engine} scores the audited model over "
-    "Parquet files only (CSV types would be guessed batch by batch): use engine numpy, or "
-    "give `reference: {{path: FILE}}` with the scores"
 )
 
 
@@ -134,23 +130,13 @@ def reference(
     scored_by = {**described, "scored_by": inputs["model"]["sha256"]}
     with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
         scored = Path(folder) / "reference.parquet"
-        if source.kind == "parquet":
-            score_parquet(
-                source.files,
-                model,
-                scored,
-                column=score,
-                positive_label=positive,
-                progress=progress,
-            )
-        elif (engine := _engine(loaded, source)) == "numpy":
+        if source.kind == "csv" and _engine(loaded, source) == "numpy":  # fits in memory
             frames = [read_table(f, what="reference") for f in source.files]
             frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
             frame[score] = model.scores(frame, positive_label=positive)
             frame.to_parquet(scored, index=False)
         else:
-            message = CSV_NEEDS_NUMPY.format(
-                audit=audit.id, ref=ref, path=source.path, score=score, engine=engine
+            score_source(
+                source, model, scored, column=score, positive_label=positive, progress=progress
             )
-            raise ConfigError(message, file=loaded.path, field="data.engine")
         yield scored, scored_by

@@ -1,9 +1,11 @@
 """The DuckDB engine with a model: score the evaluation set in bounded batches first.
 
-A model file and an evaluation set larger than memory: :func:`signoff.models.score_parquet`
-reads the Parquet files 65,536 rows at a time, hands each batch to the model as the same
-pandas frame the NumPy path would build, and appends the batch — its own Arrow columns
-untouched, plus the score — to one Parquet file in a temporary folder.  Memory stays at
+A model file and an evaluation set larger than memory: :func:`signoff.models.score_source`
+reads the Parquet files 65,536 rows at a time (CSV files are first copied to one
+Parquet file by DuckDB out of core, typed from every row as pandas types them), hands
+each batch to the model as the same pandas frame the NumPy path would build, and
+appends the batch — its own Arrow columns untouched, plus the score — to one Parquet
+file in a temporary folder.  Memory stays at
 one batch whatever the rows; a ``scoring`` progress bar counts the rows.  The audit then
 runs on that file as a predictions-only audit whose score column is
 :data:`~._duck.SCORED` (hidden from data quality and proxies), so every number is the one
@@ -18,18 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import AuditConfig
-from ..engines import DataSource
-from ..errors import ConfigError
-from ..models import LoadedModel, score_parquet
+from ..engines import DataSource, csv_header
+from ..models import LoadedModel, score_source
 from ._duck import SCORED
 from ._inputs import feature_columns
 
-__all__ = ["MODEL_NEEDS_PARQUET", "score_to_parquet"]
-
-MODEL_NEEDS_PARQUET = (
-    "data.engine duckdb scores a model over Parquet files only (CSV types would be guessed "
-    "batch by batch); convert the data to Parquet or use engine numpy"
-)
+__all__ = ["score_to_parquet"]
 
 
 def score_to_parquet(
@@ -42,13 +38,14 @@ def score_to_parquet(
     """Score every row into ``folder``; the scored source and the config that audits it."""
     import pyarrow.parquet as pq
 
-    if source.kind != "parquet":
-        raise ConfigError(MODEL_NEEDS_PARQUET, field="data.engine")
-    names = pq.read_schema(source.files[0]).names
+    if source.kind == "parquet":
+        names = pq.read_schema(source.files[0]).names
+    else:
+        names = csv_header(source.files[0])
     features = feature_columns(config, pd.DataFrame(columns=names), model)
     out = folder / "scored.parquet"
-    score_parquet(
-        source.files,
+    score_source(
+        source,
         model,
         out,
         column=SCORED,

@@ -1,11 +1,13 @@
 """signoff.engines: where a data set is, and the engines that read it out of core.
 
 ``find_source`` turns a path (a file, a folder, a glob) into the checked files of one
-data set; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to spill to;
+data set; ``csv_to_parquet`` copies CSV files to Parquet out of core, typed as pandas
+types them; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to spill to;
 ``spark_session`` finds or starts a Spark session.  The audit and monitoring use them
 alike.
 """
 
+from ._csv import CSV_ROW_FIELDS, CSV_UNREADABLE, csv_header, csv_to_parquet
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
 from ._sources import (
@@ -28,6 +30,8 @@ from ._spark_session import read_parquet as spark_read_parquet
 from ._spark_session import session as spark_session
 
 __all__ = [
+    "CSV_ROW_FIELDS",
+    "CSV_UNREADABLE",
     "MEMORY_BUDGET",
     "SPARK_FRAME",
     "SPARK_LOCAL_SETTINGS",
@@ -35,6 +39,8 @@ __all__ = [
     "DataSource",
     "Engine",
     "Kind",
+    "csv_header",
+    "csv_to_parquet",
     "duckdb_connect",
     "duration_units",
     "find_source",

@@ -2,10 +2,10 @@
 
 ``data.path`` may name a .csv or .parquet file, a folder (its .parquet files, else its
 .csv files, in name order, subfolders included) or a glob (``scores/*.parquet``).  Files
-of one data set must agree on their columns and types: the first file that differs
-from the first one is named, with the column.  The manifest's ``data.sha256`` is the
-file's SHA-256 for one file; for several, the SHA-256 of one line per file,
-``<sha256>  <path relative to the pattern's folder>``, in name order.
+of one data set must agree on their columns (Parquet files on their types too): the
+first file that differs from the first one is named, with the column.  The manifest's
+``data.sha256`` is the file's SHA-256 for one file; for several, the SHA-256 of one line
+per file, ``<sha256>  <path relative to the pattern's folder>``, in name order.
 
 ``data.engine: auto`` picks NumPy while the data fits :data:`MEMORY_BUDGET` (the
 uncompressed size Parquet records in its footer, or a CSV file's size), DuckDB past it.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import DataError, MissingExtraError
+from ._csv import csv_header
 
 __all__ = [
     "MEMORY_BUDGET",
@@ -142,14 +143,28 @@ def _same_schema(file: Path, schema: object, first: Path, first_schema: object) 
             raise DataError(EXTRA_COLUMN.format(column=name, first=first.name), file=file)
 
 
+def _same_header(files: list[Path]) -> None:
+    """Every CSV file has the first one's columns (their types are the data set's)."""
+    first = csv_header(files[0])
+    for file in files[1:]:
+        names = csv_header(file)
+        for name in first:
+            if name not in names:
+                message = MISSING_COLUMN.format(column=name, first=files[0].name)
+                raise DataError(message, file=file, field=name)
+        for name in names:
+            if name not in first:
+                raise DataError(EXTRA_COLUMN.format(column=name, first=files[0].name), file=file)
+
+
 def find_source(path: Path, *, what: str = "evaluation data") -> DataSource:
     """The files ``path`` names, checked to form one data set.
 
     Raises
     ------
     DataError
-        Nothing matches, files of two kinds, or Parquet files whose columns differ
-        (naming the file and the column).
+        Nothing matches, files of two kinds, or files whose columns differ (Parquet
+        schemas, CSV headers; naming the file and the column).
     """
     files = _files(path)
     if not files:
@@ -162,7 +177,11 @@ def find_source(path: Path, *, what: str = "evaluation data") -> DataSource:
     if kinds[0] not in _SUFFIXES:  # one file, named as such
         raise DataError(UNSUPPORTED.format(suffix=files[0].suffix or "(no suffix)"), file=path)
     kind: Kind = "parquet" if kinds[0] == ".parquet" else "csv"
-    size = _parquet_size(files) if kind == "parquet" else sum(f.stat().st_size for f in files)
+    if kind == "parquet":
+        size = _parquet_size(files)
+    else:
+        _same_header(files)
+        size = sum(f.stat().st_size for f in files)
     return DataSource(path, tuple(files), kind, size)
 
 

@@ -24,10 +24,11 @@ which a crafted file could use to crash the process), again unless
 ``trusted``.  Native booster and ONNX files hold no code.
 
 :func:`score_parquet` scores Parquet files larger than memory, 65,536 rows at a
-time, into one Parquet file.
+time, into one Parquet file; :func:`score_source` does the same for a data set of
+Parquet or CSV files (CSV copied to Parquet out of core first).
 """
 
-from ._batches import score_parquet
+from ._batches import score_parquet, score_source
 from ._boosters import LightGBMClassifier
 from ._load import load_model
 from ._loaded import LoadedModel
@@ -39,4 +40,5 @@ __all__ = [
     "OnnxClassifier",
     "load_model",
     "score_parquet",
+    "score_source",
 ]

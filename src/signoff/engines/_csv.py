@@ -1,0 +1,176 @@
+"""CSV files converted to one Parquet file out of core, typed as pandas types them.
+
+An evaluation set in CSV that a model must score in batches is first copied to Parquet
+by DuckDB (``COPY (SELECT … FROM read_csv([...])) TO … (FORMAT parquet)``), so every
+batch read from it has the same types.  DuckDB infers each column's type from every row
+of every file (``sample_size = -1``), never from the first rows, and the types are those
+``pandas.read_csv`` gives the same files:
+
+* candidates are booleans, 64-bit integers, doubles and text only — dates, times and
+  ``yes``/``no`` stay text, as pandas leaves them;
+* a column DuckDB reads as boolean is text unless every value is one of pandas' own
+  spellings (``True``/``TRUE``/``true``, ``False``/``FALSE``/``false``);
+* pandas' missing-value spellings (``""``, ``NA``, ``nan``, ``NULL``, …) are nulls;
+* an integer column with a missing value is a double column (pandas' ``float64``);
+* a column whose first rows look like integers and later ones like decimals is a double
+  column, and one with text anywhere is a text column.
+
+A malformed file is a :class:`~signoff.errors.DataError` naming the file and, for a row
+of the wrong length, its line (the reader's own line count, quoted line ends included).
+Memory stays within DuckDB's limit (:data:`MEMORY_LIMIT`, spilling to ``temp_dir``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+from ._duckdb import connect, quote
+
+__all__ = ["CSV_ROW_FIELDS", "CSV_UNREADABLE", "csv_header", "csv_to_parquet"]
+
+CSV_ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
+CSV_UNREADABLE = "could not be read as CSV: {reason}"
+#: The strings ``pandas.read_csv`` reads as missing by default (its documented list).
+PANDAS_NA = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+PANDAS_BOOLEANS = ("True", "TRUE", "true", "False", "FALSE", "false")
+_TYPES = ("BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(_literal(i) for i in items) + "]"
+
+
+def _read_csv(files: Sequence[Path], types: dict[str, str] | None = None) -> str:
+    """SQL: ``read_csv`` over ``files`` with pandas' dialect (and ``types`` if given)."""
+    options = [
+        "header = true",
+        "delim = ','",
+        "quote = '\"'",
+        "escape = '\"'",
+        "comment = ''",
+        "skip = 0",
+        "union_by_name = true",  # several files: columns matched by name, as pandas does
+        "sample_size = -1",
+        f"auto_type_candidates = {_list(_TYPES)}",
+        f"nullstr = {_list(PANDAS_NA)}",
+    ]
+    if types is not None:
+        columns = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
+        options.append("types = {" + columns + "}")
+    paths = _list([str(f) for f in files])
+    return f"read_csv({paths}, {', '.join(options)})"
+
+
+def csv_header(file: Path) -> list[str]:
+    """The column names on a CSV file's first line (none for an empty file)."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=file) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _bad_row(file: Path) -> DataError | None:
+    """The first record of ``file`` whose field count is not the header's (blank lines
+    are skipped), streamed through :mod:`csv` as the in-memory reader checks it."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            expected = None
+            for row in reader:
+                if not row:
+                    continue
+                if expected is None:
+                    expected = len(row)
+                elif len(row) != expected:
+                    message = CSV_ROW_FIELDS.format(found=len(row), expected=expected)
+                    return DataError(message, file=file, line=reader.line_num)
+    except UnicodeDecodeError as exc:
+        reason = f"byte {exc.start} of a block is not UTF-8"
+        return DataError(CSV_UNREADABLE.format(reason=reason), file=file)
+    except (OSError, csv.Error) as exc:
+        return DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=file)
+    return None
+
+
+def _refused(files: Sequence[Path], exc: BaseException) -> DataError:
+    """The error to give for a failed read: a bad row by file and line when there is one."""
+    for file in files:
+        if (found := _bad_row(file)) is not None:
+            return found
+    return DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=files[0])
+
+
+def _types(con: Any, files: Sequence[Path]) -> dict[str, str]:
+    """Column → DuckDB type, from every row, as pandas would type it (no integer nulls yet)."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {_read_csv(files)}").fetchall()
+    types = {str(row[0]): str(row[1]) for row in described}
+    flags = [c for c, t in types.items() if t == "BOOLEAN"]
+    if flags:  # DuckDB also reads t/f, yes/no, … as booleans; pandas does not
+        raw = _read_csv(files, dict.fromkeys(flags, "VARCHAR"))
+        spelled = ", ".join(
+            f"bool_and({quote(c)} IS NULL OR {quote(c)} IN {tuple(PANDAS_BOOLEANS)!r})"
+            for c in flags
+        )
+        kept = con.execute(f"SELECT {spelled} FROM {raw}").fetchall()[0]
+        for column, ok in zip(flags, kept, strict=True):
+            if ok is False:
+                types[column] = "VARCHAR"
+    return types
+
+
+def csv_to_parquet(files: Sequence[Path], out: Path, *, temp_dir: Path) -> int:
+    """Copy every row of the CSV ``files`` (one data set) to the Parquet file ``out``.
+
+    Returns the rows.  Raises :class:`~signoff.errors.DataError` for a file DuckDB
+    cannot read (a row of the wrong length named by file and line); ``out`` is then
+    not left behind.
+    """
+    import duckdb
+
+    con = connect(str(temp_dir))
+    try:
+        con.execute("SET preserve_insertion_order = true")  # the rows in file order
+        types = _types(con, files)
+        con.execute(
+            f"COPY (SELECT * FROM {_read_csv(files, types)}) TO {_literal(str(out))} "
+            "(FORMAT parquet)"
+        )
+        integers = [c for c, t in types.items() if t == "BIGINT"]
+        if integers:  # pandas reads an integer column with a missing value as float64
+            counts = ", ".join(f"count(*) - count({quote(c)})" for c in integers)
+            read = f"read_parquet({_literal(str(out))})"
+            nulls = con.execute(f"SELECT {counts} FROM {read}").fetchall()[0]
+            doubles = [c for c, n in zip(integers, nulls, strict=True) if n]
+            if doubles:  # rewritten from the Parquet file, not parsed again
+                cast = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" for c in doubles)
+                typed = out.with_name(out.name + ".typed")
+                con.execute(
+                    f"COPY (SELECT * REPLACE ({cast}) FROM {read}) TO {_literal(str(typed))} "
+                    "(FORMAT parquet)"
+                )
+                typed.replace(out)
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(out))})")
+        return int(rows.fetchall()[0][0])
+    except duckdb.Error as exc:
+        out.unlink(missing_ok=True)
+        out.with_name(out.name + ".typed").unlink(missing_ok=True)
+        raise _refused(files, exc) from None
+    finally:
+        con.close()
