@@ -328,14 +328,6 @@ def test_model_scored_in_bounded_batches_equals_numpy(
     assert "__signoff_score__" not in columns
 
 
-def test_model_over_csv_refused_clearly(demo: Path, edit_config: Any) -> None:
-    path = edit_config(demo, lambda data: data["data"].update({"engine": "duckdb"}))
-    result = CliRunner().invoke(app, ["audit", str(path), "-o", str(demo / "out")])
-    assert result.exit_code == 2, result.output
-    assert "scores a model over Parquet files only" in result.output
-    assert "Traceback" not in result.output
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [

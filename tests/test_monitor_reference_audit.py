@@ -1,9 +1,11 @@
 """``reference: {audit: latest}`` by ``data.engine``: the baseline of ``{path: FILE}``.
 
 The audited evaluation set is found by its manifest's digest (one Parquet file, a
-folder of parts, or a CSV file); only its schema is read to see whether it holds the
-score column.  When it does not, the audited model scores it in batches of
-``signoff.models._batches.BATCH_ROWS`` rows (64 here) into a temporary Parquet file.
+folder of parts, a CSV file or a glob of CSV files); only its schema is read to see
+whether it holds the score column.  When it does not, the audited model scores it in
+batches of ``signoff.models._batches.BATCH_ROWS`` rows (64 here) into a temporary
+Parquet file — CSV files after DuckDB copied them to Parquet out of core, unless the
+NumPy engine takes them on in memory.
 Every baseline equals the one of ``reference: {path: …}`` on a file scored
 independently (the model on the whole frame in memory), on NumPy and on DuckDB, and the
 two engines equal each other: every edge, category, kind and count identical, every
@@ -25,7 +27,8 @@ import yaml
 import signoff
 from conftest import FakeClock
 from governed import build_world
-from signoff._monitoring_reference import AUDIT_DATA_MISSING, CSV_NEEDS_NUMPY, NO_AUDIT, reference
+import signoff._monitoring_reference as monitoring_reference
+from signoff._monitoring_reference import AUDIT_DATA_MISSING, NO_AUDIT, reference
 from signoff.errors import ConfigError
 from signoff.models import _batches, load_model, score_parquet
 from signoff.monitor import profile_from_dict, profile_to_dict
@@ -55,7 +58,8 @@ VERSIONS = {
     "1.0": ("data/holdout.parquet", "model"),  # scored by the audited model
     "2.0": ("data/parts", "model"),  # a folder of Parquet parts, audited by DuckDB
     "3.0": ("data/scored.parquet", "scores"),  # the scores are in the data
-    "4.0": ("data/holdout.csv", "model"),  # CSV: scored in memory, NumPy only
+    "4.0": ("data/holdout.csv", "model"),  # CSV: copied to Parquet out of core, or NumPy
+    "6.0": ("data/csv/part-*.csv", "model"),  # a glob of CSV files
 }
 
 
@@ -88,6 +92,9 @@ def project(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     (folder / "data" / "parts").mkdir()
     holdout.iloc[:100].to_parquet(folder / "data" / "parts" / "a.parquet", index=False)
     holdout.iloc[100:].to_parquet(folder / "data" / "parts" / "b.parquet", index=False)
+    (folder / "data" / "csv").mkdir()
+    holdout.iloc[:150].to_csv(folder / "data" / "csv" / "part-1.csv", index=False)
+    holdout.iloc[150:].to_csv(folder / "data" / "csv" / "part-2.csv", index=False)
     scored = holdout.copy()
     scored["score"] = load_model(folder / "model.skops").scores(holdout, positive_label=1)
     scored.to_parquet(folder / "data" / "scored.parquet", index=False)
@@ -168,19 +175,34 @@ def test_scores_in_the_data_are_profiled_as_they_are(project: Path) -> None:
         same_baseline(base, build_baseline(scored))
 
 
-def test_a_csv_evaluation_set_is_scored_in_memory_with_numpy_only(project: Path) -> None:
-    base, shown = _from_audit(project, "4.0", "numpy", [])
-    assert shown["scored_by"] == load_model(project / "model.skops").sha256
-    same_baseline(
-        base, build_baseline(_config(project, "4.0", "numpy", "{path: data/scored.parquet}"))
-    )
-    with pytest.raises(ConfigError) as refused:
-        _from_audit(project, "4.0", "duckdb", [])
-    assert refused.value.field == "data.engine"
-    assert refused.value.message == CSV_NEEDS_NUMPY.format(
-        audit=4, ref="fraud@4.0", path=project / "data" / "holdout.csv", score="score",
-        engine="duckdb",
-    )  # fmt: skip
+@pytest.mark.parametrize("version", ["4.0", "6.0"])
+def test_a_csv_evaluation_set_is_scored_out_of_core_as_in_memory(
+    project: Path, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB (and NumPy past the memory budget) copy the CSV files to Parquet and
+    score 64 rows at a time; NumPy within the budget scores the frame in memory.  Every
+    baseline equals the one of the same data scored in memory as Parquet."""
+    monkeypatch.setattr(_batches, "BATCH_ROWS", BATCH)
+    path = _config(project, version, "numpy", "{path: data/scored.parquet}")
+    expected = build_baseline(path)
+    batches = [("scoring", min(done, ROWS), ROWS) for done in range(BATCH, ROWS + BATCH, BATCH)]
+    read = [("reading CSV", 0, 1), ("reading CSV", 1, 1)]
+    bases = {}
+    for engine, budget, progress in [
+        ("numpy", None, []),  # within the budget: in memory, no batches
+        ("auto", 0, read + batches),  # past the budget: DuckDB's copy, then batches
+        ("duckdb", None, read + batches),
+    ]:
+        if budget is not None:
+            monkeypatch.setattr(monitoring_reference, "MEMORY_BUDGET", budget)
+        seen: list[tuple[str, int, int]] = []
+        bases[engine], shown = _from_audit(project, version, engine, seen)
+        assert seen == progress, engine
+        assert shown["scored_by"] == load_model(project / "model.skops").sha256
+        assert shown["audit"] == list(VERSIONS).index(version) + 1
+        same_baseline(bases[engine], expected)
+        assert bases[engine].profile.rows == ROWS
+    same_baseline(bases["numpy"], bases["duckdb"])
 
 
 def test_monitor_baseline_stores_the_scored_reference(project: Path) -> None:

@@ -11,7 +11,8 @@ of every file (``sample_size = -1``), never from the first rows, and the types a
 * a column DuckDB reads as boolean is text unless every value is one of pandas' own
   spellings (``True``/``TRUE``/``true``, ``False``/``FALSE``/``false``);
 * pandas' missing-value spellings (``""``, ``NA``, ``nan``, ``NULL``, …) are nulls;
-* an integer column with a missing value is a double column (pandas' ``float64``);
+* an integer column with a missing value, and a column with no value at all, is a
+  double column (pandas' ``float64``);
 * a column whose first rows look like integers and later ones like decimals is a double
   column, and one with text anywhere is a text column.
 
@@ -152,22 +153,23 @@ def csv_to_parquet(files: Sequence[Path], out: Path, *, temp_dir: Path) -> int:
             f"COPY (SELECT * FROM {_read_csv(files, types)}) TO {_literal(str(out))} "
             "(FORMAT parquet)"
         )
-        integers = [c for c, t in types.items() if t == "BIGINT"]
-        if integers:  # pandas reads an integer column with a missing value as float64
-            counts = ", ".join(f"count(*) - count({quote(c)})" for c in integers)
-            read = f"read_parquet({_literal(str(out))})"
-            nulls = con.execute(f"SELECT {counts} FROM {read}").fetchall()[0]
-            doubles = [c for c, n in zip(integers, nulls, strict=True) if n]
-            if doubles:  # rewritten from the Parquet file, not parsed again
-                cast = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" for c in doubles)
-                typed = out.with_name(out.name + ".typed")
-                con.execute(
-                    f"COPY (SELECT * REPLACE ({cast}) FROM {read}) TO {_literal(str(typed))} "
-                    "(FORMAT parquet)"
-                )
-                typed.replace(out)
-        rows = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(out))})")
-        return int(rows.fetchall()[0][0])
+        read = f"read_parquet({_literal(str(out))})"
+        counts = ", ".join(f"count({quote(c)})" for c in types)
+        rows, *present = con.execute(f"SELECT count(*), {counts} FROM {read}").fetchall()[0]
+        doubles = [
+            column  # pandas: an integer column with a missing value, or no value, is float64
+            for (column, kind), count in zip(types.items(), present, strict=True)
+            if (kind == "BIGINT" and count < rows) or (count == 0 and rows > 0)
+        ]
+        if doubles:
+            cast = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" for c in doubles)
+            typed = out.with_name(out.name + ".typed")  # from the Parquet file, not the CSV
+            con.execute(
+                f"COPY (SELECT * REPLACE ({cast}) FROM {read}) TO {_literal(str(typed))} "
+                "(FORMAT parquet)"
+            )
+            typed.replace(out)
+        return int(rows)
     except duckdb.Error as exc:
         out.unlink(missing_ok=True)
         out.with_name(out.name + ".typed").unlink(missing_ok=True)
