@@ -25,9 +25,9 @@ import pytest
 import yaml
 
 import signoff
+import signoff._monitoring_reference as monitoring_reference
 from conftest import FakeClock
 from governed import build_world
-import signoff._monitoring_reference as monitoring_reference
 from signoff._monitoring_reference import AUDIT_DATA_MISSING, NO_AUDIT, reference
 from signoff.errors import ConfigError
 from signoff.models import _batches, load_model, score_parquet
