@@ -98,3 +98,32 @@ def test_a_malformed_csv_row_is_named_and_nothing_is_left(
     assert "this row has" in result.output
     assert "Traceback" not in result.output
     assert list(temp.iterdir()) == []
+
+
+def test_csv_typed_from_every_row_equals_numpy(tmp_path: Path) -> None:
+    """Predictions only: columns whose first 20,480 rows look like integers and later
+    rows are decimals or text are read as pandas reads them (DuckDB's default sample
+    would fail on the text), and a bad score names its CSV row."""
+    from test_duckdb_engine import _config, _frame
+
+    frame = _frame(11, 30_000)
+    n = len(frame)
+    frame["late_text"] = [str(i % 7) for i in range(n - 1)] + ["seven"]
+    frame["late_decimal"] = [str(i % 5) for i in range(n - 1)] + ["2.5"]
+    frame["flag"] = ["True" if i % 3 else "false" for i in range(n)]
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    results = {}
+    for engine in ("numpy", "duckdb"):
+        config = _config("eval.csv", engine, replicates=20)
+        config["data"]["features"] = ["late_text", "late_decimal", "flag", "note", "level"]
+        file = tmp_path / f"audit-{engine}.yaml"
+        file.write_text(yaml.safe_dump(config))
+        results[engine] = audit(file).results
+    assert results["numpy"]["data_quality"] == results["duckdb"]["data_quality"]
+    _compare(results["numpy"], results["duckdb"])
+
+    frame.loc[25_000, "score"] = 1.5
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    result = CliRunner().invoke(app, ["audit", str(tmp_path / "audit-duckdb.yaml"), "-o", "out"])
+    assert result.exit_code == 3, result.output
+    assert "row 25001" in " ".join(result.output.split())

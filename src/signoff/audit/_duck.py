@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
-from ..engines import DataSource, quote
+from ..engines import DataSource, csv_refused, csv_scan, csv_types, quote
 from ..engines import duckdb_connect as connect
 from ..errors import DataError
 from ..evidence import (
@@ -80,18 +80,21 @@ class Reduced:
     features: tuple[str, ...]  # the feature columns (protected ones are not checked as proxies)
 
 
-def _first_row(con: Any, source: DataSource, condition: str) -> tuple[Path, int]:
+def _first_row(
+    con: Any, source: DataSource, condition: str, kinds: dict[str, str]
+) -> tuple[Path, int]:
     """The file and 1-based row of the first row meeting ``condition``."""
     con.execute("SET preserve_insertion_order = true")  # CSV rows numbered in file order
     for file in source.files:
-        reader = "read_parquet" if source.kind == "parquet" else "read_csv"
-        option = "file_row_number = true" if source.kind == "parquet" else "header = true"
-        number = "file_row_number" if source.kind == "parquet" else "row_number() OVER ()"
-        row = con.execute(
-            f"SELECT min(r) FROM (SELECT {number} AS r, * FROM {reader}(?, {option})) "
-            f"WHERE {condition}",
-            [str(file)],
-        ).fetchall()[0][0]
+        if source.kind == "parquet":
+            rows = "SELECT file_row_number AS r, * FROM read_parquet(?, file_row_number = true)"
+            parameters = [str(file)]
+        else:  # the types of the whole data set, as ``src`` reads it
+            rows = f"SELECT row_number() OVER () AS r, * FROM {csv_scan([file], kinds)}"
+            parameters = []
+        row = con.execute(f"SELECT min(r) FROM ({rows}) WHERE {condition}", parameters).fetchall()[
+            0
+        ][0]
         if row is not None:
             return file, int(row) + (1 if source.kind == "parquet" else 0)
     raise AssertionError("a row counted as bad was not found again")
@@ -121,8 +124,9 @@ def score_expression(column: str, kind: str) -> str:
     return f"{cast}({quote(column)} AS DOUBLE)"
 
 
-def _scores(con: Any, column: str, kind: str, source: DataSource) -> str:
+def _scores(con: Any, column: str, kinds: dict[str, str], source: DataSource) -> str:
     field = "data.score_column"
+    kind = kinds[column]
     q, s = quote(column), score_expression(column, kind)
     if not is_number(kind) and kind != "BOOLEAN":
         bad = con.execute(
@@ -134,11 +138,11 @@ def _scores(con: Any, column: str, kind: str, source: DataSource) -> str:
     nan = f"({s} IS NULL OR isnan({s}))"
     count = int(con.execute(f"SELECT count(*) FROM src WHERE {nan}").fetchall()[0][0])
     if count:
-        file, row = _first_row(con, source, nan)
+        file, row = _first_row(con, source, nan, kinds)
         raise DataError(SCORES_NAN.format(count=count, row=row), file=file, field=field)
     low, high = con.execute(f"SELECT min({s}), max({s}) FROM src").fetchall()[0]
     if low < 0.0 or high > 1.0:
-        file, row = _first_row(con, source, f"({s} < 0 OR {s} > 1)")
+        file, row = _first_row(con, source, f"({s} < 0 OR {s} > 1)", kinds)
         message = SCORES_RANGE.format(low=float(low), high=float(high), row=row)
         raise DataError(message, file=file, field=field)
     return s
@@ -161,12 +165,25 @@ def _attribute_maps(
     return base, seen
 
 
+def _reader(con: Any, source: DataSource) -> Any:
+    """The data as a relation: Parquet as it is, CSV typed from every row as pandas types
+    it (:func:`~signoff.engines.csv_types`), never from a sample of the first rows."""
+    if source.kind == "parquet":
+        return con.read_parquet([str(f) for f in source.files])
+    import duckdb
+
+    try:
+        types = csv_types(con, source.files)
+    except duckdb.Error as exc:  # a row of the wrong length: by file and line
+        raise csv_refused(source.files, exc) from None
+    return con.sql(f"SELECT * FROM {csv_scan(source.files, types)}")
+
+
 def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
     """Check the data and build ``agg`` (see the module docstring)."""
     import pyarrow as pa
 
-    files = [str(f) for f in source.files]
-    reader = con.read_parquet(files) if source.kind == "parquet" else con.read_csv(files)
+    reader = _reader(con, source)
     reader.create_view("src")
     columns, kinds = tuple(reader.columns), tuple(str(t) for t in reader.types)
     kind = dict(zip(columns, kinds, strict=True))
@@ -187,7 +204,7 @@ def reduce_rows(config: AuditConfig, source: DataSource, con: Any) -> Reduced:
         raise DataError(EMPTY, file=source.path)
     labels = _target(con, config, kind, source)
     con.register("mt", labels)
-    s = _scores(con, score, kind[score], source)
+    s = _scores(con, score, kind, source)
     base, distinct = _attribute_maps(con, config, source)
     distinct[config.data.target] = labels.to_pandas()["v"].rename(config.data.target)
 

@@ -7,7 +7,15 @@ types them; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to 
 alike.
 """
 
-from ._csv import CSV_ROW_FIELDS, CSV_UNREADABLE, csv_header, csv_to_parquet
+from ._csv import (
+    CSV_ROW_FIELDS,
+    CSV_UNREADABLE,
+    csv_header,
+    csv_refused,
+    csv_scan,
+    csv_to_parquet,
+    csv_types,
+)
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
 from ._sources import (
@@ -40,7 +48,10 @@ __all__ = [
     "Engine",
     "Kind",
     "csv_header",
+    "csv_refused",
+    "csv_scan",
     "csv_to_parquet",
+    "csv_types",
     "duckdb_connect",
     "duration_units",
     "find_source",

@@ -31,7 +31,15 @@ from typing import Any
 from ..errors import DataError
 from ._duckdb import connect, quote
 
-__all__ = ["CSV_ROW_FIELDS", "CSV_UNREADABLE", "csv_header", "csv_to_parquet"]
+__all__ = [
+    "CSV_ROW_FIELDS",
+    "CSV_UNREADABLE",
+    "csv_header",
+    "csv_refused",
+    "csv_scan",
+    "csv_to_parquet",
+    "csv_types",
+]
 
 CSV_ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
 CSV_UNREADABLE = "could not be read as CSV: {reason}"
@@ -52,8 +60,9 @@ def _list(items: Sequence[str]) -> str:
     return "[" + ", ".join(_literal(i) for i in items) + "]"
 
 
-def _read_csv(files: Sequence[Path], types: dict[str, str] | None = None) -> str:
-    """SQL: ``read_csv`` over ``files`` with pandas' dialect (and ``types`` if given)."""
+def csv_scan(files: Sequence[Path], types: dict[str, str] | None = None) -> str:
+    """SQL: ``read_csv`` over ``files`` with pandas' dialect (and ``types`` if given, as
+    :func:`csv_types` finds them)."""
     options = [
         "header = true",
         "delim = ','",
@@ -110,21 +119,24 @@ def _bad_row(file: Path) -> DataError | None:
     return None
 
 
-def _refused(files: Sequence[Path], exc: BaseException) -> DataError:
-    """The error to give for a failed read: a bad row by file and line when there is one."""
+def csv_refused(files: Sequence[Path], exc: BaseException) -> DataError:
+    """The error to give for a failed read of ``files`` (``exc``, DuckDB's): a row of the
+    wrong length by file and line when there is one, else DuckDB's reason."""
     for file in files:
         if (found := _bad_row(file)) is not None:
             return found
     return DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=files[0])
 
 
-def _types(con: Any, files: Sequence[Path]) -> dict[str, str]:
-    """Column → DuckDB type, from every row, as pandas would type it (no integer nulls yet)."""
-    described = con.execute(f"DESCRIBE SELECT * FROM {_read_csv(files)}").fetchall()
+def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
+    """Column → DuckDB type, from every row of ``files``, as pandas types it — but for
+    an integer column with missing values, or a column with none at all (one more
+    pass: :func:`csv_to_parquet` makes it; SQL sees NULL either way)."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {csv_scan(files)}").fetchall()
     types = {str(row[0]): str(row[1]) for row in described}
     flags = [c for c, t in types.items() if t == "BOOLEAN"]
     if flags:  # DuckDB also reads t/f, yes/no, … as booleans; pandas does not
-        raw = _read_csv(files, dict.fromkeys(flags, "VARCHAR"))
+        raw = csv_scan(files, dict.fromkeys(flags, "VARCHAR"))
         spelled = ", ".join(
             f"bool_and({quote(c)} IS NULL OR {quote(c)} IN {tuple(PANDAS_BOOLEANS)!r})"
             for c in flags
@@ -148,9 +160,9 @@ def csv_to_parquet(files: Sequence[Path], out: Path, *, temp_dir: Path) -> int:
     con = connect(str(temp_dir))
     try:
         con.execute("SET preserve_insertion_order = true")  # the rows in file order
-        types = _types(con, files)
+        types = csv_types(con, files)
         con.execute(
-            f"COPY (SELECT * FROM {_read_csv(files, types)}) TO {_literal(str(out))} "
+            f"COPY (SELECT * FROM {csv_scan(files, types)}) TO {_literal(str(out))} "
             "(FORMAT parquet)"
         )
         read = f"read_parquet({_literal(str(out))})"
@@ -173,6 +185,6 @@ def csv_to_parquet(files: Sequence[Path], out: Path, *, temp_dir: Path) -> int:
     except duckdb.Error as exc:
         out.unlink(missing_ok=True)
         out.with_name(out.name + ".typed").unlink(missing_ok=True)
-        raise _refused(files, exc) from None
+        raise csv_refused(files, exc) from None
     finally:
         con.close()

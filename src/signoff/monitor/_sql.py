@@ -17,14 +17,21 @@ from typing import Any
 
 import pandas as pd
 
-from ..engines import DataSource, duckdb_connect, spark_read_parquet, spark_session
+from ..engines import (
+    DataSource,
+    csv_refused,
+    csv_scan,
+    csv_types,
+    duckdb_connect,
+    spark_read_parquet,
+    spark_session,
+)
 
 __all__ = ["SqlBatch", "csv_view", "number", "open_batch"]
 
 _DUCK_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "U")
 _SPARK_NUMBERS = ("tinyint", "smallint", "int", "bigint", "float", "double")
 _DUCK_TIMES = ("TIMESTAMP", "DATE")
-_PANDAS_BOOLEANS = {"True", "TRUE", "true", "False", "FALSE", "false", None}
 _SPARK_TIMES = ("timestamp", "date")
 
 
@@ -147,22 +154,17 @@ class SqlBatch:
 
 
 def _csv_as_pandas_reads_it(con: Any, files: list[str]) -> Any:
-    """CSV files with pandas' types: DuckDB's sniffer also reads dates, times and yes/no
-    as such, pandas reads them as text (and only true/false as booleans)."""
-    reader = con.read_csv(files)
-    text = {}
-    for column, kind in zip(reader.columns, (str(t) for t in reader.types), strict=True):
-        if kind.startswith(("DATE", "TIME")):
-            text[column] = "VARCHAR"
-        elif kind == "BOOLEAN":
-            raw = con.read_csv(files, all_varchar=True)
-            quoted = '"' + column.replace('"', '""') + '"'
-            found = {
-                v for (v,) in raw.query("raw", f"SELECT DISTINCT {quoted} FROM raw").fetchall()
-            }
-            if not found <= _PANDAS_BOOLEANS:
-                text[column] = "VARCHAR"
-    return con.read_csv(files, dtype=text) if text else reader
+    """CSV files with pandas' types, from every row (:func:`signoff.engines.csv_types`):
+    DuckDB's sniffer alone reads dates, times and yes/no as such, and guesses a type
+    from the first rows, where pandas reads text and takes every row."""
+    import duckdb
+
+    paths = [Path(f) for f in files]
+    try:
+        types = csv_types(con, paths)
+    except duckdb.Error as exc:  # a row of the wrong length: by file and line
+        raise csv_refused(paths, exc) from None
+    return con.sql(f"SELECT * FROM {csv_scan(paths, types)}")
 
 
 def csv_view(con: Any, files: list[str], name: str) -> dict[str, str]:
