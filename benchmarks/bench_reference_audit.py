@@ -2,7 +2,7 @@
 
 One command::
 
-    .venv/bin/python benchmarks/bench_reference_audit.py [--rows 1000000]
+    .venv/bin/python benchmarks/bench_reference_audit.py [--rows 1000000] [--csv]
 
 The demo project's German Credit holdout set (300 rows, 21 columns, a scikit-learn
 model in a skops file) repeated to ``--rows`` rows and written as one Parquet file
@@ -14,6 +14,10 @@ the engine profiles it.  Reported: wall time, CPU seconds (user + system) and th
 process's peak RSS, beside the Parquet file's size and its in-memory (Arrow) size.  Run
 it with ``PYTHONPATH`` at another checkout's ``src`` to measure that one (the setup is
 the same).
+
+``--csv`` writes the set as one CSV file instead: DuckDB then copies it to Parquet out
+of core (typed from every row as pandas types it) before the model scores it in
+batches, and NumPy reads and scores it whole in memory — the two paths compared.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
@@ -50,7 +55,7 @@ bootstrap: {{replicates: 0}}
 """
 
 
-def setup(folder: Path, rows: int) -> dict[str, str]:
+def setup(folder: Path, rows: int, suffix: str) -> dict[str, str]:
     """The project, the audit and the registry (kept for the next run); the CLI's env."""
     home = folder / "registry"
     env = {
@@ -64,9 +69,13 @@ def setup(folder: Path, rows: int) -> dict[str, str]:
     write_demo_project(folder)
     holdout = pd.read_csv(folder / "data" / "holdout.csv")
     big = pd.concat([holdout] * -(-rows // len(holdout)), ignore_index=True).iloc[:rows]
-    big.to_parquet(folder / "data" / "reference.parquet", index=False, row_group_size=1 << 20)
+    data = folder / "data" / f"reference{suffix}"
+    if suffix == ".csv":
+        big.to_csv(data, index=False)
+    else:
+        big.to_parquet(data, index=False, row_group_size=1 << 20)
     config = yaml.safe_load((folder / "audit.yaml").read_text())
-    config["data"].update({"path": "data/reference.parquet", "engine": "duckdb"})
+    config["data"].update({"path": f"data/{data.name}", "engine": "duckdb"})
     config["bootstrap"]["replicates"] = 0
     (folder / "audit-big.yaml").write_text(yaml.safe_dump(config))
     start = time.perf_counter()
@@ -92,13 +101,19 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb,numpy")
     default = Path(tempfile.gettempdir()) / "signoff-reference-audit-bench"
     parser.add_argument("--folder", type=Path, default=default)
+    parser.add_argument("--csv", action="store_true", help="the set as one CSV file")
     args = parser.parse_args()
-    folder: Path = args.folder / str(args.rows)
+    suffix = ".csv" if args.csv else ".parquet"
+    folder: Path = args.folder / f"{args.rows}{'-csv' if args.csv else ''}"
     folder.mkdir(parents=True, exist_ok=True)
-    env = setup(folder, args.rows)
-    file = folder / "data" / "reference.parquet"
-    arrow = pq.read_table(file).nbytes / 2**20
-    print(f"reference: {args.rows:,} rows, {file.stat().st_size / 2**20:.1f} MiB of Parquet,")
+    env = setup(folder, args.rows, suffix)
+    file = folder / "data" / f"reference{suffix}"
+    if args.csv:
+        arrow = pa.Table.from_pandas(pd.read_csv(file), preserve_index=False).nbytes / 2**20
+    else:
+        arrow = pq.read_table(file).nbytes / 2**20
+    size = file.stat().st_size / 2**20
+    print(f"reference: {args.rows:,} rows, {size:.1f} MiB of {suffix[1:]},")
     print(f"{arrow:.0f} MiB as Arrow; signoff from {signoff.__file__}")
     print("\n| engine | wall | CPU | peak RSS |\n|---|---|---|---|")
     for engine in args.engines.split(","):
