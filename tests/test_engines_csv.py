@@ -183,5 +183,5 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError) as bad:
         csv_to_parquet([file], work / "data.parquet", temp_dir=work)
     assert bad.value.file == str(file)
-    assert bad.value.message.startswith("could not be read as CSV: ")
+    assert bad.value.message == "could not be read as CSV: the file is not UTF-8 text"
     assert list(work.iterdir()) == []

@@ -18,7 +18,7 @@ of every file (``sample_size = -1``), never from the first rows, and the types a
 
 A malformed file is a :class:`~signoff.errors.DataError` naming the file and, for a row
 of the wrong length, its line (the reader's own line count, quoted line ends included).
-Memory stays within DuckDB's limit (:data:`MEMORY_LIMIT`, spilling to ``temp_dir``).
+Memory stays within DuckDB's limit (``MEMORY_LIMIT``), which spills to ``temp_dir``.
 """
 
 from __future__ import annotations
@@ -111,9 +111,8 @@ def _bad_row(file: Path) -> DataError | None:
                 elif len(row) != expected:
                     message = CSV_ROW_FIELDS.format(found=len(row), expected=expected)
                     return DataError(message, file=file, line=reader.line_num)
-    except UnicodeDecodeError as exc:
-        reason = f"byte {exc.start} of a block is not UTF-8"
-        return DataError(CSV_UNREADABLE.format(reason=reason), file=file)
+    except UnicodeDecodeError:
+        return DataError(CSV_UNREADABLE.format(reason="the file is not UTF-8 text"), file=file)
     except (OSError, csv.Error) as exc:
         return DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=file)
     return None
