@@ -127,3 +127,21 @@ def test_csv_typed_from_every_row_equals_numpy(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "audit-duckdb.yaml"), "-o", "out"])
     assert result.exit_code == 3, result.output
     assert "row 25001" in " ".join(result.output.split())
+
+
+def test_a_problem_in_scored_data_names_the_users_file(demo: Path, edit_config: Any) -> None:
+    """A missing label found after scoring names the CSV file, as NumPy does — not the
+    temporary Parquet file the engine scored into."""
+    config = yaml.safe_load((demo / "audit.yaml").read_text())
+    data = demo / config["data"]["path"]
+    frame = pd.read_csv(data)
+    frame.loc[10, config["data"]["target"]] = None
+    frame.to_csv(data, index=False)
+    outputs = {}
+    for engine in ("numpy", "duckdb"):
+        path = edit_config(demo, lambda d, e=engine: d["data"].update({"engine": e}))
+        result = CliRunner().invoke(app, ["audit", str(path), "-o", str(demo / "out")])
+        assert result.exit_code == 3, result.output
+        outputs[engine] = " ".join(result.output.split())
+    assert f"{data}: data.target: the target has 1 missing value(s)" in outputs["duckdb"]
+    assert outputs["duckdb"] == outputs["numpy"]

@@ -54,5 +54,7 @@ def score_to_parquet(
         progress=progress,
     )
     data = config.data.model_copy(update={"score_column": SCORED, "features": list(features)})
-    scored = DataSource(path=out, files=(out,), kind="parquet", size=out.stat().st_size)
+    # Read from ``out``, named by the user's path: a problem in the data (a missing label,
+    # an attribute with one group) names the file the user gave, not a temporary one.
+    scored = DataSource(path=source.path, files=(out,), kind="parquet", size=out.stat().st_size)
     return scored, config.model_copy(update={"data": data})
