@@ -185,3 +185,19 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     assert bad.value.file == str(file)
     assert bad.value.message == "could not be read as CSV: the file is not UTF-8 text"
     assert list(work.iterdir()) == []
+
+
+def test_numbers_as_pandas_parses_them(tmp_path: Path) -> None:
+    """DuckDB's own casts read ``2.5`` and ``0x10`` as integers and ``1_000`` as a
+    number; pandas does not, and neither does the copy."""
+    file = tmp_path / "numbers.csv"
+    file.write_text(
+        "a,b,c,d,e,f,g,h\n"
+        "inf,.5, 7,1_000,0x10,+5,1e5,2\n"
+        "-Infinity,5., 8 ,2,3,-6,2,2.5\n"
+        "1,-.5e-3,9,3,4,7,3,4\n"
+    )
+    got = _same(tmp_path, file)
+    assert [str(t) for t in got.dtypes] == [
+        "float64", "float64", "int64", "str", "str", "int64", "float64", "float64",
+    ]  # fmt: skip

@@ -2,14 +2,17 @@
 
 An evaluation set in CSV that a model must score in batches is first copied to Parquet
 by DuckDB (``COPY (SELECT … FROM read_csv([...])) TO … (FORMAT parquet)``), so every
-batch read from it has the same types.  DuckDB infers each column's type from every row
-of every file (``sample_size = -1``), never from the first rows, and the types are those
-``pandas.read_csv`` gives the same files:
+batch read from it has the same types.  The CSV is read as text, streaming; one pass of
+SQL aggregates over every row of every file (:func:`csv_types`) decides each column's
+type — never a sample of the first rows (DuckDB's own sniffer with ``sample_size = -1``
+holds every row in memory, and its casts read ``2.5`` or ``0x10`` as integers) — and
+the types are those ``pandas.read_csv`` gives the same files:
 
-* candidates are booleans, 64-bit integers, doubles and text only — dates, times and
-  ``yes``/``no`` stay text, as pandas leaves them;
-* a column DuckDB reads as boolean is text unless every value is one of pandas' own
-  spellings (``True``/``TRUE``/``true``, ``False``/``FALSE``/``false``);
+* booleans, 64-bit integers, doubles and text only — dates, times and ``yes``/``no``
+  stay text, as pandas leaves them;
+* booleans only in pandas' spellings (``True``/``TRUE``/``true``,
+  ``False``/``FALSE``/``false``); integers ``[+-]digits``; decimals in pandas' number
+  syntax (``1e5``, ``.5``, ``inf``) — ``1_000`` and ``0x10`` are text;
 * pandas' missing-value spellings (``""``, ``NA``, ``nan``, ``NULL``, …) are nulls;
 * an integer column with a missing value, and a column with no value at all, is a
   double column (pandas' ``float64``);
@@ -48,8 +51,11 @@ PANDAS_NA = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
     "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 )  # fmt: skip
-PANDAS_BOOLEANS = ("True", "TRUE", "true", "False", "FALSE", "false")
-_TYPES = ("BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR")
+_TRUE = "('True', 'TRUE', 'true')"
+_BOOLEANS = "('True', 'TRUE', 'true', 'False', 'FALSE', 'false')"
+_INTEGER = r"\s*[+-]?[0-9]+\s*"
+_DECIMAL = r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"
+_INFINITE = "('inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity')"
 
 
 def _literal(text: str) -> str:
@@ -60,9 +66,9 @@ def _list(items: Sequence[str]) -> str:
     return "[" + ", ".join(_literal(i) for i in items) + "]"
 
 
-def csv_scan(files: Sequence[Path], types: dict[str, str] | None = None) -> str:
-    """SQL: ``read_csv`` over ``files`` with pandas' dialect (and ``types`` if given, as
-    :func:`csv_types` finds them)."""
+def _text(files: Sequence[Path]) -> str:
+    """SQL: ``read_csv`` over ``files`` with pandas' dialect, every column as text (pandas'
+    missing-value spellings as NULL).  Read as it streams: no type is guessed."""
     options = [
         "header = true",
         "delim = ','",
@@ -71,15 +77,28 @@ def csv_scan(files: Sequence[Path], types: dict[str, str] | None = None) -> str:
         "comment = ''",
         "skip = 0",
         "union_by_name = true",  # several files: columns matched by name, as pandas does
-        "sample_size = -1",
-        f"auto_type_candidates = {_list(_TYPES)}",
+        "all_varchar = true",
         f"nullstr = {_list(PANDAS_NA)}",
     ]
-    if types is not None:
-        columns = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
-        options.append("types = {" + columns + "}")
     paths = _list([str(f) for f in files])
     return f"read_csv({paths}, {', '.join(options)})"
+
+
+def _as(column: str, kind: str) -> str:
+    """SQL: the text column ``column`` as ``kind`` (a type :func:`csv_types` gives)."""
+    q = quote(column)
+    if kind == "BOOLEAN":
+        return f"({q} IN {_TRUE}) AS {q}"
+    if kind in ("BIGINT", "DOUBLE"):
+        return f"CAST(trim({q}) AS {kind}) AS {q}"
+    return q
+
+
+def csv_scan(files: Sequence[Path], types: dict[str, str]) -> str:
+    """SQL: the rows of ``files`` with the columns' ``types`` (as :func:`csv_types` finds
+    them), usable after ``FROM``."""
+    columns = ", ".join(_as(c, t) for c, t in types.items())
+    return f"(SELECT {columns} FROM {_text(files)})"
 
 
 def csv_header(file: Path) -> list[str]:
@@ -128,22 +147,38 @@ def csv_refused(files: Sequence[Path], exc: BaseException) -> DataError:
 
 
 def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
-    """Column → DuckDB type, from every row of ``files``, as pandas types it — but for
-    an integer column with missing values, or a column with none at all (one more
-    pass: :func:`csv_to_parquet` makes it; SQL sees NULL either way)."""
-    described = con.execute(f"DESCRIBE SELECT * FROM {csv_scan(files)}").fetchall()
-    types = {str(row[0]): str(row[1]) for row in described}
-    flags = [c for c, t in types.items() if t == "BOOLEAN"]
-    if flags:  # DuckDB also reads t/f, yes/no, … as booleans; pandas does not
-        raw = csv_scan(files, dict.fromkeys(flags, "VARCHAR"))
-        spelled = ", ".join(
-            f"bool_and({quote(c)} IS NULL OR {quote(c)} IN {tuple(PANDAS_BOOLEANS)!r})"
-            for c in flags
-        )
-        kept = con.execute(f"SELECT {spelled} FROM {raw}").fetchall()[0]
-        for column, ok in zip(flags, kept, strict=True):
-            if ok is False:
-                types[column] = "VARCHAR"
+    """Column → DuckDB type of ``files``, as pandas types them, from every row.
+
+    One streaming pass of SQL aggregates over the text of every column: which values
+    are pandas' booleans, integers (``[+-]digits``, in 64 bits) or decimals (pandas'
+    number syntax, ``inf``), and how many are missing.
+    """
+    text = _text(files)
+    described = con.execute(f"DESCRIBE SELECT * FROM {text}").fetchall()
+    columns = [str(row[0]) for row in described]
+    checks = []
+    for column in columns:
+        q = quote(column)
+        checks += [
+            f"count({q})",
+            f"bool_and({q} IN {_BOOLEANS})",
+            f"bool_and(regexp_full_match({q}, {_literal(_INTEGER)}) "
+            f"AND TRY_CAST(trim({q}) AS BIGINT) IS NOT NULL)",
+            f"bool_and(regexp_full_match({q}, {_literal(_DECIMAL)}) "
+            f"OR lower(trim({q})) IN {_INFINITE})",
+        ]
+    found = con.execute(f"SELECT count(*), {', '.join(checks)} FROM {text}").fetchall()[0]
+    rows, types = found[0], {}
+    for i, column in enumerate(columns):
+        present, boolean, integer, decimal = found[1 + 4 * i : 5 + 4 * i]
+        if present == 0:  # pandas: no value at all is float64 (no row at all: text)
+            types[column] = "DOUBLE" if rows else "VARCHAR"
+        elif boolean:
+            types[column] = "BOOLEAN"
+        elif integer:  # pandas: an integer column with a missing value is float64
+            types[column] = "BIGINT" if present == rows else "DOUBLE"
+        else:
+            types[column] = "DOUBLE" if decimal else "VARCHAR"
     return types
 
 
@@ -159,31 +194,16 @@ def csv_to_parquet(files: Sequence[Path], out: Path, *, temp_dir: Path) -> int:
     con = connect(str(temp_dir))
     try:
         con.execute("SET preserve_insertion_order = true")  # the rows in file order
+        con.execute("SET threads = 1")  # measured: the file order kept in less memory
         types = csv_types(con, files)
         con.execute(
             f"COPY (SELECT * FROM {csv_scan(files, types)}) TO {_literal(str(out))} "
             "(FORMAT parquet)"
         )
-        read = f"read_parquet({_literal(str(out))})"
-        counts = ", ".join(f"count({quote(c)})" for c in types)
-        rows, *present = con.execute(f"SELECT count(*), {counts} FROM {read}").fetchall()[0]
-        doubles = [
-            column  # pandas: an integer column with a missing value, or no value, is float64
-            for (column, kind), count in zip(types.items(), present, strict=True)
-            if (kind == "BIGINT" and count < rows) or (count == 0 and rows > 0)
-        ]
-        if doubles:
-            cast = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" for c in doubles)
-            typed = out.with_name(out.name + ".typed")  # from the Parquet file, not the CSV
-            con.execute(
-                f"COPY (SELECT * REPLACE ({cast}) FROM {read}) TO {_literal(str(typed))} "
-                "(FORMAT parquet)"
-            )
-            typed.replace(out)
-        return int(rows)
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(out))})")
+        return int(rows.fetchall()[0][0])
     except duckdb.Error as exc:
         out.unlink(missing_ok=True)
-        out.with_name(out.name + ".typed").unlink(missing_ok=True)
         raise csv_refused(files, exc) from None
     finally:
         con.close()
