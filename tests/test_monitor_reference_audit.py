@@ -255,10 +255,12 @@ def test_spark_profiles_the_scored_reference_as_numpy(project: Path) -> None:
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("Spark needs a Java runtime (`make java-deps`)")
-    seen: list[tuple[str, int, int]] = []
-    spark, _ = _from_audit(project, "1.0", "spark", seen)
-    assert seen[-1] == ("scoring", ROWS, ROWS)
-    same_baseline(spark, _from_audit(project, "1.0", "numpy", [])[0])
+    for version in ("1.0", "4.0"):  # Parquet, and CSV copied to Parquet by DuckDB first
+        seen: list[tuple[str, int, int]] = []
+        spark, _ = _from_audit(project, version, "spark", seen)
+        assert seen[-1] == ("scoring", ROWS, ROWS)
+        assert (("reading CSV", 1, 1) in seen) == (version == "4.0")
+        same_baseline(spark, _from_audit(project, version, "numpy", [])[0])
 
 
 def test_a_version_without_an_audit_is_named(project: Path, tmp_path: Path) -> None:
