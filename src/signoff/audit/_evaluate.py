@@ -18,18 +18,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
-from ..evidence import CountTable, FloatArray, Replicates, View, view_table
+from ..evidence import CountTable, FloatArray, Replicates, View, raw_fine, view_table
 from ..metrics import (
     binned_average_precision,
     binned_roc_auc,
     disparities,
     group_statistics,
+    ratio,
     shift_scenarios,
     statistics_from_sums,
 )
 from ._counting import OVERALL
 
 __all__ = ["Joined", "Values", "evaluate", "split"]
+
+#: As ``metrics.binned_roc_auc``: below this, every partial Mann–Whitney sum is exact.
+EXACT_PAIRS = 2.0**52
 
 Values = dict[str, dict[str, FloatArray]]  # view → metric → array (*batch, G) or (*batch,)
 
@@ -70,6 +74,28 @@ def _side_by_side(
     return CountTable(n=n, s=s, s2=s2, ll=ll, grid=table.grid), None
 
 
+def ranked_auc(ranked: FloatArray) -> FloatArray:
+    """``metrics.binned_roc_auc`` of a chunk's group-major fine counts ``(G, 2, B, size)``
+    (negatives cumulative over the bins, :attr:`Replicates.ranking`), the same values to
+    the bit.
+
+    Twice the Mann–Whitney sum is ``Σ_b pos_b·(below_b + below_{b+1})`` with ``below_b``
+    the negatives below bin ``b``: a sum of whole numbers.  Below 2⁵³ (checked:
+    positives × negatives below :data:`EXACT_PAIRS`, as ``metrics.binned_roc_auc``
+    checks) every partial sum is exact, so any order of additions gives the number the
+    bin-by-bin sum gives, and halving it is exact.
+    """
+    cumulative, pos = ranked[:, 0], ranked[:, 1]  # (G, B, size)
+    pairs = (pos.sum(axis=1) * cumulative[:, -1]).T  # (size, G)
+    if pairs.size and float(pairs.max()) >= EXACT_PAIRS:
+        return binned_roc_auc(raw_fine(ranked))
+    twice = cumulative.copy()
+    twice[:, 1:] += cumulative[:, :-1]
+    wins: FloatArray = np.einsum("gbs,gbs->sg", pos, twice)
+    wins *= 0.5
+    return ratio(wins, pairs)
+
+
 def evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Joined:
     """Every statistic of every view of the observed table or of a chunk of replicates.
 
@@ -79,15 +105,22 @@ def evaluate(table: CountTable | Replicates, views: Sequence[View], config: Audi
     """
     sizes, starts = layout(views)
     compiled = table.compiled_sums(views) if isinstance(table, Replicates) else None
+    ranked = table.ranking if isinstance(table, Replicates) else None
     fine: list[FloatArray] | None
     if compiled is not None:
         sums, fine = compiled
         stats = statistics_from_sums(sums, starts=starts)
+    elif isinstance(table, Replicates) and ranked is not None:
+        joined, fine = table.side_by_side(views, fine=False)
+        stats = group_statistics(joined, ranking=False, starts=starts)
     else:
         joined, fine = _side_by_side(table, views)
         stats = group_statistics(joined, ranking=fine is None, starts=starts)
     pr_auc = None
-    if fine is not None:
+    if ranked is not None:
+        stats["roc_auc"] = np.concatenate([ranked_auc(ranked[v.name]) for v in views], axis=-1)
+        pr_auc = binned_average_precision(raw_fine(ranked[OVERALL]))
+    elif fine is not None:
         stats["roc_auc"] = np.concatenate([binned_roc_auc(f) for f in fine], axis=-1)
         pr_auc = binned_average_precision(fine[[v.name for v in views].index(OVERALL)])
     per_view = disparities(stats, privileged=[view.privileged for view in views], starts=starts)
