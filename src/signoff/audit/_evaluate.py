@@ -22,8 +22,8 @@ from ..evidence import CountTable, FloatArray, Replicates, View, raw_fine, view_
 from ..metrics import (
     binned_average_precision,
     binned_roc_auc,
+    count_sums,
     disparities,
-    group_statistics,
     ratio,
     shift_scenarios,
     statistics_from_sums,
@@ -96,33 +96,72 @@ def ranked_auc(ranked: FloatArray) -> FloatArray:
     return ratio(wins, pairs)
 
 
-def evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Joined:
-    """Every statistic of every view of the observed table or of a chunk of replicates.
+@dataclass(frozen=True)
+class Partial:
+    """What one table or chunk leaves to :func:`finish`: every group's count sums
+    (``metrics.count_sums``, ``(*batch, ΣG)`` each) and the ranking statistics —
+    ``ranking``, the binned (ROC AUC, average precision) of every group of a table, or
+    for replicates ``roc_auc`` of every group and ``pr_auc`` of the overall view."""
+
+    sums: dict[str, FloatArray]
+    ranking: tuple[FloatArray, FloatArray] | None = None
+    roc_auc: FloatArray | None = None
+    pr_auc: FloatArray | None = None
+
+
+def partial(table: CountTable | Replicates, views: Sequence[View]) -> Partial:
+    """The count sums and ranking statistics of every view of a table or a chunk.
 
     Replicates carry coarse-grid sums and fine counts: the binned ranking statistics
     come from the fine counts — ROC AUC for every view, average precision for the
     overall view only (the only place it is reported).
     """
-    sizes, starts = layout(views)
     compiled = table.compiled_sums(views) if isinstance(table, Replicates) else None
     ranked = table.ranking if isinstance(table, Replicates) else None
     fine: list[FloatArray] | None
     if compiled is not None:
         sums, fine = compiled
-        stats = statistics_from_sums(sums, starts=starts)
     elif isinstance(table, Replicates) and ranked is not None:
-        joined, fine = table.side_by_side(views, fine=False)
-        stats = group_statistics(joined, ranking=False, starts=starts)
+        joined, _ = table.side_by_side(views, fine=False)
+        sums = count_sums(joined)
+        aucs = [ranked_auc(ranked[v.name]) for v in views]
+        overall = binned_average_precision(raw_fine(ranked[OVERALL]))
+        return Partial(sums, roc_auc=np.concatenate(aucs, axis=-1), pr_auc=overall)
     else:
         joined, fine = _side_by_side(table, views)
-        stats = group_statistics(joined, ranking=fine is None, starts=starts)
-    pr_auc = None
-    if ranked is not None:
-        stats["roc_auc"] = np.concatenate([ranked_auc(ranked[v.name]) for v in views], axis=-1)
-        pr_auc = binned_average_precision(raw_fine(ranked[OVERALL]))
-    elif fine is not None:
-        stats["roc_auc"] = np.concatenate([binned_roc_auc(f) for f in fine], axis=-1)
-        pr_auc = binned_average_precision(fine[[v.name for v in views].index(OVERALL)])
+        sums = count_sums(joined)
+        if fine is None:
+            ranks = (binned_roc_auc(joined.n), binned_average_precision(joined.n))
+            return Partial(sums, ranking=ranks)
+    aucs = [binned_roc_auc(f) for f in fine]
+    overall = binned_average_precision(fine[[v.name for v in views].index(OVERALL)])
+    return Partial(sums, roc_auc=np.concatenate(aucs, axis=-1), pr_auc=overall)
+
+
+def joined(parts: Sequence[Partial]) -> Partial:
+    """The partials of several chunks of replicates as one (replicates one after another)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+
+    def cat(arrays: list[FloatArray | None]) -> FloatArray | None:
+        return None if arrays[0] is None else np.concatenate(arrays)  # type: ignore[arg-type]
+
+    return Partial(
+        {m: np.concatenate([p.sums[m] for p in parts]) for m in first.sums},
+        roc_auc=cat([p.roc_auc for p in parts]),
+        pr_auc=cat([p.pr_auc for p in parts]),
+    )
+
+
+def finish(part: Partial, views: Sequence[View], config: AuditConfig) -> Joined:
+    """Every statistic of every view from their count sums and ranking statistics:
+    elementwise, and across groups only within a view — so a batch of chunks together
+    gives each replicate the very values it gets in its own chunk."""
+    sizes, starts = layout(views)
+    stats = statistics_from_sums(part.sums, ranking=part.ranking, starts=starts)
+    if part.roc_auc is not None:
+        stats["roc_auc"] = part.roc_auc
     per_view = disparities(stats, privileged=[view.privileged for view in views], starts=starts)
     base, _, shifted = shift_scenarios(
         stats, delta=config.shift_delta, metric=config.shift_metric, starts=starts
@@ -136,7 +175,12 @@ def evaluate(table: CountTable | Replicates, views: Sequence[View], config: Audi
     attrs = [i for i, view in enumerate(views) if view.name != OVERALL]
     degradation[..., overall] = degradation[..., attrs].max(axis=-1, keepdims=True)
     per_view["max_shift_degradation"] = degradation
-    return Joined(stats, per_view, shifted, pr_auc)
+    return Joined(stats, per_view, shifted, part.pr_auc)
+
+
+def evaluate(table: CountTable | Replicates, views: Sequence[View], config: AuditConfig) -> Joined:
+    """Every statistic of every view of the observed table or of a chunk of replicates."""
+    return finish(partial(table, views), views, config)
 
 
 def split(joined: Joined, views: Sequence[View]) -> Values:

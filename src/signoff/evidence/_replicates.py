@@ -148,9 +148,13 @@ def _numpy_joint(
             np.multiply(n, mean, out=product)
             coarse[..., i * k : (i + 1) * k] = np.add.reduceat(product, starts, axis=-1)
         coarse[..., 3 * k :] = np.add.reduceat(n, starts, axis=-1)
+        del product
         size, joint, _, bins = n.shape
         ranked = np.ascontiguousarray(n.transpose(1, 2, 3, 0))  # (J, 2, B, size)
-        np.cumsum(ranked[:, 0], axis=1, out=ranked[:, 0])
+        del n  # (peak memory: the views are summed with one copy of the counts alive)
+        below = ranked[:, 0]
+        for b in range(1, bins):  # one vector addition per bin
+            below[:, b] += below[:, b - 1]
         by_rank = view_counts_shared(ranked.reshape(joint, 2, bins * size), views)
         yield Replicates(
             coarse,
