@@ -138,19 +138,21 @@ def partial(table: CountTable | Replicates, views: Sequence[View]) -> Partial:
     return Partial(sums, roc_auc=np.concatenate(aucs, axis=-1), pr_auc=overall)
 
 
-def joined(parts: Sequence[Partial]) -> Partial:
-    """The partials of several chunks of replicates as one (replicates one after another)."""
+def joined(parts: list[Partial]) -> Partial:
+    """The partials of several chunks of replicates as one (replicates one after another).
+
+    Consumes ``parts``: each chunk's arrays are let go once copied (peak memory)."""
     if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-
-    def cat(arrays: list[FloatArray | None]) -> FloatArray | None:
-        return None if arrays[0] is None else np.concatenate(arrays)  # type: ignore[arg-type]
-
+        return parts.pop()
+    names = list(parts[0].sums)
+    sums = {m: np.concatenate([p.sums.pop(m) for p in parts]) for m in names}
+    roc = [p.roc_auc for p in parts if p.roc_auc is not None]
+    ap = [p.pr_auc for p in parts if p.pr_auc is not None]
+    parts.clear()
     return Partial(
-        {m: np.concatenate([p.sums[m] for p in parts]) for m in first.sums},
-        roc_auc=cat([p.roc_auc for p in parts]),
-        pr_auc=cat([p.pr_auc for p in parts]),
+        sums,
+        roc_auc=np.concatenate(roc) if roc else None,
+        pr_auc=np.concatenate(ap) if ap else None,
     )
 
 

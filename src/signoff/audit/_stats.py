@@ -117,7 +117,6 @@ def summarise(
     high: Values = {v: {} for v in point}
     if parts:
         every = finish(joined(parts), views, config)
-        del parts
 
         # One statistic at a time (all views side by side): its replicates, shifted by
         # the exact-minus-binned offset where there is one, and their percentiles.
