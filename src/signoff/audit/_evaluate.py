@@ -122,16 +122,16 @@ def partial(table: CountTable | Replicates, views: Sequence[View]) -> Partial:
     if compiled is not None:
         sums, fine = compiled
     elif isinstance(table, Replicates) and ranked is not None:
-        joined, _ = table.side_by_side(views, fine=False)
-        sums = count_sums(joined)
+        side, _ = table.side_by_side(views, fine=False)
+        sums = count_sums(side)
         aucs = [ranked_auc(ranked[v.name]) for v in views]
         overall = binned_average_precision(raw_fine(ranked[OVERALL]))
         return Partial(sums, roc_auc=np.concatenate(aucs, axis=-1), pr_auc=overall)
     else:
-        joined, fine = _side_by_side(table, views)
-        sums = count_sums(joined)
+        side, fine = _side_by_side(table, views)
+        sums = count_sums(side)
         if fine is None:
-            ranks = (binned_roc_auc(joined.n), binned_average_precision(joined.n))
+            ranks = (binned_roc_auc(side.n), binned_average_precision(side.n))
             return Partial(sums, ranking=ranks)
     aucs = [binned_roc_auc(f) for f in fine]
     overall = binned_average_precision(fine[[v.name for v in views].index(OVERALL)])

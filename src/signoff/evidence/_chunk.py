@@ -44,7 +44,9 @@ class Replicates:
     coarse grid (K' bins each) — and, from the compiled kernel, the coarse row counts
     (``coarse_counts``: B + 4·K' in all).  One array, so a view sums it in one pass
     (:func:`~._views.view_counts`), and :meth:`split` turns a view's sum back into a
-    coarse-grid table and fine counts.
+    coarse-grid table and fine counts.  On the NumPy path with views, ``stacked`` is the
+    coarse columns alone (sums, then counts: 4·K'), and the fine counts are
+    :attr:`ranking`.
     """
 
     stacked: FloatArray
@@ -124,8 +126,8 @@ class Replicates:
         kernels are not loaded or the chunk was not made by them."""
         jit = _kernel.loaded()
         k, bins = self.grid.n_bins, self.grid.calibration_starts.shape[0]
-        if jit is None or self.by_view is None or not self.coarse_counts:
-            return None
+        if jit is None or self.by_view is None or not self.coarse_counts or self.ranking:
+            return None  # (a chunk of the NumPy path's layout: no fine columns)
         if 2 * k > PAIRWISE_BLOCK or bins > PAIRWISE_BLOCK:
             return None
         stacks = [self.by_view[v.name] for v in views]
