@@ -85,6 +85,18 @@ def _sides(n: FloatArray, tb: int) -> FloatArray:
     return np.stack((n[..., :tb].sum(axis=-1), n[..., tb:].sum(axis=-1)), axis=-1)
 
 
+def _joint_setup(
+    table: CountTable, replicates: int, chunk: int | None
+) -> tuple[int, NDArray[np.intp], ScoreGrid] | None:
+    """A joint bootstrap's replicates per chunk (as :func:`bootstrap_counts` sizes them),
+    the coarse bins' first fine bins and the coarse grid; None: nothing to draw."""
+    cells = table.n.size
+    if replicates == 0 or not np.any(table.n):
+        return None
+    size = chunk or max(10, min(100, CHUNK_CELLS // cells))
+    return size, _starts(table.grid), coarse_grid(table.grid)
+
+
 def _compiled(
     table: CountTable,
     replicates: int,
@@ -95,12 +107,10 @@ def _compiled(
 ) -> Iterator[Replicates]:
     """Joint mode through the compiled kernels: the same draws, stacks and view sums as
     :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`."""
-    flat = table.n.reshape(-1)
-    if not np.any(flat) or replicates == 0:
+    setup = _joint_setup(table, replicates, chunk)
+    if setup is None:
         return
-    chunk = chunk or max(10, min(100, CHUNK_CELLS // flat.shape[0]))  # as bootstrap_counts
-    starts = _starts(table.grid)
-    grid = coarse_grid(table.grid)
+    chunk, starts, grid = setup
     groups, _, b = table.n.shape
     means = np.stack(_means(table)).reshape(3, groups * 2, b)
     sampler = CellSampler(table.n)
@@ -131,12 +141,10 @@ def _numpy_joint(
     last axis NumPy steps through every short row, and a view is a sum of whole blocks;
     counts are whole numbers, so cumulating before summing the views gives the very
     numbers cumulating after would."""
-    flat = table.n.reshape(-1)
-    if not np.any(flat) or replicates == 0:
+    setup = _joint_setup(table, replicates, chunk)
+    if setup is None:
         return
-    chunk = chunk or max(10, min(100, CHUNK_CELLS // flat.shape[0]))  # as bootstrap_counts
-    starts = _starts(table.grid)
-    grid = coarse_grid(table.grid)
+    chunk, starts, grid = setup
     k = grid.n_bins
     means = _means(table)
     sampler = CellSampler(table.n)
