@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,18 @@ def test_audit_on_a_cluster_equals_numpy(cluster: Cluster, on_cluster: dict[str,
     assert numpy["confusion_matrix"] == on_spark["confusion_matrix"]
     assert numpy["data_quality"] == on_spark["data_quality"]
     assert on_cluster["executors"] >= 1
-    finished = cluster.status()["completedapps"]
+    finished = _completed(cluster)
     assert finished
     assert all(app["cores"] > 0 for app in finished)
+
+
+def _completed(cluster: Cluster, wait: float = 60.0) -> list[dict[str, Any]]:
+    """The master's finished applications, once it has noticed the driver ended (it
+    hears of it over the network, a moment after the driver's process is gone)."""
+    deadline = time.monotonic() + wait
+    while not (found := cluster.status()["completedapps"]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return list(found)
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
