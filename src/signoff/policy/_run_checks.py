@@ -10,11 +10,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._guidance import REPRODUCIBILITY_GUIDANCE
 from ._result import FAILED_STATUS, GateResult
 from ._schema import Policy, Severity
 
-__all__ = ["AuditContext", "run_checks"]
+__all__ = ["REPRODUCIBILITY_GUIDANCE", "AuditContext", "run_checks"]
+
+#: Remediation for the reproducibility requirements (keyed like the
+#: ``reproducibility:`` block) and for the policy's own dates.
+REPRODUCIBILITY_GUIDANCE: dict[str, str] = {
+    "strict_mode_required": "re-run the audit with --strict and fix whatever strict mode refuses",
+    "seed_required": "set `seed:` in the audit config so bootstrap and permutation importance "
+    "repeat exactly, then re-run",
+    "manifest_required": "re-run the audit so it writes manifest.json, and keep it with "
+    "results.json as evidence",
+    "git_commit_required": "commit the audit config, policy and code, then re-run from a clean "
+    "git checkout so the manifest records the commit",
+    "expired": "the policy is past its `expires` date: have its owner review and reissue it, "
+    "or audit against the policy now in force",
+    "review_overdue": "the review date has passed: have the review_cycle owner review the "
+    "policy and set a new next_review",
+    "not_yet_effective": "the policy's effective_date is still ahead: audit against the policy "
+    "in force today, or wait until it applies",
+}
 
 #: What --strict checks even when the policy does not ask (a clean git checkout
 #: is checked only when the policy asks: a project need not live in git).
