@@ -111,7 +111,7 @@ def governance_apply(
     who = str(acting_user(actor))
     if remote_mode():  # the file and the policies it names, uploaded; the server warns
         record = propose_remote(file)
-        _warn(record.warnings, file)
+        _warn(getattr(record, "warnings", ()), file)  # () from a server that sends none
     else:
         _warn(governance_warnings(load_governance(file)), file)  # before it is recorded
         record = open_workflow().propose_governance(file, actor=who)
