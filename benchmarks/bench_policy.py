@@ -13,8 +13,8 @@ from typing import Any
 import signoff
 from bench_report import Row, check
 from signoff.metrics import METRICS
-from signoff.policy import Policy
-from signoff.policy._evaluate import AuditContext, evaluate
+from signoff.policy import AuditContext, Policy
+from signoff.policy._evaluate import evaluate
 
 TARGET_MS = 10.0
 GATES = 100

@@ -38,6 +38,8 @@ STATS_STEPS = (
     "joint_groups",
     "build_table",
     "evaluate",
+    "partial",
+    "finish",
     "score_ranks",
     "roc_auc_by_group",
     "average_precision",

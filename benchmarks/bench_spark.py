@@ -1,4 +1,4 @@
-"""``signoff audit`` with the Spark engine (local mode) on 10M rows of Parquet, against NumPy.
+"""``signoff audit`` with the Spark engine (local or a cluster) on 10M rows, against NumPy.
 
 One command::
 
@@ -9,7 +9,8 @@ generator, N rows, in its own file) (the wide set of
 ``bench_data``: 4 attributes × 3 groups, every pair and the four-way intersection, 81
 joint groups; predictions-only, continuous float64 scores, 1,000 replicates), in the
 same folder, so the two benchmarks share it.  Each audit runs as its own ``signoff
-audit`` process (Spark: ``local[2]``, or ``SIGNOFF_SPARK_MASTER``); wall time and the
+audit`` process (Spark: ``local[2]``, or the master ``SIGNOFF_SPARK_MASTER`` names, such
+as a standalone cluster's ``spark://127.0.0.1:7077``); wall time, CPU seconds and the
 peak RSS of the process and the children it waited for (the Spark JVM is one of them
 when it exits before its parent).  The two results.json are compared: every number
 equal to 1e-12, everything else identical.
@@ -84,6 +85,7 @@ def main() -> None:
     print(f"data: {file}; generation {made:.0f} s (0: reused)", flush=True)
     label = f"{args.rows / 1e6:g}M"
     tag = "1" if args.rows == PART_ROWS else file.stem  # 10M: bench_duckdb's out-1-numpy
+    master = os.environ.get("SIGNOFF_SPARK_MASTER") or "local[2]"
     rows = []
     results = {}
     engines = args.engines.split(",")
@@ -96,9 +98,10 @@ def main() -> None:
             if args.rows == PART_ROWS
             else rows_config(folder, file, engine, args.replicates)
         )
-        wall, rss = measure(cfg, out)
-        rows.append((f"{label} rows, {engine}", wall, rss))
-        print(f"{label} {engine}: {wall:.1f} s, peak RSS {rss:.2f} GiB", flush=True)
+        wall, cpu, rss = measure(cfg, out)
+        name = f"{label} rows, {engine}" + (f" ({master})" if engine == "spark" else "")
+        rows.append((name, wall, cpu, rss))
+        print(f"{name}: {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {rss:.2f} GiB", flush=True)
     for engine in {*engines, "numpy"}:
         out = folder / f"out-{tag}-{engine}" / "results.json"
         results[engine] = json.loads(out.read_text())
@@ -106,9 +109,9 @@ def main() -> None:
         if engine != "numpy":
             worst = compare(results["numpy"], results[engine])
             print(f"{label}: {engine} equals NumPy (largest difference {worst:.1e})")
-    print("\n| run | wall | peak RSS |\n|---|---|---|")
-    for name, wall, rss in rows:
-        print(f"| {name} | {wall:.1f} s | {rss:.2f} GiB |")
+    print("\n| run | wall | CPU (this process's children) | peak RSS |\n|---|---|---|---|")
+    for name, wall, cpu, rss in rows:
+        print(f"| {name} | {wall:.1f} s | {cpu:.1f} s | {rss:.2f} GiB |")
     print(f"\nload average: {os.getloadavg()[0]:.1f}; cores: {os.cpu_count()}")
 
 

@@ -717,6 +717,19 @@ def test_exact_ranking_matches_sklearn_with_ties(seed: int, levels: int | None, 
         assert overall == pytest.approx(roc_auc_score(y, scores), rel=0, abs=1e-12)
 
 
+@pytest.mark.parametrize("levels", [3, 1000, 70_000, None])
+def test_average_precision_across_row_blocks_matches_sklearn(levels: int | None) -> None:
+    """More rows than one block of the sorted scores (65,536), with runs of tied scores
+    that straddle the blocks' edges (3 and 1,000 levels), about one row per run (70,000
+    levels) and none: the same value as scikit-learn."""
+    rng = np.random.default_rng(levels or 0)
+    n = 200_003
+    scores = rng.random(n) if levels is None else rng.integers(0, levels, n) / (levels - 1)
+    y = (rng.random(n) < 0.2 + 0.5 * scores).astype(np.int8)
+    ap = average_precision(y, scores)
+    assert ap == pytest.approx(average_precision_score(y, scores), rel=0, abs=1e-12)
+
+
 def test_average_precision_without_positives_is_nan() -> None:
     assert np.isnan(average_precision(np.zeros(5, dtype=np.int8), np.linspace(0, 1, 5)))
 

@@ -258,9 +258,9 @@ def test_sample_rows_found_by_blocks_of_each_file(tmp_path: Path, block: int) ->
     """The PII sample's rows, found through per-(window, file, block) counts, are the rows
     at the sample positions of each window of the files concatenated in name order."""
     from signoff.engines import find_source
-    from signoff.monitor._engine import sampled_rows
     from signoff.monitor._pii import sample_positions
     from signoff.monitor._sql import open_batch
+    from signoff.monitor._sql_columns import sampled_rows
 
     batch = _frame(12, 9000)
     (tmp_path / "parts").mkdir()

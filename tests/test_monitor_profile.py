@@ -21,7 +21,7 @@ from signoff.monitor import (
     profile_to_dict,
     profile_to_json,
 )
-from signoff.monitor._profile import UNLABELLED
+from signoff.monitor._counts import UNLABELLED
 
 REFERENCE = pd.DataFrame(
     {

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from signoff.policy import Gate, Policy
-from signoff.policy._evaluate import AuditContext, evaluate, passes
+from signoff.policy import AuditContext, Gate, Policy
+from signoff.policy._evaluate import evaluate, passes
 
 TODAY = dt.date(2026, 1, 15)
 

@@ -14,13 +14,8 @@ import pytest
 import yaml
 
 from signoff.metrics import METRICS
-from signoff.policy import Gate, Policy
-from signoff.policy._guidance import (
-    GUIDANCE,
-    REPRODUCIBILITY_GUIDANCE,
-    MetricGuidance,
-    guidance,
-)
+from signoff.policy import REPRODUCIBILITY_GUIDANCE, Gate, Policy
+from signoff.policy._guidance import GUIDANCE, MetricGuidance, guidance
 from signoff.policy._load import load_policy
 
 TEMPLATE_NAMES = ("credit_baseline.yaml", "eu_ai_act_high_risk.yaml", "four_fifths.yaml")

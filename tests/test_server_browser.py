@@ -94,7 +94,7 @@ def stack(tmp_path: Path) -> Iterator[dict[str, str]]:
     base = f"http://127.0.0.1:{port}"
     accounts = {
         n: {"email": f"{n}@example.org", "groups": MEMBERS.get(n, [])}
-        for n in ("anna", "alice", "dave", "rita", "vera")
+        for n in ("anna", "alice", "dave", "rita", "vera", "admin")
     }
     idp = subprocess.Popen(
         ["node", str(HERE / "oidc" / "provider.mjs"), str(idp_port), f"{base}/auth/callback"],
@@ -199,6 +199,37 @@ def test_requester_sees_no_form_and_the_api_refuses(stack, browser):
     assert refused.status == 403
     assert refused.json()["rule"] in ("role_not_required", "requester_cannot_sign")
     assert _signed(stack) == []
+
+
+KEYED_HOOK = "https://hooks.example.org/signoff?key=abc123"
+
+
+def test_an_admin_proposes_governance_and_sees_the_webhook_warning(stack, browser, tmp_path):
+    """The governance page in Chromium: the file and its policies picked in the form (a
+    browser sends base names), recorded in the ledger, and the warning about a webhook URL
+    holding a key shown to the proposer, with its line and column."""
+
+    def risky(settings: dict) -> None:
+        settings["identity"] = {"groups": GROUPS}
+        settings["webhooks"] = [{"url": KEYED_HOOK}]
+
+    path = write_governance(tmp_path / "proposed", risky)
+    policies = sorted(str(p) for p in (tmp_path / "proposed" / "policies").glob("*.yaml"))
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if KEYED_HOOK in t)
+    page = _login(browser, stack, "admin", "/governance", viewport={"width": 1280, "height": 900})
+    assert page.get_by_role("heading", name="Propose a version").is_visible()
+    page.set_input_files("#governance", str(path))
+    page.set_input_files("#policies", policies)
+    page.get_by_role("button", name="Propose").click()
+    page.wait_for_load_state()
+    assert "recorded in the ledger: applied" in page.get_by_role("status").inner_text()
+    warning = page.locator(".alert.warn li").inner_text()
+    assert warning.startswith(f"Line {line}, column ")
+    assert "webhooks[0].url (https://hooks.example.org) has a query string" in warning
+    _shot(page, "governance-warning")
+    proposed = _signed(stack, "governance.proposed", "governance.applied")
+    assert KEYED_HOOK in json.dumps(proposed[-2].payload)
+    assert proposed[-1].action == "governance.applied"
 
 
 def test_a_stale_page_cannot_approve_twice(stack, browser):

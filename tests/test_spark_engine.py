@@ -287,7 +287,7 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
     scikit-learn's AUC, on ties spread over many small partitions."""
     from pyspark.sql import functions as F
 
-    from signoff.audit import _spark_ranks
+    from signoff.audit import _spark_auc, _spark_ranks
     from signoff.engines import spark_quiet as quiet
     from signoff.evidence import View
 
@@ -313,11 +313,11 @@ def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:
         .agg(F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"))
     )
     with quiet():
-        merged = _spark_ranks.rank_sums(agg, combos, views, groups)
-        windows = _spark_ranks.rank_sums_by_windows(agg, combos, views, groups)
+        merged = _spark_auc.rank_sums(agg, combos, views, groups)
+        windows = _spark_auc.rank_sums_by_windows(agg, combos, views, groups)
         # agg's own score ranges; and told so wrongly (hash partitions overlap): the same.
-        on_ranges = _spark_ranks.rank_sums(ranged, combos, views, groups, ranged=True)
-        told_wrongly = _spark_ranks.rank_sums(agg, combos, views, groups, ranged=True)
+        on_ranges = _spark_auc.rank_sums(ranged, combos, views, groups, ranged=True)
+        told_wrongly = _spark_auc.rank_sums(agg, combos, views, groups, ranged=True)
     assert ranged.rdd.getNumPartitions() == _spark_ranks.RANGE_PARTITIONS
     for view in views:
         np.testing.assert_array_equal(merged[view.name], windows[view.name])

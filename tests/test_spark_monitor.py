@@ -28,7 +28,7 @@ from signoff.monitor import (
     profile_to_dict,
     run_monitor,
 )
-from signoff.monitor._profile import UNLABELLED
+from signoff.monitor._counts import UNLABELLED
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):

@@ -46,18 +46,12 @@ from ..metrics import (
 )
 from ._engine_evidence import EngineEvidence, column_quality
 from ._spark import SparkReduced
-from ._spark_ranks import order_statistics, rank_sums, ranking, runs_of
+from ._spark_auc import rank_sums
+from ._spark_ranks import order_statistics, ranking, runs_of
 
 __all__ = ["spark_evidence"]
 
 _FIXED = "decimal(38,24)"  # sums of scores, squares and log-loss terms: 14 integer digits
-
-
-def _small(spark: Any, **columns: Any) -> Any:
-    """A small driver-side table as a DataFrame (broadcast in joins)."""
-    import pyarrow as pa
-
-    return spark.createDataFrame(pa.table(columns))
 
 
 def _partial_sums(lower: np.ndarray, combos: np.ndarray, joint: np.ndarray, eps: float) -> Any:

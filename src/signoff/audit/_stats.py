@@ -20,7 +20,7 @@ from ..config import AuditConfig
 from ..evidence import Attribute, FloatArray, replicate_tables, view_table
 from ..metrics import reliability, shift_scenarios
 from ._counting import OVERALL, Counted, count_arrays
-from ._evaluate import Joined, Values, evaluate, layout, split
+from ._evaluate import Joined, Partial, Values, evaluate, finish, joined, layout, partial, split
 from ._interval import percentile_interval
 
 __all__ = [
@@ -102,30 +102,34 @@ def summarise(
     point[OVERALL]["max_shift_degradation"] = worst[()]  # a NumPy scalar, as it has been
 
     replicates, confidence = config.bootstrap.replicates, config.bootstrap.confidence
-    chunks: list[Joined] = []
+    # Each chunk leaves its count sums and ranking statistics; the statistics of every
+    # replicate are then computed at once (elementwise: the values of chunk by chunk).
+    parts: list[Partial] = []
     done = 0
     rng = np.random.default_rng(seed)
     for chunk in replicate_tables(table, replicates=replicates, rng=rng, views=views):
-        chunks.append(evaluate(chunk, views, config))
+        parts.append(partial(chunk, views))
         done += chunk.size
         if progress is not None:
             progress("bootstrap", done, replicates)
 
     low: Values = {v: {} for v in point}
     high: Values = {v: {} for v in point}
-    if chunks:
+    if parts:
+        every = finish(joined(parts), views, config)
+
         # One statistic at a time (all views side by side): its replicates, shifted by
         # the exact-minus-binned offset where there is one, and their percentiles.
-        def interval(parts: list[FloatArray], offset: FloatArray | float = 0.0) -> Bounds:
-            return percentile_interval(np.concatenate(parts) + offset, confidence)
+        def interval(values: FloatArray | None, offset: FloatArray | float = 0.0) -> Bounds:
+            assert values is not None
+            return percentile_interval(values + offset, confidence)
 
         groups = {
-            m: interval([c.groups[m] for c in chunks], auc_offset if m == "roc_auc" else 0.0)
-            for m in chunks[0].groups
+            m: interval(v, auc_offset if m == "roc_auc" else 0.0) for m, v in every.groups.items()
         }
-        per_view = {m: interval([c.views[m] for c in chunks]) for m in chunks[0].views}
-        shift = interval([c.shift for c in chunks])
-        ap_bounds = interval([c.pr_auc for c in chunks if c.pr_auc is not None], ap_offset)
+        per_view = {m: interval(v) for m, v in every.views.items()}
+        shift = interval(every.shift)
+        ap_bounds = interval(every.pr_auc, ap_offset)
         for side, values in ((0, low), (1, high)):
             values.update(
                 split(

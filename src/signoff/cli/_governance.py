@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +17,7 @@ from ._remote import remote_mode, remote_signoff
 from ._remote_admin import propose_remote
 
 if TYPE_CHECKING:
-    from ..workflow import GovernanceRecord, LoadedGovernance
+    from ..workflow import GovernanceRecord, GovernanceWarning
 
 __all__: list[str] = []
 
@@ -40,22 +41,13 @@ def _record(record: GovernanceRecord | Any, *, as_json: bool) -> None:
     emit(record, as_json=as_json, new_id=gid)
 
 
-def _warn_secrets(loaded: LoadedGovernance) -> None:
-    """Warn (stderr) about each webhook whose literal URL looks like it carries a secret:
-    the whole document goes into the ledger (see :mod:`signoff.notify._exposure`)."""
-    from ..config import read_yaml
-    from ..notify import webhook_warnings
-
-    found = webhook_warnings(loaded.governance.webhooks)
-    if not found or loaded.path is None:
-        return
-    doc = read_yaml(loaded.path, what="governance config")
-    for index, warning in found:
-        line, column = doc.locate(("webhooks", index, "url"))
-        err_console.print(
-            f"{escape(str(loaded.path))}:{line}:{column}: warning: {escape(warning)}",
-            soft_wrap=True,
-        )
+def _warn(warnings: Iterable[GovernanceWarning | Any], file: Path) -> None:
+    """Print each warning (stderr) as ``file:line:column: warning: …``: the core's
+    :func:`~signoff.workflow.governance_warnings`, found here or by the server (the
+    ``warnings`` of ``POST /api/governance``)."""
+    for warning in warnings:
+        where = f"{file}:{warning.line}:{warning.column}" if warning.line else str(file)
+        err_console.print(f"{escape(where)}: warning: {escape(warning.message)}", soft_wrap=True)
 
 
 def _decide(gid: str, *, approve: bool, comment: str, actor: str | None, as_json: bool) -> None:
@@ -90,10 +82,10 @@ def governance_lint(
 ) -> None:
     """Check a governance file: schema, roles, stages, artifact kinds (file:line:column);
     warns about a webhook URL that looks like it carries a secret."""
-    from ..workflow import load_governance
+    from ..workflow import governance_warnings, load_governance
 
     loaded = load_governance(file)
-    _warn_secrets(loaded)
+    _warn(governance_warnings(loaded), file)
     out_console.print(
         f"ok: {file} ({escape(loaded.governance.governance_name)} v{loaded.governance.version})"
     )
@@ -114,13 +106,14 @@ def governance_apply(
     (a query string, a token-shaped path): the whole file is recorded in the ledger;
     use url_env.
     """
-    from ..workflow import load_governance
+    from ..workflow import governance_warnings, load_governance
 
     who = str(acting_user(actor))
-    _warn_secrets(load_governance(file))  # before it is recorded for good
-    if remote_mode():  # the file and the policies it names, uploaded
+    if remote_mode():  # the file and the policies it names, uploaded; the server warns
         record = propose_remote(file)
+        _warn(getattr(record, "warnings", ()), file)  # () from a server that sends none
     else:
+        _warn(governance_warnings(load_governance(file)), file)  # before it is recorded
         record = open_workflow().propose_governance(file, actor=who)
     _record(record, as_json=as_json)
 

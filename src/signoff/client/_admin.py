@@ -22,6 +22,7 @@ NO_SIGNER = (
 
 __all__ = [
     "CheckpointSigner",
+    "GovernanceProposal",
     "RemoteGovernance",
     "RemoteLedgerHead",
     "RemoteNotify",
@@ -29,6 +30,13 @@ __all__ = [
     "RemoteTokens",
     "RemoteView",
 ]
+
+
+class GovernanceProposal(Record):
+    """A governance version the server recorded, and its ``warnings`` (``field``, ``line``,
+    ``column``, ``message``): printed, not part of the CLI's ``--json``."""
+
+    EXTRA = ("warnings",)
 
 
 class RemoteGovernance(Part):
@@ -42,7 +50,7 @@ class RemoteGovernance(Part):
         found: dict[str, Any] = self._client.json("GET", "/api/governance")
         return found
 
-    def propose(self, path: Path, policies: Sequence[tuple[str, Path]]) -> Record:
+    def propose(self, path: Path, policies: Sequence[tuple[str, Path]]) -> GovernanceProposal:
         """Upload a governance file and the policy files it names, each under the path
         the governance file gives it."""
         with contextlib.ExitStack() as stack:
@@ -53,7 +61,8 @@ class RemoteGovernance(Part):
                 ("policies", (name, stack.enter_context(file.open("rb"))))
                 for name, file in policies
             ]
-            return Record(self._client.json("POST", "/api/governance", files=files))
+            found = self._client.json("POST", "/api/governance", files=files)
+            return GovernanceProposal(found)
 
     def decide(self, gid: str, *, approve: bool, comment: str) -> Record:
         step = "approve" if approve else "reject"

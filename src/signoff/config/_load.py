@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError
 from ._messages import validation_error
 from ._schema import AuditConfig
-from ._yaml import YamlDocument, describe, read_yaml
+from ._yaml import YamlDocument, read_yaml
+from ._yaml_build import describe
 
 __all__ = ["LoadedConfig", "config_from_mapping", "load_config"]
 

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
-from ._yaml import Loc, YamlDocument, describe
+from ._yaml import YamlDocument
+from ._yaml_build import Loc, describe
 
 __all__ = ["validation_error"]
 

@@ -1,6 +1,7 @@
 """Evidence: the evaluation set read once and reduced to a count table."""
 
 from ._bootstrap import BOOTSTRAP_SCHEME, bootstrap_counts, bootstrap_tables
+from ._chunk import Replicates, raw_fine
 from ._data import (
     SCORES_NAN,
     SCORES_NOT_NUMERIC,
@@ -20,7 +21,7 @@ from ._grid import (
 from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
 from ._kernel import loaded as compiled_kernels
-from ._replicates import Mode, Replicates, choose_mode, coarse_grid, coarse_table, replicate_tables
+from ._replicates import Mode, choose_mode, coarse_grid, coarse_table, replicate_tables
 from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_counts, view_table
 
@@ -59,6 +60,7 @@ __all__ = [
     "plan_views",
     "quantile_ranks",
     "quantiles_from_order",
+    "raw_fine",
     "replicate_tables",
     "validate_scores",
     "view_counts",

@@ -8,7 +8,7 @@ in the same order, so the results are identical to the bit (the tests compare bo
 * :func:`invert` — the guide-table lookup and binary search of
   :meth:`~._poisson.PoissonTables.invert` (the rare exact tails stay with SciPy);
 * :func:`merge`, :func:`thin` and :func:`add` — bringing replicates to N
-  (``_bootstrap._adjust``) from the same random positions;
+  (``_adjust.adjust``) from the same random positions;
 * :func:`stack` — the joint replicate's fine counts and coarse sums of scores, squared
   scores and log-loss terms (``_replicates._stack``), each coarse sum added in the order
   of NumPy's ``add.reduceat`` (the first value, then a pairwise sum of the rest);

@@ -28,6 +28,8 @@ from types import ModuleType
 import numpy as np
 from numpy.typing import NDArray
 
+from ._poisson_tables import cdf_values, guide_entries
+
 __all__ = ["PoissonTables"]
 
 #: Rows of uniforms inverted at a time: about 256 Ki values, which stay in the caches.
@@ -39,75 +41,6 @@ TABLE_BUDGET = 1 << 21
 INVERT_VALUES = 1 << 16
 #: Guide intervals built at a time (the temporary arrays' length while building).
 GUIDE_BLOCK = 1 << 16
-
-
-def _cdf(
-    lam: NDArray[np.float64], lo: NDArray[np.int64], size: NDArray[np.int64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``F_c(lo_c + j)`` for ``j < size_c``, every cell's values back to back; ``F_c(lo_c − 1)``."""
-    from scipy import special
-
-    start = np.concatenate(([0], np.cumsum(size)[:-1]))
-    out = np.empty(int(size.sum()))
-    below = np.where(lo > 0, special.pdtr(np.maximum(lo - 1, 0), lam), 0.0)
-    width = np.left_shift(1, np.ceil(np.log2(size)).astype(np.int64))
-    for w in np.unique(width):  # cells of one padded width together: one 2-D cumsum
-        cells = np.flatnonzero(width == w)
-        k = lo[cells, None] + np.arange(w)
-        mean = lam[cells, None]
-        pmf = np.exp(k * np.log(mean) - mean - special.gammaln(k + 1.0))
-        cdf = below[cells, None] + np.cumsum(pmf, axis=1)
-        keep = np.arange(w) < size[cells, None]
-        out[(start[cells, None] + np.arange(w))[keep]] = cdf[keep]
-    return out, below
-
-
-def _guide(
-    cdf: NDArray[np.float64],
-    below: NDArray[np.float64],
-    lo: NDArray[np.int64],
-    size: NDArray[np.int64],
-    m: NDArray[np.int64],
-) -> NDArray[np.int32]:
-    """The guide entries of some tables (their CDF values back to back in ``cdf``; ``m``
-    guide intervals each), as :class:`PoissonTables` describes."""
-    tables = m.shape[0]
-    start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
-    guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
-    owner = np.repeat(np.arange(tables), size)
-    # Interval i of table t is [i/M, (i+1)/M).  first[i] = #{k: F(k) ≤ i/M} is the
-    # smallest table index whose value exceeds the interval's start; the values
-    # inside the interval are those from first[i] to first[i+1] (exclusive) that
-    # are below its end.  #{k: F(k)·M ≤ i} counts through ceil(F·M) ≤ i.
-    slot = guide_start + np.arange(tables)  # M_t + 1 slots per table
-    tick = np.minimum(np.ceil(cdf * m[owner]).astype(np.int64), m[owner])
-    hits = np.bincount(slot[owner] + tick, minlength=int(m.sum()) + tables)
-    running = np.cumsum(hits)
-    before = np.where(slot > 0, running[np.maximum(slot - 1, 0)], 0)
-    gtable = np.repeat(np.arange(tables), m)
-    per = np.repeat  # a table's value on each of its guide intervals: np.repeat(v, m)
-    at_slot = np.arange(int(m.sum())) + gtable  # slot of the interval: slot[t] + i
-    i = at_slot - per(slot, m)
-    first = running[at_slot] - per(before, m)
-    # values strictly inside the interval: F·M in (i, i+1)
-    strict = np.bincount(
-        slot[owner] + tick,
-        weights=(cdf * m[owner] < tick).astype(np.float64),
-        minlength=int(m.sum()) + tables,
-    )
-    inside = strict[at_slot + 1]
-    m_at = per(m.astype(np.float64), m)
-    size_at = per(size, m)
-    search = (
-        (inside > 1)
-        | (i / m_at < per(below, m))  # the lower tail is reachable
-        | (first >= size_at)  # the interval starts above the table
-        | ((inside == 1) & (first + 1 >= size_at))
-        | ((i + 1) / m_at > per(cdf[start + size - 1], m))  # the upper tail is reachable
-    )
-    value = per(lo, m) + first
-    guide: NDArray[np.int32] = np.where(search, ~value, value).astype(np.int32)
-    return guide
 
 
 class PoissonTables:
@@ -140,7 +73,7 @@ class PoissonTables:
         lo, hi, size, m = lo[fits], hi[fits], size[fits], m[fits]
         tables = lam.shape[0]
         start = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
-        cdf, below = _cdf(lam, lo, size)
+        cdf, below = cdf_values(lam, lo, size)
         guide_start = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.int64)
         self.guide = np.empty(int(m.sum()), dtype=np.int32)
         # A few tables at a time: every temporary array is the size of their guides.
@@ -150,7 +83,7 @@ class PoissonTables:
             done = int(guide_start[begin])
             end = max(begin + 1, int(np.searchsorted(filled, done + GUIDE_BLOCK, "right")))
             into = slice(done, int(filled[end - 1]))
-            self.guide[into] = _guide(
+            self.guide[into] = guide_entries(
                 cdf[start[begin] : start[end - 1] + size[end - 1]],
                 below[begin:end],
                 lo[begin:end],

@@ -17,7 +17,6 @@ evaluating a replicate cheap; the draws themselves are :func:`bootstrap_counts`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
 
@@ -26,6 +25,7 @@ from numpy.typing import NDArray
 
 from . import _kernel
 from ._bootstrap import CHUNK_CELLS, CellSampler, bootstrap_counts
+from ._chunk import Replicates
 from ._grid import ScoreGrid
 from ._marginals import plan_marginals, view_sums
 from ._table import CountTable, FloatArray
@@ -34,9 +34,6 @@ from ._views import View, view_counts, view_counts_shared, view_table
 __all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
 
 Mode = Literal["joint", "views"]
-#: NumPy adds up to this many values in one unrolled pairwise block (``PW_BLOCKSIZE``),
-#: the only order of additions the compiled sums reproduce.
-PAIRWISE_BLOCK = 128
 
 
 def _starts(grid: ScoreGrid) -> NDArray[np.intp]:
@@ -66,113 +63,6 @@ def coarse_table(table: CountTable) -> CountTable:
     return CountTable(n=n, s=s, s2=s2, ll=ll, grid=coarse_grid(table.grid))
 
 
-@dataclass(frozen=True)
-class Replicates:
-    """A chunk of bootstrap replicates: fine counts and coarse sums side by side.
-
-    ``stacked`` has shape ``(size, J, 2, B + 3·K')``: along the last axis the fine row
-    counts (B bins), then the sums of scores, squared scores and log-loss terms on the
-    coarse grid (K' bins each) — and, from the compiled kernel, the coarse row counts
-    (``coarse_counts``: B + 4·K' in all).  One array, so a view sums it in one pass
-    (:func:`~._views.view_counts`), and :meth:`split` turns a view's sum back into a
-    coarse-grid table and fine counts.
-    """
-
-    stacked: FloatArray
-    fine_bins: int
-    starts: NDArray[np.intp]
-    grid: ScoreGrid  # the coarse grid
-    #: Each view's own stack, when made with the draws (views mode, or summed by the
-    #: compiled kernel in joint mode).
-    by_view: dict[str, FloatArray] | None = None
-    #: The stacks end with the coarse counts (K' more columns), summed with the rest.
-    coarse_counts: bool = False
-
-    @property
-    def size(self) -> int:
-        """Replicates in the chunk."""
-        return int(self.stacked.shape[0])
-
-    def view(self, view: View) -> tuple[CountTable, FloatArray]:
-        """(coarse-grid table, fine counts) of one view of the chunk."""
-        if self.by_view is not None:
-            return self.split(self.by_view[view.name])
-        return self.split(view_counts(self.stacked, view))
-
-    def views(self, views: Sequence[View]) -> dict[str, tuple[CountTable, FloatArray]]:
-        """:meth:`view` of every view, the joint array summed once per shared marginal
-        (:func:`~._views.view_counts_shared`)."""
-        if self.by_view is not None:
-            return {v.name: self.split(self.by_view[v.name]) for v in views}
-        summed = view_counts_shared(self.stacked, views)
-        return {v.name: self.split(summed[v.name]) for v in views}
-
-    def side_by_side(self, views: Sequence[View]) -> tuple[CountTable, list[FloatArray]]:
-        """Every view's groups side by side: one coarse-grid table of shape
-        ``(size, ΣG, 2, K')`` (view after view, each in its group order), and each view's
-        fine counts.  The table's arrays are contiguous with each group's cells in the
-        order :meth:`split` gives them, so a statistic of a group sums the same numbers
-        in the same order as on the view's own table."""
-        if self.by_view is not None:
-            stacks = [self.by_view[v.name] for v in views]
-        else:
-            summed = view_counts_shared(self.stacked, views)
-            stacks = [summed[v.name] for v in views]
-        b, k = self.fine_bins, self.grid.n_bins
-        if self.coarse_counts:
-            n = np.concatenate([a[..., b + 3 * k : b + 4 * k] for a in stacks], axis=-3)
-        else:
-            n = np.concatenate(
-                [np.add.reduceat(a[..., :b], self.starts, axis=-1) for a in stacks], axis=-3
-            )
-        s, s2, ll = (
-            np.concatenate([a[..., b + i * k : b + (i + 1) * k] for a in stacks], axis=-3)
-            for i in range(3)
-        )
-        table = CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid)
-        return table, [a[..., :b] for a in stacks]
-
-    def compiled_sums(
-        self, views: Sequence[View]
-    ) -> tuple[dict[str, FloatArray], list[FloatArray]] | None:
-        """``metrics.count_sums`` of every view's groups side by side, ``(size, ΣG)`` each,
-        and each view's fine counts — by the compiled kernel, straight from the views'
-        stacks (no side-by-side table), the same values to the bit; None when the
-        kernels are not loaded or the chunk was not made by them."""
-        jit = _kernel.loaded()
-        k, bins = self.grid.n_bins, self.grid.calibration_starts.shape[0]
-        if jit is None or self.by_view is None or not self.coarse_counts:
-            return None
-        if 2 * k > PAIRWISE_BLOCK or bins > PAIRWISE_BLOCK:
-            return None
-        stacks = [self.by_view[v.name] for v in views]
-        total = sum(v.n_groups for v in views)
-        # metrics.COUNT_SUMS, in the kernel's order
-        sums = {n: np.empty((self.size, total)) for n in ("tp", "fn", "fp", "tn", "s2")}
-        sums.update({n: np.empty((self.size, total)) for n in ("s1", "ll", "gap", "mce")})
-        first = 0
-        cal = self.grid.calibration_starts.astype(np.intp)
-        for view, stack in zip(views, stacks, strict=True):
-            jit.count_sums(
-                stack, self.fine_bins, self.grid.threshold_bin, cal, first, *sums.values()
-            )
-            first += view.n_groups
-        return sums, [a[..., : self.fine_bins] for a in stacks]
-
-    def split(self, stacked: FloatArray) -> tuple[CountTable, FloatArray]:
-        """(coarse-grid table, fine counts) of ``stacked`` (this chunk or a view's sum)."""
-        b, k = self.fine_bins, self.grid.n_bins
-        counts = stacked[..., :b]
-        if self.coarse_counts:
-            n = np.ascontiguousarray(stacked[..., b + 3 * k : b + 4 * k])
-        else:
-            n = np.add.reduceat(counts, self.starts, axis=-1)
-        s, s2, ll = (
-            np.ascontiguousarray(stacked[..., b + i * k : b + (i + 1) * k]) for i in range(3)
-        )
-        return CountTable(n=n, s=s, s2=s2, ll=ll, grid=self.grid), counts
-
-
 def _stack(n: FloatArray, means: list[FloatArray], starts: NDArray[np.intp], k: int) -> FloatArray:
     b = n.shape[-1]
     stacked = np.empty((*n.shape[:-1], b + 3 * k))
@@ -195,6 +85,18 @@ def _sides(n: FloatArray, tb: int) -> FloatArray:
     return np.stack((n[..., :tb].sum(axis=-1), n[..., tb:].sum(axis=-1)), axis=-1)
 
 
+def _joint_setup(
+    table: CountTable, replicates: int, chunk: int | None
+) -> tuple[int, NDArray[np.intp], ScoreGrid] | None:
+    """A joint bootstrap's replicates per chunk (as :func:`bootstrap_counts` sizes them),
+    the coarse bins' first fine bins and the coarse grid; None: nothing to draw."""
+    cells = table.n.size
+    if replicates == 0 or not np.any(table.n):
+        return None
+    size = chunk or max(10, min(100, CHUNK_CELLS // cells))
+    return size, _starts(table.grid), coarse_grid(table.grid)
+
+
 def _compiled(
     table: CountTable,
     replicates: int,
@@ -205,12 +107,10 @@ def _compiled(
 ) -> Iterator[Replicates]:
     """Joint mode through the compiled kernels: the same draws, stacks and view sums as
     :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`."""
-    flat = table.n.reshape(-1)
-    if not np.any(flat) or replicates == 0:
+    setup = _joint_setup(table, replicates, chunk)
+    if setup is None:
         return
-    chunk = chunk or max(10, min(100, CHUNK_CELLS // flat.shape[0]))  # as bootstrap_counts
-    starts = _starts(table.grid)
-    grid = coarse_grid(table.grid)
+    chunk, starts, grid = setup
     groups, _, b = table.n.shape
     means = np.stack(_means(table)).reshape(3, groups * 2, b)
     sampler = CellSampler(table.n)
@@ -223,6 +123,56 @@ def _compiled(
         stacked = stacked.reshape(size, groups, 2, -1)
         by_view = view_sums(stacked, views, plan, jit) if views else None
         yield Replicates(stacked, b, starts, grid, by_view, coarse_counts=True)
+
+
+def _numpy_joint(
+    table: CountTable,
+    replicates: int,
+    rng: np.random.Generator,
+    chunk: int | None,
+    views: Sequence[View],
+) -> Iterator[Replicates]:
+    """Joint mode on NumPy, for the views given: the same draws and the same sums as
+    :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`, in
+    the layout that is cheap to evaluate.  Each view sums two arrays: the coarse columns
+    (the sums of :func:`_stack` and the coarse counts, 4·K' wide) and the fine counts
+    group-major, ``(J, 2, B, size)``, with the negatives cumulative over the bins — a
+    cumulative sum over an outer axis is one vector addition per bin, where along the
+    last axis NumPy steps through every short row, and a view is a sum of whole blocks;
+    counts are whole numbers, so cumulating before summing the views gives the very
+    numbers cumulating after would."""
+    setup = _joint_setup(table, replicates, chunk)
+    if setup is None:
+        return
+    chunk, starts, grid = setup
+    k = grid.n_bins
+    means = _means(table)
+    sampler = CellSampler(table.n)
+    for start in range(0, replicates, chunk):
+        n = sampler.draw(min(chunk, replicates - start), rng)  # (size, J, 2, B)
+        coarse = np.empty((*n.shape[:-1], 4 * k))
+        product = np.empty_like(n)
+        for i, mean in enumerate(means):
+            np.multiply(n, mean, out=product)
+            coarse[..., i * k : (i + 1) * k] = np.add.reduceat(product, starts, axis=-1)
+        coarse[..., 3 * k :] = np.add.reduceat(n, starts, axis=-1)
+        del product
+        size, joint, _, bins = n.shape
+        ranked = np.ascontiguousarray(n.transpose(1, 2, 3, 0))  # (J, 2, B, size)
+        del n  # (peak memory: the views are summed with one copy of the counts alive)
+        below = ranked[:, 0]
+        for b in range(1, bins):  # one vector addition per bin
+            below[:, b] += below[:, b - 1]
+        by_rank = view_counts_shared(ranked.reshape(joint, 2, bins * size), views)
+        yield Replicates(
+            coarse,
+            0,
+            starts,
+            grid,
+            view_counts_shared(coarse, views),
+            coarse_counts=True,
+            ranking={name: a.reshape(-1, 2, bins, size) for name, a in by_rank.items()},
+        )
 
 
 def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
@@ -263,6 +213,9 @@ def replicate_tables(
         jit = _kernel.for_draws(replicates * int(np.count_nonzero(table.n)))
         if jit is not None:
             yield from _compiled(table, replicates, rng, chunk, views, jit)
+            return
+        if views:
+            yield from _numpy_joint(table, replicates, rng, chunk, views)
             return
         means = _means(table)
         for n in bootstrap_counts(table, replicates=replicates, rng=rng, chunk=chunk):

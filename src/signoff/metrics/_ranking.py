@@ -198,24 +198,52 @@ def average_precision(
     if n == 0 or total == 0:
         return float("nan")
     # scikit-learn's step sum over thresholds, highest first: one term per run of tied
-    # scores.  Terms are made run block by run block (ascending scores) and stored in
-    # descending order, so the final sum adds the very terms, in the very order, of
-    # the whole-array formula; only the per-run temporaries are small.
-    runs = int(ranked.run[-1]) + 1
+    # scores.  The rows are read block by block (ascending scores), each block's run
+    # starts found by comparing neighbours (linear, in cache: no search over the whole
+    # array); a run's term needs the next run's count, so each block's last run waits
+    # for the next block.  Terms are stored in descending order, so the final sum adds
+    # the very terms, in the very order, of the whole-array formula.
+    run, labels = ranked.run, ranked.y
+    runs = int(run[-1]) + 1
     terms = np.empty(runs, dtype=np.float64)
-    before = 0  # positives in the rows below the block
-    for k0 in range(0, runs, BLOCK_ROWS):
-        k1 = min(k0 + BLOCK_ROWS, runs)
-        wanted = np.arange(k0, k1 + 1, dtype=ranked.run.dtype)  # same type: no copy of run
-        first = np.searchsorted(ranked.run, wanted, side="left")
-        a, b = int(first[0]), int(first[-1])
-        running = np.concatenate(([0], np.cumsum(ranked.y[a:b], dtype=np.int64)))
-        tp = (total - before - running[first - a]).astype(np.float64)  # at or above each run
-        before += int(running[-1])
-        precision = tp[:-1] / (n - first[:-1])
-        recall = tp / float(total)
-        if k1 == runs:
-            recall[-1] = 0.0  # nothing above the highest run
-        gained = recall[:-1] - recall[1:]
-        terms[runs - k1 : runs - k0] = (gained * precision)[::-1]
+    done = 0  # runs whose term is stored
+    below = 0  # positives in the rows before the block
+    waiting_tp = np.empty(0, dtype=np.int64)  # the last run seen: positives at or above
+    waiting_first = np.empty(0, dtype=np.intp)  # and its first row
+    for a in range(0, n, BLOCK_ROWS):
+        b = min(a + BLOCK_ROWS, n)
+        block = run[a:b]
+        starts = np.flatnonzero(block[1:] != block[:-1]) + 1
+        if a == 0 or run[a] != run[a - 1]:
+            starts = np.concatenate(([0], starts))
+        running = np.concatenate(([0], np.cumsum(labels[a:b], dtype=np.int64)))
+        tp = np.concatenate((waiting_tp, total - below - running[starts]))
+        first = np.concatenate((waiting_first, starts + a))
+        below += int(running[-1])
+        done = _store_terms(terms, tp, first, n, total, done)
+        waiting_tp, waiting_first = tp[-1:], first[-1:]
+    # the highest run: nothing above it
+    _store_terms(terms, np.concatenate((waiting_tp, [0])), waiting_first, n, total, done)
     return float(np.sum(terms))
+
+
+def _store_terms(
+    terms: FloatArray,
+    tp: NDArray[np.int64],
+    first: NDArray[np.intp],
+    n: int,
+    total: int,
+    done: int,
+) -> int:
+    """Store the terms of the runs ``done, done + 1, …`` whose positives at or above are
+    ``tp`` (one more count than runs: the next run's) and whose first rows are ``first``;
+    the number of runs stored now."""
+    m = int(tp.shape[0]) - 1
+    if m <= 0:
+        return done
+    precision = tp[:m].astype(np.float64) / (n - first[:m])
+    recall = tp.astype(np.float64) / float(total)
+    gained = recall[:-1] - recall[1:]
+    runs = int(terms.shape[0])
+    terms[runs - done - m : runs - done] = (gained * precision)[::-1]
+    return done + m

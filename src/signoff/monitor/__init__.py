@@ -19,20 +19,15 @@ from ._config import (
     ReferenceConfig,
     load_monitor_config,
 )
-from ._drift import ColumnDrift, DriftReport, PredictionDrift, Thresholds, compare_profiles
+from ._counts import CategoricalCounts, GroupTable, NumericCounts, Profile
+from ._drift import compare_profiles
+from ._drift_types import ColumnDrift, DriftReport, PredictionDrift, Thresholds
 from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
 from ._history import COLUMN_METRICS, metric_value, prometheus_text
 from ._inputs import file_sha256, read_table
 from ._metrics import MONITOR_CATALOGUE, MONITOR_METRICS, window_evidence
 from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
-from ._profile import (
-    CategoricalCounts,
-    GroupTable,
-    NumericCounts,
-    Profile,
-    numeric_values,
-    profile_frame,
-)
+from ._profile import numeric_values, profile_frame
 from ._quality import ColumnQuality, SchemaDiff, WindowQuality, window_quality
 from ._report import TREND_METRICS, render_monitor_report
 from ._run import RESULTS_SCHEMA, MonitorRun, run_monitor

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from ..engines import DataSource
 from ._config import LoadedMonitorConfig, MonitorConfig
+from ._counts import Profile
 from ._inputs import label_codes
-from ._profile import Profile
 from ._spec import AttributeSpec, ProfileSpec
 
 if TYPE_CHECKING:

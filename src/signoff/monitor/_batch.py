@@ -21,8 +21,9 @@ from ..errors import ConfigError, DataError
 from ..evidence import validate_scores
 from ._baseline_type import Baseline, labels_of
 from ._config import LoadedMonitorConfig
+from ._counts import Profile
 from ._inputs import NO_FEATURES, LabelJoin, join_labels, read_table, require_columns
-from ._profile import Profile, numeric_values, profile_frame
+from ._profile import numeric_values, profile_frame
 from ._quality import WindowColumns
 from ._windows import split_windows
 

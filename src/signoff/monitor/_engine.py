@@ -5,8 +5,8 @@ present, the scores' type, NaNs and range, the timestamps.  When one fails, the 
 column concerned is read in file order and handed to the in-memory check, so the
 message (and the row it names) is the same.  Then ``wb`` — the batch with each row's
 window ``__w`` — is counted (:mod:`._sql_profile`); the exact KS test reads each
-numeric column's distinct values with their counts, one column at a time, and the
-PII check reads the rows at :func:`~._pii.sample_positions` of each window.
+numeric column's distinct values with their counts, one column at a time; each window's
+columns (retyped, empty, the PII sample) are :mod:`._sql_columns`.
 """
 
 from __future__ import annotations
@@ -23,26 +23,19 @@ from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline_type import Baseline
 from ._batch import Raw, WindowInput
+from ._counts import NumericCounts
 from ._inputs import EMPTY, NO_FEATURES, LabelCounts, require_columns
-from ._pii import find_pii_sampled, sample_positions
-from ._profile import NumericCounts, numeric_counts
-from ._quality import WindowColumns
-from ._spec import column_kind
+from ._profile import numeric_counts
 from ._sql import SqlBatch, open_batch
+from ._sql_columns import window_columns
 from ._sql_labels import open_labels
 from ._sql_profile import sql_profiles
 from ._windows import moment, parse_timestamps
 
-__all__ = ["BAD_ROWS", "BLOCK", "WindowInput", "check_scores", "engine_windows", "sampled_rows"]
+__all__ = ["BAD_ROWS", "WindowInput", "check_scores", "engine_windows"]
 
 FloatArray = NDArray[np.float64]
-#: Rows of a file numbered together when the PII sample is picked (see :func:`sampled_rows`).
-BLOCK = 1 << 16
 BAD_ROWS = "{count} row(s) fail the check of {what}; the in-memory check found none"
-
-
-def _is_text(series: pd.Series) -> bool:
-    return series.dtype.kind == "O" or isinstance(series.dtype, pd.StringDtype)
 
 
 def _column_in_order(db: SqlBatch, column: str) -> pd.Series:
@@ -114,85 +107,6 @@ def _raw(
     return out, counted
 
 
-def sampled_rows(
-    db: SqlBatch, rows: dict[int, int], text: list[str], *, block: int = BLOCK
-) -> pd.DataFrame:
-    """The rows at each window's sample positions (its rows numbered in file order).
-
-    No sort of a whole window: the rows are counted per (window, file, block of
-    ``BLOCK`` rows of the file), the driver finds the block and the rank in it of each
-    wanted position, and only those blocks are numbered — small sorts, in parallel.
-    """
-    numbering = f"CAST(floor(__i / {int(block)}) AS BIGINT) AS __b"
-    source = f"SELECT {db.window}, *, {numbering} FROM ({db.file_order()})"
-    blocks = db.fetch(f"SELECT __w, __f, __b, count(*) AS n FROM ({source}) GROUP BY 1, 2, 3")
-    blocks = blocks.sort_values(["__w", "__f", "__b"], kind="stable").reset_index(drop=True)
-    wanted = []
-    for w, n in rows.items():
-        positions, _ = sample_positions(n)
-        at = positions if positions is not None else np.arange(n)
-        mine = blocks[blocks["__w"] == w]
-        ends = np.cumsum(mine["n"].to_numpy(np.int64))
-        which = np.searchsorted(ends, at, side="right")
-        starts = ends - mine["n"].to_numpy(np.int64)
-        picked = mine.iloc[which]
-        wanted.append(
-            pd.DataFrame(
-                {
-                    "__w": np.int64(w),
-                    "__f": picked["__f"].to_numpy(),
-                    "__b": picked["__b"].to_numpy(np.int64),
-                    "__q": (at - starts[which]).astype(np.int64),
-                    "__p": at.astype(np.int64),
-                }
-            )
-        )
-    chosen = pd.concat(wanted, ignore_index=True)
-    db.register("pii_rows", chosen)
-    db.register("pii_blocks", chosen.loc[:, ["__w", "__f", "__b"]].drop_duplicates())
-    columns = ", ".join(db.quote(c) for c in text)
-    numbered = (
-        f"SELECT o.__w, o.__f, o.__b, {', '.join('o.' + db.quote(c) for c in text)}, "
-        "row_number() OVER (PARTITION BY o.__w, o.__f, o.__b ORDER BY o.__i) - 1 AS __q "
-        f"FROM (SELECT __w, __f, __b, __i, {columns} FROM ({source})) AS o JOIN pii_blocks AS k "
-        "ON o.__w = k.__w AND o.__f = k.__f AND o.__b = k.__b"
-    )
-    return db.fetch(
-        f"SELECT r.__w, r.__p, {', '.join('x.' + db.quote(c) for c in text)} FROM ({numbered}) "
-        "AS x JOIN pii_rows AS r ON x.__w = r.__w AND x.__f = r.__f AND x.__b = r.__b "
-        "AND x.__q = r.__q ORDER BY r.__w, r.__p"
-    )
-
-
-def _columns(db: SqlBatch, base: Baseline, rows: dict[int, int]) -> dict[int, WindowColumns]:
-    shape = db.empty()
-    kinds = {str(c): column_kind(shape[c]) for c in shape.columns}
-    ref = base.kinds
-    retyped = [c for c, k in kinds.items() if c in ref and k != ref[c]]
-    empty: dict[int, set[str]] = {w: set() for w in rows}
-    for column in retyped:
-        present = f"CASE WHEN NOT {db.missing(column)} THEN 1 ELSE 0 END"
-        found = db.fetch(f"SELECT __w AS w, sum({present}) AS n FROM wb GROUP BY 1")
-        for w, n in zip(found["w"], found["n"], strict=True):
-            if int(n) == 0:
-                empty[int(w)].add(column)
-    text = [
-        c
-        for c in shape.columns
-        if shape[c].dtype.kind == "O" or isinstance(shape[c].dtype, pd.StringDtype)
-    ]
-    samples: dict[int, pd.DataFrame] = dict.fromkeys(rows, shape.loc[:, text])
-    if text:
-        found = sampled_rows(db, rows, text)
-        for w in rows:
-            samples[w] = found[found["__w"] == w].loc[:, text].reset_index(drop=True)
-    out = {}
-    for w, n in rows.items():
-        sample = {c: samples[w][c] if c in text else shape[c] for c in shape.columns}
-        out[w] = WindowColumns(kinds, frozenset(empty[w]), find_pii_sampled(sample, rows=n))
-    return out
-
-
 def engine_windows(
     base: Baseline,
     source: DataSource,
@@ -260,7 +174,7 @@ def _engine_windows(
             late=late is not None,
             numeric=numeric,
         )
-        columns = _columns(db, base, rows)
+        columns = window_columns(db, base, rows)
         bounds = _bounds(db, timestamp, length, windows)
     finally:
         db.close()

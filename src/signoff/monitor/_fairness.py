@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from ..evidence import CountTable, bootstrap_tables
 from ..metrics import DISPARITY_METRICS, disparities, group_statistics, ratio
-from ._profile import UNLABELLED, GroupTable
+from ._counts import UNLABELLED, GroupTable
 
 __all__ = ["PERFORMANCE_METRICS", "FairnessOptions", "window_fairness", "window_performance"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._counts import Profile
 from ._pii import PiiFinding, find_pii
-from ._profile import Profile
 from ._spec import column_kind
 
 __all__ = ["ColumnQuality", "SchemaDiff", "WindowColumns", "WindowQuality", "window_quality"]

@@ -23,12 +23,13 @@ from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_p
 from ._baseline import Baseline, build_baseline, roles
 from ._batch import NO_BATCH, WindowInput, batch_source, numpy_windows
 from ._config import MonitorConfig, window_length
-from ._drift import Thresholds, compare_profiles
+from ._counts import Profile
+from ._drift import compare_profiles
+from ._drift_types import Thresholds
 from ._engine import engine_windows
 from ._fairness import FairnessOptions, window_fairness, window_performance
 from ._inputs import LabelCounts, file_sha256
 from ._metrics import MONITOR_CATALOGUE, window_evidence
-from ._profile import Profile
 from ._quality import window_quality
 from ._serial import profile_sha256
 

@@ -8,13 +8,7 @@ import numpy as np
 
 from .._canonical import canonical_json, canonical_sha256
 from ..errors import DataError
-from ._profile import (
-    UNSEEN_EXAMPLES,
-    CategoricalCounts,
-    GroupTable,
-    NumericCounts,
-    Profile,
-)
+from ._counts import UNSEEN_EXAMPLES, CategoricalCounts, GroupTable, NumericCounts, Profile
 from ._spec import grid_from_edges
 
 __all__ = [

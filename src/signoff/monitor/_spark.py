@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, MissingExtraError
-from ._profile import Profile, profile_frame
+from ._counts import Profile
+from ._profile import profile_frame
 from ._serial import merge_profiles, profile_from_dict
 from ._spec import ProfileSpec
 

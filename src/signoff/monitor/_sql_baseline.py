@@ -21,9 +21,10 @@ from ..errors import DataError
 from ..evidence import make_grid
 from ._baseline_type import Baseline, attribute_specs, roles
 from ._config import LoadedMonitorConfig
+from ._counts import NumericCounts
 from ._engine import check_scores
 from ._inputs import EMPTY, feature_columns, require_columns
-from ._profile import NumericCounts, numeric_counts
+from ._profile import numeric_counts
 from ._spec import ProfileSpec, column_kind, quantile_edges, text_values
 from ._sql import SqlBatch, open_batch
 from ._sql_profile import sql_profiles

@@ -25,15 +25,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..evidence import LOG_LOSS_EPS
+from ._counts import UNSEEN_EXAMPLES, CategoricalCounts, GroupTable, NumericCounts, Profile
 from ._inputs import label_codes
-from ._profile import (
-    UNSEEN_EXAMPLES,
-    CategoricalCounts,
-    GroupTable,
-    NumericCounts,
-    Profile,
-    attribute_labels,
-)
+from ._profile import attribute_labels
 from ._spec import ProfileSpec
 from ._sql import SqlBatch, number
 

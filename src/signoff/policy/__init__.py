@@ -1,8 +1,8 @@
 """Policy-as-code: versioned YAML policies turn audit evidence into gate results."""
 
 from ._diff import diff_policies
-from ._evaluate import AuditContext, evaluate
-from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE, MetricGuidance, guidance
+from ._evaluate import evaluate
+from ._guidance import GUIDANCE, MetricGuidance, guidance
 from ._junit import junit_xml
 from ._load import LoadedPolicy, load_policy
 from ._markdown import (
@@ -16,6 +16,7 @@ from ._markdown import (
 )
 from ._rego import evaluate_rego
 from ._result import GateResult, Measurement, PolicyOutcome, Status, Verdict
+from ._run_checks import REPRODUCIBILITY_GUIDANCE, AuditContext
 from ._schema import (
     COMPARISONS,
     SEVERITIES,

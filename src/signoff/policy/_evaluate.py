@@ -2,33 +2,29 @@
 
 Missing evidence is never a pass: a gate whose metric is absent or ``null``
 (or, with ``use_confidence_bound``, has no interval) fails at its severity
-with a message saying what is missing.
+with a message saying what is missing.  The metric gates are judged here; what the
+policy asks of the run itself (reproducibility, its dates) is :mod:`._run_checks`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from .._results import Malformed, estimate, mapping
 from ..metrics import METRICS, MetricSpec
-from ._guidance import GUIDANCE, REPRODUCIBILITY_GUIDANCE
-from ._result import GateResult, Measurement, Status
-from ._schema import Gate, Policy, Severity
+from ._guidance import GUIDANCE
+from ._result import FAILED_STATUS, GateResult, Measurement, Status
+from ._run_checks import AuditContext, run_checks
+from ._schema import Gate, Policy
 
-__all__ = ["AuditContext", "evaluate", "passes"]
+__all__ = ["evaluate", "passes"]
 
 UNKNOWN_METRIC = "unknown metric {name!r}; `signoff metrics` lists the known names"
 UNKNOWN_METRIC_REMEDY = "use a canonical metric name (`signoff metrics`)"
 MALFORMED_REMEDY = "re-run `signoff audit`: results.json was not written by it or was edited"
 
-_FAILED: dict[str, Status] = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
-#: What --strict checks even when the policy does not ask (a clean git checkout
-#: is checked only when the policy asks: a project need not live in git).
-_STRICT_CHECKS = ("strict_mode_required", "seed_required", "manifest_required")
 _SYMBOL = {
     "less_than": "<",
     "less_equal": "≤",
@@ -36,17 +32,6 @@ _SYMBOL = {
     "greater_equal": "≥",
     "equal": "=",
 }
-
-
-@dataclass(frozen=True)
-class AuditContext:
-    """Facts about the run that are not in results.json."""
-
-    today: dt.date
-    strict: bool = False
-    seed_set: bool = False
-    manifest_written: bool = True
-    git: Mapping[str, Any] | None = None
 
 
 def passes(value: float, gate: Gate) -> bool:
@@ -188,7 +173,7 @@ def _metric_gate(
     # The deciding measurement: the worst failure (missing evidence first), else the
     # passing value closest to the threshold.
     decisive = max(failing or measurements, key=lambda m: _shortfall(gate, m.judged))
-    status: Status = _FAILED[gate.severity] if failing else "PASS"
+    status: Status = FAILED_STATUS[gate.severity] if failing else "PASS"
     advice = GUIDANCE.get(gate.metric)  # monitoring metrics carry no audit guidance
     remedy = advice.remediation if failing and advice is not None else ""
     message = _message(gate, decisive, measurements)
@@ -224,87 +209,6 @@ def _gate_result(
     )
 
 
-def _check(
-    name: str,
-    kind: Literal["reproducibility", "policy"],
-    ok: bool,
-    message: str,
-    remedy: str,
-    *,
-    severity: Severity = "error",
-) -> GateResult:
-    return GateResult(
-        name=name,
-        id=None,
-        kind=kind,
-        metric=None,
-        attribute=None,
-        group=None,
-        value=None,
-        ci=None,
-        threshold=None,
-        comparison=None,
-        severity=severity,
-        status="PASS" if ok else _FAILED[severity],
-        clause="",
-        rationale="",
-        message=message,
-        remediation="" if ok else remedy,
-    )
-
-
-def _reproducibility(policy: Policy, context: AuditContext) -> list[GateResult]:
-    req = policy.reproducibility
-    git = context.git
-    clean = git is not None and git.get("dirty") is False
-    if git is None:
-        where = "the config is not in a git checkout"
-    else:
-        where = f"commit {git['commit'][:12]}" + (
-            " with uncommitted changes" if git.get("dirty") is not False else ""
-        )
-    strict = "the audit ran with --strict" if context.strict else "the audit did not run --strict"
-    seed = "the config sets a seed" if context.seed_set else "the config does not set `seed`"
-    manifest = "manifest.json written" if context.manifest_written else "no manifest written"
-    checks = [
-        ("strict_mode_required", "Reproducibility: strict mode", context.strict, strict),
-        ("seed_required", "Reproducibility: seed set", context.seed_set, seed),
-        ("manifest_required", "Reproducibility: manifest", context.manifest_written, manifest),
-        ("git_commit_required", "Reproducibility: clean git commit", clean, where),
-    ]
-    return [
-        _check(name, "reproducibility", ok, message, REPRODUCIBILITY_GUIDANCE[key])
-        for key, name, ok, message in checks
-        if getattr(req, key) or (context.strict and key in _STRICT_CHECKS)
-    ]
-
-
-def _dates(policy: Policy, context: AuditContext) -> list[GateResult]:
-    today = context.today
-    out = []
-    problems: list[tuple[str, str]] = []
-    if policy.effective_date and policy.effective_date > today:
-        problems.append(("not_yet_effective", f"not in effect until {policy.effective_date}"))
-    if policy.expires and policy.expires < today:
-        problems.append(("expired", f"expired on {policy.expires}"))
-    early = bool(problems) and problems[0][0] == "not_yet_effective"
-    severity: Severity = "error" if context.strict and early else "warning"
-    message = "; ".join(p[1] for p in problems) or f"in effect on {today}"
-    remedy = REPRODUCIBILITY_GUIDANCE[problems[0][0]] if problems else ""
-    out.append(
-        _check("Policy in force", "policy", not problems, message, remedy, severity=severity)
-    )
-    review = policy.review_cycle.next_review
-    if review is not None:
-        overdue = review < today
-        msg = f"review overdue since {review}" if overdue else f"next review due {review}"
-        remedy = REPRODUCIBILITY_GUIDANCE["review_overdue"]
-        out.append(
-            _check("Policy review current", "policy", not overdue, msg, remedy, severity="warning")
-        )
-    return out
-
-
 def evaluate(
     policy: Policy,
     results: Mapping[str, Any],
@@ -318,4 +222,4 @@ def evaluate(
     """
     catalogue = METRICS if metrics is None else metrics
     gates = [_metric_gate(gate, results, catalogue) for gate in policy.gates]
-    return (*gates, *_reproducibility(policy, context), *_dates(policy, context))
+    return (*gates, *run_checks(policy, context))

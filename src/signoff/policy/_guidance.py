@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..metrics import METRICS, closest_metrics
 
-__all__ = ["GUIDANCE", "REPRODUCIBILITY_GUIDANCE", "MetricGuidance", "guidance"]
+__all__ = ["GUIDANCE", "MetricGuidance", "guidance"]
 
 
 @dataclass(frozen=True)
@@ -339,24 +339,6 @@ _ENTRIES = (
 #: One entry per metric in :data:`signoff.metrics.METRICS`, in the same order.
 GUIDANCE: dict[str, MetricGuidance] = {
     name: entry for name in METRICS for entry in _ENTRIES if entry.metric == name
-}
-
-#: Remediation for the reproducibility requirements (keyed like the
-#: ``reproducibility:`` block) and for the policy's own dates.
-REPRODUCIBILITY_GUIDANCE: dict[str, str] = {
-    "strict_mode_required": "re-run the audit with --strict and fix whatever strict mode refuses",
-    "seed_required": "set `seed:` in the audit config so bootstrap and permutation importance "
-    "repeat exactly, then re-run",
-    "manifest_required": "re-run the audit so it writes manifest.json, and keep it with "
-    "results.json as evidence",
-    "git_commit_required": "commit the audit config, policy and code, then re-run from a clean "
-    "git checkout so the manifest records the commit",
-    "expired": "the policy is past its `expires` date: have its owner review and reissue it, "
-    "or audit against the policy now in force",
-    "review_overdue": "the review date has passed: have the review_cycle owner review the "
-    "policy and set a new next_review",
-    "not_yet_effective": "the policy's effective_date is still ahead: audit against the policy "
-    "in force today, or wait until it applies",
 }
 
 

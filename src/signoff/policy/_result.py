@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["GateResult", "Measurement", "PolicyOutcome", "Status", "Verdict"]
+__all__ = ["FAILED_STATUS", "GateResult", "Measurement", "PolicyOutcome", "Status", "Verdict"]
 
 #: PASS: the condition holds.  FAIL / WARN / INFO: it does not, for a gate of
 #: severity error / warning / info.  ERROR: the gate could not be evaluated
 #: (for example an attribute the audit does not have); it blocks like FAIL.
 Status = Literal["PASS", "WARN", "FAIL", "ERROR", "INFO"]
 Verdict = Literal["PASS", "PASS WITH WARNINGS", "FAIL"]
+#: The status of a gate that does not hold, by its severity.
+FAILED_STATUS: dict[str, Status] = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from . import (
     _cli_login,
     _docs_routes,
     _export_routes,
+    _governance_pages,
+    _governance_routes,
     _history_routes,
     _import_routes,
     _ledger_read_routes,
@@ -138,6 +140,7 @@ def create_app(api: Signoff | None = None, settings: Settings | None = None) -> 
     routers += (_registry_routes, _history_routes, _portfolio_routes, _admin_routes)
     routers += (_portfolio_pages, _version_pages, _token_routes, _ledger_read_routes)
     routers += (_notify_routes, _export_routes, _docs_routes, _import_routes)
+    routers += (_governance_routes, _governance_pages)
     for module in routers:
         app.include_router(module.router)
     app.include_router(_ledger_routes.health)

@@ -28,6 +28,7 @@ from ._governance import (
     load_governance,
 )
 from ._governance_view import governance_view, redact_url, shown_versions
+from ._governance_warnings import GovernanceWarning, governance_warnings
 from ._identity import IdentityServices, RoleSync
 from ._monitor_types import (
     SEVERITIES,
@@ -70,6 +71,7 @@ __all__ = [
     "Governance",
     "GovernanceRecord",
     "GovernanceServices",
+    "GovernanceWarning",
     "HistoryServices",
     "IdentityServices",
     "Judgement",
@@ -104,6 +106,7 @@ __all__ = [
     "flag_overdue",
     "gov_id",
     "governance_view",
+    "governance_warnings",
     "judge_audit",
     "judge_comment",
     "judge_latest_audit",
