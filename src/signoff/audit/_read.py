@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engines import UNSUPPORTED, DataSource
+from ..engines import CSV_ROW_FIELDS, UNSUPPORTED, DataSource, misshapen_row
 from ..errors import DataError, MissingExtraError
 
 __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
@@ -28,7 +28,7 @@ __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 NOT_FOUND = "evaluation data not found"
 UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the evaluation data has no rows"
-ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
+ROW_FIELDS = CSV_ROW_FIELDS
 NESTED_COLUMN = (
     "column {column!r} has the type {kind}; signoff reads flat columns only (numbers, text, "
     "booleans, dates): drop or flatten it"
@@ -60,16 +60,9 @@ def _check_rows(text: str, path: Path) -> None:
 
 def _check_parsed_rows(text: str, path: Path) -> None:
     """``_check_rows`` by the :mod:`csv` reader: quoted fields may hold commas and line ends."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    expected = None
-    for row in reader:
-        if not row:
-            continue
-        if expected is None:
-            expected = len(row)
-        elif len(row) != expected:
-            message = ROW_FIELDS.format(found=len(row), expected=expected)
-            raise DataError(message, file=path, line=reader.line_num)
+    error = misshapen_row(csv.reader(io.StringIO(text, newline="")), path)
+    if error is not None:
+        raise error
 
 
 def _check_plain_rows(text: str, path: Path) -> None:

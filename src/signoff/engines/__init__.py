@@ -15,6 +15,7 @@ from ._csv import (
     csv_scan,
     csv_to_parquet,
     csv_types,
+    misshapen_row,
 )
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
@@ -55,6 +56,7 @@ __all__ = [
     "duckdb_connect",
     "duration_units",
     "find_source",
+    "misshapen_row",
     "quote",
     "spark_frame_digest",
     "spark_is_float",

@@ -42,6 +42,7 @@ __all__ = [
     "csv_scan",
     "csv_to_parquet",
     "csv_types",
+    "misshapen_row",
 ]
 
 CSV_ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
@@ -115,21 +116,28 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def misshapen_row(reader: Any, file: Path | str) -> DataError | None:
+    """The error for the first record a :func:`csv.reader` gives whose field count is not
+    the header's (blank lines are skipped), naming ``file`` and the reader's line; None
+    when every record fits."""
+    expected = None
+    for row in reader:
+        if not row:
+            continue
+        if expected is None:
+            expected = len(row)
+        elif len(row) != expected:
+            message = CSV_ROW_FIELDS.format(found=len(row), expected=expected)
+            return DataError(message, file=file, line=reader.line_num)
+    return None
+
+
 def _bad_row(file: Path) -> DataError | None:
     """The first record of ``file`` whose field count is not the header's (blank lines
     are skipped), streamed through :mod:`csv` as the in-memory reader checks it."""
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            expected = None
-            for row in reader:
-                if not row:
-                    continue
-                if expected is None:
-                    expected = len(row)
-                elif len(row) != expected:
-                    message = CSV_ROW_FIELDS.format(found=len(row), expected=expected)
-                    return DataError(message, file=file, line=reader.line_num)
+            return misshapen_row(csv.reader(handle), file)
     except UnicodeDecodeError:
         return DataError(CSV_UNREADABLE.format(reason="the file is not UTF-8 text"), file=file)
     except (OSError, csv.Error) as exc:
