@@ -5,22 +5,18 @@ themselves) — a refusal is a 403 naming the rule, as the CLI's exit 4. The rul
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
-from ._auth import Principal, need
+from ._params import Limit, Offset, Reader, Writer
 from ._present import page, plain
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["administration"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 
 
 class NewUser(BaseModel):

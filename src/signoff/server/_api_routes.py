@@ -11,15 +11,12 @@ from pydantic import BaseModel, Field
 from .._api import Signoff
 from ..registry import VersionRef
 from ._auth import Principal, need
+from ._params import Limit, Offset, Reader, Writer
 from ._present import cr_json, etag, page, paged, plain, revision_from
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["registry and workflow"])
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 
 

@@ -4,20 +4,19 @@ rollback, withdrawing a CR and overriding its risk rating — the CLI's `emergen
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..registry import VersionRef
-from ._auth import Principal, need
+from ._params import Writer
 from ._present import cr_json, etag, plain, revision_from
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["registry and workflow"])
-Writer = Annotated[Principal, Depends(need("write"))]
 
 
 class EmergencyAsk(BaseModel):

@@ -36,6 +36,7 @@ from .._api import Signoff
 from .._time import iso_utc
 from ._auth import Principal, need
 from ._cli_session import PREFIX, serializer, stamp
+from ._params import Reader
 from ._problems import Problem
 from ._route_rules import only
 
@@ -43,7 +44,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["sign in"])
 Anyone = Annotated[Principal | None, Depends(need("public"))]
-Reader = Annotated[Principal, Depends(need("read"))]
 
 REQUEST_TTL = dt.timedelta(minutes=10)
 POLL_INTERVAL = 1

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from .._api import Signoff
 from ..errors import ConfigError
 from ..registry import VersionRef
-from ._auth import Principal, need
+from ._params import Reader
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["regulatory"])
-Reader = Annotated[Principal, Depends(need("read"))]
 NOTE_AND_KEY = "give signed_note and public_key together, or neither"
 REPORT_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 

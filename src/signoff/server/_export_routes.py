@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from .._api import Signoff
-from ._auth import Principal, need
+from ._params import Reader
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["monitoring"])
-Reader = Annotated[Principal, Depends(need("read"))]
 
 
 @router.get(

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from .._api import Signoff
 from ..errors import SignoffError
-from ._auth import Principal, need
+from ._auth import Principal
 from ._governance_routes import propose_upload
+from ._params import Reader, Writer
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
 
 
 def _api(request: Request) -> Signoff:

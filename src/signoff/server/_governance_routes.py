@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
 
 from .._api import Signoff
 from ..errors import ConfigError
-from ._auth import Principal, need
+from ._params import Limit, Offset, Reader, Writer
 from ._present import page, plain
 from ._uploads import upload_name
 
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["PROPOSAL_SCHEMA", "propose_upload", "proposed", "router"]
 
 router = APIRouter(prefix="/api", tags=["administration"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 OUTSIDE = (
     "stage {stage}'s policy {policy!r} is outside the uploaded files: over HTTP a governance "
     "file names its policies by relative paths and sends them along"

@@ -7,20 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from .._api import Signoff
 from ..errors import ConfigError
 from ..registry import VersionRef
-from ._auth import Principal, need
+from ._params import Limit, Offset, Reader
 from ._present import cr_json, page
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["registry and workflow"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00, got {text!r}"
 
 

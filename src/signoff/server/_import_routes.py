@@ -7,18 +7,17 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from .._api import Signoff
 from ..errors import SignoffError
-from ._auth import Principal, need
+from ._params import Writer
 from ._present import plain
 from ._uploads import save_upload, upload_name
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["portfolio"])
-Writer = Annotated[Principal, Depends(need("write"))]
 DEFAULT_NAME = "audit-log.jsonl"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
@@ -22,13 +22,11 @@ from ..ledger import (
     prove_event,
     tree_head,
 )
-from ._auth import Principal, need
+from ._params import Reader, Writer
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
 
 
 class KeepAsk(BaseModel):

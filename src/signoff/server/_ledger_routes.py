@@ -20,12 +20,12 @@ from ..ledger import (
 )
 from ..store import schema_status
 from ._auth import Principal, need
+from ._params import Reader
 
 __all__ = ["SeqQuery", "health", "router"]
 
 router = APIRouter(prefix="/api/ledger", tags=["ledger"])
 health = APIRouter(tags=["operations"])
-Reader = Annotated[Principal, Depends(need("read"))]
 Anyone = Annotated[Principal | None, Depends(need("public"))]
 #: The largest seq a route accepts (the ledger's seq column is a 32-bit integer).
 SeqPath = Annotated[int, Path(ge=1, le=MAX_SEQ, description="The event's seq.")]

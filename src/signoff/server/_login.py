@@ -18,6 +18,7 @@ from .._api import Signoff
 from ..errors import WorkflowRefused
 from ._auth import Principal, need
 from ._identify import end_session, start_session
+from ._params import Reader
 from ._problems import Problem
 from ._settings import LOOPBACK
 
@@ -25,7 +26,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["sign in"], include_in_schema=True)
 Anyone = Annotated[Principal | None, Depends(need("public"))]
-Reader = Annotated[Principal, Depends(need("read"))]
 LINKS_OFF = (
     "login links work only on a server listening on loopback, from this machine, not through "
     "a proxy (SIGNOFF_LOGIN_LINKS)"

@@ -24,6 +24,7 @@ from .._api import Signoff
 from ..errors import ConfigError, DataError, SignoffError
 from ..monitor import TREND_METRICS, Point, line_chart
 from ._auth import Principal, need
+from ._params import Limit, Offset, Reader
 from ._present import page
 from ._uploads import save_upload, upload_name
 
@@ -31,10 +32,7 @@ __all__ = ["metrics", "monitoring_section", "router"]
 
 router = APIRouter(prefix="/api/monitor", tags=["monitoring"])
 metrics = APIRouter(tags=["operations"])
-Reader = Annotated[Principal, Depends(need("read"))]
 Monitor = Annotated[Principal, Depends(need("monitor"))]
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 NO_CONFIGS = (
     "this server ingests no batches: set SIGNOFF_MONITOR_CONFIGS to the folder holding "
     "<model>.yaml monitor configs"

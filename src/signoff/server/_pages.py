@@ -21,6 +21,7 @@ from ._drafts import forget_draft, take_draft
 from ._identify import span
 from ._ledger_routes import SeqQuery, verify
 from ._monitor_routes import monitoring_section
+from ._params import Reader
 from ._present import etag
 
 __all__ = ["kept", "router", "sign_roles"]
@@ -28,7 +29,6 @@ __all__ = ["kept", "router", "sign_roles"]
 T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[Principal, Depends(need("read"))]
 Signer = Annotated[Principal, Depends(need("sign"))]
 _ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
 PAGE_SIZE = 50  # change requests on one page of /crs

@@ -13,19 +13,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from .._api import Signoff
 from ..errors import SignoffError
-from ._auth import Principal, need
 from ._pages import kept
+from ._params import Reader
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[Principal, Depends(need("read"))]
 Filter = Annotated[str, Query()]
 
 

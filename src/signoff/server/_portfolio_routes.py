@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from .._api import Signoff
-from ._auth import Principal, need
+from ._params import Reader
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["portfolio"])
-Reader = Annotated[Principal, Depends(need("read"))]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",

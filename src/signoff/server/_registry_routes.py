@@ -13,21 +13,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..errors import NotFound
 from ..registry import VersionRef
-from ._auth import Principal, need
+from ._params import Reader, Writer
 from ._present import plain
 from ._uploads import attachment, json_object, save_upload, upload_name
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["registry and workflow"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
 OptionalFile = Annotated[UploadFile | None, File()]
 OptionalText = Annotated[str | None, Form()]
 #: The files ``POST .../versions`` attaches after the version, by artifact kind.

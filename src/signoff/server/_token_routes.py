@@ -15,14 +15,13 @@ from pydantic import BaseModel, Field
 
 from .._api import Signoff
 from ..registry import parse_duration, token_row
-from ._auth import Principal, need
+from ._auth import Principal
+from ._params import Reader, Writer
 from ._route_rules import only
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["administration"])
-Reader = Annotated[Principal, Depends(need("read"))]
-Writer = Annotated[Principal, Depends(need("write"))]
 FROM_PEOPLE = "a token cannot create tokens: a person creates them (signed in, or `signoff login`)"
 Person = Annotated[
     Principal,

@@ -6,20 +6,19 @@ against the version in production — metrics and gates side by side."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .._api import Signoff
 from ..errors import InputError, NotFound
 from ..registry import Artifact, AuditRecord, VersionRef
-from ._auth import Principal, need
+from ._params import Reader
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[Principal, Depends(need("read"))]
 #: The page may frame its own sandboxed documents; nothing else changes from the default.
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
