@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError, WorkflowRefused
 from ..store import User
-from ._core import Core
+from ._core import Core, Unit
 
 __all__ = ["deactivate_user", "reactivate_user"]
 
@@ -40,16 +40,23 @@ def _reason(reason: str, message: str) -> str:
     return why
 
 
+def _other_person(unit: Unit, name: str, *, not_admin: str, own: str) -> User:
+    """The person ``name``, once the acting person is found an admin and not them
+    (checked under the write lock the change is made under)."""
+    if "admin" not in unit.repo.user(unit.actor).roles:
+        admins = ", ".join(unit.repo.holders_of("admin"))
+        raise WorkflowRefused(not_admin.format(actor=unit.actor, admins=admins))
+    user = unit.repo.user(name)
+    if user.name == unit.actor:
+        raise WorkflowRefused(own.format(actor=unit.actor))
+    return user
+
+
 def deactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
     """Remove ``name``'s access (see the module); the person as they are now."""
     why = _reason(reason, NO_REASON)
     with core.write(actor) as unit:
-        if "admin" not in unit.repo.user(unit.actor).roles:
-            admins = ", ".join(unit.repo.holders_of("admin"))
-            raise WorkflowRefused(NOT_ADMIN.format(actor=unit.actor, admins=admins))
-        user = unit.repo.user(name)
-        if user.name == unit.actor:
-            raise WorkflowRefused(OWN_ACCESS.format(actor=unit.actor))
+        user = _other_person(unit, name, not_admin=NOT_ADMIN, own=OWN_ACCESS)
         if user.deactivated_at is not None:
             at = user.deactivated_at.isoformat().replace("+00:00", "Z")
             raise WorkflowRefused(ALREADY.format(name=user.name, at=at))
@@ -73,12 +80,7 @@ def reactivate_user(core: Core, name: str, *, actor: str, reason: str) -> User:
     the person as they are now."""
     why = _reason(reason, NO_REASON_BACK)
     with core.write(actor) as unit:  # a deactivated person is refused here: they cannot act
-        if "admin" not in unit.repo.user(unit.actor).roles:
-            admins = ", ".join(unit.repo.holders_of("admin"))
-            raise WorkflowRefused(NOT_ADMIN_BACK.format(actor=unit.actor, admins=admins))
-        user = unit.repo.user(name)
-        if user.name == unit.actor:
-            raise WorkflowRefused(OWN_BACK.format(actor=unit.actor))
+        user = _other_person(unit, name, not_admin=NOT_ADMIN_BACK, own=OWN_BACK)
         if user.deactivated_at is None:
             raise WorkflowRefused(NOT_REMOVED.format(name=user.name))
         unit.emit("user.reactivated", f"user:{user.name}", {"name": user.name, "reason": why})
