@@ -149,6 +149,29 @@ def test_the_web_form_places_policies_by_base_name(app: Any, api: Any, tmp_path:
         api.workflow.propose_governance(path, actor="admin")  # the same policies, too
 
 
+def test_the_web_form_writes_nothing_outside_its_upload(app: Any, api: Any, tmp_path: Path):
+    """A crafted governance file whose stage names ``../escaped/production.yaml``: the
+    browser's ``production.yaml`` is not placed there (the page refuses the path); a
+    policy sent under a ``..`` name is refused too, before any file is written; nothing
+    is recorded."""
+    browser = login(app, api, "admin")
+    folder = tmp_path / "crafted"
+    path = write_governance(
+        folder,
+        lambda g: g["stages"]["production"].update(policy="../escaped/production.yaml"),
+    )
+    policy = folder / "policies" / "production.yaml"
+    before = len(api.workflow.governance_versions_shown(viewer="admin"))
+    for files in (
+        _upload(path, policy),
+        [*_upload(path), ("policies", ("../production.yaml", policy.read_bytes()))],
+    ):
+        refused = browser.post("/governance", data={"csrf": csrf(browser)}, files=files)
+        assert refused.status_code == 400, refused.text
+        assert "a relative path without &#39;..&#39;" in refused.text
+    assert len(api.workflow.governance_versions_shown(viewer="admin")) == before
+
+
 def test_no_form_for_a_non_admin_and_the_core_refuses_one(app: Any, api: Any, tmp_path: Path):
     browser = login(app, api, "alice")
     page = browser.get("/governance")
