@@ -28,6 +28,8 @@ from ._sources import (
     duration_units,
     find_source,
 )
+from ._spark_cluster import read_uri as spark_read_uri
+from ._spark_cluster import reading as spark_reading
 from ._spark_session import FRAME as SPARK_FRAME
 from ._spark_session import LOCAL_SETTINGS as SPARK_LOCAL_SETTINGS
 from ._spark_session import frame_digest as spark_frame_digest
@@ -64,5 +66,7 @@ __all__ = [
     "spark_missing",
     "spark_quiet",
     "spark_read_parquet",
+    "spark_read_uri",
+    "spark_reading",
     "spark_session",
 ]
