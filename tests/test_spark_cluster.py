@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     )
 
 from signoff.monitor import profile_frame, profile_to_dict
-from spark_cluster import Cluster, standalone_cluster
+from spark_cluster import Cluster, python_without, standalone_cluster
 from test_spark_engine import _compare, _config, _frame, _write
 from test_spark_monitor import SPEC, _batch
 
@@ -70,22 +69,8 @@ def _on_cluster(
 
 @pytest.fixture(scope="module")
 def executor_python(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A Python for the executors with signoff's dependencies but not signoff: this
-    interpreter without its site (whose editable install finds signoff), and on its path
-    everything this one's site-packages holds but signoff."""
-    folder = tmp_path_factory.mktemp("executor-python")
-    packages = folder / "site-packages"
-    packages.mkdir()
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if "signoff" not in entry.name and not entry.name.endswith(".pth"):
-            (packages / entry.name).symlink_to(entry)
-    script = folder / "python"
-    script.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{packages}${{PYTHONPATH:+:$PYTHONPATH}}" '
-        f'exec {sys.executable} -S "$@"\n'
-    )
-    script.chmod(0o755)
-    return str(script)
+    """A Python for the executors with signoff's dependencies but not signoff."""
+    return python_without(tmp_path_factory.mktemp("executor-python"), "signoff")
 
 
 def test_the_executors_python_has_no_signoff(executor_python: str) -> None:

@@ -10,7 +10,6 @@ count-based metric run on the same numbers.
 from __future__ import annotations
 
 import tempfile
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,10 +199,10 @@ def spark_evidence(
     Parquet data at a URI (read through the cluster's file systems)."""
     from ..engines import SPARK_FRAME as FRAME
     from ..engines import spark_frame_digest as frame_digest
+    from ..engines import spark_jobs as jobs
     from ..engines import spark_quiet as quiet
     from ..engines import spark_read_parquet as read_parquet
     from ..engines import spark_read_uri as read_uri
-    from ..engines import spark_reading as reading
     from ..engines import spark_session as session
     from ._spark import reduce_frame
     from ._spark_evidence import spark_evidence as from_agg
@@ -221,8 +220,8 @@ def spark_evidence(
             frame = read_parquet(spark, files, source.kind, where)
         else:
             where = FRAME
-        # Reading is lazy: a file of a URI's data that cannot be read fails in a job.
-        with reading(uri) if uri is not None else nullcontext():
+        # Reading is lazy: a part of a URI's data that cannot be read fails in a job.
+        with jobs(uri):
             reduced = reduce_frame(config, spark, frame, where=where, files=files)
             try:
                 _tick(progress, "reading data and scoring")

@@ -17,6 +17,7 @@ a part is read (and may fail) in the job that first needs it: :func:`reading` wr
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import tempfile
 import zipfile
@@ -25,11 +26,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, InputError, SignoffError
 
-__all__ = ["read_uri", "reading", "ship_code", "unreadable"]
+__all__ = ["jobs", "read_uri", "ship_code", "unreadable"]
 
 URI_UNREADABLE = "Spark could not read the data at this URI: {reason}"
+NO_MODULE = (
+    "the Spark executors' Python could not import {module!r}: give them a Python with "
+    "signoff's dependencies (`pip install 'signoff[spark]'` brings them; on a cluster the "
+    "driver ships signoff's own code, in local mode that Python needs signoff too), named "
+    "by PYSPARK_PYTHON"
+)
+#: How a Python worker's failure to import reports itself, through the JVM.
+MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 #: Java exceptions (anywhere in a failure's chain of causes) that say the data could not be
 #: read — a file system, the network, a file — rather than that the computation failed.
 READ_FAILURES = ("java.io.", "java.net.", "org.apache.hadoop.fs.", "org.apache.parquet.")
@@ -63,25 +72,44 @@ def read_uri(spark: Any, uri: str) -> Any:
     from pyspark.errors import AnalysisException
 
     try:
-        with reading(uri):
+        with jobs(uri):
             return spark.read.parquet(uri)
     except AnalysisException as exc:  # [PATH_NOT_FOUND], [UNABLE_TO_INFER_SCHEMA], …
         raise DataError(URI_UNREADABLE.format(reason=_first_line(str(exc))), file=uri) from None
 
 
 @contextmanager
-def reading(uri: str) -> Iterator[None]:
-    """Spark's jobs over the data at ``uri``: a failure to read it (see :func:`unreadable`)
-    is a :class:`~signoff.errors.DataError` naming the URI; any other error is raised as it is."""
+def jobs(uri: str | None = None) -> Iterator[None]:
+    """Spark's jobs, their failures said as signoff's errors where the cause is known:
+    executors whose Python cannot import what the work needs (exit 3, naming the module
+    and what to install), and a failure to read the data at ``uri`` (see
+    :func:`unreadable`; a DataError naming the URI).  Any other error is raised as it is."""
     try:
         yield
-    except DataError:
+    except SignoffError:
         raise
-    except Exception as exc:  # py4j's error for the JVM's
-        reason = unreadable(exc)
+    except Exception as exc:  # py4j's error for the JVM's, or PySpark's for a worker's
+        missing = MISSING_MODULE.search(_all_messages(exc))
+        if missing is not None:
+            raise InputError(NO_MODULE.format(module=missing.group(1))) from None
+        reason = unreadable(exc) if uri is not None else None
         if reason is None:
             raise
         raise DataError(URI_UNREADABLE.format(reason=reason), file=uri) from None
+
+
+def _causes(exc: BaseException) -> list[tuple[str, str]]:
+    """The JVM exception behind ``exc`` and its causes: (class name, message) each."""
+    cause = getattr(exc, "java_exception", None)
+    found: list[tuple[str, str]] = []
+    while cause is not None and len(found) < 20:
+        found.append((str(cause.getClass().getName()), str(cause.getMessage() or "")))
+        cause = cause.getCause()
+    return found
+
+
+def _all_messages(exc: BaseException) -> str:
+    return "\n".join([str(exc), *(text for _, text in _causes(exc))])
 
 
 def unreadable(exc: BaseException) -> str | None:
@@ -89,11 +117,7 @@ def unreadable(exc: BaseException) -> str | None:
     when a job runs, as reading is lazy) came from reading it — a file system, the
     network, a Parquet file whose column has another type than the first file's; None
     when it is some other failure."""
-    cause = getattr(exc, "java_exception", None)
-    messages: list[tuple[str, str]] = []
-    while cause is not None and len(messages) < 20:
-        messages.append((str(cause.getClass().getName()), str(cause.getMessage() or "")))
-        cause = cause.getCause()
+    messages = _causes(exc)
     # Spark's own message names the file and column; else the outermost failure to read
     # (a file system's, the network's) says where and why.
     named = [text for _, text in messages if text.startswith("[FAILED_READ_FILE")]
