@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,62 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         monkeypatch.delenv(name, raising=False)
     with serve() as state:
         yield state
+
+
+# --- the seeded portfolio (tests/portfolio_world.py), shared by the portfolio tests ----------
+
+
+@pytest.fixture(scope="session")
+def policy_audits(
+    audited: dict[str, Path], demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """The good and the bad model audited under the portfolio's production policy (so each
+    audit records gate statuses), made once."""
+    root = tmp_path_factory.mktemp("portfolio-audits")
+    project = root / "project"
+    shutil.copytree(demo_template, project)
+    from portfolio_world import POLICY
+
+    policy = root / "policy.yaml"
+    policy.write_text(yaml.safe_dump(POLICY))
+    out = {}
+    for kind in ("good", "bad"):
+        shutil.copyfile(audited[f"{kind}.skops"], project / "model.skops")
+        signoff.audit(project / "audit.yaml", policy=policy).write(root / kind)
+        out[kind] = root / kind
+        out[f"{kind}.skops"] = audited[f"{kind}.skops"]
+    return out
+
+
+@dataclass
+class BuiltWorld:
+    """A seeded world kept for the next tests on the same database: the database as it
+    stood at the end (a SQLite file, or a PostgreSQL template database), its artifacts, the
+    clock, and the SQLite copies made at the marks."""
+
+    database: str
+    artifacts: Path
+    now: dt.datetime
+    copies: dict[str, tuple[dt.datetime, Path]]
+
+
+@pytest.fixture(scope="session")
+def built_worlds() -> Iterator[dict[str, BuiltWorld]]:
+    """The worlds built so far, by backend (building one through the workflow takes
+    seconds; the tests that share it get a fresh copy each)."""
+    built: dict[str, BuiltWorld] = {}
+    yield built
+    for kind, world in built.items():
+        if kind != "sqlite":
+            pg_admin(f"DROP DATABASE IF EXISTS {world.database} WITH (FORCE)")
+
+
+def pg_admin(*statements: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    assert POSTGRES_URL is not None
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    admin.dispose()

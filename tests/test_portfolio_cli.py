@@ -17,7 +17,7 @@ from pypdf import PdfReader
 import test_portfolio
 from signoff.ledger import generate_key, ledger_prefix, parse_checkpoint
 
-policy_audits, world = test_portfolio.policy_audits, test_portfolio.world  # shared fixtures
+world = test_portfolio.world  # the seeded portfolio
 
 END = "2026-06-30T23:59:59Z"
 

@@ -16,7 +16,7 @@ from portfolio_expected import raw_events
 from signoff.portfolio import EVENT_ACTIONS
 from signoff.registry import VersionRef
 from signoff.store import Fold, replayed
-from test_portfolio import policy_audits, world  # noqa: F401  (the seeded portfolio)
+from test_portfolio import world  # noqa: F401  (the seeded portfolio)
 
 STAGES = ("development", "staging", "production", "archived")
 
