@@ -86,41 +86,59 @@ def _correlation_ratios(
     return out
 
 
-def _cramers_v(reduced: SparkReduced, column: str) -> list[float | None]:
+#: Cramér's V of every categorical feature ``f`` against every view ``a`` at once: their
+#: (category, combination) counts ``proxy_cells`` (categories as text: one column for all
+#: features; each feature's are grouped by their own values first) joined to ``proxy_map``
+#: — each view's group ``g`` of every combination ``k`` — then, per feature and view, the
+#: categories and groups seen, the rows, Σ (O − E)²/E over the observed cells and Σ E.
+CRAMERS_V = """
+WITH t AS (SELECT f, a, v, g, sum(o) AS o FROM proxy_cells JOIN proxy_map USING (k)
+           GROUP BY f, a, v, g),
+r AS (SELECT f, a, v, sum(o) AS r FROM t GROUP BY f, a, v),
+c AS (SELECT f, a, g, sum(o) AS c FROM t GROUP BY f, a, g),
+n AS (SELECT f, a, sum(o) AS n FROM t GROUP BY f, a),
+e AS (SELECT t.f, t.a, t.o AS o, r.r * c.c / n.n AS e
+      FROM t JOIN r USING (f, a, v) JOIN c USING (f, a, g) JOIN n USING (f, a)),
+rc AS (SELECT f, a, count(*) AS categories FROM r GROUP BY f, a),
+cc AS (SELECT f, a, count(*) AS groups FROM c GROUP BY f, a),
+es AS (SELECT f, a, sum((o - e) * (o - e) / e) AS observed, sum(e) AS expected
+       FROM e GROUP BY f, a)
+SELECT f, a, categories, groups, n, observed, expected
+FROM n JOIN rc USING (f, a) JOIN cc USING (f, a) JOIN es USING (f, a)
+"""
+
+
+def _cramers_v(reduced: SparkReduced, columns: list[str]) -> list[list[float | None]]:
+    """Cramér's V of each feature column against each view (None: fewer than two
+    categories or groups, or no row with a value), in one query."""
     import pyarrow as pa
 
     spark = reduced.spark
-    cells = spark.sql(
-        f"SELECT k, {column} AS v, CAST(count(*) AS DOUBLE) AS o FROM keyed "
-        f"WHERE {column} IS NOT NULL GROUP BY k, {column}"
-    ).cache()
-    cells.createOrReplaceTempView("proxy_cells")
-    out: list[float | None] = []
-    try:
-        for attribute in reduced.attributes:
-            mapping = pa.table({"k": reduced.combos, "g": attribute.codes.astype(np.int64)})
-            spark.createDataFrame(mapping).createOrReplaceTempView("proxy_map")
-            found = _first(
-                spark,
-                "WITH t AS (SELECT v, g, sum(o) AS o FROM proxy_cells "
-                "JOIN proxy_map USING (k) GROUP BY v, g), "
-                "r AS (SELECT v, sum(o) AS r FROM t GROUP BY v), "
-                "c AS (SELECT g, sum(o) AS c FROM t GROUP BY g), "
-                "n AS (SELECT sum(o) AS n FROM t), "
-                "e AS (SELECT t.o AS o, r.r * c.c / n.n AS e FROM t JOIN r USING (v) "
-                "JOIN c USING (g) CROSS JOIN n) "
-                "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM c), (SELECT n FROM n), "
-                "(SELECT sum((o - e) * (o - e) / e) FROM e), (SELECT sum(e) FROM e)",
-            )
-            categories, groups, n, observed, expected = found
-            k = min(int(categories), int(groups))
-            if n is None or k < 2:
-                out.append(None)
-                continue
-            chi2 = float(observed) + max(float(n) - float(expected), 0.0)
-            out.append(float(math.sqrt(min(1.0, chi2 / (float(n) * (k - 1))))))
-    finally:
-        cells.unpersist()
+    spark.sql(
+        " UNION ALL ".join(
+            f"SELECT {i} AS f, k, CAST({column} AS STRING) AS v, "
+            f"CAST(count(*) AS DOUBLE) AS o FROM keyed "
+            f"WHERE {column} IS NOT NULL GROUP BY k, {column}"
+            for i, column in enumerate(columns)
+        )
+    ).createOrReplaceTempView("proxy_cells")
+    views = len(reduced.attributes)
+    size = len(reduced.combos)
+    mapping = pa.table(
+        {
+            "a": np.repeat(np.arange(views, dtype=np.int64), size),
+            "k": np.tile(np.asarray(reduced.combos, dtype=np.int64), views),
+            "g": np.concatenate([a.codes.astype(np.int64) for a in reduced.attributes]),
+        }
+    )
+    spark.createDataFrame(mapping).createOrReplaceTempView("proxy_map")
+    out: list[list[float | None]] = [[None] * views for _ in columns]
+    for f, a, categories, groups, n, observed, expected in spark.sql(CRAMERS_V).collect():
+        k = min(int(categories), int(groups))
+        if n is None or k < 2:
+            continue
+        chi2 = float(observed) + max(float(n) - float(expected), 0.0)
+        out[int(f)][int(a)] = float(math.sqrt(min(1.0, chi2 / (float(n) * (k - 1)))))
     return out
 
 
@@ -134,14 +152,14 @@ def spark_proxies(reduced: SparkReduced, features: list[str]) -> tuple[ProxyAsso
     kinds = {f: _pandas_kind(fields[columns[f].strip("`")]) for f in features}
     numeric = {f: (columns[f], k) for f, k in kinds.items() if k in _NUMERIC_KINDS}
     ratios = _correlation_ratios(reduced, numeric) if numeric else {}
+    categorical = [f for f in features if f not in numeric]
+    if categorical:
+        found = _cramers_v(reduced, [columns[f] for f in categorical])
+        ratios.update(zip(categorical, found, strict=True))
     results: list[ProxyAssociation] = []
     for feature in features:
-        if feature in numeric:
-            values = ratios[feature]
-            measure = "correlation_ratio"
-        else:
-            values = _cramers_v(reduced, columns[feature])
-            measure = "cramers_v"
+        values = ratios[feature]
+        measure = "correlation_ratio" if feature in numeric else "cramers_v"
         results.extend(
             ProxyAssociation(feature, a.name, measure, value)  # type: ignore[arg-type]
             for a, value in zip(reduced.attributes, values, strict=True)
