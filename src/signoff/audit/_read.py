@@ -6,8 +6,13 @@ one :class:`~signoff.errors.DataError` naming the file (and the line or column):
 
 * a CSV row with fewer or more fields than the header (pandas would pad it with missing
   values, silently making a ``(missing)`` group);
+* two columns of one name (or names that differ only in case) in a CSV header or a
+  Parquet schema (:func:`~signoff.engines.check_names`);
 * a Parquet column of a nested type (list, struct, map) or of raw bytes, used or not
   (signoff reads flat columns: numbers, text, booleans, dates).
+
+CSV columns are typed as DuckDB types them (:func:`~signoff.engines.as_one_file`): the
+files of one data set as if they were one file, an integer beyond 64 bits as text.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engines import CSV_ROW_FIELDS, UNSUPPORTED, DataSource, misshapen_row
+from ..engines import (
+    CSV_ROW_FIELDS,
+    UNSUPPORTED,
+    DataSource,
+    as_one_file,
+    check_names,
+    misshapen_row,
+)
 from ..errors import DataError, MissingExtraError
 
 __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
@@ -28,6 +40,7 @@ __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 NOT_FOUND = "evaluation data not found"
 UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the evaluation data has no rows"
+CHANGED = "the file changed while it was being read; read it again when it is complete"
 ROW_FIELDS = CSV_ROW_FIELDS
 NESTED_COLUMN = (
     "column {column!r} has the type {kind}; signoff reads flat columns only (numbers, text, "
@@ -95,11 +108,18 @@ def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
         reason = f"byte {exc.start} is not UTF-8"
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
     try:
+        check_names(next(csv.reader(io.StringIO(text, newline="")), []), path, line=1)
         _check_rows(text, path)
-        return pd.read_csv(io.StringIO(text))
+        frame = pd.read_csv(io.StringIO(text))
+        return as_one_file([frame], lambda _, columns: _text_columns(text, columns))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         reason = _first_line(exc)
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+
+
+def _text_columns(text: str, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the CSV ``text``, every value as written (pandas' missing values aside)."""
+    return pd.read_csv(io.StringIO(text), usecols=columns, dtype=str)
 
 
 def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
@@ -108,6 +128,12 @@ def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    try:
+        names = pq.ParquetFile(io.BytesIO(data)).schema_arrow.names
+    except Exception as exc:  # pyarrow raises many types for bad files
+        reason = _first_line(exc)
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=reason), file=path) from None
+    check_names(names, path)  # pyarrow cannot even read a file naming a column twice
     try:
         table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for bad files
@@ -159,10 +185,24 @@ def read_source(source: DataSource) -> DataFile:
     """Read every file of ``source`` into one frame (the NumPy engine).
 
     One file is :func:`read_data` itself; several are read one by one and stacked in
-    name order, and the digest is the data set's (:meth:`DataSource.sha256`).
+    name order — CSV columns typed as if the files were one (:func:`as_one_file`) — and
+    the digest is the data set's (:meth:`DataSource.sha256`) of the bytes read.
     """
     if len(source.files) == 1:
         return read_data(source.files[0])
-    frames = [read_data(file).frame for file in source.files]
-    frame = pd.concat(frames, ignore_index=True)
-    return DataFile(path=source.path, frame=frame, sha256=source.sha256())
+    files = [read_data(file) for file in source.files]
+    frames = [file.frame for file in files]
+    if source.kind == "csv":
+        frame = as_one_file(frames, lambda i, columns: _reread(files[i], columns))
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+    digests = {file.path: file.sha256 for file in files}
+    return DataFile(path=source.path, frame=frame, sha256=source.sha256(digests))
+
+
+def _reread(file: DataFile, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a CSV file read before, as text, from the same bytes (or an error)."""
+    data = file.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        raise DataError(CHANGED, file=file.path)
+    return _text_columns(data.decode("utf-8-sig"), columns)

@@ -1,10 +1,11 @@
 """signoff.engines: where a data set is, and the engines that read it out of core.
 
 ``find_source`` turns a path (a file, a folder, a glob) into the checked files of one
-data set; ``csv_to_parquet`` copies CSV files to Parquet out of core, typed as pandas
-types them; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to spill to;
-``spark_session`` finds or starts a Spark session.  The audit and monitoring use them
-alike.
+data set (``check_names``: no column named twice); ``csv_to_parquet`` copies CSV files
+to Parquet out of core, typed as pandas types them, and ``as_one_file`` types pandas'
+frames of several CSV files the same way; ``duckdb_connect`` opens DuckDB with a memory
+limit and a folder to spill to; ``spark_session`` finds or starts a Spark session.  The
+audit and monitoring use them alike.
 """
 
 from ._csv import (
@@ -19,6 +20,8 @@ from ._csv import (
 )
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
+from ._frames import as_one_file
+from ._names import DUPLICATE_COLUMN, SAME_BUT_CASE, check_names
 from ._sources import (
     MEMORY_BUDGET,
     UNSUPPORTED,
@@ -41,13 +44,17 @@ from ._spark_session import session as spark_session
 __all__ = [
     "CSV_ROW_FIELDS",
     "CSV_UNREADABLE",
+    "DUPLICATE_COLUMN",
     "MEMORY_BUDGET",
+    "SAME_BUT_CASE",
     "SPARK_FRAME",
     "SPARK_LOCAL_SETTINGS",
     "UNSUPPORTED",
     "DataSource",
     "Engine",
     "Kind",
+    "as_one_file",
+    "check_names",
     "csv_header",
     "csv_refused",
     "csv_scan",

@@ -17,7 +17,9 @@ the types are those ``pandas.read_csv`` gives the same files:
 * an integer column with a missing value, and a column with no value at all, is a
   double column (pandas' ``float64``);
 * a column whose first rows look like integers and later ones like decimals is a double
-  column, and one with text anywhere is a text column.
+  column, and one with text anywhere is a text column;
+* an integer column with a value beyond 64 bits is a text column (pandas alone gives
+  ``uint64``, Python ints or text; :func:`signoff.engines.as_one_file` makes it text).
 
 A malformed file is a :class:`~signoff.errors.DataError` naming the file and, for a row
 of the wrong length, its line (the reader's own line count, quoted line ends included).
@@ -158,8 +160,8 @@ def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
     """Column → DuckDB type of ``files``, as pandas types them, from every row.
 
     One streaming pass of SQL aggregates over the text of every column: which values
-    are pandas' booleans, integers (``[+-]digits``, in 64 bits) or decimals (pandas'
-    number syntax, ``inf``), and how many are missing.
+    are pandas' booleans, integers (``[+-]digits``; beyond 64 bits, text) or decimals
+    (pandas' number syntax, ``inf``), and how many are missing.
     """
     text = _text(files)
     described = con.execute(f"DESCRIBE SELECT * FROM {text}").fetchall()
@@ -170,19 +172,21 @@ def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
         checks += [
             f"count({q})",
             f"bool_and({q} IN {_BOOLEANS})",
-            f"bool_and(regexp_full_match({q}, {_literal(_INTEGER)}) "
-            f"AND TRY_CAST(trim({q}) AS BIGINT) IS NOT NULL)",
+            f"bool_and(regexp_full_match({q}, {_literal(_INTEGER)}))",
+            f"bool_and({q} IS NULL OR TRY_CAST(trim({q}) AS BIGINT) IS NOT NULL)",
             f"bool_and(regexp_full_match({q}, {_literal(_DECIMAL)}) "
             f"OR lower(trim({q})) IN {_INFINITE})",
         ]
     found = con.execute(f"SELECT count(*), {', '.join(checks)} FROM {text}").fetchall()[0]
     rows, types = found[0], {}
     for i, column in enumerate(columns):
-        present, boolean, integer, decimal = found[1 + 4 * i : 5 + 4 * i]
+        present, boolean, integer, fits, decimal = found[1 + 5 * i : 6 + 5 * i]
         if present == 0:  # pandas: no value at all is float64 (no row at all: text)
             types[column] = "DOUBLE" if rows else "VARCHAR"
         elif boolean:
             types[column] = "BOOLEAN"
+        elif integer and not fits:  # an integer beyond 64 bits: text (engines._frames)
+            types[column] = "VARCHAR"
         elif integer:  # pandas: an integer column with a missing value is float64
             types[column] = "BIGINT" if present == rows else "DOUBLE"
         else:

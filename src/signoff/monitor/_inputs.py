@@ -1,6 +1,9 @@
 """Reading the monitor's inputs: reference, batch and late labels, checked once.
 
-Every message names the file and the column and says what was expected.
+Every message names the file and the column and says what was expected.  A file naming
+two columns alike is refused (:func:`~signoff.engines.check_names`), and CSV columns are
+typed as DuckDB types them (:func:`~signoff.engines.as_one_file`: the files of one data
+set as if they were one file, an integer beyond 64 bits as text).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..engines import as_one_file, check_names, csv_header
 from ..errors import DataError, MissingExtraError
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "join_labels",
     "label_codes",
     "read_table",
+    "read_tables",
     "require_columns",
 ]
 
@@ -62,12 +67,34 @@ def file_sha256(path: Path) -> str:
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:
     """A .csv or .parquet file with at least one row."""
+    return _read(path, what=what, typed=True)
+
+
+def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
+    """The files of one data set (:func:`~signoff.engines.find_source`) stacked in order,
+    CSV columns typed as if the files were one."""
+    if len(files) == 1:
+        return read_table(files[0], what=what)
+    frames = [_read(file, what=what, typed=False) for file in files]
+    if files[0].suffix.lower() != ".csv":
+        return pd.concat(frames, ignore_index=True)
+    return as_one_file(frames, lambda i, columns: _text_columns(files[i], columns))
+
+
+def _text_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    return pd.read_csv(path, usecols=columns, dtype=str)
+
+
+def _read(path: Path, *, what: str, typed: bool) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(NOT_FOUND.format(what=what), file=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        check_names(csv_header(path), path, line=1)
         try:
             frame = pd.read_csv(path)
+            if typed:
+                frame = as_one_file([frame], lambda _, columns: _text_columns(path, columns))
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
@@ -76,6 +103,14 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
             import pyarrow  # noqa: F401
         except ImportError:
             raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+        try:
+            import pyarrow.parquet as pq
+
+            check_names(pq.read_schema(path).names, path)
+        except DataError:
+            raise
+        except Exception as exc:  # pyarrow raises many types for bad files
+            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many types for bad files
