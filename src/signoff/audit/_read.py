@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,13 +109,23 @@ def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
         reason = f"byte {exc.start} is not UTF-8"
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
     try:
-        check_names(next(csv.reader(io.StringIO(text, newline="")), []), path, line=1)
+        check_names(next(csv.reader(_lines(text)), []), path, line=1)
         _check_rows(text, path)
         frame = pd.read_csv(io.StringIO(text))
         return as_one_file([frame], lambda _, columns: _text_columns(text, columns))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         reason = _first_line(exc)
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one, line ends kept (the header without copying all)."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
 
 
 def _text_columns(text: str, columns: list[str]) -> pd.DataFrame:
