@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from signoff.engines import DUPLICATE_COLUMN, SAME_BUT_CASE
+from signoff.engines import CSV_ROW_FIELDS, DUPLICATE_COLUMN, SAME_BUT_CASE
 from signoff.errors import DataError
 from signoff.monitor import profile_to_dict, run_monitor
 
@@ -128,3 +128,18 @@ def test_batch_files_of_mixed_types_give_one_result(tmp_path: Path) -> None:
         for a, b in zip(other.profiles, runs["numpy"].profiles, strict=True):
             _compare(profile_to_dict(a), profile_to_dict(b))
     assert numpy["batch"]["rows"] == len(batch)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_short_batch_row_is_named_on_both_engines(tmp_path: Path, engine: str) -> None:
+    """pandas alone pads the row with missing values; DuckDB refuses it: both refuse."""
+    file = tmp_path / "batch.csv"
+    _plain(_frame(2, 300)).to_csv(file, index=False)
+    lines = file.read_text().splitlines()
+    fields = len(lines[0].split(","))
+    lines[5] = ",".join(lines[5].split(",")[:-2])
+    file.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as found:
+        run_monitor(_project(tmp_path, engine=engine, path="batch.csv"), today=TODAY)
+    assert (found.value.file, found.value.line) == (str(file), 6)
+    assert found.value.message == CSV_ROW_FIELDS.format(found=fields - 2, expected=fields)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from ..engines import (
     DataSource,
     as_one_file,
     check_names,
-    misshapen_row,
+    check_rows,
+    text_header,
 )
 from ..errors import DataError, MissingExtraError
 
@@ -58,45 +58,6 @@ class DataFile:
     sha256: str
 
 
-#: Characters after which a record is no longer one line whose fields are its commas plus
-#: one (quotes, a lone ``\r``, NUL): text holding one goes through the csv reader.
-_NEEDS_PARSER = ('"', "\r", "\0")
-
-
-def _check_rows(text: str, path: Path) -> None:
-    """Every CSV record has as many fields as the header (blank lines are skipped)."""
-    plain = text.replace("\r\n", "\n") if "\r" in text else text
-    if any(c in plain for c in _NEEDS_PARSER):
-        _check_parsed_rows(text, path)
-    else:
-        _check_plain_rows(plain, path)
-
-
-def _check_parsed_rows(text: str, path: Path) -> None:
-    """``_check_rows`` by the :mod:`csv` reader: quoted fields may hold commas and line ends."""
-    error = misshapen_row(csv.reader(io.StringIO(text, newline="")), path)
-    if error is not None:
-        raise error
-
-
-def _check_plain_rows(text: str, path: Path) -> None:
-    """``_check_rows`` for text with no quotes and ``\n`` line ends, five times faster.
-
-    Without quotes a record is one line and its fields are its commas plus one,
-    exactly as :mod:`csv` reads it; line numbers are the same as the reader's.
-    """
-    expected = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line:
-            continue
-        found = line.count(",") + 1
-        if expected is None:
-            expected = found
-        elif found != expected:
-            message = ROW_FIELDS.format(found=found, expected=expected)
-            raise DataError(message, file=path, line=number)
-
-
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -109,23 +70,13 @@ def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
         reason = f"byte {exc.start} is not UTF-8"
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
     try:
-        check_names(next(csv.reader(_lines(text)), []), path, line=1)
-        _check_rows(text, path)
+        check_names(text_header(text), path, line=1)
+        check_rows(text, path)
         frame = pd.read_csv(io.StringIO(text))
         return as_one_file([frame], lambda _, columns: _text_columns(text, columns))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         reason = _first_line(exc)
         raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` one by one, line ends kept (the header without copying all)."""
-    start = 0
-    while (end := text.find("\n", start)) >= 0:
-        yield text[start : end + 1]
-        start = end + 1
-    if start < len(text):
-        yield text[start:]
 
 
 def _text_columns(text: str, columns: list[str]) -> pd.DataFrame:

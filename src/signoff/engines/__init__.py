@@ -22,6 +22,7 @@ from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
 from ._frames import as_one_file
 from ._names import DUPLICATE_COLUMN, SAME_BUT_CASE, check_names
+from ._rows import check_parsed_rows, check_rows, text_header
 from ._sources import (
     MEMORY_BUDGET,
     UNSUPPORTED,
@@ -55,6 +56,8 @@ __all__ = [
     "Kind",
     "as_one_file",
     "check_names",
+    "check_parsed_rows",
+    "check_rows",
     "csv_header",
     "csv_refused",
     "csv_scan",
@@ -72,4 +75,5 @@ __all__ = [
     "spark_quiet",
     "spark_read_parquet",
     "spark_session",
+    "text_header",
 ]

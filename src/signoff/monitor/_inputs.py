@@ -8,7 +8,9 @@ set as if they were one file, an integer beyond 64 bits as text).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..engines import as_one_file, check_names, csv_header
+from ..engines import as_one_file, check_names, check_rows, text_header
 from ..errors import DataError, MissingExtraError
 
 __all__ = [
@@ -82,6 +84,7 @@ def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
 
 
 def _text_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a CSV file, every value as written (pandas' missing values aside)."""
     return pd.read_csv(path, usecols=columns, dtype=str)
 
 
@@ -90,36 +93,54 @@ def _read(path: Path, *, what: str, typed: bool) -> pd.DataFrame:
         raise DataError(NOT_FOUND.format(what=what), file=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        check_names(csv_header(path), path, line=1)
-        try:
-            frame = pd.read_csv(path)
-            if typed:
-                frame = as_one_file([frame], lambda _, columns: _text_columns(path, columns))
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+        frame = _read_csv(path, typed=typed)
     elif suffix == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
-        try:
-            import pyarrow.parquet as pq
-
-            check_names(pq.read_schema(path).names, path)
-        except DataError:
-            raise
-        except Exception as exc:  # pyarrow raises many types for bad files
-            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for bad files
-            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+        frame = _read_parquet(path)
     else:
         raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
     if len(frame) == 0:
         raise DataError(EMPTY.format(what=what), file=path)
     return frame
+
+
+def _read_csv(path: Path, *, typed: bool) -> pd.DataFrame:
+    """A CSV file checked as DuckDB reads it — no column named twice, no row of the wrong
+    length (pandas would pad it with missing values) — and, ``typed``, typed as DuckDB
+    types it (:func:`~signoff.engines.as_one_file`)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        reason = f"byte {exc.start} is not UTF-8"
+        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+    check_names(text_header(text), path, line=1)
+    try:
+        check_rows(text, path)
+        frame = pd.read_csv(io.StringIO(text))
+        if not typed:
+            return frame
+        return as_one_file(
+            [frame], lambda _, columns: pd.read_csv(io.StringIO(text), usecols=columns, dtype=str)
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file whose columns are named once each (pyarrow cannot read it else)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    try:
+        names = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises many types for bad files
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+    check_names(names, path)
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for bad files
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
 
 
 def require_columns(frame: pd.DataFrame, needed: dict[str, str], *, what: str, file: Path) -> None:
