@@ -17,7 +17,6 @@ files of one data set as if they were one file, an integer beyond 64 bits as tex
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -31,8 +30,8 @@ from ..engines import (
     DataSource,
     as_one_file,
     check_names,
-    check_rows,
-    text_header,
+    csv_frame,
+    csv_text_columns,
 )
 from ..errors import DataError, MissingExtraError
 
@@ -61,27 +60,6 @@ class DataFile:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        reason = f"byte {exc.start} is not UTF-8"
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-    try:
-        check_names(text_header(text), path, line=1)
-        check_rows(text, path)
-        frame = pd.read_csv(io.StringIO(text))
-        return as_one_file([frame], lambda _, columns: _text_columns(text, columns))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        reason = _first_line(exc)
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-
-
-def _text_columns(text: str, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of the CSV ``text``, every value as written (pandas' missing values aside)."""
-    return pd.read_csv(io.StringIO(text), usecols=columns, dtype=str)
 
 
 def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
@@ -137,7 +115,7 @@ def read_data(path: Path) -> DataFile:
         reason = exc.strerror or str(exc)
         raise DataError(UNREADABLE.format(kind="a file", reason=reason), file=path) from None
     digest = hashlib.sha256(data).hexdigest()
-    frame = _read_csv(data, path) if suffix == ".csv" else _read_parquet(data, path)
+    frame = csv_frame(data, path) if suffix == ".csv" else _read_parquet(data, path)
     if len(frame) == 0:
         raise DataError(EMPTY, file=path)
     return DataFile(path=path, frame=frame, sha256=digest)
@@ -167,4 +145,4 @@ def _reread(file: DataFile, columns: list[str]) -> pd.DataFrame:
     data = file.path.read_bytes()
     if hashlib.sha256(data).hexdigest() != file.sha256:
         raise DataError(CHANGED, file=file.path)
-    return _text_columns(data.decode("utf-8-sig"), columns)
+    return csv_text_columns(data, columns)

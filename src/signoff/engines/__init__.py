@@ -20,7 +20,7 @@ from ._csv import (
 )
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
-from ._frames import as_one_file
+from ._frames import as_one_file, csv_frame, csv_text_columns
 from ._names import DUPLICATE_COLUMN, SAME_BUT_CASE, check_names
 from ._rows import check_parsed_rows, check_rows, text_header
 from ._sources import (
@@ -58,9 +58,11 @@ __all__ = [
     "check_names",
     "check_parsed_rows",
     "check_rows",
+    "csv_frame",
     "csv_header",
     "csv_refused",
     "csv_scan",
+    "csv_text_columns",
     "csv_to_parquet",
     "csv_types",
     "duckdb_connect",

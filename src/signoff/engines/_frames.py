@@ -17,17 +17,27 @@ integers in one file and text in another stack to a column of Python ints and st
   the value and on missing ones, DuckDB decimals that lose digits.
 
 A column that must become text is read again from the file as text (``dtype=str``; only
-then, and only that column).
+then, and only that column).  :func:`csv_frame` is the in-memory readers' one way to
+read a CSV file: the header (:func:`~signoff.engines.check_names`) and rows
+(:func:`~signoff.engines.check_rows`) checked as DuckDB reads them, then pandas.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["as_one_file"]
+from ..errors import DataError
+from ._csv import CSV_UNREADABLE
+from ._names import check_names
+from ._rows import check_rows, text_header
+
+__all__ = ["as_one_file", "csv_frame", "csv_text_columns"]
 
 #: ``pandas.api.types.infer_dtype`` answers for an object column that is all booleans
 #: or all text; anything else (Python ints beyond 64 bits, a mix) becomes text.
@@ -85,3 +95,35 @@ def as_one_file(
             frame = frame.assign(**{c: text[c] for c in redo})
         fixed.append(frame)
     return fixed[0] if len(fixed) == 1 else pd.concat(fixed, ignore_index=True)
+
+
+def csv_frame(data: bytes, path: Path | str) -> pd.DataFrame:
+    """The CSV file ``path`` whose bytes are ``data``, read by pandas and typed as
+    :func:`as_one_file` types one file.
+
+    Raises
+    ------
+    DataError
+        Not UTF-8, a column named twice (line 1), a row of the wrong length (its line),
+        or what else pandas cannot parse; naming ``path``.
+    """
+    try:
+        header = text_header(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        reason = f"byte {exc.start} is not UTF-8"
+        raise DataError(CSV_UNREADABLE.format(reason=reason), file=path) from None
+    check_names(header, path, line=1)
+    try:
+        check_rows(data, path)
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        return as_one_file([frame], lambda _, columns: csv_text_columns(data, columns))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        text = str(exc).strip()
+        reason = text.splitlines()[0] if text else type(exc).__name__
+        raise DataError(CSV_UNREADABLE.format(reason=reason), file=path) from None
+
+
+def csv_text_columns(data: bytes, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the CSV bytes ``data``, every value as the file writes it (pandas'
+    missing-value spellings aside): ``as_text`` for :func:`as_one_file`."""
+    return pd.read_csv(io.BytesIO(data), usecols=columns, dtype=str, encoding="utf-8-sig")

@@ -8,9 +8,7 @@ set as if they were one file, an integer beyond 64 bits as text).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..engines import as_one_file, check_names, check_rows, text_header
+from ..engines import as_one_file, check_names, csv_frame, csv_text_columns
 from ..errors import DataError, MissingExtraError
 
 __all__ = [
@@ -69,7 +67,7 @@ def file_sha256(path: Path) -> str:
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:
     """A .csv or .parquet file with at least one row."""
-    return _read(path, what=what, typed=True)
+    return _read(path, what=what)
 
 
 def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
@@ -77,7 +75,7 @@ def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
     CSV columns typed as if the files were one."""
     if len(files) == 1:
         return read_table(files[0], what=what)
-    frames = [_read(file, what=what, typed=False) for file in files]
+    frames = [_read(file, what=what) for file in files]
     if files[0].suffix.lower() != ".csv":
         return pd.concat(frames, ignore_index=True)
     return as_one_file(frames, lambda i, columns: _text_columns(files[i], columns))
@@ -85,15 +83,15 @@ def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
 
 def _text_columns(path: Path, columns: list[str]) -> pd.DataFrame:
     """``columns`` of a CSV file, every value as written (pandas' missing values aside)."""
-    return pd.read_csv(path, usecols=columns, dtype=str)
+    return csv_text_columns(path.read_bytes(), columns)
 
 
-def _read(path: Path, *, what: str, typed: bool) -> pd.DataFrame:
+def _read(path: Path, *, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(NOT_FOUND.format(what=what), file=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(path, typed=typed)
+        frame = csv_frame(path.read_bytes(), path)
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
@@ -101,29 +99,6 @@ def _read(path: Path, *, what: str, typed: bool) -> pd.DataFrame:
     if len(frame) == 0:
         raise DataError(EMPTY.format(what=what), file=path)
     return frame
-
-
-def _read_csv(path: Path, *, typed: bool) -> pd.DataFrame:
-    """A CSV file checked as DuckDB reads it — no column named twice, no row of the wrong
-    length (pandas would pad it with missing values) — and, ``typed``, typed as DuckDB
-    types it (:func:`~signoff.engines.as_one_file`)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        reason = f"byte {exc.start} is not UTF-8"
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-    check_names(text_header(text), path, line=1)
-    try:
-        check_rows(text, path)
-        frame = pd.read_csv(io.StringIO(text))
-        if not typed:
-            return frame
-        return as_one_file(
-            [frame], lambda _, columns: pd.read_csv(io.StringIO(text), usecols=columns, dtype=str)
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
