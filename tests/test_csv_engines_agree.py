@@ -28,7 +28,15 @@ import pytest
 import yaml
 
 from signoff.audit import audit
-from signoff.engines import DUPLICATE_COLUMN, SAME_BUT_CASE, as_one_file, check_names
+from signoff.audit._read import read_source
+from signoff.engines import (
+    DUPLICATE_COLUMN,
+    SAME_BUT_CASE,
+    as_one_file,
+    check_names,
+    csv_to_parquet,
+    find_source,
+)
 from signoff.errors import DataError
 
 pytest.importorskip("duckdb")
@@ -291,3 +299,13 @@ def test_a_wide_score_or_label_is_the_same_error_on_both_engines(
         assert f"'{WIDE}'" in messages[0]
     else:
         assert "first bad value at row 6" in messages[0]
+
+
+@pytest.mark.parametrize("mix", sorted(MIXES))
+def test_duckdbs_parquet_copy_is_the_numpy_frame(tmp_path: Path, mix: str) -> None:
+    """The copy DuckDB makes to score a model out of core holds the frame NumPy reads."""
+    files = _mixed_files(tmp_path, mix)
+    out = tmp_path / "copy.parquet"
+    csv_to_parquet(files, out, temp_dir=tmp_path)
+    numpy = read_source(find_source(tmp_path / "parts")).frame
+    pd.testing.assert_frame_equal(pd.read_parquet(out), numpy, check_exact=True)
