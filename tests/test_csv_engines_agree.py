@@ -151,11 +151,15 @@ def test_a_parquet_file_naming_a_column_twice_is_refused(tmp_path: Path, engine:
     )
 
 
-def test_the_cli_refuses_it_and_records_nothing(cli: Any, demo: Path, tmp_path: Path) -> None:
+def test_the_cli_refuses_it_and_records_nothing(
+    cli: Any, demo: Path, tmp_path: Path, database_url: str
+) -> None:
+    """On SQLite and PostgreSQL: exit 3, the file, line and positions, no traceback, and
+    no audit attached, no event in the ledger."""
     env = {
         "SIGNOFF_HOME": str(tmp_path / "home"),
         "SIGNOFF_USER": "alice",
-        "SIGNOFF_DATABASE_URL": "",
+        "SIGNOFF_DATABASE_URL": database_url,
     }
     holdout = demo / "data" / "holdout.csv"
     lines = holdout.read_text().splitlines(keepends=True)
@@ -189,6 +193,8 @@ def test_the_cli_refuses_it_and_records_nothing(cli: Any, demo: Path, tmp_path: 
         env=env,
     )
     assert added.exit_code == 0, added.output
+    before = cli("ledger", "export", env=env).stdout.strip().splitlines()
+    assert before  # the user, the model and the version
     out = tmp_path / "out"
     result = cli(
         "audit", str(demo / "audit.yaml"), "-o", str(out), "--register", "credit@1.0", env=env
@@ -202,6 +208,8 @@ def test_the_cli_refuses_it_and_records_nothing(cli: Any, demo: Path, tmp_path: 
     assert not (out / "results.json").exists()
     shown = json.loads(cli("version", "show", "credit@1.0", "--json", env=env).stdout)
     assert shown["audits"] == []
+    assert cli("log", "export", "--jsonl", env=env).stdout.strip() == ""  # no audit
+    assert cli("ledger", "export", env=env).stdout.strip().splitlines() == before
 
 
 # --- 2. files of one data set whose column types disagree ---------------------------
