@@ -51,16 +51,19 @@ def check_rows(data: str | bytes, path: Path | str) -> None:
     raw = data.encode() if isinstance(data, str) else data
     lone_cr = b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")
     if b'"' in raw or b"\0" in raw or lone_cr:
-        text = data if isinstance(data, str) else raw.decode("utf-8-sig")
-        check_parsed_rows(text, path)
+        check_parsed_rows(data, path)
     else:
         _check_plain_rows(raw, path)
 
 
-def check_parsed_rows(text: str, path: Path | str) -> None:
+def check_parsed_rows(data: str | bytes, path: Path | str) -> None:
     """:func:`check_rows` by the :mod:`csv` reader: quoted fields may hold commas and line
-    ends."""
-    error = misshapen_row(csv.reader(io.StringIO(text, newline="")), path)
+    ends.  Bytes are decoded as they are read (no copy of the whole text)."""
+    if isinstance(data, str):
+        lines: io.TextIOBase = io.StringIO(data, newline="")
+    else:
+        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    error = misshapen_row(csv.reader(lines), path)
     if error is not None:
         raise error
 
