@@ -9,7 +9,8 @@ integers in one file and text in another stack to a column of Python ints and st
 :func:`~signoff.engines.csv_types`:
 
 * integers and decimals together are decimals (``float64``; pandas' own stacking);
-* a file with no value in the column does not change its type;
+* a file with no value in the column only adds missing values to it (integers then
+  become decimals, as with any missing value);
 * any other mix of booleans, integers, decimals and text is text, every value as the
   file writes it (``1.50`` stays ``"1.50"``);
 * an integer column with a value outside 64 bits (beyond ``-2**63 … 2**63-1``) is text
@@ -87,9 +88,10 @@ def as_one_file(
     """
     columns = [str(c) for c in frames[0].columns]
     kinds = {c: [_kind(frame[c]) for frame in frames] for c in columns}
+    text_columns = [c for c in columns if _set_kind(kinds[c]) == "text"]
     fixed = []
     for i, frame in enumerate(frames):
-        redo = [c for c in columns if _set_kind(kinds[c]) == "text" and kinds[c][i] != "text"]
+        redo = [c for c in text_columns if kinds[c][i] != "text"]
         if redo:
             text = as_text(i, redo)
             frame = frame.assign(**{c: text[c] for c in redo})
