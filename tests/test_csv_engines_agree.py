@@ -131,8 +131,11 @@ def test_the_file_of_a_data_set_naming_a_column_twice_is_named(tmp_path: Path, e
     assert "as columns 2 and 4" in found.value.message
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", [*ENGINES, "spark"])
 def test_a_parquet_file_naming_a_column_twice_is_refused(tmp_path: Path, engine: str) -> None:
+    """Spark too: the files are checked before a session starts (no JVM here)."""
+    if engine == "spark":
+        pytest.importorskip("pyspark", reason="the spark extra is not installed")
     rows = _rows()
     columns = [
         [r[0] for r in rows],
