@@ -320,3 +320,58 @@ def test_duckdbs_parquet_copy_is_the_numpy_frame(tmp_path: Path, mix: str) -> No
     csv_to_parquet(files, out, temp_dir=tmp_path)
     numpy = read_source(find_source(tmp_path / "parts")).frame
     pd.testing.assert_frame_equal(pd.read_parquet(out), numpy, check_exact=True)
+
+
+# --- names pandas and DuckDB would spell differently -------------------------------
+
+
+def test_an_unnamed_column_is_named_as_pandas_names_it(tmp_path: Path) -> None:
+    """``DataFrame.to_csv`` writes its index under an empty name: pandas reads it as
+    ``Unnamed: 0``, DuckDB as ``column0`` — both engines now say ``Unnamed: 0``."""
+    frame = pd.DataFrame(_rows(), columns=["label", "score", "region"])
+    frame.to_csv(tmp_path / "eval.csv")  # the index, unnamed, first
+    numpy = _audit(tmp_path, "eval.csv", "numpy")
+    _compare(numpy, _audit(tmp_path, "eval.csv", "duckdb"))
+    assert "Unnamed: 0" in numpy["data_quality"]["column_quality"]
+
+
+def test_names_with_spaces_are_kept_on_both_engines(tmp_path: Path) -> None:
+    """pandas keeps `` region`` as written; DuckDB would trim it to ``region``."""
+    _write(tmp_path / "eval.csv", ["label", " score", " region "], _rows())
+    config = {
+        "data": {"path": "eval.csv", "target": "label", "score_column": " score"},
+        "protected_attributes": {"region": {"column": " region "}},
+        "bootstrap": {"replicates": 0},
+    }
+    results = []
+    for engine in ENGINES:
+        config["data"]["engine"] = engine  # type: ignore[index]
+        (tmp_path / "audit.yaml").write_text(yaml.safe_dump(config))
+        results.append(audit(tmp_path / "audit.yaml").results)
+    _compare(results[0], results[1])
+    assert " region " in results[0]["data_quality"]["column_quality"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_alike_but_for_spaces_are_refused(tmp_path: Path, engine: str) -> None:
+    _write(
+        tmp_path / "eval.csv", ["label", "score", "region", " region"], [[*r, "x"] for r in _rows()]
+    )
+    with pytest.raises(DataError) as found:
+        _audit(tmp_path, "eval.csv", engine)
+    assert found.value.message == SAME_BUT_CASE.format(
+        column="region", other=" region", where="in the header", first=3, second=4
+    )
+
+
+@pytest.mark.parametrize("width", [4, 11, 101])
+def test_duckdb_names_every_column_as_pandas_does(tmp_path: Path, width: int) -> None:
+    """Empty and blank names at the start, the middle and the end (DuckDB pads the
+    positions it names them by to the digits of the last), and names with spaces."""
+    header = ["", " ", " x ", *[f"c{i}" for i in range(3, width - 2)], "", "y "][:width]
+    file = _write(tmp_path / "wide.csv", header, [list(range(width))] * 3)
+    out = tmp_path / "copy.parquet"
+    csv_to_parquet([file], out, temp_dir=tmp_path)
+    expected = pd.read_csv(file)
+    assert list(pd.read_parquet(out).columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_exact=True)

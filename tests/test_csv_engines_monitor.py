@@ -143,3 +143,12 @@ def test_a_short_batch_row_is_named_on_both_engines(tmp_path: Path, engine: str)
         run_monitor(_project(tmp_path, engine=engine, path="batch.csv"), today=TODAY)
     assert (found.value.file, found.value.line) == (str(file), 6)
     assert found.value.message == CSV_ROW_FIELDS.format(found=fields - 2, expected=fields)
+
+
+def test_a_batch_with_an_unnamed_index_column_gives_one_result(tmp_path: Path) -> None:
+    """``to_csv`` with the index: ``Unnamed: 0`` on both engines (DuckDB: ``column0``)."""
+    _frame(2, 2000).to_csv(tmp_path / "batch.csv")
+    runs = _runs(tmp_path, "batch.csv")
+    _compare(_measured(runs["duckdb"].document), _measured(runs["numpy"].document))
+    for a, b in zip(runs["duckdb"].profiles, runs["numpy"].profiles, strict=True):
+        _compare(profile_to_dict(a), profile_to_dict(b))

@@ -6,8 +6,8 @@ one :class:`~signoff.errors.DataError` naming the file (and the line or column):
 
 * a CSV row with fewer or more fields than the header (pandas would pad it with missing
   values, silently making a ``(missing)`` group);
-* two columns of one name (or names that differ only in case) in a CSV header or a
-  Parquet schema (:func:`~signoff.engines.check_names`);
+* two columns of one name (or names that differ only in case or surrounding spaces) in a
+  CSV header or a Parquet schema (:func:`~signoff.engines.check_names`);
 * a Parquet column of a nested type (list, struct, map) or of raw bytes, used or not
   (signoff reads flat columns: numbers, text, booleans, dates).
 

@@ -17,6 +17,7 @@ from ._csv import (
     csv_to_parquet,
     csv_types,
     misshapen_row,
+    pandas_names,
 )
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
@@ -69,6 +70,7 @@ __all__ = [
     "duration_units",
     "find_source",
     "misshapen_row",
+    "pandas_names",
     "quote",
     "spark_frame_digest",
     "spark_is_float",

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import DataError
-from ._csv import CSV_ROW_FIELDS, misshapen_row
+from ._csv import CSV_ROW_FIELDS, misshapen_row, pandas_names
 
 __all__ = ["check_parsed_rows", "check_rows", "text_header"]
 
@@ -37,8 +37,9 @@ def _lines(text: str) -> Iterator[str]:
 
 
 def text_header(text: str) -> list[str]:
-    """The column names on the first record of the CSV ``text`` (none when it is empty)."""
-    return next(csv.reader(_lines(text)), [])
+    """The column names on the first record of the CSV ``text``, as pandas names them
+    (:func:`~signoff.engines.pandas_names`; none when it is empty)."""
+    return pandas_names(next(csv.reader(_lines(text)), []))
 
 
 def check_rows(data: str | bytes, path: Path | str) -> None:
