@@ -14,6 +14,8 @@ import json
 import os
 import socket
 import subprocess
+import sys
+import sysconfig
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,6 +37,24 @@ def _spark_class() -> Path:
     import pyspark
 
     return Path(pyspark.__file__).parent / "bin" / "spark-class"
+
+
+def python_without(folder: Path, *names: str) -> str:
+    """A Python for Spark's workers (``PYSPARK_PYTHON``) that cannot import ``names``: this
+    interpreter without its site (whose editable install finds signoff), and on its path
+    everything this one's site-packages holds but what ``names`` name."""
+    packages = folder / "site-packages"
+    packages.mkdir(parents=True)
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.endswith(".pth") and not any(n in entry.name for n in names):
+            (packages / entry.name).symlink_to(entry)
+    script = folder / "python"
+    script.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{packages}${{PYTHONPATH:+:$PYTHONPATH}}" '
+        f'exec {sys.executable} -S "$@"\n'
+    )
+    script.chmod(0o755)
+    return str(script)
 
 
 class Cluster:

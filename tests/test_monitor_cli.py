@@ -388,3 +388,23 @@ def test_repeated_label_ids_and_bad_scores_are_data_errors(project: Path):
     assert result.exit_code == 3
     assert "columns.score: scores must be in [0, 1]" in " ".join(result.stderr.split())
     assert not (project / "out" / "monitor-results.json").exists()
+
+
+def test_a_uri_batch_is_refused_naming_the_field(project: Path):
+    """Only the audit reads URIs (on Spark): a monitoring batch at one is a usage error
+    (exit 2) that says what to do instead, and nothing is recorded."""
+    config = project / "monitor.yaml"
+    config.write_text(CONFIG + "data: {path: 's3a://bucket/scores/2026-11-29', engine: spark}\n")
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["monitor", "run", str(config), "--output", str(project / "out")],
+        catch_exceptions=False,
+        env=registry_env(project),
+    )
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.stderr.split())
+    assert "monitor.yaml: data.path: 's3a://bucket/scores/2026-11-29' is a URI" in flat
+    assert "signoff.monitor.profile_spark" in flat
+    assert "Traceback" not in result.output
+    assert not (project / "out").exists()

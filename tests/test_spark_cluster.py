@@ -34,7 +34,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     )
 
 from signoff.monitor import profile_frame, profile_to_dict
-from spark_cluster import Cluster, standalone_cluster
+from spark_cluster import Cluster, python_without, standalone_cluster
 from test_spark_engine import _compare, _config, _frame, _write
 from test_spark_monitor import SPEC, _batch
 
@@ -48,7 +48,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         yield running
 
 
-def _on_cluster(cluster: Cluster, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _on_cluster(
+    cluster: Cluster, code: str, cwd: Path, python: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -58,10 +60,28 @@ def _on_cluster(cluster: Cluster, code: str, cwd: Path) -> subprocess.CompletedP
         env={
             **os.environ,
             "SIGNOFF_SPARK_MASTER": cluster.url,
+            "PYSPARK_PYTHON": python,
             "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
         },
         timeout=900,
     )
+
+
+@pytest.fixture(scope="module")
+def executor_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A Python for the executors with signoff's dependencies but not signoff."""
+    return python_without(tmp_path_factory.mktemp("executor-python"), "signoff")
+
+
+def test_the_executors_python_has_no_signoff(executor_python: str) -> None:
+    """The check the cluster tests rest on: signoff's dependencies import there, signoff
+    does not (the code the executors run is the zip the driver ships)."""
+    deps = "import numpy, pandas, pyarrow, pydantic, pyspark"
+    assert subprocess.run([executor_python, "-c", deps], check=False).returncode == 0
+    done = subprocess.run(
+        [executor_python, "-c", "import signoff"], capture_output=True, text=True, check=False
+    )
+    assert "No module named 'signoff'" in done.stderr
 
 
 def _executors_launched(cluster: Cluster) -> int:
@@ -81,6 +101,7 @@ from signoff.monitor import merge_profiles, profile_spark, profile_to_dict
 from test_spark_monitor import SPEC, _batch
 
 results = signoff.audit("spark.yaml").results
+at_uri = signoff.audit("uri.yaml")
 spark = spark_session()
 rows = _batch(1, 3000)
 whole = spark.createDataFrame(pa.Table.from_pandas(rows, preserve_index=False))
@@ -92,7 +113,9 @@ merged = merge_profiles(
 whole_profile = profile_spark(whole.repartition(4), SPEC, label_column="y")
 print(json.dumps({
     "master": spark.sparkContext.master,
+    "python": spark.sparkContext.pythonExec,
     "results": results,
+    "uri": {"results": at_uri.results, "path": at_uri.manifest["inputs"]["data"]["path"]},
     "merged": profile_to_dict(merged),
     "whole": profile_to_dict(whole_profile),
 }))
@@ -100,7 +123,9 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def on_cluster(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def on_cluster(
+    cluster: Cluster, executor_python: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """What the cluster computed, the executors it launched meanwhile, and the NumPy
     engine's results.json on the same rows."""
     folder = tmp_path_factory.mktemp("on-cluster")
@@ -114,25 +139,34 @@ def on_cluster(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> di
         yaml.safe_dump(_config("whole.parquet", "numpy", replicates=200))
     )
     (folder / "spark.yaml").write_text(yaml.safe_dump(_config("parts", "spark", replicates=200)))
+    uri = _config(parts.as_uri(), "auto", replicates=200)
+    (folder / "uri.yaml").write_text(yaml.safe_dump(uri))
     launched = _executors_launched(cluster)
-    done = _on_cluster(cluster, ON_CLUSTER, folder)
+    done = _on_cluster(cluster, ON_CLUSTER, folder, executor_python)
     assert done.returncode == 0, done.stderr[-3000:]
     found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     found["numpy"] = audit(folder / "numpy.yaml").results
+    found["parts"] = parts.as_uri()
+    found["executor_python"] = executor_python
     found["executors"] = _executors_launched(cluster) - launched
     return found
 
 
 def test_audit_on_a_cluster_equals_numpy(cluster: Cluster, on_cluster: dict[str, Any]) -> None:
-    """``data.engine: spark`` against the cluster, on a folder of Parquet parts: every
-    number of results.json as the NumPy engine gives it (floats to 1e-12; counts, data
-    quality and bootstrap draws exactly), the work done by an executor the worker
-    launched, not by the driver."""
+    """``data.engine: spark`` against the cluster, on a folder of Parquet parts (named by
+    its path, and by a ``file://`` URI the executors read through Hadoop's file system):
+    every number of results.json as the NumPy engine gives it (floats to 1e-12; counts,
+    data quality and bootstrap draws exactly), the work done by an executor the worker
+    launched, not by the driver, whose Python has no signoff: the driver ships its own
+    (``ship_code``), so the cluster's machines need only signoff's dependencies."""
     assert on_cluster["master"] == cluster.url
+    assert on_cluster["python"] == on_cluster["executor_python"]
     numpy, on_spark = on_cluster["numpy"], on_cluster["results"]
-    _compare(numpy, on_spark)
-    assert numpy["confusion_matrix"] == on_spark["confusion_matrix"]
-    assert numpy["data_quality"] == on_spark["data_quality"]
+    for found in (on_spark, on_cluster["uri"]["results"]):
+        _compare(numpy, found)
+        assert numpy["confusion_matrix"] == found["confusion_matrix"]
+        assert numpy["data_quality"] == found["data_quality"]
+    assert on_cluster["uri"]["path"] == on_cluster["parts"]
     assert on_cluster["executors"] >= 1
     finished = _completed(cluster)
     assert finished

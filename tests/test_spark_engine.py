@@ -28,6 +28,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 import signoff
 from signoff.audit import audit
 from signoff.errors import ConfigError, DataError
+from spark_cluster import python_without
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -280,6 +281,42 @@ def test_session_that_cannot_start_says_why(tmp_path: Path) -> None:
     assert "could not start a Spark session (master 'local[2]')" in done.stderr
     assert "openjdk-17-jre-headless" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_workers_that_cannot_import_say_what_to_install(tmp_path: Path) -> None:
+    """Spark's Python workers without signoff (local mode does not ship it), asked for a
+    monitoring profile (each partition's is computed by signoff's code on the workers):
+    an InputError (exit 3) naming the module and what the workers' Python needs — not an
+    internal error."""
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "import pyarrow as pa\n"
+        "from signoff.engines import spark_session\n"
+        "from signoff.errors import InputError\n"
+        "from signoff.monitor import profile_spark\n"
+        "from test_spark_monitor import SPEC, _batch\n"
+        "spark = spark_session()\n"
+        "rows = spark.createDataFrame(pa.Table.from_pandas(_batch(1, 200), preserve_index=False))\n"
+        "try:\n"
+        "    profile_spark(rows, SPEC, label_column='y')\n"
+        "except InputError as exc:\n"
+        "    print('EXIT', exc.exit_code, exc)\n"
+    )
+    python = python_without(tmp_path / "workers", "signoff")
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "PYSPARK_PYTHON": python},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    flat = " ".join(done.stdout.split())
+    assert "EXIT 3 the Spark executors' Python could not import 'signoff'" in flat
+    assert "PYSPARK_PYTHON" in flat
 
 
 def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:

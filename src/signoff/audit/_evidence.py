@@ -193,12 +193,16 @@ def spark_evidence(
     *,
     source: DataSource | None = None,
     frame: Any = None,
+    uri: str | None = None,
 ) -> Evidence:
-    """The evidence computed by Spark, from ``source``'s Parquet files or a DataFrame."""
+    """The evidence computed by Spark, from ``source``'s Parquet files, a DataFrame or the
+    Parquet data at a URI (read through the cluster's file systems)."""
     from ..engines import SPARK_FRAME as FRAME
     from ..engines import spark_frame_digest as frame_digest
+    from ..engines import spark_jobs as jobs
     from ..engines import spark_quiet as quiet
     from ..engines import spark_read_parquet as read_parquet
+    from ..engines import spark_read_uri as read_uri
     from ..engines import spark_session as session
     from ._spark import reduce_frame
     from ._spark_evidence import spark_evidence as from_agg
@@ -206,22 +210,29 @@ def spark_evidence(
 
     with quiet():
         spark = session()
-        if frame is None:
+        where: str | Path
+        files: tuple[Path, ...] = ()
+        if uri is not None:
+            where, frame = uri, read_uri(spark, uri)
+        elif frame is None:
             assert source is not None
             where, files = source.path, source.files
             frame = read_parquet(spark, files, source.kind, where)
         else:
-            where, files = FRAME, ()
-        reduced = reduce_frame(config, spark, frame, where=where, files=files)
-        try:
-            _tick(progress, "reading data and scoring")
-            found = from_agg(reduced, config, OVERALL)
-            protected = {config.attribute_column(a) for a in config.protected_attributes}
-            proxies = spark_proxies(reduced, [f for f in reduced.features if f not in protected])
-            _tick(progress, "proxy detection")
-            digest = source.sha256() if source is not None else frame_digest(frame)
-        finally:
-            reduced.agg.unpersist()
+            where = FRAME
+        # Reading is lazy: a part of a URI's data that cannot be read fails in a job.
+        with jobs(uri):
+            reduced = reduce_frame(config, spark, frame, where=where, files=files)
+            try:
+                _tick(progress, "reading data and scoring")
+                found = from_agg(reduced, config, OVERALL)
+                protected = {config.attribute_column(a) for a in config.protected_attributes}
+                unprotected = [f for f in reduced.features if f not in protected]
+                proxies = spark_proxies(reduced, unprotected)
+                _tick(progress, "proxy detection")
+                digest = source.sha256() if source is not None else frame_digest(frame)
+            finally:
+                reduced.agg.unpersist()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)
     stats = summarise(counted, reduced.attributes, config, seed=seed, progress=progress)
     features = reduced.features

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .._canonical import canonical_sha256
-from ..config import AuditConfig, LoadedConfig, config_from_mapping, load_config
+from ..config import AuditConfig, LoadedConfig, config_from_mapping, is_uri, load_config
 from ..engines import MEMORY_BUDGET, DataSource, Engine, find_source
 from ..errors import ConfigError
 from ._assemble import assemble_results
@@ -29,6 +29,14 @@ FRAME_PATH = "<spark DataFrame>"
 NOT_A_FRAME = "data= takes a Spark DataFrame (pyspark.sql.DataFrame); got {kind}"
 FRAME_ENGINE = "data= (a Spark DataFrame) is audited by the spark engine; data.engine is {engine}"
 FRAME_SCORES = "data= (a Spark DataFrame) needs the scores in a column: set data.score_column"
+URI_ENGINE = (
+    "data.path {uri!r} is a URI, which only the spark engine reads (through the cluster's "
+    "file systems); data.engine is {engine}"
+)
+URI_SCORES = (
+    "data.path {uri!r} is a URI, read by the spark engine, which needs the scores in a "
+    "column: set data.score_column"
+)
 BAD_SEED = "seed must be a whole number ≥ 0; got {value}"
 BAD_EPOCH = "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got {value!r}"
 
@@ -72,10 +80,17 @@ def _frame_config(config: AuditConfig, data: Any) -> AuditConfig:
     kind = type(data)
     if not (kind.__module__.startswith("pyspark.") and kind.__name__ == "DataFrame"):
         raise ConfigError(NOT_A_FRAME.format(kind=f"{kind.__module__}.{kind.__name__}"))
-    if config.data.engine not in ("auto", "spark"):
-        raise ConfigError(FRAME_ENGINE.format(engine=config.data.engine), field="data.engine")
+    return _on_spark(config, FRAME_ENGINE, FRAME_SCORES)
+
+
+def _on_spark(config: AuditConfig, wrong_engine: str, no_scores: str) -> AuditConfig:
+    """The config with ``data.engine: spark``, for data only Spark reads (a DataFrame, a
+    URI); ``auto`` or ``spark`` only, and predictions-only (a score column)."""
+    engine, uri = config.data.engine, config.data.path
+    if engine not in ("auto", "spark"):
+        raise ConfigError(wrong_engine.format(engine=engine, uri=uri), field="data.engine")
     if config.data.score_column is None:
-        raise ConfigError(FRAME_SCORES, field="data.score_column")
+        raise ConfigError(no_scores.format(uri=uri), field="data.score_column")
     data_config = config.data.model_copy(update={"engine": "spark"})
     return config.model_copy(update={"data": data_config})
 
@@ -122,7 +137,8 @@ def audit(
         The evaluation set as a Spark DataFrame, in place of the files ``data.path``
         names: the spark engine computes the evidence (``data.engine`` must be ``auto``
         or ``spark``), and the manifest records ``<spark DataFrame>`` with a digest of
-        its rows.
+        its rows.  A ``data.path`` that is a URI (``hdfs://…``, ``s3a://…``,
+        ``file:///…``) is read by Spark the same way, the manifest recording the URI.
 
     Returns
     -------
@@ -144,6 +160,9 @@ def audit(
         cfg = _frame_config(cfg, data)
         data_path = FRAME_PATH
         evidence = spark_evidence(cfg, cfg.seed, progress, frame=data)
+    elif is_uri(cfg.data.path):
+        cfg = _on_spark(cfg, URI_ENGINE, URI_SCORES)
+        evidence = spark_evidence(cfg, cfg.seed, progress, uri=cfg.data.path)
     else:
         found = find_source(resolve(source.base_dir, cfg.data.path))
         evidence = gather_evidence(

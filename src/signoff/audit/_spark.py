@@ -53,7 +53,7 @@ class SparkReduced:
     spark: Any
     frame: Any  # the rows
     agg: Any  # k, s, n, pos
-    where: Path  # what messages name: the data path, or FRAME
+    where: str | Path  # what messages name: the data path, its URI, or FRAME
     files: tuple[Path, ...]
     rows: int
     columns: tuple[str, ...]
@@ -66,11 +66,14 @@ class SparkReduced:
     ranged: bool = False  # ``agg``'s partitions are disjoint score ranges
 
 
-def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> tuple[Path, str]:
-    """The file and 1-based row of the first row meeting ``condition``."""
+def _first_row(
+    reduced_frame: Any, files: tuple[Path, ...], condition: Any, where: str | Path
+) -> tuple[str | Path, str]:
+    """The file and 1-based row of the first row meeting ``condition`` (of the files in
+    name order; at a URI, the file as Spark names it)."""
     from pyspark.sql import functions as F
 
-    if not files:
+    if not files and where == FRAME:
         return FRAME, "? (a DataFrame has no row numbers)"
     found = (
         reduced_frame.where(condition)
@@ -80,6 +83,9 @@ def _first_row(reduced_frame: Any, files: tuple[Path, ...], condition: Any) -> t
         .collect()
     )
     rows = {row["f"]: int(row["r"]) for row in found}
+    if not files:  # a URI's files, as the cluster's file system names them
+        name, row = min(rows.items())
+        return name, str(row + 1)
     for file in files:
         for name, row in rows.items():
             if Path(name.removeprefix("file:")).resolve() == file.resolve():
@@ -117,7 +123,7 @@ def _facts(frame: Any, config: AuditConfig, kinds: dict[str, str], s: Any) -> di
     return found
 
 
-def _target(values: Any, config: AuditConfig, nulls: int, where: Path) -> Any:
+def _target(values: Any, config: AuditConfig, nulls: int, where: str | Path) -> Any:
     import pyarrow as pa
 
     target = config.data.target
@@ -138,7 +144,12 @@ def _score(column: str, kind: str) -> Any:
 
 
 def _check_scores(
-    frame: Any, column: str, kind: str, facts: dict[str, Any], where: Path, files: tuple[Path, ...]
+    frame: Any,
+    column: str,
+    kind: str,
+    facts: dict[str, Any],
+    where: str | Path,
+    files: tuple[Path, ...],
 ) -> None:
     from pyspark.sql import functions as F
 
@@ -150,16 +161,16 @@ def _check_scores(
             message = SCORES_NOT_NUMERIC.format(example=bad[0][0])
             raise DataError(message, file=where, field=field)
     if facts["nan"]:
-        file, row = _first_row(frame, files, s.isNull() | F.isnan(s))
+        file, row = _first_row(frame, files, s.isNull() | F.isnan(s), where)
         raise DataError(SCORES_NAN.format(count=facts["nan"], row=row), file=file, field=field)
     low, high = facts["low"], facts["high"]
     if low < 0.0 or high > 1.0:
-        file, row = _first_row(frame, files, (s < 0) | (s > 1))
+        file, row = _first_row(frame, files, (s < 0) | (s > 1), where)
         message = SCORES_RANGE.format(low=float(low), high=float(high), row=row)
         raise DataError(message, file=file, field=field)
 
 
-def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -> list[str]:
+def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: str | Path) -> list[str]:
     """The columns are there; the feature columns (as the DuckDB engine lists them)."""
     needed = {config.data.target: "data.target"}
     score = config.data.score_column
@@ -176,7 +187,7 @@ def _check_columns(config: AuditConfig, columns: tuple[str, ...], where: Path) -
 
 
 def reduce_frame(
-    config: AuditConfig, spark: Any, frame: Any, *, where: Path, files: tuple[Path, ...] = ()
+    config: AuditConfig, spark: Any, frame: Any, *, where: str | Path, files: tuple[Path, ...] = ()
 ) -> SparkReduced:
     """Check the rows and build ``agg`` (see the module docstring)."""
     import pyarrow as pa

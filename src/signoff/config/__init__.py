@@ -14,7 +14,7 @@ from ._messages import validation_error
 from ._yaml import YamlDocument, read_yaml
 
 if TYPE_CHECKING:
-    from ._load import LoadedConfig, config_from_mapping, load_config
+    from ._load import LoadedConfig, config_from_mapping, is_uri, load_config
     from ._schema import (
         AuditConfig,
         BootstrapConfig,
@@ -32,7 +32,7 @@ __getattr__ = lazy_attributes(
     __name__,
     globals(),
     {
-        "_load": ("LoadedConfig", "config_from_mapping", "load_config"),
+        "_load": ("LoadedConfig", "config_from_mapping", "is_uri", "load_config"),
         "_schema": (
             "AuditConfig",
             "BootstrapConfig",
@@ -59,6 +59,7 @@ __all__ = [
     "ProtectedAttribute",
     "YamlDocument",
     "config_from_mapping",
+    "is_uri",
     "load_config",
     "read_yaml",
     "validation_error",

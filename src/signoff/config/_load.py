@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,19 @@ from ._schema import AuditConfig
 from ._yaml import YamlDocument, read_yaml
 from ._yaml_build import describe
 
-__all__ = ["LoadedConfig", "config_from_mapping", "load_config"]
+__all__ = ["LoadedConfig", "config_from_mapping", "is_uri", "load_config"]
 
 NOT_A_MAPPING = "the config must be a mapping of keys to values, got {got}"
+#: ``scheme://…`` (``hdfs://``, ``s3a://``, ``file://``): a location the engine reads, not
+#: a file here (a scheme of two letters or more, so ``C:/…`` stays a path).
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def is_uri(path: str | Path) -> bool:
+    """Whether a data path is a URI (``hdfs://…``, ``s3a://…``, ``file:///…``), which only
+    the spark engine reads, through the cluster's file systems, and which is never joined
+    onto the config's folder."""
+    return isinstance(path, str) and URI.match(path) is not None
 
 
 @dataclass(frozen=True)
@@ -103,9 +114,10 @@ def config_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None
         raise validation_error(exc, None, model=AuditConfig) from None
     if base_dir is None:
         return config
-    update: dict[str, BaseModel] = {
-        "data": config.data.model_copy(update={"path": str(_under(base_dir, config.data.path))})
-    }
+    data_path = config.data.path
+    if not is_uri(data_path):
+        data_path = str(_under(base_dir, data_path))
+    update: dict[str, BaseModel] = {"data": config.data.model_copy(update={"path": data_path})}
     if config.model is not None:
         model_path = str(_under(base_dir, config.model.path))
         update["model"] = config.model.model_copy(update={"path": model_path})

@@ -73,7 +73,8 @@ class DataConfig(_Strict):
 
     path: str = Field(
         description="Evaluation data, relative to the config: a .csv or .parquet file, a folder "
-        "of them, or a glob such as 'scores/*.parquet' (files with one schema)."
+        "of them, or a glob such as 'scores/*.parquet' (files with one schema); with engine "
+        "spark, also a URI such as 'hdfs://…/scores' or 's3a://bucket/scores/*.parquet'."
     )
     target: str = Field(description="Column holding the true label.")
     positive_label: Label = Field(default=1, description="The favourable outcome.")

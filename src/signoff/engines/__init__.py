@@ -33,6 +33,8 @@ from ._sources import (
     duration_units,
     find_source,
 )
+from ._spark_cluster import jobs as spark_jobs
+from ._spark_cluster import read_uri as spark_read_uri
 from ._spark_session import FRAME as SPARK_FRAME
 from ._spark_session import LOCAL_SETTINGS as SPARK_LOCAL_SETTINGS
 from ._spark_session import frame_digest as spark_frame_digest
@@ -75,9 +77,11 @@ __all__ = [
     "spark_frame_digest",
     "spark_is_float",
     "spark_is_number",
+    "spark_jobs",
     "spark_missing",
     "spark_quiet",
     "spark_read_parquet",
+    "spark_read_uri",
     "spark_session",
     "text_header",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, InputError, MissingExtraError
+from ._spark_cluster import ship_code
 
 __all__ = [
     "FRAME",
@@ -68,6 +69,7 @@ def session() -> Any:
         raise MissingExtraError("The spark engine", "spark", "pyspark") from None
     active = SparkSession.getActiveSession()
     if active is not None:
+        ship_code(active)
         return active
     master = os.environ.get("SIGNOFF_SPARK_MASTER") or DEFAULT_MASTER
     builder = SparkSession.builder.master(master)
@@ -82,6 +84,7 @@ def session() -> Any:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(NO_SESSION.format(master=master, reason=reason)) from None
     spark.sparkContext.setLogLevel("ERROR")
+    ship_code(spark)
     return spark
 
 

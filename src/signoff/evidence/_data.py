@@ -35,7 +35,7 @@ SCORES_NAN = (
 SCORES_RANGE = "scores must be in [0, 1]; found {low} to {high} (first bad value at row {row})"
 
 
-def check_columns(frame: pd.DataFrame, needed: dict[str, str], *, file: Path) -> None:
+def check_columns(frame: pd.DataFrame, needed: dict[str, str], *, file: str | Path) -> None:
     """Every column in ``needed`` (column → config field) must be present."""
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -59,7 +59,7 @@ def _matches(values: pd.Series, label: Any) -> NDArray[np.bool_]:
 
 
 def binary_labels(
-    frame: pd.DataFrame, target: str, positive_label: Any, *, file: Path
+    frame: pd.DataFrame, target: str, positive_label: Any, *, file: str | Path
 ) -> NDArray[np.int8]:
     """The target as 0/1 (1 = ``positive_label``), refusing anything not binary."""
     values = frame[target]

@@ -86,7 +86,7 @@ def _encode(
     spec_bins: Sequence[float] | None,
     labels: Sequence[str] | None,
     *,
-    file: Path,
+    file: str | Path,
     field: str,
 ) -> tuple[Codes, tuple[str, ...]]:
     import pandas as pd
@@ -142,7 +142,9 @@ def missing_label(labels: Sequence[str]) -> str:
     return label
 
 
-def encode_attribute(values: pd.Series, name: str, config: AuditConfig, *, file: Path) -> Attribute:
+def encode_attribute(
+    values: pd.Series, name: str, config: AuditConfig, *, file: str | Path
+) -> Attribute:
     """One protected attribute's groups, with every check, from its column's values.
 
     The codes follow ``values`` row by row.  An engine that cannot hold the column
@@ -170,7 +172,7 @@ def encode_attribute(values: pd.Series, name: str, config: AuditConfig, *, file:
 
 
 def add_intersections(
-    base: Sequence[Attribute], config: AuditConfig, *, file: Path
+    base: Sequence[Attribute], config: AuditConfig, *, file: str | Path
 ) -> list[Attribute]:
     """The base attributes followed by every configured intersection of them."""
     by_name = {a.name: a for a in base}
@@ -180,7 +182,9 @@ def add_intersections(
     return result
 
 
-def encode_attributes(frame: pd.DataFrame, config: AuditConfig, *, file: Path) -> list[Attribute]:
+def encode_attributes(
+    frame: pd.DataFrame, config: AuditConfig, *, file: str | Path
+) -> list[Attribute]:
     """Every protected attribute, then every intersection, as group codes."""
     base = [
         encode_attribute(frame[config.attribute_column(name)], name, config, file=file)
@@ -232,7 +236,7 @@ def _combine(parts: Sequence[Attribute]) -> tuple[NDArray[np.intp], Codes]:
     return used, compact(codes.reshape(-1), len(used))
 
 
-def _intersect(parts: Sequence[Attribute], *, file: Path) -> Attribute:
+def _intersect(parts: Sequence[Attribute], *, file: str | Path) -> Attribute:
     name = "*".join(p.name for p in parts)
     for part in parts:
         starred = next((label for label in part.labels if "*" in label), None)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..config import is_uri
 from ..engines import MEMORY_BUDGET, DataSource, find_source
 from ..errors import ConfigError, DataError
 from ..evidence import validate_scores
@@ -37,6 +38,11 @@ from ._windows import split_windows
 __all__ = ["NO_BATCH", "Raw", "WindowInput", "batch_source", "numpy_windows"]
 
 NO_BATCH = "no batch: give --batch, or `data.path` in the monitor config"
+URI_BATCH = (
+    "{uri!r} is a URI; a monitoring batch is a file, a folder or a glob here (only the "
+    "audit reads URIs, on the spark engine): copy the batch here, or profile the Spark "
+    "DataFrame from Python with signoff.monitor.profile_spark"
+)
 FloatArray = NDArray[np.float64]
 Raw = dict[str, tuple[FloatArray, FloatArray]]  # column → (reference sorted, window values)
 
@@ -56,6 +62,10 @@ class WindowInput:
 def batch_source(loaded: LoadedMonitorConfig, batch: str | Path | None) -> tuple[DataSource, str]:
     """The batch's files (``--batch``, else ``data.path``) and the engine that counts them."""
     data = loaded.config.data
+    named = str(batch) if batch is not None else data.path
+    if named is not None and is_uri(named):
+        field = "--batch" if batch is not None else "data.path"
+        raise ConfigError(URI_BATCH.format(uri=named), file=loaded.path, field=field)
     if batch is not None:
         path = Path(batch)
     elif data.path is not None:

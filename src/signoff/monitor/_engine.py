@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..engines import DataSource, spark_quiet
+from ..engines import DataSource, spark_jobs, spark_quiet
 from ..errors import DataError
 from ..evidence import validate_scores
 from ._baseline_type import Baseline
@@ -118,7 +118,9 @@ def engine_windows(
 ) -> tuple[list[WindowInput], int, LabelCounts | None]:
     """Every window of the batch, oldest first, the batch's rows and what joining the late
     labels found (``labels_path``; see :mod:`._sql_labels`), counted by ``engine``."""
-    with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
+    # PySpark warns about pandas 3 (the paths used here are Arrow's); its failures whose
+    # cause is known are said as signoff's errors.
+    with spark_quiet(), spark_jobs():
         return _engine_windows(
             base, source, engine, needed=needed, length=length, labels_path=labels_path
         )

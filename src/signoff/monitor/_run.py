@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from ..policy import AuditContext, LoadedPolicy, PolicyOutcome, evaluate, load_policy
 from ._baseline import Baseline, build_baseline, roles
 from ._batch import NO_BATCH, WindowInput, batch_source, numpy_windows
-from ._config import MonitorConfig, window_length
+from ._config import MonitorConfig, load_monitor_config, window_length
 from ._counts import Profile
 from ._drift import compare_profiles
 from ._drift_types import Thresholds
@@ -144,6 +144,8 @@ def run_monitor(
     latest}`` (the registry resolves it); ``actions`` are left empty for the registry
     to fill in.
     """
+    # The batch is found first: a wrong one is named before the reference is profiled.
+    source, engine = batch_source(load_monitor_config(config_path), batch_path)
     base = build_baseline(config_path, reference=reference)
     config, loaded = base.config, base.loaded
     policy = (
@@ -155,7 +157,6 @@ def run_monitor(
         raise ConfigError(LABELS_NEED_ID, file=loaded.path, field="columns.prediction_id")
     if labels_path is not None and config.columns.target is None:
         raise ConfigError(LABELS_NEED_TARGET, file=loaded.path, field="columns.target")
-    source, engine = batch_source(loaded, batch_path)
     needed = {c: f for c, f in roles(config).items() if f != "columns.target"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in base.spec.attributes})
     if labels_path is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engines import spark_jobs
 from ..errors import DataError, MissingExtraError
 from ._counts import Profile
 from ._profile import profile_frame
@@ -62,7 +63,8 @@ def profile_spark(frame: Any, spec: ProfileSpec, *, label_column: str | None = N
     with warnings.catch_warnings():  # PySpark warns about pandas 3; mapInArrow is Arrow's
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
         profiles = frame.mapInArrow(partition, "profile binary")
-        documents = profiles.toArrow().column("profile")
+        with spark_jobs():  # executors that cannot import what ``partition`` needs
+            documents = profiles.toArrow().column("profile")
     empty = frame.limit(0).toArrow().to_pandas()
     if label_column is not None:
         empty = empty.drop(columns=[label_column])
