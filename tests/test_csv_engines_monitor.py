@@ -18,6 +18,7 @@ import pytest
 from signoff.engines import CSV_ROW_FIELDS, DUPLICATE_COLUMN, SAME_BUT_CASE
 from signoff.errors import DataError
 from signoff.monitor import profile_to_dict, run_monitor
+from signoff.monitor._inputs import DUPLICATE_LABEL_IDS
 
 pytest.importorskip("duckdb")
 
@@ -152,3 +153,18 @@ def test_a_batch_with_an_unnamed_index_column_gives_one_result(tmp_path: Path) -
     _compare(_measured(runs["duckdb"].document), _measured(runs["numpy"].document))
     for a, b in zip(runs["duckdb"].profiles, runs["numpy"].profiles, strict=True):
         _compare(profile_to_dict(a), profile_to_dict(b))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_repeated_wide_id_is_named_alike_on_both_engines(tmp_path: Path, engine: str) -> None:
+    """Ids beyond 64 bits are text on both engines: the repeated one is named as text."""
+    batch = _frame(2, 500)
+    batch.to_parquet(tmp_path / "batch.parquet", index=False)
+    wide = 2**64 + 7
+    ids = [wide, wide, *range(10, 108)]
+    labels = pd.DataFrame({"id": ids, "label": [i % 2 for i in range(len(ids))]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    config = _project(tmp_path, engine=engine)
+    with pytest.raises(DataError) as found:
+        run_monitor(config, labels_path=tmp_path / "labels.csv", today=TODAY)
+    assert found.value.message == DUPLICATE_LABEL_IDS.format(value=str(wide), count=2)

@@ -137,9 +137,10 @@ def _types(db: SqlBatch, view: str) -> dict[str, str]:
 
 
 def _in_file_order(path: Path, column: str) -> Any:
-    """The id column in file order (only on the error path), as the in-memory path reads it."""
+    """The id column in file order (only on the error path), as the in-memory path reads it
+    (:func:`~._inputs.read_table`: a CSV column typed as DuckDB types it)."""
     import pandas as pd
 
     if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, usecols=[column])[column]
+        return read_table(path, what=WHAT)[column]
     return pd.read_parquet(path, columns=[column])[column]
