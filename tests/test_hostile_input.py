@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from signoff.audit._read import NESTED_COLUMN, ROW_FIELDS, _check_parsed_rows, _check_rows
+from signoff.audit._read import NESTED_COLUMN, ROW_FIELDS
 from signoff.cli import app
 from signoff.config._schema import ATTRIBUTE_NAME_STAR, DUPLICATE_LABELS
+from signoff.engines import check_parsed_rows as _check_parsed_rows
+from signoff.engines import check_rows as _check_rows
 from signoff.errors import ConfigError, DataError
 from signoff.evidence._groups import STAR_IN_LABEL, TOO_MANY_GROUPS, missing_label
 from signoff.metrics import METRICS

@@ -27,7 +27,7 @@ import pandas as pd
 from .engines import MEMORY_BUDGET, DataSource, find_source
 from .errors import ConfigError, DataError
 from .models import load_model, score_source
-from .monitor import LoadedMonitorConfig, file_sha256, load_monitor_config, read_table
+from .monitor import LoadedMonitorConfig, file_sha256, load_monitor_config, read_tables
 from .registry import Registry, VersionRef
 
 __all__ = ["AUDIT_DATA_MISSING", "NO_AUDIT", "Progress", "reference"]
@@ -131,8 +131,7 @@ def reference(
     with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
         scored = Path(folder) / "reference.parquet"
         if source.kind == "csv" and _engine(loaded, source) == "numpy":  # fits in memory
-            frames = [read_table(f, what="reference") for f in source.files]
-            frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            frame = read_tables(source.files, what="reference")
             frame[score] = model.scores(frame, positive_label=positive)
             frame.to_parquet(scored, index=False)
         else:

@@ -6,13 +6,17 @@ one :class:`~signoff.errors.DataError` naming the file (and the line or column):
 
 * a CSV row with fewer or more fields than the header (pandas would pad it with missing
   values, silently making a ``(missing)`` group);
+* two columns of one name (or names that differ only in case or surrounding spaces) in a
+  CSV header or a Parquet schema (:func:`~signoff.engines.check_names`);
 * a Parquet column of a nested type (list, struct, map) or of raw bytes, used or not
   (signoff reads flat columns: numbers, text, booleans, dates).
+
+CSV columns are typed as DuckDB types them (:func:`~signoff.engines.as_one_file`): the
+files of one data set as if they were one file, an integer beyond 64 bits as text.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -20,7 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engines import CSV_ROW_FIELDS, UNSUPPORTED, DataSource, misshapen_row
+from ..engines import (
+    CSV_ROW_FIELDS,
+    UNSUPPORTED,
+    DataSource,
+    as_one_file,
+    check_names,
+    csv_frame,
+    csv_text_columns,
+)
 from ..errors import DataError, MissingExtraError
 
 __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
@@ -28,6 +40,7 @@ __all__ = ["EMPTY", "DataFile", "read_data", "read_source"]
 NOT_FOUND = "evaluation data not found"
 UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the evaluation data has no rows"
+CHANGED = "the file changed while it was being read; read it again when it is complete"
 ROW_FIELDS = CSV_ROW_FIELDS
 NESTED_COLUMN = (
     "column {column!r} has the type {kind}; signoff reads flat columns only (numbers, text, "
@@ -44,62 +57,9 @@ class DataFile:
     sha256: str
 
 
-#: Characters after which a record is no longer one line whose fields are its commas plus
-#: one (quotes, a lone ``\r``, NUL): text holding one goes through the csv reader.
-_NEEDS_PARSER = ('"', "\r", "\0")
-
-
-def _check_rows(text: str, path: Path) -> None:
-    """Every CSV record has as many fields as the header (blank lines are skipped)."""
-    plain = text.replace("\r\n", "\n") if "\r" in text else text
-    if any(c in plain for c in _NEEDS_PARSER):
-        _check_parsed_rows(text, path)
-    else:
-        _check_plain_rows(plain, path)
-
-
-def _check_parsed_rows(text: str, path: Path) -> None:
-    """``_check_rows`` by the :mod:`csv` reader: quoted fields may hold commas and line ends."""
-    error = misshapen_row(csv.reader(io.StringIO(text, newline="")), path)
-    if error is not None:
-        raise error
-
-
-def _check_plain_rows(text: str, path: Path) -> None:
-    """``_check_rows`` for text with no quotes and ``\n`` line ends, five times faster.
-
-    Without quotes a record is one line and its fields are its commas plus one,
-    exactly as :mod:`csv` reads it; line numbers are the same as the reader's.
-    """
-    expected = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line:
-            continue
-        found = line.count(",") + 1
-        if expected is None:
-            expected = found
-        elif found != expected:
-            message = ROW_FIELDS.format(found=found, expected=expected)
-            raise DataError(message, file=path, line=number)
-
-
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _read_csv(data: bytes, path: Path) -> pd.DataFrame:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        reason = f"byte {exc.start} is not UTF-8"
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
-    try:
-        _check_rows(text, path)
-        return pd.read_csv(io.StringIO(text))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        reason = _first_line(exc)
-        raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
 
 
 def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
@@ -108,6 +68,12 @@ def _read_parquet(data: bytes, path: Path) -> pd.DataFrame:
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    try:
+        names = pq.ParquetFile(io.BytesIO(data)).schema_arrow.names
+    except Exception as exc:  # pyarrow raises many types for bad files
+        reason = _first_line(exc)
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=reason), file=path) from None
+    check_names(names, path)  # pyarrow cannot even read a file naming a column twice
     try:
         table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for bad files
@@ -149,7 +115,7 @@ def read_data(path: Path) -> DataFile:
         reason = exc.strerror or str(exc)
         raise DataError(UNREADABLE.format(kind="a file", reason=reason), file=path) from None
     digest = hashlib.sha256(data).hexdigest()
-    frame = _read_csv(data, path) if suffix == ".csv" else _read_parquet(data, path)
+    frame = csv_frame(data, path) if suffix == ".csv" else _read_parquet(data, path)
     if len(frame) == 0:
         raise DataError(EMPTY, file=path)
     return DataFile(path=path, frame=frame, sha256=digest)
@@ -159,10 +125,24 @@ def read_source(source: DataSource) -> DataFile:
     """Read every file of ``source`` into one frame (the NumPy engine).
 
     One file is :func:`read_data` itself; several are read one by one and stacked in
-    name order, and the digest is the data set's (:meth:`DataSource.sha256`).
+    name order — CSV columns typed as if the files were one (:func:`as_one_file`) — and
+    the digest is the data set's (:meth:`DataSource.sha256`) of the bytes read.
     """
     if len(source.files) == 1:
         return read_data(source.files[0])
-    frames = [read_data(file).frame for file in source.files]
-    frame = pd.concat(frames, ignore_index=True)
-    return DataFile(path=source.path, frame=frame, sha256=source.sha256())
+    files = [read_data(file) for file in source.files]
+    frames = [file.frame for file in files]
+    if source.kind == "csv":
+        frame = as_one_file(frames, lambda i, columns: _reread(files[i], columns))
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+    digests = {file.path: file.sha256 for file in files}
+    return DataFile(path=source.path, frame=frame, sha256=source.sha256(digests))
+
+
+def _reread(file: DataFile, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a CSV file read before, as text, from the same bytes (or an error)."""
+    data = file.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        raise DataError(CHANGED, file=file.path)
+    return csv_text_columns(data, columns)

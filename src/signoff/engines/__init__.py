@@ -1,10 +1,11 @@
 """signoff.engines: where a data set is, and the engines that read it out of core.
 
 ``find_source`` turns a path (a file, a folder, a glob) into the checked files of one
-data set; ``csv_to_parquet`` copies CSV files to Parquet out of core, typed as pandas
-types them; ``duckdb_connect`` opens DuckDB with a memory limit and a folder to spill to;
-``spark_session`` finds or starts a Spark session.  The audit and monitoring use them
-alike.
+data set (``check_names``: no column named twice); ``csv_to_parquet`` copies CSV files
+to Parquet out of core, typed as pandas types them, and ``as_one_file`` types pandas'
+frames of several CSV files the same way; ``duckdb_connect`` opens DuckDB with a memory
+limit and a folder to spill to; ``spark_session`` finds or starts a Spark session.  The
+audit and monitoring use them alike.
 """
 
 from ._csv import (
@@ -16,9 +17,13 @@ from ._csv import (
     csv_to_parquet,
     csv_types,
     misshapen_row,
+    pandas_names,
 )
 from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
+from ._frames import as_one_file, csv_frame, csv_text_columns
+from ._names import DUPLICATE_COLUMN, SAME_BUT_CASE, check_names
+from ._rows import check_parsed_rows, check_rows, text_header
 from ._sources import (
     MEMORY_BUDGET,
     UNSUPPORTED,
@@ -43,22 +48,31 @@ from ._spark_session import session as spark_session
 __all__ = [
     "CSV_ROW_FIELDS",
     "CSV_UNREADABLE",
+    "DUPLICATE_COLUMN",
     "MEMORY_BUDGET",
+    "SAME_BUT_CASE",
     "SPARK_FRAME",
     "SPARK_LOCAL_SETTINGS",
     "UNSUPPORTED",
     "DataSource",
     "Engine",
     "Kind",
+    "as_one_file",
+    "check_names",
+    "check_parsed_rows",
+    "check_rows",
+    "csv_frame",
     "csv_header",
     "csv_refused",
     "csv_scan",
+    "csv_text_columns",
     "csv_to_parquet",
     "csv_types",
     "duckdb_connect",
     "duration_units",
     "find_source",
     "misshapen_row",
+    "pandas_names",
     "quote",
     "spark_frame_digest",
     "spark_is_float",
@@ -69,4 +83,5 @@ __all__ = [
     "spark_read_parquet",
     "spark_read_uri",
     "spark_session",
+    "text_header",
 ]

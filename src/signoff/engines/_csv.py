@@ -17,7 +17,9 @@ the types are those ``pandas.read_csv`` gives the same files:
 * an integer column with a missing value, and a column with no value at all, is a
   double column (pandas' ``float64``);
 * a column whose first rows look like integers and later ones like decimals is a double
-  column, and one with text anywhere is a text column.
+  column, and one with text anywhere is a text column;
+* an integer column with a value beyond 64 bits is a text column (pandas alone gives
+  ``uint64``, Python ints or text; :func:`signoff.engines.as_one_file` makes it text).
 
 A malformed file is a :class:`~signoff.errors.DataError` naming the file and, for a row
 of the wrong length, its line (the reader's own line count, quoted line ends included).
@@ -43,6 +45,7 @@ __all__ = [
     "csv_to_parquet",
     "csv_types",
     "misshapen_row",
+    "pandas_names",
 ]
 
 CSV_ROW_FIELDS = "this row has {found} field(s), the header has {expected}"
@@ -85,30 +88,58 @@ def _text(files: Sequence[Path]) -> str:
     return f"read_csv({paths}, {', '.join(options)})"
 
 
-def _as(column: str, kind: str) -> str:
-    """SQL: the text column ``column`` as ``kind`` (a type :func:`csv_types` gives)."""
-    q = quote(column)
+def _as(source: str, kind: str, name: str) -> str:
+    """SQL: DuckDB's text column ``source`` as ``kind`` (a type :func:`csv_types` gives),
+    named ``name``."""
+    q, alias = quote(source), quote(name)
     if kind == "BOOLEAN":
-        return f"({q} IN {_TRUE}) AS {q}"
+        return f"({q} IN {_TRUE}) AS {alias}"
     if kind in ("BIGINT", "DOUBLE"):
-        return f"CAST(trim({q}) AS {kind}) AS {q}"
-    return q
+        return f"CAST(trim({q}) AS {kind}) AS {alias}"
+    return f"{q} AS {alias}"
 
 
 def csv_scan(files: Sequence[Path], types: dict[str, str]) -> str:
     """SQL: the rows of ``files`` with the columns' ``types`` (as :func:`csv_types` finds
-    them), usable after ``FROM``."""
-    columns = ", ".join(_as(c, t) for c, t in types.items())
+    them, by pandas' names), usable after ``FROM``."""
+    sources = {name: duck for duck, name in _duckdb_names(files).items()}
+    columns = ", ".join(_as(sources.get(c, c), t, c) for c, t in types.items())
     return f"(SELECT {columns} FROM {_text(files)})"
 
 
-def csv_header(file: Path) -> list[str]:
-    """The column names on a CSV file's first line (none for an empty file)."""
+def pandas_names(header: Sequence[str]) -> list[str]:
+    """Column names as ``pandas.read_csv`` gives them: an empty one at position ``i``
+    (counting from 0) is ``Unnamed: i``; the others as written, spaces kept."""
+    return [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+
+
+def _raw_header(file: Path) -> list[str]:
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
             return next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(CSV_UNREADABLE.format(reason=_first_line(exc)), file=file) from None
+
+
+def csv_header(file: Path) -> list[str]:
+    """The column names on a CSV file's first line, as pandas names them
+    (:func:`pandas_names`; none for an empty file)."""
+    return pandas_names(_raw_header(file))
+
+
+def _duckdb_names(files: Sequence[Path]) -> dict[str, str]:
+    """DuckDB's name of a CSV column → pandas' where they differ: DuckDB trims a header's
+    names and calls an empty (or blank) one at position ``i`` ``column{i}``, ``i``
+    zero-padded to the digits of the last position (``column07`` of 12 columns)."""
+    renamed = {}
+    for file in files:
+        header = _raw_header(file)
+        digits = len(str(len(header) - 1))
+        for i, raw in enumerate(header):
+            duck = raw.strip() or f"column{i:0{digits}d}"
+            if duck != raw:
+                renamed[duck] = raw or f"Unnamed: {i}"
+    return renamed
 
 
 def _first_line(exc: BaseException) -> str:
@@ -158,8 +189,8 @@ def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
     """Column → DuckDB type of ``files``, as pandas types them, from every row.
 
     One streaming pass of SQL aggregates over the text of every column: which values
-    are pandas' booleans, integers (``[+-]digits``, in 64 bits) or decimals (pandas'
-    number syntax, ``inf``), and how many are missing.
+    are pandas' booleans, integers (``[+-]digits``; beyond 64 bits, text) or decimals
+    (pandas' number syntax, ``inf``), and how many are missing.
     """
     text = _text(files)
     described = con.execute(f"DESCRIBE SELECT * FROM {text}").fetchall()
@@ -170,19 +201,22 @@ def csv_types(con: Any, files: Sequence[Path]) -> dict[str, str]:
         checks += [
             f"count({q})",
             f"bool_and({q} IN {_BOOLEANS})",
-            f"bool_and(regexp_full_match({q}, {_literal(_INTEGER)}) "
-            f"AND TRY_CAST(trim({q}) AS BIGINT) IS NOT NULL)",
+            f"bool_and(regexp_full_match({q}, {_literal(_INTEGER)}))",
+            f"bool_and({q} IS NULL OR TRY_CAST(trim({q}) AS BIGINT) IS NOT NULL)",
             f"bool_and(regexp_full_match({q}, {_literal(_DECIMAL)}) "
             f"OR lower(trim({q})) IN {_INFINITE})",
         ]
     found = con.execute(f"SELECT count(*), {', '.join(checks)} FROM {text}").fetchall()[0]
-    rows, types = found[0], {}
-    for i, column in enumerate(columns):
-        present, boolean, integer, decimal = found[1 + 4 * i : 5 + 4 * i]
+    rows, types, names = found[0], {}, _duckdb_names(files)
+    for i, duck in enumerate(columns):
+        column = names.get(duck, duck)
+        present, boolean, integer, fits, decimal = found[1 + 5 * i : 6 + 5 * i]
         if present == 0:  # pandas: no value at all is float64 (no row at all: text)
             types[column] = "DOUBLE" if rows else "VARCHAR"
         elif boolean:
             types[column] = "BOOLEAN"
+        elif integer and not fits:  # an integer beyond 64 bits: text (engines._frames)
+            types[column] = "VARCHAR"
         elif integer:  # pandas: an integer column with a missing value is float64
             types[column] = "BIGINT" if present == rows else "DOUBLE"
         else:

@@ -3,7 +3,9 @@
 ``data.path`` may name a .csv or .parquet file, a folder (its .parquet files, else its
 .csv files, in name order, subfolders included) or a glob (``scores/*.parquet``).  Files
 of one data set must agree on their columns (Parquet files on their types too): the
-first file that differs from the first one is named, with the column.  The manifest's
+first file that differs from the first one is named, with the column.  No file may name
+two columns alike (:func:`~signoff.engines.check_names`: the engines would disagree on
+which one a config means).  The manifest's
 ``data.sha256`` is the file's SHA-256 for one file; for several, the SHA-256 of one line
 per file, ``<sha256>  <path relative to the pattern's folder>``, in name order.
 
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import glob
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from ..errors import DataError, MissingExtraError
 from ._csv import csv_header
+from ._names import check_names
 
 __all__ = [
     "MEMORY_BUDGET",
@@ -54,12 +58,16 @@ class DataSource:
     kind: Kind
     size: int  # bytes in memory, estimated (Parquet footers), or the CSV files' size
 
-    def sha256(self) -> str:
-        """The manifest's ``data.sha256`` (see the module docstring)."""
+    def sha256(self, digests: Mapping[Path, str] | None = None) -> str:
+        """The manifest's ``data.sha256`` (see the module docstring); ``digests``, the
+        files' SHA-256 where the caller has them (from the bytes it read), else read."""
+        known = digests or {}
         if len(self.files) == 1:
-            return _file_sha256(self.files[0])
+            return known.get(self.files[0]) or _file_sha256(self.files[0])
         root = self.path if self.path.is_dir() else _fixed_prefix(self.path)
-        lines = "".join(f"{_file_sha256(f)}  {_relative(f, root)}\n" for f in sorted(self.files))
+        lines = "".join(
+            f"{known.get(f) or _file_sha256(f)}  {_relative(f, root)}\n" for f in sorted(self.files)
+        )
         return hashlib.sha256(lines.encode()).hexdigest()
 
 
@@ -114,6 +122,7 @@ def _parquet_size(files: list[Path]) -> int:
         except Exception as exc:  # pyarrow raises many types for bad files
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise DataError(UNREADABLE.format(reason=reason), file=file) from None
+        check_names(schema.names, file)
         size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if first is None:
             first = (file, schema)
@@ -144,12 +153,13 @@ def _same_schema(file: Path, schema: object, first: Path, first_schema: object) 
 
 
 def _same_header(files: list[Path]) -> None:
-    """Every CSV file has the first one's columns (their types are the data set's)."""
-    if len(files) < 2:
-        return  # one file: its reader names what is wrong with it
+    """Every CSV file has the first one's columns (their types are the data set's), each
+    named once."""
     first = csv_header(files[0])
+    check_names(first, files[0], line=1)
     for file in files[1:]:
         names = csv_header(file)
+        check_names(names, file, line=1)
         for name in first:
             if name not in names:
                 message = MISSING_COLUMN.format(column=name, first=files[0].name)
@@ -165,8 +175,9 @@ def find_source(path: Path, *, what: str = "evaluation data") -> DataSource:
     Raises
     ------
     DataError
-        Nothing matches, files of two kinds, or files whose columns differ (Parquet
-        schemas, CSV headers; naming the file and the column).
+        Nothing matches, files of two kinds, files whose columns differ (Parquet
+        schemas, CSV headers; naming the file and the column), or a file naming two
+        columns alike.
     """
     files = _files(path)
     if not files:

@@ -24,7 +24,7 @@ from ._drift import compare_profiles
 from ._drift_types import ColumnDrift, DriftReport, PredictionDrift, Thresholds
 from ._fairness import PERFORMANCE_METRICS, FairnessOptions, window_fairness, window_performance
 from ._history import COLUMN_METRICS, metric_value, prometheus_text
-from ._inputs import file_sha256, read_table
+from ._inputs import file_sha256, read_table, read_tables
 from ._metrics import MONITOR_CATALOGUE, MONITOR_METRICS, window_evidence
 from ._pii import PII_KINDS, PiiFinding, find_pii, iban_valid, luhn_valid
 from ._profile import numeric_values, profile_frame
@@ -121,6 +121,7 @@ __all__ = [
     "prometheus_text",
     "psi",
     "read_table",
+    "read_tables",
     "render_monitor_report",
     "run_monitor",
     "split_windows",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..engines import MEMORY_BUDGET, DataSource, find_source
 from ..errors import ConfigError
 from ..evidence import validate_scores
 from ._baseline_type import Baseline, attribute_specs, labels_of, roles
 from ._config import LoadedMonitorConfig, load_monitor_config
-from ._inputs import feature_columns, read_table, require_columns
+from ._inputs import feature_columns, read_tables, require_columns
 from ._profile import numeric_values, profile_frame
 from ._spec import column_kind, make_spec
 from ._stats import prepare_ks
@@ -54,8 +52,7 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
 
 def _numpy_baseline(loaded: LoadedMonitorConfig, path: Path, source: DataSource) -> Baseline:
     config = loaded.config
-    frames = [read_table(f, what="reference") for f in source.files]
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame = read_tables(source.files, what="reference")
     attributes = attribute_specs(config)
     needed = {config.columns.score: "columns.score"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in attributes})

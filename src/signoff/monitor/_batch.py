@@ -23,7 +23,14 @@ from ..evidence import validate_scores
 from ._baseline_type import Baseline, labels_of
 from ._config import LoadedMonitorConfig
 from ._counts import Profile
-from ._inputs import NO_FEATURES, LabelJoin, join_labels, read_table, require_columns
+from ._inputs import (
+    NO_FEATURES,
+    LabelJoin,
+    join_labels,
+    read_table,
+    read_tables,
+    require_columns,
+)
 from ._profile import numeric_values, profile_frame
 from ._quality import WindowColumns
 from ._windows import split_windows
@@ -73,8 +80,7 @@ def batch_source(loaded: LoadedMonitorConfig, batch: str | Path | None) -> tuple
 
 
 def _read_batch(source: DataSource) -> pd.DataFrame:
-    frames = [read_table(f, what="batch") for f in source.files]
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return read_tables(source.files, what="batch")
 
 
 def numpy_windows(

@@ -1,6 +1,9 @@
 """Reading the monitor's inputs: reference, batch and late labels, checked once.
 
-Every message names the file and the column and says what was expected.
+Every message names the file and the column and says what was expected.  A file naming
+two columns alike is refused (:func:`~signoff.engines.check_names`), and CSV columns are
+typed as DuckDB types them (:func:`~signoff.engines.as_one_file`: the files of one data
+set as if they were one file, an integer beyond 64 bits as text).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..engines import as_one_file, check_names, csv_frame, csv_text_columns
 from ..errors import DataError, MissingExtraError
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "join_labels",
     "label_codes",
     "read_table",
+    "read_tables",
     "require_columns",
 ]
 
@@ -62,29 +67,55 @@ def file_sha256(path: Path) -> str:
 
 def read_table(path: Path, *, what: str) -> pd.DataFrame:
     """A .csv or .parquet file with at least one row."""
+    return _read(path, what=what)
+
+
+def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
+    """The files of one data set (:func:`~signoff.engines.find_source`) stacked in order,
+    CSV columns typed as if the files were one."""
+    if len(files) == 1:
+        return read_table(files[0], what=what)
+    frames = [_read(file, what=what) for file in files]
+    if files[0].suffix.lower() != ".csv":
+        return pd.concat(frames, ignore_index=True)
+    return as_one_file(frames, lambda i, columns: _text_columns(files[i], columns))
+
+
+def _text_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a CSV file, every value as written (pandas' missing values aside)."""
+    return csv_text_columns(path.read_bytes(), columns)
+
+
+def _read(path: Path, *, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(NOT_FOUND.format(what=what), file=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(UNREADABLE.format(kind="CSV", reason=reason), file=path) from None
+        frame = csv_frame(path.read_bytes(), path)
     elif suffix == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for bad files
-            raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+        frame = _read_parquet(path)
     else:
         raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
     if len(frame) == 0:
         raise DataError(EMPTY.format(what=what), file=path)
     return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file whose columns are named once each (pyarrow cannot read it else)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
+    try:
+        names = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises many types for bad files
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+    check_names(names, path)
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for bad files
+        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
 
 
 def require_columns(frame: pd.DataFrame, needed: dict[str, str], *, what: str, file: Path) -> None:

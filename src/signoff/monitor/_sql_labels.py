@@ -2,8 +2,9 @@
 
 The labels file becomes the view ``labels`` of the batch's engine (Spark reads a CSV
 labels file through pandas, as the in-memory path does).  It is checked as in memory —
-the id and target columns present, each id once (when one repeats, the id column is
-read in file order and handed to the in-memory check, so the message is the same).
+no two columns named alike, the id and target columns present, each id once (when one
+repeats, the id column is read in file order and handed to the in-memory check, so the
+message is the same).
 Ids are matched as text, a whole number written as an integer (``17.0`` is ``"17"``,
 :func:`~._inputs.id_text`); a null id matches nothing.  The view
 ``wbl`` is ``wb`` with ``__lt``, each row's late label (NULL without one); the group
@@ -97,12 +98,12 @@ def open_labels(
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
+    find_source(path, what=WHAT)  # unreadable, or two columns named alike: named as such
     if suffix == ".csv" and db.engine == "spark":
         db.register("labels", read_table(path, what=WHAT))
     elif suffix == ".csv":
         csv_view(db.handle, [str(path)], "labels")
     else:
-        find_source(path, what=WHAT)  # an unreadable file named as such
         if db.engine == "spark":
             db.handle.read.parquet(str(path)).createOrReplaceTempView("labels")
         else:
@@ -136,9 +137,10 @@ def _types(db: SqlBatch, view: str) -> dict[str, str]:
 
 
 def _in_file_order(path: Path, column: str) -> Any:
-    """The id column in file order (only on the error path), as the in-memory path reads it."""
+    """The id column in file order (only on the error path), as the in-memory path reads it
+    (:func:`~._inputs.read_table`: a CSV column typed as DuckDB types it)."""
     import pandas as pd
 
     if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, usecols=[column])[column]
+        return read_table(path, what=WHAT)[column]
     return pd.read_parquet(path, columns=[column])[column]
