@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -228,11 +230,27 @@ def audited(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 @pytest.fixture
-def world(api: object, clock: FakeClock, tmp_path: Path, audited: dict[str, Path]) -> object:
-    """A governed registry (see ``tests/governed.py``), on SQLite and PostgreSQL."""
-    from governed import build_world
+def world(
+    api: Any,
+    clock: FakeClock,
+    tmp_path: Path,
+    audited: dict[str, Path],
+    database_url: str,
+    saved_worlds: dict[tuple[str, str], SavedWorld],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> object:
+    """A governed registry (see ``tests/governed.py``), on SQLite and PostgreSQL: built
+    by the first test on each backend, a copy of it for the others."""
+    from governed import World, build_world
 
-    return build_world(api, clock, tmp_path, audited)
+    key = ("governed", backend(database_url))
+    if key in saved_worlds:
+        saved_worlds[key].restore(api, database_url, tmp_path, clock)
+        return World(api, clock, tmp_path, audited)
+    built = build_world(api, clock, tmp_path, audited)
+    keep = tmp_path_factory.mktemp("governed-world")
+    saved_worlds[key] = SavedWorld.save(api, database_url, tmp_path, clock, keep)
+    return built
 
 
 @pytest.fixture
@@ -272,26 +290,67 @@ def policy_audits(
 
 
 @dataclass
-class BuiltWorld:
-    """A seeded world kept for the next tests on the same database: the database as it
-    stood at the end (a SQLite file, or a PostgreSQL template database), its artifacts, the
-    clock, and the SQLite copies made at the marks."""
+class SavedWorld:
+    """A registry as a fixture built it, kept for the next tests on the same backend (a
+    world built through the workflow takes seconds; a copy, a fraction of one): the
+    database (a SQLite file, or a PostgreSQL template database), the test's folder as it
+    was (artifacts, files written, SQLite copies made on the way), the clock, and what
+    the fixture needs to rebuild its object (``extra``)."""
 
     database: str
-    artifacts: Path
+    folder: Path
     now: dt.datetime
-    copies: dict[str, tuple[dt.datetime, Path]]
+    extra: dict[str, Any]
+
+    @classmethod
+    def save(
+        cls, api: Any, url: str, tmp_path: Path, clock: FakeClock, keep: Path, **extra: Any
+    ) -> SavedWorld:
+        api.store.dispose()  # no connection left open: PostgreSQL copies an idle database
+        if url.startswith("sqlite"):
+            database = str(keep / "world.db")
+            source = sqlite3.connect(url.removeprefix("sqlite:///"))
+            copy = sqlite3.connect(database)
+            source.backup(copy)  # consistent, the write-ahead log included
+            copy.close()
+            source.close()
+        else:
+            database = f"signoff_world_{uuid.uuid4().hex[:12]}"
+            pg_admin(f"CREATE DATABASE {database} TEMPLATE {url.rsplit('/', 1)[1]}")
+        name = Path(url.removeprefix("sqlite:///")).name
+        shutil.copytree(tmp_path, keep / "folder", ignore=shutil.ignore_patterns(f"{name}*"))
+        return cls(database, keep / "folder", clock(), extra)
+
+    def restore(self, api: Any, url: str, tmp_path: Path, clock: FakeClock) -> None:
+        """This test's database and folder made the saved ones, under ``api``."""
+        api.store.dispose()  # the database is replaced under it
+        if url.startswith("sqlite"):
+            file = Path(url.removeprefix("sqlite:///"))
+            for leftover in file.parent.glob(file.name + "-*"):
+                leftover.unlink()  # the empty database's write-ahead log
+            shutil.copyfile(self.database, file)
+        else:
+            name = url.rsplit("/", 1)[1]
+            pg_admin(
+                f"DROP DATABASE {name} WITH (FORCE)",
+                f"CREATE DATABASE {name} TEMPLATE {self.database}",
+            )
+        shutil.copytree(self.folder, tmp_path, dirs_exist_ok=True)
+        clock.now = self.now
 
 
 @pytest.fixture(scope="session")
-def built_worlds() -> Iterator[dict[str, BuiltWorld]]:
-    """The worlds built so far, by backend (building one through the workflow takes
-    seconds; the tests that share it get a fresh copy each)."""
-    built: dict[str, BuiltWorld] = {}
-    yield built
-    for kind, world in built.items():
-        if kind != "sqlite":
+def saved_worlds() -> Iterator[dict[tuple[str, str], SavedWorld]]:
+    """Worlds built so far, by (fixture, backend); their PostgreSQL copies dropped at the end."""
+    saved: dict[tuple[str, str], SavedWorld] = {}
+    yield saved
+    for world in saved.values():
+        if not world.database.endswith(".db"):
             pg_admin(f"DROP DATABASE IF EXISTS {world.database} WITH (FORCE)")
+
+
+def backend(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 def pg_admin(*statements: str) -> None:

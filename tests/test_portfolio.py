@@ -4,16 +4,14 @@ checked against values computed independently from the raw ledger events."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import signoff
-from conftest import BuiltWorld, FakeClock, pg_admin
+from conftest import FakeClock, SavedWorld, backend
 from portfolio_expected import expected_portfolio, expected_trends, raw_events
 from portfolio_world import World, build
 
@@ -34,56 +32,34 @@ def world(
     tmp_path: Path,
     policy_audits: dict[str, Path],
     database_url: str,
-    built_worlds: dict[str, Any],
+    saved_worlds: dict[tuple[str, str], SavedWorld],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Any:
     """The seeded portfolio on this test's database: built through the workflow by the
-    first test on each backend, then copied (the database, its artifacts and the clock)."""
-    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    sqlite_file = Path(database_url.removeprefix("sqlite:///"))
-    database = database_url.rsplit("/", 1)[1]
-    found = built_worlds.get(kind)
-    if found is not None:
-        api.store.dispose()  # the database is replaced under it: no connection left open
-        if kind == "sqlite":
-            for leftover in sqlite_file.parent.glob(sqlite_file.name + "-*"):
-                leftover.unlink()  # a write-ahead log of the empty database
-            shutil.copyfile(found.database, sqlite_file)
-        else:
-            pg_admin(
-                f"DROP DATABASE {database} WITH (FORCE)",
-                f"CREATE DATABASE {database} TEMPLATE {found.database}",
-            )
-        shutil.copytree(found.artifacts, tmp_path / "artifacts", dirs_exist_ok=True)
-        clock.now = found.now
+    first test on each backend, a copy of it for the others (with the SQLite copies made
+    at the marks)."""
+    key = ("portfolio", backend(database_url))
+    if key in saved_worlds:
+        saved = saved_worlds[key]
+        saved.restore(api, database_url, tmp_path, clock)
         w = World(api, clock, policy_audits)
         w.copies = {
-            label: (moment, _copy_sqlite(f"sqlite:///{file}", tmp_path / file.name))
-            for label, (moment, file) in found.copies.items()
+            label: (moment, f"sqlite:///{tmp_path / name}")
+            for label, (moment, name) in saved.extra["copies"].items()
         }
         return w
     copies: dict[str, tuple[dt.datetime, str]] = {}
 
     def mark(label: str) -> None:
-        if kind == "sqlite":
+        if database_url.startswith("sqlite"):
             copies[label] = (clock(), _copy_sqlite(database_url, tmp_path / f"{label}.db"))
         clock.advance(seconds=1)  # what follows happens after the copy, not in its second
 
     w = build(api, clock, tmp_path, policy_audits, mark=mark)
     w.copies = copies
-    keep = tmp_path_factory.mktemp(f"portfolio-world-{kind}")
-    api.store.dispose()
-    if kind == "sqlite":
-        kept = _copy_sqlite(database_url, keep / "world.db").removeprefix("sqlite:///")
-    else:
-        kept = f"signoff_world_{uuid.uuid4().hex[:12]}"
-        pg_admin(f"CREATE DATABASE {kept} TEMPLATE {database}")
-    shutil.copytree(tmp_path / "artifacts", keep / "artifacts")
-    marks = {
-        label: (moment, Path(shutil.copy(url.removeprefix("sqlite:///"), keep)))
-        for label, (moment, url) in copies.items()
-    }
-    built_worlds[kind] = BuiltWorld(kept, keep / "artifacts", clock(), marks)
+    names = {label: (moment, Path(url).name) for label, (moment, url) in copies.items()}
+    keep = tmp_path_factory.mktemp("portfolio-world")
+    saved_worlds[key] = SavedWorld.save(api, database_url, tmp_path, clock, keep, copies=names)
     return w
 
 
