@@ -149,3 +149,23 @@ def test_the_cli_exits_3_naming_the_uri(spark: Any, cli: Any, tmp_path: Path) ->
     assert "nosuchfs://b/x" in done.output
     assert "Traceback" not in done.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_dataframe_with_two_columns_of_one_name_is_refused(spark: Any) -> None:
+    """A join's DataFrame may name two columns alike (or alike but for case, which Spark
+    does not tell apart): refused, naming both positions, by the audit and the profile."""
+    from pyspark.sql import functions as F
+
+    from signoff.monitor import profile_spark
+    from test_spark_monitor import SPEC
+
+    rows = spark.range(10).select(
+        F.col("id").alias("label"), F.lit(0.5).alias("score"), F.col("id").alias("Score")
+    )
+    with pytest.raises(DataError, match=r"columns 2 \('score'\) and 3 \('Score'\)") as e:
+        signoff.audit(_config("unused.parquet", "spark"), data=rows)
+    assert "<spark DataFrame>" in str(e.value)
+    with pytest.raises(DataError, match=r"column 'score' is named twice in the schema"):
+        profile_spark(
+            spark.range(10).select(F.lit(0.5).alias("score"), F.lit(0.4).alias("score")), SPEC
+        )

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..config import AuditConfig
 from ..engines import SPARK_FRAME as FRAME
+from ..engines import check_names
 from ..engines import spark_is_number as is_number
 from ..engines import spark_missing as missing
 from ..errors import DataError
@@ -195,6 +196,7 @@ def reduce_frame(
     from pyspark.sql import functions as F
 
     columns = tuple(frame.columns)
+    check_names(columns, where)  # a DataFrame from a join may hold two columns of one name
     kinds = tuple(kind for _, kind in frame.dtypes)
     kind = dict(zip(columns, kinds, strict=True))
     features = _check_columns(config, columns, where)

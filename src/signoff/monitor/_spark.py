@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engines import spark_jobs
+from ..engines import SPARK_FRAME, check_names, spark_jobs
 from ..errors import DataError, MissingExtraError
 from ._counts import Profile
 from ._profile import profile_frame
@@ -41,6 +41,7 @@ def profile_spark(frame: Any, spec: ProfileSpec, *, label_column: str | None = N
         from pyspark.sql import DataFrame  # noqa: F401  (the extra is installed)
     except ImportError:
         raise MissingExtraError("Profiles on Spark", "spark", "pyspark") from None
+    check_names(frame.columns, SPARK_FRAME)  # a join's DataFrame: two columns of one name
     if label_column is not None and label_column not in frame.columns:
         shown = ", ".join(repr(c) for c in frame.columns)
         raise DataError(BAD_LABELS.format(column=label_column, columns=shown))
