@@ -317,6 +317,10 @@ def test_workers_that_cannot_import_say_what_to_install(tmp_path: Path) -> None:
     flat = " ".join(done.stdout.split())
     assert "EXIT 3 the Spark executors' Python could not import 'signoff'" in flat
     assert "PYSPARK_PYTHON" in flat
+    # the session signoff started logs errors only: none of Spark's start-up chatter
+    assert "log4j profile" not in done.stderr
+    assert " WARN " not in done.stderr
+    assert "Setting default log level" not in done.stderr
 
 
 def test_partitioned_rank_sums_equal_window_functions(spark: Any) -> None:

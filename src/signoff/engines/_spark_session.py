@@ -35,6 +35,8 @@ __all__ = [
 #: What messages name as the file when the data is a DataFrame handed to the Python API.
 FRAME = Path("<spark DataFrame>")
 DEFAULT_MASTER = "local[2]"
+#: The driver's logging in a session signoff starts: errors only, no start-up chatter.
+QUIET_LOG = "spark-log4j2.properties"
 #: Settings of a local session signoff starts (an active session is used as it is).
 LOCAL_SETTINGS = {
     "spark.app.name": "signoff",
@@ -75,6 +77,10 @@ def session() -> Any:
     builder = SparkSession.builder.master(master)
     for key, value in LOCAL_SETTINGS.items():
         builder = builder.config(key, value)
+    logging = Path(__file__).resolve().with_name(QUIET_LOG).as_uri()
+    builder = builder.config(
+        "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={logging}"
+    )
     # Python workers run this interpreter (its NumPy and pyarrow), unless told otherwise.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
