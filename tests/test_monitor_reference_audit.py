@@ -28,7 +28,12 @@ import signoff
 import signoff._monitoring_reference as monitoring_reference
 from conftest import FakeClock
 from governed import build_world
-from signoff._monitoring_reference import AUDIT_DATA_MISSING, NO_AUDIT, reference
+from signoff._monitoring_reference import (
+    AUDIT_DATA_ELSEWHERE,
+    AUDIT_DATA_MISSING,
+    NO_AUDIT,
+    reference,
+)
 from signoff.errors import ConfigError
 from signoff.models import _batches, load_model, score_parquet
 from signoff.monitor import profile_from_dict, profile_to_dict
@@ -278,3 +283,19 @@ def test_a_version_without_an_audit_is_named(project: Path, tmp_path: Path) -> N
     assert missing.value.field == "reference.audit"
     assert missing.value.message == NO_AUDIT.format(ref="fraud@5.0")
     assert missing.value.exit_code == 2
+
+
+@pytest.mark.parametrize("path", ["s3a://bank/scores/2026-11", "<spark DataFrame>"])
+def test_an_audit_of_data_spark_read_is_named_as_such(tmp_path: Path, path: str) -> None:
+    """An audit run on a URI or a DataFrame (the spark engine) names no file here: the
+    reference cannot be found beside the config, and the message says so and what to
+    give instead — not a list of nonsense paths tried."""
+    entry = {"path": path, "sha256": "0" * 64}
+    config = tmp_path / "monitor.yaml"
+    with pytest.raises(ConfigError) as elsewhere:
+        monitoring_reference._find(entry, config, 3, VersionRef("fraud", "7.0"), data=True)
+    assert elsewhere.value.message == AUDIT_DATA_ELSEWHERE.format(
+        audit=3, ref="fraud@7.0", path=path
+    )
+    assert elsewhere.value.field == "reference.audit"
+    assert elsewhere.value.exit_code == 2

@@ -24,18 +24,24 @@ from typing import Any
 
 import pandas as pd
 
-from .engines import MEMORY_BUDGET, DataSource, find_source
+from .config import is_uri
+from .engines import MEMORY_BUDGET, SPARK_FRAME, DataSource, find_source
 from .errors import ConfigError, DataError
 from .models import load_model, score_source
 from .monitor import LoadedMonitorConfig, file_sha256, load_monitor_config, read_tables
 from .registry import Registry, VersionRef
 
-__all__ = ["AUDIT_DATA_MISSING", "NO_AUDIT", "Progress", "reference"]
+__all__ = ["AUDIT_DATA_ELSEWHERE", "AUDIT_DATA_MISSING", "NO_AUDIT", "Progress", "reference"]
 
 Progress = Callable[[str, int, int], None]
 NO_AUDIT = (
     "`reference: {{audit: latest}}`: {ref} has no audit in the registry; attach one or "
     "give `reference: {{path: FILE}}`"
+)
+AUDIT_DATA_ELSEWHERE = (
+    "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path}, which "
+    "monitoring cannot read here (a URI or a DataFrame, read by Spark); give "
+    "`reference: {{path: FILE}}` with a copy of that data"
 )
 AUDIT_DATA_MISSING = (
     "`reference: {{audit: latest}}`: audit {audit} of {ref} was run on {path} "
@@ -46,6 +52,10 @@ AUDIT_DATA_MISSING = (
 def _find(entry: dict[str, Any], config: Path, audit: int, ref: VersionRef, *, data: bool) -> Path:
     """What an audit manifest names — its data (a file, folder or glob) or its model file —
     by path and SHA-256, beside the monitor config or in the working directory."""
+    named = str(entry["path"])
+    if data and (is_uri(named) or named == SPARK_FRAME.name):
+        message = AUDIT_DATA_ELSEWHERE.format(audit=audit, ref=ref, path=named)
+        raise ConfigError(message, file=config, field="reference.audit")
     tried = []
     for base in (config.parent, Path.cwd()):
         candidate: Path = (base / str(entry["path"])).resolve()
