@@ -390,11 +390,11 @@ def test_repeated_label_ids_and_bad_scores_are_data_errors(project: Path):
     assert not (project / "out" / "monitor-results.json").exists()
 
 
-def test_a_uri_batch_is_refused_naming_the_field(project: Path):
-    """Only the audit reads URIs (on Spark): a monitoring batch at one is a usage error
-    (exit 2) that says what to do instead, and nothing is recorded."""
+def test_a_uri_batch_needs_the_spark_engine(project: Path):
+    """A batch at a URI is read by Spark alone: another engine is a usage error (exit 2)
+    naming data.engine, said before the reference is profiled; nothing is recorded."""
     config = project / "monitor.yaml"
-    config.write_text(CONFIG + "data: {path: 's3a://bucket/scores/2026-11-29', engine: spark}\n")
+    config.write_text(CONFIG + "data: {path: 's3a://bucket/scores/2026-11-29', engine: duckdb}\n")
     runner = CliRunner()
     result = runner.invoke(
         app,
@@ -404,7 +404,9 @@ def test_a_uri_batch_is_refused_naming_the_field(project: Path):
     )
     assert result.exit_code == 2, result.output
     flat = " ".join(result.stderr.split())
-    assert "monitor.yaml: data.path: 's3a://bucket/scores/2026-11-29' is a URI" in flat
-    assert "signoff.monitor.profile_spark" in flat
+    assert (
+        "monitor.yaml: data.engine: 's3a://bucket/scores/2026-11-29' is a URI, which only the "
+        "spark engine reads"
+    ) in flat
     assert "Traceback" not in result.output
     assert not (project / "out").exists()

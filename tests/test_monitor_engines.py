@@ -266,7 +266,7 @@ def test_sample_rows_found_by_blocks_of_each_file(tmp_path: Path, block: int) ->
     (tmp_path / "parts").mkdir()
     for i in range(3):
         batch.iloc[i * 3000 : (i + 1) * 3000].to_parquet(tmp_path / "parts" / f"p{i}.parquet")
-    db = open_batch("duckdb", find_source(tmp_path / "parts"), where=tmp_path)
+    db = open_batch("duckdb", find_source(tmp_path / "parts"))
     try:
         db.window = "CAST(epoch_us(CAST(scored_at AS TIMESTAMPTZ)) // 86400000000 AS BIGINT) AS __w"
         day = batch["epoch"] // 86_400

@@ -152,6 +152,45 @@ def test_monitor_run_on_spark_equals_numpy(spark: Any, tmp_path: Path) -> None:
         run_monitor(_project(tmp_path, engine="spark", path="late.csv"), today=TODAY)
 
 
+def _read_from(document: dict[str, Any]) -> dict[str, Any]:
+    """What is measured, but where the batch was read from and its digest (a file's
+    bytes, or a URI's rows)."""
+    from test_monitor_engines import _measured
+
+    out = _measured(document)
+    out["batch"] = {k: v for k, v in out["batch"].items() if k not in ("path", "sha256")}
+    return out
+
+
+def test_a_batch_at_a_uri_is_read_by_spark(spark: Any, tmp_path: Path) -> None:
+    """``data.path: file:///…/parts`` (or ``--batch`` a URI): the windows of the folder
+    read by path; the record names the URI with the digest of its rows; a URI with
+    nothing there is named (exit 3)."""
+    from signoff.engines import spark_frame_digest
+    from test_monitor_engines import TODAY, _compare, _frame, _measured, _project
+
+    batch = pd.concat([_frame(4, 1500), _frame(5, 1500, shift=0.4)], ignore_index=True)
+    (tmp_path / "parts").mkdir()
+    for i in range(2):
+        part = batch.iloc[i * 1500 : (i + 1) * 1500]
+        part.to_parquet(tmp_path / "parts" / f"part-{i}.parquet", index=False)
+    uri = (tmp_path / "parts").as_uri()
+    by_path = run_monitor(_project(tmp_path, engine="spark", path="parts"), today=TODAY)
+    by_uri = run_monitor(_project(tmp_path, engine="auto", path=uri), today=TODAY)
+    assert by_uri.document["batch"]["engine"] == "spark"
+    assert by_uri.document["batch"]["path"] == uri
+    whole = spark.read.parquet(str(tmp_path / "parts")).repartition(3)
+    assert by_uri.document["batch"]["sha256"] == spark_frame_digest(whole)
+    _compare(_read_from(by_uri.document), _read_from(by_path.document))
+    config = _project(tmp_path, engine="spark", path="parts")
+    again = run_monitor(config, uri, today=TODAY)  # --batch
+    _compare(_measured(again.document), _measured(by_uri.document))
+    missing = (tmp_path / "nothing").as_uri()
+    with pytest.raises(DataError, match="Path does not exist") as nothing:
+        run_monitor(config, missing, today=TODAY)
+    assert missing in str(nothing.value)
+
+
 def test_late_labels_on_spark_equal_numpy(spark: Any, tmp_path: Path) -> None:
     """``--labels`` joined by Spark (a Parquet labels file, and a CSV one read by pandas)."""
     from test_monitor_engine_labels import late_labels

@@ -23,7 +23,10 @@ from ._remote_monitor import baseline_remote, check_remote_baseline, run_remote
 __all__ = ["BAD_EPOCH", "REMOTE_NEEDS_BATCH", "RESULTS_FILE", "monitor_app"]
 
 RESULTS_FILE = "monitor-results.json"
-REMOTE_NEEDS_BATCH = "--batch: in remote mode the batch file is uploaded; name it with --batch"
+REMOTE_NEEDS_BATCH = (
+    "in remote mode the batch file is uploaded: name a file here with --batch (data at a "
+    "URI is read where signoff runs: run `signoff monitor run` there)"
+)
 BAD_EPOCH = "SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, got {value!r}"
 
 monitor_app = typer.Typer(
@@ -107,10 +110,11 @@ def _table(document: dict[str, Any]) -> CliTable:
 def monitor_run(
     config: ConfigArg,
     batch: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="Production batch: a .csv or .parquet file, a folder of them or a glob; "
-            "default: the config's data.path."
+            help="Production batch: a .csv or .parquet file, a folder of them or a glob, or "
+            "Parquet data at a URI (hdfs://, s3a://, file://; the spark engine); default: "
+            "the config's data.path."
         ),
     ] = None,
     labels: Annotated[
@@ -137,9 +141,9 @@ def monitor_run(
     user = acting_user(actor)
     assert user is not None
     if remote_mode():  # the server measures the upload against its own <model>.yaml
-        if batch is None:
-            raise ConfigError(REMOTE_NEEDS_BATCH)
-        document, code = run_remote(config, batch, labels, today=_today())
+        if batch is None or "://" in batch:
+            raise ConfigError(REMOTE_NEEDS_BATCH, field="--batch")
+        document, code = run_remote(config, Path(batch), labels, today=_today())
         outcomes: tuple[Any, ...] = (None,) * len(document["windows"])
     else:
         with progress_bars(err_console, enabled=True) as progress:

@@ -51,16 +51,36 @@ _SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 
 @dataclass(frozen=True)
 class DataSource:
-    """The files of one evaluation set."""
+    """The files of one evaluation set — or Parquet data at a URI, which only Spark reads
+    (:meth:`at_uri`: no files here, ``uri`` set)."""
 
     path: Path  # as the config names it, resolved
     files: tuple[Path, ...]
     kind: Kind
     size: int  # bytes in memory, estimated (Parquet footers), or the CSV files' size
+    uri: str | None = None  # ``hdfs://…``, ``s3a://…``, ``file:///…``: read by Spark
+
+    @classmethod
+    def at_uri(cls, uri: str) -> DataSource:
+        """The Parquet data at ``uri`` (a file, folder or glob the cluster's file system
+        lists): its size unknown here, its files Spark's."""
+        return cls(Path(), (), "parquet", 0, uri)
+
+    @property
+    def where(self) -> str | Path:
+        """What messages and records name: the URI, or the path."""
+        return self.uri or self.path
 
     def sha256(self, digests: Mapping[Path, str] | None = None) -> str:
         """The manifest's ``data.sha256`` (see the module docstring); ``digests``, the
-        files' SHA-256 where the caller has them (from the bytes it read), else read."""
+        files' SHA-256 where the caller has them (from the bytes it read), else read.
+        At a URI: the digest of the rows Spark reads (as for a DataFrame)."""
+        if self.uri is not None:
+            from ._spark_cluster import jobs, read_uri
+            from ._spark_session import frame_digest, session
+
+            with jobs(self.uri):
+                return frame_digest(read_uri(session(), self.uri))
         known = digests or {}
         if len(self.files) == 1:
             return known.get(self.files[0]) or _file_sha256(self.files[0])

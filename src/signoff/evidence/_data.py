@@ -82,7 +82,9 @@ def binary_labels(
     return positive.astype(np.int8)
 
 
-def validate_scores(scores: Any, *, file: Path | None, field: str | None) -> NDArray[np.float64]:
+def validate_scores(
+    scores: Any, *, file: str | Path | None, field: str | None
+) -> NDArray[np.float64]:
     """Scores as float64 in [0, 1], or a DataError saying which row is wrong."""
     import pandas as pd
 

@@ -38,10 +38,9 @@ from ._windows import split_windows
 __all__ = ["NO_BATCH", "Raw", "WindowInput", "batch_source", "numpy_windows"]
 
 NO_BATCH = "no batch: give --batch, or `data.path` in the monitor config"
-URI_BATCH = (
-    "{uri!r} is a URI; a monitoring batch is a file, a folder or a glob here (only the "
-    "audit reads URIs, on the spark engine): copy the batch here, or profile the Spark "
-    "DataFrame from Python with signoff.monitor.profile_spark"
+URI_ENGINE = (
+    "{uri!r} is a URI, which only the spark engine reads (through the cluster's file "
+    "systems); data.engine is {engine}"
 )
 FloatArray = NDArray[np.float64]
 Raw = dict[str, tuple[FloatArray, FloatArray]]  # column → (reference sorted, window values)
@@ -63,9 +62,11 @@ def batch_source(loaded: LoadedMonitorConfig, batch: str | Path | None) -> tuple
     """The batch's files (``--batch``, else ``data.path``) and the engine that counts them."""
     data = loaded.config.data
     named = str(batch) if batch is not None else data.path
-    if named is not None and is_uri(named):
-        field = "--batch" if batch is not None else "data.path"
-        raise ConfigError(URI_BATCH.format(uri=named), file=loaded.path, field=field)
+    if named is not None and is_uri(named):  # Parquet data where the cluster has it
+        if data.engine not in ("auto", "spark"):
+            message = URI_ENGINE.format(uri=named, engine=data.engine)
+            raise ConfigError(message, file=loaded.path, field="data.engine")
+        return DataSource.at_uri(named), "spark"
     if batch is not None:
         path = Path(batch)
     elif data.path is not None:

@@ -49,8 +49,8 @@ def check_scores(db: SqlBatch, score: str) -> None:
     bad += f"OR {s} < 0 OR {s} > 1"
     count = int(db.fetch(f"SELECT count(*) AS n FROM batch WHERE {bad}")["n"].iloc[0])
     if count:
-        validate_scores(_column_in_order(db, score), file=db.source.path, field="columns.score")
-        raise DataError(BAD_ROWS.format(count=count, what="columns.score"), file=db.source.path)
+        validate_scores(_column_in_order(db, score), file=db.source.where, field="columns.score")
+        raise DataError(BAD_ROWS.format(count=count, what="columns.score"), file=db.source.where)
 
 
 def _window_expression(db: SqlBatch, timestamp: str | None, length: dt.timedelta | None) -> str:
@@ -61,8 +61,8 @@ def _window_expression(db: SqlBatch, timestamp: str | None, length: dt.timedelta
     count = int(db.fetch(f"SELECT count(*) AS n FROM batch WHERE {us} IS NULL")["n"].iloc[0])
     if count:
         field = f"columns.timestamp ({timestamp!r})"
-        parse_timestamps(_column_in_order(db, timestamp), file=db.source.path, field=field)
-        raise DataError(BAD_ROWS.format(count=count, what=field), file=db.source.path)
+        parse_timestamps(_column_in_order(db, timestamp), file=db.source.where, field=field)
+        raise DataError(BAD_ROWS.format(count=count, what=field), file=db.source.where)
     if length is None:
         return "CAST(0 AS BIGINT)"
     width = int(length.total_seconds() * 1_000_000)
@@ -120,7 +120,7 @@ def engine_windows(
     labels found (``labels_path``; see :mod:`._sql_labels`), counted by ``engine``."""
     # PySpark warns about pandas 3 (the paths used here are Arrow's); its failures whose
     # cause is known are said as signoff's errors.
-    with spark_quiet(), spark_jobs():
+    with spark_quiet(), spark_jobs(source.uri):
         return _engine_windows(
             base, source, engine, needed=needed, length=length, labels_path=labels_path
         )
@@ -137,18 +137,18 @@ def _engine_windows(
 ) -> tuple[list[WindowInput], int, LabelCounts | None]:
     config = base.config
     joined: LabelCounts | None = None
-    db = open_batch(engine, source, where=source.path)
+    db = open_batch(engine, source)
     try:
         shape = db.empty()
-        require_columns(shape, needed, what="batch", file=source.path)
+        require_columns(shape, needed, what="batch", file=source.where)
         features = base.spec.features
         if features and not any(f in db.columns for f in features):
             shown = ", ".join(features[:10]) + (", …" if len(features) > 10 else "")
             present = ", ".join(db.columns)
-            raise DataError(NO_FEATURES.format(expected=shown, present=present), file=source.path)
+            raise DataError(NO_FEATURES.format(expected=shown, present=present), file=source.where)
         total = int(db.fetch("SELECT count(*) AS n FROM batch")["n"].iloc[0])
         if total == 0:
-            raise DataError(EMPTY.format(what="batch"), file=source.path)
+            raise DataError(EMPTY.format(what="batch"), file=source.where)
         check_scores(db, config.columns.score)
         late = None
         if labels_path is not None:

@@ -118,7 +118,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
 
 
-def require_columns(frame: pd.DataFrame, needed: dict[str, str], *, what: str, file: Path) -> None:
+def require_columns(
+    frame: pd.DataFrame, needed: dict[str, str], *, what: str, file: str | Path
+) -> None:
     """Every column in ``needed`` (column → config field) is present, or a DataError naming them."""
     missing = [c for c in needed if c not in frame.columns]
     if missing:

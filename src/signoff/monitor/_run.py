@@ -193,7 +193,7 @@ def run_monitor(
             "profile_sha256": profile_sha256(base.profile),
         },
         "batch": {
-            "path": str(source.path),
+            "path": str(source.where),
             "sha256": source.sha256(),
             "rows": rows,
             "engine": engine,

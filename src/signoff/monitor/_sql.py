@@ -24,6 +24,7 @@ from ..engines import (
     csv_types,
     duckdb_connect,
     spark_read_parquet,
+    spark_read_uri,
     spark_session,
 )
 
@@ -174,12 +175,15 @@ def csv_view(con: Any, files: list[str], name: str) -> dict[str, str]:
     return {c: str(t) for c, t in zip(reader.columns, reader.types, strict=True)}
 
 
-def open_batch(engine: str, source: DataSource, *, where: Path) -> SqlBatch:
+def open_batch(engine: str, source: DataSource) -> SqlBatch:
     """The batch's files as the view ``batch`` of a DuckDB connection or a Spark session."""
     files = [str(f) for f in source.files]
     if engine == "spark":
         spark = spark_session()
-        frame = spark_read_parquet(spark, source.files, source.kind, where)
+        if source.uri is not None:
+            frame = spark_read_uri(spark, source.uri)
+        else:
+            frame = spark_read_parquet(spark, source.files, source.kind, source.path)
         frame.createOrReplaceTempView("batch")
         ordered = frame.select("*", "_metadata.file_path", "_metadata.row_index")
         ordered = ordered.withColumnsRenamed({"file_path": "__f", "row_index": "__i"})

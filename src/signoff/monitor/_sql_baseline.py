@@ -52,7 +52,7 @@ def engine_baseline(
 ) -> Baseline:
     """The baseline of the reference ``source``, counted by ``engine`` (duckdb or spark)."""
     with spark_quiet():  # PySpark warns about pandas 3; the paths used here are Arrow's
-        db = open_batch(engine, source, where=path)
+        db = open_batch(engine, source)
         try:
             return _baseline(db, loaded, path, source)
         finally:

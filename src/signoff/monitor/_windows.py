@@ -44,7 +44,7 @@ class Window:
     rows: NDArray[np.intp]
 
 
-def parse_timestamps(series: pd.Series[Any], *, file: Path, field: str) -> NDArray[np.int64]:
+def parse_timestamps(series: pd.Series[Any], *, file: str | Path, field: str) -> NDArray[np.int64]:
     """Nanoseconds since the epoch (UTC) of every row, or a DataError at the first bad row."""
     missing = series.isna().to_numpy(dtype=bool)
     if missing.any():
