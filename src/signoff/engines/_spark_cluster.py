@@ -11,7 +11,7 @@ signoff's dependencies (NumPy, pandas, pyarrow, pydantic, …), not signoff itse
 read by Spark through the file system its scheme names, as the cluster has it configured;
 failures to read it (no such path, no file system for the scheme, a part whose column has
 another type) are :class:`~signoff.errors.DataError` naming the URI.  Reading is lazy, so
-a part is read (and may fail) in the job that first needs it: :func:`reading` wraps them.
+a part is read (and may fail) in the job that first needs it: :func:`jobs` wraps them.
 """
 
 from __future__ import annotations
