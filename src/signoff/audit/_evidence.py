@@ -193,10 +193,10 @@ def spark_evidence(
     *,
     source: DataSource | None = None,
     frame: Any = None,
-    uri: str | None = None,
 ) -> Evidence:
-    """The evidence computed by Spark, from ``source``'s Parquet files, a DataFrame or the
-    Parquet data at a URI (read through the cluster's file systems)."""
+    """The evidence computed by Spark, from ``source`` — Parquet files, or Parquet data at
+    a URI (:meth:`~signoff.engines.DataSource.at_uri`: read through the cluster's file
+    systems) — or from a DataFrame."""
     from ..engines import SPARK_FRAME as FRAME
     from ..engines import spark_frame_digest as frame_digest
     from ..engines import spark_jobs as jobs
@@ -210,16 +210,15 @@ def spark_evidence(
 
     with quiet():
         spark = session()
-        where: str | Path
+        where: str | Path = FRAME
         files: tuple[Path, ...] = ()
+        uri = source.uri if source is not None else None
         if uri is not None:
             where, frame = uri, read_uri(spark, uri)
         elif frame is None:
             assert source is not None
             where, files = source.path, source.files
             frame = read_parquet(spark, files, source.kind, where)
-        else:
-            where = FRAME
         # Reading is lazy: a part of a URI's data that cannot be read fails in a job.
         with jobs(uri):
             reduced = reduce_frame(config, spark, frame, where=where, files=files)
@@ -230,7 +229,10 @@ def spark_evidence(
                 unprotected = [f for f in reduced.features if f not in protected]
                 proxies = spark_proxies(reduced, unprotected)
                 _tick(progress, "proxy detection")
-                digest = source.sha256() if source is not None else frame_digest(frame)
+                if source is not None and uri is None:
+                    digest = source.sha256()  # the files' bytes
+                else:
+                    digest = frame_digest(frame)  # the rows (a DataFrame, a URI's data)
             finally:
                 reduced.agg.unpersist()
     counted = Counted(found.table, found.views, found.exact_auc, found.average_precision)

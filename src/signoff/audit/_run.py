@@ -162,7 +162,10 @@ def audit(
         evidence = spark_evidence(cfg, cfg.seed, progress, frame=data)
     elif is_uri(cfg.data.path):
         cfg = _on_spark(cfg, URI_ENGINE, URI_SCORES)
-        evidence = spark_evidence(cfg, cfg.seed, progress, uri=cfg.data.path)
+        found = DataSource.at_uri(cfg.data.path)
+        evidence = gather_evidence(
+            cfg, found, "spark", seed=cfg.seed, progress=progress, base_dir=source.base_dir
+        )
     else:
         found = find_source(resolve(source.base_dir, cfg.data.path))
         evidence = gather_evidence(
