@@ -112,9 +112,10 @@ def monitor_run(
     batch: Annotated[
         str | None,
         typer.Option(
+            metavar="PATH",
             help="Production batch: a .csv or .parquet file, a folder of them or a glob, or "
             "Parquet data at a URI (hdfs://, s3a://, file://; the spark engine); default: "
-            "the config's data.path."
+            "the config's data.path.",
         ),
     ] = None,
     labels: Annotated[
