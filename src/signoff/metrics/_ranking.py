@@ -9,6 +9,7 @@ one sort plus O(N) per attribute.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,16 +198,16 @@ def average_precision(
     total = int(np.count_nonzero(ranked.y))
     if n == 0 or total == 0:
         return float("nan")
-    # scikit-learn's step sum over thresholds, highest first: one term per run of tied
-    # scores.  The rows are read block by block (ascending scores), each block's run
-    # starts found by comparing neighbours (linear, in cache: no search over the whole
-    # array); a run's term needs the next run's count, so each block's last run waits
-    # for the next block.  Terms are stored in descending order, so the final sum adds
-    # the very terms, in the very order, of the whole-array formula.
+    # scikit-learn's step sum over thresholds: one term per run of tied scores.  The rows
+    # are read block by block (ascending scores), each block's run starts found by
+    # comparing neighbours (linear, in cache: no search over the whole array); a run's
+    # term needs the next run's count, so each block's last run waits for the next block.
+    # Each block's terms are summed at once and the block sums added exactly
+    # (``math.fsum``): no array of one term per run (80 MB at 10M distinct scores) is
+    # written and read back, and the sum agrees with scikit-learn's to rounding (its
+    # pairwise sum over all terms differs in the last bits).
     run, labels = ranked.run, ranked.y
-    runs = int(run[-1]) + 1
-    terms = np.empty(runs, dtype=np.float64)
-    done = 0  # runs whose term is stored
+    sums: list[float] = []
     below = 0  # positives in the rows before the block
     waiting_tp = np.empty(0, dtype=np.int64)  # the last run seen: positives at or above
     waiting_first = np.empty(0, dtype=np.intp)  # and its first row
@@ -220,30 +221,21 @@ def average_precision(
         tp = np.concatenate((waiting_tp, total - below - running[starts]))
         first = np.concatenate((waiting_first, starts + a))
         below += int(running[-1])
-        done = _store_terms(terms, tp, first, n, total, done)
+        sums.append(_terms_sum(tp, first, n, total))
         waiting_tp, waiting_first = tp[-1:], first[-1:]
     # the highest run: nothing above it
-    _store_terms(terms, np.concatenate((waiting_tp, [0])), waiting_first, n, total, done)
-    return float(np.sum(terms))
+    sums.append(_terms_sum(np.concatenate((waiting_tp, [0])), waiting_first, n, total))
+    return math.fsum(sums)
 
 
-def _store_terms(
-    terms: FloatArray,
-    tp: NDArray[np.int64],
-    first: NDArray[np.intp],
-    n: int,
-    total: int,
-    done: int,
-) -> int:
-    """Store the terms of the runs ``done, done + 1, …`` whose positives at or above are
-    ``tp`` (one more count than runs: the next run's) and whose first rows are ``first``;
-    the number of runs stored now."""
+def _terms_sum(tp: NDArray[np.int64], first: NDArray[np.intp], n: int, total: int) -> float:
+    """The sum of the terms of consecutive runs whose positives at or above are ``tp``
+    (one more count than runs: the next run's) and whose first rows are ``first``."""
     m = int(tp.shape[0]) - 1
     if m <= 0:
-        return done
+        return 0.0
     precision = tp[:m].astype(np.float64) / (n - first[:m])
     recall = tp.astype(np.float64) / float(total)
     gained = recall[:-1] - recall[1:]
-    runs = int(terms.shape[0])
-    terms[runs - done - m : runs - done] = (gained * precision)[::-1]
-    return done + m
+    gained *= precision
+    return float(gained.sum())
