@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_csv_read.py [--rows 1000000] [--repeats 5] [--src DIR]
 
 A seeded file of ``--rows`` rows × 10 columns (integers, decimals, text, booleans), once
-plain and once with a quoted text column (``"d, e, f"``: the rows then go through the
-``csv`` module), read by ``pandas.read_csv`` (the floor), by the audit
+plain and once with a quoted text column (``"d, e, f"``: the row check then finds
+the commas inside quotes), read by ``pandas.read_csv`` (the floor), by the audit
 (``signoff.audit._read.read_data``: the bytes hashed, header and rows checked, typed)
 and by monitoring (``signoff.monitor.read_table``), each run its own process: median
 wall time of the read and the process's peak RSS.  ``--src`` runs another checkout's
