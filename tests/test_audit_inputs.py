@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from signoff.audit import _read
+from signoff.engines import UNSUPPORTED
 from signoff.evidence import _data, _groups
 
 
@@ -150,4 +151,4 @@ def test_unsupported_data_suffix(cli, demo, tmp_path, edit_config):
     edit_config(demo, lambda c: c["data"].update(path="data/holdout.xlsx"))
     result = _run(cli, demo, tmp_path)
     assert result.exit_code == 3
-    assert _read.UNSUPPORTED.format(suffix=".xlsx") in result.stderr
+    assert UNSUPPORTED.format(suffix=".xlsx") in result.stderr

@@ -138,7 +138,7 @@ def test_bad_labels_files_fail_as_in_memory(tmp_path: Path) -> None:
         "no_label.csv": "the labels file lacks column(s) 'label' named in the monitor config",
         "empty.parquet": "the labels file has no rows",
         "labels.txt": "cannot read '.txt' files; expected .csv or .parquet",
-        "absent.csv": "labels file file not found",
+        "absent.csv": "labels file not found",
     }
     for name, message in expected.items():
         errors = []

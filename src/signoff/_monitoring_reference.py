@@ -141,7 +141,7 @@ def reference(
     with tempfile.TemporaryDirectory(prefix="signoff-reference-") as folder:
         scored = Path(folder) / "reference.parquet"
         if source.kind == "csv" and _engine(loaded, source) == "numpy":  # fits in memory
-            frame = read_tables(source.files, what="reference")
+            frame = read_tables(source.files, what="reference").frame
             frame[score] = model.scores(frame, positive_label=positive)
             frame.to_parquet(scored, index=False)
         else:

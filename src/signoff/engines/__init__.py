@@ -3,7 +3,8 @@
 ``find_source`` turns a path (a file, a folder, a glob) into the checked files of one
 data set (``check_names``: no column named twice); ``csv_to_parquet`` copies CSV files
 to Parquet out of core, typed as pandas types them, and ``as_one_file`` types pandas'
-frames of several CSV files the same way; ``duckdb_connect`` opens DuckDB with a memory
+frames of several CSV files the same way; ``read_files`` reads a data set into memory,
+each file's bytes once, hashed and parsed; ``duckdb_connect`` opens DuckDB with a memory
 limit and a folder to spill to; ``spark_session`` finds or starts a Spark session.  The
 audit and monitoring use them alike.
 """
@@ -23,6 +24,8 @@ from ._duckdb import connect as duckdb_connect
 from ._duckdb import quote
 from ._frames import as_one_file, csv_frame, csv_text_columns
 from ._names import DUPLICATE_COLUMN, SAME_BUT_CASE, check_names
+from ._read import CHANGED as FILE_CHANGED
+from ._read import NESTED_COLUMN, UNREADABLE, ReadData, read_files
 from ._rows import check_parsed_rows, check_rows, text_header
 from ._sources import (
     MEMORY_BUDGET,
@@ -31,6 +34,7 @@ from ._sources import (
     Engine,
     Kind,
     duration_units,
+    file_sha256,
     find_source,
 )
 from ._spark_cluster import jobs as spark_jobs
@@ -49,14 +53,18 @@ __all__ = [
     "CSV_ROW_FIELDS",
     "CSV_UNREADABLE",
     "DUPLICATE_COLUMN",
+    "FILE_CHANGED",
     "MEMORY_BUDGET",
+    "NESTED_COLUMN",
     "SAME_BUT_CASE",
     "SPARK_FRAME",
     "SPARK_LOCAL_SETTINGS",
+    "UNREADABLE",
     "UNSUPPORTED",
     "DataSource",
     "Engine",
     "Kind",
+    "ReadData",
     "as_one_file",
     "check_names",
     "check_parsed_rows",
@@ -70,10 +78,12 @@ __all__ = [
     "csv_types",
     "duckdb_connect",
     "duration_units",
+    "file_sha256",
     "find_source",
     "misshapen_row",
     "pandas_names",
     "quote",
+    "read_files",
     "spark_frame_digest",
     "spark_is_float",
     "spark_is_number",

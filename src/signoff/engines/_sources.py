@@ -31,6 +31,7 @@ __all__ = [
     "UNSUPPORTED",
     "DataSource",
     "duration_units",
+    "file_sha256",
     "find_source",
 ]
 
@@ -83,10 +84,10 @@ class DataSource:
                 return frame_digest(read_uri(session(), self.uri))
         known = digests or {}
         if len(self.files) == 1:
-            return known.get(self.files[0]) or _file_sha256(self.files[0])
+            return known.get(self.files[0]) or file_sha256(self.files[0])
         root = self.path if self.path.is_dir() else _fixed_prefix(self.path)
         lines = "".join(
-            f"{known.get(f) or _file_sha256(f)}  {_relative(f, root)}\n" for f in sorted(self.files)
+            f"{known.get(f) or file_sha256(f)}  {_relative(f, root)}\n" for f in sorted(self.files)
         )
         return hashlib.sha256(lines.encode()).hexdigest()
 
@@ -108,7 +109,8 @@ def _fixed_prefix(pattern: Path) -> Path:
     return Path(*parts) if parts else Path(".")
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):

@@ -52,7 +52,8 @@ def build_baseline(config_path: str | Path, *, reference: Path | None = None) ->
 
 def _numpy_baseline(loaded: LoadedMonitorConfig, path: Path, source: DataSource) -> Baseline:
     config = loaded.config
-    frame = read_tables(source.files, what="reference")
+    read = read_tables(source.files, what="reference")
+    frame = read.frame
     attributes = attribute_specs(config)
     needed = {config.columns.score: "columns.score"}
     needed.update({a.column: f"protected_attributes.{a.name}" for a in attributes})
@@ -72,4 +73,5 @@ def _numpy_baseline(loaded: LoadedMonitorConfig, path: Path, source: DataSource)
     kinds = {c: column_kind(frame[c]) for c in (*features, config.columns.score)}
     kinds.update({a.column: column_kind(frame[a.column]) for a in attributes})
     ordered = {c: prepare_ks(numeric_values(frame[c])) for c in spec.numeric}
-    return Baseline(loaded, path, spec, profile, kinds, ordered, source)
+    digest = source.sha256(read.digests)
+    return Baseline(loaded, path, spec, profile, kinds, ordered, source, digest)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..engines import DataSource
+from ..engines import DataSource, file_sha256
 from ._config import LoadedMonitorConfig, MonitorConfig
 from ._counts import Profile
 from ._inputs import label_codes
@@ -37,6 +37,14 @@ class Baseline:
     sorted_values: Mapping[str, FloatArray]
     #: The reference's files (one, a folder or a glob, as a batch's).
     source: DataSource | None = None
+    #: Their digest, of the very bytes profiled, when they were read into memory.
+    sha256: str | None = None
+
+    def digest(self) -> str:
+        """The reference's SHA-256 as records cite it (the data set's, as for a batch)."""
+        if self.sha256 is not None:
+            return self.sha256
+        return self.source.sha256() if self.source is not None else file_sha256(self.path)
 
     @property
     def config(self) -> MonitorConfig:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from ..config import is_uri
@@ -80,10 +79,6 @@ def batch_source(loaded: LoadedMonitorConfig, batch: str | Path | None) -> tuple
     return source, engine
 
 
-def _read_batch(source: DataSource) -> pd.DataFrame:
-    return read_tables(source.files, what="batch")
-
-
 def numpy_windows(
     base: Baseline,
     source: DataSource,
@@ -91,11 +86,12 @@ def numpy_windows(
     needed: dict[str, str],
     length: dt.timedelta | None,
     labels_path: str | Path | None,
-) -> tuple[list[WindowInput], int, LabelJoin | None]:
+) -> tuple[list[WindowInput], int, LabelJoin | None, str]:
     """The windows of a batch read into memory."""
     config = base.config
     batch_file = source.path
-    batch = _read_batch(source)
+    read = read_tables(source.files, what="batch")
+    batch = read.frame
     require_columns(batch, needed, what="batch", file=batch_file)
     features = base.spec.features
     if features and not any(f in batch.columns for f in features):
@@ -134,4 +130,4 @@ def numpy_windows(
         }
         columns = WindowColumns.of_frame(frame, base.kinds)
         inputs.append(WindowInput(window.start, window.end, len(frame), profile, raw, columns))
-    return inputs, len(batch), joined
+    return inputs, len(batch), joined, source.sha256(read.digests)

@@ -8,7 +8,6 @@ set as if they were one file, an integer beyond 64 bits as text).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..engines import as_one_file, check_names, csv_frame, csv_text_columns
-from ..errors import DataError, MissingExtraError
+from ..engines import UNREADABLE, UNSUPPORTED, ReadData, file_sha256, read_files
+from ..errors import DataError
 
 __all__ = [
     "DUPLICATE_LABEL_IDS",
@@ -43,8 +42,6 @@ __all__ = [
 ]
 
 NOT_FOUND = "{what} file not found"
-UNSUPPORTED = "cannot read '{suffix}' files; expected .csv or .parquet"
-UNREADABLE = "could not be read as {kind}: {reason}"
 EMPTY = "the {what} has no rows"
 MISSING_COLUMNS = (
     "the {what} lacks column(s) {missing} named in the monitor config; columns present: {present}"
@@ -56,66 +53,16 @@ NO_FEATURES = (
 DUPLICATE_LABEL_IDS = "prediction id {value!r} has {count} labels; each id needs one"
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_table(path: Path, *, what: str) -> pd.DataFrame:
     """A .csv or .parquet file with at least one row."""
-    return _read(path, what=what)
+    return read_tables([path], what=what).frame
 
 
-def read_tables(files: Sequence[Path], *, what: str) -> pd.DataFrame:
+def read_tables(files: Sequence[Path], *, what: str) -> ReadData:
     """The files of one data set (:func:`~signoff.engines.find_source`) stacked in order,
-    CSV columns typed as if the files were one."""
-    if len(files) == 1:
-        return read_table(files[0], what=what)
-    frames = [_read(file, what=what) for file in files]
-    if files[0].suffix.lower() != ".csv":
-        return pd.concat(frames, ignore_index=True)
-    return as_one_file(frames, lambda i, columns: _text_columns(files[i], columns))
-
-
-def _text_columns(path: Path, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of a CSV file, every value as written (pandas' missing values aside)."""
-    return csv_text_columns(path.read_bytes(), columns)
-
-
-def _read(path: Path, *, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(NOT_FOUND.format(what=what), file=path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = csv_frame(path.read_bytes(), path)
-    elif suffix == ".parquet":
-        frame = _read_parquet(path)
-    else:
-        raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
-    if len(frame) == 0:
-        raise DataError(EMPTY.format(what=what), file=path)
-    return frame
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet file whose columns are named once each (pyarrow cannot read it else)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise MissingExtraError("Reading Parquet files", "parquet", "pyarrow") from None
-    try:
-        names = pq.read_schema(path).names
-    except Exception as exc:  # pyarrow raises many types for bad files
-        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
-    check_names(names, path)
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises many types for bad files
-        raise DataError(UNREADABLE.format(kind="Parquet", reason=exc), file=path) from None
+    CSV columns typed as if the files were one, and the digests of the bytes read."""
+    missing = NOT_FOUND.format(what=what.removesuffix(" file"))
+    return read_files(files, missing=missing, empty=EMPTY.format(what=what))
 
 
 def require_columns(

@@ -28,7 +28,7 @@ from ._drift import compare_profiles
 from ._drift_types import Thresholds
 from ._engine import engine_windows
 from ._fairness import FairnessOptions, window_fairness, window_performance
-from ._inputs import LabelCounts, file_sha256
+from ._inputs import LabelCounts
 from ._metrics import MONITOR_CATALOGUE, window_evidence
 from ._quality import window_quality
 from ._serial import profile_sha256
@@ -163,8 +163,9 @@ def run_monitor(
         needed.pop(config.columns.prediction_id or "", None)
     length = window_length(config.window) if config.window else None
     joined: LabelCounts | None
+    batch_sha256 = None  # the digest of the bytes read, when read into memory
     if engine == "numpy":
-        inputs, rows, joined = numpy_windows(
+        inputs, rows, joined, batch_sha256 = numpy_windows(
             base, source, needed=needed, length=length, labels_path=labels_path
         )
     else:
@@ -188,13 +189,13 @@ def run_monitor(
         "config": {"path": str(loaded.path), "sha256": loaded.document.text_sha256},
         "reference": {
             "path": str(base.path),
-            "sha256": base.source.sha256() if base.source else file_sha256(base.path),
+            "sha256": base.digest(),
             "rows": base.profile.rows,
             "profile_sha256": profile_sha256(base.profile),
         },
         "batch": {
             "path": str(source.where),
-            "sha256": source.sha256(),
+            "sha256": batch_sha256 or source.sha256(),
             "rows": rows,
             "engine": engine,
         },

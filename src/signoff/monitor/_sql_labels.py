@@ -94,7 +94,7 @@ def open_labels(
     """The labels file as the view ``labels``, checked as the in-memory path checks it."""
     path = Path(labels_path)
     if not path.is_file():
-        raise DataError(NOT_FOUND.format(what=WHAT), file=path)
+        raise DataError(NOT_FOUND.format(what=WHAT.removesuffix(" file")), file=path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
