@@ -7,6 +7,7 @@ never reaches the ledger. On SQLite and PostgreSQL, local and remote."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,24 @@ def test_apply_and_lint_warn_locally_and_remotely(api, cli, tmp_path: Path, monk
         assert shown["state"] == "applied"
         assert "warnings" not in shown  # the server's warnings go to stderr, as locally
     verify_ledger(api.store)
+
+
+def test_the_python_api_warns_before_recording(api, tmp_path: Path):
+    """``Workflow.propose_governance`` warns as the CLI does (file, line, column), with a
+    ``GovernanceConfigWarning``, and records the version all the same; ``warn=False``
+    (what the CLI passes, printing its own) is quiet."""
+    from server_helpers import populate
+    from signoff.workflow import GovernanceConfigWarning
+
+    populate(api, tmp_path / "start")
+    risky = write_governance(tmp_path / "risky", _with_webhooks({"url": PLAIN}, {"url": KEYED}))
+    with pytest.warns(GovernanceConfigWarning) as caught:
+        record = api.workflow.propose_governance(risky, actor="admin")
+    where = _expected(risky, 1, KEYED, "https://hooks.example.org", "a query string")
+    assert [str(w.message) for w in caught] == [where.replace(": warning: ", ": ")]
+    assert caught[0].filename == __file__  # the caller's line, not signoff's
+    assert record.state == "applied"
+    quiet = write_governance(tmp_path / "again", _with_webhooks({"url": KEYED}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        api.workflow.propose_governance(quiet, actor="admin", warn=False)

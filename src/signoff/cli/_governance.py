@@ -114,7 +114,7 @@ def governance_apply(
         _warn(getattr(record, "warnings", ()), file)  # () from a server that sends none
     else:
         _warn(governance_warnings(load_governance(file)), file)  # before it is recorded
-        record = open_workflow().propose_governance(file, actor=who)
+        record = open_workflow().propose_governance(file, actor=who, warn=False)
     _record(record, as_json=as_json)
 
 

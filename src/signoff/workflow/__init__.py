@@ -28,7 +28,7 @@ from ._governance import (
     load_governance,
 )
 from ._governance_view import governance_view, redact_url, shown_versions
-from ._governance_warnings import GovernanceWarning, governance_warnings
+from ._governance_warnings import GovernanceConfigWarning, GovernanceWarning, governance_warnings
 from ._identity import IdentityServices, RoleSync
 from ._monitor_types import (
     SEVERITIES,
@@ -69,6 +69,7 @@ __all__ = [
     "EmergencyDetails",
     "EmergencyServices",
     "Governance",
+    "GovernanceConfigWarning",
     "GovernanceRecord",
     "GovernanceServices",
     "GovernanceWarning",

@@ -14,7 +14,9 @@ from ..store import GovernanceRecord
 from ._deploy import DeployServices
 from ._emergency import EmergencyServices, flag_overdue
 from ._facade_changes import ChangeRequestFacade
+from ._governance import load_governance
 from ._governance_view import governance_view, shown_versions
+from ._governance_warnings import warn_about
 from ._identity import IdentityServices, RoleSync
 from ._monitoring import MonitorServices
 from ._override import RiskOverrideServices
@@ -115,8 +117,16 @@ class Workflow(ChangeRequestFacade, OnCore):
         return self.identity.sync_roles(name, groups, issuer=issuer, subject=subject)
 
     # governance
-    def propose_governance(self, path: str | Path, *, actor: str) -> GovernanceRecord:
-        """Record a governance version (applied at once when there is one admin)."""
+    def propose_governance(
+        self, path: str | Path, *, actor: str, warn: bool = True
+    ) -> GovernanceRecord:
+        """Record a governance version (applied at once when there is one admin).
+
+        ``warn``: before it is recorded — for good, in the ledger — a webhook ``url`` that
+        looks like it carries a secret is named by a :class:`GovernanceConfigWarning`
+        (``warnings.warn``; the CLI and the server show their own and pass False)."""
+        if warn:
+            warn_about(load_governance(path), stacklevel=2)
         return self.governance.propose(path, actor=actor)
 
     def decide_governance(

@@ -18,7 +18,7 @@ from ..config import read_yaml
 from ..notify import webhook_warnings
 from ._governance import LoadedGovernance
 
-__all__ = ["GovernanceWarning", "governance_warnings"]
+__all__ = ["GovernanceConfigWarning", "GovernanceWarning", "governance_warnings", "warn_about"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,22 @@ class GovernanceWarning:
             "column": self.column,
             "message": self.message,
         }
+
+
+class GovernanceConfigWarning(UserWarning):
+    """What the Python API warns with (``warnings.warn``) about a governance document it
+    is proposing: the faces that print instead (the CLI, the server) do not raise it."""
+
+
+def warn_about(loaded: LoadedGovernance, *, stacklevel: int = 2) -> None:
+    """:func:`governance_warnings` of ``loaded``, each as a :class:`GovernanceConfigWarning`
+    naming the file, line and column (``stacklevel``: the caller's caller's line)."""
+    import warnings
+
+    for found in governance_warnings(loaded):
+        where = ":".join(str(p) for p in (loaded.path, found.line, found.column) if p)
+        text = f"{where}: {found.message}" if where else found.message
+        warnings.warn(text, GovernanceConfigWarning, stacklevel=stacklevel + 1)
 
 
 def governance_warnings(loaded: LoadedGovernance) -> list[GovernanceWarning]:
