@@ -111,6 +111,13 @@ def test_a_uri_needs_the_spark_engine_and_a_score_column(tmp_path: Path) -> None
     no_scores["model"] = {"path": "model.skops"}
     with pytest.raises(ConfigError, match=r"set data\.score_column"):
         signoff.audit(no_scores)
+    # from a config file: the error names the file and the line of the field
+    file = tmp_path / "uri.yaml"
+    file.write_text(yaml.safe_dump(_config("hdfs://namenode/scores", "duckdb")))
+    with pytest.raises(ConfigError) as e:
+        signoff.audit(file)
+    line = next(n for n, t in enumerate(file.read_text().splitlines(), 1) if "engine:" in t)
+    assert (e.value.file, e.value.line, e.value.field) == (str(file), line, "data.engine")
 
 
 def test_data_that_cannot_be_read_at_a_uri_is_named(spark: Any, tmp_path: Path) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from .._canonical import canonical_sha256
-from ..config import AuditConfig, LoadedConfig, config_from_mapping, is_uri, load_config
+from ..config import (
+    AuditConfig,
+    LoadedConfig,
+    YamlDocument,
+    config_from_mapping,
+    is_uri,
+    load_config,
+)
 from ..engines import MEMORY_BUDGET, DataSource, Engine, find_source
 from ..errors import ConfigError
 from ._assemble import assemble_results
@@ -59,12 +66,27 @@ class _Source:
     name: str
     sha256: str
     seed_set: bool  # the config names a seed (a reproducibility requirement)
+    document: YamlDocument | None = None  # the config file as read, when there is one
+
+    def refuse(self, message: str, field: str) -> ConfigError:
+        """The error about ``field`` (dotted), at its line in the config file if any."""
+        if self.document is None:
+            return ConfigError(message, field=field)
+        line, column = self.document.locate(field.split("."))
+        return ConfigError(message, file=self.document.path, field=field, line=line, column=column)
 
 
 def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig) -> _Source:
     if isinstance(config, LoadedConfig):
         seed_set = "seed" in config.document.data
-        return _Source(config.config, config.base_dir, config.path.name, config.sha256, seed_set)
+        return _Source(
+            config.config,
+            config.base_dir,
+            config.path.name,
+            config.sha256,
+            seed_set,
+            config.document,
+        )
     if isinstance(config, str | Path):
         return _source(load_config(config))
     if isinstance(config, AuditConfig):
@@ -75,22 +97,24 @@ def _source(config: str | Path | Mapping[str, Any] | LoadedConfig | AuditConfig)
     return _Source(parsed, Path.cwd(), "<python>", digest, seed_set)
 
 
-def _frame_config(config: AuditConfig, data: Any) -> AuditConfig:
+def _frame_config(config: AuditConfig, source: _Source, data: Any) -> AuditConfig:
     """The config for a DataFrame handed over as ``data=``: the spark engine."""
     kind = type(data)
     if not (kind.__module__.startswith("pyspark.") and kind.__name__ == "DataFrame"):
         raise ConfigError(NOT_A_FRAME.format(kind=f"{kind.__module__}.{kind.__name__}"))
-    return _on_spark(config, FRAME_ENGINE, FRAME_SCORES)
+    return _on_spark(config, source, FRAME_ENGINE, FRAME_SCORES)
 
 
-def _on_spark(config: AuditConfig, wrong_engine: str, no_scores: str) -> AuditConfig:
+def _on_spark(
+    config: AuditConfig, source: _Source, wrong_engine: str, no_scores: str
+) -> AuditConfig:
     """The config with ``data.engine: spark``, for data only Spark reads (a DataFrame, a
     URI); ``auto`` or ``spark`` only, and predictions-only (a score column)."""
     engine, uri = config.data.engine, config.data.path
     if engine not in ("auto", "spark"):
-        raise ConfigError(wrong_engine.format(engine=engine, uri=uri), field="data.engine")
+        raise source.refuse(wrong_engine.format(engine=engine, uri=uri), "data.engine")
     if config.data.score_column is None:
-        raise ConfigError(no_scores.format(uri=uri), field="data.score_column")
+        raise source.refuse(no_scores.format(uri=uri), "data.score_column")
     data_config = config.data.model_copy(update={"engine": "spark"})
     return config.model_copy(update={"data": data_config})
 
@@ -157,11 +181,11 @@ def audit(
 
     data_path = cfg.data.path
     if data is not None:
-        cfg = _frame_config(cfg, data)
+        cfg = _frame_config(cfg, source, data)
         data_path = FRAME_PATH
         evidence = spark_evidence(cfg, cfg.seed, progress, frame=data)
     elif is_uri(cfg.data.path):
-        cfg = _on_spark(cfg, URI_ENGINE, URI_SCORES)
+        cfg = _on_spark(cfg, source, URI_ENGINE, URI_SCORES)
         found = DataSource.at_uri(cfg.data.path)
         evidence = gather_evidence(
             cfg, found, "spark", seed=cfg.seed, progress=progress, base_dir=source.base_dir
