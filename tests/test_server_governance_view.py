@@ -15,6 +15,7 @@ pytest.importorskip("fastapi", reason="the server extra is not installed")
 
 from conftest import without_policies, write_governance
 from server_helpers import bearer, settings
+from signoff.workflow import GovernanceConfigWarning
 
 SECRET = "https://hooks.slack.com:8443/services/T000/B000/XXSECRETXX?token=hunter2"
 PLAIN = "https://alerts.example.org/signoff"
@@ -36,7 +37,9 @@ def api_with_hooks(api: Any, tmp_path: Path) -> Any:
     r.add_user("root", "root@example.org", ["admin"], actor="admin")
     r.add_user("audrey", "audrey@example.org", ["auditor"], actor="admin")
     r.add_user("anna", "anna@example.org", ["approver"], actor="admin")
-    proposed = api.workflow.propose_governance(write_governance(tmp_path, _hooks), actor="admin")
+    risky = write_governance(tmp_path, _hooks)  # recorded on purpose: the tests read it back
+    with pytest.warns(GovernanceConfigWarning, match=r"webhooks\[0\]\.url"):
+        proposed = api.workflow.propose_governance(risky, actor="admin")
     if proposed.state != "applied":
         api.workflow.decide_governance(
             f"G-{proposed.number}", actor="root", approve=True, comment="webhooks for the team"
