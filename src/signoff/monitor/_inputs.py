@@ -36,6 +36,7 @@ __all__ = [
     "id_text",
     "join_labels",
     "label_codes",
+    "not_found",
     "read_table",
     "read_tables",
     "require_columns",
@@ -61,8 +62,13 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
 def read_tables(files: Sequence[Path], *, what: str) -> ReadData:
     """The files of one data set (:func:`~signoff.engines.find_source`) stacked in order,
     CSV columns typed as if the files were one, and the digests of the bytes read."""
-    missing = NOT_FOUND.format(what=what.removesuffix(" file"))
-    return read_files(files, missing=missing, empty=EMPTY.format(what=what))
+    return read_files(files, missing=not_found(what), empty=EMPTY.format(what=what))
+
+
+def not_found(what: str) -> str:
+    """:data:`NOT_FOUND` for ``what``: "reference file not found", and for a "labels file"
+    "labels file not found" (not "file file")."""
+    return NOT_FOUND.format(what=what.removesuffix(" file"))
 
 
 def require_columns(

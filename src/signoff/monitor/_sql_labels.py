@@ -21,10 +21,10 @@ from ..engines import find_source
 from ..errors import DataError
 from ._inputs import (
     EMPTY,
-    NOT_FOUND,
     UNSUPPORTED,
     LabelCounts,
     check_label_ids,
+    not_found,
     read_table,
     require_columns,
 )
@@ -94,7 +94,7 @@ def open_labels(
     """The labels file as the view ``labels``, checked as the in-memory path checks it."""
     path = Path(labels_path)
     if not path.is_file():
-        raise DataError(NOT_FOUND.format(what=WHAT.removesuffix(" file")), file=path)
+        raise DataError(not_found(WHAT), file=path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise DataError(UNSUPPORTED.format(suffix=path.suffix or "(no suffix)"), file=path)
