@@ -45,7 +45,14 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 import signoff
 from signoff.demo import EXCLUDED_FROM_MODEL, german_credit
-from signoff.metrics import average_precision, roc_auc_by_group, two_proportion_power
+from signoff.metrics import (
+    average_precision,
+    roc_auc_by_group,
+    roc_auc_by_mapped_group,
+    score_order,
+    score_ranks,
+    two_proportion_power,
+)
 
 RTOL = 1e-9  # DESIGN.md: "matching scikit-learn to 1e-9 on the same arrays"
 ATOL = 1e-12
@@ -715,6 +722,82 @@ def test_exact_ranking_matches_sklearn_with_ties(seed: int, levels: int | None, 
     if both_classes(y):
         overall = roc_auc_by_group(y, scores, np.zeros(n, dtype=np.intp), 1)[0]
         assert overall == pytest.approx(roc_auc_score(y, scores), rel=0, abs=1e-12)
+
+
+_EPS = float(np.finfo(np.float64).eps)
+#: Scores that stress the packed sort: ties, −0.0 and 0.0, infinities, subnormals, and
+#: different scores a few units in the last place apart (they share their high bits).
+_SCORES = st.one_of(
+    st.floats(allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1.0, 0.5, np.inf, -np.inf, 5e-324, -5e-324, 1e308]),
+    st.integers(0, 40).map(lambda k: 0.3 + k * _EPS),
+    st.integers(0, 40).map(lambda k: -0.7 - k * _EPS),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SCORES, max_size=200), st.booleans())
+def test_score_order_is_numpys_stable_argsort(values: list[float], nan: bool) -> None:
+    """The packed integer sort gives exactly ``np.argsort(kind="stable")``: ties in row
+    order, −0.0 tied with 0.0, neighbours that share their high bits put right; a NaN
+    takes NumPy's own path."""
+    scores = np.array(values + ([np.nan] if nan else []), dtype=np.float64)
+    _check_score_order(scores)
+
+
+def _check_score_order(scores: np.ndarray) -> None:
+    """``score_order`` and ``score_ranks``'s runs of ties, against NumPy's stable argsort
+    and the runs read from the scores in that order."""
+    stable = np.argsort(scores, kind="stable")
+    np.testing.assert_array_equal(score_order(scores), stable)
+    y = (np.arange(scores.shape[0]) % 3 == 0).astype(np.int8)
+    ranked = score_ranks(y, scores)
+    ordered = scores[stable]
+    expected = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))[: scores.shape[0]]
+    np.testing.assert_array_equal(ranked.order, stable)
+    np.testing.assert_array_equal(ranked.run, expected)
+    np.testing.assert_array_equal(ranked.y, y[stable])
+
+
+@pytest.mark.parametrize("spread", ["uniform", "ulps", "float32"])
+def test_score_order_across_blocks(spread: str) -> None:
+    """Past one block of rows (65,536), with many runs to sort again (scores a few ulps
+    apart) or none (float32 scores, as boosters give, tie exactly)."""
+    rng = np.random.default_rng(3)
+    n = 200_003
+    if spread == "uniform":
+        scores = rng.random(n)
+    elif spread == "ulps":
+        scores = 0.3 + rng.integers(0, 5_000, n) * _EPS
+    else:
+        scores = rng.random(n).astype(np.float32).astype(np.float64)
+    _check_score_order(scores)
+
+
+@pytest.mark.parametrize("levels", [3, 1000, None])
+def test_auc_through_codes_in_score_order_matches_sklearn(levels: int | None) -> None:
+    """``roc_auc_by_mapped_group``: joint codes gathered through the score order once,
+    each attribute read through its map — across several blocks of sorted rows (65,536),
+    with tied runs straddling them, a code no row has (mapped to -1), a group of
+    positives only and an empty group: scikit-learn's AUC on each group's rows, and the
+    very values ``roc_auc_by_group`` gives from the attribute's own codes."""
+    rng = np.random.default_rng(levels or 0)
+    n = 150_001
+    scores = rng.random(n) if levels is None else rng.integers(0, levels, n) / (levels - 1)
+    y = (rng.random(n) < 0.2 + 0.5 * scores).astype(np.int8)
+    joint = rng.integers(0, 6, n).astype(np.int8)  # code 6 has no rows
+    mapping = np.array([0, 0, 1, 1, 2, 3, -1])  # group 4 of 5 is empty
+    y[joint == 5] = 1  # group 3: positives only
+    groups = mapping[joint]
+    ranked = score_ranks(y, scores)
+    auc = roc_auc_by_mapped_group(ranked, joint[ranked.order], mapping, 5)
+    assert np.array_equal(auc, roc_auc_by_group(y, scores, groups, 5), equal_nan=True)
+    for g in range(5):
+        rows = groups == g
+        if both_classes(y[rows]):
+            assert auc[g] == pytest.approx(roc_auc_score(y[rows], scores[rows]), rel=0, abs=1e-12)
+        else:
+            assert np.isnan(auc[g])
 
 
 @pytest.mark.parametrize("levels", [3, 1000, 70_000, None])

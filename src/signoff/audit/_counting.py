@@ -19,7 +19,7 @@ from ..evidence import (
     make_grid,
     plan_views,
 )
-from ..metrics import average_precision, roc_auc_by_group, score_ranks
+from ..metrics import average_precision, roc_auc_by_group, roc_auc_by_mapped_group, score_ranks
 
 __all__ = ["OVERALL", "Counted", "count_arrays"]
 
@@ -60,16 +60,22 @@ def count_arrays(
     joint = joint_groups(attributes)
     table = build_table(y, scores, joint.codes, joint.n_groups, grid)
     views = plan_views(attributes, joint, overall=OVERALL)
-    del joint
     ranked = score_ranks(y, scores)
     exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
+    # The joint groups go through the score order once; every attribute's groups are
+    # then read from them through its small map (an attribute's own codes through the
+    # order would be one scattered read of every row per attribute).
+    ordered = joint.codes[ranked.order]
+    # The order is spent: drop it (and the joint codes) before the per-group sums.
+    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
+    maps = joint.maps
+    del joint
     exact_auc.update(
         {
-            a.name: roc_auc_by_group(y, scores, a.codes, a.n_groups, ranked=ranked)
+            a.name: roc_auc_by_mapped_group(ranked, ordered, maps[a.name], a.n_groups)
             for a in attributes
         }
     )
-    # The order is spent: drop it before average precision's per-run terms.
-    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
+    del ordered
     ap = average_precision(y, scores, ranked=ranked)
     return Counted(table, views, exact_auc, ap)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         auc_from_rank_sums,
         average_precision,
         roc_auc_by_group,
+        roc_auc_by_mapped_group,
         score_order,
         score_ranks,
     )
@@ -101,6 +102,7 @@ __getattr__ = lazy_attributes(
             "auc_from_rank_sums",
             "average_precision",
             "roc_auc_by_group",
+            "roc_auc_by_mapped_group",
             "score_order",
             "score_ranks",
         ),
@@ -151,6 +153,7 @@ __all__ = [
     "ratio",
     "reliability",
     "roc_auc_by_group",
+    "roc_auc_by_mapped_group",
     "score_order",
     "score_ranks",
     "shift_scenarios",
