@@ -759,18 +759,21 @@ def _check_score_order(scores: np.ndarray) -> None:
     np.testing.assert_array_equal(ranked.y, y[stable])
 
 
-@pytest.mark.parametrize("spread", ["uniform", "ulps", "float32"])
+@pytest.mark.parametrize("spread", ["uniform", "ulps", "float32", "float32 array"])
 def test_score_order_across_blocks(spread: str) -> None:
     """Past one block of rows (65,536), with many runs to sort again (scores a few ulps
-    apart) or none (float32 scores, as boosters give, tie exactly)."""
+    apart) or none (float32 scores, as boosters give, tie exactly; also as a float32
+    array)."""
     rng = np.random.default_rng(3)
     n = 200_003
     if spread == "uniform":
         scores = rng.random(n)
     elif spread == "ulps":
         scores = 0.3 + rng.integers(0, 5_000, n) * _EPS
-    else:
+    elif spread == "float32":
         scores = rng.random(n).astype(np.float32).astype(np.float64)
+    else:  # a model's float32 output, as it comes
+        scores = rng.random(n).astype(np.float32)
     _check_score_order(scores)
 
 

@@ -71,6 +71,7 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
     such neighbours are found by comparing their scores, and only the runs of keys
     holding one are sorted again by score (stably).
     """
+    scores = np.asarray(scores, dtype=np.float64)  # (the keys are 64-bit floats' bits)
     n = scores.shape[0]
     if n < 2 or bool(np.isnan(scores).any()):
         return None
