@@ -759,7 +759,7 @@ def _check_score_order(scores: np.ndarray) -> None:
     np.testing.assert_array_equal(ranked.y, y[stable])
 
 
-@pytest.mark.parametrize("spread", ["uniform", "ulps", "float32", "float32 array"])
+@pytest.mark.parametrize("spread", ["uniform", "ulps", "some ulps", "float32", "float32 array"])
 def test_score_order_across_blocks(spread: str) -> None:
     """Past one block of rows (65,536), with many runs to sort again (scores a few ulps
     apart) or none (float32 scores, as boosters give, tie exactly; also as a float32
@@ -768,8 +768,11 @@ def test_score_order_across_blocks(spread: str) -> None:
     n = 200_003
     if spread == "uniform":
         scores = rng.random(n)
-    elif spread == "ulps":
+    elif spread == "ulps":  # one run of every row: NumPy's argsort does it all
         scores = 0.3 + rng.integers(0, 5_000, n) * _EPS
+    elif spread == "some ulps":  # a few runs sorted again, the rest left as sorted
+        scores = rng.random(n)
+        scores[::97] = 0.3 + rng.integers(0, 50, scores[::97].shape[0]) * _EPS
     elif spread == "float32":
         scores = rng.random(n).astype(np.float32).astype(np.float64)
     else:  # a model's float32 output, as it comes

@@ -63,13 +63,14 @@ class _Packed(NamedTuple):
 
 def _packed_order(scores: FloatArray) -> _Packed | None:
     """The stable order by score through one sort of 64-bit integers (None: fewer than
-    two rows, or a NaN).
+    two rows, a NaN, or too many runs to sort again).
 
     Each row's key is its score's bits in an order-keeping form with the low bits
     replaced by the row number.  Sorting the keys gives the order by (score's high bits,
     row): the stable order, except where two different scores share their high bits;
     such neighbours are found by comparing their scores, and only the runs of keys
-    holding one are sorted again by score (stably).
+    holding one are sorted again by score (stably) — or, when those runs hold more than
+    :data:`RESORT_SHARE` of the rows, None: NumPy's argsort then does it all.
     """
     scores = np.asarray(scores, dtype=np.float64)  # (the keys are 64-bit floats' bits)
     n = scores.shape[0]
@@ -87,7 +88,8 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
     keys.sort()  # NumPy's vectorised sort of 64-bit integers, in place
     order = np.empty(n, dtype=np.intp)
     np.bitwise_and(keys, np.uint64((1 << bits) - 1), out=order, casting="unsafe")
-    _resort_shared_high_bits(scores, keys, order, bits)
+    if not _resort_shared_high_bits(scores, keys, order, bits):
+        return None
     return _Packed(keys, order, bits)
 
 
@@ -109,11 +111,18 @@ def _sortable(scores: FloatArray) -> NDArray[np.uint64]:
     return key
 
 
+#: Past this share of the rows in runs to sort again, NumPy's argsort of the floats is
+#: the cheaper way (the row number takes more of a key's bits as rows grow, so at some
+#: hundred million rows of continuous scores most neighbours share their high bits).
+RESORT_SHARE = 0.25
+
+
 def _resort_shared_high_bits(
     scores: FloatArray, keys: NDArray[np.uint64], order: NDArray[np.intp], bits: int
-) -> None:
+) -> bool:
     """Sort again, by score and stably, each run of ``keys`` sharing its high bits in
-    which a row's score is below the one before it (``order`` in place)."""
+    which a row's score is below the one before it (``order`` in place); False, with
+    nothing done, when those runs hold more than :data:`RESORT_SHARE` of the rows."""
     n = keys.shape[0]
     shift = np.uint64(bits)
     found = []
@@ -123,18 +132,21 @@ def _resort_shared_high_bits(
             found.append(at[scores[order[at]] < scores[order[at - 1]]])
     down = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
     if not down.shape[0]:  # the usual case: no two different scores share high bits
-        return
+        return True
     # The run around each such pair: every key with its high bits.
     head = (keys[down] >> shift) << shift
     first, at = np.unique(np.searchsorted(keys, head, side="left"), return_index=True)
     top = head[at] >= np.uint64(2**64 - 2**bits)  # the next head wraps around to 0
     last = np.where(top, n, np.searchsorted(keys, head[at] + np.uint64(2**bits)))
     length = last - first
+    if int(length.sum()) > RESORT_SHARE * n:
+        return False
     rows = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
     # One stable sort of every such run's rows by score: the runs' scores are apart (each
     # run's below the next one's), and a run's rows are in row order, which ties keep.
     resorted = np.argsort(scores[order[rows]], kind="stable")
     order[rows] = order[rows[resorted]]
+    return True
 
 
 @dataclass(frozen=True)
