@@ -710,12 +710,7 @@ def test_exact_ranking_matches_sklearn_with_ties(seed: int, levels: int | None, 
     groups = rng.integers(0, 4, n).astype(np.intp)
     y[groups == 3] = 1  # group 3 has only positives: AUC undefined
     auc = roc_auc_by_group(y, scores, groups, 5)  # group 4 is empty: undefined too
-    for g in range(5):
-        rows = groups == g
-        if both_classes(y[rows]):
-            assert auc[g] == pytest.approx(roc_auc_score(y[rows], scores[rows]), rel=0, abs=1e-12)
-        else:
-            assert np.isnan(auc[g])
+    _check_group_aucs(auc, y, scores, groups)
     if y.any():
         ap = average_precision(y, scores)
         assert ap == pytest.approx(average_precision_score(y, scores), rel=0, abs=1e-12)
@@ -798,7 +793,14 @@ def test_auc_through_codes_in_score_order_matches_sklearn(levels: int | None) ->
     ranked = score_ranks(y, scores)
     auc = roc_auc_by_mapped_group(ranked, joint[ranked.order], mapping, 5)
     assert np.array_equal(auc, roc_auc_by_group(y, scores, groups, 5), equal_nan=True)
-    for g in range(5):
+    _check_group_aucs(auc, y, scores, groups)
+
+
+def _check_group_aucs(
+    auc: np.ndarray, y: np.ndarray, scores: np.ndarray, groups: np.ndarray
+) -> None:
+    """Each group's AUC is scikit-learn's on its rows, NaN where it lacks a class."""
+    for g in range(auc.shape[0]):
         rows = groups == g
         if both_classes(y[rows]):
             assert auc[g] == pytest.approx(roc_auc_score(y[rows], scores[rows]), rel=0, abs=1e-12)
