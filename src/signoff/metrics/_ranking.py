@@ -53,12 +53,11 @@ def score_order(scores: FloatArray) -> NDArray[np.intp]:
 
 
 class _Packed(NamedTuple):
-    """The rows sorted by score: their packed keys in ascending order, the row order
-    (stable), and how many low bits of a key hold the row number."""
+    """The rows sorted by score: the row order (stable), and where the score rises from
+    the row before (False at the first row): the runs of tied scores."""
 
-    keys: NDArray[np.uint64]
     order: NDArray[np.intp]
-    bits: int
+    rises: NDArray[np.bool_]
 
 
 def _packed_order(scores: FloatArray) -> _Packed | None:
@@ -67,9 +66,10 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
 
     Each row's key is its score's bits in an order-keeping form with the low bits
     replaced by the row number.  Sorting the keys gives the order by (score's high bits,
-    row): the stable order, except where two different scores share their high bits;
-    such neighbours are found by comparing their scores, and only the runs of keys
-    holding one are sorted again by score (stably) — or, when those runs hold more than
+    row): the stable order, except where two different scores share their high bits.
+    One pass over the sorted keys compares the scores of neighbours that share high
+    bits — for the ties, and for pairs out of order; only the runs of keys holding one
+    are sorted again by score (stably) — or, when those runs hold more than
     :data:`RESORT_SHARE` of the rows, None: NumPy's argsort then does it all.
     """
     scores = np.asarray(scores, dtype=np.float64)  # (the keys are 64-bit floats' bits)
@@ -88,17 +88,22 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
     keys.sort()  # NumPy's vectorised sort of 64-bit integers, in place
     order = np.empty(n, dtype=np.intp)
     np.bitwise_and(keys, np.uint64((1 << bits) - 1), out=order, casting="unsafe")
-    if not _resort_shared_high_bits(scores, keys, order, bits):
+    rises = np.zeros(n, dtype=bool)
+    found = []
+    shift = np.uint64(bits)
+    for start in range(1, n, BLOCK_ROWS):
+        here = keys[start - 1 : start + BLOCK_ROWS]
+        changed = ((here[1:] ^ here[:-1]) >> shift) != 0  # high bits differ: scores do
+        rises[start : start + changed.shape[0]] = changed
+        at = np.flatnonzero(~changed) + start
+        if at.shape[0]:
+            score, before = scores[order[at]], scores[order[at - 1]]
+            rises[at] = score > before
+            found.append(at[score < before])
+    down = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
+    if down.shape[0] and not _resort(scores, keys, order, rises, bits, down):
         return None
-    return _Packed(keys, order, bits)
-
-
-def _high_bits_change(keys: NDArray[np.uint64], bits: int, start: int) -> NDArray[np.bool_]:
-    """For the keys at ``start ≥ 1`` onwards (a block of rows), whether each one's high
-    bits differ from the key before it; where they do not, the scores must be compared."""
-    here = keys[start - 1 : start + BLOCK_ROWS]
-    changed: NDArray[np.bool_] = ((here[1:] ^ here[:-1]) >> np.uint64(bits)) != 0
-    return changed
+    return _Packed(order, rises)
 
 
 def _sortable(scores: FloatArray) -> NDArray[np.uint64]:
@@ -117,22 +122,20 @@ def _sortable(scores: FloatArray) -> NDArray[np.uint64]:
 RESORT_SHARE = 0.25
 
 
-def _resort_shared_high_bits(
-    scores: FloatArray, keys: NDArray[np.uint64], order: NDArray[np.intp], bits: int
+def _resort(
+    scores: FloatArray,
+    keys: NDArray[np.uint64],
+    order: NDArray[np.intp],
+    rises: NDArray[np.bool_],
+    bits: int,
+    down: NDArray[np.intp],
 ) -> bool:
-    """Sort again, by score and stably, each run of ``keys`` sharing its high bits in
-    which a row's score is below the one before it (``order`` in place); False, with
-    nothing done, when those runs hold more than :data:`RESORT_SHARE` of the rows."""
+    """Sort again, by score and stably, each run of ``keys`` sharing its high bits that
+    holds a position of ``down`` (a score below the one before it): ``order`` and
+    ``rises`` in place; False, with nothing done, when those runs hold more than
+    :data:`RESORT_SHARE` of the rows."""
     n = keys.shape[0]
     shift = np.uint64(bits)
-    found = []
-    for start in range(1, n, BLOCK_ROWS):
-        at = np.flatnonzero(~_high_bits_change(keys, bits, start)) + start
-        if at.shape[0]:
-            found.append(at[scores[order[at]] < scores[order[at - 1]]])
-    down = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
-    if not down.shape[0]:  # the usual case: no two different scores share high bits
-        return True
     # The run around each such pair: every key with its high bits.
     head = (keys[down] >> shift) << shift
     first, at = np.unique(np.searchsorted(keys, head, side="left"), return_index=True)
@@ -146,6 +149,8 @@ def _resort_shared_high_bits(
     # run's below the next one's), and a run's rows are in row order, which ties keep.
     resorted = np.argsort(scores[order[rows]], kind="stable")
     order[rows] = order[rows[resorted]]
+    inside = rows[np.isin(rows, first, invert=True)]  # a run's first row rises as before
+    rises[inside] = scores[order[inside]] > scores[order[inside - 1]]
     return True
 
 
@@ -178,19 +183,13 @@ def score_ranks(
     """
     packed = _packed_order(scores) if order is None else None
     if order is None:
-        order = packed.order if packed is not None else score_order(scores)
+        order = packed.order if packed is not None else np.argsort(scores, kind="stable")
     n = order.shape[0]
     kind: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
     run: NDArray[np.signedinteger[Any]]
-    if packed is not None:  # new runs where the keys' high bits change, or the scores do
-        new = np.zeros(n, dtype=bool)
-        for start in range(1, n, BLOCK_ROWS):
-            changed = _high_bits_change(packed.keys, packed.bits, start)
-            new[start : start + changed.shape[0]] = changed
-            at = np.flatnonzero(~changed) + start
-            new[at] = scores[order[at]] != scores[order[at - 1]]
-        del packed  # (peak memory: the keys go before the runs' numbers are made)
-        run = np.cumsum(new, dtype=kind)
+    if packed is not None:  # the runs of ties found with the order
+        run = np.cumsum(packed.rises, dtype=kind)
+        del packed
     else:
         run = np.zeros(n, dtype=kind)
         if n:
