@@ -6,14 +6,13 @@ On the wide set (81 joint groups), each stage is the best of ``repeats`` runs:
 * **joint groups** — ``joint_groups`` over the four base attributes;
 * **count table** — ``build_table`` (one pass over the rows);
 * **score sort** — ``score_ranks`` (the only N log N step: one stable sort);
-* **exact ROC AUC** — ``roc_auc_by_group`` for the overall view, and for all 15 attributes
-  ``roc_auc_by_mapped_group`` from the joint codes gathered through the score order once;
+* **exact ROC AUC** — the counting pass's ``exact_aucs``: the overall view, and all 15
+  attributes from the joint codes gathered through the score order once;
 * **average precision** — ``average_precision``;
 * **bootstrap, 1,000 replicates** — ``compute_statistics`` with 1,000 replicates minus
   the same with none (independent of rows: it runs on the count table);
 * **data quality** — ``data_quality`` on a frame of the four attributes (as text), the
-  label and the score (building the frame is not timed).
-
+  label and the score (building the frame is not timed);
 * **references** (no target) — NumPy's own sort of the scores, and one gather of the
   scores through the score order: plain work whose 10M / 1M ratio shows what the
   machine's caches alone do to ten times the rows.
@@ -33,14 +32,9 @@ import pandas as pd
 
 from bench_core import run_suite
 from bench_data import Dataset, config_for
+from signoff.audit._counting import exact_aucs
 from signoff.evidence import build_table, joint_groups, make_grid
-from signoff.metrics import (
-    average_precision,
-    data_quality,
-    roc_auc_by_group,
-    roc_auc_by_mapped_group,
-    score_ranks,
-)
+from signoff.metrics import average_precision, data_quality, score_ranks
 
 __all__ = ["REFERENCES", "STAGES", "stage_times"]
 
@@ -87,11 +81,8 @@ def stage_times(data: Dataset, *, repeats: int) -> dict[str, float]:
     joint = joint_groups(data.attributes)
     ranked = score_ranks(y, scores)
 
-    def auc() -> None:  # as the counting pass does: the joint codes through the order once
-        roc_auc_by_group(y, scores, None, 1, ranked=ranked)
-        ordered = joint.codes[ranked.order]
-        for a in data.attributes:
-            roc_auc_by_mapped_group(ranked, ordered, joint.maps[a.name], a.n_groups)
+    def auc() -> None:  # the counting pass's own
+        exact_aucs(y, scores, ranked, joint, data.attributes)
 
     times = {
         "score grid": _best(lambda: make_grid(scores, threshold=config.threshold), repeats),

@@ -13,15 +13,22 @@ from ..evidence import (
     Attribute,
     CountTable,
     FloatArray,
+    JointGroups,
     View,
     build_table,
     joint_groups,
     make_grid,
     plan_views,
 )
-from ..metrics import average_precision, roc_auc_by_group, roc_auc_by_mapped_group, score_ranks
+from ..metrics import (
+    Ranked,
+    average_precision,
+    roc_auc_by_group,
+    roc_auc_by_mapped_group,
+    score_ranks,
+)
 
-__all__ = ["OVERALL", "Counted", "count_arrays"]
+__all__ = ["OVERALL", "Counted", "count_arrays", "exact_aucs"]
 
 OVERALL = "__overall__"
 
@@ -61,21 +68,27 @@ def count_arrays(
     table = build_table(y, scores, joint.codes, joint.n_groups, grid)
     views = plan_views(attributes, joint, overall=OVERALL)
     ranked = score_ranks(y, scores)
-    exact_auc = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
-    # The joint groups go through the score order once; every attribute's groups are
-    # then read from them through its small map (an attribute's own codes through the
-    # order would be one scattered read of every row per attribute).
-    ordered = joint.codes[ranked.order]
-    # The order is spent: drop it (and the joint codes) before the per-group sums.
-    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
-    maps = joint.maps
+    exact_auc = exact_aucs(y, scores, ranked, joint, attributes)
     del joint
-    exact_auc.update(
-        {
-            a.name: roc_auc_by_mapped_group(ranked, ordered, maps[a.name], a.n_groups)
-            for a in attributes
-        }
-    )
-    del ordered
+    # The order is spent: drop it before average precision's per-run terms.
+    ranked = replace(ranked, order=np.empty(0, dtype=np.intp))
     ap = average_precision(y, scores, ranked=ranked)
     return Counted(table, views, exact_auc, ap)
+
+
+def exact_aucs(
+    y: NDArray[np.int8],
+    scores: FloatArray,
+    ranked: Ranked,
+    joint: JointGroups,
+    attributes: Sequence[Attribute],
+) -> dict[str, FloatArray]:
+    """The exact ROC AUC of every view from the rows in score order: the joint groups go
+    through the order once, and every attribute reads its groups from them through its
+    small map (an attribute's own codes through the order would be one scattered read
+    of every row per attribute)."""
+    exact = {OVERALL: roc_auc_by_group(y, scores, None, 1, ranked=ranked)}
+    ordered = joint.codes[ranked.order]
+    for a in attributes:
+        exact[a.name] = roc_auc_by_mapped_group(ranked, ordered, joint.maps[a.name], a.n_groups)
+    return exact

@@ -241,14 +241,18 @@ def roc_auc_by_mapped_group(
     of consecutive rows at a time, instead of through the permutation of all rows, whose
     scattered reads cost most of the time once the rows outgrow the CPU's caches.
     """
-    key_type = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
-    table: NDArray[np.signedinteger[Any]] = np.asarray(mapping).astype(key_type)
+    table: NDArray[np.signedinteger[Any]] = np.asarray(mapping).astype(_key_type(n_groups))
 
     def codes(part: slice) -> NDArray[np.signedinteger[Any]]:
         groups: NDArray[np.signedinteger[Any]] = table.take(ordered[part])
         return groups
 
     return _auc_in_blocks(ranked, n_groups, codes)
+
+
+def _key_type(n_groups: int) -> type[np.signedinteger[Any]]:
+    """The group codes' type in the per-block sort: two bytes while they fit."""
+    return np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
 
 
 def _auc_in_blocks(
@@ -261,7 +265,7 @@ def _auc_in_blocks(
     n = ranked.y.shape[0]
     if n == 0:
         return np.full(n_groups, np.nan)
-    key_type = np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
+    key_type = _key_type(n_groups)
     seen = np.zeros(n_groups, dtype=np.int64)  # rows of each group in earlier blocks
     positives = np.zeros(n_groups, dtype=np.int64)
     twice_rank_sum = np.zeros(n_groups, dtype=np.int64)  # 2 × Σ mean rank of positives
