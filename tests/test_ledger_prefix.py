@@ -161,10 +161,10 @@ def test_postgresql_reads_the_same_streamed_or_through_a_cursor(
     edit named either way, and the transaction still usable after an early stop."""
     if registry.store.dialect != "postgresql":
         pytest.skip("PostgreSQL's two ways of reading")
-    from signoff.ledger import _blocks
+    from signoff.ledger import _leafcheck
 
     if not chunked:  # as with a libpq before 17
-        monkeypatch.setattr(_blocks, "CHUNKED_ROWS", 10**9)
+        monkeypatch.setattr(_leafcheck, "CHUNKED_ROWS", 10**9)
     size = _populate(registry)
     expected = _independent_leaves(registry.store)
     with registry.store.transaction() as session:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 import test_portfolio
 from signoff.ledger import generate_key, ledger_prefix, parse_checkpoint
+from signoff.ledger._aside import ASIDE_ENV
 
 world = test_portfolio.world  # the seeded portfolio
 
@@ -151,19 +152,37 @@ def _tamper(api: Any, statement: str) -> None:
         conn.exec_driver_sql(statement)
 
 
-@pytest.mark.parametrize("action", ["monitor.window", "audit.attached", "cr.signed"])
+@pytest.mark.parametrize("aside", ["0", "1"])
+@pytest.mark.parametrize(
+    ("action", "edit"),
+    [
+        ("monitor.window", "payload || ' '"),
+        ("audit.attached", "payload || ' '"),
+        ("cr.signed", "payload || ' '"),
+        ("cr.signed", "'{\"broken'"),  # no longer JSON: what parses it fails first
+    ],
+)
 def test_an_edited_event_fails_at_and_the_report_with_the_ledger_error(
-    api: Any, world: Any, run: Any, tmp_path: Path, action: str
+    api: Any,
+    world: Any,
+    run: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+    edit: str,
+    aside: str,
 ) -> None:
     """``--at`` and the report rest on the ledger alone: an event edited in the database
     (here the first of one action, whose payload is read from its text or parsed) is found
-    before anything is computed, exit 5, whether it falls in the period or not."""
+    before anything is computed, exit 5, whether it falls in the period or not — with the
+    leaves checked in the command's process or by a child process beside it."""
+    monkeypatch.setenv(ASIDE_ENV, aside)
     with api.store.engine.connect() as conn:
         seq = conn.exec_driver_sql(
             f"SELECT min(seq) FROM ledger_events WHERE action = '{action}'"
         ).scalar_one()
     assert run("--at", END, "--json").exit_code == 0
-    _tamper(api, f"UPDATE ledger_events SET payload = payload || ' ' WHERE seq = {seq}")
+    _tamper(api, f"UPDATE ledger_events SET payload = {edit} WHERE seq = {seq}")
     edited = f"seq {seq}: the stored event does not match its leaf hash"
     for args in (
         ("--at", END, "--json"),
@@ -176,6 +195,22 @@ def test_an_edited_event_fails_at_and_the_report_with_the_ledger_error(
         assert "Traceback" not in result.output
     assert not (tmp_path / "exec.pdf").exists()
     assert run("--json").exit_code == 0  # the live tables are not the ledger
+
+
+def test_the_check_beside_the_command_changes_no_figure(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--at`` and the report with the leaves checked by a child process print what they
+    print with the check in the command's own process, to the byte."""
+    out = {}
+    for aside in ("0", "1"):
+        monkeypatch.setenv(ASIDE_ENV, aside)
+        at = run("--at", END, "--json")
+        report = run("report", "--period", "2026-06", "-o", str(tmp_path / f"{aside}.html"))
+        assert at.exit_code == report.exit_code == 0, (at.output, report.output)
+        out[aside] = (at.output, (tmp_path / f"{aside}.html").read_bytes())
+    assert out["0"] == out["1"]
+    assert json.loads(out["1"][0])["ledger"]["size"] > 0
 
 
 def _pdf_text(path: Path) -> tuple[str, PdfReader]:

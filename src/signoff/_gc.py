@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["keep_until_exit", "mark_long_lived", "mark_short_lived", "paused_gc"]
+__all__ = ["is_short_lived", "keep_until_exit", "mark_long_lived", "mark_short_lived", "paused_gc"]
 
 _lock = threading.Lock()
 _holders = 0
@@ -50,6 +50,11 @@ def mark_short_lived() -> None:
     script, which ends without tearing down the interpreter: ``signoff.cli._exit``)."""
     global _short_lived
     _short_lived = True
+
+
+def is_short_lived() -> bool:
+    """Whether :func:`mark_short_lived` marked this process (and nothing undid it)."""
+    return _short_lived
 
 
 def mark_long_lived() -> None:

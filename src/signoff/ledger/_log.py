@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from .._canonical import canonical_json
 from ..errors import LedgerVerificationError, NotFound
 from ..store import LedgerEventRow, apply_event, lock_writes, note_append
+from ._leafcheck import EDITED, GAP
 from ._merkle import leaf_hash, root_hash
 from ._writer import WRITER_SIGNATURE, sign_as_writer, writer_statement
 
@@ -45,11 +46,6 @@ NO_EVENT = "ledger event {seq} does not exist; the ledger has {size} event(s)"
 
 #: The largest seq the INTEGER column holds on every supported database.
 MAX_SEQ = 2**31 - 1
-GAP = "seq {seq}: missing — the ledger jumps from {previous} to {found} (an event was deleted)"
-EDITED = (
-    "seq {seq}: the stored event does not match its leaf hash "
-    "(its content was edited, or it was moved from another position)"
-)
 
 
 def timestamp(moment: dt.datetime) -> str:

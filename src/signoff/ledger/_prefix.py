@@ -3,24 +3,27 @@
 Events are appended in time order (``seq`` and ``ts`` grow together), so the ledger
 "at" a moment is a prefix: every event whose ``ts`` is not after it.  Its size and
 Merkle root are what a report computed from that prefix rests on; every leaf of the
-whole ledger is checked first, so an edited event is found before anything is computed.
-The ledger is read once, as plain rows (no ORM objects) in blocks (on PostgreSQL the next
-block arrives while one is checked: :mod:`._blocks`): a pass over two hundred thousand
-events checks each leaf and keeps the prefix's events, their payloads parsed — but for the
-audits and monitoring windows, most of a large ledger, which are parsed when first read.
-A block's events are made only once its leaves are checked; the caller folds them only
-once every leaf of the ledger is.
+whole ledger is checked, so an edited event is found before anything computed from it
+is returned.  The ledger is read once, as plain rows (no ORM objects) in blocks
+(:mod:`._leafcheck`): a pass over two hundred thousand events checks each leaf and keeps
+the prefix's events, their payloads parsed — but for the audits and monitoring windows,
+most of a large ledger, which are parsed when first read.  A block's events are made only
+once its leaves are checked.
+
+In a short-lived command on a machine with a second core, a child process checks the
+leaves instead, in the same view of the database, while this process reads only the
+prefix's rows and folds them (:mod:`._aside`); the prefix's :attr:`~LedgerPrefix.root` is
+then the child's verdict, and a caller's error while folding gives way to the check's
+(use the prefix as a context manager).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from contextlib import closing
-from dataclasses import dataclass
-from json.encoder import encode_basestring
+from types import TracebackType
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
@@ -29,8 +32,10 @@ from sqlalchemy.orm import Session
 from .._gc import paused_gc
 from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
+from ._aside import AsideCheck, aside_wanted
 from ._blocks import BLOCK, Row, ledger_blocks
-from ._log import EDITED, GAP, leaf_hashes, timestamp
+from ._leafcheck import LEDGER, LeafMismatch, block_leaves
+from ._log import leaf_hashes, timestamp
 from ._merkle import root_hash
 from ._peek import LazyAudit, LazyPayload, LazyWindow
 
@@ -52,49 +57,144 @@ class PrefixEvent(NamedTuple):
     payload: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
 class LedgerPrefix:
-    """The first ``size`` events (all of them when read), their root, and when the ledger began."""
+    """The first ``size`` events (all of them when read), their root, and when the ledger began.
 
-    size: int
-    root: bytes
-    events: tuple[PrefixEvent, ...]
-    first_ts: str | None  # the first event's time (None: an empty ledger)
+    Use it as a context manager when folding the events while the check may still run in
+    a child process: an error in the block then gives way to the check's, and the child
+    is ended and reaped on the way out.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        root: bytes | AsideCheck,
+        events: tuple[PrefixEvent, ...],
+        first_ts: str | None,
+    ) -> None:
+        self.size = size
+        self.events = events
+        self.first_ts = first_ts  # the first event's time (None: an empty ledger)
+        self._root = root
+
+    @property
+    def root(self) -> bytes:
+        """The Merkle root of the first :attr:`size` leaves; when a child process checks
+        the leaves, waits for its verdict.
+
+        Raises
+        ------
+        LedgerVerificationError
+            An event of the ledger is missing or no longer matches its leaf hash.
+        """
+        if isinstance(self._root, AsideCheck):
+            self._root = self._root.root(self.size)
+        return self._root
+
+    def __enter__(self) -> LedgerPrefix:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        check = self._root
+        if not isinstance(check, AsideCheck):
+            return
+        if not isinstance(error, Exception):  # done, or interrupted: no verdict awaited
+            check.close()
+            return
+        try:
+            check.settle()  # raises the check's error if an event was edited
+        except LedgerVerificationError as edited:
+            raise edited from error
 
 
 def ledger_prefix(
-    store: Store, *, until: dt.datetime | None = None, events: bool = True
+    store: Store,
+    *,
+    until: dt.datetime | None = None,
+    events: bool = True,
+    aside: bool | None = None,
 ) -> LedgerPrefix:
     """The events appended up to ``until`` (default: all), with the tree head they make.
+
+    ``aside``: whether a child process checks the leaves while the caller folds the
+    events (default: :func:`~._aside.aside_wanted` decides).
 
     Raises
     ------
     LedgerVerificationError
-        An event of the ledger no longer matches its leaf hash, or one is missing.
+        An event of the ledger no longer matches its leaf hash, or one is missing (with
+        the check in a child process: when :attr:`LedgerPrefix.root` is read).
     """
     with paused_gc():  # a million small objects and no cycles: see signoff._gc
-        return _prefix(store, until, events)
+        return _prefix(store, until, events, aside)
 
 
-def _prefix(store: Store, until: dt.datetime | None, events: bool) -> LedgerPrefix:
-    with store.transaction() as session:
-        first_ts = session.scalar(select(LedgerEventRow.ts).where(LedgerEventRow.seq == 1))
-        size = None
-        if until is not None:
-            size = (
-                session.scalar(
-                    select(func.max(LedgerEventRow.seq)).where(
-                        LedgerEventRow.ts <= timestamp(until)
+def _prefix(
+    store: Store, until: dt.datetime | None, events: bool, aside: bool | None
+) -> LedgerPrefix:
+    check: AsideCheck | None = None
+    try:
+        with store.transaction() as session:
+            one_view(store, session)
+            first_ts = session.scalar(select(LedgerEventRow.ts).where(LedgerEventRow.seq == 1))
+            total = session.scalar(select(func.max(LedgerEventRow.seq))) or 0
+            size = total
+            if until is not None:
+                size = (
+                    session.scalar(
+                        select(func.max(LedgerEventRow.seq)).where(
+                            LedgerEventRow.ts <= timestamp(until)
+                        )
                     )
+                    or 0
                 )
-                or 0
-            )
-        if events:
+            if not events:
+                leaves = leaf_hashes(session)
+                return LedgerPrefix(size, root_hash(leaves[:size]), (), first_ts)
+            if size > 0 and (aside if aside is not None else aside_wanted(store, total)):
+                check = AsideCheck.start(store, session, size)
+                if check is not None:
+                    read = _unchecked_events(session, size)
+                    if check.ready():  # the child holds this view: the transaction may end
+                        return LedgerPrefix(size, check, tuple(read), first_ts)
+                    check = None  # it could not start: checked here, in this transaction
             leaves, read = _checked_events(session, size)
-        else:
-            leaves, read = leaf_hashes(session), []
-    size = len(leaves) if size is None else size
+    except BaseException as error:
+        if check is not None and not isinstance(error, Exception):
+            check.close()  # interrupted: no verdict awaited
+        elif check is not None:
+            try:
+                check.settle()  # an edited event explains what failed: its error first
+            except LedgerVerificationError as edited:
+                raise edited from error
+        raise
     return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
+
+
+def one_view(store: Store, session: Session) -> None:
+    """Make every statement of ``session``'s transaction (call before the first) see one
+    view of the database, which a child process can share: SQLite's transactions begin
+    ``IMMEDIATE`` (no commit can come before this one ends); on PostgreSQL this makes it
+    ``REPEATABLE READ`` and read-only, so its snapshot can be exported."""
+    if store.dialect == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+
+
+def _unchecked_events(session: Session, size: int) -> list[PrefixEvent]:
+    """The first ``size`` events as stored, for a child process to check."""
+    read: list[PrefixEvent] = []
+    statement = LEDGER.replace(" ORDER BY", f" WHERE seq <= {int(size)} ORDER BY")
+    with closing(ledger_blocks(session, statement=statement)) as blocks:
+        for rows in blocks:
+            read += _events(rows)
+    return read  # (a gap or an edit among them: the child names it)
 
 
 def _checked_events(
@@ -107,49 +207,17 @@ def _checked_events(
     asks (:class:`LazyPayload`): what the fold needs of them is read from their text."""
     leaves: list[bytes] = []
     kept: list[PrefixEvent] = []
-    s, sha256 = encode_basestring, hashlib.sha256
-    with closing(ledger_blocks(session, block)) as blocks:  # an error: its thread ends here
+    with closing(ledger_blocks(session, block)) as blocks:  # an error: the rest is read
         for rows in blocks:
             first = len(leaves) + 1
-            # each leaf hash as event_bytes and leaf_hash make it, without two calls per event
-            digests = [
-                sha256(
-                    f'\x00{{"action":{s(action)},"actor":{s(actor)},"payload":{payload},'
-                    f'"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'.encode()
-                ).digest()
-                for seq, ts, actor, action, subject, payload, _ in rows
-            ]
-            if not _all_match(rows, digests, first):
-                _raise_first_mismatch(rows, digests, first)
-            leaves += digests
+            try:
+                leaves += block_leaves(rows, first)
+            except LeafMismatch as exc:
+                raise LedgerVerificationError(str(exc)) from None
             wanted = len(rows) if size is None else min(len(rows), size - first + 1)
             if wanted > 0:  # seqs run 1, 2, … without a gap: the prefix is the first rows
                 kept += _events(rows if wanted == len(rows) else rows[:wanted])
     return leaves, kept
-
-
-def _all_match(rows: list[Row], digests: list[bytes], first: int) -> bool:
-    """Whether the block's seqs run on from ``first`` without a gap and every stored leaf
-    hash is the one computed (all compared at once: one string each)."""
-    if [row[0] for row in rows] != list(range(first, first + len(rows))):
-        return False
-    stored = [row[6] for row in rows]
-    try:  # every one 64 characters long, so equal joined means equal one by one
-        return set(map(len, stored)) == {64} and "".join(stored) == b"".join(digests).hex()
-    except TypeError:  # a stored hash that is not text: found row by row
-        return False
-
-
-def _raise_first_mismatch(rows: list[Row], digests: list[bytes], first: int) -> None:
-    """The error for the block's first missing or edited event, in seq order."""
-    for expected, row, digest in zip(range(first, first + len(rows)), rows, digests, strict=True):
-        if row[0] != expected:
-            raise LedgerVerificationError(
-                GAP.format(seq=expected, previous=expected - 1, found=row[0])
-            )
-        if digest.hex() != row[6]:
-            raise LedgerVerificationError(EDITED.format(seq=row[0]))
-    raise AssertionError("a block that failed its check has no mismatch")  # pragma: no cover
 
 
 def _events(rows: list[Row]) -> list[PrefixEvent]:

@@ -16,6 +16,7 @@ from .._gc import keep_until_exit
 from ..errors import ConfigError
 from ..ledger import (
     Checkpoint,
+    LedgerPrefix,
     installation_origin,
     ledger_prefix,
     parse_checkpoint,
@@ -125,6 +126,20 @@ def build_report(
     """The report's bytes and its context (the figures it prints); its checkpoint signed
     with ``private_key``, or ``signed`` elsewhere (the note and its public key)."""
     end, as_of, prefix = _period_prefix(core, period)
+    with prefix:  # folded while a child process may check the leaves (ledger._aside)
+        return _build(core, period, end, as_of, prefix, fmt, private_key, signed)
+
+
+def _build(
+    core: Core,
+    period: str,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    prefix: LedgerPrefix,
+    fmt: Literal["html", "pdf"],
+    private_key: str | None,
+    signed: tuple[str, str] | None,
+) -> tuple[bytes, dict[str, Any]]:
     history: list[tuple[str, dict[str, int]]] = []
     events = list(prefix.events)
     fold = Fold(keep=EVENT_ACTIONS)
@@ -144,15 +159,12 @@ def build_report(
         history.append((label, view.counts()))
     fold.apply(events[position:])
     keep_until_exit(prefix, events, fold)  # a command ends soon: not freed event by event
-    head = LedgerHead(prefix.size, prefix.root.hex())
     since = dt.datetime.strptime(history[0][0], "%Y-%m").replace(tzinfo=dt.UTC)
     audits = fold.audit_rows_since(since)  # the trends count audits from ``since`` on
-    snap = Snapshot(
-        Facts.read(fold, now=as_of, window_cache=windows, audits=audits),
-        rules_in_force(fold, core.artifacts),
-        as_of,
-        head,
-    )
+    facts = Facts.read(fold, now=as_of, window_cache=windows, audits=audits)
+    rules = rules_in_force(fold, core.artifacts)
+    head = LedgerHead(prefix.size, prefix.root.hex())  # the root last: the check's verdict
+    snap = Snapshot(facts, rules, as_of, head)
     final = compute_portfolio(
         snap.facts,
         rules=snap.rules,

@@ -76,17 +76,21 @@ class Portfolio:
         moment = parse_moment(at, field="--at")
         if moment > now:
             raise ConfigError(IN_FUTURE.format(at=moment.isoformat(), now=now.isoformat()))
-        prefix = ledger_prefix(self.core.store, until=moment)
-        if prefix.first_ts is None:
-            raise ConfigError(EMPTY_LEDGER, field="--at")
-        if prefix.size == 0:
-            raise ConfigError(
-                BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts), field="--at"
-            )
-        head = LedgerHead(prefix.size, prefix.root.hex())
-        fold = Fold(prefix.events, keep=EVENT_ACTIONS)
-        keep_until_exit(prefix, fold)  # a command ends soon: not freed event by event
-        yield self._read(fold, moment, head, all_audits)
+        with ledger_prefix(self.core.store, until=moment) as prefix:
+            if prefix.first_ts is None:
+                raise ConfigError(EMPTY_LEDGER, field="--at")
+            if prefix.size == 0:
+                raise ConfigError(
+                    BEFORE_LEDGER.format(at=moment.isoformat(), first=prefix.first_ts),
+                    field="--at",
+                )
+            fold = Fold(prefix.events, keep=EVENT_ACTIONS)
+            keep_until_exit(prefix, fold)  # a command ends soon: not freed event by event
+            facts = Facts.read(fold, now=moment, all_audits=all_audits)
+            rules = rules_in_force(fold, self.core.artifacts)
+            # the root last: a child process may still be checking the leaves (ledger._aside)
+            head = LedgerHead(prefix.size, prefix.root.hex())
+            yield Snapshot(facts, rules, moment, head)
 
     def view(
         self,
