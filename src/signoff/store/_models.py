@@ -169,6 +169,7 @@ class ArtifactRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audits"
+    __table_args__ = (Index(None, "version_id", "id"),)  # a version's audits, its latest
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"))
     results_sha256: Mapped[str] = mapped_column(String(64))

@@ -116,11 +116,12 @@ class PortfolioReads(RegistryReads):
             .join(TeamRow, ModelRow.team_id == TeamRow.id)
             .order_by(AuditRow.id)
         )
-        if latest_only:
+        held = None if stages is None else AuditRow.version_id.in_(_held(stages))
+        if latest_only:  # the latest of the held versions' audits only (not of every version)
             newest = select(func.max(AuditRow.id)).group_by(AuditRow.version_id)
-            query = query.where(AuditRow.id.in_(newest))
-        if stages is not None:
-            query = query.where(AuditRow.version_id.in_(_held(stages)))
+            query = query.where(AuditRow.id.in_(newest if held is None else newest.where(held)))
+        elif held is not None:
+            query = query.where(held)
         return [(AuditRecord(*row[:11]), row[11], row[12]) for row in self._session.execute(query)]
 
     def cr_transitions(self) -> list[CRTransition]:
