@@ -68,9 +68,12 @@ def _cores() -> int:
 def aside_wanted(store: Store, events: int) -> bool:
     """Whether a ledger of ``events`` events is checked in a child process: set by
     :data:`ASIDE_ENV`, else in a short-lived process with a second core and a ledger of
-    at least :data:`MIN_EVENTS` events; never for an in-memory SQLite database."""
+    at least :data:`MIN_EVENTS` events; never for an in-memory SQLite database, nor off
+    POSIX systems."""
     database = store.engine.url.database or ""
     if store.dialect == "sqlite" and (database in ("", ":memory:") or database.startswith("file:")):
+        return False
+    if os.name != "posix":  # the child's answer is awaited with select() on a pipe
         return False
     setting = os.environ.get(ASIDE_ENV, "")
     if setting in ("0", "1"):
