@@ -15,7 +15,7 @@ only the standard library and the driver) while it reads and folds the same rows
   as ``pg_dump --jobs`` does.
 * **Nothing computed is returned unchecked.**  The prefix's root, which everything a
   caller returns cites, is the child's verdict (:meth:`AsideCheck.root`); an error raised
-  while folding an edited event gives way to the check's (:meth:`AsideCheck.settle`).
+  while folding an edited event gives way to the check's (:meth:`AsideCheck.after`).
 * **A child that cannot start changes nothing**: before it holds the snapshot (no free
   connection, no interpreter), this process checks the leaves itself, in the same
   transaction.  One that fails later is a database failure (:class:`StoreError`).
@@ -172,16 +172,23 @@ class AsideCheck:
             raise StoreError(FAILED.format(reason=verdict.get("failed", verdict)))
         return bytes.fromhex(verdict["root"])
 
-    def settle(self) -> None:
-        """After an error in this process: raise the check's error instead if an event was
-        edited (an edited event explains what failed); else return and let the caller's
-        error stand."""
+    def after(self, error: BaseException | None) -> None:
+        """End the check once the caller is done (``error`` None) or failed: after an
+        error, raise the check's instead if an event was edited (an edited event explains
+        what failed), else return and let the caller's stand; interrupted (not an
+        ``Exception``), await no verdict."""
+        if not isinstance(error, Exception):
+            self.close()
+            return
         verdict = self._wait()
-        if "edited" in verdict:
-            raise LedgerVerificationError(verdict["edited"])
-        if "failed" in verdict:  # no verdict: the leaves checked here, in a new transaction
-            with self._store.transaction() as session:
-                leaf_hashes(session)
+        try:
+            if "edited" in verdict:
+                raise LedgerVerificationError(verdict["edited"])
+            if "failed" in verdict:  # no verdict: the leaves checked here, in a new transaction
+                with self._store.transaction() as session:
+                    leaf_hashes(session)
+        except LedgerVerificationError as edited:
+            raise edited from error
 
     def close(self) -> None:
         """End the child (if it still runs) and reap it."""

@@ -100,16 +100,8 @@ class LedgerPrefix:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        check = self._root
-        if not isinstance(check, AsideCheck):
-            return
-        if not isinstance(error, Exception):  # done, or interrupted: no verdict awaited
-            check.close()
-            return
-        try:
-            check.settle()  # raises the check's error if an event was edited
-        except LedgerVerificationError as edited:
-            raise edited from error
+        if isinstance(self._root, AsideCheck):
+            self._root.after(error)  # an error: the check's first if an event was edited
 
 
 def ledger_prefix(
@@ -165,13 +157,8 @@ def _prefix(
                     check = None  # it could not start: checked here, in this transaction
             leaves, read = _checked_events(session, size)
     except BaseException as error:
-        if check is not None and not isinstance(error, Exception):
-            check.close()  # interrupted: no verdict awaited
-        elif check is not None:
-            try:
-                check.settle()  # an edited event explains what failed: its error first
-            except LedgerVerificationError as edited:
-                raise edited from error
+        if check is not None:
+            check.after(error)  # an edited event explains what failed: its error first
         raise
     return LedgerPrefix(size, root_hash(leaves[:size]), tuple(read), first_ts)
 
