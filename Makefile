@@ -81,9 +81,10 @@ typecheck: setup
 	$(BIN)/mypy
 
 # The tests start their own throwaway PostgreSQL (scripts/with-postgres) so the store
-# suite runs on SQLite and PostgreSQL alike.
+# suite runs on SQLite and PostgreSQL alike; the 25 slowest tests are listed at the end,
+# so every CI log shows where the suite's time goes.
 test: lint typecheck browser-deps java-deps
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest --durations=25
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
