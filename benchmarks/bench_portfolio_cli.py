@@ -6,8 +6,9 @@ also pays for starting Python and importing signoff, SQLAlchemy and NumPy. This 
 command as its own process on a registry ``bench_portfolio.py --template`` built (copied
 first when it is a SQLite file, so the template stays as built) and prints, median of
 ``--repeats``, the wall clock and the process's CPU seconds (user + system, from
-``getrusage``), next to ``signoff --version`` (the start-up floor), from compiled
-bytecode as an installed signoff runs (a warm-up run writes it).
+``getrusage``: with ``--at`` and the report, the leaf check's child process too — see
+``signoff.ledger._aside``), next to ``signoff --version`` (the start-up floor), from
+compiled bytecode as an installed signoff runs (a warm-up run writes it).
 
     .venv/bin/python benchmarks/bench_portfolio.py --template /tmp/bench500   # build once
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500

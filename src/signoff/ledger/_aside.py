@@ -11,7 +11,7 @@ only the standard library and the driver) while it reads and folds the same rows
   process's sees.  SQLite: every transaction here begins ``IMMEDIATE``, so this one holds
   the write lock, and it ends only once the child has begun reading — no commit can come
   between.  PostgreSQL: this transaction is ``REPEATABLE READ`` and exports its snapshot
-  (``pg_export_snapshot``), which the child's imports (``SET TRANSACTION SNAPSHOT``) —
+  (``pg_export_snapshot``), which the child imports (``SET TRANSACTION SNAPSHOT``) —
   as ``pg_dump --jobs`` does.
 * **Nothing computed is returned unchecked.**  The prefix's root, which everything a
   caller returns cites, is the child's verdict (:meth:`AsideCheck.root`); an error raised
