@@ -31,6 +31,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -96,9 +97,10 @@ def _job(store: Store, session: Session, size: int) -> dict[str, Any]:
 class AsideCheck:
     """A child process checking every leaf of the ledger as this transaction sees it."""
 
-    def __init__(self, store: Store, process: subprocess.Popen[str]) -> None:
+    def __init__(self, store: Store, process: subprocess.Popen[str], errors: IO[bytes]) -> None:
         self._store = store
         self._process = process
+        self._errors = errors  # the child's stderr: a file, so it can never block on it
         self._verdict: dict[str, Any] | None = None
 
     @classmethod
@@ -106,15 +108,17 @@ class AsideCheck:
         """Start the child for the root of the first ``size`` leaves (call within the
         transaction, then :meth:`ready` before it ends); None: no process could start."""
         job = json.dumps(_job(store, session, size))
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 — closed with the child (close())
         try:
             process = subprocess.Popen(  # this interpreter, our own module
                 [sys.executable, "-c", BOOT, str(Path(__file__).parent)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=errors,
                 text=True,
             )
         except OSError:
+            errors.close()
             return None
         assert process.stdin is not None
         try:
@@ -122,7 +126,7 @@ class AsideCheck:
             process.stdin.close()
         except OSError:  # it ended at once (BrokenPipeError): ready() says so
             pass
-        return cls(store, process)
+        return cls(store, process, errors)
 
     def _line(self, timeout: float | None = None) -> dict[str, Any]:
         stream: IO[str] | None = self._process.stdout
@@ -132,11 +136,14 @@ class AsideCheck:
         line = stream.readline()
         if not line:
             self._process.wait()
-            assert self._process.stderr is not None
-            last = (self._process.stderr.read().strip().splitlines() or ["no output"])[-1]
-            return {"failed": f"it ended ({self._process.returncode}): {last}"}
-        message: dict[str, Any] = json.loads(line)
-        return message
+            self._errors.seek(0)
+            said = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+            return {"failed": f"it ended ({self._process.returncode}): {(said or ['-'])[-1]}"}
+        try:
+            message: dict[str, Any] = json.loads(line)
+        except ValueError:
+            return {"failed": f"an answer that is not its own: {line.strip()[:80]!r}"}
+        return message if isinstance(message, dict) else {"failed": repr(message)[:80]}
 
     def ready(self) -> bool:
         """Whether the child holds this transaction's view (call before it ends); False:
@@ -195,6 +202,6 @@ class AsideCheck:
         if self._process.poll() is None and self._verdict is None:
             self._process.kill()
         self._process.wait()
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._errors.close()
