@@ -34,7 +34,7 @@ from ..errors import LedgerVerificationError
 from ..store import LedgerEventRow, Store
 from ._aside import AsideCheck, aside_wanted
 from ._blocks import BLOCK, Row, ledger_blocks
-from ._leafcheck import LEDGER, LeafMismatch, block_leaves
+from ._leafcheck import LEDGER_UPTO, LeafMismatch, block_leaves
 from ._log import leaf_hashes, timestamp
 from ._merkle import root_hash
 from ._peek import LazyAudit, LazyPayload, LazyWindow
@@ -177,8 +177,7 @@ def one_view(store: Store, session: Session) -> None:
 def _unchecked_events(session: Session, size: int) -> list[PrefixEvent]:
     """The first ``size`` events as stored, for a child process to check."""
     read: list[PrefixEvent] = []
-    statement = LEDGER.replace(" ORDER BY", f" WHERE seq <= {int(size)} ORDER BY")
-    with closing(ledger_blocks(session, statement=statement)) as blocks:
+    with closing(ledger_blocks(session, statement=LEDGER_UPTO.format(size=size))) as blocks:
         for rows in blocks:
             read += _events(rows)
     return read  # (a gap or an edit among them: the child names it)
