@@ -8,7 +8,7 @@ the same computation on the result, citing the tree size and root of that ledger
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,10 +54,17 @@ class Portfolio:
         self.core = core
 
     def _read(
-        self, repo: FactSource, now: dt.datetime, head: LedgerHead, all_audits: bool
+        self,
+        repo: FactSource,
+        now: dt.datetime,
+        head: Callable[[], LedgerHead],
+        all_audits: bool,
     ) -> Snapshot:
+        """The facts and rules, then the ledger head (last: as of a date, a child process
+        may still be checking the leaves the head's root rests on — ledger._aside)."""
         facts = Facts.read(repo, now=now, all_audits=all_audits)
-        return Snapshot(facts, rules_in_force(repo, self.core.artifacts), now, head)
+        rules = rules_in_force(repo, self.core.artifacts)
+        return Snapshot(facts, rules, now, head())
 
     @contextmanager
     def snapshot(
@@ -71,7 +78,7 @@ class Portfolio:
         now = self.core.clock()
         if at is None:
             with self.core.read() as repo:
-                yield self._read(repo, now, LedgerHead(repo.ledger_size()), all_audits)
+                yield self._read(repo, now, lambda: LedgerHead(repo.ledger_size()), all_audits)
             return
         moment = parse_moment(at, field="--at")
         if moment > now:
@@ -86,11 +93,9 @@ class Portfolio:
                 )
             fold = Fold(prefix.events, keep=EVENT_ACTIONS)
             keep_until_exit(prefix, fold)  # a command ends soon: not freed event by event
-            facts = Facts.read(fold, now=moment, all_audits=all_audits)
-            rules = rules_in_force(fold, self.core.artifacts)
-            # the root last: a child process may still be checking the leaves (ledger._aside)
-            head = LedgerHead(prefix.size, prefix.root.hex())
-            yield Snapshot(facts, rules, moment, head)
+            yield self._read(
+                fold, moment, lambda: LedgerHead(prefix.size, prefix.root.hex()), all_audits
+            )
 
     def view(
         self,
