@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 import signoff
-from signoff.cli import app
+from signoff.cli import app_for
 from signoff.demo import write_demo_project
 
 
@@ -65,7 +65,8 @@ def cli() -> Callable[..., object]:
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None) -> object:
-        return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        # as the console script runs it: only the named command is built
+        return runner.invoke(app_for(list(args)), list(args), env=env, catch_exceptions=False)
 
     return invoke
 

@@ -267,12 +267,12 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RemoteRunner
     """The tests' ``cli`` runner, in remote mode against a live server."""
     from typer.testing import CliRunner
 
-    from signoff.cli import app
+    from signoff.cli import app_for
 
     runner = CliRunner()
 
     def local(*args: str, env: dict[str, str] | None = None) -> Any:
-        return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return runner.invoke(app_for(list(args)), list(args), env=env, catch_exceptions=False)
 
     with contextlib.ExitStack() as stack:
         postgres = None

@@ -4,8 +4,54 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
 
 from signoff import __version__
+from signoff.cli import app, app_for
+
+_WHOLE: Any = typer.main.get_command(app)  # a group (Typer's own copy of Click's)
+
+
+def _shape(command: Any) -> tuple[Any, ...]:
+    """A command as its user meets it: name, help, each parameter and every subcommand."""
+    params = [
+        (p.name, p.opts, p.secondary_opts, p.required, repr(p.default), getattr(p, "help", None))
+        for p in command.params
+    ]
+    below = getattr(command, "commands", {})
+    return (
+        command.name,
+        command.help,
+        command.hidden,
+        params,
+        [_shape(below[n]) for n in sorted(below)],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(_WHOLE.commands))
+def test_the_command_built_alone_is_the_command_built_with_all(name: str):
+    """The console script builds only the command it runs (``app_for``): that command, its
+    options, subcommands and help must be exactly those of the whole application."""
+    alone: Any = typer.main.get_command(app_for([name, "--help"]))
+    assert list(alone.commands) == [name]
+    assert _shape(alone.commands[name]) == _shape(_WHOLE.commands[name])
+    assert _shape(alone)[:4] == _shape(_WHOLE)[:4]  # the root: its help and --version
+
+
+def test_the_whole_application_answers_what_names_no_command():
+    assert app_for([]) is app
+    assert app_for(["--help"]) is app
+    assert app_for(["portfolo"]) is app  # Click's "No such command" and its suggestion
+    assert typer.main.get_command(app_for(["--version"])).params[0].name == "version"
+
+
+def test_a_mistyped_command_is_suggested(cli):
+    result = cli("portfolo")
+    assert result.exit_code == 2
+    assert "Did you mean 'portfolio'?" in result.output
 
 
 def test_version(cli):

@@ -12,11 +12,11 @@ from . import _monitor, _monitor_views, _portfolio, _regulatory, _server  # noqa
 from . import _tokens, _writer_key, _remote  # noqa: F401
 
 # isort: on
-from ._app import app, run
+from ._app import app, app_for, run
 from ._app import short_lived_process as _short_lived_process
 from ._exit import exit_now as _exit_now
 
-__all__ = ["app", "console", "main", "run"]
+__all__ = ["app", "app_for", "console", "main", "run"]
 
 
 def main() -> None:
