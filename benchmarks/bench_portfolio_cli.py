@@ -18,6 +18,8 @@ compiled bytecode as an installed signoff runs (a warm-up run writes it).
         --server http://127.0.0.1:8000 --token $READ_TOKEN   # the thin client of `serve`
     .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 \
         --src ../wt-branch/src   # the console script, importing another checkout's signoff
+    .venv/bin/python benchmarks/bench_portfolio_cli.py --template /tmp/bench500 \
+        --instructions   # also each command's instructions (valgrind; see instructions.py)
 
 The commands run on today's clock, so the live table's statuses differ from the in-process
 benchmark's (which moves the template's clock); ``--at`` and the report use the same date
@@ -38,6 +40,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import instructions
 
 SIGNOFF = Path(sys.executable).with_name("signoff")
 TARGETS = {"portfolio": 1.0, "portfolio --at": 2.0, "portfolio report (pdf)": 5.0}
@@ -77,7 +81,15 @@ def main() -> None:
         help="run the console script on this source tree's signoff (PYTHONPATH), e.g. a "
         "worktree's src/ (default: the one this venv has installed)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each command's instructions once under valgrind's callgrind, its "
+        "child processes included: the work, whatever the machine's load (slow: ~50x)",
+    )
     args = parser.parse_args()
+    if args.instructions and not instructions.available():
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
     meta = json.loads((args.template / "meta.json").read_text())
     clock = dt.datetime.fromisoformat(meta["clock"]) + dt.timedelta(days=40)
     at, period = (clock - dt.timedelta(days=20)).date().isoformat(), clock.strftime("%Y-%m")
@@ -131,7 +143,11 @@ def main() -> None:
             target = TARGETS.get(name)
             verdict = "" if target is None else f"target ≤ {target:.0f} s   "
             verdict += "" if target is None else ("PASS" if wall <= target else "FAIL")
-            print(f"{name:30s} {wall:8.3f} s (CPU {cpu:.3f} s)   {verdict}")
+            counted = ""
+            if args.instructions:
+                ir = instructions.count([str(SIGNOFF), *argv], env)
+                counted = f"{ir / 1e6:9,.0f} M instr.   "
+            print(f"{name:30s} {wall:8.3f} s (CPU {cpu:.3f} s)   {counted}{verdict}")
         print(f"{os.getloadavg()[0]:.1f} load average at the end")
     finally:
         shutil.rmtree(work, ignore_errors=True)
