@@ -174,7 +174,7 @@ def test_the_console_script_entry_point_also_exits_70(monkeypatch: pytest.Monkey
     def broken(**kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_app, "app", broken)
+    monkeypatch.setattr(_app, "app_for", lambda argv: broken)  # the app run() builds
     with pytest.raises(SystemExit) as caught:
         _app.run(["metrics"])
     assert caught.value.code == 70
