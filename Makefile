@@ -82,9 +82,15 @@ typecheck: setup
 
 # The tests start their own throwaway PostgreSQL (scripts/with-postgres) so the store
 # suite runs on SQLite and PostgreSQL alike; the 25 slowest tests are listed at the end,
-# so every CI log shows where the suite's time goes.
+# so every CI log shows where the suite's time goes. pytest-xdist runs them on
+# TEST_WORKERS processes (CI has two cores; `make test TEST_WORKERS=0` runs one), a whole
+# file to a worker (--dist loadfile) so module-scoped fixtures (Spark sessions, a Spark
+# cluster) start once; the files that take minutes first (tests/conftest.py's
+# LONGEST_FIRST; --no-loadscope-reorder keeps that order).
+TEST_WORKERS ?= 2
+
 test: lint typecheck browser-deps java-deps
-	scripts/with-postgres $(BIN)/pytest --durations=25
+	scripts/with-postgres $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

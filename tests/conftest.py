@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -17,8 +18,52 @@ import yaml
 from typer.testing import CliRunner
 
 import signoff
-from signoff.cli import app_for
 from signoff.demo import write_demo_project
+
+# Before signoff's consoles are made (the first import of signoff.cli, after this file):
+# pytest-xdist starts its workers with the controller's C-level environment, where GNU
+# readline (which pytest imports) has set COLUMNS=80 and LINES=24 for want of a terminal.
+# A console made with COLUMNS set keeps that width, whatever COLUMNS a test then gives a
+# command. So the controller (or a plain run) hands its own view of the two to the
+# workers, which take it.
+_TERMINAL = ("COLUMNS", "LINES")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _outer = json.loads(os.environ.get("SIGNOFF_TEST_TERMINAL", "{}"))
+    for _name in _TERMINAL:
+        if _outer.get(_name) is None:
+            os.environ.pop(_name, None)
+        else:
+            os.environ[_name] = _outer[_name]
+else:
+    os.environ["SIGNOFF_TEST_TERMINAL"] = json.dumps({n: os.environ.get(n) for n in _TERMINAL})
+
+
+#: The files that take minutes (Spark sessions and a Spark cluster, schemathesis, racing
+#: processes, the browser; measured with ``--durations``), longest first. Under pytest-xdist
+#: they are handed out before the rest (``make test`` runs ``--dist loadfile
+#: --no-loadscope-reorder``), so no worker is left running one of them alone at the end.
+#: Only the order changes; a file missing from the list runs after these.
+LONGEST_FIRST = (
+    "test_spark_engine.py",
+    "test_spark_cluster.py",
+    "test_attack_races.py",
+    "test_spark_monitor.py",
+    "test_server_schema.py",
+    "test_spark_uri.py",
+    "test_ledger.py",
+    "test_server_access.py",
+    "test_monitor_reference_audit.py",
+    "test_server_browser.py",
+    "test_remote_workflow_cli.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files of :data:`LONGEST_FIRST` first (a stable sort)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,6 +71,24 @@ def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     """signoff's cache (skops' trusted types) in a session folder, never the user's own."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SIGNOFF_CACHE_DIR", str(tmp_path_factory.mktemp("signoff-cache")))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under pytest-xdist, each worker's temporary files (``tempfile``, and ``TMPDIR`` for
+    the processes it starts) in a folder of its own: DuckDB names its spill files the same
+    in every process (``duckdb_temp_storage-0.tmp``) and removes them all from the folder
+    when it closes, so two workers spilling to one ``/tmp`` would corrupt each other's."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    import tempfile
+
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", folder)
+        patch.setattr(tempfile, "tempdir", folder)
         yield
 
 
@@ -62,6 +125,8 @@ def edit_config() -> Callable[[Path, Callable[[dict], None]], Path]:
 @pytest.fixture
 def cli() -> Callable[..., object]:
     """Run the signoff CLI in-process; returns the click Result."""
+    from signoff.cli import app_for
+
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None) -> object:
@@ -74,7 +139,12 @@ def cli() -> Callable[..., object]:
 # --- registry databases: the same store suite on SQLite and PostgreSQL ----------------
 
 POSTGRES_URL = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
-_TEMPLATE = "signoff_template"
+#: The migrated template database, one per pytest-xdist worker (``gw0``, ``gw1``…): two
+#: workers would drop and create the same one, and PostgreSQL refuses ``CREATE DATABASE …
+#: TEMPLATE`` while another session is connected to it. Without xdist: ``signoff_template``.
+_TEMPLATE = "signoff_template" + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 
 @pytest.fixture(scope="session")

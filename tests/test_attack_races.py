@@ -196,7 +196,7 @@ def fresh_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[
     if kind == "sqlite":
         yield [f"sqlite:///{tmp_path / f'r{n}.db'}" for n in range(ROUNDS)]
         return
-    request.getfixturevalue("postgres_template")
+    template = request.getfixturevalue("postgres_template")
     from sqlalchemy import create_engine, text
 
     assert POSTGRES_URL is not None
@@ -204,7 +204,7 @@ def fresh_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for name in names:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE signoff_template"))
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     try:
         yield [POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}" for name in names]
     finally:

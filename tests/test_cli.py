@@ -62,7 +62,8 @@ def test_version(cli):
 
 def test_audit_writes_results_and_manifest(cli, demo: Path, tmp_path: Path):
     out = tmp_path / "out"
-    result = cli("audit", str(demo / "audit.yaml"), "--output", str(out))
+    # wide enough that the path is never folded (its length is the temporary folder's)
+    result = cli("audit", str(demo / "audit.yaml"), "--output", str(out), env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Performance and calibration" in result.stdout
     assert "Fairness by protected attribute" in result.stdout

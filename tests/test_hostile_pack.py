@@ -434,12 +434,13 @@ def test_a_name_listed_twice_and_an_output_folder_are_refused(
 
 def test_markup_in_paths_is_printed_as_written(anchored: dict[str, Path], tmp_path: Path):
     target = tmp_path / "[/]" / "[bold].zip"
-    result = _run("pack", "out", "-o", str(target), cwd=anchored["demo"])
+    wide = {"COLUMNS": "200"}  # the paths never folded (their length is the temporary folder's)
+    result = _run("pack", "out", "-o", str(target), cwd=anchored["demo"], env=wide)
     assert result.exit_code == 0, result.output
     assert f"Wrote {target}" in " ".join(result.output.split())
     keys = tmp_path / "[red]"
     keys.mkdir()
-    made = _run("ledger", "keygen", "acme", "--out", str(keys / "k"))
+    made = _run("ledger", "keygen", "acme", "--out", str(keys / "k"), env=wide)
     assert made.exit_code == 0, made.output
     assert f"private key: {keys / 'k'}.key" in " ".join(made.output.split())
 

@@ -40,8 +40,9 @@ def test_inventory_xlsx_remotely_is_the_local_workbook(world, cli, tmp_path: Pat
     url, api, _ = world
     remote, local = _envs(url, api, tmp_path)
     there, here = tmp_path / "there.xlsx", tmp_path / "here.xlsx"
-    sent = cli("inventory", "export", "--format", "xlsx", "-o", str(there), env=remote)
-    made = cli("inventory", "export", "--format", "xlsx", "-o", str(here), env=local)
+    wide = {"COLUMNS": "200"}  # the paths never folded (their length is the temporary folder's)
+    sent = cli("inventory", "export", "--format", "xlsx", "-o", str(there), env=remote | wide)
+    made = cli("inventory", "export", "--format", "xlsx", "-o", str(here), env=local | wide)
     assert sent.exit_code == made.exit_code == 0, sent.output
     assert sent.stderr.replace(str(there), "F") == made.stderr.replace(str(here), "F")
     assert f"wrote {len(api.registry.list_models())} model(s)" in sent.stderr
@@ -221,7 +222,8 @@ def test_portfolio_import_remotely_all_or_nothing_with_local_errors(world, cli, 
         ("fraud", True), ("legacy-pd", False)]  # fmt: skip
     # the table names each record and its line, as locally
     path2 = _log(tmp_path / "more.jsonl", old | {"timestamp": "2026-03-01"})
-    shown = cli("portfolio", "import", str(path2), env=remote)
+    # wide enough that the path is never folded (its length is the temporary folder's)
+    shown = cli("portfolio", "import", str(path2), env=remote | {"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     row = next(x for x in shown.stdout.splitlines() if " fraud " in x)
     cells = [c.strip() for c in row.strip("│ ").split("│")]
