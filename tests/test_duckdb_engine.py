@@ -423,3 +423,33 @@ def test_bunched_scores_and_both_rank_sum_paths(tmp_path: Path) -> None:
         chosen = np.isin(rows, mine)
         expected = roc_auc_score(labels[chosen], s[rows][chosen])
         assert dense.auc()[group] == pytest.approx(expected, abs=1e-12)
+
+
+def test_each_connection_spills_to_a_folder_of_its_own_removed_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Two processes spilling to one folder share DuckDB's spill file names, and the first
+    to close removes the other's files: each connection gets its own folder, which DuckDB
+    creates when it spills and removes when the connection closes."""
+    import tempfile
+
+    from signoff.engines import duckdb_connect
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first, second = duckdb_connect(), duckdb_connect()
+    folders = [
+        Path(c.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+        for c in (first, second)
+    ]
+    assert folders[0] != folders[1]
+    assert all(f.parent == tmp_path for f in folders)
+    first.execute("SET memory_limit = '40MB'")
+    spilled = first.execute(
+        "SELECT count(*) FROM (SELECT x FROM range(10000000) t(x) ORDER BY x * 7 % 1000003)"
+    ).fetchone()
+    assert spilled == (10_000_000,)
+    assert folders[0].is_dir()  # the one that spilled
+    assert not folders[1].exists()
+    first.close()
+    second.close()
+    assert list(tmp_path.iterdir()) == []
