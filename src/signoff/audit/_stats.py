@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..config import AuditConfig
-from ..evidence import Attribute, FloatArray, replicate_tables, view_table
+from ..evidence import Attribute, FloatArray, Step, pipelined, replicate_steps, view_table
 from ..metrics import reliability, shift_scenarios
 from ._counting import OVERALL, Counted, count_arrays
 from ._evaluate import Joined, Partial, Values, evaluate, finish, joined, layout, partial, split
@@ -107,9 +107,15 @@ def summarise(
     parts: list[Partial] = []
     done = 0
     rng = np.random.default_rng(seed)
-    for chunk in replicate_tables(table, replicates=replicates, rng=rng, views=views):
-        parts.append(partial(chunk, views))
-        done += chunk.size
+
+    def evaluated(step: Step) -> tuple[Partial, int]:
+        chunk = step()
+        return partial(chunk, views), chunk.size
+
+    steps = replicate_steps(table, replicates=replicates, rng=rng, views=views)
+    for part, size in pipelined(steps, evaluated):  # draws here, evaluation beside
+        parts.append(part)
+        done += size
         if progress is not None:
             progress("bootstrap", done, replicates)
 

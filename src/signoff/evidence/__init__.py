@@ -21,7 +21,16 @@ from ._grid import (
 from ._groups import Attribute, add_intersections, compact, encode_attribute, encode_attributes
 from ._joint import JointGroups, joint_groups
 from ._kernel import loaded as compiled_kernels
-from ._replicates import Mode, choose_mode, coarse_grid, coarse_table, replicate_tables
+from ._pipeline import THREADS_ENV, pipelined
+from ._replicates import (
+    Mode,
+    Step,
+    choose_mode,
+    coarse_grid,
+    coarse_table,
+    replicate_steps,
+    replicate_tables,
+)
 from ._table import LOG_LOSS_EPS, CountTable, FloatArray, build_table, log_loss_terms
 from ._views import View, plan_views, view_counts, view_table
 
@@ -32,6 +41,7 @@ __all__ = [
     "SCORES_NOT_NUMERIC",
     "SCORES_RANGE",
     "TARGET_NULLS",
+    "THREADS_ENV",
     "Attribute",
     "CountTable",
     "FloatArray",
@@ -39,6 +49,7 @@ __all__ = [
     "Mode",
     "Replicates",
     "ScoreGrid",
+    "Step",
     "View",
     "add_intersections",
     "binary_labels",
@@ -57,10 +68,12 @@ __all__ = [
     "log_loss_terms",
     "make_grid",
     "make_grid_from_order",
+    "pipelined",
     "plan_views",
     "quantile_ranks",
     "quantiles_from_order",
     "raw_fine",
+    "replicate_steps",
     "replicate_tables",
     "validate_scores",
     "view_counts",

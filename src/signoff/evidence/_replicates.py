@@ -16,7 +16,8 @@ evaluating a replicate cheap; the draws themselves are :func:`bootstrap_counts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from types import ModuleType
 from typing import Literal
 
@@ -31,9 +32,20 @@ from ._marginals import plan_marginals, view_sums
 from ._table import CountTable, FloatArray
 from ._views import View, view_counts, view_counts_shared, view_table
 
-__all__ = ["Mode", "Replicates", "choose_mode", "coarse_grid", "coarse_table", "replicate_tables"]
+__all__ = [
+    "Mode",
+    "Replicates",
+    "Step",
+    "choose_mode",
+    "coarse_grid",
+    "coarse_table",
+    "replicate_steps",
+    "replicate_tables",
+]
 
 Mode = Literal["joint", "views"]
+#: One chunk of replicates, drawn: calling it builds the rest (:func:`replicate_steps`).
+Step = Callable[[], Replicates]
 
 
 def _starts(grid: ScoreGrid) -> NDArray[np.intp]:
@@ -72,6 +84,21 @@ def _stack(n: FloatArray, means: list[FloatArray], starts: NDArray[np.intp], k: 
     return stacked
 
 
+def _joint_stacked(
+    n: FloatArray,
+    means: list[FloatArray],
+    starts: NDArray[np.intp],
+    bins: int,
+    grid: ScoreGrid,
+) -> Replicates:
+    """A joint replicate chunk without views: its fine counts and coarse sums stacked."""
+    return Replicates(_stack(n, means, starts, grid.n_bins), bins, starts, grid)
+
+
+def _ready(replicates: Replicates) -> Replicates:
+    return replicates
+
+
 def _means(table: CountTable) -> list[FloatArray]:
     full = table.n > 0
     return [
@@ -104,7 +131,7 @@ def _compiled(
     chunk: int | None,
     views: Sequence[View],
     jit: ModuleType,
-) -> Iterator[Replicates]:
+) -> Iterator[Step]:
     """Joint mode through the compiled kernels: the same draws, stacks and view sums as
     :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`."""
     setup = _joint_setup(table, replicates, chunk)
@@ -115,14 +142,18 @@ def _compiled(
     means = np.stack(_means(table)).reshape(3, groups * 2, b)
     sampler = CellSampler(table.n)
     plan = plan_marginals(views, groups)
-    for start in range(0, replicates, chunk):
-        size = min(chunk, replicates - start)
-        x = sampler.draw_nonzero(size, rng, jit)
+
+    def build(x: NDArray[np.integer]) -> Replicates:
+        size = x.shape[0]
         stacked = np.empty((size, groups * 2, b + 4 * grid.n_bins))
         jit.stack(x, sampler.nonzero, means, starts, stacked)
         stacked = stacked.reshape(size, groups, 2, -1)
         by_view = view_sums(stacked, views, plan, jit) if views else None
-        yield Replicates(stacked, b, starts, grid, by_view, coarse_counts=True)
+        return Replicates(stacked, b, starts, grid, by_view, coarse_counts=True)
+
+    for start in range(0, replicates, chunk):
+        x = sampler.draw_nonzero(min(chunk, replicates - start), rng, jit)
+        yield partial(build, x)
 
 
 def _numpy_joint(
@@ -131,7 +162,7 @@ def _numpy_joint(
     rng: np.random.Generator,
     chunk: int | None,
     views: Sequence[View],
-) -> Iterator[Replicates]:
+) -> Iterator[Step]:
     """Joint mode on NumPy, for the views given: the same draws and the same sums as
     :func:`bootstrap_counts`, :func:`_stack` and :func:`~._views.view_counts_shared`, in
     the layout that is cheap to evaluate.  Each view sums two arrays: the coarse columns
@@ -148,8 +179,8 @@ def _numpy_joint(
     k = grid.n_bins
     means = _means(table)
     sampler = CellSampler(table.n)
-    for start in range(0, replicates, chunk):
-        n = sampler.draw(min(chunk, replicates - start), rng)  # (size, J, 2, B)
+
+    def build(n: FloatArray) -> Replicates:
         coarse = np.empty((*n.shape[:-1], 4 * k))
         product = np.empty_like(n)
         for i, mean in enumerate(means):
@@ -164,7 +195,7 @@ def _numpy_joint(
         for b in range(1, bins):  # one vector addition per bin
             below[:, b] += below[:, b - 1]
         by_rank = view_counts_shared(ranked.reshape(joint, 2, bins * size), views)
-        yield Replicates(
+        return Replicates(
             coarse,
             0,
             starts,
@@ -173,6 +204,9 @@ def _numpy_joint(
             coarse_counts=True,
             ranking={name: a.reshape(-1, 2, bins, size) for name, a in by_rank.items()},
         )
+
+    for start in range(0, replicates, chunk):
+        yield partial(build, sampler.draw(min(chunk, replicates - start), rng))  # (size, J, 2, B)
 
 
 def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
@@ -192,7 +226,29 @@ def replicate_tables(
     views: Sequence[View] = (),
     mode: Mode | Literal["auto"] = "auto",
 ) -> Iterator[Replicates]:
-    """Bootstrap replicates of ``table``, a chunk at a time, as :class:`Replicates`.
+    """Bootstrap replicates of ``table``, a chunk at a time, as :class:`Replicates`
+    (:func:`replicate_steps`, each step taken at once)."""
+    for step in replicate_steps(
+        table, replicates=replicates, rng=rng, chunk=chunk, views=views, mode=mode
+    ):
+        yield step()
+
+
+def replicate_steps(
+    table: CountTable,
+    *,
+    replicates: int,
+    rng: np.random.Generator,
+    chunk: int | None = None,
+    views: Sequence[View] = (),
+    mode: Mode | Literal["auto"] = "auto",
+) -> Iterator[Step]:
+    """Bootstrap replicates of ``table``, a chunk at a time, as steps that build its
+    :class:`Replicates`: each chunk is drawn (every use of ``rng``) as the iterator
+    advances, and the rest of its work — stacks, coarse sums, the views' sums — waits
+    for its step to be called, which another thread may do (:func:`pipelined`) while
+    this one draws the next chunk.  The draws come in the same order either way, so
+    the replicates are the same.
 
     ``joint`` mode draws every fine cell of the joint table (:func:`bootstrap_counts`);
     the coarse sums equal :func:`coarse_table` of the replicate's fine table.  ``views``
@@ -219,7 +275,7 @@ def replicate_tables(
             return
         means = _means(table)
         for n in bootstrap_counts(table, replicates=replicates, rng=rng, chunk=chunk):
-            yield Replicates(_stack(n, means, starts, k), b, starts, grid)
+            yield partial(_joint_stacked, n, means, starts, b, grid)
         return
     if not np.any(table.n) or replicates == 0:
         return
@@ -261,4 +317,4 @@ def replicate_tables(
             ]
             n = np.concatenate(parts, axis=-1).astype(np.float64)
             by_view[view.name] = _stack(n, view_means[view.name], starts, k)
-        yield Replicates(drawn, b, starts, grid, by_view)
+        yield partial(_ready, Replicates(drawn, b, starts, grid, by_view))  # drawn per view
