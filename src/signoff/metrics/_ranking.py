@@ -53,14 +53,16 @@ def score_order(scores: FloatArray) -> NDArray[np.intp]:
 
 
 class _Packed(NamedTuple):
-    """The rows sorted by score: the row order (stable), and where the score rises from
-    the row before (False at the first row): the runs of tied scores."""
+    """The rows sorted by score: the row order (stable), where the score rises from the
+    row before (False at the first row): the runs of tied scores; and the labels in that
+    order when they rode in the keys (None: gather them through the order)."""
 
     order: NDArray[np.intp]
     rises: NDArray[np.bool_]
+    labels: NDArray[np.int8] | None = None
 
 
-def _packed_order(scores: FloatArray) -> _Packed | None:
+def _packed_order(scores: FloatArray, y: NDArray[np.int8] | None = None) -> _Packed | None:
     """The stable order by score through one sort of 64-bit integers (None: fewer than
     two rows, a NaN, or too many runs to sort again).
 
@@ -71,23 +73,39 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
     bits — for the ties, and for pairs out of order; only the runs of keys holding one
     are sorted again by score (stably) — or, when those runs hold more than
     :data:`RESORT_SHARE` of the rows, None: NumPy's argsort then does it all.
+
+    Labels ``y`` of 0 and 1 ride in the lowest bit, below the row number (which alone
+    orders rows of equal high bits): the sorted keys then hold the labels in score
+    order, and no gather of the labels through the order is needed — a gather whose
+    reads scatter over the rows once they outgrow the CPU's caches.
     """
     scores = np.asarray(scores, dtype=np.float64)  # (the keys are 64-bit floats' bits)
     n = scores.shape[0]
     if n < 2 or bool(np.isnan(scores).any()):
         return None
-    bits = (n - 1).bit_length()
+    label = y is not None and _one_bit(y, n)
+    bits = (n - 1).bit_length() + label  # the row number, and the label below it
     keys = np.empty(n, dtype=np.uint64)
     for start in range(0, n, BLOCK_ROWS):
         part = slice(start, start + BLOCK_ROWS)
         key = _sortable(scores[part])
         key >>= np.uint64(bits)
         key <<= np.uint64(bits)
-        key |= np.arange(start, min(start + BLOCK_ROWS, n), dtype=np.uint64)
+        row = np.arange(start, min(start + BLOCK_ROWS, n), dtype=np.uint64)
+        if label:
+            assert y is not None
+            row <<= np.uint64(1)
+            row |= y[part].astype(np.uint64)
+        key |= row
         keys[part] = key
     keys.sort()  # NumPy's vectorised sort of 64-bit integers, in place
     order = np.empty(n, dtype=np.intp)
     np.bitwise_and(keys, np.uint64((1 << bits) - 1), out=order, casting="unsafe")
+    labels = None
+    if label:
+        labels = np.empty(n, dtype=np.int8)
+        np.bitwise_and(order, 1, out=labels, casting="unsafe")
+        order >>= 1
     rises = np.zeros(n, dtype=bool)
     found = []
     shift = np.uint64(bits)
@@ -101,9 +119,15 @@ def _packed_order(scores: FloatArray) -> _Packed | None:
             rises[at] = score > before
             found.append(at[score < before])
     down = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
-    if down.shape[0] and not _resort(scores, keys, order, rises, bits, down):
+    if down.shape[0] and not _resort(scores, keys, order, rises, bits, down, labels):
         return None
-    return _Packed(order, rises)
+    return _Packed(order, rises, labels)
+
+
+def _one_bit(y: NDArray[np.int8], n: int) -> bool:
+    """Whether ``y`` holds an ``int8`` 0 or 1 for each of ``n`` rows (labels as signoff
+    reads them; anything else is gathered through the order, keeping its type)."""
+    return y.shape == (n,) and y.dtype == np.int8 and not bool(np.any(y.view(np.uint8) > 1))
 
 
 def _sortable(scores: FloatArray) -> NDArray[np.uint64]:
@@ -129,6 +153,7 @@ def _resort(
     rises: NDArray[np.bool_],
     bits: int,
     down: NDArray[np.intp],
+    labels: NDArray[np.int8] | None = None,
 ) -> bool:
     """Sort again, by score and stably, each run of ``keys`` sharing its high bits that
     holds a position of ``down`` (a score below the one before it): ``order`` and
@@ -149,6 +174,8 @@ def _resort(
     # run's below the next one's), and a run's rows are in row order, which ties keep.
     resorted = np.argsort(scores[order[rows]], kind="stable")
     order[rows] = order[rows[resorted]]
+    if labels is not None:  # the labels in the keys move with their rows
+        labels[rows] = labels[rows[resorted]]
     inside = rows[np.isin(rows, first, invert=True)]  # a run's first row rises as before
     rises[inside] = scores[order[inside]] > scores[order[inside - 1]]
     return True
@@ -181,14 +208,16 @@ def score_ranks(
     Each metric then reads the sorted labels and runs through increasing indices
     (one stream per group), never the raw arrays through the permutation again.
     """
-    packed = _packed_order(scores) if order is None else None
+    packed = _packed_order(scores, y) if order is None else None
     if order is None:
         order = packed.order if packed is not None else np.argsort(scores, kind="stable")
     n = order.shape[0]
     kind: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
     run: NDArray[np.signedinteger[Any]]
+    labels = None
     if packed is not None:  # the runs of ties found with the order
         run = np.cumsum(packed.rises, dtype=kind)
+        labels = packed.labels
         del packed
     else:
         run = np.zeros(n, dtype=kind)
@@ -197,7 +226,7 @@ def score_ranks(
             np.not_equal(ordered[1:], ordered[:-1], out=run[1:], casting="unsafe")
             del ordered
             np.cumsum(run, out=run)
-    return Ranked(order=order, y=y[order], run=run)
+    return Ranked(order=order, y=y[order] if labels is None else labels, run=run)
 
 
 def roc_auc_by_group(
