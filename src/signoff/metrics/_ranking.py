@@ -99,13 +99,8 @@ def _packed_order(scores: FloatArray, y: NDArray[np.int8] | None = None) -> _Pac
         key |= row
         keys[part] = key
     keys.sort()  # NumPy's vectorised sort of 64-bit integers, in place
-    order = np.empty(n, dtype=np.intp)
+    order = np.empty(n, dtype=np.intp)  # the row numbers (with the label bit, if any)
     np.bitwise_and(keys, np.uint64((1 << bits) - 1), out=order, casting="unsafe")
-    labels = None
-    if label:
-        labels = np.empty(n, dtype=np.int8)
-        np.bitwise_and(order, 1, out=labels, casting="unsafe")
-        order >>= 1
     rises = np.zeros(n, dtype=bool)
     found = []
     shift = np.uint64(bits)
@@ -115,12 +110,18 @@ def _packed_order(scores: FloatArray, y: NDArray[np.int8] | None = None) -> _Pac
         rises[start : start + changed.shape[0]] = changed
         at = np.flatnonzero(~changed) + start
         if at.shape[0]:
-            score, before = scores[order[at]], scores[order[at - 1]]
+            score, before = scores[order[at] >> label], scores[order[at - 1] >> label]
             rises[at] = score > before
             found.append(at[score < before])
     down = np.concatenate(found) if found else np.empty(0, dtype=np.intp)
-    if down.shape[0] and not _resort(scores, keys, order, rises, bits, down, labels):
+    if down.shape[0] and not _resort(scores, keys, order, rises, bits, down, label):
         return None
+    del keys  # (peak memory: the labels are taken out once the keys are gone)
+    if not label:
+        return _Packed(order, rises)
+    labels = np.empty(n, dtype=np.int8)
+    np.bitwise_and(order, 1, out=labels, casting="unsafe")
+    order >>= 1
     return _Packed(order, rises, labels)
 
 
@@ -153,12 +154,13 @@ def _resort(
     rises: NDArray[np.bool_],
     bits: int,
     down: NDArray[np.intp],
-    labels: NDArray[np.int8] | None = None,
+    label: int = 0,
 ) -> bool:
     """Sort again, by score and stably, each run of ``keys`` sharing its high bits that
     holds a position of ``down`` (a score below the one before it): ``order`` and
     ``rises`` in place; False, with nothing done, when those runs hold more than
-    :data:`RESORT_SHARE` of the rows."""
+    :data:`RESORT_SHARE` of the rows.  ``label``: 1 when ``order`` holds each row number
+    shifted left by one, its label in the lowest bit."""
     n = keys.shape[0]
     shift = np.uint64(bits)
     # The run around each such pair: every key with its high bits.
@@ -172,12 +174,10 @@ def _resort(
     rows = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
     # One stable sort of every such run's rows by score: the runs' scores are apart (each
     # run's below the next one's), and a run's rows are in row order, which ties keep.
-    resorted = np.argsort(scores[order[rows]], kind="stable")
-    order[rows] = order[rows[resorted]]
-    if labels is not None:  # the labels in the keys move with their rows
-        labels[rows] = labels[rows[resorted]]
+    resorted = np.argsort(scores[order[rows] >> label], kind="stable")
+    order[rows] = order[rows[resorted]]  # (a label bit below the row number moves with it)
     inside = rows[np.isin(rows, first, invert=True)]  # a run's first row rises as before
-    rises[inside] = scores[order[inside]] > scores[order[inside - 1]]
+    rises[inside] = scores[order[inside] >> label] > scores[order[inside - 1] >> label]
     return True
 
 
