@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bootstrap_data import scores_config
+
 pytest.importorskip("numba")
 
 from signoff.audit._stats import Statistics, compute_statistics
-from signoff.config import AuditConfig
 from signoff.evidence import (
     Attribute,
     _bootstrap,
@@ -73,17 +74,7 @@ def _frame(rows: int, seed: int) -> pd.DataFrame:
 
 
 def _config(attributes: list[str], intersections: list[list[str]], replicates: int) -> Any:
-    return AuditConfig.model_validate(
-        {
-            "data": {"path": "x.parquet", "target": "y", "score_column": "s"},
-            "protected_attributes": {
-                name: ({"privileged": "x"} if name == "a" else {}) for name in attributes
-            },
-            "intersections": intersections,
-            "threshold": 0.5,
-            "bootstrap": {"replicates": replicates, "confidence": 0.9},
-        }
-    )
+    return scores_config(attributes, intersections, replicates)
 
 
 def _assert_same(a: Any, b: Any, where: str = "") -> None:

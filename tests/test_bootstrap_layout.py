@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bootstrap_data import scores_config
 from signoff.audit._counting import OVERALL
 from signoff.audit._evaluate import (
     EXACT_PAIRS,
@@ -26,7 +27,6 @@ from signoff.audit._evaluate import (
     partial,
     ranked_auc,
 )
-from signoff.config import AuditConfig
 from signoff.evidence import (
     _kernel,
     build_table,
@@ -61,17 +61,7 @@ def _setup(attributes: list[str], intersections: list[list[str]]) -> tuple[Any, 
     y = (rng.random(rows) < score).astype(np.int8)
     y[c == "rare"] = 0  # a group without positives
     frame = pd.DataFrame({"a": a, "c": c, "d": d.astype(str), "e": e, "y": y, "s": score})
-    config = AuditConfig.model_validate(
-        {
-            "data": {"path": "x.parquet", "target": "y", "score_column": "s"},
-            "protected_attributes": {
-                name: ({"privileged": "x"} if name == "a" else {}) for name in attributes
-            },
-            "intersections": intersections,
-            "threshold": 0.5,
-            "bootstrap": {"replicates": 50, "confidence": 0.9},
-        }
-    )
+    config = scores_config(attributes, intersections, replicates=50)
     attrs = encode_attributes(frame, config, file=Path("x.parquet"))
     joint = joint_groups(attrs)
     s = frame["s"].to_numpy(np.float64)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bootstrap_data import scores_config
 from signoff.audit._stats import Statistics, compute_statistics
 from signoff.config import AuditConfig
 from signoff.evidence import (
@@ -51,17 +52,7 @@ def _frame(rows: int, seed: int) -> pd.DataFrame:
 
 
 def _config(attributes: list[str], intersections: list[list[str]]) -> AuditConfig:
-    return AuditConfig.model_validate(
-        {
-            "data": {"path": "x.parquet", "target": "y", "score_column": "s"},
-            "protected_attributes": {
-                name: ({"privileged": "x"} if name == "a" else {}) for name in attributes
-            },
-            "intersections": intersections,
-            "threshold": 0.5,
-            "bootstrap": {"replicates": 130, "confidence": 0.9},
-        }
-    )
+    return scores_config(attributes, intersections, replicates=130)
 
 
 CASES = {
