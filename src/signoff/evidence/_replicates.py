@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 Mode = Literal["joint", "views"]
-#: One chunk of replicates, drawn: calling it builds the rest (:func:`replicate_steps`).
+#: One chunk of replicates, drawn: calling it (once) builds the rest (:func:`replicate_steps`).
 Step = Callable[[], Replicates]
 
 
@@ -180,7 +180,8 @@ def _numpy_joint(
     means = _means(table)
     sampler = CellSampler(table.n)
 
-    def build(n: FloatArray) -> Replicates:
+    def build(drawn: list[FloatArray]) -> Replicates:
+        n = drawn.pop()  # the step's only reference: `del n` below lets the counts go
         coarse = np.empty((*n.shape[:-1], 4 * k))
         product = np.empty_like(n)
         for i, mean in enumerate(means):
@@ -206,7 +207,7 @@ def _numpy_joint(
         )
 
     for start in range(0, replicates, chunk):
-        yield partial(build, sampler.draw(min(chunk, replicates - start), rng))  # (size, J, 2, B)
+        yield partial(build, [sampler.draw(min(chunk, replicates - start), rng)])  # (size, J, 2, B)
 
 
 def choose_mode(table: CountTable, views: Sequence[View]) -> Mode:
