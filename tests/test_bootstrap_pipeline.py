@@ -203,15 +203,25 @@ def test_an_error_in_the_evaluation_stops_the_draws_and_is_raised(
     assert len(taken) <= 3 + 1 + _pipeline.AHEAD
 
 
-@pytest.mark.parametrize("how", ["setting", "one core"])
-def test_one_core_or_the_setting_keeps_to_the_calling_thread(
-    monkeypatch: pytest.MonkeyPatch, how: str
+@pytest.mark.parametrize(
+    ("setting", "cores", "second"),
+    [
+        ("1", 2, False),  # the setting: one thread
+        (None, 1, False),  # one core
+        ("0", 1, False),  # a value that is neither 1 nor 2: as the cores allow
+        ("0", 2, True),
+        (None, 2, True),
+        ("2", 1, True),  # the setting: two threads whatever the cores
+    ],
+)
+def test_the_setting_or_else_the_cores_choose_the_thread(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, cores: int, second: bool
 ) -> None:
-    if how == "setting":
-        monkeypatch.setenv(THREADS_ENV, "1")
-    else:
+    if setting is None:
         monkeypatch.delenv(THREADS_ENV, raising=False)
-        monkeypatch.setattr(_pipeline, "_cores", lambda: 1)
+    else:
+        monkeypatch.setenv(THREADS_ENV, setting)
+    monkeypatch.setattr(_pipeline, "usable_cores", lambda: cores)
     caller = threading.current_thread().name
-    where = list(pipelined(range(5), lambda _: threading.current_thread().name))
-    assert where == [caller] * 5
+    where = set(pipelined(range(5), lambda _: threading.current_thread().name))
+    assert (where != {caller}) == second

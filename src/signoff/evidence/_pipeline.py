@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from .._cores import usable_cores
+
 __all__ = ["THREADS_ENV", "pipelined"]
 
-#: Set to ``1`` to evaluate the replicates on the drawing thread (one core).
+#: ``1``: evaluate the replicates on the drawing thread; ``2``: on a second thread
+#: whatever the cores (any other value: as the cores allow).
 THREADS_ENV = "SIGNOFF_BOOTSTRAP_THREADS"
 #: Drawn chunks waiting beyond the one being evaluated: memory for one more chunk.
 AHEAD = 1
@@ -29,20 +32,13 @@ S = TypeVar("S")
 T = TypeVar("T")
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover — not on Linux
-        return os.cpu_count() or 1
-
-
 def two_threads() -> bool:
-    """Whether the bootstrap uses a second thread: a second core, unless
-    :data:`THREADS_ENV` says ``1``."""
+    """Whether the bootstrap uses a second thread: :data:`THREADS_ENV` set to ``1`` or
+    ``2`` says; otherwise, whether this process may run on a second core."""
     setting = os.environ.get(THREADS_ENV, "").strip()
-    if setting:
-        return setting != "1"
-    return _cores() >= 2
+    if setting in ("1", "2"):
+        return setting == "2"
+    return usable_cores() >= 2
 
 
 def pipelined(steps: Iterable[S], then: Callable[[S], T]) -> Iterator[T]:

@@ -38,6 +38,7 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .._cores import usable_cores
 from .._gc import is_short_lived
 from ..errors import LedgerVerificationError, StoreError
 from ..store import Store
@@ -59,13 +60,6 @@ FAILED = (
 )
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover — not on Linux
-        return os.cpu_count() or 1
-
-
 def aside_wanted(store: Store, events: int) -> bool:
     """Whether a ledger of ``events`` events is checked in a child process: set by
     :data:`ASIDE_ENV`, else in a short-lived process with a second core and a ledger of
@@ -79,7 +73,7 @@ def aside_wanted(store: Store, events: int) -> bool:
     setting = os.environ.get(ASIDE_ENV, "")
     if setting in ("0", "1"):
         return setting == "1"
-    return is_short_lived() and events >= MIN_EVENTS and _cores() >= 2
+    return is_short_lived() and events >= MIN_EVENTS and usable_cores() >= 2
 
 
 def _job(store: Store, session: Session, size: int) -> dict[str, Any]:
