@@ -83,7 +83,7 @@ def _packed_order(scores: FloatArray, y: NDArray[np.int8] | None = None) -> _Pac
     n = scores.shape[0]
     if n < 2 or bool(np.isnan(scores).any()):
         return None
-    label = y is not None and _one_bit(y, n)
+    label = 1 if y is not None and _one_bit(y, n) else 0  # bits below the row number
     bits = (n - 1).bit_length() + label  # the row number, and the label below it
     keys = np.empty(n, dtype=np.uint64)
     for start in range(0, n, BLOCK_ROWS):
