@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, true, union
+from sqlalchemy import CTE, Select, exists, func, select, true, union
 from sqlalchemy.orm import aliased
 
 from ._models import (
@@ -70,9 +70,10 @@ class PortfolioReads(RegistryReads):
     """Whole-table reads (one statement each) for portfolio views."""
 
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
-        """The versions whose current stage is one of ``stages`` (three queries; the stage
+        """The versions whose current stage is one of ``stages`` (two queries; the stage
         of every version is decided in SQL, only the holders are read)."""
-        return self._versions(VersionRow.id.in_(_held(stages)))
+        held = {row[0]: row[1] for row in self._session.execute(_held(stages))}
+        return self._versions(VersionRow.id.in_(_held(stages, ids_only=True)), stages=held)
 
     def all_versions(self) -> list[ModelVersion]:
         """Every version of every model with its current stage, oldest first (two queries,
@@ -116,7 +117,7 @@ class PortfolioReads(RegistryReads):
             .join(TeamRow, ModelRow.team_id == TeamRow.id)
             .order_by(AuditRow.id)
         )
-        held = None if stages is None else AuditRow.version_id.in_(_held(stages))
+        held = None if stages is None else AuditRow.version_id.in_(_held(stages, ids_only=True))
         if latest_only:  # the latest of the held versions' audits only (not of every version)
             newest = select(func.max(AuditRow.id)).group_by(AuditRow.version_id)
             query = query.where(AuditRow.id.in_(newest if held is None else newest.where(held)))
@@ -170,8 +171,8 @@ class PortfolioReads(RegistryReads):
         force recorded after ``since``, and every failed one (status ``error``), in force
         or not.  The ``monitor_windows`` projection picks them; their events are read."""
         w, other = MonitorWindowRow, aliased(MonitorWindowRow)
-        versions = select(w.version_id).distinct().subquery()
-        in_force = (other.version_id == versions.c.version_id, other.superseded_by.is_(None))
+        versions = _window_versions()
+        in_force = (other.version_id == versions.c.id, other.superseded_by.is_(None))
         # per version, the latest end, else (no window has one) the highest seq: each one
         # search of ix_monitor_windows_in_force from its end (PostgreSQL sorted every
         # version's windows for one ORDER BY window_end DESC NULLS LAST)
@@ -192,10 +193,15 @@ class PortfolioReads(RegistryReads):
             .scalar_subquery()
         )
         last = func.coalesce(with_end, without)
+        # each wanted window with whether it is in force (the first two kinds are), so the
+        # events are read by their key alone: joining monitor_windows again for it made
+        # PostgreSQL hash the whole table
         wanted = union(
-            select(last).select_from(versions),
-            select(w.ledger_seq).where(w.superseded_by.is_(None), w.at > since),
-            select(w.ledger_seq).where(w.status == "error"),
+            select(last.label("seq"), true().label("in_force"))
+            .select_from(versions)
+            .where(versions.c.id.is_not(None)),
+            select(w.ledger_seq, true()).where(w.superseded_by.is_(None), w.at > since),
+            select(w.ledger_seq, w.superseded_by.is_(None)).where(w.status == "error"),
         ).subquery()
         rows = self._session.execute(
             select(
@@ -205,18 +211,17 @@ class PortfolioReads(RegistryReads):
                 LedgerEventRow.action,
                 LedgerEventRow.subject,
                 LedgerEventRow.payload,
-                w.superseded_by,
+                wanted.c.in_force,
             )
-            .join(w, w.ledger_seq == LedgerEventRow.seq)
-            .where(w.ledger_seq.in_(select(wanted.c[0])))
+            .join(wanted, wanted.c.seq == LedgerEventRow.seq)
             .order_by(LedgerEventRow.seq)
         )
         return [
             WindowEvent(
                 EventRecord(seq, event_time(ts), actor, action, subject, json.loads(payload)),
-                replaced is None,
+                bool(in_force),
             )
-            for seq, ts, actor, action, subject, payload, replaced in rows
+            for seq, ts, actor, action, subject, payload, in_force in rows
         ]
 
     def ledger_size(self) -> int:
@@ -224,15 +229,35 @@ class PortfolioReads(RegistryReads):
         return self._session.scalar(select(func.max(LedgerEventRow.seq))) or 0
 
 
-def _held(stages: Collection[str]) -> Select[int]:
-    """The ids of the versions whose current stage (their last transition) is in ``stages``."""
-    last = (
-        select(StageTransitionRow.version_id, func.max(StageTransitionRow.id).label("last"))
-        .group_by(StageTransitionRow.version_id)
-        .subquery()
+def _window_versions() -> CTE:
+    """The ids of the versions with a monitored window, ascending, then one NULL (a
+    recursive walk of ix_monitor_windows_version_id: one search per version, where
+    ``SELECT DISTINCT`` read every window's entry — 86,000 for 500 versions)."""
+    after = aliased(MonitorWindowRow)
+    walk = select(func.min(MonitorWindowRow.version_id).label("id")).cte(
+        "window_versions", recursive=True
     )
-    return (
-        select(StageTransitionRow.version_id)
-        .join(last, StageTransitionRow.id == last.c.last)
-        .where(StageTransitionRow.to_stage.in_(sorted(stages)))
+    following = select(func.min(after.version_id)).where(after.version_id > walk.c.id)
+    return walk.union_all(select(following.scalar_subquery()).where(walk.c.id.is_not(None)))
+
+
+def _held(stages: Collection[str], *, ids_only: bool = False) -> Select[Any]:
+    """The versions whose current stage (their last transition) is in ``stages``: each id
+    with that stage (``ids_only``: the ids alone).
+
+    A transition into one of ``stages`` with no later transition of its version: only
+    those transitions are read, each checked once against its version's others (an anti
+    join).  Taking every version's highest transition id first (GROUP BY) read the whole
+    table and aggregated it, once per query that asks: twice the time on 10,000 versions.
+    """
+    later = aliased(StageTransitionRow)
+    columns: list[Any] = [StageTransitionRow.version_id]
+    if not ids_only:
+        columns.append(StageTransitionRow.to_stage)
+    return select(*columns).where(
+        StageTransitionRow.to_stage.in_(sorted(stages)),
+        ~exists().where(
+            later.version_id == StageTransitionRow.version_id,
+            later.id > StageTransitionRow.id,
+        ),
     )
