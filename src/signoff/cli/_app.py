@@ -13,18 +13,19 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 import typer.exceptions
-from rich.console import Console, OverflowMethod
+from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from typer.models import CommandInfo, TyperInfo
 
 from .. import __version__
 from .._gc import mark_long_lived, mark_short_lived
 from ..errors import SignoffError
+from ._table import CliTable, PlainTable
 
 __all__ = [
     "INTERNAL_ERROR",
     "INTERNAL_EXIT",
+    "CliTable",
     "PlainTable",
     "app",
     "app_for",
@@ -114,27 +115,6 @@ def current_user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
-
-
-class CliTable(Table):
-    """A Rich table that never hides what it holds: a cell too long for its column folds
-    onto the next line instead of ending in "…" (a cut hash or model name is not shorter,
-    it is wrong). Every table the command line prints is one of these."""
-
-    def add_column(self, *args: Any, overflow: OverflowMethod = "fold", **kwargs: Any) -> None:
-        super().add_column(*args, overflow=overflow, **kwargs)
-
-
-class PlainTable(CliTable):
-    """A Rich table whose string cells are shown as written, never read as markup.
-
-    Cells hold stored names (users, teams, models): a team called ``[/]`` must not
-    crash, or restyle, everyone's ``model list``.
-    """
-
-    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
-        cells = (escape(c) if isinstance(c, str) else c for c in renderables)
-        super().add_row(*cells, **kwargs)
 
 
 def internal_error_line(exc: BaseException) -> str:
