@@ -8,7 +8,9 @@ and ``stage_transitions`` (which version entered which stage, when, by which
 ledger event).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: SQLAlchemy reads each ``Mapped[...]`` to
+# type its column, and a string annotation is compiled and evaluated first (42 M
+# instructions for these tables, in every command that opens the registry).
 
 import datetime as dt
 from typing import Any
