@@ -142,6 +142,25 @@ def test_bad_input_is_named_with_exit_2(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--status", "red"), "unknown status 'red'"),
+        (("trends", "--by", "colour"), "unknown grouping 'colour'"),
+    ],
+)
+def test_a_mistyped_value_is_named_before_the_registry_is_looked_for(
+    cli: Any, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """No registry yet, and a typo: the typo is what the person needs to hear about."""
+    database = tmp_path / "none.db"
+    result = cli("portfolio", *args, env={"SIGNOFF_DATABASE_URL": f"sqlite:///{database}"})
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "no registry" not in result.output
+    assert not database.exists()
+
+
 def _tamper(api: Any, statement: str) -> None:
     """Edit the ledger as an attacker with database access would: around the triggers."""
     with api.store.engine.begin() as conn:

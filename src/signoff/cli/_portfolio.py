@@ -88,6 +88,9 @@ def portfolio(
         return
     if as_json and as_csv:
         raise ConfigError(BOTH_FORMATS, field="--csv")
+    from ..portfolio import check_status  # (imported with the registry in any case)
+
+    check_status(status)  # a mistyped status is named before the registry is looked for
     with open_signoff(write=False, deliver=False) as api:
         view = api.portfolio.view(at=at, team=team, status=status)
     data = view.to_dict()
@@ -150,6 +153,9 @@ def trends(
 ) -> None:
     """Gate pass rate, most-failed gates, metrics over versions, approval velocity,
     change-failure rate, time to restore, monitoring coverage, audits per month."""
+    from ..portfolio import check_by
+
+    check_by(by)  # named before the registry is looked for
     with open_signoff(write=False, deliver=False) as api:
         found = api.portfolio.trends(since=since, by=by)
     if as_json:

@@ -6,8 +6,8 @@ from ._facts import EVENT_ACTIONS, Facts, MonitorWindow
 from ._service import Portfolio, parse_moment
 from ._snapshot import Snapshot
 from ._status import EXPIRING_DAYS, STATUSES, Finding, ModelStatus, Status
-from ._trends import BY, percentiles
-from ._view import LedgerHead, PortfolioView
+from ._trends import BY, check_by, percentiles
+from ._view import LedgerHead, PortfolioView, check_status
 
 __all__ = [
     "BY",
@@ -23,6 +23,8 @@ __all__ = [
     "PortfolioView",
     "Snapshot",
     "Status",
+    "check_by",
+    "check_status",
     "parse_moment",
     "percentiles",
     "portfolio_charts",

@@ -21,7 +21,8 @@ from ..workflow import rules_in_force
 from ._facts import EVENT_ACTIONS, Facts, FactSource
 from ._report import build_report, report_checkpoint
 from ._snapshot import Snapshot, trends_of
-from ._view import LedgerHead, PortfolioView, compute_portfolio
+from ._trends import check_by
+from ._view import LedgerHead, PortfolioView, check_status, compute_portfolio
 
 __all__ = ["Portfolio", "parse_moment"]
 
@@ -105,6 +106,7 @@ class Portfolio:
         status: str | None = None,
     ) -> PortfolioView:
         """One row per model: versions, owner, team, risk tier, status and its reason."""
+        check_status(status)
         with self.snapshot(at) as snap:
             return compute_portfolio(
                 snap.facts,
@@ -125,6 +127,7 @@ class Portfolio:
     ) -> tuple[PortfolioView, dict[str, Any]]:
         """:meth:`view` and :meth:`trends` (by month) from one read of the registry, as the
         dashboard page shows them (the executive report computes both from one snapshot too)."""
+        check_status(status)
         with self.snapshot(at, all_audits=True) as snap:
             view = compute_portfolio(
                 snap.facts,
@@ -145,6 +148,7 @@ class Portfolio:
         at: str | dt.datetime | None = None,
     ) -> dict[str, Any]:
         """Pass rates, failed gates, metrics over versions, velocity, change failure …"""
+        check_by(by)
         start = None if since is None else parse_moment(since, field="--since", end_of_day=False)
         with self.snapshot(at, all_audits=True) as snap:
             return trends_of(snap, self.core, since=start, by=by)

@@ -36,6 +36,12 @@ VERSIONS_PER_MODEL = 12  # metric trends show each model's latest versions
 UNKNOWN_BY = "unknown grouping {by!r}; expected one of: {known}"
 
 
+def check_by(by: str) -> None:
+    """ConfigError (exit 2) naming the groupings, for one that is not among them."""
+    if by not in BY:
+        raise ConfigError(UNKNOWN_BY.format(by=by, known=", ".join(BY)), field="--by")
+
+
 def percentiles(hours: list[float]) -> dict[str, Any]:
     """``{"n", "median_hours", "p90_hours"}`` (None when there is nothing to measure)."""
     if not hours:
@@ -115,8 +121,7 @@ def compute_trends(
     by: str = "month",
 ) -> dict[str, Any]:
     """Every trend of the portfolio as of ``now``, from ``since`` on, grouped ``by``."""
-    if by not in BY:
-        raise ConfigError(UNKNOWN_BY.format(by=by, known=", ".join(BY)), field="--by")
+    check_by(by)
     start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
     models = {m.name: m for m in facts.models}
     key = _key(by, models)

@@ -80,12 +80,18 @@ def row_dict(r: ModelStatus) -> dict[str, Any]:
     }
 
 
-def check_filters(facts: Facts, team: str | None, status: str | None) -> None:
-    """ConfigError (exit 2) naming the allowed values for an unknown team or status."""
+def check_status(status: str | None) -> None:
+    """ConfigError (exit 2) naming the statuses, for one that is not among them (checked
+    before the registry is read: the statuses do not depend on it)."""
     if status is not None and status not in STATUSES:
         raise ConfigError(
             UNKNOWN_STATUS.format(status=status, statuses=", ".join(STATUSES)), field="--status"
         )
+
+
+def check_filters(facts: Facts, team: str | None, status: str | None) -> None:
+    """ConfigError (exit 2) naming the allowed values for an unknown team or status."""
+    check_status(status)
     teams = sorted({m.team for m in facts.models})
     if team is not None and team not in teams:
         raise ConfigError(
