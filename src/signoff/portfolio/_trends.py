@@ -26,7 +26,7 @@ from ..errors import ConfigError, NotFound
 from ..store import ArtifactStore, Model
 from ._facts import RECENT, Facts
 
-__all__ = ["BY", "compute_trends", "percentiles"]
+__all__ = ["BY", "check_by", "compute_trends", "percentiles"]
 
 By = Literal["month", "team", "risk"]
 BY: tuple[By, ...] = ("month", "team", "risk")
@@ -36,10 +36,13 @@ VERSIONS_PER_MODEL = 12  # metric trends show each model's latest versions
 UNKNOWN_BY = "unknown grouping {by!r}; expected one of: {known}"
 
 
-def check_by(by: str) -> None:
-    """ConfigError (exit 2) naming the groupings, for one that is not among them."""
-    if by not in BY:
-        raise ConfigError(UNKNOWN_BY.format(by=by, known=", ".join(BY)), field="--by")
+def check_by(by: str) -> By:
+    """``by`` as a grouping; ConfigError (exit 2) naming the groupings, for one that is
+    not among them."""
+    for known in BY:
+        if by == known:
+            return known
+    raise ConfigError(UNKNOWN_BY.format(by=by, known=", ".join(BY)), field="--by")
 
 
 def percentiles(hours: list[float]) -> dict[str, Any]:
@@ -121,10 +124,10 @@ def compute_trends(
     by: str = "month",
 ) -> dict[str, Any]:
     """Every trend of the portfolio as of ``now``, from ``since`` on, grouped ``by``."""
-    check_by(by)
+    grouping = check_by(by)
     start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
     models = {m.name: m for m in facts.models}
-    key = _key(by, models)
+    key = _key(grouping, models)
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     failed: Counter[str] = Counter()
     failed_models: dict[str, set[str]] = defaultdict(set)

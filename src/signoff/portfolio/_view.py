@@ -14,7 +14,7 @@ from ..workflow import Rules
 from ._facts import Facts
 from ._status import STATUSES, ModelStatus, model_status
 
-__all__ = ["LedgerHead", "PortfolioView", "compute_portfolio"]
+__all__ = ["LedgerHead", "PortfolioView", "check_status", "compute_portfolio"]
 
 UNKNOWN_TEAM = "unknown team {team!r}; teams: {teams}"
 UNKNOWN_STATUS = "unknown status {status!r}; expected one of: {statuses}"
