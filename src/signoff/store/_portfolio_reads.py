@@ -70,9 +70,12 @@ class PortfolioReads(RegistryReads):
     """Whole-table reads (one statement each) for portfolio views."""
 
     def stage_holders(self, stages: Collection[str]) -> list[ModelVersion]:
-        """The versions whose current stage is one of ``stages`` (two queries; the stage
-        of every version is decided in SQL, only the holders are read)."""
+        """The versions whose current stage is one of ``stages`` (two queries, one when
+        no version holds them; the stage of every version is decided in SQL, only the
+        holders are read)."""
         held = {row[0]: row[1] for row in self._session.execute(_held(stages))}
+        if not held:
+            return []
         return self._versions(VersionRow.id.in_(_held(stages, ids_only=True)), stages=held)
 
     def all_versions(self) -> list[ModelVersion]:
