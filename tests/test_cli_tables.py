@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -258,10 +257,3 @@ def test_any_text_at_any_width(rows: list[list[str]], style: str | None, width: 
     for cells in rows:
         table.add_row(cells[0], Text(cells[1], style=style or ""), cells[2])
     assert_same(table, (width,))
-
-
-def test_segments_are_segments() -> None:
-    table = PlainTable("a")
-    table.add_row("b")
-    console = Console(file=io.StringIO(), width=20)
-    assert all(isinstance(s, Segment) for s in console.render(table, console.options))
