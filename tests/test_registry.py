@@ -239,7 +239,7 @@ def test_models_and_migrations_agree(database_url: str):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         # Alembic compares no index's condition: the partial index is checked here (the
-        # models name only SQLite's condition, so SQLite commands skip the PostgreSQL dialect)
+        # models name no dialect's condition, so a command loads its own dialect only)
         if database_url.startswith("sqlite"):
             made = "SELECT sql FROM sqlite_master WHERE name = 'ix_monitor_windows_in_force'"
         else:
@@ -249,6 +249,23 @@ def test_models_and_migrations_agree(database_url: str):
     assert diff == []
     assert "WHERE" in definition.upper()
     assert "superseded_by IS NULL" in definition
+
+
+def test_a_schema_made_from_the_models_has_the_partial_index():
+    """The replays' in-memory SQLite (``ledger verify``) is made from the table definitions,
+    not by migrations: it gets the condition there (``_partial_on_sqlite``), twice over."""
+    from sqlalchemy import create_engine
+
+    from signoff.store._models import Base
+
+    for _ in range(2):  # a second schema: the condition is named once, not twice
+        engine = create_engine("sqlite://")
+        Base.metadata.create_all(engine)
+        with engine.connect() as connection:
+            made = "SELECT sql FROM sqlite_master WHERE name = 'ix_monitor_windows_in_force'"
+            definition = connection.execute(text(made)).scalar_one()
+        engine.dispose()
+        assert definition.endswith("WHERE superseded_by IS NULL"), definition
 
 
 def test_an_unmigrated_database_gets_a_clear_message(tmp_path: Path):

@@ -28,11 +28,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from signoff.errors import ConfigError, LedgerVerificationError
+
+if TYPE_CHECKING:  # cryptography is imported where a key is read: 20 M instructions that
+    # reading the registry (a checkpoint's tree head, no signature) does without
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 __all__ = [
     "Checkpoint",
@@ -144,6 +149,8 @@ def _public_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     name, key_id = parts[0], _key_id(parts[0], raw)
     if key_id.hex() != parts[1].lower():
         raise ConfigError(KEY_ID_MISMATCH.format(found=parts[1], expected=key_id.hex()))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return name, key_id, Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -152,11 +159,24 @@ def _private_key(text: str) -> tuple[str, bytes, Ed25519PrivateKey]:
     seed = _decode_key(*parts[2:]) if len(parts) == 5 and parts[:2] == ["PRIVATE", "KEY"] else None
     if seed is None:
         raise ConfigError(PRIVATE_KEY_MALFORMED)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.from_private_bytes(seed)
     name, key_id = parts[2], _key_id(parts[2], key.public_key().public_bytes_raw())
     if key_id.hex() != parts[3].lower():
         raise ConfigError(KEY_ID_MISMATCH.format(found=parts[3], expected=key_id.hex()))
     return name, key_id, key
+
+
+def _verifies(key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Whether ``signature`` is ``key``'s Ed25519 signature of ``data``."""
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def generate_key(name: str) -> tuple[str, str]:
@@ -169,6 +189,8 @@ def generate_key(name: str) -> tuple[str, str]:
     """
     if not _valid_name(name):
         raise ConfigError(KEY_NAME_INVALID.format(name=name))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     public_raw = key.public_key().public_bytes_raw()
     key_id = _key_id(name, public_raw).hex()
@@ -292,10 +314,8 @@ def parse_checkpoint(
     if not mine:
         found = ", ".join(f"{n}+{i.hex()}" for n, i, _ in signatures)
         raise LedgerVerificationError(NOT_SIGNED_BY_KEY.format(key=label, found=found))
-    try:
-        key.verify(mine[0], text.encode())
-    except InvalidSignature:
-        raise LedgerVerificationError(SIGNATURE_INVALID.format(key=label)) from None
+    if not _verifies(key, mine[0], text.encode()):
+        raise LedgerVerificationError(SIGNATURE_INVALID.format(key=label))
     checkpoint = _parse_body(text)
     if origin is not None and checkpoint.origin != origin:
         raise LedgerVerificationError(

@@ -23,7 +23,6 @@ from .._canonical import canonical_json
 from .._time import iso_utc
 from ..store import NotificationRow
 from ._events import HasWebhooks, Webhook, summary_text
-from ._http import one_line, post
 from ._outbox import MAX_ATTEMPTS, PERMANENT
 from ._signature import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
 
@@ -151,6 +150,9 @@ def _deliver_one(
             error = NO_SECRET.format(name=hook.secret_env)
             _settle(store, row.id, error=error)
             return "pending", row.attempts, error
+    from ._http import one_line, post  # urllib's HTTP client: for a delivery only (18 M
+    # instructions that every command opening the registry would pay)
+
     attempts, retry = row.attempts, 0
     while True:
         if not _claim(store, row.id, attempts):
