@@ -21,7 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from signoff.cli._app import CliTable, PlainTable
 from signoff.cli._portfolio import _models_table
@@ -181,6 +181,27 @@ def test_table_options(options: dict[str, Any]) -> None:
     for row in _rows(7, 12):
         table.add_row(row["model"], Text(row["status"], style="bold red"), row["reason"])
     assert_same(table)
+
+
+def test_lines_styled_whole_or_in_part() -> None:
+    """A line in one style — its own, spans over all of it, both, spans one over another,
+    a style Rich does not know — is drawn as one segment; a span over part of a line, and
+    a line of nothing, as Rich renders them."""
+    whole = Text("whole", style="bold")
+    spans = Text("spans", spans=[Span(0, 5, "red on white"), Span(0, 5, "blue underline")])
+    both = Text("both", style="green", spans=[Span(0, 4, "red dim"), Span(0, 4, "not-a-style")])
+    part = Text("partly red", style="italic", spans=[Span(0, 6, "red")])
+    lines = Text("first\nsecond\n\nfourth", style="yellow")
+    lines.stylize("reverse", 6)  # over every line after the first, and their line breaks
+    for justify in ("left", "right", "center", None):
+        table = PlainTable("a", "b", "c")
+        table.columns[1].justify = justify or "left"
+        for cell in (whole, spans, both, part, lines):
+            table.add_row(cell, cell.copy(), Text("x"))
+        table.columns[2].justify = "right"
+        styled = Text("justified", style="blue", justify=justify)  # type: ignore[arg-type]
+        table.add_row(styled, styled.copy(), styled.copy())
+        assert_same(table)
 
 
 def test_cells_that_are_not_text_are_rendered_by_rich() -> None:

@@ -264,6 +264,8 @@ def _lines(
     if overflow == "ignore":
         return None
     as_written = justify in AS_WRITTEN and "\t" not in plain
+    if as_written and "\n" not in plain and cell_len(plain) <= inner:
+        return [text]  # one line (split would copy it: a third of the table's Text objects)
     if as_written and all(cell_len(line) <= inner for line in plain.split("\n")):
         return list(text.split("\n", allow_blank=True))
     tab_size = console.tab_size if text.tab_size is None else text.tab_size
@@ -291,15 +293,31 @@ def _padded(
         plain = line.plain
         yield Segment(f" {plain}{' ' * (inner - cell_len(plain))} ", style)
         return
+    own = _whole_line_style(console, line)
+    if own is not None:  # one style over the whole line (a dim line, a coloured status)
+        drawn = [Segment(line.plain, style + own)]
+    else:  # a line's own style under its spans, as Rich's join of the lines makes it
+        rendered = (Text("\n").join([line]) if line.style else line).render(console)
+        drawn = [Segment(s.text, style + s.style if s.style else style) for s in rendered]
     yield Segment(" ", style)
-    length = 0
-    # a line's own style under its spans, as Rich's join of the lines makes it
-    for segment in (Text("\n").join([line]) if line.style else line).render(console):
-        length += cell_len(segment.text)
-        yield Segment(segment.text, style + segment.style if segment.style else style)
+    yield from drawn
+    length = sum(cell_len(segment.text) for segment in drawn)
     if length < inner:
         blank = style
         if justify == "left" and line.style:
             blank = style + console.get_style(line.style)
         yield Segment(" " * (inner - length), blank)
     yield Segment(" ", style)
+
+
+def _whole_line_style(console: Console, line: Text) -> Style | None:
+    """The style Rich draws a line in when its own style and each of its spans cover all
+    of it (then it is one segment), else None.  As Rich's join of the cell's lines makes
+    it: the line's style first, then its spans in order, each over the one before."""
+    end = len(line.plain)
+    if any(span.start > 0 or span.end < end for span in line.spans):
+        return None
+    null = Style.null()
+    styles = [console.get_style(line.style, default=null)] if line.style else []
+    styles += [console.get_style(span.style, default=null) for span in line.spans]
+    return Style.combine(styles)
