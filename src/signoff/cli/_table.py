@@ -7,11 +7,12 @@ cropping, shaping): about 2.5 ms of CPU per row of eight cells, so that a 500-mo
 ``signoff portfolio`` spent 1.3–2.8 G instructions drawing its table against 3.6 G for
 everything else.  Here a text cell's width range is read from its characters once (what
 ``Text.__rich_measure__`` computes), Rich's own algorithm turns the ranges into column
-widths, and a cell whose lines all fit their column is drawn as its segments; any other
-cell — one to wrap, justify or crop, a renderable that is not text — is rendered by Rich
-exactly as before, and a table using what this does not reproduce (footers, row styles,
-lines between rows, other padding) is drawn by Rich whole.  The output is the same, to
-the character and to each character's style (``tests/test_cli_table.py``).
+widths, and a text cell's lines are drawn as segments (as written when they fit, else as
+Rich's ``Text.wrap`` wraps and justifies them; a line in one style is one segment).  A
+cell Rich would crop, or a renderable that is not text, is rendered by Rich exactly as
+before, and a table using what this does not reproduce (footers, row styles, lines
+between rows, other padding) is drawn by Rich whole.  The output is the same, to the
+character and to each character's style (``tests/test_cli_tables.py``).
 """
 
 from __future__ import annotations
