@@ -253,12 +253,13 @@ def test_models_and_migrations_agree(database_url: str):
 
 def test_a_schema_made_from_the_models_has_the_partial_index():
     """The replays' in-memory SQLite (``ledger verify``) is made from the table definitions,
-    not by migrations: it gets the condition there (``_partial_on_sqlite``), twice over."""
+    not by migrations: it gets the condition there (``_partial_on_sqlite``), and so does a
+    second one made in the same process."""
     from sqlalchemy import create_engine
 
     from signoff.store._models import Base
 
-    for _ in range(2):  # a second schema: the condition is named once, not twice
+    for _ in range(2):
         engine = create_engine("sqlite://")
         Base.metadata.create_all(engine)
         with engine.connect() as connection:
