@@ -1,4 +1,5 @@
-"""Distinct values and duplicate rows counted without pandas' hash tables: equal to pandas.
+"""Distinct values and duplicate rows counted without pandas' hash tables, and the numeric
+ranges ``data_quality`` reports: equal to pandas.
 
 The oracle is pandas itself (``nunique(dropna=True)``, ``duplicated(keep="first")``) on
 frames with every kind of missing value, ``-0.0`` next to ``0.0``, NaN payloads, mixed
@@ -47,6 +48,33 @@ def test_distinct_counts_equal_pandas(seed: int) -> None:
     frame = hostile(400, seed)
     for column in frame:
         assert distinct_count(frame[column]) == frame[column].nunique(dropna=True), column
+
+
+@pytest.mark.parametrize("block", [7, 64])
+def test_distinct_counts_equal_pandas_a_block_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # Blocks of 7 or 64 rows: equal neighbours straddle the blocks' edges, and small
+    # integers are counted over many blocks.
+    monkeypatch.setattr(_distinct, "BLOCK", block)
+    frame = hostile(1000, 6)
+    frame["i8"] = np.random.default_rng(7).integers(-100, 100, 1000).astype(np.int8)
+    frame["dense"] = np.random.default_rng(8).integers(0, 300, 1000) / 7.0  # ties in runs
+    for column in frame:
+        assert distinct_count(frame[column]) == frame[column].nunique(dropna=True), column
+
+
+def test_ranges_equal_pandas() -> None:
+    # data_quality's min and max of every numeric column, nulls left out, -0.0 beside 0.0,
+    # infinities, unsigned values past 2**63, nullable integers, timedeltas in seconds.
+    frame = hostile(400, 9)
+    frame["empty"] = np.full(400, np.nan)
+    report = {c.name: c for c in data_quality(frame).column_quality}
+    for name in ["f", "f32", "i", "u", "dt", "nullable", "empty"]:
+        column = frame[name].dt.total_seconds() if name == "dt" else frame[name]
+        low, high = column.min(), column.max()
+        expected = (None, None) if pd.isna(low) else (float(low), float(high))
+        assert (report[name].min, report[name].max) == expected, name
 
 
 @pytest.mark.parametrize(("rows", "columns"), [(400, None), (400, ["f", "t"]), (5000, ["i", "b"])])

@@ -66,9 +66,37 @@ def _numeric_keys(values: NDArray[Any]) -> Keys | None:
     return None
 
 
-def _distinct_keys(keys: Keys) -> int:
-    ordered = np.sort(keys)
-    return int(ordered.shape[0]) - int(np.count_nonzero(ordered[1:] == ordered[:-1]))
+def _distinct_sorted(ordered: NDArray[Any]) -> int:
+    """Distinct values of a sorted array: its length less the neighbours equal to the one
+    before, compared a block at a time (no array of comparisons as long as the rows)."""
+    n = int(ordered.shape[0])
+    same = 0
+    for start in range(1, n, BLOCK):
+        here = ordered[start - 1 : start + BLOCK]
+        same += int(np.count_nonzero(here[1:] == here[:-1]))
+    return n - same
+
+
+def _distinct_floats(values: NDArray[np.floating[Any]]) -> int:
+    """Distinct non-NaN floats: one copy (``-0.0`` made ``0.0`` by adding ``0.0``, NaN left
+    out only when there is one), sorted in place."""
+    floats = np.add(values, 0.0, dtype=np.float64)
+    missing = np.isnan(floats)
+    if missing.any():
+        floats = floats[~missing]
+    del missing
+    floats.sort()
+    return _distinct_sorted(floats)
+
+
+def _small_distinct(unsigned: NDArray[np.unsignedinteger[Any]]) -> int:
+    """Distinct values of 8- or 16-bit unsigned integers: a ``bincount`` a block at a time
+    (NumPy's ``bincount`` widens its input to 64 bits: a block keeps that copy small)."""
+    size = 1 << (8 * unsigned.dtype.itemsize)
+    seen = np.zeros(size, dtype=np.int64)
+    for start in range(0, unsigned.shape[0], BLOCK):
+        seen += np.bincount(unsigned[start : start + BLOCK], minlength=size)
+    return int(np.count_nonzero(seen))
 
 
 def _numpy_kind(series: pd.Series[Any]) -> str:
@@ -78,20 +106,21 @@ def _numpy_kind(series: pd.Series[Any]) -> str:
 
 def distinct_count(series: pd.Series[Any]) -> int:
     """Distinct non-null values, equal to ``series.nunique(dropna=True)``."""
-    import pandas as pd
-
     kind = _numpy_kind(series)
     if not kind or kind not in "iufbmM":
         return int(series.nunique(dropna=True))
     values = series.to_numpy()
     if kind in "iub" and values.dtype.itemsize <= 2:  # small integers: a bincount
-        unsigned = values.view(np.uint8 if values.dtype.itemsize == 1 else np.uint16)
-        return int(np.count_nonzero(np.bincount(unsigned.reshape(-1))))
-    if kind in "fmM":
-        values = values[~pd.isna(values)]
-    keys = _numeric_keys(values)
-    assert keys is not None
-    return _distinct_keys(keys)
+        return _small_distinct(values.view(np.uint8 if values.dtype.itemsize == 1 else np.uint16))
+    if kind == "f":
+        return _distinct_floats(values)
+    if kind in "mM":  # NaT is the smallest 64-bit integer; leaving it out copies the rest
+        stamps = values.view(np.int64)
+        keys = stamps[stamps != np.iinfo(np.int64).min]
+    else:
+        keys = values.astype(np.int64)  # a copy (unsigned values wrap: still one to one)
+    keys.sort()
+    return _distinct_sorted(keys)
 
 
 def _column_keys(series: pd.Series[Any]) -> Keys:

@@ -153,13 +153,21 @@ def column_kind(series: pd.Series[Any]) -> ColumnKind:
 
 
 def _range(series: pd.Series[Any]) -> tuple[float | None, float | None]:
+    """The smallest and largest value, nulls left out (None, None: no value): read where
+    the column lies when NumPy holds it, without copies (``fmin`` and ``fmax`` pass over
+    NaN), else as floats with NaN for the nulls."""
     if series.dtype.kind == "m":
         series = series.dt.total_seconds()
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = values[~np.isnan(values)]
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        values = series.to_numpy()
+    else:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     if values.size == 0:
         return None, None
-    return float(values.min()), float(values.max())
+    if values.dtype.kind != "f":
+        return float(values.min()), float(values.max())
+    low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    return (None, None) if math.isnan(low) else (low, high)
 
 
 def _share(count: int, total: int) -> float | None:
