@@ -1,6 +1,7 @@
 """Every stage of the statistics core timed alone, to check that each is linear in rows.
 
-On the wide set (81 joint groups), each stage is the best of ``repeats`` runs:
+On the wide set (81 joint groups), each stage is the best of ``repeats`` runs, the runs
+on the two sizes alternating:
 
 * **score grid** — ``make_grid`` (quantiles of the scores);
 * **joint groups** — ``joint_groups`` over the four base attributes;
@@ -13,9 +14,10 @@ On the wide set (81 joint groups), each stage is the best of ``repeats`` runs:
   the same with none (independent of rows: it runs on the count table);
 * **data quality** — ``data_quality`` on a frame of the four attributes (as text), the
   label and the score (building the frame is not timed);
-* **references** (no target) — NumPy's own sort of the scores, and one gather of the
-  scores through the score order: plain work whose 10M / 1M ratio shows what the
-  machine's caches alone do to ten times the rows.
+* **references** (no target) — a copy of the scores (memory read and written once, no
+  computing), NumPy's own sort of them, and one gather of the scores through the score
+  order: plain work whose 10M / 1M ratio shows what the machine's caches alone do to ten
+  times the rows.
 
 ``run.py`` compares 10M rows with 1M rows stage by stage (target ≤ 10×, the score sort
 aside: a sort is N log N, so ten times the rows cost about 11.7 times as much).
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,7 +42,11 @@ __all__ = ["REFERENCES", "STAGES", "stage_times"]
 
 #: Plain NumPy work on the same rows, timed as the stages are: what this machine's caches
 #: alone make of ten times the rows (1M rows' arrays fit its 32 MiB cache, 10M do not).
-REFERENCES = ("NumPy sort of the scores", "NumPy gather through the score order")
+REFERENCES = (
+    "NumPy copy of the scores",
+    "NumPy sort of the scores",
+    "NumPy gather through the score order",
+)
 
 STAGES = (
     "score grid",
@@ -55,14 +61,11 @@ STAGES = (
 )
 
 
-def _best(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _once(fn: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def _frame(data: Dataset) -> pd.DataFrame:
@@ -73,34 +76,48 @@ def _frame(data: Dataset) -> pd.DataFrame:
     return frame
 
 
-def stage_times(data: Dataset, *, repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` seconds of every stage in :data:`STAGES`."""
+#: The bootstrap's cost: the suite with 1,000 replicates less the suite without.
+_SUITE, _POINT = "suite, 1,000 replicates", "suite, no replicates"
+
+
+def _jobs(data: Dataset) -> dict[str, Callable[[], object]]:
+    """What each stage runs on ``data`` (the bootstrap as its two suites)."""
     config = config_for(data, replicates=0)
     y, scores = data.y, data.scores
     grid = make_grid(scores, threshold=config.threshold, calibration_bins=config.calibration_bins)
     joint = joint_groups(data.attributes)
     ranked = score_ranks(y, scores)
-
-    def auc() -> None:  # the counting pass's own
-        exact_aucs(y, scores, ranked, joint, data.attributes)
-
-    times = {
-        "score grid": _best(lambda: make_grid(scores, threshold=config.threshold), repeats),
-        "joint groups": _best(lambda: joint_groups(data.attributes), repeats),
-        "count table": _best(
-            lambda: build_table(y, scores, joint.codes, joint.n_groups, grid), repeats
-        ),
-        "score sort": _best(lambda: score_ranks(y, scores), repeats),
-        "exact ROC AUC": _best(auc, repeats),
-        "average precision": _best(lambda: average_precision(y, scores, ranked=ranked), repeats),
+    frame = _frame(data)  # (building the frame is not timed)
+    return {
+        "score grid": lambda: make_grid(scores, threshold=config.threshold),
+        "joint groups": lambda: joint_groups(data.attributes),
+        "count table": lambda: build_table(y, scores, joint.codes, joint.n_groups, grid),
+        "score sort": lambda: score_ranks(y, scores),
+        "exact ROC AUC": lambda: exact_aucs(y, scores, ranked, joint, data.attributes),
+        "average precision": lambda: average_precision(y, scores, ranked=ranked),
+        _SUITE: lambda: run_suite(data, replicates=1000),
+        _POINT: lambda: run_suite(data, replicates=0),
+        "data quality": lambda: data_quality(frame),
+        "NumPy copy of the scores": lambda: scores.copy(),
+        "NumPy sort of the scores": lambda: np.sort(scores),
+        "NumPy gather through the score order": lambda: scores[ranked.order],
     }
-    times["bootstrap, 1,000 replicates"] = max(
-        _best(lambda: run_suite(data, replicates=1000), repeats)
-        - _best(lambda: run_suite(data, replicates=0), repeats),
-        0.0,
-    )
-    frame = _frame(data)
-    times["data quality"] = _best(lambda: data_quality(frame), repeats)
-    times["NumPy sort of the scores"] = _best(lambda: np.sort(scores), repeats)
-    times["NumPy gather through the score order"] = _best(lambda: scores[ranked.order], repeats)
-    return times
+
+
+def stage_times(datasets: Sequence[Dataset], *, repeats: int) -> list[dict[str, float]]:
+    """Best-of-``repeats`` seconds of every stage in :data:`STAGES`, for each of
+    ``datasets``.  A stage's runs on the datasets alternate (small, large, small, large …),
+    so a change in the shared machine's load falls on every size alike instead of on
+    whichever size was timed in those minutes."""
+    jobs = [_jobs(data) for data in datasets]
+    best: list[dict[str, float]] = [{} for _ in datasets]
+    for stage in jobs[0]:
+        runs: list[list[float]] = [[] for _ in datasets]
+        for _ in range(repeats):
+            for times, job in zip(runs, jobs, strict=True):
+                times.append(_once(job[stage]))
+        for out, times in zip(best, runs, strict=True):
+            out[stage] = min(times)
+    for out in best:
+        out["bootstrap, 1,000 replicates"] = max(out.pop(_SUITE) - out.pop(_POINT), 0.0)
+    return best

@@ -248,10 +248,12 @@ def _wide_rows(log: Console, small: int, repeats: int) -> list[Row]:
 
 def _stage_rows(log: Console, small: int, large: int, repeats: int) -> list[Row]:
     """Every stage of the core on the wide set, large against small."""
-    times = {}
-    for rows in (small, large):
-        log.print(f"[dim]core stages, wide set, {rows_label(rows)} rows …[/]")
-        times[rows] = stage_times(make_wide_dataset(rows), repeats=repeats)
+    log.print(
+        f"[dim]core stages, wide set, {rows_label(small)} and {rows_label(large)} rows "
+        "alternately …[/]"
+    )
+    measured = stage_times([make_wide_dataset(small), make_wide_dataset(large)], repeats=repeats)
+    times = dict(zip((small, large), measured, strict=True))
     out = []
     for stage in STAGES:
         ratio = times[large][stage] / max(times[small][stage], 1e-9)

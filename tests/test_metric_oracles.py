@@ -46,6 +46,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 import signoff
 from signoff.demo import EXCLUDED_FROM_MODEL, german_credit
 from signoff.metrics import (
+    _ranking,
     average_precision,
     roc_auc_by_group,
     roc_auc_by_mapped_group,
@@ -754,17 +755,22 @@ def _check_score_order(scores: np.ndarray) -> None:
     np.testing.assert_array_equal(ranked.y, y[stable])
 
 
-@pytest.mark.parametrize("spread", ["uniform", "ulps", "some ulps", "float32", "float32 array"])
+@pytest.mark.parametrize(
+    "spread", ["uniform", "ulps", "ulps, wide span", "some ulps", "float32", "float32 array"]
+)
 def test_score_order_across_blocks(spread: str) -> None:
     """Past one block of rows (65,536), with many runs to sort again (scores a few ulps
-    apart) or none (float32 scores, as boosters give, tie exactly; also as a float32
-    array)."""
+    apart among scores far apart) or none (float32 scores, as boosters give, tie exactly;
+    also as a float32 array)."""
     rng = np.random.default_rng(3)
     n = 200_003
     if spread == "uniform":
         scores = rng.random(n)
-    elif spread == "ulps":  # one run of every row: NumPy's argsort does it all
+    elif spread == "ulps":  # few bits apart, but the keys move them up: none shared
         scores = 0.3 + rng.integers(0, 5_000, n) * _EPS
+    elif spread == "ulps, wide span":  # one run of every row: NumPy's argsort does it all
+        scores = 0.3 + rng.integers(0, 5_000, n) * _EPS
+        scores[[5, 77]] = [-1e300, 1e300]
     elif spread == "some ulps":  # a few runs sorted again, the rest left as sorted
         scores = rng.random(n)
         scores[::97] = 0.3 + rng.integers(0, 50, scores[::97].shape[0]) * _EPS
@@ -773,6 +779,23 @@ def test_score_order_across_blocks(spread: str) -> None:
     else:  # a model's float32 output, as it comes
         scores = rng.random(n).astype(np.float32)
     _check_score_order(scores)
+
+
+def test_keys_keep_the_scores_bits_the_span_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores between 1e-6 and 1 (one key in 128 of the raw bits' range): keys less the
+    smallest and moved up keep 7 more bits of each score above the row number, so a
+    million rows of continuous scores leave almost no neighbours to sort again through
+    the scores (the raw bits left 26 here, and 44 with the label's bit below the row
+    number; ten million rows leave about a hundred thousand sharing their high bits)."""
+    resorted: list[int] = []
+    resort = _ranking._resort
+    monkeypatch.setattr(
+        _ranking, "_resort", lambda *a, **k: resorted.append(len(a[5])) or resort(*a, **k)
+    )
+    scores = np.random.default_rng(11).uniform(1e-6, 1.0, 1_000_000)
+    scores[[0, 1]] = [1e-6, 1.0]
+    _check_score_order(scores)
+    assert sum(resorted) <= 2  # score_order's sort, then score_ranks' with the labels
 
 
 @pytest.mark.parametrize("levels", [3, 1000, None])
