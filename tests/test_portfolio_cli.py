@@ -76,6 +76,29 @@ def test_cli_lists_what_the_api_computes(api: Any, world: Any, run: Any) -> None
     assert "change-failure rate: 1 of" in shown.stdout
 
 
+def test_an_empty_list_says_what_it_means(cli: Any, database_url: str, tmp_path: Path) -> None:
+    env = {"SIGNOFF_DATABASE_URL": database_url, "SIGNOFF_ARTIFACT_ROOT": str(tmp_path / "a")}
+    empty = cli("portfolio", env=env)
+    assert empty.exit_code == 0, empty.output
+    assert "no model is registered yet: `signoff model register NAME" in empty.stdout
+    assert "production" not in empty.stdout  # no table of no rows
+    assert "ledger tree size 0" in empty.stdout
+
+
+def test_a_filter_that_matches_nothing_says_so(run: Any) -> None:
+    rows = json.loads(run("--at", END, "--json").stdout)["models"]
+    team, status = next(
+        (t, s)
+        for t in sorted({r["team"] for r in rows})
+        for s in ("compliant", "attention", "blocked")
+        if not any(r["team"] == t and r["status"] == s for r in rows)
+    )
+    none = run("--at", END, "--team", team, "--status", status)
+    assert none.exit_code == 0, none.output
+    assert f"no model matches team {team} and status {status} as of {END}" in none.stdout
+    assert "production" not in none.stdout
+
+
 @pytest.mark.parametrize("columns", [80, 120])
 def test_the_table_cuts_nothing_at_80_or_120_columns(
     cli: Any, database_url: str, tmp_path: Path, world: Any, clock: Any, columns: int

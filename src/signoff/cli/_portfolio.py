@@ -102,11 +102,27 @@ def portfolio(
             err_console.print(escape(_ledger_line(view)))
         sys.stdout.write(_csv(data["models"]))
         return
-    out_console.print(_models_table(data["models"], out_console.width))
-    counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
     total = len(data["models"])
-    out_console.print(escape(f"{total} model{'' if total == 1 else 's'}: {counts}"))
+    if total:
+        out_console.print(_models_table(data["models"], out_console.width))
+        counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
+        out_console.print(escape(f"{total} model{'' if total == 1 else 's'}: {counts}"))
+    else:
+        out_console.print(escape(_nothing_listed(at=at, team=team, status=status)))
     out_console.print(escape(_ledger_line(view)), soft_wrap=True)
+
+
+def _nothing_listed(*, at: str | None, team: str | None, status: str | None) -> str:
+    """What an empty list means, instead of a table with no rows."""
+    asked = [f"{name} {value}" for name, value in (("team", team), ("status", status)) if value]
+    if asked:
+        return f"no model matches {' and '.join(asked)}" + (f" as of {at}" if at else "")
+    if at:
+        return f"no model was registered as of {at}"
+    return (
+        "no model is registered yet: `signoff model register NAME --owner USER --team TEAM "
+        "--use-case TEXT --risk-tier low|medium|high` adds one"
+    )
 
 
 def _models_table(rows: list[dict[str, Any]], width: int) -> PlainTable:
