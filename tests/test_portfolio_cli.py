@@ -83,6 +83,16 @@ def test_an_empty_list_says_what_it_means(cli: Any, database_url: str, tmp_path:
     assert "no model is registered yet: `signoff model register NAME" in empty.stdout
     assert "production" not in empty.stdout  # no table of no rows
     assert "ledger tree size 0" in empty.stdout
+    trends = cli("portfolio", "trends", env=env)
+    assert trends.exit_code == 0, trends.output
+    assert "┃" not in trends.stdout  # no table of no rows
+    for nothing in (
+        "no audit, approval or deploy to show by month",
+        "no gate has failed",
+        "no change request approved or deployed",
+        "audits per month: none",
+    ):
+        assert nothing in trends.stdout
 
 
 def test_a_filter_that_matches_nothing_says_so(run: Any) -> None:

@@ -184,6 +184,11 @@ def _cell(value: Any, suffix: str = "") -> str:
     return "–" if value is None else f"{value}{suffix}"
 
 
+def _table_or(table: PlainTable, rows: Any, nothing: str) -> None:
+    """The table, or a line saying what its lack of rows means."""
+    out_console.print(table if rows else escape(nothing))
+
+
 def _print_trends(found: dict[str, Any]) -> None:
     groups = PlainTable(found["by"], "audits", "pass rate", "approvals", "deploys", "rolled back")
     for g in found["groups"]:
@@ -196,11 +201,11 @@ def _print_trends(found: dict[str, Any]) -> None:
             str(g["deploys"]),
             str(g["rolled_back"]),
         )
-    out_console.print(groups)
+    _table_or(groups, found["groups"], f"no audit, approval or deploy to show by {found['by']}")
     failed = PlainTable("most-failed gate", "failures", "models")
     for g in found["most_failed_gates"]:
         failed.add_row(g["gate"], str(g["failures"]), str(g["models"]))
-    out_console.print(failed)
+    _table_or(failed, found["most_failed_gates"], "no gate has failed")
     velocity = PlainTable(
         "risk tier", "approved: n", "median h", "p90 h", "deployed: n", "median h", "p90 h"
     )
@@ -215,7 +220,7 @@ def _print_trends(found: dict[str, Any]) -> None:
             _cell(d["median_hours"]),
             _cell(d["p90_hours"]),
         )
-    out_console.print(velocity)
+    _table_or(velocity, found["velocity"], "no change request approved or deployed")
     change, restore, cover = (
         found["change_failure"],
         found["time_to_restore"],
