@@ -95,6 +95,43 @@ def test_registry_flow_prints_ids_last_and_json(cli, env, demo: Path, tmp_path: 
     assert [m["name"] for m in models] == ["credit"]
 
 
+def test_empty_lists_say_what_they_mean(cli, env):
+    # A list with nothing in it prints a line saying what that means, never a bare
+    # table frame; --json stays an empty list for scripts.
+    assert _run(cli, env, "db", "upgrade").exit_code == 0
+    quiet = {**env, "SIGNOFF_USER": ""}
+    expected = {
+        ("model", "list"): "no model is registered yet: `signoff model register NAME",
+        ("cr", "list"): "no change request is recorded",
+        ("cr", "list", "--state", "approved"): "no change request matches these filters",
+        ("notify", "list"): "no notification is queued or sent",
+        ("governance", "list"): "no governance version is recorded: the bundled default",
+    }
+    for args, line in expected.items():
+        shown = _run(cli, quiet, *args)
+        assert shown.exit_code == 0, (args, shown.output)
+        assert line in shown.stdout, (args, shown.stdout)
+        assert "┃" not in shown.stdout, (args, shown.stdout)
+        assert json.loads(_run(cli, quiet, *args, "--json").stdout) == [], args
+    _run(cli, env, "user", "add", "alice", "--email", "a@example.org", "--role", "requester")
+    registered = _run(
+        cli, env, "model", "register", "m", "--owner", "alice", "--team", "t",
+        "--use-case", "u", "--risk-tier", "low",
+    )  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    for args, line in {
+        ("model", "show", "m"): "m has no version yet: `signoff version add m@VERSION",
+        ("version", "list", "m"): "m has no version yet",
+        ("model", "history", "m"): "m has not changed stage",
+        ("version", "add", "m@1", "--framework", "sklearn", "--uri", "s3://b/m"): "m@1",
+        ("waiver", "list", "m@1"): "m@1 has no waiver",
+    }.items():
+        shown = _run(cli, env, *args)
+        assert shown.exit_code == 0, (args, shown.output)
+        assert line in shown.stdout, (args, shown.stdout)
+        assert "┃" not in shown.stdout, (args, shown.stdout)
+
+
 def test_refusals_and_missing_things_have_exit_codes(cli, env):
     _run(cli, env, "user", "add", "alice", "--email", "alice@example.org", "--role", "requester")
     _run(cli, env, "user", "add", "erin", "--email", "erin@example.org", "--role", "auditor")

@@ -142,6 +142,12 @@ def governance_reject(
     _decide(gid, approve=False, comment=comment, actor=actor, as_json=as_json)
 
 
+NO_VERSIONS = (
+    "no governance version is recorded: the bundled default is in force "
+    "(`signoff governance show` prints it)"
+)
+
+
 @governance_app.command("list")
 @handle_errors
 def governance_list(as_json: Json = False, actor: As = None) -> None:
@@ -165,4 +171,4 @@ def governance_list(as_json: Json = False, actor: As = None) -> None:
             escape(g.decided_by or "—"),
             iso_utc(g.decided_at or g.created_at),
         )
-    emit(versions, as_json=as_json, table=table)
+    emit(versions, as_json=as_json, table=table, nothing=NO_VERSIONS)

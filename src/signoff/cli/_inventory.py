@@ -13,6 +13,7 @@ from .._time import iso_utc
 from ..errors import ConfigError
 from ._app import PlainTable, handle_errors, out_console
 from ._registry import (
+    NO_MODELS,
     As,
     Json,
     acting_user,
@@ -28,6 +29,9 @@ from ._registry import (
 
 __all__: list[str] = []
 
+NO_VERSIONS = (
+    "{model} has no version yet: `signoff version add {model}@VERSION --framework …` adds one"
+)
 BAD_MOMENT = "expected a date or time like 2026-11-01 or 2026-11-01T12:00:00, got {text!r}"
 
 
@@ -74,7 +78,7 @@ def model_list(as_json: Json = False) -> None:
     table = PlainTable("name", "owner", "team", "risk", "use case")
     for m in models:
         table.add_row(m.name, m.owner, m.team, m.risk_tier, m.use_case)
-    emit(models, as_json=as_json, table=table)
+    emit(models, as_json=as_json, table=table, nothing=NO_MODELS)
 
 
 @model_app.command("show")
@@ -95,7 +99,12 @@ def model_show(
                 f"{model.use_case} (owner {model.owner}, team {model.team}, {model.risk_tier} risk)"
             )
         )
-    emit({"model": model, "versions": versions}, as_json=as_json, table=table)
+    emit(
+        {"model": model, "versions": versions},
+        as_json=as_json,
+        table=table,
+        nothing=NO_VERSIONS.format(model=model.name),
+    )
 
 
 @model_app.command("history")
@@ -120,7 +129,7 @@ def model_history(
         table.add_row(
             iso_utc(c.at), c.version, c.from_stage or "—", c.to_stage, c.actor, str(c.ledger_seq)
         )
-    emit(changes, as_json=as_json, table=table)
+    emit(changes, as_json=as_json, table=table, nothing=f"{name} has not changed stage")
 
 
 @version_app.command("add")
@@ -181,7 +190,7 @@ def version_list(
         table.add_row(
             v.version, v.stage, v.framework, v.parent or "—", (v.model_sha256 or "—")[:16]
         )
-    emit(versions, as_json=as_json, table=table)
+    emit(versions, as_json=as_json, table=table, nothing=NO_VERSIONS.format(model=model))
 
 
 @version_app.command("show")

@@ -90,4 +90,4 @@ def notify_list(
             str(n.attempts),
             escape(n.last_error or "—"),
         )
-    emit(notifications, as_json=as_json, table=table)
+    emit(notifications, as_json=as_json, table=table, nothing="no notification is queued or sent")

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ..errors import ConfigError
 from ._app import PlainTable, app, err_console, handle_errors, out_console
-from ._registry import open_signoff
+from ._registry import NO_MODELS, open_signoff
 from ._regulatory import register as register_import
 
 if TYPE_CHECKING:
@@ -119,10 +119,7 @@ def _nothing_listed(*, at: str | None, team: str | None, status: str | None) -> 
         return f"no model matches {' and '.join(asked)}" + (f" as of {at}" if at else "")
     if at:
         return f"no model was registered as of {at}"
-    return (
-        "no model is registered yet: `signoff model register NAME --owner USER --team TEAM "
-        "--use-case TEXT --risk-tier low|medium|high` adds one"
-    )
+    return NO_MODELS
 
 
 def _models_table(rows: list[dict[str, Any]], width: int) -> PlainTable:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 
 from .._time import iso_utc
 from ..errors import ConfigError
@@ -156,18 +157,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: What an empty model list means (``model list``, ``portfolio``).
+NO_MODELS = (
+    "no model is registered yet: `signoff model register NAME --owner USER --team TEAM "
+    "--use-case TEXT --risk-tier low|medium|high` adds one"
+)
+
+
 def emit(
-    value: Any, *, as_json: bool, new_id: str | None = None, table: CliTable | None = None
+    value: Any,
+    *,
+    as_json: bool,
+    new_id: str | None = None,
+    table: CliTable | None = None,
+    nothing: str | None = None,
 ) -> None:
     """JSON only on stdout with --json (``id`` added for created things); else a table or
-    text, with a created thing's id as the last line."""
+    text, with a created thing's id as the last line.  ``nothing``: the line printed
+    instead of a table without rows."""
     if as_json:
         data = _plain(value)
         if new_id is not None and isinstance(data, dict):
             data["id"] = new_id
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    if table is not None:
+    if table is not None and nothing is not None and not table.row_count:
+        out_console.print(escape(nothing))
+    elif table is not None:
         out_console.print(table)
     if new_id is not None:
         print(new_id)

@@ -86,7 +86,7 @@ def waiver_list(
             escape(w.requested_by),
             escape(w.granted_by or "—"),
         )
-    emit(waivers, as_json=as_json, table=table)
+    emit(waivers, as_json=as_json, table=table, nothing=f"{ref} has no waiver")
 
 
 @emergency_app.command("open")

@@ -185,7 +185,9 @@ def cr_list(
             escape(c.requester),
             iso_utc(c.created_at)[:16].replace("T", " "),  # --json keeps the second
         )
-    emit(crs, as_json=as_json, table=table)
+    filtered = state or mine or waiting_for or overdue
+    nothing = f"no change request {'matches these filters' if filtered else 'is recorded'}"
+    emit(crs, as_json=as_json, table=table, nothing=nothing)
 
 
 @app.command("rollback", rich_help_panel="Workflow")
