@@ -819,6 +819,27 @@ def test_auc_through_codes_in_score_order_matches_sklearn(levels: int | None) ->
     _check_group_aucs(auc, y, scores, groups)
 
 
+@pytest.mark.parametrize("n_groups", [5, 126, 127, 200, 40_000])
+def test_group_codes_of_every_width_give_sklearns_auc(n_groups: int) -> None:
+    """Groups are sorted within a block by one-byte codes up to 126 groups, two-byte codes
+    past that, machine integers past 32,766: each gives scikit-learn's AUC (checked on a
+    sample of groups when there are thousands), ties and several blocks included."""
+    rng = np.random.default_rng(n_groups)
+    n = 150_001
+    scores = rng.integers(0, 400, n) / 399
+    y = (rng.random(n) < 0.2 + 0.5 * scores).astype(np.int8)
+    groups = rng.integers(0, n_groups, n).astype(np.intp)
+    ranked = score_ranks(y, scores)
+    identity = np.arange(n_groups)
+    auc = roc_auc_by_mapped_group(ranked, groups[ranked.order], identity, n_groups)
+    assert np.array_equal(auc, roc_auc_by_group(y, scores, groups, n_groups), equal_nan=True)
+    sample = rng.choice(n_groups, size=min(n_groups, 60), replace=False)
+    picked = np.isin(groups, sample)
+    kept = np.full(n_groups, -1)
+    kept[sample] = np.arange(sample.shape[0])
+    _check_group_aucs(auc[sample], y[picked], scores[picked], kept[groups[picked]])
+
+
 def _check_group_aucs(
     auc: np.ndarray, y: np.ndarray, scores: np.ndarray, groups: np.ndarray
 ) -> None:

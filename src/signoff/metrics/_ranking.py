@@ -296,7 +296,10 @@ def roc_auc_by_mapped_group(
 
 
 def _key_type(n_groups: int) -> type[np.signedinteger[Any]]:
-    """The group codes' type in the per-block sort: two bytes while they fit."""
+    """The group codes' type in the per-block sort: one byte while they fit (NumPy's
+    stable sort of one-byte keys is a radix sort of one pass), else two."""
+    if n_groups < np.iinfo(np.int8).max:
+        return np.int8
     return np.int16 if n_groups < np.iinfo(np.int16).max else np.intp
 
 
@@ -373,7 +376,7 @@ def _add_block(
     new_run[group_start[size > 0]] = True
     run_start = np.flatnonzero(new_run)
     del new_run
-    run_group = np.searchsorted(group_end, run_start, side="right")
+    run_group = key[run_start].astype(np.intp)  # the rows are sorted by group
     run_length = np.diff(run_start, append=n)
     # 2 × mean rank within the group: first + last rank, ranks counted from 1.
     twice_rank = 2 * (seen[run_group] + run_start - group_start[run_group]) + run_length + 1
