@@ -318,6 +318,11 @@ def test_to_dict_is_json_ready() -> None:
     json.dumps(ProxyAssociation("a", "b", "correlation_ratio", None).to_dict(), allow_nan=False)
 
 
+def test_no_features_no_associations() -> None:
+    codes = np.array([0, 1, 1], dtype=np.int8)
+    assert proxy_associations(pd.DataFrame(index=[0, 1, 2]), {"sex": codes}) == ()
+
+
 def test_bad_input_messages() -> None:
     cases = [
         (lambda: cramers_v([0, 1, 0], [0, 1]), LENGTH_MISMATCH.format(name="y", got=2, expected=3)),
@@ -331,6 +336,14 @@ def test_bad_input_messages() -> None:
         ),
         (
             lambda: proxy_associations(pd.DataFrame({"a": [1.0, 2.0]}), {"sex": [0, 1, 0]}),
+            LENGTH_MISMATCH.format(name="protected['sex']", got=3, expected=2),
+        ),
+        (  # no feature to measure: the codes are still checked
+            lambda: proxy_associations(pd.DataFrame(index=[0, 1]), {"sex": [0.5, 1.0]}),
+            NOT_INTEGER_CODES.format(name="protected['sex']", dtype="float64"),
+        ),
+        (
+            lambda: proxy_associations(pd.DataFrame(index=[0, 1]), {"sex": [0, 1, 1]}),
             LENGTH_MISMATCH.format(name="protected['sex']", got=3, expected=2),
         ),
     ]

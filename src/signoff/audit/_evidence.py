@@ -26,7 +26,6 @@ from ..metrics import (
     operating_curves,
     proxy_associations,
 )
-from ..models import load_model
 from ._inputs import AuditInputs, gather_inputs, resolve
 from ._stats import OVERALL, Counted, Progress, Statistics, count_arrays, summarise
 
@@ -153,6 +152,8 @@ def _duckdb(
     data_sha256 = source.sha256()
     with tempfile.TemporaryDirectory(prefix="signoff-scored-") as folder:
         if config.model is not None:  # score in bounded batches into Parquet first
+            from ..models import load_model
+
             model = load_model(
                 resolve(base, config.model.path), config.model.format, trusted=config.model.trusted
             )

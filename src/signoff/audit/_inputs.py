@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,10 @@ from ..evidence import (
     encode_attributes,
     validate_scores,
 )
-from ..models import LoadedModel, load_model
 from ._read import read_data, read_source
+
+if TYPE_CHECKING:
+    from ..models import LoadedModel
 
 __all__ = ["AuditInputs", "feature_columns", "gather_inputs", "resolve"]
 
@@ -82,7 +85,9 @@ def gather_inputs(
     attributes = tuple(encode_attributes(frame, config, file=data_path))
 
     model = None
-    if config.model is not None:
+    if config.model is not None:  # (scikit-learn is imported with a model only: ~1 s)
+        from ..models import load_model
+
         model = load_model(
             resolve(base_dir, config.model.path), config.model.format, trusted=config.model.trusted
         )

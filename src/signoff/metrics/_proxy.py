@@ -67,15 +67,18 @@ class ProxyAssociation:
         }
 
 
-def _codes(codes: npt.ArrayLike, name: str) -> npt.NDArray[np.int64]:
+def _checked(codes: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
+    """``codes`` as an array, checked to be one-dimensional integer (or boolean) codes."""
     array = np.asarray(codes)
     if array.ndim != 1:
         raise ValueError(NOT_ONE_DIMENSIONAL.format(name=name, ndim=array.ndim))
-    if array.size == 0 or array.dtype.kind == "b":
-        return array.astype(np.int64)
-    if array.dtype.kind not in "iu":
+    if array.size and array.dtype.kind not in "iub":
         raise ValueError(NOT_INTEGER_CODES.format(name=name, dtype=array.dtype))
-    return array.astype(np.int64, copy=False)
+    return array
+
+
+def _codes(codes: npt.ArrayLike, name: str) -> npt.NDArray[np.int64]:
+    return _checked(codes, name).astype(np.int64, copy=False)
 
 
 def _check_length(array: npt.NDArray[Any], name: str, expected: int) -> None:
@@ -207,9 +210,12 @@ def proxy_associations(
     import pandas as pd
 
     n_rows = len(features)
-    attributes = {name: _codes(codes, f"protected[{name!r}]") for name, codes in protected.items()}
-    for name, codes in attributes.items():
+    checked = {name: _checked(codes, f"protected[{name!r}]") for name, codes in protected.items()}
+    for name, codes in checked.items():
         _check_length(codes, f"protected[{name!r}]", n_rows)
+    if features.shape[1] == 0:  # (no copy of every attribute's codes for nothing)
+        return ()
+    attributes = {name: codes.astype(np.int64, copy=False) for name, codes in checked.items()}
     results: list[ProxyAssociation] = []
     for position, column in enumerate(features.columns):
         series = features.iloc[:, position]
