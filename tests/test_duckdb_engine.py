@@ -415,6 +415,23 @@ def test_bunched_scores_and_both_rank_sum_paths(tmp_path: Path) -> None:
     np.testing.assert_array_equal(dense.twice, ranked.twice)
     np.testing.assert_array_equal(dense.seen, ranked.seen)
     rows = np.repeat(np.arange(5000), n)
+    # What ``add`` chooses (these 50 distinct scores: the dense table), and the sorted
+    # path with group codes of one and two bytes (radix sorts) give the same sums.
+    chosen_path = _duck_ranks._ViewSums(view, np.array([0, 1, 2, 0, 1, 2]))
+    for part in (slice(0, cut), slice(cut, None)):
+        runs = int(np.ptp(run[part])) + 1
+        chosen_path.add(s[part], combo[part], n[part], pos[part], run[part] - run[part][0], runs)
+    np.testing.assert_array_equal(chosen_path.twice, dense.twice)
+    wide = View("w", 300, None, np.arange(300), None)
+    codes = rng.integers(0, 300, 5000)
+    sums = []
+    for kind in (np.int64, np.int16):
+        each = _duck_ranks._ViewSums(wide, np.arange(300))
+        for part in (slice(0, cut), slice(cut, None)):
+            each._add_sorted(codes[part].astype(kind), s[part], n[part], pos[part])
+        sums.append((each.twice, each.positives, each.seen))
+    for a, b in zip(*sums, strict=True):
+        np.testing.assert_array_equal(a, b)
     labels = np.concatenate(
         [np.r_[np.ones(p), np.zeros(k - p)] for p, k in zip(pos, n, strict=True)]
     )

@@ -37,8 +37,12 @@ __all__ = ["Ranks", "stream_ranks"]
 BATCH_ROWS = 1 << 18
 #: Average precision's terms summed at a time (exactly rounded), then the block sums.
 TERM_BLOCK = 1 << 16
-#: Most (distinct score × group) cells of a batch counted densely (else sorted by group).
+#: Most (distinct score × group) cells of a batch counted densely (else sorted by group),
+#: and at most this many times the batch's rows: continuous scores make a distinct score
+#: of nearly every row, and a table of mostly empty cells costs more than the sort
+#: (262,144 rows, 3 groups: 42 ms dense against 28 ms sorted; 9 groups: 97 against 12).
 DENSE_CELLS = 1 << 22
+DENSE_SHARE = 2
 Int = NDArray[np.int64]
 
 
@@ -71,6 +75,14 @@ def _batches(con: Any) -> Iterator[tuple[NDArray[np.float64], Int, Int, Int]]:
         yield held[0], held[1], held[2], held[3]
 
 
+def _code_type(n_groups: int) -> type[np.signedinteger[Any]]:
+    """Group codes in one byte, or two, while they fit: NumPy's stable sort of such
+    small integers is a radix sort (of 64-bit ones, a merge sort)."""
+    if n_groups < np.iinfo(np.int8).max:
+        return np.int8
+    return np.int16 if n_groups < np.iinfo(np.int16).max else np.int64
+
+
 class _ViewSums:
     """One view's running per-group sums: positives, rows and twice the rank sum."""
 
@@ -87,10 +99,10 @@ class _ViewSums:
         """Fold one batch in; ``run`` numbers the batch's distinct scores (``runs`` of them)."""
         g = self.groups[combo]
         size = self.seen.shape[0]
-        if runs * size <= DENSE_CELLS:
+        if runs * size <= min(DENSE_CELLS, DENSE_SHARE * g.shape[0]):
             self._add_dense(g, n, pos, run, runs)
         else:
-            self._add_sorted(g, s, n, pos)
+            self._add_sorted(g.astype(_code_type(size)), s, n, pos)
 
     def _add_dense(self, g: Int, n: Int, pos: Int, run: Int, runs: int) -> None:
         """Few groups: a (distinct score × group) table of counts, no sort."""

@@ -146,13 +146,13 @@ def _duckdb(
     from ._duck import connect, reduce_rows
     from ._duck_evidence import duck_evidence
     from ._duck_proxy import duck_proxies
-    from ._duck_score import score_to_parquet
 
     model = None
     data_sha256 = source.sha256()
     with tempfile.TemporaryDirectory(prefix="signoff-scored-") as folder:
         if config.model is not None:  # score in bounded batches into Parquet first
-            from ..models import load_model
+            from ..models import load_model  # (scikit-learn: imported with a model only)
+            from ._duck_score import score_to_parquet
 
             model = load_model(
                 resolve(base, config.model.path), config.model.format, trusted=config.model.trusted
