@@ -54,14 +54,17 @@ def test_distinct_counts_equal_pandas(seed: int) -> None:
 def test_distinct_counts_equal_pandas_a_block_at_a_time(
     monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    # Blocks of 7 or 64 rows: equal neighbours straddle the blocks' edges, and small
-    # integers are counted over many blocks.
+    # Blocks of 7 or 64 rows: equal neighbours straddle the blocks' edges; one-byte
+    # integers are counted 2,048 rows at a time at least (the counts' own size), so
+    # 5,000 of them take three blocks.
     monkeypatch.setattr(_distinct, "BLOCK", block)
     frame = hostile(1000, 6)
-    frame["i8"] = np.random.default_rng(7).integers(-100, 100, 1000).astype(np.int8)
     frame["dense"] = np.random.default_rng(8).integers(0, 300, 1000) / 7.0  # ties in runs
     for column in frame:
         assert distinct_count(frame[column]) == frame[column].nunique(dropna=True), column
+    small = pd.Series(np.random.default_rng(7).integers(-100, 100, 5000).astype(np.int8))
+    small.iloc[4500:] = 101  # a value only the last block holds
+    assert distinct_count(small) == small.nunique() == 201
 
 
 def test_ranges_equal_pandas() -> None:
