@@ -178,6 +178,35 @@ def test_the_console_script_freezes_what_an_audit_imported(demo: Path, tmp_path:
     assert _frozen_after("audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "out")) > 10_000
 
 
+_MODEL_FROZEN_WRAPPER = """
+import gc, json, sys
+from signoff.cli import main
+sys.argv = ["signoff", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+import sklearn.base
+seen = any(o is sklearn.base.BaseEstimator for o in gc.get_objects())
+print(json.dumps({"collector_sees_sklearn": seen}), file=sys.stderr)
+"""
+
+
+def test_scikit_learn_imported_for_a_model_is_frozen_too(demo: Path, tmp_path: Path):
+    """scikit-learn is imported when the audit loads its model, after the command froze
+    its imports: it is frozen then too, or every collection in the computation would
+    walk it again."""
+    args = ["audit", str(demo / "audit.yaml"), "-o", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-c", _MODEL_FROZEN_WRAPPER, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    assert found == {"collector_sees_sklearn": False}
+
+
 def test_a_registry_command_freezes_its_imports_and_puts_the_collector_back(tmp_path: Path):
     """While a short-lived command imports, its collector runs seldom (it walked the ~300k
     new objects some 200 times); once the registry is open they are frozen and the

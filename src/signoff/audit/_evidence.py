@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._gc import keep_until_exit
 from ..config import AuditConfig
 from ..engines import DataSource, Engine
 from ..evidence import Attribute
@@ -157,6 +158,7 @@ def _duckdb(
             model = load_model(
                 resolve(base, config.model.path), config.model.format, trusted=config.model.trusted
             )
+            keep_until_exit(model)  # and scikit-learn, imported now: out of the collector's way
             source, config = score_to_parquet(config, source, model, Path(folder), progress)
         con = connect()
         try:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .._gc import keep_until_exit
 from ..config import AuditConfig
 from ..engines import DataSource
 from ..evidence import (
@@ -91,6 +92,7 @@ def gather_inputs(
         model = load_model(
             resolve(base_dir, config.model.path), config.model.format, trusted=config.model.trusted
         )
+        keep_until_exit(model)  # and scikit-learn, imported now: out of the collector's way
     features = feature_columns(config, frame, model)
 
     if config.data.score_column is not None:
