@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..evidence import View, quantile_ranks
+from ..evidence import View, compact, quantile_ranks
 from ..metrics import auc_from_rank_sums, curve_points
 
 __all__ = ["Ranks", "stream_ranks"]
@@ -75,14 +75,6 @@ def _batches(con: Any) -> Iterator[tuple[NDArray[np.float64], Int, Int, Int]]:
         yield held[0], held[1], held[2], held[3]
 
 
-def _code_type(n_groups: int) -> type[np.signedinteger[Any]]:
-    """Group codes in one byte, or two, while they fit: NumPy's stable sort of such
-    small integers is a radix sort (of 64-bit ones, a merge sort)."""
-    if n_groups < np.iinfo(np.int8).max:
-        return np.int8
-    return np.int16 if n_groups < np.iinfo(np.int16).max else np.int64
-
-
 class _ViewSums:
     """One view's running per-group sums: positives, rows and twice the rank sum."""
 
@@ -102,7 +94,8 @@ class _ViewSums:
         if runs * size <= min(DENSE_CELLS, DENSE_SHARE * g.shape[0]):
             self._add_dense(g, n, pos, run, runs)
         else:
-            self._add_sorted(g.astype(_code_type(size)), s, n, pos)
+            # one- or two-byte codes: NumPy's stable sort of those is a radix sort
+            self._add_sorted(compact(g, size), s, n, pos)
 
     def _add_dense(self, g: Int, n: Int, pos: Int, run: Int, runs: int) -> None:
         """Few groups: a (distinct score × group) table of counts, no sort."""

@@ -181,9 +181,9 @@ def _cell(value: Any, suffix: str = "") -> str:
     return "–" if value is None else f"{value}{suffix}"
 
 
-def _table_or(table: PlainTable, rows: Any, nothing: str) -> None:
-    """The table, or a line saying what its lack of rows means."""
-    out_console.print(table if rows else escape(nothing))
+def _table_or(table: PlainTable, nothing: str) -> None:
+    """The table, or a line saying what its lack of rows means (as ``emit`` does)."""
+    out_console.print(table if table.row_count else escape(nothing))
 
 
 def _print_trends(found: dict[str, Any]) -> None:
@@ -198,11 +198,11 @@ def _print_trends(found: dict[str, Any]) -> None:
             str(g["deploys"]),
             str(g["rolled_back"]),
         )
-    _table_or(groups, found["groups"], f"no audit, approval or deploy to show by {found['by']}")
+    _table_or(groups, f"no audit, approval or deploy to show by {found['by']}")
     failed = PlainTable("most-failed gate", "failures", "models")
     for g in found["most_failed_gates"]:
         failed.add_row(g["gate"], str(g["failures"]), str(g["models"]))
-    _table_or(failed, found["most_failed_gates"], "no gate has failed")
+    _table_or(failed, "no gate has failed")
     velocity = PlainTable(
         "risk tier", "approved: n", "median h", "p90 h", "deployed: n", "median h", "p90 h"
     )
@@ -217,7 +217,7 @@ def _print_trends(found: dict[str, Any]) -> None:
             _cell(d["median_hours"]),
             _cell(d["p90_hours"]),
         )
-    _table_or(velocity, found["velocity"], "no change request approved or deployed")
+    _table_or(velocity, "no change request approved or deployed")
     change, restore, cover = (
         found["change_failure"],
         found["time_to_restore"],
